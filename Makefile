@@ -1,0 +1,154 @@
+# feature-server: non-recursive build. Objects go under $(BUILD), never
+# into the source tree. `make help` lists the targets.
+
+VARIANT ?=
+BUILD   ?= build$(if $(VARIANT),/$(VARIANT))
+Q       := $(if $(V),,@)
+
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKGS    := libre json-c libcurl libmicrohttpd
+CC      ?= cc
+CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
+	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
+	-DFS_VERSION=\"$(VERSION)\"
+ifeq ($(VARIANT),asan)
+CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LDFLAGS_SAN := -fsanitize=address,undefined
+endif
+DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem \
+	-lssl -lcrypto -lpthread -ldl -lm
+# libre 1.1.0 headers need the feature macros its own build defines
+RE_DEFS     := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
+CPPFLAGS    := -Iinclude -Icore $(RE_DEFS) $(DEP_CFLAGS)
+ALL_CFLAGS   = $(CFLAGS_BASE) $(CPPFLAGS) $(CFLAGS) -MMD -MP
+EXPORTS     := -Wl,--dynamic-list=core/fs.syms
+
+CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+MAIN_OBJ  := $(BUILD)/obj/core/main.o
+CORE_LIB  := $(BUILD)/libfscore.a
+BIN       := $(BUILD)/feature-server
+
+PLUGINS     := $(notdir $(wildcard plugins/*))
+PLUGIN_SOS  := $(PLUGINS:%=$(BUILD)/plugins/%.so)
+TPLUGINS    := $(notdir $(wildcard tests/plugins/*))
+TPLUGIN_SOS := $(TPLUGINS:%=$(BUILD)/tests/plugins/%.so)
+
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+UNIT_BIN  := $(BUILD)/tests/check_all
+SUITES_H  := $(BUILD)/tests/suites.h
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+.PHONY: all run test unit e2e asan valgrind deps format check-format \
+	clean help bench
+all: $(BIN) $(PLUGIN_SOS)
+
+help:
+	@echo "make            build $(BIN) and $(BUILD)/plugins/*.so"
+	@echo "make run        install deps, build, run on the embedded defaults"
+	@echo "make test       install deps, build, run unit and e2e tests"
+	@echo "make asan       the same tests on an ASan+UBSan build"
+	@echo "make valgrind   unit tests under valgrind"
+	@echo "make bench      benchmarks (bench/README.md)"
+	@echo "make format     clang-format the sources"
+
+deps:
+	$(Q)scripts/install-deps
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/pobj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(CORE_LIB): $(CORE_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(MAIN_OBJ) $(CORE_LIB) core/fs.syms
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) $(EXPORTS) -o $@ $(MAIN_OBJ) \
+		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
+		$(DEP_LIBS)
+
+# One shared object per plugin folder; fs_* symbols resolve against the
+# binary that loads it, libre and json-c are shared with the core.
+define plugin_rule
+$(BUILD)/$(2)/$(1).so: $$(patsubst %.c,$(BUILD)/pobj/%.o,$$(wildcard $(3)/$(1)/*.c))
+	@mkdir -p $$(dir $$@)
+	@echo "  SO      $$@"
+	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(DEP_LIBS)
+endef
+$(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p),plugins,plugins)))
+$(foreach p,$(TPLUGINS),$(eval $(call plugin_rule,$(p),tests/plugins,tests/plugins)))
+
+$(SUITES_H): $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	$(Q)grep -ho '^Suite \*[a-z0-9_]*_suite(void)' $(UNIT_SRC) | \
+		sed 's/^Suite \*\(.*\)(void)/X(\1)/' | sort -u > $@.tmp && \
+		mv $@.tmp $@
+
+$(BUILD)/obj/tests/unit/check_main.o: $(SUITES_H)
+$(BUILD)/obj/tests/unit/check_main.o: CPPFLAGS += -I$(BUILD)/tests
+
+$(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) core/fs.syms
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) $(EXPORTS) -o $@ $(UNIT_OBJ) \
+		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
+		$(CHECK_LIBS) $(DEP_LIBS)
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	./$(BIN) -c etc/feature-server.conf
+
+# Environment for tests: where the binary, plugins and test plugins are.
+TEST_ENV := FS_BUILD=$(BUILD) FS_BIN=$(BIN) FS_PLUGIN_DIR=$(BUILD)/plugins \
+	FS_TEST_PLUGIN_DIR=$(BUILD)/tests/plugins
+
+# Build in parallel, then run the suites one after the other
+TEST_BUILD := all $(UNIT_BIN) $(TPLUGIN_SOS)
+
+test: deps
+	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD)
+	$(Q)$(MAKE) --no-print-directory -j1 unit
+	$(Q)$(MAKE) --no-print-directory -j1 e2e
+
+unit: all $(UNIT_BIN) $(TPLUGIN_SOS)
+	$(Q)$(TEST_ENV) CK_FORK=yes ./$(UNIT_BIN)
+
+e2e: all
+	$(Q)$(TEST_ENV) tests/e2e/run.sh
+
+asan: deps
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan $(TEST_BUILD)
+	$(Q)$(MAKE) --no-print-directory -j1 VARIANT=asan unit
+	$(Q)$(MAKE) --no-print-directory -j1 VARIANT=asan e2e
+
+valgrind: deps
+	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD)
+	$(Q)$(TEST_ENV) CK_FORK=no FS_VALGRIND=1 valgrind -q --error-exitcode=1 \
+		--leak-check=full --errors-for-leak-kinds=definite \
+		--suppressions=tests/valgrind.supp ./$(UNIT_BIN)
+
+bench: all
+	$(Q)bench/run
+
+format:
+	$(Q)clang-format -i $$(git ls-files '*.c' '*.h')
+
+check-format:
+	$(Q)clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

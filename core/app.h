@@ -1,0 +1,28 @@
+/**
+ * @file app.h  The application context: everything process-wide lives here
+ */
+#ifndef APP_H
+#define APP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct cfg;
+struct loader;
+struct fs_req;
+struct scopemgr;
+struct rest;
+
+struct app {
+	struct cfg *cfg;
+	struct loader *loader;
+	struct fs_req *req;
+	struct scopemgr *scopes;
+	struct rest *rest;
+	uint64_t started_ms; /* tmr_jiffies() at start */
+	uint32_t calls_active;
+	uint64_t calls_total;
+	bool draining;
+};
+
+#endif

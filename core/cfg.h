@@ -1,0 +1,79 @@
+/**
+ * @file cfg.h  Configuration: defaults, file, environment overrides
+ *
+ * Every setting has one entry in the table of cfg.c (name, type, default,
+ * meaning). Precedence: built-in default < config file < environment.
+ */
+#ifndef CFG_H
+#define CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct cfg {
+	/* SIP and media */
+	char *sip_listen;        /* SIP_LISTEN "0.0.0.0:5060"            */
+	uint32_t sip_loops;      /* SIP_LOOPS 1                          */
+	uint32_t rtp_port_min;   /* RTP_PORT_MIN 40000                   */
+	uint32_t rtp_port_max;   /* RTP_PORT_MAX 60000                   */
+
+	/* HTTP listener */
+	char *http_addr;         /* HTTP_ADDR "0.0.0.0"                  */
+	uint32_t http_port;      /* HTTP_PORT 3000                       */
+
+	/* webhooks / requestor */
+	uint32_t http_poolsize;        /* HTTP_POOLSIZE 20               */
+	uint32_t http_pipelining;      /* HTTP_PIPELINING 10             */
+	uint32_t http_timeout_ms;      /* JAMBONES_HTTP_TIMEOUT 10000    */
+	uint32_t http_max_body;        /* HTTP_MAX_BODY 1048576          */
+	uint32_t pool_cleanup_ms;      /* JAMBONES_CONNECTION_POOL_CLEANUP_INTERVAL */
+	char *http_user_agent;         /* JAMBONES_HTTP_USER_AGENT_HEADER */
+	uint32_t webhook_error_return; /* JAMBONES_WEBHOOK_ERROR_RETURN 480 */
+
+	/* plugins */
+	char *plugin_dir;        /* PLUGIN_DIR "" = <binary dir>/plugins */
+	char *preload_tasks;     /* PRELOAD_TASKS "say,gather,dial,hangup,play" */
+	bool preload_common;     /* JAMBONES_PRELOAD_COMMON_TASKS true   */
+	uint32_t task_cache_size;/* JAMBONES_TASK_CACHE_SIZE 100         */
+
+	/* listeners */
+	uint32_t max_listeners;  /* JAMBONES_EVENT_MANAGER_MAX_LISTENERS 200 */
+
+	/* directory */
+	char *mysql_host;        /* JAMBONES_MYSQL_HOST "" = file directory */
+	uint32_t mysql_port;
+	char *mysql_user;
+	char *mysql_password;
+	char *mysql_database;
+	uint32_t mysql_conn_limit;
+	uint32_t mysql_idle_timeout_ms;
+	uint32_t mysql_acquire_timeout_ms;
+
+	/* logging */
+	char *loglevel;          /* JAMBONES_LOGLEVEL "info"             */
+};
+
+/**
+ * Load configuration: defaults, then path (may be NULL), then the
+ * environment.
+ *
+ * @param cfgp  Returns a new reference
+ * @param path  Config file or NULL
+ * @param err   Receives "file:line: reason" or "env NAME: reason"
+ * @return 0, ENOENT (file missing), EINVAL (bad line or value), ENOMEM
+ */
+int cfg_load(struct cfg **cfgp, const char *path, char *err, size_t errsz);
+
+/** Print every setting with its effective value (passwords masked) */
+int cfg_print(const struct cfg *cfg, FILE *f);
+
+/** Print the table: name, default, meaning (for --help and docs) */
+void cfg_print_help(FILE *f);
+
+/** @return number of entries and the name of entry i (for tests) */
+size_t cfg_count(void);
+const char *cfg_name(size_t i);
+
+#endif

@@ -1,0 +1,229 @@
+/**
+ * @file main.c  Process entry: options, configuration, start, run, stop
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+#include <re.h>
+#include "app.h"
+#include "cfg.h"
+#include "loader.h"
+#include "log.h"
+#include "req.h"
+#include "rest.h"
+#include "scope.h"
+
+/* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
+#define MAIN_MAX_FDS 65536
+
+static void main_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: feature-server [-c FILE] [--check-config] [--version] "
+		"[--help]\n\n"
+		"  -c, --config FILE  read settings from FILE (NAME=value "
+		"lines)\n"
+		"      --check-config load and check the configuration, then "
+		"exit\n"
+		"      --print-config print the effective settings, then "
+		"exit\n"
+		"  -v, --version      print the version\n"
+		"  -h, --help         this text\n\n"
+		"Settings (environment variables override the file):\n");
+	cfg_print_help(f);
+}
+
+static void main_signal(int sig)
+{
+	fs_info("main", "signal %d: shutting down", sig);
+	re_cancel();
+}
+
+/* Default plugin folder: "plugins" beside the binary */
+static int main_plugin_dir(char **dirp, const struct cfg *cfg)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (cfg->plugin_dir && *cfg->plugin_dir)
+		return str_dup(dirp, cfg->plugin_dir);
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return errno ? errno : ENOENT;
+	exe[n] = '\0';
+	return re_sdprintf(dirp, "%s/plugins", dirname(exe));
+}
+
+static void main_raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	if (rl.rlim_cur >= MAIN_MAX_FDS)
+		return;
+	rl.rlim_cur = rl.rlim_max < MAIN_MAX_FDS ? rl.rlim_max : MAIN_MAX_FDS;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		fs_warn("main", "cannot raise open file limit: %m", errno);
+}
+
+static int main_start(struct app *app)
+{
+	struct req_conf rc;
+	char *dir = NULL;
+	int err;
+
+	err = scopemgr_alloc(&app->scopes, app->cfg->max_listeners);
+	if (err)
+		return err;
+
+	rc = (struct req_conf){
+		.poolsize = app->cfg->http_poolsize,
+		.timeout_ms = app->cfg->http_timeout_ms,
+		.cleanup_ms = app->cfg->pool_cleanup_ms,
+		.max_body = app->cfg->http_max_body,
+		.user_agent = app->cfg->http_user_agent,
+	};
+	err = req_alloc(&app->req, &rc);
+	if (err) {
+		fs_error("main", "requestor: %m", err);
+		return err;
+	}
+
+	err = main_plugin_dir(&dir, app->cfg);
+	if (err)
+		return err;
+	err = loader_alloc(&app->loader, dir, app->cfg->task_cache_size);
+	if (!err)
+		fs_info("main", "plugin folder %s", dir);
+	mem_deref(dir);
+	if (err)
+		return err;
+
+	/* a plugin that fails to preload is logged; the server still runs
+	 * and the verb fails cleanly when used */
+	if (app->cfg->preload_common)
+		(void)loader_preload(app->loader, app->cfg->preload_tasks);
+	else
+		fs_info("main", "preloading off");
+
+	err = rest_alloc(&app->rest, app, app->cfg->http_addr,
+			 (uint16_t)app->cfg->http_port);
+	if (err) {
+		fs_error("main", "HTTP listener on %s:%u: %m",
+			 app->cfg->http_addr, app->cfg->http_port, err);
+		return err;
+	}
+	return 0;
+}
+
+static void main_stop(struct app *app)
+{
+	app->rest = mem_deref(app->rest);
+	app->loader = mem_deref(app->loader);
+	app->req = mem_deref(app->req);
+	app->scopes = mem_deref(app->scopes);
+	app->cfg = mem_deref(app->cfg);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"check-config", no_argument, NULL, 'C'},
+		{"print-config", no_argument, NULL, 'P'},
+		{"version", no_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct app app = {0};
+	const char *path = NULL;
+	bool check = false, print = false;
+	enum fs_log_level lvl;
+	char err_msg[1024];
+	int c, err;
+
+	while ((c = getopt_long(argc, argv, "c:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'C':
+			check = true;
+			break;
+		case 'P':
+			print = true;
+			break;
+		case 'v':
+			printf("feature-server %s (plugin ABI %d.%d)\n",
+			       FS_VERSION, FS_ABI_MAJOR, FS_ABI_MINOR);
+			return 0;
+		case 'h':
+			main_usage(stdout);
+			return 0;
+		default:
+			main_usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "feature-server: unexpected argument '%s'\n",
+			argv[optind]);
+		return 2;
+	}
+
+	err = cfg_load(&app.cfg, path, err_msg, sizeof(err_msg));
+	if (err) {
+		fprintf(stderr, "feature-server: configuration error: %s\n",
+			err_msg);
+		return 1;
+	}
+	if (check || print) {
+		if (print)
+			cfg_print(app.cfg, stdout);
+		if (check)
+			printf("configuration OK%s%s\n", path ? ": " : "",
+			       path ? path : "");
+		mem_deref(app.cfg);
+		return 0;
+	}
+	if (!log_level_parse(app.cfg->loglevel, &lvl))
+		log_set_level(lvl);
+
+	signal(SIGPIPE, SIG_IGN);
+	main_raise_nofile();
+	err = libre_init();
+	if (err) {
+		fprintf(stderr, "feature-server: libre_init: %s\n",
+			strerror(err));
+		mem_deref(app.cfg);
+		return 1;
+	}
+	(void)fd_setsize(MAIN_MAX_FDS);
+	err = req_global_init();
+	if (err)
+		goto out;
+
+	app.started_ms = tmr_jiffies();
+	err = main_start(&app);
+	if (err)
+		goto out;
+
+	fs_info("main", "feature-server %s ready (http %s:%u)", FS_VERSION,
+		app.cfg->http_addr, app.cfg->http_port);
+	err = re_main(main_signal);
+
+out:
+	main_stop(&app);
+	req_global_close();
+	libre_close();
+	return err ? 1 : 0;
+}

@@ -1,0 +1,444 @@
+/**
+ * @file rest.c  HTTP listener: /, /health, /metrics on libmicrohttpd
+ *
+ * The daemon runs without threads of its own: it is started in epoll
+ * mode, its epoll fd is watched by the re loop, and MHD_run() is called
+ * when that fd is readable or when MHD's own timeout (idle connections)
+ * expires. Handlers therefore run on the loop thread and may read loop
+ * state (calls, stats) directly, without locks or message queues.
+ *
+ * We create and bind the listening socket ourselves so that a busy port
+ * is reported as EADDRINUSE rather than as an anonymous start failure.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "app.h"
+#include "log.h"
+#include "rest.h"
+
+enum {
+	REST_MAX_BODY = 1024 * 1024,  /* request body cap, bytes       */
+	REST_CONN_LIMIT = 512,        /* concurrent connections        */
+	REST_CONN_TIMEOUT = 30,       /* idle connection timeout, s    */
+	REST_CONN_MEMORY = 64 * 1024, /* per-connection header pool    */
+	REST_BACKLOG = 128,
+};
+
+struct rest {
+	struct app *app; /* borrowed: the app owns us */
+	struct MHD_Daemon *mhd;
+	struct tmr tmr; /* MHD's next timeout, when it has one */
+	int epfd;       /* MHD's epoll fd, watched by the loop */
+	size_t max_body;
+};
+
+/* Per-request state, from the first handler call to completion */
+struct rest_conn {
+	struct mbuf *body; /* kept for API routes, at most max_body */
+	size_t body_len;   /* bytes announced or received          */
+	bool too_large;
+};
+
+static const char rest_json_type[] = "application/json";
+static const char rest_prom_type[] = "text/plain; version=0.0.4; "
+				     "charset=utf-8";
+
+static void rest_schedule(struct rest *r);
+
+static void rest_run(struct rest *r)
+{
+	if (MHD_run(r->mhd) != MHD_YES)
+		fs_debug("rest", "MHD_run failed");
+	rest_schedule(r);
+}
+
+static void rest_tmr_h(void *arg)
+{
+	rest_run(arg);
+}
+
+static void rest_fd_h(int flags, void *arg)
+{
+	(void)flags;
+	rest_run(arg);
+}
+
+/* One timer only: the earliest deadline MHD reports, if any */
+static void rest_schedule(struct rest *r)
+{
+	MHD_UNSIGNED_LONG_LONG to = 0;
+
+	if (MHD_get_timeout(r->mhd, &to) == MHD_YES)
+		tmr_start(&r->tmr, (uint64_t)to, rest_tmr_h, r);
+	else
+		tmr_cancel(&r->tmr);
+}
+
+static void rest_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	n = strlen(buf);
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = '\0';
+	fs_warn("rest", "%s", buf);
+}
+
+static enum MHD_Result rest_reply(struct MHD_Connection *conn, unsigned status,
+				  const char *type, const char *body,
+				  size_t len)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *)body,
+					       MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				"no-store");
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+					"GET, HEAD");
+	ret = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result rest_reply_obj(struct MHD_Connection *conn,
+				      unsigned status, struct json_object *obj)
+{
+	const char *s;
+	size_t len = 0;
+
+	s = json_object_to_json_string_length(obj, JSON_C_TO_STRING_PLAIN,
+					      &len);
+	if (!s)
+		return MHD_NO;
+	return rest_reply(conn, status, rest_json_type, s, len);
+}
+
+static enum MHD_Result rest_reply_msg(struct MHD_Connection *conn,
+				      unsigned status, const char *msg)
+{
+	struct json_object *obj = json_object_new_object();
+	enum MHD_Result ret = MHD_NO;
+
+	if (obj &&
+	    !json_object_object_add(obj, "msg", json_object_new_string(msg)))
+		ret = rest_reply_obj(conn, status, obj);
+	json_object_put(obj);
+	return ret;
+}
+
+static enum MHD_Result rest_health(struct rest *r, struct MHD_Connection *conn)
+{
+	const struct app *app = r->app;
+	struct json_object *obj = json_object_new_object();
+	enum MHD_Result ret = MHD_NO;
+	unsigned status = MHD_HTTP_OK;
+
+	if (!obj)
+		return MHD_NO;
+	if (json_object_object_add(obj, "calls",
+				   json_object_new_int64(app->calls_active)))
+		goto out;
+
+	/* a dispatcher or load balancer takes a draining node out */
+	if (app->draining) {
+		status = MHD_HTTP_SERVICE_UNAVAILABLE;
+		if (json_object_object_add(obj, "status",
+					   json_object_new_string("draining")))
+			goto out;
+	}
+	ret = rest_reply_obj(conn, status, obj);
+out:
+	json_object_put(obj);
+	return ret;
+}
+
+/* An explicit ?format wins; otherwise Accept decides (scrapers ask for
+ * text/plain or OpenMetrics, browsers and scripts for JSON). */
+static bool rest_wants_prometheus(struct MHD_Connection *conn)
+{
+	const char *fmt, *accept;
+
+	fmt = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND,
+					  "format");
+	if (fmt)
+		return !strcasecmp(fmt, "prometheus") ||
+		       !strcasecmp(fmt, "text");
+
+	accept = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					     MHD_HTTP_HEADER_ACCEPT);
+	if (!accept || strstr(accept, "application/json"))
+		return false;
+	return strstr(accept, "text/plain") ||
+	       strstr(accept, "application/openmetrics-text");
+}
+
+static enum MHD_Result rest_metrics(struct rest *r,
+				    struct MHD_Connection *conn)
+{
+	struct json_object *doc = NULL;
+	enum MHD_Result ret;
+	char *text = NULL;
+	int err;
+
+	err = metrics_json(r->app, &doc);
+	if (err) {
+		fs_warn("rest", "metrics: %m", err);
+		return rest_reply_msg(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				      "metrics unavailable");
+	}
+	if (!rest_wants_prometheus(conn)) {
+		ret = rest_reply_obj(conn, MHD_HTTP_OK, doc);
+		json_object_put(doc);
+		return ret;
+	}
+
+	err = metrics_prometheus(doc, &text);
+	json_object_put(doc);
+	if (err) {
+		fs_warn("rest", "metrics text: %m", err);
+		return rest_reply_msg(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				      "metrics unavailable");
+	}
+	ret = rest_reply(conn, MHD_HTTP_OK, rest_prom_type, text,
+			 strlen(text));
+	mem_deref(text);
+	return ret;
+}
+
+static bool rest_is_read(const char *method)
+{
+	return !strcmp(method, MHD_HTTP_METHOD_GET) ||
+	       !strcmp(method, MHD_HTTP_METHOD_HEAD);
+}
+
+static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
+				  const char *url, const char *method)
+{
+	if (!strcmp(url, "/") || !strcmp(url, "/health")) {
+		if (!rest_is_read(method))
+			goto not_allowed;
+		return rest_health(r, conn);
+	}
+	if (!strcmp(url, "/metrics")) {
+		if (!rest_is_read(method))
+			goto not_allowed;
+		return rest_metrics(r, conn);
+	}
+	return rest_reply_msg(conn, MHD_HTTP_NOT_FOUND, "not found");
+
+not_allowed:
+	return rest_reply_msg(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
+			      "method not allowed");
+}
+
+static void rest_conn_destructor(void *arg)
+{
+	struct rest_conn *rc = arg;
+
+	mem_deref(rc->body);
+}
+
+static enum MHD_Result rest_too_large(struct MHD_Connection *conn)
+{
+	return rest_reply_msg(conn, MHD_HTTP_CONTENT_TOO_LARGE,
+			      "request body too large");
+}
+
+/* Collect the body (bounded), then route once it is complete */
+static enum MHD_Result rest_access_h(void *cls, struct MHD_Connection *conn,
+				     const char *url, const char *method,
+				     const char *version,
+				     const char *upload_data,
+				     size_t *upload_data_size, void **con_cls)
+{
+	struct rest *r = cls;
+	struct rest_conn *rc = *con_cls;
+	const char *cl;
+
+	(void)version;
+
+	if (!rc) {
+		rc = mem_zalloc(sizeof(*rc), rest_conn_destructor);
+		if (!rc)
+			return MHD_NO;
+		*con_cls = rc;
+
+		/* refuse before reading a body we would not keep; MHD
+		 * then closes the connection instead of draining it */
+		cl = MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > r->max_body) {
+			rc->too_large = true;
+			return rest_too_large(conn);
+		}
+		return MHD_YES;
+	}
+
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+
+		*upload_data_size = 0;
+		if (rc->too_large)
+			return MHD_YES;
+		rc->body_len += n;
+		if (rc->body_len > r->max_body) {
+			rc->too_large = true;
+			rc->body = mem_deref(rc->body);
+			return MHD_YES;
+		}
+		if (!rc->body)
+			rc->body = mbuf_alloc(n);
+		if (!rc->body ||
+		    mbuf_write_mem(rc->body, (const uint8_t *)upload_data, n))
+			return MHD_NO;
+		return MHD_YES;
+	}
+
+	if (rc->too_large)
+		return rest_too_large(conn);
+	return rest_route(r, conn, url, method);
+}
+
+static void rest_completed_h(void *cls, struct MHD_Connection *conn,
+			     void **con_cls,
+			     enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	*con_cls = mem_deref(*con_cls);
+}
+
+static void rest_destructor(void *arg)
+{
+	struct rest *r = arg;
+
+	tmr_cancel(&r->tmr);
+	if (r->epfd >= 0)
+		fd_close(r->epfd);
+
+	/* also closes the listening socket and every connection */
+	if (r->mhd)
+		MHD_stop_daemon(r->mhd);
+}
+
+static int rest_listen_socket(const struct sa *sa, int *fdp)
+{
+	int fd, on = 1, err;
+
+	fd = socket(sa_af(sa), SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (bind(fd, &sa->u.sa, sa->len) || listen(fd, REST_BACKLOG)) {
+		err = errno;
+		close(fd);
+		return err;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+/**
+ * Start the HTTP listener on addr:port inside the calling thread's re
+ * loop.
+ *
+ * @param rp   Returns a new reference; mem_deref stops the listener
+ * @param app  Application context (borrowed; must outlive the listener)
+ * @param addr Listen address, IPv4 or IPv6 literal (NULL = 0.0.0.0)
+ * @param port TCP port (0 = any free port)
+ * @return 0, EINVAL, EADDRINUSE (or another bind error), ENOMEM, EIO
+ */
+int rest_alloc(struct rest **rp, struct app *app, const char *addr,
+	       uint16_t port)
+{
+	const union MHD_DaemonInfo *info;
+	struct rest *r;
+	struct sa sa;
+	int lfd = -1;
+	int err;
+
+	if (!rp || !app)
+		return EINVAL;
+	if (!addr || !*addr)
+		addr = "0.0.0.0";
+	err = sa_set_str(&sa, addr, port);
+	if (err) {
+		fs_error("rest", "bad listen address '%s'", addr);
+		return EINVAL;
+	}
+
+	r = mem_zalloc(sizeof(*r), rest_destructor);
+	if (!r)
+		return ENOMEM;
+	r->app = app;
+	r->epfd = -1;
+	r->max_body = REST_MAX_BODY;
+	tmr_init(&r->tmr);
+
+	err = rest_listen_socket(&sa, &lfd);
+	if (err) {
+		fs_error("rest", "cannot listen on %J: %m", &sa, err);
+		goto out;
+	}
+
+	r->mhd = MHD_start_daemon(
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		rest_access_h, r, MHD_OPTION_EXTERNAL_LOGGER, rest_mhd_log,
+		NULL, MHD_OPTION_LISTEN_SOCKET, lfd,
+		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)REST_CONN_LIMIT,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)REST_CONN_TIMEOUT,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REST_CONN_MEMORY,
+		MHD_OPTION_NOTIFY_COMPLETED, rest_completed_h, r,
+		MHD_OPTION_END);
+	if (!r->mhd) {
+		fs_error("rest", "cannot start HTTP daemon on %J", &sa);
+		close(lfd);
+		err = EIO;
+		goto out;
+	}
+
+	info = MHD_get_daemon_info(r->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info || info->epoll_fd < 0) {
+		fs_error("rest", "HTTP daemon has no epoll fd");
+		err = EIO;
+		goto out;
+	}
+	err = fd_listen(info->epoll_fd, FD_READ, rest_fd_h, r);
+	if (err) {
+		fs_error("rest", "fd_listen: %m", err);
+		goto out;
+	}
+	r->epfd = info->epoll_fd;
+
+	info = MHD_get_daemon_info(r->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	if (info)
+		sa_set_port(&sa, info->port);
+	fs_info("rest", "listening on http://%J", &sa);
+	rest_schedule(r);
+
+out:
+	if (err)
+		mem_deref(r);
+	else
+		*rp = r;
+	return err;
+}

@@ -1,0 +1,13 @@
+/**
+ * @file fs.h  Umbrella header of the feature-server plugin API
+ */
+#ifndef FS_H
+#define FS_H
+
+#include <fs/fs_log.h>
+#include <fs/fs_scope.h>
+#include <fs/fs_req.h>
+#include <fs/fs_schema.h>
+#include <fs/fs_plugin.h>
+
+#endif

@@ -1,0 +1,42 @@
+/**
+ * @file fs_log.h  Logging for core and plugins
+ *
+ * Formatting is libre's re_printf: %m prints an errno, %J a struct sa,
+ * %r a struct pl.
+ */
+#ifndef FS_LOG_H
+#define FS_LOG_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum fs_log_level {
+	FS_LOG_ERROR = 0,
+	FS_LOG_WARN,
+	FS_LOG_INFO,
+	FS_LOG_DEBUG,
+};
+
+/**
+ * Write one log line "LEVEL module: message".
+ *
+ * @param lvl    Severity; lines above the configured level are dropped
+ * @param module Short area name (borrowed), e.g. "loader" or "say"
+ * @param fmt    re_printf format
+ */
+void fs_log(enum fs_log_level lvl, const char *module, const char *fmt, ...);
+
+/** @return true when a line at lvl would be written (skip costly args) */
+int fs_log_enabled(enum fs_log_level lvl);
+
+#define fs_error(mod, ...) fs_log(FS_LOG_ERROR, (mod), __VA_ARGS__)
+#define fs_warn(mod, ...)  fs_log(FS_LOG_WARN, (mod), __VA_ARGS__)
+#define fs_info(mod, ...)  fs_log(FS_LOG_INFO, (mod), __VA_ARGS__)
+#define fs_debug(mod, ...) fs_log(FS_LOG_DEBUG, (mod), __VA_ARGS__)
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

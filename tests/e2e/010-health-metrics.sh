@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# 010: /health, /metrics (JSON and Prometheus), unknown path, bad method,
+# oversized body, on a server started with the default preload list.
+source "$(dirname "$0")/lib.sh"
+
+start_fs main
+
+# health: no calls yet
+body=$(curl -sS "$FS_HTTP/health")
+assert_eq "$body" '{"calls":0}' "/health"
+body=$(curl -sS "$FS_HTTP/")
+assert_eq "$body" '{"calls":0}' "/"
+
+# metrics JSON: every field with the right type
+doc=$(curl -sS -H 'Accept: application/json' "$FS_HTTP/metrics")
+check_type() {
+	local expr=$1 want=$2 got
+	got=$(json_get "$doc" "$expr")
+	assert_eq "$got" "$want" "$expr"
+}
+for f in rss heapUsed heapTotal; do
+	check_type "Number.isInteger(d.memory.$f) && d.memory.$f >= 0" true
+done
+check_type "d.memory.rss > 0" true
+check_type "typeof d.connections === 'object' && !Array.isArray(d.connections)" true
+check_type "typeof d.tasks === 'object' && Array.isArray(d.tasks.loaded)" true
+for f in live peak timeouts refusals scopes; do
+	check_type "Number.isInteger(d.listeners.$f)" true
+done
+check_type "d.listeners.live" 0
+check_type "Number.isInteger(d.calls.active) && Number.isInteger(d.calls.total)" true
+check_type "d.calls.active" 0
+check_type "typeof d.uptime === 'number' && d.uptime >= 0" true
+
+# the loader preloads the common verbs at start
+for v in say gather dial hangup play; do
+	check_type "d.tasks.loaded.includes('$v')" true
+done
+
+# Prometheus text, by Accept and by query
+prom_check() {
+	local text=$1 how=$2 v
+	assert_contains "$text" '^# TYPE fs_memory_rss gauge$' "$how"
+	assert_contains "$text" '^fs_memory_rss [0-9][0-9]*$' "$how"
+	assert_contains "$text" '^fs_calls_active 0$' "$how"
+	assert_contains "$text" '^fs_listeners_live 0$' "$how"
+	assert_contains "$text" '^fs_uptime [0-9][0-9]*$' "$how"
+	for v in say gather dial hangup play; do
+		assert_contains "$text" "^fs_tasks_loaded{verb=\"$v\"} 1\$" "$how"
+	done
+	# every sample line is well formed
+	bad=$(grep -v '^#' <<<"$text" |
+		grep -Ev '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"\})? [-+0-9.eEaINnf]+$' ||
+		true)
+	assert_eq "$bad" "" "$how malformed lines"
+}
+ctype=$(curl -sS -o "$WORK/prom1" -w '%{content_type}' \
+	-H 'Accept: text/plain' "$FS_HTTP/metrics")
+assert_contains "$ctype" 'text/plain' "Accept content type"
+prom_check "$(cat "$WORK/prom1")" "Accept: text/plain"
+prom_check "$(curl -sS "$FS_HTTP/metrics?format=prometheus")" "?format=prometheus"
+
+# errors
+code=$(curl -sS -o "$WORK/404" -w '%{http_code}' "$FS_HTTP/no/such/path")
+assert_eq "$code" 404 "unknown path status"
+assert_eq "$(cat "$WORK/404")" '{"msg":"not found"}' "unknown path body"
+code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$FS_HTTP/health")
+assert_eq "$code" 405 "DELETE /health"
+head -c 2000000 /dev/zero >"$WORK/big"
+code=$(curl -sS -o /dev/null -w '%{http_code}' --data-binary @"$WORK/big" \
+	"$FS_HTTP/health")
+assert_eq "$code" 413 "2 MB body"
+
+# still serving after all that
+body=$(curl -sS "$FS_HTTP/health")
+assert_eq "$body" '{"calls":0}' "/health after errors"
+echo "ok"

@@ -1,0 +1,479 @@
+/**
+ * @file check_metrics.c  /metrics document, Prometheus renderer and the
+ *                        HTTP listener running inside the re loop
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <curl/curl.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "fixture.h"
+#include "app.h"
+#include "loader.h"
+#include "rest.h"
+#include "scope.h"
+
+static void metrics_setup(void)
+{
+	fixture_re_setup();
+}
+
+static void metrics_teardown(void)
+{
+	fixture_re_teardown();
+}
+
+/* Every line is a TYPE comment or "name{labels} value" */
+static void metrics_assert_format(const char *text)
+{
+	regex_t sample, type;
+	const char *p = text;
+
+	ck_assert_int_eq(regcomp(&sample,
+				 "^[a-zA-Z_:][a-zA-Z0-9_:]*"
+				 "(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|"
+				 "\\\\.)*\"\\})?"
+				 " [-+0-9.eEaINnf]+$",
+				 REG_EXTENDED | REG_NOSUB),
+			 0);
+	ck_assert_int_eq(regcomp(&type,
+				 "^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* gauge$",
+				 REG_EXTENDED | REG_NOSUB),
+			 0);
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		char line[512];
+		size_t n;
+
+		ck_assert_ptr_nonnull(nl);
+		n = (size_t)(nl - p);
+		ck_assert_uint_lt(n, sizeof(line));
+		memcpy(line, p, n);
+		line[n] = '\0';
+		if (regexec(line[0] == '#' ? &type : &sample, line, 0, NULL,
+			    0))
+			ck_abort_msg("bad exposition line: '%s'", line);
+		p = nl + 1;
+	}
+	regfree(&sample);
+	regfree(&type);
+}
+
+START_TEST(metrics_prometheus_render)
+{
+	static const char src[] =
+		"{\"memory\":{\"rss\":100,\"heapUsed\":5},"
+		"\"tasks\":{\"loaded\":[\"say\",\"gather\"],\"hits\":3,"
+		"\"per\":{\"sip:decline\":{\"load_us\":7}}},"
+		"\"flag\":true,\"ratio\":0.5,\"name\":\"skipped\","
+		"\"weird key!\":1,\"arr\":[1,2.5],\"nil\":null,"
+		"\"q\":[\"a\\\"b\\\\c\\nd\",{\"x\":1}],\"empty\":[],"
+		"\"neg\":-4}";
+	struct json_object *doc = json_tokener_parse(src);
+	char *text = NULL;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	ck_assert_ptr_nonnull(text);
+
+	ck_assert_ptr_nonnull(strstr(
+		text, "# TYPE fs_memory_rss gauge\nfs_memory_rss 100\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_used 5\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE fs_tasks_loaded gauge\n"
+					   "fs_tasks_loaded{verb=\"say\"} 1\n"
+					   "fs_tasks_loaded{verb=\"gather\"} "
+					   "1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_tasks_hits 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_tasks_per_sip_decline_load_us 7\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_flag 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_ratio 0.5\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_weird_key_ 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_arr{index=\"0\"} 1\n"
+					   "fs_arr{index=\"1\"} 2.5\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_q{value=\"a\\\"b\\\\c\\nd\"} 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_neg -4\n"));
+	/* strings, nulls and empty arrays have no Prometheus shape */
+	ck_assert_ptr_null(strstr(text, "fs_name"));
+	ck_assert_ptr_null(strstr(text, "fs_nil"));
+	ck_assert_ptr_null(strstr(text, "fs_empty"));
+	ck_assert_ptr_null(strstr(text, "skipped"));
+	metrics_assert_format(text);
+
+	text = mem_deref(text);
+	ck_assert_int_eq(metrics_prometheus(NULL, &text), EINVAL);
+	ck_assert_int_eq(metrics_prometheus(doc, NULL), EINVAL);
+	json_object_put(doc);
+
+	doc = json_object_new_array();
+	ck_assert_int_eq(metrics_prometheus(doc, &text), EINVAL);
+	json_object_put(doc);
+
+	/* an empty document renders as an empty string */
+	doc = json_object_new_object();
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	ck_assert_str_eq(text, "");
+	mem_deref(text);
+	json_object_put(doc);
+}
+END_TEST
+
+static struct json_object *metrics_get(struct json_object *doc, const char *a,
+				       const char *b)
+{
+	struct json_object *o = json_object_object_get(doc, a);
+
+	ck_assert_msg(o != NULL, "missing %s", a);
+	if (b) {
+		o = json_object_object_get(o, b);
+		ck_assert_msg(o != NULL, "missing %s.%s", a, b);
+	}
+	return o;
+}
+
+static void metrics_assert_int(struct json_object *doc, const char *a,
+			       const char *b)
+{
+	ck_assert_msg(
+		json_object_is_type(metrics_get(doc, a, b), json_type_int),
+		"%s.%s is not an integer", a, b ? b : "");
+}
+
+START_TEST(metrics_json_shape)
+{
+	struct app app = {0};
+	struct json_object *doc = NULL, *loaded;
+	struct fs_scope *sc = NULL;
+	char *text = NULL;
+	int perr;
+
+	ck_assert_int_eq(scopemgr_alloc(&app.scopes, 200), 0);
+	ck_assert_int_eq(loader_alloc(&app.loader,
+				      fixture_env("FS_TEST_PLUGIN_DIR",
+						  "build/tests/plugins"),
+				      0),
+			 0);
+	perr = loader_preload(app.loader, "t_good");
+	ck_assert_int_eq(scope_alloc_root(&sc, app.scopes, "call"), 0);
+	app.calls_active = 2;
+	app.calls_total = 5;
+	app.started_ms = tmr_jiffies() - 3500;
+
+	ck_assert_int_eq(metrics_json(&app, &doc), 0);
+	metrics_assert_int(doc, "memory", "rss");
+	metrics_assert_int(doc, "memory", "heapUsed");
+	metrics_assert_int(doc, "memory", "heapTotal");
+	ck_assert_int_gt(
+		json_object_get_int64(metrics_get(doc, "memory", "rss")), 0);
+	/* no heap > 0 check: ASan and valgrind replace glibc's malloc, so
+	 * mallinfo2() reports zeroes under them */
+	ck_assert_int_ge(
+		json_object_get_int64(metrics_get(doc, "memory", "heapTotal")),
+		0);
+	ck_assert(json_object_is_type(metrics_get(doc, "connections", NULL),
+				      json_type_object));
+	loaded = metrics_get(doc, "tasks", "loaded");
+	ck_assert(json_object_is_type(loaded, json_type_array));
+	if (!perr) {
+		ck_assert_uint_eq(json_object_array_length(loaded), 1);
+		ck_assert_str_eq(json_object_get_string(
+					 json_object_array_get_idx(loaded, 0)),
+				 "t_good");
+	}
+	metrics_assert_int(doc, "listeners", "live");
+	metrics_assert_int(doc, "listeners", "peak");
+	metrics_assert_int(doc, "listeners", "timeouts");
+	metrics_assert_int(doc, "listeners", "refusals");
+	metrics_assert_int(doc, "listeners", "scopes");
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "listeners", "scopes")),
+		1);
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "calls", "active")), 2);
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "calls", "total")), 5);
+	metrics_assert_int(doc, "uptime", NULL);
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "uptime", NULL)), 3);
+
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_calls_active 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_uptime 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_listeners_scopes 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_total "));
+	if (!perr)
+		ck_assert_ptr_nonnull(strstr(
+			text, "\nfs_tasks_loaded{verb=\"t_good\"} 1\n"));
+	metrics_assert_format(text);
+	mem_deref(text);
+	json_object_put(doc);
+
+	/* with no areas set up the shape stays the same */
+	mem_deref(sc);
+	app.scopes = mem_deref(app.scopes);
+	app.loader = mem_deref(app.loader);
+	ck_assert_int_eq(metrics_json(&app, &doc), 0);
+	ck_assert(json_object_is_type(metrics_get(doc, "tasks", NULL),
+				      json_type_object));
+	ck_assert(json_object_is_type(metrics_get(doc, "listeners", NULL),
+				      json_type_object));
+	json_object_put(doc);
+	ck_assert_int_eq(metrics_json(NULL, &doc), EINVAL);
+}
+END_TEST
+
+/* HTTP requests made from a client thread while the loop serves them */
+struct rest_probe {
+	char base[64];
+	struct {
+		const char *path;
+		const char *method;
+		const char *accept;
+		size_t body; /* bytes of request body to send */
+		bool chunked;
+		long status;
+		char ctype[128];
+		char *resp;
+	} q[12];
+	size_t n;
+	volatile int done;
+};
+
+static size_t rest_probe_write(char *p, size_t sz, size_t n, void *arg)
+{
+	char **resp = arg;
+	size_t old = *resp ? strlen(*resp) : 0;
+	char *s = *resp ? mem_realloc(*resp, old + sz * n + 1)
+			: mem_alloc(sz * n + 1, NULL);
+
+	if (!s)
+		return 0;
+	memcpy(s + old, p, sz * n);
+	s[old + sz * n] = '\0';
+	*resp = s;
+	return sz * n;
+}
+
+struct rest_body {
+	size_t left;
+};
+
+static size_t rest_probe_read(char *p, size_t sz, size_t n, void *arg)
+{
+	struct rest_body *b = arg;
+	size_t len = sz * n < b->left ? sz * n : b->left;
+
+	memset(p, 'x', len);
+	b->left -= len;
+	return len;
+}
+
+static void *rest_probe_thread(void *arg)
+{
+	struct rest_probe *p = arg;
+
+	for (size_t i = 0; i < p->n; i++) {
+		CURL *c = curl_easy_init();
+		struct curl_slist *h = NULL;
+		struct rest_body body = {p->q[i].body};
+		char url[256];
+		char *ct = NULL;
+
+		snprintf(url, sizeof(url), "%s%s", p->base, p->q[i].path);
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, rest_probe_write);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &p->q[i].resp);
+		if (p->q[i].method)
+			curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST,
+					 p->q[i].method);
+		if (p->q[i].accept) {
+			char hdr[128];
+
+			snprintf(hdr, sizeof(hdr), "Accept: %s",
+				 p->q[i].accept);
+			h = curl_slist_append(h, hdr);
+		}
+		if (p->q[i].body) {
+			curl_easy_setopt(c, CURLOPT_POST, 1L);
+			curl_easy_setopt(c, CURLOPT_READFUNCTION,
+					 rest_probe_read);
+			curl_easy_setopt(c, CURLOPT_READDATA, &body);
+			if (p->q[i].chunked)
+				h = curl_slist_append(
+					h, "Transfer-Encoding: chunked");
+			else
+				curl_easy_setopt(c,
+						 CURLOPT_POSTFIELDSIZE_LARGE,
+						 (curl_off_t)p->q[i].body);
+		}
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+		(void)curl_easy_perform(c);
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &p->q[i].status);
+		curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ct);
+		if (ct)
+			snprintf(p->q[i].ctype, sizeof(p->q[i].ctype), "%s",
+				 ct);
+		curl_slist_free_all(h);
+		curl_easy_cleanup(c);
+	}
+	p->done = 1;
+	return NULL;
+}
+
+static int rest_probe_done(void *arg)
+{
+	return ((struct rest_probe *)arg)->done;
+}
+
+static void rest_probe_run(struct rest_probe *p)
+{
+	pthread_t th;
+
+	ck_assert_int_eq(pthread_create(&th, NULL, rest_probe_thread, p), 0);
+	ck_assert_int_eq(fixture_run_until(rest_probe_done, p,
+					   fixture_timeout(20) * 1000),
+			 0);
+	pthread_join(th, NULL);
+}
+
+static void rest_probe_free(struct rest_probe *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		p->q[i].resp = mem_deref(p->q[i].resp);
+	p->n = 0;
+	p->done = 0;
+}
+
+static uint16_t rest_free_port(void)
+{
+	struct sockaddr_in sin = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sin);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	close(fd);
+	return ntohs(sin.sin_port);
+}
+
+#define PROBE(p, ...)                                              \
+	do {                                                       \
+		ck_assert_uint_lt((p)->n, ARRAY_SIZE((p)->q));     \
+		(p)->q[(p)->n] = (typeof((p)->q[0])){__VA_ARGS__}; \
+		(p)->n++;                                          \
+	} while (0)
+
+START_TEST(metrics_rest_routes)
+{
+	static struct rest_probe p;
+	struct app app = {0};
+	struct rest *rest = NULL, *dup = NULL;
+	struct json_object *doc;
+	uint16_t port = rest_free_port();
+
+	ck_assert_int_eq(curl_global_init(CURL_GLOBAL_DEFAULT), 0);
+	ck_assert_int_eq(scopemgr_alloc(&app.scopes, 200), 0);
+	app.started_ms = tmr_jiffies();
+	app.calls_active = 0;
+	ck_assert_int_eq(rest_alloc(&rest, &app, "127.0.0.1", port), 0);
+	ck_assert_int_eq(rest_alloc(&dup, &app, "127.0.0.1", port),
+			 EADDRINUSE);
+	ck_assert_int_eq(rest_alloc(&dup, &app, "not an address", port),
+			 EINVAL);
+	snprintf(p.base, sizeof(p.base), "http://127.0.0.1:%u", port);
+
+	PROBE(&p, .path = "/health");
+	PROBE(&p, .path = "/");
+	PROBE(&p, .path = "/metrics");
+	PROBE(&p, .path = "/metrics?format=prometheus");
+	PROBE(&p, .path = "/metrics", .accept = "text/plain");
+	PROBE(&p, .path = "/nope");
+	PROBE(&p, .path = "/health", .method = "POST", .body = 10);
+	PROBE(&p, .path = "/metrics", .method = "DELETE");
+	PROBE(&p, .path = "/health", .body = 2 * 1024 * 1024);
+	PROBE(&p, .path = "/health", .body = 2 * 1024 * 1024, .chunked = true);
+	PROBE(&p, .path = "/metrics?format=json", .accept = "text/plain");
+	rest_probe_run(&p);
+	for (size_t i = 0; getenv("FS_TEST_DEBUG") && i < p.n; i++)
+		fprintf(stderr, "%s -> %ld %s\n", p.q[i].path, p.q[i].status,
+			p.q[i].resp ? p.q[i].resp : "(none)");
+
+	ck_assert_int_eq(p.q[0].status, 200);
+	ck_assert_str_eq(p.q[0].resp, "{\"calls\":0}");
+	ck_assert_str_eq(p.q[0].ctype, "application/json");
+	ck_assert_int_eq(p.q[1].status, 200);
+	ck_assert_str_eq(p.q[1].resp, "{\"calls\":0}");
+
+	ck_assert_int_eq(p.q[2].status, 200);
+	doc = json_tokener_parse(p.q[2].resp);
+	ck_assert_ptr_nonnull(doc);
+	metrics_assert_int(doc, "memory", "rss");
+	metrics_assert_int(doc, "listeners", "live");
+	metrics_assert_int(doc, "calls", "total");
+	metrics_assert_int(doc, "uptime", NULL);
+	json_object_put(doc);
+
+	ck_assert_int_eq(p.q[3].status, 200);
+	ck_assert_ptr_nonnull(strstr(p.q[3].ctype, "text/plain"));
+	ck_assert_ptr_nonnull(strstr(p.q[3].resp, "\nfs_calls_active 0\n"));
+	metrics_assert_format(p.q[3].resp);
+	ck_assert_int_eq(p.q[4].status, 200);
+	ck_assert_ptr_nonnull(strstr(p.q[4].resp, "# TYPE fs_memory_rss"));
+
+	ck_assert_int_eq(p.q[5].status, 404);
+	ck_assert_str_eq(p.q[5].resp, "{\"msg\":\"not found\"}");
+	ck_assert_int_eq(p.q[6].status, 405);
+	ck_assert_int_eq(p.q[7].status, 405);
+	ck_assert_int_eq(p.q[8].status, 413);
+	ck_assert_int_eq(p.q[9].status, 413);
+	ck_assert_int_eq(p.q[10].status, 200);
+	ck_assert_str_eq(p.q[10].ctype, "application/json");
+	rest_probe_free(&p);
+
+	/* draining: health says so with 503 */
+	app.draining = true;
+	app.calls_active = 3;
+	PROBE(&p, .path = "/health");
+	rest_probe_run(&p);
+	ck_assert_int_eq(p.q[0].status, 503);
+	ck_assert_str_eq(p.q[0].resp, "{\"calls\":3,\"status\":\"draining\"}");
+	rest_probe_free(&p);
+
+	/* after release the port is free again */
+	rest = mem_deref(rest);
+	ck_assert_int_eq(rest_alloc(&rest, &app, "127.0.0.1", port), 0);
+	rest = mem_deref(rest);
+
+	mem_deref(app.scopes);
+	curl_global_cleanup();
+}
+END_TEST
+
+/* "extern" keeps this line out of the generated suite list */
+extern Suite *metrics_suite(void);
+
+Suite *metrics_suite(void)
+{
+	Suite *s = suite_create("metrics");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, metrics_setup, metrics_teardown);
+	tcase_set_timeout(tc, fixture_timeout(30));
+	tcase_add_test(tc, metrics_prometheus_render);
+	tcase_add_test(tc, metrics_json_shape);
+	tcase_add_test(tc, metrics_rest_routes);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,28 @@
+/**
+ * @file fixture.h  Shared helpers of the unit tests
+ *
+ * Debian's libre is built without MEM_DEBUG (mem_get_stat() answers
+ * ENOSYS), so leaks are proven two ways: the core's own live-object
+ * counters must return to zero in every test, and the whole suite runs
+ * under LeakSanitizer (make asan) and valgrind (make valgrind).
+ */
+#ifndef FIXTURE_H
+#define FIXTURE_H
+
+#include <check.h>
+#include <stdlib.h>
+
+/** libre_init() per test, libre_close() after */
+void fixture_re_setup(void);
+void fixture_re_teardown(void);
+
+/** Run the re loop until done() returns non-zero or ms elapse */
+int fixture_run_until(int (*done)(void *arg), void *arg, unsigned ms);
+
+/** Env var or a fallback */
+const char *fixture_env(const char *name, const char *def);
+
+/** Test case timeout, longer under valgrind */
+unsigned fixture_timeout(unsigned secs);
+
+#endif
