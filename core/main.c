@@ -91,6 +91,7 @@ static int main_start(struct app *app)
 		.cleanup_ms = app->cfg->pool_cleanup_ms,
 		.max_body = app->cfg->http_max_body,
 		.user_agent = app->cfg->http_user_agent,
+		.pipelining = app->cfg->http_pipelining,
 	};
 	err = req_alloc(&app->req, &rc);
 	if (err) {

@@ -35,14 +35,14 @@
 #define REQ_LOG "req"
 
 enum {
-	REQ_DEF_POOLSIZE  = 20,
-	REQ_DEF_TIMEOUT   = 10000,
-	REQ_DEF_CLEANUP   = 60000,
-	REQ_DEF_MAX_BODY  = 1024 * 1024,
-	REQ_DEF_STREAMS   = 10,
-	REQ_LAT_RING      = 2048, /* latency samples kept (8 KB)          */
-	REQ_MIN_MAXCONNS  = 32,   /* idle cache floor across all hosts    */
-	REQ_SIG_HDR_SZ    = 160,
+	REQ_DEF_POOLSIZE = 20,
+	REQ_DEF_TIMEOUT = 10000,
+	REQ_DEF_CLEANUP = 60000,
+	REQ_DEF_MAX_BODY = 1024 * 1024,
+	REQ_DEF_STREAMS = 10,
+	REQ_LAT_RING = 2048,   /* latency samples kept (8 KB)          */
+	REQ_MIN_MAXCONNS = 32, /* idle cache floor across all hosts    */
+	REQ_SIG_HDR_SZ = 160,
 };
 
 /** One socket curl asked us to watch */
@@ -64,9 +64,9 @@ struct req_stats {
 	uint64_t f_toolarge;
 	uint64_t f_protocol;
 	uint64_t f_other;
-	uint64_t lat_n;                /* samples ever taken             */
-	uint32_t lat_max;              /* ms, since start                */
-	uint32_t lat[REQ_LAT_RING];    /* ms, the last REQ_LAT_RING      */
+	uint64_t lat_n;             /* samples ever taken             */
+	uint32_t lat_max;           /* ms, since start                */
+	uint32_t lat[REQ_LAT_RING]; /* ms, the last REQ_LAT_RING      */
 };
 
 /** The requestor of one loop: the only state this file keeps */
@@ -90,15 +90,15 @@ struct req_xfer {
 	struct fs_req *req;
 	CURL *easy;
 	struct curl_slist *hdrs;
-	char *url;    /* on the wire: no fragment, query added   */
-	char *body;   /* POST body ("" when none)                */
+	char *url;  /* on the wire: no fragment, query added   */
+	char *body; /* POST body ("" when none)                */
 	size_t body_len;
 	char *secret;
 	char *user;
 	char *pass;
 	bool post;
-	bool attached;  /* in req->multi                           */
-	bool toolarge;  /* the write callback refused the body     */
+	bool attached; /* in req->multi                           */
+	bool toolarge; /* the write callback refused the body     */
 	struct fs_listener *bind;
 	fs_resp_h *resph;
 	void *arg;
@@ -177,6 +177,12 @@ static int req_sock_cb(CURL *easy, curl_socket_t s, int what, void *userp,
 		flags |= FD_READ;
 	if (what & CURL_POLL_OUT)
 		flags |= FD_WRITE;
+
+	/* CURL_POLL_NONE: keep the socket, stop watching it for now */
+	if (!flags) {
+		fd_close(s);
+		return 0;
+	}
 
 	err = fd_listen(s, flags, req_fd_handler, rs);
 	if (err) {
@@ -505,8 +511,7 @@ static int xfer_classify(struct req_xfer *x, CURLcode res, long status,
 		if (status >= 500) {
 			st->f_5xx++;
 			*clsp = REQ_RP_5XX;
-		}
-		else if (status >= 400) {
+		} else if (status >= 400) {
 			st->f_4xx++;
 			*clsp = REQ_RP_4XX;
 		}
@@ -595,8 +600,7 @@ static void xfer_done(struct req_xfer *x, CURLcode res)
 	req->last_use = tmr_jiffies();
 
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &nc) ==
-	    CURLE_OK)
+	if (curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &nc) == CURLE_OK)
 		nconn = nc;
 	if (nconn > 0)
 		req->st.created += (uint64_t)nconn;
@@ -607,8 +611,7 @@ static void xfer_done(struct req_xfer *x, CURLcode res)
 	if (err || cls)
 		fs_debug(REQ_LOG, "%s %s: attempt %u: %s (status %ld)",
 			 x->post ? "POST" : "GET", x->url, x->attempts,
-			 res ? curl_easy_strerror(res) : "http error",
-			 status);
+			 res ? curl_easy_strerror(res) : "http error", status);
 
 	if ((cls & x->retry.rp) && x->attempts <= x->retry.rc) {
 		req->st.retries++;
@@ -634,8 +637,7 @@ static void xfer_done(struct req_xfer *x, CURLcode res)
 		resp.len = x->rlen;
 		resp.attempts = x->attempts;
 		h(0, &resp, x->arg);
-	}
-	else if (h) {
+	} else if (h) {
 		h(err, NULL, x->arg);
 	}
 	mem_deref(x);
@@ -681,8 +683,8 @@ static bool url_is_absolute(const char *url)
  * policy out of the fragment, drop credentials inherited from base and
  * append the query.
  */
-static int req_url_build(struct req_xfer *x, const char *url,
-			 const char *base, const char *query)
+static int req_url_build(struct req_xfer *x, const char *url, const char *base,
+			 const char *query)
 {
 	CURLU *u;
 	char *frag = NULL, *s = NULL;
@@ -697,8 +699,7 @@ static int req_url_build(struct req_xfer *x, const char *url,
 			err = EINVAL;
 			goto out;
 		}
-	}
-	else {
+	} else {
 		/* credentials come from the hook, never from base's URL */
 		if (!base || !url_is_absolute(base) ||
 		    curl_url_set(u, CURLUPART_URL, base, 0) ||
@@ -713,8 +714,7 @@ static int req_url_build(struct req_xfer *x, const char *url,
 	if (!curl_url_get(u, CURLUPART_FRAGMENT, &frag, 0)) {
 		req_retry_parse(&x->retry, frag);
 		curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0);
-	}
-	else {
+	} else {
 		req_retry_parse(&x->retry, NULL);
 	}
 
@@ -774,16 +774,14 @@ static int xfer_setup(struct req_xfer *x)
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE,
 				 (curl_off_t)x->body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
-	}
-	else {
+	} else {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	}
 
 	if (x->user) {
 		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(e, CURLOPT_USERNAME, x->user);
-		curl_easy_setopt(e, CURLOPT_PASSWORD,
-				 x->pass ? x->pass : "");
+		curl_easy_setopt(e, CURLOPT_PASSWORD, x->pass ? x->pass : "");
 	}
 	return 0;
 }
@@ -820,8 +818,8 @@ int fs_req_send(struct fs_req *req, struct fs_scope *scope,
 	x->t0 = tmr_jiffies();
 	tmr_init(&x->retry_tmr);
 	x->max_body = opts->max_body ? opts->max_body : req->conf.max_body;
-	x->timeout_ms = opts->timeout_ms ? opts->timeout_ms
-					 : req->conf.timeout_ms;
+	x->timeout_ms =
+		opts->timeout_ms ? opts->timeout_ms : req->conf.timeout_ms;
 
 	err = req_url_build(x, hook->url, opts->base_url,
 			    post ? NULL : opts->query);
@@ -886,8 +884,8 @@ static void req_destructor(void *arg)
 static int req_multi_new(struct fs_req *req, CURLM **mp)
 {
 	uint32_t pool = req->conf.poolsize;
-	long maxconns = pool * 8L < REQ_MIN_MAXCONNS ? REQ_MIN_MAXCONNS
-						     : pool * 8L;
+	long maxconns =
+		pool * 8L < REQ_MIN_MAXCONNS ? REQ_MIN_MAXCONNS : pool * 8L;
 	CURLM *m;
 
 	m = curl_multi_init();

@@ -9,12 +9,12 @@
 
 /** Failure classes of the "#rc=N&rp=LIST" retry policy */
 enum req_rp {
-	REQ_RP_CT    = 1 << 0, /* connect failure (refused, DNS)      */
-	REQ_RP_RT    = 1 << 1, /* response timeout                    */
-	REQ_RP_4XX   = 1 << 2, /* HTTP 4xx                            */
-	REQ_RP_5XX   = 1 << 3, /* HTTP 5xx                            */
+	REQ_RP_CT = 1 << 0,    /* connect failure (refused, DNS)      */
+	REQ_RP_RT = 1 << 1,    /* response timeout                    */
+	REQ_RP_4XX = 1 << 2,   /* HTTP 4xx                            */
+	REQ_RP_5XX = 1 << 3,   /* HTTP 5xx                            */
 	REQ_RP_OTHER = 1 << 4, /* anything else (only with "all")     */
-	REQ_RP_ALL   = 0x1f,
+	REQ_RP_ALL = 0x1f,
 };
 
 enum {

@@ -21,7 +21,8 @@ static uint32_t retry_class(const char *s, size_t n)
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		if (strlen(map[i].name) == n && !strncasecmp(s, map[i].name, n))
+		if (strlen(map[i].name) == n &&
+		    !strncasecmp(s, map[i].name, n))
 			return map[i].bit;
 	}
 	return 0;
@@ -71,8 +72,7 @@ int req_retry_parse(struct req_retry *rt, const char *frag)
 			if (v < 0)
 				v = 0;
 			rt->rc = v > REQ_RC_MAX ? REQ_RC_MAX : (uint32_t)v;
-		}
-		else if (n > 3 && !strncmp(p, "rp=", 3)) {
+		} else if (n > 3 && !strncmp(p, "rp=", 3)) {
 			retry_list(rt, p + 3, n - 3);
 		}
 		p += n;

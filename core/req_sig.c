@@ -37,7 +37,8 @@ int req_sig_header(char *buf, size_t sz, const char *secret, uint64_t t,
 	ok = ctx &&
 	     EVP_MAC_init(ctx, (const unsigned char *)secret, strlen(secret),
 			  params) &&
-	     EVP_MAC_update(ctx, (const unsigned char *)prefix, (size_t)plen) &&
+	     EVP_MAC_update(ctx, (const unsigned char *)prefix,
+			    (size_t)plen) &&
 	     (!len || EVP_MAC_update(ctx, (const unsigned char *)body, len)) &&
 	     EVP_MAC_final(ctx, md, &mdlen, sizeof(md));
 	EVP_MAC_CTX_free(ctx);

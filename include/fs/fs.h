@@ -9,5 +9,8 @@
 #include <fs/fs_req.h>
 #include <fs/fs_schema.h>
 #include <fs/fs_plugin.h>
+#include <fs/fs_audio.h>
+#include <fs/fs_call.h>
+#include <fs/fs_task.h>
 
 #endif

@@ -321,12 +321,12 @@ START_TEST(req_signature_vector)
 	/* computed independently: one-shot HMAC over the joined string */
 	snprintf(input, sizeof(input), "1700000000.%s", body);
 	ck_assert_ptr_nonnull(HMAC(EVP_sha256(), "k3y", 3,
-				   (const unsigned char *)input,
-				   strlen(input), md, &mdlen));
+				   (const unsigned char *)input, strlen(input),
+				   md, &mdlen));
 	for (unsigned i = 0; i < mdlen; i++)
 		sprintf(hex + 2 * i, "%02x", md[i]);
-	snprintf(want, sizeof(want),
-		 "Jambonz-Signature: t=1700000000,v1=%s", hex);
+	snprintf(want, sizeof(want), "Jambonz-Signature: t=1700000000,v1=%s",
+		 hex);
 
 	ck_assert_int_eq(req_sig_header(got, sizeof(got), "k3y", 1700000000,
 					body, strlen(body)),
@@ -427,9 +427,8 @@ END_TEST
 
 START_TEST(req_basic_auth)
 {
-	struct fs_hook hook = {.method = "GET",
-			       .username = "alice",
-			       .password = "s3:cr et"};
+	struct fs_hook hook = {
+		.method = "GET", .username = "alice", .password = "s3:cr et"};
 	struct result r = {0};
 	char url[128], want[128];
 	char b64[64];
@@ -438,9 +437,9 @@ START_TEST(req_basic_auth)
 	hook.url = srv_url(url, sizeof(url), "/echo/auth");
 	ck_assert_int_eq(run_one(&hook, NULL, &r, 5000), 0);
 	ck_assert_int_eq(r.err, 0);
-	ck_assert_int_eq(base64_encode((const uint8_t *)"alice:s3:cr et", 14,
-				       b64, &n),
-			 0);
+	ck_assert_int_eq(
+		base64_encode((const uint8_t *)"alice:s3:cr et", 14, b64, &n),
+		0);
 	snprintf(want, sizeof(want), "Basic %.*s", (int)n, b64);
 	ck_assert_str_eq(jhdr(&r, "authorization"), want);
 	ck_assert_str_eq(jstr(r.json, "method"), "GET");
@@ -567,7 +566,7 @@ START_TEST(req_pool_limit)
 				goto seen;
 		}
 		distinct++;
-seen:
+	seen:
 		result_reset(&r[i]);
 	}
 	ck_assert_int_le(distinct, 2);
@@ -763,8 +762,7 @@ START_TEST(req_retry_connect)
 	char url[128];
 
 	/* the default rp is ct: a refused connect is retried */
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/x#rc=1",
-		 free_port());
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/x#rc=1", free_port());
 	hook.url = url;
 	ck_assert_int_eq(run_one(&hook, NULL, &r, 5000), 0);
 	ck_assert_int_eq(r.err, ECONNREFUSED);
@@ -829,9 +827,8 @@ START_TEST(req_scope_close)
 	/* a handler closing its own scope, with a sibling still running */
 	ck_assert_int_eq(fs_scope_alloc(&sc2, t.root, "task2"), 0);
 	hook.url = srv_url(url, sizeof(url), "/echo");
-	ck_assert_int_eq(fs_req_send(t.req, sc2, &hook, NULL, on_resp_close,
-				     sc2),
-			 0);
+	ck_assert_int_eq(
+		fs_req_send(t.req, sc2, &hook, NULL, on_resp_close, sc2), 0);
 	hook.url = srv_url(url, sizeof(url), "/slow?ms=1000");
 	ck_assert_int_eq(fs_req_send(t.req, sc2, &hook, NULL, on_resp, &r[2]),
 			 0);

@@ -459,6 +459,10 @@ START_TEST(verbs_properties)
 		}
 	}
 	ck_assert_uint_gt(props, 0);
+	ck_assert_uint_gt(verbs_ctx.checks, props);
+	if (getenv("FS_TEST_DEBUG"))
+		fprintf(stderr, "%s: %d types, %u properties, %u checks\n",
+			verb, n, props, verbs_ctx.checks);
 	json_object_put(cand);
 	loader_release(p);
 }

@@ -1,0 +1,104 @@
+/**
+ * @file media.h  RTP media of call legs: G.711, RFC 4733 DTMF, player
+ *
+ * One media_loop per event loop owns the RTP port range and ONE shared
+ * 20 ms tick that walks the loop's sending streams (libre timers are a
+ * sorted list: a timer per call collapses at a few hundred calls/s). A
+ * media_stream is one RTP leg (RTP+RTCP port pair).
+ */
+#ifndef MEDIA_H
+#define MEDIA_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <fs/fs_audio.h>
+
+struct sa;
+struct json_object;
+struct media_loop;
+struct media_stream;
+
+#define MEDIA_PT_PCMU 0
+#define MEDIA_PT_PCMA 8
+
+/**
+ * @param mlp      Returns a new reference
+ * @param ip       Local IP for RTP sockets (port ignored)
+ * @param port_min Lowest port of the range (even)
+ * @param port_max Highest port of the range
+ */
+int media_loop_alloc(struct media_loop **mlp, const struct sa *ip,
+		     uint16_t port_min, uint16_t port_max);
+
+/**
+ * Add media stats to obj: streams, sending, packets_sent, packets_recv,
+ * dtmf, late_ticks, max_late_ms, ports_free.
+ */
+int media_loop_metrics(const struct media_loop *ml, struct json_object *obj);
+
+/** A DTMF digit was received (RFC 4733 end of event, deduplicated) */
+typedef void(media_dtmf_h)(char digit, void *arg);
+
+/** Playback ended: 0 at the end, ECANCELED when stopped or replaced */
+typedef void(media_play_h)(int err, uint64_t samples, void *arg);
+
+/**
+ * Open an RTP leg on a free port pair of the range.
+ *
+ * @return 0, EADDRINUSE (range exhausted), ENOMEM
+ */
+int media_stream_alloc(struct media_stream **msp, struct media_loop *ml,
+		       media_dtmf_h *dtmfh, void *arg);
+
+/** @return local RTP port */
+uint16_t media_stream_port(const struct media_stream *ms);
+
+/**
+ * Set where to send and how: remote RTP address, audio payload type
+ * (MEDIA_PT_PCMU or MEDIA_PT_PCMA) and the telephone-event payload type
+ * (-1 when the peer offered none).
+ */
+int media_stream_set_peer(struct media_stream *ms, const struct sa *raddr,
+			  uint8_t pt, int telev_pt);
+
+/** Direction from SDP: hold = no sending (a=sendonly/inactive offers) */
+void media_stream_set_dir(struct media_stream *ms, bool send, bool recv);
+
+/**
+ * Start sending 20 ms packets (silence when nothing plays). Needs a peer.
+ */
+int media_stream_start(struct media_stream *ms);
+
+/** Stop sending for good (call ended); receiving stops too */
+void media_stream_stop(struct media_stream *ms);
+
+/**
+ * Play audio, replacing what plays (the old handler gets ECANCELED).
+ *
+ * @param audio  Takes a reference
+ * @param loops  1 = once, 0 = until stopped
+ * @param offset First sample
+ * @param max_ms 0 = no limit; else stop after this long (err 0)
+ */
+int media_stream_play(struct media_stream *ms, struct fs_audio *audio,
+		      uint32_t loops, uint64_t offset, uint32_t max_ms,
+		      media_play_h *h, void *arg);
+
+/**
+ * Stop playback. With notify, the handler runs with ECANCELED; without,
+ * it is dropped (its owner is going away).
+ */
+void media_stream_play_stop(struct media_stream *ms, bool notify);
+
+/** @return true while audio plays */
+bool media_stream_playing(const struct media_stream *ms);
+
+/**
+ * Parse a SIP INFO DTMF body (application/dtmf-relay "Signal=5" or
+ * application/dtmf "5").
+ *
+ * @return the digit, or 0 when the body carries none
+ */
+char media_dtmf_info_parse(const char *ctype, const char *body, size_t len);
+
+#endif
