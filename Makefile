@@ -7,7 +7,7 @@ Q       := $(if $(V),,@)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS    := libre json-c libcurl libmicrohttpd
+PKGS    := libre json-c libcurl libmicrohttpd sndfile speexdsp espeak-ng
 CC      ?= cc
 CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
@@ -18,7 +18,12 @@ CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# flite ships no pkg-config file
+FLITE_LIBS  := -lflite_cmu_us_kal -lflite_cmu_us_kal16 -lflite_cmu_us_slt \
+	-lflite_cmu_us_awb -lflite_cmu_us_rms -lflite_usenglish \
+	-lflite_cmulex -lflite
 DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem \
+	$(FLITE_LIBS) \
 	-lssl -lcrypto -lpthread -ldl -lm
 # libre 1.1.0 headers need the feature macros its own build defines
 RE_DEFS     := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
@@ -43,7 +48,7 @@ UNIT_BIN  := $(BUILD)/tests/check_all
 SUITES_H  := $(BUILD)/tests/suites.h
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
-.PHONY: all run test unit e2e asan valgrind deps format check-format \
+.PHONY: all run test test-build unit e2e asan valgrind deps format check-format \
 	clean help bench
 all: $(BIN) $(PLUGIN_SOS)
 
@@ -115,10 +120,10 @@ TEST_ENV := FS_BUILD=$(BUILD) FS_BIN=$(BIN) FS_PLUGIN_DIR=$(BUILD)/plugins \
 	FS_TEST_PLUGIN_DIR=$(BUILD)/tests/plugins
 
 # Build in parallel, then run the suites one after the other
-TEST_BUILD := all $(UNIT_BIN) $(TPLUGIN_SOS)
+test-build: all $(UNIT_BIN) $(TPLUGIN_SOS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD)
+	$(Q)$(MAKE) --no-print-directory test-build
 	$(Q)$(MAKE) --no-print-directory -j1 unit
 	$(Q)$(MAKE) --no-print-directory -j1 e2e
 
@@ -129,12 +134,12 @@ e2e: all
 	$(Q)$(TEST_ENV) tests/e2e/run.sh
 
 asan: deps
-	$(Q)$(MAKE) --no-print-directory VARIANT=asan $(TEST_BUILD)
+	$(Q)$(MAKE) --no-print-directory VARIANT=asan test-build
 	$(Q)$(MAKE) --no-print-directory -j1 VARIANT=asan unit
 	$(Q)$(MAKE) --no-print-directory -j1 VARIANT=asan e2e
 
 valgrind: deps
-	$(Q)$(MAKE) --no-print-directory $(TEST_BUILD)
+	$(Q)$(MAKE) --no-print-directory test-build
 	$(Q)$(TEST_ENV) CK_FORK=no FS_VALGRIND=1 valgrind -q --error-exitcode=1 \
 		--leak-check=full --errors-for-leak-kinds=definite \
 		--suppressions=tests/valgrind.supp ./$(UNIT_BIN)

@@ -12,12 +12,16 @@ struct loader;
 struct fs_req;
 struct scopemgr;
 struct rest;
+struct loop;
+struct worker;
 
 struct app {
 	struct cfg *cfg;
 	struct loader *loader;
-	struct fs_req *req;
-	struct scopemgr *scopes;
+	struct loop *loop;       /* the first event loop */
+	struct worker *workers;  /* blocking work: speech, decoding */
+	struct fs_req *req;      /* borrowed from loop, for /metrics */
+	struct scopemgr *scopes; /* borrowed from loop, for /metrics */
 	struct rest *rest;
 	uint64_t started_ms; /* tmr_jiffies() at start */
 	uint32_t calls_active;

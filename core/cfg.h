@@ -51,6 +51,25 @@ struct cfg {
 	uint32_t mysql_idle_timeout_ms;
 	uint32_t mysql_acquire_timeout_ms;
 
+	/* directory and default application */
+	char *directory_file;             /* DIRECTORY_FILE ""            */
+	char *default_call_hook;          /* DEFAULT_CALL_HOOK ""         */
+	char *default_call_hook_method;
+	char *default_call_hook_username;
+	char *default_call_hook_password;
+	char *default_status_hook;        /* DEFAULT_CALL_STATUS_HOOK ""  */
+	char *default_status_hook_method;
+	char *default_webhook_secret;
+
+	/* speech and audio */
+	char *tts_vendor;        /* TTS_VENDOR "flite"                   */
+	char *tts_language;      /* TTS_LANGUAGE "en-US"                 */
+	char *tts_voice;         /* TTS_VOICE ""                         */
+	bool tts_strict;         /* TTS_STRICT false                     */
+	uint32_t tts_cache_mb;   /* TTS_CACHE_MB 64                      */
+	uint32_t audio_cache_mb; /* AUDIO_CACHE_MB 128                   */
+	uint32_t audio_max_file_mb; /* AUDIO_MAX_FILE_MB 50              */
+
 	/* logging */
 	char *loglevel;          /* JAMBONES_LOGLEVEL "info"             */
 };

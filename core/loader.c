@@ -308,6 +308,14 @@ void loader_release(struct plugin *p)
 	mem_deref(p);
 }
 
+uint32_t plugin_flags(const struct plugin *p)
+{
+	if (!p || !p->desc ||
+	    p->desc->size < offsetof(struct fs_plugin, flags) + sizeof(uint32_t))
+		return 0;
+	return p->desc->flags;
+}
+
 const struct fs_plugin *plugin_desc(const struct plugin *p)
 {
 	return p ? p->desc : NULL;

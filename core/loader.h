@@ -47,6 +47,9 @@ int loader_preload(struct loader *l, const char *list);
 int loader_acquire(struct loader *l, const char *verb, struct plugin **pp);
 void loader_release(struct plugin *p);
 
+/** @return FS_PLUGIN_* flags (0 for plugins older than ABI 1.1) */
+uint32_t plugin_flags(const struct plugin *p);
+
 /** @return the plugin's descriptor (borrowed) */
 const struct fs_plugin *plugin_desc(const struct plugin *p);
 

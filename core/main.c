@@ -16,9 +16,10 @@
 #include "cfg.h"
 #include "loader.h"
 #include "log.h"
+#include "loop.h"
 #include "req.h"
 #include "rest.h"
-#include "scope.h"
+#include "worker.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
 #define MAIN_MAX_FDS 65536
@@ -77,27 +78,8 @@ static void main_raise_nofile(void)
 
 static int main_start(struct app *app)
 {
-	struct req_conf rc;
 	char *dir = NULL;
 	int err;
-
-	err = scopemgr_alloc(&app->scopes, app->cfg->max_listeners);
-	if (err)
-		return err;
-
-	rc = (struct req_conf){
-		.poolsize = app->cfg->http_poolsize,
-		.timeout_ms = app->cfg->http_timeout_ms,
-		.cleanup_ms = app->cfg->pool_cleanup_ms,
-		.max_body = app->cfg->http_max_body,
-		.user_agent = app->cfg->http_user_agent,
-		.pipelining = app->cfg->http_pipelining,
-	};
-	err = req_alloc(&app->req, &rc);
-	if (err) {
-		fs_error("main", "requestor: %m", err);
-		return err;
-	}
 
 	err = main_plugin_dir(&dir, app->cfg);
 	if (err)
@@ -116,6 +98,19 @@ static int main_start(struct app *app)
 	else
 		fs_info("main", "preloading off");
 
+	/* blocking work (speech, decoding) runs on these threads */
+	err = worker_alloc(&app->workers, 2);
+	if (err)
+		return err;
+	err = loop_alloc(&app->loop, app, 0);
+	if (err) {
+		fs_error("main", "cannot start: %m", err);
+		return err;
+	}
+	/* the listener reads the first loop's figures */
+	app->req = app->loop->req;
+	app->scopes = app->loop->scopes;
+
 	err = rest_alloc(&app->rest, app, app->cfg->http_addr,
 			 (uint16_t)app->cfg->http_port);
 	if (err) {
@@ -129,9 +124,11 @@ static int main_start(struct app *app)
 static void main_stop(struct app *app)
 {
 	app->rest = mem_deref(app->rest);
+	app->req = NULL;
+	app->scopes = NULL;
+	app->loop = mem_deref(app->loop);
+	app->workers = mem_deref(app->workers);
 	app->loader = mem_deref(app->loader);
-	app->req = mem_deref(app->req);
-	app->scopes = mem_deref(app->scopes);
 	app->cfg = mem_deref(app->cfg);
 }
 

@@ -24,6 +24,7 @@
 #include "app.h"
 #include "log.h"
 #include "rest.h"
+#include "demo.h"
 
 enum {
 	REST_MAX_BODY = 1024 * 1024,  /* request body cap, bytes       */
@@ -229,9 +230,31 @@ static bool rest_is_read(const char *method)
 	       !strcmp(method, MHD_HTTP_METHOD_HEAD);
 }
 
-static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
-				  const char *url, const char *method)
+static enum MHD_Result rest_demo(struct MHD_Connection *conn,
+				 const struct rest_conn *rc)
 {
+	struct json_object *reply = NULL;
+	enum MHD_Result ret;
+	int err;
+
+	err = demo_gather_reply(rc->body ? (const char *)rc->body->buf : NULL,
+				rc->body ? rc->body->end : 0, &reply);
+	if (err)
+		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST, "bad body");
+	ret = rest_reply_obj(conn, MHD_HTTP_OK, reply);
+	json_object_put(reply);
+	return ret;
+}
+
+static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const struct rest_conn *rc)
+{
+	if (!strcmp(url, "/demo/gather")) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST))
+			goto not_allowed;
+		return rest_demo(conn, rc);
+	}
 	if (!strcmp(url, "/") || !strcmp(url, "/health")) {
 		if (!rest_is_read(method))
 			goto not_allowed;
@@ -314,7 +337,7 @@ static enum MHD_Result rest_access_h(void *cls, struct MHD_Connection *conn,
 
 	if (rc->too_large)
 		return rest_too_large(conn);
-	return rest_route(r, conn, url, method);
+	return rest_route(r, conn, url, method, rc);
 }
 
 static void rest_completed_h(void *cls, struct MHD_Connection *conn,

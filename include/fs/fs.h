@@ -12,5 +12,6 @@
 #include <fs/fs_audio.h>
 #include <fs/fs_call.h>
 #include <fs/fs_task.h>
+#include <fs/fs_prompt.h>
 
 #endif

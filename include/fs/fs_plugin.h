@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define FS_ABI_MAJOR 1
-#define FS_ABI_MINOR 0
+#define FS_ABI_MINOR 1
 
 /** Name of the one exported symbol */
 #define FS_PLUGIN_SYMBOL "fs_plugin"
@@ -64,7 +64,16 @@ struct fs_plugin {
 
 	/** Stop a running task at once (caller hang-up, redirect) */
 	void (*cancel)(struct fs_task *task);
+
+	/* ABI 1.1 */
+
+	/** FS_PLUGIN_* preconditions the core ensures before exec */
+	uint32_t flags;
 };
+
+/** The verb needs media: the core answers the call first (or sends 183
+ * with SDP when the verb has "earlyMedia": true) */
+#define FS_PLUGIN_NEEDS_MEDIA 0x1u
 
 /** Smallest descriptor the core accepts (ABI 1.0) */
 #define FS_PLUGIN_MIN_SIZE                                                     \

@@ -26,6 +26,9 @@ struct fs_call *fs_task_call(const struct fs_task *t);
 /** @return the task's scope, closed when the task ends */
 struct fs_scope *fs_task_scope(const struct fs_task *t);
 
+/** @return the verb's properties (valid for the task's life) */
+const struct json_object *fs_task_data(const struct fs_task *t);
+
 /** @return the verb name */
 const char *fs_task_name(const struct fs_task *t);
 

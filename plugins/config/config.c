@@ -1,15 +1,16 @@
 /**
  * @file config.c  The config verb: set session defaults
  *
- * Validation only: the verb JSON is checked against the config spec of
- * @jambonz/verb-specifications (schema.h). There is no exec yet, so the
- * core knows the verb and validates it but cannot run it.
+ * Set session defaults (synthesizer, recognizer).
+ * The verb JSON is checked against its spec of
+ * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include <fs/fs_plugin.h>
-#include <fs/fs_schema.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
 #include "schema.h"
 
 /* Per-.so state: the parsed schema, shared by every call */
@@ -41,5 +42,28 @@ static int config_validate(const struct json_object *data, char *err,
 				  errsz);
 }
 
+static int config_exec(struct fs_task *t, const struct json_object *data)
+{
+	struct json_object *synth = NULL, *recog = NULL;
+	int err;
+
+	(void)json_object_object_get_ex(data, "synthesizer", &synth);
+	(void)json_object_object_get_ex(data, "recognizer", &recog);
+	/* the other options (bargeIn, record, listen, ...) need features
+	 * this build lacks: they are accepted and logged */
+	json_object_object_foreach((struct json_object *)data, k, v)
+	{
+		(void)v;
+		if (strcmp(k, "synthesizer") && strcmp(k, "recognizer") &&
+		    strcmp(k, "id"))
+			fs_info("config", "%s: option '%s' not supported, "
+				"ignored", fs_call_sid(fs_task_call(t)), k);
+	}
+	err = fs_call_set_defaults(fs_task_call(t), synth, recog);
+	fs_task_done(t, err, NULL, NULL);
+	return 0;
+}
+
 FS_PLUGIN(.name = "config", .version = FS_VERSION, .init = config_init,
-	  .destroy = config_destroy, .validate = config_validate);
+	  .destroy = config_destroy, .validate = config_validate,
+	  .exec = config_exec);

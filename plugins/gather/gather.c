@@ -1,15 +1,17 @@
 /**
  * @file gather.c  The gather verb: collect DTMF digits or speech
  *
- * Validation only: the verb JSON is checked against the gather spec of
- * @jambonz/verb-specifications (schema.h). There is no exec yet, so the
- * core knows the verb and validates it but cannot run it.
+ * Collect DTMF digits, optionally during a nested say or play prompt
+ * (barge-in), and post them to the actionHook.
+ * The verb JSON is checked against its spec of
+ * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include <fs/fs_plugin.h>
-#include <fs/fs_schema.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
 #include "schema.h"
 
 /* Per-.so state: the parsed schema, shared by every call */
@@ -41,5 +43,248 @@ static int gather_validate(const struct json_object *data, char *err,
 				  errsz);
 }
 
+#define GATHER_MAX_DIGITS 64
+
+struct gather {
+	struct fs_task *t;
+	char digits[GATHER_MAX_DIGITS + 1];
+	size_t n;
+	char finish;       /* finishOnKey, 0 = none */
+	uint32_t num;      /* numDigits, 0 = none */
+	uint32_t min;      /* minDigits */
+	uint32_t max;      /* maxDigits, 0 = none */
+	uint32_t timeout_ms;
+	uint32_t inter_ms;
+	bool bargein;
+	bool prompting;
+	bool ended;
+	struct fs_scope *prompt; /* nested say/play */
+	struct fs_scope *timer;  /* the running timeout */
+};
+
+static void gather_destructor(void *data)
+{
+	struct gather *g = data;
+
+	if (g->prompt)
+		fs_scope_close(g->prompt);
+	if (g->timer)
+		fs_scope_close(g->timer);
+	mem_deref(g->prompt);
+	mem_deref(g->timer);
+}
+
+static void gather_finish(struct gather *g, const char *reason)
+{
+	struct json_object *r, *hook = NULL;
+
+	if (g->ended)
+		return;
+	g->ended = true;
+	r = json_object_new_object();
+	if (g->n || !strcmp(reason, "dtmfDetected"))
+		json_object_object_add(r, "digits",
+				       json_object_new_string(g->digits));
+	json_object_object_add(r, "reason", json_object_new_string(reason));
+	(void)json_object_object_get_ex(fs_task_data(g->t), "actionHook",
+					&hook);
+	fs_task_done(g->t, 0, hook, r);
+}
+
+static void gather_timeout(int err, const char *ev, void *data, void *arg)
+{
+	struct gather *g = arg;
+
+	(void)err;
+	(void)ev;
+	(void)data;
+	gather_finish(g, g->n && g->n >= g->min ? "dtmfDetected" : "timeout");
+}
+
+/* (Re)start the timer: overall timeout before the first digit, the
+ * inter-digit timeout after it */
+static void gather_arm(struct gather *g)
+{
+	uint32_t ms = g->n ? g->inter_ms : g->timeout_ms;
+
+	if (g->timer) {
+		fs_scope_close(g->timer);
+		g->timer = mem_deref(g->timer);
+	}
+	if (!ms || g->prompting)
+		return;
+	if (fs_scope_alloc(&g->timer, fs_task_scope(g->t), "gather-timer") ||
+	    fs_scope_listen(g->timer, NULL, ms, gather_timeout, g, NULL))
+		gather_finish(g, "error");
+}
+
+static void gather_stop_prompt(struct gather *g)
+{
+	if (!g->prompt)
+		return;
+	fs_scope_close(g->prompt);
+	g->prompt = mem_deref(g->prompt);
+	g->prompting = false;
+}
+
+static void gather_digit(int err, const char *ev, void *data, void *arg)
+{
+	struct gather *g = arg;
+	const char *d = data;
+
+	(void)err;
+	(void)ev;
+	if (g->ended || !d || !*d)
+		return;
+	if (g->prompting) {
+		if (!g->bargein)
+			return;
+		gather_stop_prompt(g);
+	}
+	if (g->finish && *d == g->finish) {
+		gather_finish(g, "dtmfDetected");
+		return;
+	}
+	if (g->n < GATHER_MAX_DIGITS)
+		g->digits[g->n++] = *d;
+	g->digits[g->n] = '\0';
+	if ((g->num && g->n >= g->num) || (g->max && g->n >= g->max) ||
+	    g->n >= GATHER_MAX_DIGITS) {
+		gather_finish(g, "dtmfDetected");
+		return;
+	}
+	gather_arm(g);
+}
+
+static void gather_prompt_done(int err, const struct fs_prompt_result *res,
+			       void *arg)
+{
+	struct gather *g = arg;
+
+	(void)res;
+	g->prompting = false;
+	if (err && err != ECANCELED)
+		fs_warn("gather", "%s: prompt failed: %m",
+			fs_call_sid(fs_task_call(g->t)), err);
+	gather_arm(g);
+}
+
+static uint32_t gather_u32(const struct json_object *data, const char *key,
+			   uint32_t def)
+{
+	struct json_object *v;
+	double d;
+
+	if (!json_object_object_get_ex(data, key, &v))
+		return def;
+	d = json_object_get_double(v);
+	return d <= 0 ? 0 : d > 1e6 ? 1000000 : (uint32_t)d;
+}
+
+static bool gather_bool(const struct json_object *data, const char *key,
+			bool def)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(data, key, &v))
+		return def;
+	return json_object_get_boolean(v);
+}
+
+static bool gather_wants(const struct json_object *data, const char *what)
+{
+	struct json_object *in;
+	size_t n;
+
+	if (!json_object_object_get_ex(data, "input", &in))
+		return !strcmp(what, "digits");
+	n = json_object_array_length(in);
+	for (size_t i = 0; i < n; i++) {
+		const char *s =
+			json_object_get_string(json_object_array_get_idx(in, i));
+
+		if (s && !strcmp(s, what))
+			return true;
+	}
+	return false;
+}
+
+static int gather_exec(struct fs_task *t, const struct json_object *data)
+{
+	struct json_object *v, *prompt = NULL;
+	const char *pverb = NULL;
+	struct gather *g;
+	int err;
+
+	if (!gather_wants(data, "digits")) {
+		struct json_object *r = json_object_new_object(), *hook = NULL;
+
+		/* no speech recognizer plugin in this build */
+		fs_warn("gather", "%s: speech input is not supported",
+			fs_call_sid(fs_task_call(t)));
+		json_object_object_add(r, "reason",
+				       json_object_new_string("error"));
+		json_object_object_add(
+			r, "details",
+			json_object_new_string("speech recognition is not "
+					       "available on this server"));
+		(void)json_object_object_get_ex(data, "actionHook", &hook);
+		fs_task_done(t, 0, hook, r);
+		return 0;
+	}
+	if (gather_wants(data, "speech"))
+		fs_warn("gather", "%s: speech input is not supported, "
+			"collecting digits only", fs_call_sid(fs_task_call(t)));
+
+	g = mem_zalloc(sizeof(*g), gather_destructor);
+	if (!g)
+		return ENOMEM;
+	g->t = t;
+	fs_task_set_state(t, g);
+	if (json_object_object_get_ex(data, "finishOnKey", &v)) {
+		const char *k = json_object_get_string(v);
+
+		g->finish = k ? k[0] : 0;
+	}
+	g->num = gather_u32(data, "numDigits", 0);
+	g->min = gather_u32(data, "minDigits", 1);
+	g->max = gather_u32(data, "maxDigits", 0);
+	g->timeout_ms = gather_u32(data, "timeout", 15) * 1000;
+	g->inter_ms = json_object_object_get_ex(data, "interDigitTimeout", &v)
+			      ? gather_u32(data, "interDigitTimeout", 0) * 1000
+			      : g->timeout_ms;
+	g->bargein = gather_bool(data, "dtmfBargein", true);
+
+	err = fs_scope_listen(fs_task_scope(t), FS_EV_DTMF, 0, gather_digit, g,
+			      NULL);
+	if (err)
+		return err;
+
+	if (json_object_object_get_ex(data, "say", &prompt))
+		pverb = "say";
+	else if (json_object_object_get_ex(data, "play", &prompt))
+		pverb = "play";
+	if (pverb) {
+		err = fs_scope_alloc(&g->prompt, fs_task_scope(t), pverb);
+		if (err)
+			return err;
+		g->prompting = true;
+		err = fs_prompt_run(fs_task_call(t), g->prompt, pverb, prompt,
+				    gather_prompt_done, g);
+		if (err) {
+			fs_warn("gather", "%s: prompt failed: %m",
+				fs_call_sid(fs_task_call(t)), err);
+			g->prompting = false;
+		}
+		if (!g->prompting)
+			gather_arm(g);
+		return 0;
+	}
+	gather_arm(g);
+	return 0;
+}
+
 FS_PLUGIN(.name = "gather", .version = FS_VERSION, .init = gather_init,
-	  .destroy = gather_destroy, .validate = gather_validate);
+	  .destroy = gather_destroy, .validate = gather_validate,
+	  .exec = gather_exec,
+	  .flags = FS_PLUGIN_NEEDS_MEDIA);

@@ -1,15 +1,16 @@
 /**
  * @file hangup.c  The hangup verb: end the call
  *
- * Validation only: the verb JSON is checked against the hangup spec of
- * @jambonz/verb-specifications (schema.h). There is no exec yet, so the
- * core knows the verb and validates it but cannot run it.
+ * End the call, with optional extra headers on the BYE.
+ * The verb JSON is checked against its spec of
+ * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include <fs/fs_plugin.h>
-#include <fs/fs_schema.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
 #include "schema.h"
 
 /* Per-.so state: the parsed schema, shared by every call */
@@ -41,5 +42,18 @@ static int hangup_validate(const struct json_object *data, char *err,
 				  errsz);
 }
 
+static int hangup_exec(struct fs_task *t, const struct json_object *data)
+{
+	struct json_object *headers = NULL;
+	int err;
+
+	(void)json_object_object_get_ex(data, "headers", &headers);
+	err = fs_call_hangup(fs_task_call(t), headers);
+	/* the call ending has normally ended this task already */
+	fs_task_done(t, err, NULL, NULL);
+	return 0;
+}
+
 FS_PLUGIN(.name = "hangup", .version = FS_VERSION, .init = hangup_init,
-	  .destroy = hangup_destroy, .validate = hangup_validate);
+	  .destroy = hangup_destroy, .validate = hangup_validate,
+	  .exec = hangup_exec);

@@ -1,15 +1,16 @@
 /**
  * @file pause.c  The pause verb: wait a number of seconds
  *
- * Validation only: the verb JSON is checked against the pause spec of
- * @jambonz/verb-specifications (schema.h). There is no exec yet, so the
- * core knows the verb and validates it but cannot run it.
+ * Wait a number of seconds.
+ * The verb JSON is checked against its spec of
+ * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include <fs/fs_plugin.h>
-#include <fs/fs_schema.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
 #include "schema.h"
 
 /* Per-.so state: the parsed schema, shared by every call */
@@ -40,5 +41,33 @@ static int pause_validate(const struct json_object *data, char *err,
 	return fs_schema_validate(pause_ctx.schema, "pause", data, err, errsz);
 }
 
+static void pause_elapsed(int err, const char *ev, void *data, void *arg)
+{
+	(void)err;
+	(void)ev;
+	(void)data;
+	fs_task_done(arg, 0, NULL, NULL);
+}
+
+static int pause_exec(struct fs_task *t, const struct json_object *data)
+{
+	struct json_object *v;
+	double secs = 0;
+
+	if (json_object_object_get_ex(data, "length", &v))
+		secs = json_object_get_double(v);
+	/* bounded: a hostile length must not hold a call for days */
+	if (secs > 3600)
+		secs = 3600;
+	if (secs <= 0) {
+		fs_task_done(t, 0, NULL, NULL);
+		return 0;
+	}
+	return fs_scope_listen(fs_task_scope(t), NULL,
+			       (uint32_t)(secs * 1000 + 0.5), pause_elapsed, t,
+			       NULL);
+}
+
 FS_PLUGIN(.name = "pause", .version = FS_VERSION, .init = pause_init,
-	  .destroy = pause_destroy, .validate = pause_validate);
+	  .destroy = pause_destroy, .validate = pause_validate,
+	  .exec = pause_exec);

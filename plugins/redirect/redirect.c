@@ -1,15 +1,16 @@
 /**
  * @file redirect.c  The redirect verb: fetch new verbs from a hook
  *
- * Validation only: the verb JSON is checked against the redirect spec of
- * @jambonz/verb-specifications (schema.h). There is no exec yet, so the
- * core knows the verb and validates it but cannot run it.
+ * Fetch new verbs from the actionHook; they replace the list.
+ * The verb JSON is checked against its spec of
+ * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include <fs/fs_plugin.h>
-#include <fs/fs_schema.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
 #include "schema.h"
 
 /* Per-.so state: the parsed schema, shared by every call */
@@ -42,5 +43,16 @@ static int redirect_validate(const struct json_object *data, char *err,
 				  errsz);
 }
 
+static int redirect_exec(struct fs_task *t, const struct json_object *data)
+{
+	struct json_object *hook = NULL;
+
+	/* the core posts to the hook; its verbs replace the list */
+	(void)json_object_object_get_ex(data, "actionHook", &hook);
+	fs_task_done(t, 0, hook, NULL);
+	return 0;
+}
+
 FS_PLUGIN(.name = "redirect", .version = FS_VERSION, .init = redirect_init,
-	  .destroy = redirect_destroy, .validate = redirect_validate);
+	  .destroy = redirect_destroy, .validate = redirect_validate,
+	  .exec = redirect_exec);

@@ -1,15 +1,18 @@
 /**
  * @file say.c  The say verb: speak text with a synthesizer
  *
- * Validation only: the verb JSON is checked against the say spec of
- * @jambonz/verb-specifications (schema.h). There is no exec yet, so the
- * core knows the verb and validates it but cannot run it.
+ * Speak text. The audio sequencing (text arrays, loop, synthesizer
+ * override) is the core prompt engine, fs_prompt_run(), shared with
+ * gather's nested say.
+ * The verb JSON is checked against its spec of
+ * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include <fs/fs_plugin.h>
-#include <fs/fs_schema.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
 #include "schema.h"
 
 /* Per-.so state: the parsed schema, shared by every call */
@@ -40,5 +43,20 @@ static int say_validate(const struct json_object *data, char *err,
 	return fs_schema_validate(say_ctx.schema, "say", data, err, errsz);
 }
 
+static void say_done(int err, const struct fs_prompt_result *res, void *arg)
+{
+	(void)res;
+	fs_task_done(arg, err, NULL, NULL);
+}
+
+static int say_exec(struct fs_task *t, const struct json_object *data)
+{
+	return fs_prompt_run(fs_task_call(t), fs_task_scope(t), "say", data,
+			     say_done, t);
+}
+
+
 FS_PLUGIN(.name = "say", .version = FS_VERSION, .init = say_init,
-	  .destroy = say_destroy, .validate = say_validate);
+	  .destroy = say_destroy, .validate = say_validate,
+	  .exec = say_exec,
+	  .flags = FS_PLUGIN_NEEDS_MEDIA);

@@ -1,15 +1,16 @@
 /**
  * @file tag.c  The tag verb: attach customer data to the call
  *
- * Validation only: the verb JSON is checked against the tag spec of
- * @jambonz/verb-specifications (schema.h). There is no exec yet, so the
- * core knows the verb and validates it but cannot run it.
+ * Attach customerData to the call's later webhooks.
+ * The verb JSON is checked against its spec of
+ * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <stdio.h>
 #include <json-c/json.h>
-#include <fs/fs_plugin.h>
-#include <fs/fs_schema.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
 #include "schema.h"
 
 /* Per-.so state: the parsed schema, shared by every call */
@@ -40,5 +41,17 @@ static int tag_validate(const struct json_object *data, char *err,
 	return fs_schema_validate(tag_ctx.schema, "tag", data, err, errsz);
 }
 
+static int tag_exec(struct fs_task *t, const struct json_object *data)
+{
+	struct json_object *v = NULL;
+	int err;
+
+	(void)json_object_object_get_ex(data, "data", &v);
+	err = fs_call_set_tag(fs_task_call(t), v);
+	fs_task_done(t, err, NULL, NULL);
+	return 0;
+}
+
 FS_PLUGIN(.name = "tag", .version = FS_VERSION, .init = tag_init,
-	  .destroy = tag_destroy, .validate = tag_validate);
+	  .destroy = tag_destroy, .validate = tag_validate,
+	  .exec = tag_exec);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // httpsrv.js: local HTTP server for the requestor's unit tests.
 //
-// Usage: node httpsrv.js [PORT]   (0 or none = a free port)
+// Usage: node httpsrv.js [PORT [FILES_DIR]]   (0 or none = a free port)
 // Prints "PORT <n>" on stdout once listening; exits when stdin closes or
 // on SIGTERM, so a crashed test never leaves it behind.
 //
@@ -15,6 +15,9 @@
 //                       Content-Length unless chunked
 //   /flaky/KEY/N        500 for the first N requests of KEY, then 200
 //                       with {"attempt": n}
+//   /files/NAME         the file NAME from FILES_DIR (argv[3] or env
+//                       HTTPSRV_FILES), 404 when missing; NAME is a
+//                       plain file name, no sub-directories
 //   /_log               the recorded requests (JSON array), /_log?clear=1
 //                       also clears the log
 //   /_stats             {"connections": total, "open": now, "peak": max}
@@ -23,9 +26,12 @@
 
 const http = require('http');
 const crypto = require('crypto');
+const fs = require('fs');
+const path = require('path');
 
 const SECRET = process.env.HTTPSRV_SECRET || 's3cret';
 const port = parseInt(process.argv[2] || '0', 10);
+const filesDir = process.argv[3] || process.env.HTTPSRV_FILES || '';
 
 let log = [];
 const flaky = new Map();
@@ -49,6 +55,21 @@ function json(res, status, obj) {
     'Content-Length': Buffer.byteLength(s),
   });
   res.end(s);
+}
+
+function file(res, name) {
+  const base = path.basename(decodeURIComponent(name));
+  if (!filesDir || !base || base.startsWith('.')) {
+    return json(res, 404, {status: '404'});
+  }
+  fs.readFile(path.join(filesDir, base), (err, data) => {
+    if (err) return json(res, 404, {status: '404'});
+    res.writeHead(200, {
+      'Content-Type': 'application/octet-stream',
+      'Content-Length': data.length,
+    });
+    res.end(data);
+  });
 }
 
 function huge(req, res, q) {
@@ -109,6 +130,7 @@ const server = http.createServer((req, res) => {
       return;
     }
     if (p === '/huge') return huge(req, res, q);
+    if (p.startsWith('/files/')) return file(res, p.slice(7));
     m = /^\/flaky\/([^/]+)\/(\d+)$/.exec(p);
     if (m) {
       const n = (flaky.get(m[1]) || 0) + 1;
