@@ -45,13 +45,13 @@ enum audio_job_state {
 };
 
 struct audio_job {
-	struct le le;             /* in ac->jobs */
-	struct audiocache *ac;    /* weak: NULL once the cache is gone */
-	struct audio_pend *pend;  /* weak: owned by ac->pending */
+	struct le le;            /* in ac->jobs */
+	struct audiocache *ac;   /* weak: NULL once the cache is gone */
+	struct audio_pend *pend; /* weak: owned by ac->pending */
 	enum audio_job_state state;
-	uint8_t *body;            /* copy of the response body */
+	uint8_t *body; /* copy of the response body */
 	size_t len;
-	struct fs_audio *audio;   /* made on the worker, handed over once */
+	struct fs_audio *audio; /* made on the worker, handed over once */
 	uint64_t t0;
 	uint32_t us;
 };
@@ -105,8 +105,8 @@ int audiocache_alloc(struct audiocache **ap, struct fs_req *req,
 		return ENOMEM;
 	ac->req = req;
 	ac->wp = wp;
-	ac->max_file = conf->max_file ? conf->max_file
-				      : AUDIO_MAX_FILE_DEFAULT;
+	ac->max_file =
+		conf->max_file ? conf->max_file : AUDIO_MAX_FILE_DEFAULT;
 	ac->timeout_ms = conf->timeout_ms;
 	list_init(&ac->pending);
 	list_init(&ac->jobs);
@@ -132,8 +132,7 @@ static void audio_job_finish(struct audio_job *job, int err)
 	if (err) {
 		ac->st.errors++;
 		fs_warn("audio", "%s: %m", audio_pend_key(job->pend), err);
-	}
-	else {
+	} else {
 		(void)audio_lru_put(ac->cache, audio_pend_key(job->pend),
 				    job->audio);
 	}

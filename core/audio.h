@@ -28,8 +28,8 @@ struct audiocache;
 struct worker;
 
 struct audio_conf {
-	size_t cache_bytes; /* most PCM bytes kept (0: no caching)   */
-	size_t max_file;    /* largest file fetched, bytes (0: 16 MiB) */
+	size_t cache_bytes;  /* most PCM bytes kept (0: no caching)   */
+	size_t max_file;     /* largest file fetched, bytes (0: 16 MiB) */
 	uint32_t timeout_ms; /* fetch timeout, 0 = requestor default  */
 };
 
@@ -196,8 +196,8 @@ struct audio_timing {
 void audio_timing_add(struct audio_timing *t, uint32_t us);
 
 /** Add {p50, max, avg} in milliseconds and count under key to obj */
-int audio_timing_metrics(const struct audio_timing *t,
-			 struct json_object *obj, const char *key);
+int audio_timing_metrics(const struct audio_timing *t, struct json_object *obj,
+			 const char *key);
 
 /** Add an integer to a JSON object; ENOMEM on failure */
 int audio_json_int(struct json_object *obj, const char *key, int64_t v);

@@ -131,7 +131,8 @@ static int audio_rs_feed(struct audio_rs *rs, const int16_t *in, size_t n)
 		spx_uint32_t olen;
 
 		olen = (spx_uint32_t)((uint64_t)ilen * FS_AUDIO_SRATE /
-				      rs->srate) + 64;
+				      rs->srate) +
+		       64;
 		err = audio_rs_reserve(rs, olen);
 		if (err)
 			return err;
@@ -149,8 +150,9 @@ static int audio_rs_feed(struct audio_rs *rs, const int16_t *in, size_t n)
 /* Flush the filter's tail and build the fs_audio; frees the scratch */
 static int audio_rs_finish(struct audio_rs *rs, struct fs_audio **ap)
 {
-	size_t want = (size_t)((rs->in_total * FS_AUDIO_SRATE +
-				rs->srate - 1) / rs->srate);
+	size_t want =
+		(size_t)((rs->in_total * FS_AUDIO_SRATE + rs->srate - 1) /
+			 rs->srate);
 	int16_t *pcm;
 	int err = 0;
 
@@ -324,8 +326,8 @@ int audio_decode(struct fs_audio **ap, const void *buf, size_t len)
 	}
 
 	for (;;) {
-		sf_count_t got = sf_readf_short(sf, frames,
-						AUDIO_DECODE_CHUNK);
+		sf_count_t got =
+			sf_readf_short(sf, frames, AUDIO_DECODE_CHUNK);
 
 		if (got <= 0)
 			break;
@@ -336,8 +338,7 @@ int audio_decode(struct fs_audio **ap, const void *buf, size_t len)
 		}
 		if (ch == 1) {
 			err = audio_rs_feed(&rs, frames, (size_t)got);
-		}
-		else {
+		} else {
 			/* downmix: the mean of the channels, no clipping */
 			for (sf_count_t i = 0; i < got; i++) {
 				int32_t sum = 0;
@@ -405,8 +406,8 @@ int audio_json_int(struct json_object *obj, const char *key, int64_t v)
 /* microseconds as milliseconds with three decimals */
 static int audio_json_ms(struct json_object *obj, const char *key, double us)
 {
-	struct json_object *n = json_object_new_double((double)(int64_t)us /
-						       1000.0);
+	struct json_object *n =
+		json_object_new_double((double)(int64_t)us / 1000.0);
 
 	if (!n || json_object_object_add(obj, key, n)) {
 		json_object_put(n);
@@ -415,8 +416,8 @@ static int audio_json_ms(struct json_object *obj, const char *key, double us)
 	return 0;
 }
 
-int audio_timing_metrics(const struct audio_timing *t,
-			 struct json_object *obj, const char *key)
+int audio_timing_metrics(const struct audio_timing *t, struct json_object *obj,
+			 const char *key)
 {
 	uint32_t v[sizeof(t->v) / sizeof(t->v[0])];
 	struct json_object *o;

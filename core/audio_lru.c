@@ -12,8 +12,8 @@
 #include "scope.h"
 
 struct audio_lru {
-	struct hash *ht;  /* key -> entry */
-	struct list lru;  /* head = most recently used */
+	struct hash *ht; /* key -> entry */
+	struct list lru; /* head = most recently used */
 	size_t max;
 	size_t bytes;
 	uint32_t n;
@@ -91,8 +91,8 @@ static bool audio_lru_cmp(struct le *le, void *arg)
 static struct audio_lru_entry *audio_lru_find(const struct audio_lru *c,
 					      const char *key)
 {
-	struct le *le = hash_lookup(c->ht, hash_joaat_str(key),
-				    audio_lru_cmp, (void *)key);
+	struct le *le = hash_lookup(c->ht, hash_joaat_str(key), audio_lru_cmp,
+				    (void *)key);
 
 	return le ? le->data : NULL;
 }
@@ -167,7 +167,7 @@ void audio_lru_usage(const struct audio_lru *c, uint32_t *entries,
 /* ---- coalescing ---- */
 
 struct audio_pend {
-	struct le le;         /* in the owner's list, which holds the ref */
+	struct le le; /* in the owner's list, which holds the ref */
 	struct list waiters;
 	char *key;
 };
@@ -215,8 +215,7 @@ struct audio_pend *audio_pend_find(const struct list *list, const char *key)
 
 	if (!list || !key)
 		return NULL;
-	LIST_FOREACH(list, le)
-	{
+	LIST_FOREACH(list, le) {
 		struct audio_pend *p = le->data;
 
 		if (!strcmp(p->key, key))

@@ -37,9 +37,9 @@ struct tts {
 	char *def_lang;
 	bool strict;
 	struct audio_lru *cache;
-	struct list pending;   /* audio_pend by key, shared syntheses */
+	struct list pending;    /* audio_pend by key, shared syntheses */
 	struct list nc_pending; /* nocache requests, never shared */
-	struct list jobs;      /* in flight */
+	struct list jobs;       /* in flight */
 	char warned[TTS_WARNED_MAX][TTS_VENDOR_MAX];
 	uint32_t nwarned;
 	struct {
@@ -137,10 +137,10 @@ int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf)
 	}
 	err = str_dup(&tts->def_voice,
 		      conf->default_voice ? conf->default_voice : "");
-	err |= str_dup(&tts->def_lang, conf->default_lang &&
-						       *conf->default_lang
-					       ? conf->default_lang
-					       : "en-US");
+	err |= str_dup(&tts->def_lang,
+		       conf->default_lang && *conf->default_lang
+			       ? conf->default_lang
+			       : "en-US");
 	if (err) {
 		err = ENOMEM;
 		goto out;
@@ -242,8 +242,7 @@ static void tts_job_done(int err, void *arg)
 		if (err != ECANCELED)
 			fs_warn("tts", "%s synthesis failed: %m",
 				tts_vendor_names[job->vendor], err);
-	}
-	else {
+	} else {
 		audio_timing_add(&tts->st.synth, job->us);
 		if (!job->nocache)
 			(void)audio_lru_put(tts->cache,
@@ -265,14 +264,11 @@ static int tts_resolve(struct tts *tts, const char *vendor, const char *voice,
 	if (!vendor || !*vendor) {
 		*vp = tts->def_vendor;
 		is_default = true;
-	}
-	else if (!tts_vendor_parse(vendor, vp)) {
+	} else if (!tts_vendor_parse(vendor, vp)) {
 		is_default = *vp == tts->def_vendor;
-	}
-	else if (tts->strict) {
+	} else if (tts->strict) {
 		return ENOTSUP;
-	}
-	else {
+	} else {
 		tts_fallback_warn(tts, vendor);
 		tts->st.fallbacks++;
 		*vp = tts->def_vendor;
@@ -369,9 +365,9 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 	else
 		err = str_dup(&job->text, text);
 	if (!err)
-		err = audio_pend_alloc(&pend, nocache ? &tts->nc_pending
-						      : &tts->pending,
-				       key);
+		err = audio_pend_alloc(
+			&pend, nocache ? &tts->nc_pending : &tts->pending,
+			key);
 	mem_deref(key);
 	if (err) {
 		mem_deref(job);

@@ -95,8 +95,7 @@ const char *tts_flite_voice(const char *name);
  * @param voice Canonical voice name
  * @return 0, EINVAL, ENOTSUP (voice), EIO (engine), ENOMEM
  */
-int tts_flite_synth(struct fs_audio **ap, const char *voice,
-		    const char *text);
+int tts_flite_synth(struct fs_audio **ap, const char *voice, const char *text);
 
 /**
  * Synthesise with espeak-ng, resampled to 8 kHz (espeak thread only:
@@ -106,7 +105,7 @@ int tts_flite_synth(struct fs_audio **ap, const char *voice,
  * @param voice espeak voice name ("en-us+f3") or "" for the language's
  * @return 0, EINVAL, ENOTSUP (no voice for lang), EIO, ENOMEM
  */
-int tts_espeak_synth(struct fs_audio **ap, const char *lang,
-		     const char *voice, const char *text);
+int tts_espeak_synth(struct fs_audio **ap, const char *lang, const char *voice,
+		     const char *text);
 
 #endif

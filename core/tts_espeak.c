@@ -116,8 +116,8 @@ static int tts_espeak_select(const char *lang, const char *voice)
 	return 0;
 }
 
-int tts_espeak_synth(struct fs_audio **ap, const char *lang,
-		     const char *voice, const char *text)
+int tts_espeak_synth(struct fs_audio **ap, const char *lang, const char *voice,
+		     const char *text)
 {
 	struct tts_espeak_sink sink = {0};
 	unsigned flags = espeakCHARS_UTF8;

@@ -33,12 +33,12 @@ static const struct {
 	const char *name;
 	tts_flite_reg_h *reg;
 } tts_flite_voices[] = {
-	{"kal", register_cmu_us_kal},     {"kal16", register_cmu_us_kal16},
-	{"slt", register_cmu_us_slt},     {"awb", register_cmu_us_awb},
+	{"kal", register_cmu_us_kal}, {"kal16", register_cmu_us_kal16},
+	{"slt", register_cmu_us_slt}, {"awb", register_cmu_us_awb},
 	{"rms", register_cmu_us_rms},
 };
 
-#define TTS_FLITE_NVOICES                                                      \
+#define TTS_FLITE_NVOICES \
 	(sizeof(tts_flite_voices) / sizeof(tts_flite_voices[0]))
 
 /* The engine's state; touched only by the flite thread */

@@ -28,12 +28,12 @@
 #define WORKER_THREADS_MAX 64
 
 struct worker_lane {
-	struct le le;          /* in worker->lanes while attached */
-	struct worker *wp;     /* borrowed; the pool outlives its lanes */
-	struct mqueue *mq;     /* on the owner thread's loop */
-	struct list done;      /* finished jobs waiting for delivery */
-	uint32_t running;      /* jobs of this lane inside work() */
-	bool woken;            /* a wake-up is in the pipe */
+	struct le le;      /* in worker->lanes while attached */
+	struct worker *wp; /* borrowed; the pool outlives its lanes */
+	struct mqueue *mq; /* on the owner thread's loop */
+	struct list done;  /* finished jobs waiting for delivery */
+	uint32_t running;  /* jobs of this lane inside work() */
+	bool woken;        /* a wake-up is in the pipe */
 };
 
 struct worker_job {
@@ -62,8 +62,8 @@ struct worker_thread_arg {
 
 struct worker {
 	pthread_mutex_t mtx;
-	pthread_cond_t idle;  /* signalled when a lane's running job ends */
-	pthread_key_t key;    /* thread -> its lane */
+	pthread_cond_t idle; /* signalled when a lane's running job ends */
+	pthread_key_t key;   /* thread -> its lane */
 	struct worker_queue queues[WORKER_QUEUES_MAX];
 	struct worker_thread_arg targs[WORKER_QUEUES_MAX];
 	uint32_t nqueues;
@@ -122,10 +122,9 @@ static void *worker_thread(void *arg)
 		wp->running--;
 		wp->ndone++;
 		list_append(&lane->done, &job->le, job);
-		if (!lane->woken) {
+		/* a failed wake-up is retried by the lane's next completion */
+		if (!lane->woken && !mqueue_push(lane->mq, 0, NULL))
 			lane->woken = true;
-			mqueue_push(lane->mq, 0, NULL);
-		}
 		pthread_cond_broadcast(&wp->idle);
 	}
 	pthread_mutex_unlock(&wp->mtx);
@@ -256,8 +255,7 @@ static void worker_destructor(void *arg)
 	pthread_mutex_lock(&wp->mtx);
 	worker_cancel_queued(wp, NULL);
 	lane = worker_lane_take(wp);
-	LIST_FOREACH(&wp->lanes, le)
-	{
+	LIST_FOREACH(&wp->lanes, le) {
 		struct worker_lane *other = le->data;
 
 		fs_error("worker",
@@ -448,11 +446,9 @@ int worker_submit(struct worker *wp, uint32_t qid, worker_work_h *work,
 	pthread_mutex_lock(&wp->mtx);
 	if (wp->stop) {
 		err = ESHUTDOWN;
-	}
-	else if (qid >= wp->nqueues) {
+	} else if (qid >= wp->nqueues) {
 		err = EINVAL;
-	}
-	else {
+	} else {
 		q = &wp->queues[qid];
 		list_append(&q->jobs, &job->le, job);
 		q->queued++;
@@ -465,8 +461,7 @@ int worker_submit(struct worker *wp, uint32_t qid, worker_work_h *work,
 	return err;
 }
 
-static int worker_add_int(struct json_object *obj, const char *key,
-			  int64_t v)
+static int worker_add_int(struct json_object *obj, const char *key, int64_t v)
 {
 	struct json_object *n = json_object_new_int64(v);
 

@@ -47,10 +47,13 @@ start_fs() {
 	shift
 	local port
 	port=$(free_port)
+	FS_SIP_PORT=$(free_port)
 	{
 		echo "HTTP_ADDR=127.0.0.1"
 		echo "HTTP_PORT=$port"
-		echo "SIP_LISTEN=127.0.0.1:$(free_port)"
+		echo "SIP_LISTEN=127.0.0.1:$FS_SIP_PORT"
+		echo "RTP_PORT_MIN=${E2E_RTP_MIN:-42000}"
+		echo "RTP_PORT_MAX=${E2E_RTP_MAX:-42999}"
 		echo "PLUGIN_DIR=$FS_PLUGIN_DIR"
 		for kv in "$@"; do echo "$kv"; done
 	} >"$WORK/$name.conf"
@@ -81,4 +84,67 @@ assert_contains() {
 # json_get JSON EXPR: evaluates a JavaScript expression on the parsed doc `d`
 json_get() {
 	node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));const v=('"$2"');process.stdout.write(typeof v==="string"?v:JSON.stringify(v))' <<<"$1"
+}
+
+# start_hooks SCRIPT_JSON [SECRET]: a recording webhook server (see
+# tests/tools/hooksrv.js). Sets HOOK (base URL).
+start_hooks() {
+	local i port=
+	printf '%s' "$1" >"$WORK/hooks.json"
+	node "$E2E_ROOT/tests/tools/hooksrv.js" "$WORK/hooks.json" "${2:-}" \
+		>"$WORK/hooks.out" 2>"$WORK/hooks.log" &
+	PIDS+=("$!")
+	for ((i = 0; i < 100; i++)); do
+		port=$(sed -n 's/^PORT //p' "$WORK/hooks.out" 2>/dev/null)
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	[ -n "$port" ] || fail "webhook server did not start"
+	HOOK="http://127.0.0.1:$port"
+}
+
+# The requests the webhook server saw, as JSON
+hooks_log() {
+	curl -fsS "$HOOK/_log"
+}
+
+# wait_hooks JS_CONDITION [SECS]: until the log satisfies the condition
+# (an expression over `d`, the array of requests)
+wait_hooks() {
+	local i
+	for ((i = 0; i < ${2:-10} * 10; i++)); do
+		[ "$(json_get "$(hooks_log)" "$1")" = "true" ] && return 0
+		sleep 0.1
+	done
+	fail "webhook log never satisfied: $1"
+}
+
+# start_rtpsink: counts RTP on a free port. Sets RTP_PORT, RTP_STATS.
+start_rtpsink() {
+	RTP_PORT=$(free_port)
+	RTP_STATS="$WORK/rtp-$RTP_PORT.json"
+	node "$E2E_ROOT/tests/tools/rtpsink.js" "$RTP_PORT" "$RTP_STATS" &
+	PIDS+=("$!")
+}
+
+rtp_stat() {
+	json_get "$(cat "$RTP_STATS" 2>/dev/null || echo '{}')" "$1"
+}
+
+# run_sipp NAME SCENARIO SERVICE [sipp args...]: one call against the
+# server; the exit status is sipp's. Messages go to $WORK/NAME.msg.
+run_sipp() {
+	local name=$1 scen=$2 service=$3
+	shift 3
+	local scenario=$scen mp
+	[ -f "$scenario" ] || scenario="$E2E_ROOT/tests/e2e/sipp/$scen.xml"
+	mp=$(free_port)
+	# the SDP offers [rtpport]: the RTP sink when one runs, else sipp's
+	timeout 60 sipp -sf "$scenario" -s "$service" \
+		"127.0.0.1:$FS_SIP_PORT" -i 127.0.0.1 -p "$(free_port)" \
+		-mp "$mp" -key rtpport "${RTP_PORT:-$mp}" \
+		-m 1 -nostdin -timeout 30 \
+		-timeout_error -trace_msg -message_file "$WORK/$name.msg" \
+		-trace_err -error_file "$WORK/$name.err" "$@" \
+		>"$WORK/$name.sipp.log" 2>&1
 }

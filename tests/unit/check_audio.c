@@ -87,8 +87,7 @@ static void files_make(void)
 	write_tone("tone8k.wav", SF_FORMAT_WAV | SF_FORMAT_ULAW, 8000, 1);
 	write_tone("tone44k.flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, 44100,
 		   1);
-	write_tone("tone48k.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 48000,
-		   2);
+	write_tone("tone48k.ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, 48000, 2);
 	write_tone("tone16k.mp3", SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III,
 		   16000, 1);
 	write_bytes("garbage.wav", 20000);
@@ -262,9 +261,9 @@ static void get_wait(const char *path, struct result *r)
 
 	srv_url(url, sizeof(url), path);
 	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, r), 0);
-	ck_assert_int_eq(fixture_run_until(result_done, r,
-					   fixture_timeout(10) * 1000),
-			 0);
+	ck_assert_int_eq(
+		fixture_run_until(result_done, r, fixture_timeout(10) * 1000),
+		0);
 	ck_assert_int_eq(r->calls, 1);
 }
 
@@ -284,16 +283,16 @@ static void assert_tone(const struct fs_audio *a, const char *what)
 	}
 	hz = crossings / 2.0 / ((double)a->samples / FS_AUDIO_SRATE);
 	if (getenv("FS_TEST_DEBUG"))
-		fprintf(stderr, "%s: %zu samples, %.1f Hz\n", what,
-			a->samples, hz);
-	ck_assert_msg(fabs(hz - TONE_HZ) < TONE_HZ * 0.05, "%s: %.1f Hz",
-		      what, hz);
+		fprintf(stderr, "%s: %zu samples, %.1f Hz\n", what, a->samples,
+			hz);
+	ck_assert_msg(fabs(hz - TONE_HZ) < TONE_HZ * 0.05, "%s: %.1f Hz", what,
+		      hz);
 }
 
 START_TEST(audio_formats)
 {
 	static const char *const files[] = {
-		"tone16k_stereo.wav", "tone8k.wav", "tone44k.flac",
+		"tone16k_stereo.wav", "tone8k.wav",  "tone44k.flac",
 		"tone48k.ogg",        "tone16k.mp3",
 	};
 	struct result r = {0};
@@ -302,8 +301,7 @@ START_TEST(audio_formats)
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "/files/%s", files[i]);
 		get_wait(path, &r);
-		ck_assert_msg(r.err == 0, "%s: %s", files[i],
-			      strerror(r.err));
+		ck_assert_msg(r.err == 0, "%s: %s", files[i], strerror(r.err));
 		assert_tone(r.audio, files[i]);
 		result_reset(&r);
 	}
@@ -390,14 +388,12 @@ START_TEST(audio_cache_hit)
 	ck_assert_int_eq(r1.err, 0);
 
 	srv_url(url, sizeof(url), "/files/tone44k.flac");
-	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r2),
-			 0);
+	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r2), 0);
 	ck_assert_int_eq(r2.calls, 1);
 	ck_assert_ptr_eq(r2.audio, r1.audio);
 	ck_assert_int_eq(metric("hits"), 1);
 	ck_assert_int_eq(metric("misses"), 1);
-	ck_assert_int_eq(metric("bytes") >= (int64_t)r1.audio->samples * 2,
-			 1);
+	ck_assert_int_eq(metric("bytes") >= (int64_t)r1.audio->samples * 2, 1);
 	result_reset(&r1);
 	result_reset(&r2);
 }
@@ -413,8 +409,8 @@ START_TEST(audio_coalesce)
 	ck_assert_int_eq(fs_scope_alloc(&sc, t.root, "task"), 0);
 	for (int i = 0; i < 4; i++) {
 		ck_assert_int_eq(audiocache_get(t.ac, url,
-						i == 3 ? sc : t.root,
-						on_audio, &r[i]),
+						i == 3 ? sc : t.root, on_audio,
+						&r[i]),
 				 0);
 	}
 	/* the last caller leaves: the others still get the audio */
@@ -482,20 +478,18 @@ START_TEST(audio_destroy_inflight)
 
 	/* both pool threads busy: the decode waits in the queue */
 	gate_open = 0;
-	ck_assert_int_eq(worker_submit(t.wp, WORKER_QUEUE_POOL, gate_work,
-				       NULL, NULL),
-			 0);
-	ck_assert_int_eq(worker_submit(t.wp, WORKER_QUEUE_POOL, gate_work,
-				       NULL, NULL),
-			 0);
+	ck_assert_int_eq(
+		worker_submit(t.wp, WORKER_QUEUE_POOL, gate_work, NULL, NULL),
+		0);
+	ck_assert_int_eq(
+		worker_submit(t.wp, WORKER_QUEUE_POOL, gate_work, NULL, NULL),
+		0);
 
 	/* one still fetching, one decoding when the cache goes away */
 	srv_url(url, sizeof(url), "/slow?ms=2000");
-	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r1),
-			 0);
+	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r1), 0);
 	srv_url(url, sizeof(url), "/files/tone44k.flac");
-	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r2),
-			 0);
+	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r2), 0);
 	ck_assert_int_eq(fixture_run_until(fetched, NULL, 5000), 0);
 	ck_assert_int_eq(metric("inflight"), 2);
 	t.ac = mem_deref(t.ac);
@@ -510,17 +504,17 @@ START_TEST(audio_bad_args)
 {
 	struct result r = {0};
 
-	ck_assert_int_eq(audiocache_get(t.ac, "ftp://x/y.wav", t.root,
-					on_audio, &r),
-			 EINVAL);
-	ck_assert_int_eq(audiocache_get(t.ac, "/relative.wav", t.root,
-					on_audio, &r),
-			 EINVAL);
+	ck_assert_int_eq(
+		audiocache_get(t.ac, "ftp://x/y.wav", t.root, on_audio, &r),
+		EINVAL);
+	ck_assert_int_eq(
+		audiocache_get(t.ac, "/relative.wav", t.root, on_audio, &r),
+		EINVAL);
 	ck_assert_int_eq(audiocache_get(t.ac, NULL, t.root, on_audio, &r),
 			 EINVAL);
-	ck_assert_int_eq(audiocache_get(t.ac, "http://127.0.0.1/x", t.root,
-					NULL, &r),
-			 EINVAL);
+	ck_assert_int_eq(
+		audiocache_get(t.ac, "http://127.0.0.1/x", t.root, NULL, &r),
+		EINVAL);
 	ck_assert_int_eq(r.calls, 0);
 	ck_assert_int_eq(metric("misses"), 0);
 }
@@ -530,8 +524,8 @@ END_TEST
 
 START_TEST(audio_resample_rates)
 {
-	static const uint32_t rates[] = {8000, 11025, 16000, 22050, 44100,
-					 48000};
+	static const uint32_t rates[] = {8000,  11025, 16000,
+					 22050, 44100, 48000};
 
 	for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++) {
 		size_t n = rates[i] * 3 / 2;
@@ -540,9 +534,8 @@ START_TEST(audio_resample_rates)
 
 		ck_assert_int_eq(audio_buf_alloc(&in, &pcm, n), 0);
 		for (size_t k = 0; k < n; k++)
-			pcm[k] = (int16_t)(12000 *
-					   sin(2 * M_PI * TONE_HZ * (double)k /
-					       rates[i]));
+			pcm[k] = (int16_t)(12000 * sin(2 * M_PI * TONE_HZ *
+						       (double)k / rates[i]));
 		ck_assert_int_eq(audio_resample(&out, in->pcm, n, rates[i]),
 				 0);
 		/* exact length: every input sample is accounted for */

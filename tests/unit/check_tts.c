@@ -133,15 +133,15 @@ static double audio_rms(const struct fs_audio *a)
 }
 
 /* Synthesise and wait for the handler */
-static void synth_wait(const char *vendor, const char *lang,
-		       const char *voice, const char *text, struct result *r)
+static void synth_wait(const char *vendor, const char *lang, const char *voice,
+		       const char *text, struct result *r)
 {
 	ck_assert_int_eq(tts_synth(t.tts, vendor, lang, voice, text, false,
 				   t.root, on_audio, r),
 			 0);
-	ck_assert_int_eq(fixture_run_until(result_done, r,
-					   fixture_timeout(10) * 1000),
-			 0);
+	ck_assert_int_eq(
+		fixture_run_until(result_done, r, fixture_timeout(10) * 1000),
+		0);
 	ck_assert_int_eq(r->calls, 1);
 }
 
@@ -321,8 +321,8 @@ START_TEST(tts_strict)
 {
 	struct result r = {0};
 
-	ck_assert_int_eq(tts_synth(t.tts, "google", "en-US", NULL, "no",
-				   false, t.root, on_audio, &r),
+	ck_assert_int_eq(tts_synth(t.tts, "google", "en-US", NULL, "no", false,
+				   t.root, on_audio, &r),
 			 ENOTSUP);
 	ck_assert_int_eq(tts_synth(t.tts, "flite", "en-US", "no-such-voice",
 				   "no", false, t.root, on_audio, &r),
@@ -344,20 +344,20 @@ START_TEST(tts_bad_args)
 	struct fs_scope *sc;
 	char *big;
 
-	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, "", false,
-				   t.root, on_audio, &r),
+	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, "", false, t.root,
+				   on_audio, &r),
 			 EINVAL);
 	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, NULL, false,
 				   t.root, on_audio, &r),
 			 EINVAL);
-	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, "x", false,
-				   t.root, NULL, &r),
+	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, "x", false, t.root,
+				   NULL, &r),
 			 EINVAL);
 	big = mem_alloc(TTS_TEXT_MAX + 2, NULL);
 	memset(big, 'a', TTS_TEXT_MAX + 1);
 	big[TTS_TEXT_MAX + 1] = '\0';
-	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, big, false,
-				   t.root, on_audio, &r),
+	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, big, false, t.root,
+				   on_audio, &r),
 			 EINVAL);
 	mem_deref(big);
 

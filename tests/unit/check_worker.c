@@ -78,8 +78,8 @@ START_TEST(worker_pool_basic)
 	ck_assert_int_eq(worker_alloc(&wp, 3), 0);
 	for (int i = 0; i < 100; i++) {
 		jobs[i].ret = i % 7;
-		ck_assert_int_eq(worker_submit(wp, WORKER_QUEUE_POOL,
-					       job_work, job_done, &jobs[i]),
+		ck_assert_int_eq(worker_submit(wp, WORKER_QUEUE_POOL, job_work,
+					       job_done, &jobs[i]),
 				 0);
 	}
 	ck_assert_int_eq(fixture_run_until(batch_done, &b, 5000), 0);
@@ -111,9 +111,9 @@ START_TEST(worker_named_queue)
 	ck_assert_int_eq(metric(wp, "threads"), 3);
 
 	for (int i = 0; i < 50; i++) {
-		ck_assert_int_eq(worker_submit(wp, q1, job_work, job_done,
-					       &jobs[i]),
-				 0);
+		ck_assert_int_eq(
+			worker_submit(wp, q1, job_work, job_done, &jobs[i]),
+			0);
 	}
 	ck_assert_int_eq(fixture_run_until(batch_done, &b, 5000), 0);
 	/* one dedicated thread ran them all */
@@ -199,8 +199,8 @@ START_TEST(worker_shutdown_cancels)
 	ck_assert_int_eq(worker_alloc(&wp, 1), 0);
 	jobs[0].sleep_ms = 100;
 	for (int i = 0; i < 6; i++) {
-		ck_assert_int_eq(worker_submit(wp, WORKER_QUEUE_POOL,
-					       job_work, job_done, &jobs[i]),
+		ck_assert_int_eq(worker_submit(wp, WORKER_QUEUE_POOL, job_work,
+					       job_done, &jobs[i]),
 				 0);
 	}
 	usleep(20000); /* the first job is running */
@@ -225,8 +225,8 @@ START_TEST(worker_detach_delivers)
 	ck_assert_int_eq(worker_alloc(&wp, 1), 0);
 	for (int i = 0; i < 10; i++) {
 		jobs[i].sleep_ms = 5;
-		ck_assert_int_eq(worker_submit(wp, WORKER_QUEUE_POOL,
-					       job_work, job_done, &jobs[i]),
+		ck_assert_int_eq(worker_submit(wp, WORKER_QUEUE_POOL, job_work,
+					       job_done, &jobs[i]),
 				 0);
 	}
 	usleep(8000);
@@ -262,16 +262,14 @@ START_TEST(worker_bad_args)
 	ck_assert_int_eq(worker_alloc(&wp, 0), EINVAL);
 	ck_assert_int_eq(worker_alloc(NULL, 1), EINVAL);
 	ck_assert_int_eq(worker_alloc(&wp, 1), 0);
-	ck_assert_int_eq(worker_submit(wp, 5, job_work, job_done, &j),
-			 EINVAL);
+	ck_assert_int_eq(worker_submit(wp, 5, job_work, job_done, &j), EINVAL);
 	ck_assert_int_eq(worker_submit(wp, 0, NULL, job_done, &j), EINVAL);
 	ck_assert_int_eq(worker_queue_add(wp, "", 1, &q), EINVAL);
 	for (int i = 1; i < WORKER_QUEUES_MAX; i++) {
 		snprintf(name, sizeof(name), "q%d", i);
 		ck_assert_int_eq(worker_queue_add(wp, name, 1, &q), 0);
 	}
-	ck_assert_int_eq(worker_queue_add(wp, "one-too-many", 1, &q),
-			 ENOSPC);
+	ck_assert_int_eq(worker_queue_add(wp, "one-too-many", 1, &q), ENOSPC);
 	mem_deref(wp);
 	ck_assert_int_eq(j.done, 0);
 }

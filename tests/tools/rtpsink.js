@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// Counts RTP arriving on a UDP port and writes what it saw to a JSON file
+// every 100 ms: packets, payload types, SSRCs, sequence/timestamp faults,
+// marker bits, and how many G.711 payloads were not silence.
+//
+//   node rtpsink.js PORT OUT.json
+'use strict';
+const dgram = require('dgram');
+const fs = require('fs');
+
+const port = Number(process.argv[2]);
+const out = process.argv[3];
+const st = {packets: 0, pts: {}, ssrcs: [], markers: 0, seq_faults: 0,
+  ts_faults: 0, nonsilent: 0, bytes: 0, first_at: 0, last_at: 0, dtmf: 0};
+let last = null;
+
+// 0xff/0x7f (PCMU) and 0xd5/0x55 (PCMA) are the encodings of zero
+function silent(pt, p) {
+  let loud = 0;
+  for (const b of p) {
+    if (pt === 0 && b !== 0xff && b !== 0x7f && b !== 0xfe && b !== 0x7e) loud++;
+    if (pt === 8 && b !== 0xd5 && b !== 0x55 && b !== 0xd4 && b !== 0x54) loud++;
+  }
+  return loud < p.length / 4;
+}
+
+const sock = dgram.createSocket('udp4');
+sock.on('message', (m) => {
+  if (m.length < 12 || (m[0] >> 6) !== 2) return;
+  const pt = m[1] & 0x7f, marker = m[1] >> 7;
+  const seq = m.readUInt16BE(2), ts = m.readUInt32BE(4), ssrc = m.readUInt32BE(8);
+  const payload = m.subarray(12);
+  st.packets++;
+  st.bytes += payload.length;
+  st.pts[pt] = (st.pts[pt] || 0) + 1;
+  if (!st.ssrcs.includes(ssrc)) st.ssrcs.push(ssrc);
+  if (marker) st.markers++;
+  if (!st.first_at) st.first_at = Date.now();
+  st.last_at = Date.now();
+  if ((pt === 0 || pt === 8) && !silent(pt, payload)) st.nonsilent++;
+  if (last && last.ssrc === ssrc) {
+    if (((last.seq + 1) & 0xffff) !== seq) st.seq_faults++;
+    if (pt === last.pt && (pt === 0 || pt === 8) && ((last.ts + 160) >>> 0) !== ts) st.ts_faults++;
+  }
+  last = {seq, ts, ssrc, pt};
+});
+sock.bind(port, '127.0.0.1');
+setInterval(() => fs.writeFileSync(out, JSON.stringify(st)), 100);
