@@ -13,6 +13,10 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "app.h"
+#include "audio.h"
+#include "loop.h"
+#include "media.h"
+#include "tts.h"
 #include "loader.h"
 #include "log.h"
 #include "req.h"
@@ -123,6 +127,28 @@ int metrics_json(const struct app *app, struct json_object **op)
 	if (app->scopes) {
 		err = scopemgr_metrics(
 			app->scopes, json_object_object_get(doc, "listeners"));
+		if (err)
+			goto out;
+	}
+
+	/* media, speech and audio of the first loop */
+	if (app->loop) {
+		struct json_object *o;
+
+		o = json_object_new_object();
+		err = metrics_add(doc, "media", o);
+		if (!err && app->loop->media)
+			err = media_loop_metrics(app->loop->media, o);
+		o = json_object_new_object();
+		if (!err)
+			err = metrics_add(doc, "tts", o);
+		if (!err && app->loop->tts)
+			err = tts_metrics(app->loop->tts, o);
+		o = json_object_new_object();
+		if (!err)
+			err = metrics_add(doc, "audio", o);
+		if (!err && app->loop->audio)
+			err = audiocache_metrics(app->loop->audio, o);
 		if (err)
 			goto out;
 	}

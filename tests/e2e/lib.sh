@@ -148,3 +148,160 @@ run_sipp() {
 		-trace_err -error_file "$WORK/$name.err" "$@" \
 		>"$WORK/$name.sipp.log" 2>&1
 }
+
+# --- calls: sipp scenario templates and media helpers ----------------------
+
+# The default SDP offer: PCMU, PCMA and telephone-event on [rtpport]
+E2E_SDP='v=0
+o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [rtpport] RTP/AVP 0 8 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+a=sendrecv'
+
+# mkscen TEMPLATE [KEY=VALUE...]: writes a scenario made from
+# tests/e2e/sipp/TEMPLATE.xml with each @KEY@ replaced (SDP defaults to
+# $E2E_SDP, anything else to ""); a line an empty value leaves blank goes,
+# so optional headers vanish. Prints the new file's path.
+mkscen() {
+	local tmpl="$E2E_ROOT/tests/e2e/sipp/$1.xml" out
+	shift
+	out=$(mktemp -p "$WORK" --suffix=.xml scen-XXXXXX)
+	E2E_SDP=$E2E_SDP python3 - "$tmpl" "$out" "$@" <<'PY'
+import os, re, sys
+tmpl, out = sys.argv[1], sys.argv[2]
+kv = dict(a.split('=', 1) for a in sys.argv[3:])
+kv.setdefault('SDP', os.environ['E2E_SDP'])
+res, in_comment = [], False
+for line in open(tmpl).read().split('\n'):
+    if '<!--' in line:
+        in_comment = True
+    if in_comment:
+        res.append(line)
+        in_comment = '-->' not in line
+        continue
+    new = re.sub(r'@([A-Z]+)@', lambda m: kv.get(m.group(1), ''), line)
+    if new != line and not new.strip():
+        continue
+    res.append(new)
+open(out, 'w').write('\n'.join(res))
+PY
+	echo "$out"
+}
+
+# XML for a scenario's @ACTIONS@: a pause, RFC 4733 digits from sipp's
+# pcaps (sent to the media address of the server's answer), a SIP INFO
+# digit, a re-INVITE changing the direction.
+x_pause() {
+	echo "<pause milliseconds=\"$1\"/>"
+}
+
+x_dtmf() {
+	local digits=$1 gap=${2:-300} d f i
+	for ((i = 0; i < ${#digits}; i++)); do
+		d=${digits:i:1}
+		case "$d" in '#') f=pound ;; '*') f=star ;; *) f=$d ;; esac
+		echo "<nop><action><exec play_pcap_audio=\"/usr/share/sip-tester/dtmf_2833_$f.pcap\"/></action></nop>"
+		x_pause "$gap"
+	done
+}
+
+# x_info DIGIT CSEQ
+x_info() {
+	cat <<X
+<send retrans="500"><![CDATA[
+INFO sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "sipp" <sip:15550001111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: $2 INFO
+Contact: sip:sipp@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/dtmf-relay
+Content-Length: [len]
+
+Signal=$1
+Duration=160
+]]></send>
+<recv response="200"/>
+X
+}
+
+# x_reinvite OFFER_DIR EXPECTED_ANSWER_DIR CSEQ: the answer's SDP must
+# carry a=EXPECTED_ANSWER_DIR or the call fails
+x_reinvite() {
+	cat <<X
+<send retrans="500"><![CDATA[
+INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "sipp" <sip:15550001111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: $3 INVITE
+Contact: sip:sipp@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Type: application/sdp
+Content-Length: [len]
+
+v=0
+o=user1 53655765 235368763$3 IN IP[local_ip_type] [local_ip]
+s=-
+c=IN IP[media_ip_type] [media_ip]
+t=0 0
+m=audio [rtpport] RTP/AVP 0 8 101
+a=rtpmap:0 PCMU/8000
+a=rtpmap:8 PCMA/8000
+a=rtpmap:101 telephone-event/8000
+a=fmtp:101 0-16
+a=$1
+]]></send>
+<recv response="100" optional="true"/>
+<recv response="200"><action>
+<ereg regexp="a=$2" search_in="body" check_it="true" assign_to="dir$3"/>
+</action></recv>
+<send><![CDATA[
+ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "sipp" <sip:15550001111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: $3 ACK
+Contact: sip:sipp@[local_ip]:[local_port]
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+X
+}
+
+# wait_idle [SECS]: until /metrics shows no call and no live listener,
+# then asserts it
+wait_idle() {
+	local i m
+	for ((i = 0; i < ${1:-5} * 10; i++)); do
+		m=$(curl -fsS "$FS_HTTP/metrics")
+		[ "$(json_get "$m" 'd.calls.active===0 && d.listeners.live===0')" = true ] &&
+			return 0
+		sleep 0.1
+	done
+	assert_eq "$(json_get "$m" d.calls.active)" "0" "active calls"
+	assert_eq "$(json_get "$m" d.listeners.live)" "0" "live listeners"
+}
+
+# status_seq [JS filter on r.body]: the call_status values the status
+# hook received, comma-separated
+status_seq() {
+	json_get "$(hooks_log)" "d.filter(r => r.path===\"/status\" && (${1:-true})).map(r => r.body.call_status).join(\",\")"
+}
+
+# server_alive: the process still runs and answers /health
+server_alive() {
+	kill -0 "$FS_PID" 2>/dev/null || fail "server died"
+	curl -fsS -o /dev/null "$FS_HTTP/health" || fail "server not answering"
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Counts RTP arriving on a UDP port and writes what it saw to a JSON file
 // every 100 ms: packets, payload types, SSRCs, sequence/timestamp faults,
-// marker bits, and how many G.711 payloads were not silence.
+// marker bits, and how many G.711 payloads were not silence. `log` is
+// the timeline, one [arrival ms, loud 0/1, payload type] per packet
+// (the first 30000), so tests can tell when audio stopped or resumed.
 //
 //   node rtpsink.js PORT OUT.json
 'use strict';
@@ -11,7 +13,7 @@ const fs = require('fs');
 const port = Number(process.argv[2]);
 const out = process.argv[3];
 const st = {packets: 0, pts: {}, ssrcs: [], markers: 0, seq_faults: 0,
-  ts_faults: 0, nonsilent: 0, bytes: 0, first_at: 0, last_at: 0, dtmf: 0};
+  ts_faults: 0, nonsilent: 0, bytes: 0, first_at: 0, last_at: 0, dtmf: 0, log: []};
 let last = null;
 
 // 0xff/0x7f (PCMU) and 0xd5/0x55 (PCMA) are the encodings of zero
@@ -37,7 +39,9 @@ sock.on('message', (m) => {
   if (marker) st.markers++;
   if (!st.first_at) st.first_at = Date.now();
   st.last_at = Date.now();
-  if ((pt === 0 || pt === 8) && !silent(pt, payload)) st.nonsilent++;
+  const loud = (pt === 0 || pt === 8) && !silent(pt, payload);
+  if (loud) st.nonsilent++;
+  if (st.log.length < 30000) st.log.push([st.last_at, loud ? 1 : 0, pt]);
   if (last && last.ssrc === ssrc) {
     if (((last.seq + 1) & 0xffff) !== seq) st.seq_faults++;
     if (pt === last.pt && (pt === 0 || pt === 8) && ((last.ts + 160) >>> 0) !== ts) st.ts_faults++;
