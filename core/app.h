@@ -6,6 +6,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <re.h>
+
+#define APP_MAX_LOOPS 64
 
 struct cfg;
 struct loader;
@@ -14,17 +17,21 @@ struct scopemgr;
 struct rest;
 struct loop;
 struct worker;
+struct shard;
 
 struct app {
 	struct cfg *cfg;
 	struct loader *loader;
 	struct loop *loop;       /* the first event loop */
+	unsigned nloops;         /* SIP_LOOPS */
+	struct shard *shards[APP_MAX_LOOPS]; /* loops 1.. on own threads */
+	struct sa loop_addr[APP_MAX_LOOPS];  /* private SIP UDP of each */
 	struct worker *workers;  /* blocking work: speech, decoding */
 	struct fs_req *req;      /* borrowed from loop, for /metrics */
 	struct scopemgr *scopes; /* borrowed from loop, for /metrics */
 	struct rest *rest;
 	uint64_t started_ms; /* tmr_jiffies() at start */
-	uint32_t calls_active;
+	uint32_t calls_active;   /* all loops: updated atomically */
 	uint64_t calls_total;
 	bool draining;
 };

@@ -406,8 +406,7 @@ static void call_terminate(struct fs_call *c, uint16_t scode,
 	c->sess = mem_deref(c->sess);
 	c->st = mem_deref(c->st);
 	list_unlink(&c->he);
-	if (c->loop->app->calls_active)
-		c->loop->app->calls_active--;
+	__atomic_sub_fetch(&c->loop->app->calls_active, 1, __ATOMIC_RELAXED);
 	tmr_start(&c->tmr_end, 0, call_free_deferred, c);
 }
 
@@ -634,14 +633,52 @@ static void call_start_verbs(struct fs_call *c, struct vlist *v)
 	session_replace(c->session, v);
 }
 
+/* RFC 3261 reason phrases: JAMBONES_WEBHOOK_ERROR_RETURN may be any
+ * 4xx-6xx, and callers and SBCs log the phrase next to the code */
+static const char *call_reason_phrase(uint16_t scode)
+{
+	switch (scode) {
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 408:
+		return "Request Timeout";
+	case 480:
+		return "Temporarily Unavailable";
+	case 486:
+		return "Busy Here";
+	case 487:
+		return "Request Terminated";
+	case 488:
+		return "Not Acceptable Here";
+	case 500:
+		return "Server Internal Error";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Server Time-out";
+	case 600:
+		return "Busy Everywhere";
+	case 603:
+		return "Decline";
+	default:
+		return scode >= 600   ? "Global Failure"
+		       : scode >= 500 ? "Server Error"
+				      : "Request Failure";
+	}
+}
+
 static void call_reject_webhook(struct fs_call *c, const char *why)
 {
 	uint16_t scode = (uint16_t)c->loop->app->cfg->webhook_error_return;
 
 	fs_warn("call", "%s: rejecting with %u: %s", c->sid, scode, why);
-	call_terminate(c, scode,
-		       scode == 480 ? "Temporarily Unavailable" : "Rejected",
-		       why, NULL);
+	call_terminate(c, scode, call_reason_phrase(scode), why, NULL);
 }
 
 static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
@@ -734,10 +771,8 @@ static void call_app_found(int err, uint16_t scode, const char *reason,
 		return;
 	if (err) {
 		fs_warn("call", "%s: %u %s", c->sid, scode, reason);
-		call_terminate(c, scode,
-			       scode == 503 ? "Service Unavailable"
-					    : "Temporarily Unavailable",
-			       reason, NULL);
+		call_terminate(c, scode, call_reason_phrase(scode), reason,
+			       NULL);
 		return;
 	}
 	c->app = mem_ref(app);
@@ -798,8 +833,8 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	}
 	list_append(&l->calls, &c->le, c);
 	hash_append(l->callids, hash_joaat_pl(&msg->callid), &c->he, c);
-	l->app->calls_active++;
-	l->app->calls_total++;
+	__atomic_add_fetch(&l->app->calls_active, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&l->app->calls_total, 1, __ATOMIC_RELAXED);
 
 	err = call_pl_dup(&c->callid, &msg->callid);
 	err |= call_pl_dup(&c->from_user, &msg->from.uri.user);
@@ -810,8 +845,8 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 		call_terminate(c, 500, "Server Error", "out of memory", NULL);
 		return;
 	}
-	fs_info("call", "%s: INVITE from %s to %s (Call-ID %s)", c->sid,
-		c->from_user, c->to_user, c->callid);
+	fs_info("call", "%s: INVITE from %s to %s (Call-ID %s, loop %u)",
+		c->sid, c->from_user, c->to_user, c->callid, l->idx);
 
 	/* SDP: offer in the INVITE, or a late offer in our 200 */
 	laddr = msg->dst;
@@ -943,7 +978,10 @@ int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 	if (err)
 		return err;
 	c->termination_by = "jambonz";
-	call_terminate(c, status, reason && *reason ? reason : "Declined",
+	/* no reason: the standard phrase of the status, as a SIP stack
+	 * fills it in for jambonz */
+	call_terminate(c, status,
+		       reason && *reason ? reason : call_reason_phrase(status),
 		       NULL, hdrs);
 	mem_deref(hdrs);
 	return 0;

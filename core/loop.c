@@ -14,6 +14,7 @@
 #include "media.h"
 #include "req.h"
 #include "scope.h"
+#include "sipfwd.h"
 #include "tts.h"
 
 /* Hash sizes measured in the libre notes: >= 16 K buckets at high rates */
@@ -32,6 +33,7 @@ static void loop_destructor(void *data)
 	hash_flush(l->callids);
 	l->callids = mem_deref(l->callids);
 	l->lsnr = mem_deref(l->lsnr);
+	l->fwd = mem_deref(l->fwd);
 	l->sock = mem_deref(l->sock);
 	if (l->sip)
 		sip_close(l->sip, true);
@@ -155,6 +157,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	struct audio_conf ac;
 	char why[512] = "", *demo = NULL;
 	struct sa rtp_ip;
+	uint32_t rtp_min, rtp_max;
 	struct loop *l;
 	int err;
 
@@ -236,9 +239,27 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 			NULL);
 	if (err)
 		goto out;
-	err = loop_sip_listen(l, cfg->sip_listen);
+	if (idx == 0) {
+		err = loop_sip_listen(l, cfg->sip_listen);
+	}
+	else {
+		/* a private port on the first loop's address */
+		sa_cpy(&l->sip_addr, &app->loop->sip_addr);
+		sa_set_port(&l->sip_addr, 0);
+		err = sip_transp_add(l->sip, SIP_TRANSP_UDP, &l->sip_addr);
+		if (!err)
+			err = sip_transp_laddr(l->sip, &l->sip_addr,
+					       SIP_TRANSP_UDP, NULL);
+		if (!err)
+			app->loop_addr[idx] = l->sip_addr;
+	}
 	if (err)
 		goto out;
+	if (idx == 0 && app->nloops > 1) {
+		err = sipfwd_alloc(&l->fwd, l, app->nloops, app->loop_addr);
+		if (err)
+			goto out;
+	}
 	err = sipsess_listen(&l->sock, l->sip, LOOP_SESS_HASH, loop_sip_conn,
 			     l);
 	if (!err)
@@ -249,15 +270,27 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	sa_init(&rtp_ip, AF_INET);
 	if (!sa_is_any(&l->sip_addr) && strncmp(cfg->sip_listen, "0.0.0.0", 7))
 		sa_cpy(&rtp_ip, &l->sip_addr);
-	err = media_loop_alloc(&l->media, &rtp_ip,
-			       (uint16_t)cfg->rtp_port_min,
-			       (uint16_t)cfg->rtp_port_max);
+	/* each loop its own even-aligned slice of the RTP range */
+	{
+		uint32_t n = app->nloops ? app->nloops : 1;
+		uint32_t span = (cfg->rtp_port_max - cfg->rtp_port_min + 1) / n;
+
+		span &= ~1u;
+		rtp_min = cfg->rtp_port_min + idx * span;
+		rtp_max = idx + 1 == n ? cfg->rtp_port_max : rtp_min + span - 1;
+	}
+	err = media_loop_alloc(&l->media, &rtp_ip, (uint16_t)rtp_min,
+			       (uint16_t)rtp_max);
 	if (err) {
 		fs_error("loop", "media: %m", err);
 		goto out;
 	}
-	fs_info("loop", "loop %u: SIP on %s (UDP, TCP), RTP %u-%u", idx,
-		cfg->sip_listen, cfg->rtp_port_min, cfg->rtp_port_max);
+	if (idx == 0)
+		fs_info("loop", "loop 0: SIP on %s (UDP, TCP), RTP %u-%u",
+			cfg->sip_listen, rtp_min, rtp_max);
+	else
+		fs_info("loop", "loop %u: SIP on %J (UDP), RTP %u-%u", idx,
+			&l->sip_addr, rtp_min, rtp_max);
 out:
 	if (err)
 		mem_deref(l);

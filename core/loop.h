@@ -18,6 +18,7 @@ struct media_loop;
 struct tts;
 struct audiocache;
 struct directory;
+struct sipfwd;
 
 struct loop {
 	struct app *app;
@@ -25,6 +26,7 @@ struct loop {
 	struct sip *sip;
 	struct sipsess_sock *sock;
 	struct sip_lsnr *lsnr;
+	struct sipfwd *fwd;   /* first loop of several: spreads calls */
 	struct media_loop *media;
 	struct fs_req *req;
 	struct scopemgr *scopes;
@@ -37,7 +39,12 @@ struct loop {
 	uint64_t calls_total;
 };
 
-/** Create the loop's SIP stack, media and services on the calling thread */
+/**
+ * Create the loop's SIP stack, media and services on the calling thread.
+ * Loop 0 listens on SIP_LISTEN (and forwards other loops' calls when
+ * there are several); loop idx > 0 listens on a private UDP port of the
+ * same address and takes its slice of the RTP port range.
+ */
 int loop_alloc(struct loop **lp, struct app *app, unsigned idx);
 
 /** Stop taking calls and end the live ones (shutdown) */

@@ -19,6 +19,7 @@
 #include "loop.h"
 #include "req.h"
 #include "rest.h"
+#include "shard.h"
 #include "worker.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
@@ -102,10 +103,20 @@ static int main_start(struct app *app)
 	err = worker_alloc(&app->workers, 2);
 	if (err)
 		return err;
+	app->nloops = app->cfg->sip_loops;
+	if (app->nloops > APP_MAX_LOOPS)
+		app->nloops = APP_MAX_LOOPS;
 	err = loop_alloc(&app->loop, app, 0);
 	if (err) {
 		fs_error("main", "cannot start: %m", err);
 		return err;
+	}
+	for (unsigned i = 1; i < app->nloops; i++) {
+		err = shard_start(&app->shards[i], app, i);
+		if (err) {
+			fs_error("main", "cannot start loop %u: %m", i, err);
+			return err;
+		}
 	}
 	/* the listener reads the first loop's figures */
 	app->req = app->loop->req;
@@ -126,6 +137,8 @@ static void main_stop(struct app *app)
 	app->rest = mem_deref(app->rest);
 	app->req = NULL;
 	app->scopes = NULL;
+	for (unsigned i = 1; i < APP_MAX_LOOPS; i++)
+		app->shards[i] = mem_deref(app->shards[i]);
 	app->loop = mem_deref(app->loop);
 	app->workers = mem_deref(app->workers);
 	app->loader = mem_deref(app->loader);

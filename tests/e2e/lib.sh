@@ -265,6 +265,7 @@ a=$1
 <recv response="200"><action>
 <ereg regexp="a=$2" search_in="body" check_it="true" assign_to="dir$3"/>
 </action></recv>
+<Reference variables="dir$3"/>
 <send><![CDATA[
 ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]

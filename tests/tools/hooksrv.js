@@ -13,7 +13,9 @@
 //   {"raw":"text", "ctype":"..."}        exactly these bytes
 //   {"status":204}                       no content
 //   {"wav":{"secs":1,"freq":440,"rate":16000}}  a generated WAV tone
-// Unknown paths answer 200 with an empty JSON array ([]).
+// Unknown paths answer 200 with an empty JSON array ([]). "@BASE@" in a
+// JSON reply becomes this server's own base URL (http://127.0.0.1:PORT),
+// so verbs can point at files it serves.
 //
 //   GET /_log                            every request recorded so far
 // Each record: {method, path, query, headers, body, raw, sig}, where sig
@@ -76,9 +78,11 @@ function wav(o) {
   return b;
 }
 
+let base = '';
+
 function reply(res, r) {
   if (Array.isArray(r)) {
-    const s = JSON.stringify(r);
+    const s = JSON.stringify(r).split('@BASE@').join(base);
     res.writeHead(200, {'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(s)});
     return res.end(s);
   }
@@ -92,7 +96,7 @@ function reply(res, r) {
     return res.end(r.raw);
   }
   if (r.body !== undefined) {
-    const s = JSON.stringify(r.body);
+    const s = JSON.stringify(r.body).split('@BASE@').join(base);
     res.writeHead(r.status || 200, {'Content-Type': 'application/json'});
     return res.end(s);
   }
@@ -125,5 +129,6 @@ const server = http.createServer((req, res) => {
 });
 server.keepAliveTimeout = 30000;
 server.listen(0, '127.0.0.1', () => {
+  base = 'http://127.0.0.1:' + server.address().port;
   console.log('PORT ' + server.address().port);
 });

@@ -49,4 +49,8 @@ sock.on('message', (m) => {
   last = {seq, ts, ssrc, pt};
 });
 sock.bind(port, '127.0.0.1');
-setInterval(() => fs.writeFileSync(out, JSON.stringify(st)), 100);
+// replaced in one rename so a reader never sees a half-written file
+setInterval(() => {
+  fs.writeFileSync(out + '.tmp', JSON.stringify(st));
+  fs.renameSync(out + '.tmp', out);
+}, 100);

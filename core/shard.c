@@ -1,0 +1,124 @@
+/**
+ * @file shard.c  Event loops 1..SIP_LOOPS-1, each on its own thread
+ *
+ * A shard is a whole loop (SIP stack, media, requestor, calls) created
+ * and run on its thread; libre objects never cross threads. The only
+ * cross-thread traffic is SIP over loopback (sipfwd.c) and the stop
+ * message below.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <re.h>
+#include "app.h"
+#include "log.h"
+#include "loop.h"
+#include "shard.h"
+#include "worker.h"
+
+#define SHARD_MAX_FDS 65536
+
+struct shard {
+	struct app *app;
+	unsigned idx;
+	pthread_t tid;
+	sem_t ready;
+	int err;
+	struct mqueue *mq; /* written once before ready, then read-only */
+	bool running;
+};
+
+static void shard_mq(int id, void *data, void *arg)
+{
+	struct loop *l = arg;
+
+	(void)id;
+	(void)data;
+	loop_close(l);
+	re_cancel();
+}
+
+static void *shard_main(void *arg)
+{
+	struct shard *s = arg;
+	struct loop *l = NULL;
+	int err;
+
+	err = re_thread_init();
+	if (err) {
+		s->err = err;
+		sem_post(&s->ready);
+		return NULL;
+	}
+	(void)fd_setsize(SHARD_MAX_FDS);
+	err = loop_alloc(&l, s->app, s->idx);
+	if (!err)
+		err = mqueue_alloc(&s->mq, shard_mq, l);
+	s->err = err;
+	sem_post(&s->ready);
+	if (!err)
+		(void)re_main(NULL);
+
+	l = mem_deref(l);
+	s->mq = mem_deref(s->mq);
+	if (s->app->workers)
+		worker_loop_detach(s->app->workers);
+	re_thread_close();
+	return NULL;
+}
+
+static void shard_destructor(void *data)
+{
+	struct shard *s = data;
+
+	shard_stop(s);
+	sem_destroy(&s->ready);
+}
+
+int shard_start(struct shard **sp, struct app *app, unsigned idx)
+{
+	sigset_t all, old;
+	struct shard *s;
+	int err;
+
+	if (!sp || !app || !idx)
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), shard_destructor);
+	if (!s)
+		return ENOMEM;
+	s->app = app;
+	s->idx = idx;
+	sem_init(&s->ready, 0, 0);
+
+	/* signals belong to the main loop */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&s->tid, NULL, shard_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (err) {
+		mem_deref(s);
+		return err;
+	}
+	s->running = true;
+	while (sem_wait(&s->ready) && errno == EINTR)
+		;
+	if (s->err) {
+		err = s->err;
+		mem_deref(s);
+		return err;
+	}
+	*sp = s;
+	return 0;
+}
+
+void shard_stop(struct shard *s)
+{
+	if (!s || !s->running)
+		return;
+	if (s->mq)
+		(void)mqueue_push(s->mq, 0, NULL);
+	pthread_join(s->tid, NULL);
+	s->running = false;
+}

@@ -1,0 +1,20 @@
+/**
+ * @file shard.h  Event loops 1..SIP_LOOPS-1, each on its own thread
+ */
+#ifndef SHARD_H
+#define SHARD_H
+
+struct app;
+struct shard;
+
+/**
+ * Start loop idx on a new thread and wait until it is ready.
+ *
+ * @return 0, or the loop's start-up error
+ */
+int shard_start(struct shard **sp, struct app *app, unsigned idx);
+
+/** Hang up the loop's calls, stop it and join its thread */
+void shard_stop(struct shard *s);
+
+#endif

@@ -1,0 +1,32 @@
+/**
+ * @file sipfwd.h  Spreads calls over the event loops behind one SIP port
+ *
+ * The first loop owns the public SIP port. A call belongs to loop
+ * hash(Call-ID) % SIP_LOOPS; requests for another loop's calls are
+ * forwarded to that loop's private UDP port as a stateless proxy would
+ * (own Via on top, received/rport on the caller's), and responses
+ * coming back are relayed to the caller. Loops share no memory: they
+ * talk SIP over loopback. See docs/design.md.
+ */
+#ifndef SIPFWD_H
+#define SIPFWD_H
+
+#include <re.h>
+
+struct loop;
+struct sipfwd;
+
+/**
+ * Start forwarding on the first loop. Must run before the loop's
+ * session listener is registered, so it sees requests first.
+ *
+ * @param targets Private UDP address of each loop (borrowed; filled in
+ *                before traffic starts; targets[0] unused)
+ */
+int sipfwd_alloc(struct sipfwd **fp, struct loop *l, unsigned nloops,
+		 const struct sa *targets);
+
+/** @return the loop that owns a message's call */
+unsigned sipfwd_owner(const struct sip_msg *msg, unsigned nloops);
+
+#endif

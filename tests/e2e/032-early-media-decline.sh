@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# say with earlyMedia before any answer: 183 with SDP, speech as RTP, the
+# early-media status; then sip:decline: the caller gets the status,
+# reason and headers asked for, and the status hook says failed. A bare
+# sip:decline never sends media.
+source "$(dirname "$0")/lib.sh"
+
+start_hooks '{
+  "/call": {"seq": [
+    [{"verb":"say","text":"Please hold while we check.","earlyMedia":true},
+     {"verb":"sip:decline","status":486,"reason":"Busy Right Now",
+      "headers":{"X-Decline-Why":"e2e busy","X-Count":"2"}}],
+    [{"sip:decline":{"status":603,"reason":"Go Away"}}],
+    [{"verb":"sip:decline","status":486}]
+  ]}
+}'
+start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
+
+# 1: early media, then declined
+early='<recv response="183"><action><ereg regexp="m=audio [0-9]+ RTP/AVP 0" search_in="body" check_it="true" assign_to="sdp"/></action></recv><Reference variables="sdp"/>'
+start_rtpsink
+scen=$(mkscen uac_reject CODE=486 EARLY="$early")
+run_sipp early "$scen" 15551230001 || fail "early media call failed"
+sleep 0.3
+msgs=$(cat "$WORK/early.msg")
+assert_contains "$msgs" "SIP/2.0 183 Session Progress" "183"
+assert_contains "$msgs" "SIP/2.0 486 Busy Right Now" "final status line"
+assert_contains "$msgs" "X-Decline-Why: e2e busy" "decline header"
+assert_contains "$msgs" "X-Count: 2" "decline header 2"
+grep -q "SIP/2.0 200 OK" "$WORK/early.msg" && fail "the call was answered"
+loud=$(rtp_stat d.nonsilent)
+[ "$loud" -ge 25 ] || fail "early media speech not heard: $loud loud packets"
+
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="failed").length===1'
+sid=$(json_get "$(hooks_log)" 'd.find(r => r.path==="/call").body.call_sid')
+assert_eq "$(status_seq "r.body.call_sid===\"$sid\"")" "trying,early-media,failed" "early statuses"
+log=$(hooks_log)
+em="d.find(r => r.path===\"/status\" && r.body.call_status===\"early-media\").body"
+assert_eq "$(json_get "$log" "$em.sip_status")" "183" "early-media sip_status"
+fl="d.find(r => r.path===\"/status\" && r.body.call_status===\"failed\").body"
+assert_eq "$(json_get "$log" "$fl.sip_status")" "486" "failed sip_status"
+assert_eq "$(json_get "$log" "$fl.sip_reason")" "Busy Right Now" "failed sip_reason"
+assert_eq "$(json_get "$log" "$fl.duration === undefined || $fl.duration === 0")" "true" "no duration when never answered"
+
+# 2: a bare decline
+start_rtpsink
+scen=$(mkscen uac_reject CODE=603)
+run_sipp decline "$scen" 15551230002 || fail "decline call failed"
+assert_contains "$(cat "$WORK/decline.msg")" "SIP/2.0 603 Go Away" "603 status line"
+grep -q "SIP/2.0 183" "$WORK/decline.msg" && fail "183 sent for a bare decline"
+sleep 0.3
+assert_eq "$(rtp_stat 'd.packets')" "0" "RTP for a declined call"
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="failed").length===2'
+sid=$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/call")[1].body.call_sid')
+assert_eq "$(status_seq "r.body.call_sid===\"$sid\"")" "trying,failed" "decline statuses"
+
+# 3: no reason given: the standard phrase of the status
+scen=$(mkscen uac_reject CODE=486)
+run_sipp phrase "$scen" 15551230003 || fail "decline without reason failed"
+assert_contains "$(cat "$WORK/phrase.msg")" "SIP/2.0 486 Busy Here" "486 reason phrase"
+wait_idle
+server_alive
+echo OK

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# CANCEL while the first webhook is still thinking: 200 for the CANCEL,
+# 487 for the INVITE, status no-answer with sip_status 487; the webhook's
+# late answer does nothing (no answer, no RTP, no further status), and
+# the next call is served.
+source "$(dirname "$0")/lib.sh"
+
+start_hooks '{
+  "/call": {"seq": [
+    {"delay":3000,"body":[{"verb":"say","text":"Too late."},{"verb":"hangup"}]},
+    [{"verb":"sip:decline","status":486}]
+  ]}
+}'
+start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
+start_rtpsink
+scen=$(mkscen uac_cancel WAIT=500)
+t0=$(date +%s%3N)
+run_sipp cancel "$scen" 15551230041 || fail "cancel call failed"
+t1=$(date +%s%3N)
+[ $((t1 - t0)) -le 2000 ] || fail "the CANCEL took $((t1 - t0)) ms to settle"
+assert_contains "$(cat "$WORK/cancel.msg")" "SIP/2.0 487 Request Terminated" "487"
+
+wait_hooks 'd.filter(r => r.path==="/status").length >= 2'
+log=$(hooks_log)
+assert_eq "$(status_seq)" "trying,no-answer" "status sequence"
+na='d.find(r => r.path==="/status" && r.body.call_status==="no-answer").body'
+assert_eq "$(json_get "$log" "$na.sip_status")" "487" "sip_status"
+assert_eq "$(json_get "$log" "$na.sip_reason")" "Request Terminated" "sip_reason"
+assert_eq "$(json_get "$log" "$na.call_termination_by")" "caller" "termination by"
+wait_idle 2
+
+# the webhook answers 2.5 s later: nothing may happen
+sleep 3
+assert_eq "$(status_seq)" "trying,no-answer" "statuses after the late answer"
+assert_eq "$(rtp_stat d.packets)" "0" "RTP after the late answer"
+grep -q "answered" "$WORK/main.log" && fail "the cancelled call was answered"
+wait_idle 1
+
+scen=$(mkscen uac_reject CODE=486)
+run_sipp next "$scen" 15551230042 || fail "next call not served"
+server_alive
+echo OK
