@@ -446,9 +446,11 @@ static void call_media_from_sdp(struct fs_call *c)
 	te = sdp_media_rformat(c->sdpm, "telephone-event");
 	(void)media_stream_set_peer(c->media, sdp_media_raddr(c->sdpm), pt,
 				    te ? te->pt : -1);
+	/* libre stores the remote direction mirrored, as what it allows
+	 * us: a=sendonly (hold) from the peer reads SDP_RECVONLY */
 	rdir = sdp_media_rdir(c->sdpm);
-	media_stream_set_dir(c->media, (rdir & SDP_RECVONLY) != 0,
-			     (rdir & SDP_SENDONLY) != 0);
+	media_stream_set_dir(c->media, (rdir & SDP_SENDONLY) != 0,
+			     (rdir & SDP_RECVONLY) != 0);
 	c->has_media = true;
 }
 
@@ -469,7 +471,7 @@ static int call_sess_offer(struct mbuf **descp, const struct sip_msg *msg,
 		return err;
 	}
 	call_media_from_sdp(c);
-	fs_info("call", "%s: re-INVITE: remote %s", c->sid,
+	fs_info("call", "%s: re-INVITE: media now %s", c->sid,
 		sdp_dir_name(sdp_media_rdir(c->sdpm)));
 	return sdp_encode(descp, c->sdp, false);
 }
@@ -877,6 +879,15 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 		msg->mb->pos = pos;
 		if (err) {
 			call_terminate(c, 400, "Bad Request", "malformed SDP",
+				       NULL);
+			return;
+		}
+		/* port 0 (stream declined) or an address libre could not
+		 * parse: formats are then not even listed, so say why */
+		if (!sa_isset(sdp_media_raddr(c->sdpm), SA_ALL)) {
+			call_terminate(c, 488, "Not Acceptable Here",
+				       "no usable audio stream (address or "
+				       "port)",
 				       NULL);
 			return;
 		}

@@ -2,7 +2,9 @@
 # say with earlyMedia before any answer: 183 with SDP, speech as RTP, the
 # early-media status; then sip:decline: the caller gets the status,
 # reason and headers asked for, and the status hook says failed. A bare
-# sip:decline never sends media.
+# sip:decline never sends media. Early media followed by a say that
+# answers: 183, then 200 on the same dialog, statuses early-media then
+# in-progress.
 source "$(dirname "$0")/lib.sh"
 
 start_hooks '{
@@ -11,7 +13,9 @@ start_hooks '{
      {"verb":"sip:decline","status":486,"reason":"Busy Right Now",
       "headers":{"X-Decline-Why":"e2e busy","X-Count":"2"}}],
     [{"sip:decline":{"status":603,"reason":"Go Away"}}],
-    [{"verb":"sip:decline","status":486}]
+    [{"verb":"sip:decline","status":486}],
+    [{"verb":"say","text":"Ringing, sort of.","earlyMedia":true},
+     {"verb":"say","text":"Now answered."},{"verb":"hangup"}]
   ]}
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
@@ -58,6 +62,21 @@ assert_eq "$(status_seq "r.body.call_sid===\"$sid\"")" "trying,failed" "decline 
 scen=$(mkscen uac_reject CODE=486)
 run_sipp phrase "$scen" 15551230003 || fail "decline without reason failed"
 assert_contains "$(cat "$WORK/phrase.msg")" "SIP/2.0 486 Busy Here" "486 reason phrase"
+
+# 4: early media, then answered by the next say
+start_rtpsink
+scen=$(mkscen uac_answer)
+run_sipp answered "$scen" 15551230004 || fail "early media then answer failed"
+assert_contains "$(cat "$WORK/answered.msg")" "SIP/2.0 183 Session Progress" "183 before answer"
+tags=$(grep -E "^To: .*tag=" "$WORK/answered.msg" | grep -v SIPpTag | sed 's/.*tag=//' | tr -d '\r' | sort -u | wc -l)
+assert_eq "$tags" "1" "183 and 200 in one dialog (To tags)"
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===1'
+sid=$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/call")[3].body.call_sid')
+assert_eq "$(status_seq "r.body.call_sid===\"$sid\"")" "trying,early-media,in-progress,completed" "early then answered statuses"
+sleep 0.3
+assert_eq "$(rtp_stat d.ssrcs.length)" "1" "one SSRC across 183 and 200"
+assert_eq "$(rtp_stat d.seq_faults)" "0" "sequence faults across 183 and 200"
+[ "$(rtp_stat d.nonsilent)" -ge 40 ] || fail "both says not heard"
 wait_idle
 server_alive
 echo OK

@@ -2,7 +2,8 @@
 # The caller hangs up in the middle of a say, a play and a gather: the
 # call ends at once (status completed, call_termination_by caller), no
 # RTP leaves after the BYE, no actionHook or later verb runs, and the
-# server holds no call or listener afterwards.
+# server holds no call or listener afterwards. Also a BYE while a gather's
+# actionHook is still waiting for its answer: the late answer runs nothing.
 source "$(dirname "$0")/lib.sh"
 
 long="This sentence is long enough to keep the caller listening for many \
@@ -13,8 +14,11 @@ start_hooks '{
     [{"verb":"play","url":"@BASE@/long.wav"},{"verb":"redirect","actionHook":"/after"}],
     [{"verb":"gather","actionHook":"/after","timeout":20,
       "say":{"text":"Please enter your account number."}},
+     {"verb":"redirect","actionHook":"/after"}],
+    [{"verb":"gather","actionHook":"/slow","timeout":1},
      {"verb":"redirect","actionHook":"/after"}]
   ]},
+  "/slow": {"delay":2000,"body":[{"verb":"redirect","actionHook":"/after"}]},
   "/long.wav": {"wav":{"secs":10,"freq":300,"rate":8000}}
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
@@ -43,7 +47,13 @@ for verb in say play gather; do
 	assert_eq "$late" "0" "$verb: RTP packets after the BYE"
 	wait_idle 2
 done
-sleep 0.3
+# hang up while the actionHook is in flight (gather times out at 1 s)
+scen=$(mkscen uac_bye ACTIONS="$(x_pause 1600)" CSEQ=2)
+run_sipp inflight "$scen" 15551230039 || fail "BYE during actionHook failed"
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===4' 3
+wait_hooks 'd.some(r => r.path==="/slow")' 1
+wait_idle 2
+sleep 1.5
 assert_eq "$(json_get "$(hooks_log)" 'd.some(r => r.path==="/after")')" "false" \
 	"a hook or verb ran after the caller hung up"
 server_alive

@@ -2,13 +2,16 @@
 # CANCEL while the first webhook is still thinking: 200 for the CANCEL,
 # 487 for the INVITE, status no-answer with sip_status 487; the webhook's
 # late answer does nothing (no answer, no RTP, no further status), and
-# the next call is served.
+# the next call is served. Then a CANCEL during early media: 487, status
+# early-media then no-answer, and the speech stops at once.
 source "$(dirname "$0")/lib.sh"
 
 start_hooks '{
   "/call": {"seq": [
     {"delay":3000,"body":[{"verb":"say","text":"Too late."},{"verb":"hangup"}]},
-    [{"verb":"sip:decline","status":486}]
+    [{"verb":"sip:decline","status":486}],
+    [{"verb":"say","earlyMedia":true,"text":"This early announcement goes on and on for many seconds before it ends."},
+     {"verb":"redirect","actionHook":"/after"}]
   ]}
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
@@ -39,4 +42,23 @@ wait_idle 1
 scen=$(mkscen uac_reject CODE=486)
 run_sipp next "$scen" 15551230042 || fail "next call not served"
 server_alive
+
+# CANCEL while early media plays
+start_rtpsink
+scen=$(mkscen uac_cancel WAIT=1200 EARLY='<recv response="183"/>')
+run_sipp early "$scen" 15551230043 || fail "CANCEL during early media failed"
+assert_contains "$(cat "$WORK/early.msg")" "SIP/2.0 487 Request Terminated" "487 after 183"
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="no-answer").length===2'
+log=$(hooks_log)
+sid=$(json_get "$log" 'd.filter(r => r.path==="/call")[2].body.call_sid')
+assert_eq "$(status_seq "r.body.call_sid===\"$sid\"")" "trying,early-media,no-answer" "early CANCEL statuses"
+na="d.find(r => r.path===\"/status\" && r.body.call_sid===\"$sid\" && r.body.call_status===\"no-answer\")"
+assert_eq "$(json_get "$log" "$na.body.sip_status")" "487" "early CANCEL sip_status"
+assert_eq "$(json_get "$log" "$na.body.call_termination_by")" "caller" "early CANCEL termination by"
+endat=$(json_get "$log" "$na.at")
+sleep 0.4
+[ "$(rtp_stat d.nonsilent)" -ge 20 ] || fail "early media not heard"
+assert_eq "$(rtp_stat "d.log.filter(p => p[0] > $endat + 20).length")" "0" "RTP after the CANCEL"
+assert_eq "$(json_get "$log" 'd.some(r => r.path==="/after")')" "false" "verbs ran after the CANCEL"
+wait_idle 2
 echo OK

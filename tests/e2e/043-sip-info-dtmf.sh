@@ -17,7 +17,8 @@ wait_hooks 'd.some(r => r.path==="/digits")'
 log=$(hooks_log)
 assert_eq "$(json_get "$log" 'd.find(r => r.path==="/digits").body.digits')" "5#9" "digits"
 assert_eq "$(json_get "$log" 'd.find(r => r.path==="/digits").body.reason')" "dtmfDetected" "reason"
-assert_eq "$(grep -c "SIP/2.0 200 OK" "$WORK/info.msg")" "4" "200s (INVITE + 3 INFO)"
+# received: 200 for the INVITE and each INFO; sent: 200 for the BYE
+assert_eq "$(grep -c "SIP/2.0 200 OK" "$WORK/info.msg")" "5" "200s (INVITE + 3 INFO + BYE)"
 wait_hooks 'd.some(r => r.path==="/status" && r.body.call_status==="completed")'
 wait_idle
 echo OK

@@ -10,15 +10,43 @@ FS_PLUGIN_DIR=$(cd "$E2E_ROOT" && realpath "$FS_PLUGIN_DIR")
 WORK=$(mktemp -d /tmp/fs-e2e.XXXXXX)
 PIDS=()
 
+FS_PIDS=()
+
 e2e_cleanup() {
-	local p
+	local rc=$? p f i
+	# servers first, gracefully: a sanitizer build reports leaks and
+	# errors at exit, and any report fails the case
+	for p in "${FS_PIDS[@]:-}"; do
+		[ -n "$p" ] && kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${FS_PIDS[@]:-}"; do
+		[ -n "$p" ] || continue
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$p" 2>/dev/null; then
+			echo "FAIL: server $p did not stop on SIGTERM" >&2
+			kill -KILL "$p" 2>/dev/null || true
+			rc=1
+		fi
+		wait "$p" 2>/dev/null || true
+	done
+	for f in "$WORK"/*.log; do
+		[ -e "$f" ] || continue
+		if grep -q "Sanitizer\|runtime error:" "$f"; then
+			echo "FAIL: sanitizer report in $(basename "$f"):" >&2
+			grep -A30 "Sanitizer\|runtime error:" "$f" | head -60 >&2
+			rc=1
+		fi
+	done
 	for p in "${PIDS[@]:-}"; do
 		[ -n "$p" ] && kill "$p" 2>/dev/null || true
 	done
 	for p in "${PIDS[@]:-}"; do
 		[ -n "$p" ] && wait "$p" 2>/dev/null || true
 	done
-	rm -rf "$WORK"
+	[ -n "${E2E_KEEP:-}" ] || rm -rf "$WORK"
 }
 trap e2e_cleanup EXIT
 
@@ -60,6 +88,7 @@ start_fs() {
 	"$FS_BIN" -c "$WORK/$name.conf" >"$WORK/$name.log" 2>&1 &
 	FS_PID=$!
 	PIDS+=("$FS_PID")
+	FS_PIDS+=("$FS_PID")
 	FS_HTTP="http://127.0.0.1:$port"
 	wait_http "$FS_HTTP/health" 10 || fail "server $name did not come up"
 }
