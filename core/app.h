@@ -17,7 +17,9 @@ struct scopemgr;
 struct rest;
 struct loop;
 struct worker;
+struct dbpool;
 struct shard;
+struct registry;
 
 struct app {
 	struct cfg *cfg;
@@ -26,7 +28,9 @@ struct app {
 	unsigned nloops;         /* SIP_LOOPS */
 	struct shard *shards[APP_MAX_LOOPS]; /* loops 1.. on own threads */
 	struct sa loop_addr[APP_MAX_LOOPS];  /* private SIP UDP of each */
+	struct registry *registry;           /* call_sid -> loop */
 	struct worker *workers;  /* blocking work: speech, decoding */
+	struct dbpool *dbpool;   /* MySQL directory pool, or NULL */
 	struct fs_req *req;      /* borrowed from loop, for /metrics */
 	struct scopemgr *scopes; /* borrowed from loop, for /metrics */
 	struct rest *rest;

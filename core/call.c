@@ -18,10 +18,12 @@
 #include "cfg.h"
 #include "call.h"
 #include "directory.h"
+#include "leg.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
 #include "media.h"
+#include "registry.h"
 #include "scope.h"
 #include "session.h"
 #include "tts.h"
@@ -29,11 +31,13 @@
 
 #define CALL_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-static void call_destructor(void *data)
+void call_destructor(void *data)
 {
 	struct fs_call *c = data;
 
 	tmr_cancel(&c->tmr_end);
+	if (c->loop)
+		directory_cancel(c->loop->dir, c);
 	list_unlink(&c->le);
 	list_unlink(&c->he);
 	c->session = mem_deref(c->session);
@@ -58,7 +62,7 @@ static void call_destructor(void *data)
 	mem_deref(c->call_hook_base);
 }
 
-static void call_uuid(char *out)
+void call_uuid(char *out)
 {
 	uint8_t b[16];
 
@@ -85,8 +89,10 @@ static const char *call_status_name(const struct fs_call *c)
 	default:
 		if (c->answer_ms)
 			return "completed";
-		if (c->final_scode == 487)
+		if (c->final_scode == 487 || c->final_scode == 408)
 			return "no-answer";
+		if (c->final_scode == 486 || c->final_scode == 600)
+			return "busy";
 		return "failed";
 	}
 }
@@ -117,11 +123,12 @@ struct json_object *call_payload(const struct fs_call *c)
 	uint16_t scode;
 
 	call_add_str(o, "call_sid", c->sid);
-	call_add_str(o, "direction", "inbound");
+	call_add_str(o, "direction", c->uac ? "outbound" : "inbound");
 	call_add_str(o, "from", c->from_user ? c->from_user : "");
 	call_add_str(o, "to", c->to_user ? c->to_user : "");
 	call_add_str(o, "call_id", c->callid);
-	call_add_hdr(o, "sbc_callid", c->invite, "X-CID");
+	if (c->invite)
+		call_add_hdr(o, "sbc_callid", c->invite, "X-CID");
 	switch (c->state) {
 	case CALL_TRYING:
 		scode = 100;
@@ -155,9 +162,12 @@ struct json_object *call_payload(const struct fs_call *c)
 		s = mem_deref(s);
 	}
 	call_add_str(o, "caller_name", c->caller_name);
-	call_add_hdr(o, "originating_sip_ip", c->invite, "X-Forwarded-For");
-	call_add_hdr(o, "originating_sip_trunk_name", c->invite,
-		     "X-Originating-Carrier");
+	if (c->invite) {
+		call_add_hdr(o, "originating_sip_ip", c->invite,
+			     "X-Forwarded-For");
+		call_add_hdr(o, "originating_sip_trunk_name", c->invite,
+			     "X-Originating-Carrier");
+	}
 	if (!re_sdprintf(&s, "http://%s:%u/v1",
 			 strcmp(app->cfg->http_addr, "0.0.0.0")
 				 ? app->cfg->http_addr
@@ -325,39 +335,9 @@ static void call_free_deferred(void *arg)
 	mem_deref(c);
 }
 
-/* Format the extra headers of a JSON object as "Name: value\r\n" lines */
-static int call_headers(char **outp, const struct json_object *headers)
-{
-	struct mbuf *mb;
-	int err = 0;
-
-	*outp = NULL;
-	if (!json_object_is_type(headers, json_type_object))
-		return 0;
-	mb = mbuf_alloc(256);
-	if (!mb)
-		return ENOMEM;
-	json_object_object_foreach((struct json_object *)headers, k, v)
-	{
-		const char *val = json_object_get_string(v);
-
-		/* header injection: names and values are single lines */
-		if (strpbrk(k, "\r\n: ") || !*k || (val && strpbrk(val, "\r\n")))
-			continue;
-		err |= mbuf_printf(mb, "%s: %s\r\n", k, val ? val : "");
-	}
-	if (!err && mb->end) {
-		mb->pos = 0;
-		err = mbuf_strdup(mb, outp, mb->end);
-	}
-	mem_deref(mb);
-	return err;
-}
-
 /* The one place a call ends: SIP, media, session, status, list */
-static void call_terminate(struct fs_call *c, uint16_t scode,
-			   const char *reason, const char *x_reason,
-			   const char *extra_hdrs)
+void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
+		    const char *x_reason, const char *extra_hdrs)
 {
 	if (c->closing)
 		return;
@@ -369,7 +349,16 @@ static void call_terminate(struct fs_call *c, uint16_t scode,
 	if (c->media)
 		media_stream_stop(c->media);
 
-	if (c->state != CALL_ANSWERED) {
+	if (c->uac) {
+		/* outbound: CANCEL while ringing, BYE once answered */
+		if (c->state != CALL_ANSWERED) {
+			c->final_scode = scode;
+			(void)str_dup(&c->final_reason, reason);
+		}
+		if (!c->peer_term)
+			leg_hangup(c->uac, extra_hdrs);
+	}
+	else if (c->state != CALL_ANSWERED) {
 		c->final_scode = scode;
 		(void)str_dup(&c->final_reason, reason);
 		if (c->sess && !c->peer_term) {
@@ -406,6 +395,7 @@ static void call_terminate(struct fs_call *c, uint16_t scode,
 	c->sess = mem_deref(c->sess);
 	c->st = mem_deref(c->st);
 	list_unlink(&c->he);
+	registry_del(c->loop->app->registry, c->sid);
 	__atomic_sub_fetch(&c->loop->app->calls_active, 1, __ATOMIC_RELAXED);
 	tmr_start(&c->tmr_end, 0, call_free_deferred, c);
 }
@@ -534,7 +524,7 @@ static void call_sess_close(int err, const struct sip_msg *msg, void *arg)
 		call_terminate(c, 500, "Server Error", NULL, NULL);
 }
 
-static void call_media_dtmf(char digit, void *arg)
+void call_media_dtmf(char digit, void *arg)
 {
 	struct fs_call *c = arg;
 	char d[2] = {digit, 0};
@@ -565,6 +555,8 @@ int call_progress_media(struct fs_call *c)
 
 	if (!c || c->closing)
 		return ENOTCONN;
+	if (c->uac)
+		return c->state == CALL_ANSWERED ? 0 : ENOTCONN;
 	if (c->state == CALL_ANSWERED || c->early_media)
 		return 0;
 	err = call_sdp_desc(c, &desc);
@@ -593,6 +585,8 @@ int call_answer(struct fs_call *c)
 
 	if (!c || c->closing)
 		return ENOTCONN;
+	if (c->uac)
+		return c->state == CALL_ANSWERED ? 0 : ENOTCONN;
 	if (c->state == CALL_ANSWERED)
 		return 0;
 	err = call_sdp_desc(c, &desc);
@@ -624,7 +618,7 @@ static void call_strans_cancel(void *arg)
 	call_terminate(c, 487, "Request Terminated", NULL, NULL);
 }
 
-static void call_start_verbs(struct fs_call *c, struct vlist *v)
+void call_start_verbs(struct fs_call *c, struct vlist *v)
 {
 	int err = session_alloc(&c->session, c);
 
@@ -719,14 +713,15 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 	mem_deref(v);
 }
 
-static void call_send_first(struct fs_call *c)
+void call_send_first(struct fs_call *c)
 {
 	struct json_object *p = call_payload(c);
 	struct fs_req_opts opts = {0};
 	struct fs_hook h = {0};
 	int err;
 
-	call_sip_json(c, p);
+	if (c->invite)
+		call_sip_json(c, p);
 	call_defaults_json(c, p);
 	json_object_object_add(p, "env_vars",
 			       c->app->env_vars ? json_object_get(c->app->env_vars)
@@ -748,7 +743,7 @@ static void call_send_first(struct fs_call *c)
 	}
 }
 
-static void call_synth_defaults(struct fs_call *c)
+void call_synth_defaults(struct fs_call *c)
 {
 	const struct cfg *cfg = c->loop->app->cfg;
 	const struct dir_app *a = c->app;
@@ -837,6 +832,7 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	hash_append(l->callids, hash_joaat_pl(&msg->callid), &c->he, c);
 	__atomic_add_fetch(&l->app->calls_active, 1, __ATOMIC_RELAXED);
 	__atomic_add_fetch(&l->app->calls_total, 1, __ATOMIC_RELAXED);
+	registry_add(l->app->registry, c->sid, l->idx);
 
 	err = call_pl_dup(&c->callid, &msg->callid);
 	err |= call_pl_dup(&c->from_user, &msg->from.uri.user);
@@ -959,7 +955,7 @@ int fs_call_hangup(struct fs_call *c, const struct json_object *headers)
 		return EINVAL;
 	if (c->closing)
 		return 0;
-	err = call_headers(&hdrs, headers);
+	err = leg_headers(&hdrs, headers);
 	if (err)
 		return err;
 	c->termination_by = "jambonz";
@@ -985,7 +981,7 @@ int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 		return 0;
 	if (reason && strpbrk(reason, "\r\n"))
 		reason = NULL;
-	err = call_headers(&hdrs, headers);
+	err = leg_headers(&hdrs, headers);
 	if (err)
 		return err;
 	c->termination_by = "jambonz";
@@ -1026,6 +1022,37 @@ int fs_call_set_defaults(struct fs_call *c, const struct json_object *synth,
 		return EINVAL;
 	call_merge(&c->synth, synth);
 	call_merge(&c->recog, recog);
+	return 0;
+}
+
+const char *fs_call_from(const struct fs_call *c)
+{
+	return c ? c->from_user : NULL;
+}
+
+int fs_call_answer(struct fs_call *c)
+{
+	return call_answer(c);
+}
+
+int fs_call_early_media(struct fs_call *c)
+{
+	return call_progress_media(c);
+}
+
+int fs_call_ring(struct fs_call *c)
+{
+	int err;
+
+	if (!c || c->closing)
+		return ENOTCONN;
+	if (c->uac || c->state != CALL_TRYING)
+		return 0;
+	err = call_accept(c, 180, "Ringing", NULL);
+	if (err)
+		return err;
+	c->state = CALL_EARLY;
+	call_status(c, NULL);
 	return 0;
 }
 

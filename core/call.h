@@ -15,6 +15,8 @@ struct dir_app;
 struct json_object;
 struct media_stream;
 struct session;
+struct leg;
+struct vlist;
 
 enum call_state {
 	CALL_TRYING = 0, /* INVITE received, nothing but 100 sent   */
@@ -41,7 +43,8 @@ struct fs_call {
 	char *final_reason;
 	char *callid;
 	char *from_user, *to_user, *caller_name;
-	struct sip_msg *invite;
+	struct sip_msg *invite;     /* inbound only */
+	struct leg *uac;            /* outbound only: our INVITE */
 	struct sip_strans *st;      /* ours until the session exists */
 	struct sipsess *sess;
 	struct sdp_session *sdp;
@@ -54,6 +57,7 @@ struct fs_call {
 	struct json_object *synth;  /* session synthesizer defaults */
 	struct json_object *recog;
 	uint64_t start_ms, answer_ms;
+	uint32_t time_limit_ms;     /* createCall timeLimit */
 	char *call_hook_base;       /* base URL for relative hooks */
 	struct tmr tmr_end;         /* deferred teardown */
 };
@@ -70,6 +74,18 @@ int call_answer(struct fs_call *c);
 
 /** The verb list ran out or failed: end the call the protocol way */
 void call_list_ended(struct fs_call *c, bool media_failed);
+
+/** The one place a call ends: SIP, media, session, status */
+void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
+		    const char *x_reason, const char *extra_hdrs);
+
+/** Helpers shared by inbound and outbound calls */
+void call_destructor(void *data);
+void call_uuid(char *out);
+void call_start_verbs(struct fs_call *c, struct vlist *v);
+void call_send_first(struct fs_call *c);
+void call_synth_defaults(struct fs_call *c);
+void call_media_dtmf(char digit, void *arg);
 
 /** Reject (not answered) or hang up (answered) with a reason */
 void call_end(struct fs_call *c, uint16_t scode, const char *reason,

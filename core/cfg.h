@@ -50,6 +50,12 @@ struct cfg {
 	uint32_t mysql_conn_limit;
 	uint32_t mysql_idle_timeout_ms;
 	uint32_t mysql_acquire_timeout_ms;
+	uint32_t mysql_query_timeout_ms; /* JAMBONES_MYSQL_QUERY_TIMEOUT */
+	uint32_t mysql_cache_ttl_ms;     /* JAMBONES_MYSQL_CACHE_TTL 5000 */
+
+	/* outbound calls */
+	char *sip_outbound_proxy; /* SIP_OUTBOUND_PROXY "" */
+	char *http_api_key;       /* HTTP_API_KEY "" = REST open */
 
 	/* directory and default application */
 	char *directory_file;             /* DIRECTORY_FILE ""            */

@@ -1,5 +1,6 @@
 /**
- * @file directory.c  Embedded file directory and the built-in demo
+ * @file directory.c  Embedded file directory, the built-in demo, and the
+ *       switch to the MySQL directory (dirdb.c)
  *
  * The file is shaped like the jambonz tables (accounts, applications,
  * phone_numbers) so that moving to the MySQL directory later is a copy
@@ -10,6 +11,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "directory.h"
+#include "dirdb.h"
 #include "log.h"
 
 #define DIR_DEFAULT_ACCOUNT "9351f46a-678c-43f5-b8a6-d4eb58d131af"
@@ -22,6 +24,7 @@ struct directory {
 	struct list accounts;
 	struct dir_app *default_app; /* DEFAULT_CALL_HOOK, or the demo */
 	char *default_account;
+	struct dirdb *db; /* the MySQL directory instead of all the above */
 };
 
 struct dir_entry {
@@ -112,6 +115,7 @@ static void directory_destructor(void *data)
 	list_flush(&d->accounts);
 	mem_deref(d->default_app);
 	mem_deref(d->default_account);
+	mem_deref(d->db);
 }
 
 static int dir_strdup(char **dst, const char *s)
@@ -168,7 +172,7 @@ int dir_hook_from_json(struct dir_hook *h, const struct json_object *o)
 	return h->url ? 0 : EINVAL;
 }
 
-static int dir_app_alloc(struct dir_app **ap)
+int dir_app_new(struct dir_app **ap)
 {
 	struct dir_app *a = mem_zalloc(sizeof(*a), dir_app_destructor);
 
@@ -196,7 +200,7 @@ static int dir_demo_app(struct dir_app **ap, const char *base)
 	char *text = NULL;
 	int err;
 
-	err = dir_app_alloc(&a);
+	err = dir_app_new(&a);
 	err |= re_sdprintf(&text, fmt, base ? base : "http://127.0.0.1:3000");
 	if (err)
 		goto out;
@@ -226,7 +230,7 @@ static int dir_load_app(struct directory *d, const struct json_object *o,
 		re_snprintf(why, sz, "application without application_sid");
 		return EINVAL;
 	}
-	err = dir_app_alloc(&a);
+	err = dir_app_new(&a);
 	if (err)
 		return err;
 	err |= dir_strdup(&a->application_sid, dir_str(o, "application_sid"));
@@ -446,6 +450,12 @@ int directory_alloc(struct directory **dp, const struct dir_conf *conf,
 	if (!d)
 		return ENOMEM;
 
+	if (conf->pool) {
+		e = dirdb_alloc(&d->db, conf->pool, conf->cache_ttl_ms);
+		if (e)
+			re_snprintf(err, errsz, "MySQL directory: %m", e);
+		goto out;
+	}
 	if (conf->file && *conf->file) {
 		e = dir_load_file(d, conf->file, why, sizeof(why));
 		if (e) {
@@ -458,7 +468,7 @@ int directory_alloc(struct directory **dp, const struct dir_conf *conf,
 
 	if (!e && conf->call_hook && conf->call_hook->url &&
 	    *conf->call_hook->url) {
-		e = dir_app_alloc(&d->default_app);
+		e = dir_app_new(&d->default_app);
 		e |= dir_hook_copy(&d->default_app->call_hook, conf->call_hook);
 		e |= dir_hook_copy(&d->default_app->status_hook,
 				   conf->status_hook);
@@ -498,7 +508,7 @@ static int dir_app_for_account(struct dir_app **outp, struct dir_app *app,
 		*outp = mem_ref(app);
 		return 0;
 	}
-	err = dir_app_alloc(&a);
+	err = dir_app_new(&a);
 	if (err)
 		return err;
 	err |= dir_strdup(&a->account_sid, acct->account_sid);
@@ -537,6 +547,8 @@ int directory_lookup(struct directory *d, const struct dir_query *q,
 
 	if (!d || !q || !h)
 		return EINVAL;
+	if (d->db)
+		return dirdb_lookup(d->db, q, h, arg);
 
 	/* the embedded directory trusts the caller: a missing account
 	 * header means the default account */
@@ -594,4 +606,11 @@ int directory_lookup(struct directory *d, const struct dir_query *q,
 	h(0, 0, NULL, out, arg);
 	mem_deref(out);
 	return 0;
+}
+
+void directory_cancel(struct directory *d, const void *arg)
+{
+	/* the file directory answers at once: nothing is ever pending */
+	if (d && d->db)
+		dirdb_cancel(d->db, arg);
 }

@@ -206,6 +206,8 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.status_hook = &status_hook,
 		.secret = cfg->default_webhook_secret,
 		.demo_base = demo,
+		.pool = app->dbpool,
+		.cache_ttl_ms = cfg->mysql_cache_ttl_ms,
 	};
 	err = directory_alloc(&l->dir, &dc, why, sizeof(why));
 	mem_deref(demo);

@@ -14,10 +14,12 @@
 #include <re.h>
 #include "app.h"
 #include "cfg.h"
+#include "dbpool.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
 #include "req.h"
+#include "registry.h"
 #include "rest.h"
 #include "shard.h"
 #include "worker.h"
@@ -103,6 +105,28 @@ static int main_start(struct app *app)
 	err = worker_alloc(&app->workers, 2);
 	if (err)
 		return err;
+	if (*app->cfg->mysql_host) {
+		struct dbpool_conf dc = {
+			.host = app->cfg->mysql_host,
+			.port = (uint16_t)app->cfg->mysql_port,
+			.user = app->cfg->mysql_user,
+			.password = app->cfg->mysql_password,
+			.database = app->cfg->mysql_database,
+			.limit = app->cfg->mysql_conn_limit,
+			.idle_timeout_ms = app->cfg->mysql_idle_timeout_ms,
+			.acquire_timeout_ms = app->cfg->mysql_acquire_timeout_ms,
+			.query_timeout_ms = app->cfg->mysql_query_timeout_ms,
+		};
+
+		err = dbpool_alloc(&app->dbpool, app->workers, &dc);
+		if (err) {
+			fs_error("main", "MySQL directory: %m", err);
+			return err;
+		}
+	}
+	err = registry_alloc(&app->registry);
+	if (err)
+		return err;
 	app->nloops = app->cfg->sip_loops;
 	if (app->nloops > APP_MAX_LOOPS)
 		app->nloops = APP_MAX_LOOPS;
@@ -141,6 +165,9 @@ static void main_stop(struct app *app)
 		app->shards[i] = mem_deref(app->shards[i]);
 	app->loop = mem_deref(app->loop);
 	app->workers = mem_deref(app->workers);
+	/* after the workers: their threads use the pool until joined */
+	app->dbpool = mem_deref(app->dbpool);
+	app->registry = mem_deref(app->registry);
 	app->loader = mem_deref(app->loader);
 	app->cfg = mem_deref(app->cfg);
 }

@@ -59,6 +59,7 @@ struct media_loop {
 	uint64_t sending;
 	uint64_t packets_sent;
 	uint64_t packets_recv;
+	uint64_t packets_relayed;
 	uint64_t send_errors;
 	uint64_t dtmf;
 	uint64_t late_ticks;
@@ -107,6 +108,10 @@ struct media_stream {
 	bool marker; /* next packet starts a talkspurt */
 	bool sent1;  /* a packet went out: ts follows the clock */
 	bool dtmf_seen;
+	bool muted;  /* silence instead of audio toward the peer */
+	struct media_stream *relay; /* bridged leg: its input goes out here */
+	bool relay_sync;            /* relay_off is set */
+	uint32_t relay_off;         /* our ts minus the source's ts */
 };
 
 static void media_tick(void *arg);
@@ -278,6 +283,8 @@ static void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 		if (ms->play->ended)
 			media_play_finish(ms, 0);
 	}
+	if (ms->muted)
+		n = 0;
 
 	if (ms->pt == MEDIA_PT_PCMA) {
 		for (i = 0; i < n; i++)
@@ -364,7 +371,8 @@ static void media_tick(void *arg)
 static void media_stream_update(struct media_stream *ms)
 {
 	struct media_loop *ml = ms->ml;
-	bool want = ms->started && !ms->stopped && ms->send && ms->has_peer;
+	bool want = ms->started && !ms->stopped && ms->send && ms->has_peer &&
+		    !ms->relay;
 	bool linked = ms->le.list != NULL;
 
 	if (want == linked)
@@ -468,6 +476,7 @@ int media_loop_metrics(const struct media_loop *ml, struct json_object *obj)
 	err |= media_add_u64(obj, "sending", ml->sending);
 	err |= media_add_u64(obj, "packets_sent", ml->packets_sent);
 	err |= media_add_u64(obj, "packets_recv", ml->packets_recv);
+	err |= media_add_u64(obj, "packets_relayed", ml->packets_relayed);
 	err |= media_add_u64(obj, "send_errors", ml->send_errors);
 	err |= media_add_u64(obj, "dtmf", ml->dtmf);
 	err |= media_add_u64(obj, "late_ticks", ml->late_ticks);
@@ -524,6 +533,77 @@ static void media_telev_recv(struct media_stream *ms, const uint8_t *pay,
 		ms->dtmfh(digit, ms->arg);
 }
 
+/*
+ * Send what arrived on src out of its bridged leg, as that leg's own
+ * stream (its SSRC, sequence numbers and a timestamp shifted by a fixed
+ * offset, so event and audio timing survive), converting u-law and
+ * a-law when the legs negotiated different codecs.
+ */
+static void media_relay(struct media_stream *src, const uint8_t *p,
+			size_t hlen, size_t len, bool telev)
+{
+	struct media_stream *out = src->relay;
+	struct media_loop *ml = out->ml;
+	uint8_t *q = out->mb->buf;
+	size_t plen = len - hlen;
+	uint32_t ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+		      (uint32_t)p[6] << 8 | p[7];
+	uint8_t pt;
+
+	if (out->stopped || !out->has_peer || !out->send)
+		return;
+	if (telev && out->telev_pt < 0)
+		return;
+	if (plen > MEDIA_FRAME_SAMPLES * 4 ||
+	    MEDIA_RTP_HDR + plen > out->mb->size)
+		return;
+	pt = telev ? (uint8_t)out->telev_pt : out->pt;
+
+	if (!out->relay_sync) {
+		out->relay_off = out->ts + MEDIA_FRAME_SAMPLES - ts;
+		out->relay_sync = true;
+		out->marker = true;
+	}
+	if (telev) {
+		memcpy(q + MEDIA_RTP_HDR, p + hlen, plen);
+	}
+	else {
+		const uint8_t *in = p + hlen;
+		uint8_t *o = q + MEDIA_RTP_HDR;
+
+		for (size_t i = 0; i < plen; i++) {
+			int16_t v;
+
+			if (out->muted)
+				v = 0;
+			else if (src->pt == out->pt) {
+				o[i] = in[i];
+				continue;
+			}
+			else
+				v = src->pt == MEDIA_PT_PCMA
+					    ? g711_alaw2pcm(in[i])
+					    : g711_ulaw2pcm(in[i]);
+			o[i] = out->pt == MEDIA_PT_PCMA ? g711_pcm2alaw(v)
+							 : g711_pcm2ulaw(v);
+		}
+	}
+	out->ts = ts + out->relay_off;
+	q[0] = 0x80;
+	q[1] = (uint8_t)(((out->marker || (p[1] & 0x80)) ? 0x80 : 0) | pt);
+	media_put_be16(q + 2, out->seq);
+	media_put_be32(q + 4, out->ts);
+	media_put_be32(q + 8, out->ssrc);
+	out->marker = false;
+	++out->seq;
+	out->mb->pos = 0;
+	out->mb->end = MEDIA_RTP_HDR + plen;
+	if (udp_send(out->rtp, &out->raddr, out->mb))
+		++ml->send_errors;
+	else
+		++ml->packets_relayed;
+}
+
 static void media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 {
 	struct media_stream *ms = arg;
@@ -548,12 +628,16 @@ static void media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	pt = p[1] & 0x7f;
 	if (pt == ms->pt) {
 		++ms->ml->packets_recv;
+		if (ms->relay)
+			media_relay(ms, p, hlen, len, false);
 		return;
 	}
 	if (ms->telev_pt < 0 || pt != ms->telev_pt)
 		return;
 
 	++ms->ml->packets_recv;
+	if (ms->relay)
+		media_relay(ms, p, hlen, len, true);
 	media_telev_recv(ms, p + hlen, len - hlen,
 			 (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
 				 (uint32_t)p[6] << 8 | p[7]);
@@ -573,6 +657,7 @@ static void media_stream_destructor(void *arg)
 	struct le *le;
 
 	ms->stopped = true;
+	media_stream_unbridge(ms);
 	media_stream_update(ms);
 
 	if (ms->play) {
@@ -763,6 +848,7 @@ void media_stream_stop(struct media_stream *ms)
 
 	ms->stopped = true;
 	ms->recv = false;
+	media_stream_unbridge(ms);
 	media_stream_update(ms);
 	media_play_finish(ms, ECANCELED);
 }
@@ -913,4 +999,48 @@ char media_dtmf_info_parse(const char *ctype, const char *body, size_t len)
 			   end[-1] == ' ' || end[-1] == '\t'))
 		--end;
 	return media_dtmf_value(p, end);
+}
+
+/**
+ * Bridge two legs: what arrives on one is sent out of the other; local
+ * playback on both ends (ECANCELED) and their ticks stop sending.
+ *
+ * @return 0, EINVAL, EALREADY (either is bridged)
+ */
+int media_stream_bridge(struct media_stream *a, struct media_stream *b)
+{
+	if (!a || !b || a == b || a->ml != b->ml)
+		return EINVAL;
+	if (a->relay || b->relay)
+		return EALREADY;
+	media_play_finish(a, ECANCELED);
+	media_play_finish(b, ECANCELED);
+	a->relay = b;
+	b->relay = a;
+	a->relay_sync = b->relay_sync = false;
+	media_stream_update(a);
+	media_stream_update(b);
+	return 0;
+}
+
+/** End a bridge; both legs go back to the tick (silence, players) */
+void media_stream_unbridge(struct media_stream *ms)
+{
+	struct media_stream *peer;
+
+	if (!ms || !ms->relay)
+		return;
+	peer = ms->relay;
+	peer->relay = NULL;
+	ms->relay = NULL;
+	peer->marker = ms->marker = true;
+	media_stream_update(peer);
+	media_stream_update(ms);
+}
+
+/** Mute: silence instead of audio toward the peer (updateCall) */
+void media_stream_mute(struct media_stream *ms, bool mute)
+{
+	if (ms)
+		ms->muted = mute;
 }

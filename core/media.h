@@ -94,6 +94,21 @@ void media_stream_play_stop(struct media_stream *ms, bool notify);
 bool media_stream_playing(const struct media_stream *ms);
 
 /**
+ * Bridge two legs of one loop: each one's input is relayed out of the
+ * other (u-law/a-law converted when they differ, RFC 4733 events
+ * passed on). Local playback on both ends stops.
+ *
+ * @return 0, EINVAL, EALREADY
+ */
+int media_stream_bridge(struct media_stream *a, struct media_stream *b);
+
+/** End the bridge ms is part of (no-op when none) */
+void media_stream_unbridge(struct media_stream *ms);
+
+/** Send silence instead of audio toward this leg's peer */
+void media_stream_mute(struct media_stream *ms, bool mute);
+
+/**
  * Parse a SIP INFO DTMF body (application/dtmf-relay "Signal=5" or
  * application/dtmf "5").
  *

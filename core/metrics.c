@@ -14,6 +14,7 @@
 #include <json-c/json.h>
 #include "app.h"
 #include "audio.h"
+#include "dbpool.h"
 #include "loop.h"
 #include "media.h"
 #include "tts.h"
@@ -149,6 +150,20 @@ int metrics_json(const struct app *app, struct json_object **op)
 			err = metrics_add(doc, "audio", o);
 		if (!err && app->loop->audio)
 			err = audiocache_metrics(app->loop->audio, o);
+		if (err)
+			goto out;
+	}
+
+	/* the directory pool is process-wide and thread safe */
+	{
+		struct json_object *o = json_object_new_object();
+
+		err = metrics_add(doc, "directory", o);
+		if (!err && app->dbpool)
+			err = dbpool_metrics(app->dbpool, o);
+		else if (!err)
+			err = metrics_add(o, "backend",
+					  json_object_new_string("file"));
 		if (err)
 			goto out;
 	}

@@ -22,9 +22,12 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "app.h"
+#include "cfg.h"
 #include "log.h"
 #include "rest.h"
 #include "demo.h"
+#include "outcall.h"
+#include "registry.h"
 
 enum {
 	REST_MAX_BODY = 1024 * 1024,  /* request body cap, bytes       */
@@ -246,10 +249,115 @@ static enum MHD_Result rest_demo(struct MHD_Connection *conn,
 	return ret;
 }
 
+static struct json_object *rest_body_json(const struct rest_conn *rc)
+{
+	struct json_tokener *tok;
+	struct json_object *o;
+
+	if (!rc->body || !rc->body->end)
+		return NULL;
+	tok = json_tokener_new_ex(64);
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, (const char *)rc->body->buf,
+				  (int)rc->body->end);
+	/* trailing bytes after the document are garbage too */
+	if (o && json_tokener_get_parse_end(tok) != rc->body->end) {
+		json_object_put(o);
+		o = NULL;
+	}
+	json_tokener_free(tok);
+	return o;
+}
+
+/* The REST API needs "Authorization: Bearer <HTTP_API_KEY>" when set */
+static bool rest_authorized(const struct rest *r, struct MHD_Connection *conn)
+{
+	const char *key = r->app->cfg->http_api_key;
+	const char *h;
+
+	if (!key || !*key)
+		return true;
+	h = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return false;
+	h += 7;
+	return strlen(h) == strlen(key) &&
+	       !mem_seccmp((const uint8_t *)h, (const uint8_t *)key,
+			   strlen(key));
+}
+
+static enum MHD_Result rest_create_call(struct rest *r,
+					struct MHD_Connection *conn,
+					const struct rest_conn *rc)
+{
+	struct json_object *body = rest_body_json(rc), *reply;
+	char sid[37] = "", err[300] = "";
+	char *callid = NULL;
+	enum MHD_Result ret;
+	int e;
+
+	if (!body)
+		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
+				      "body must be JSON");
+	e = outcall_create(r->app->loop, body, sid, &callid, err,
+			   sizeof(err));
+	json_object_put(body);
+	if (e) {
+		if (!*err)
+			re_snprintf(err, sizeof(err), "%m", e);
+		return rest_reply_msg(conn,
+				      e == EINVAL
+					      ? MHD_HTTP_BAD_REQUEST
+					      : MHD_HTTP_INTERNAL_SERVER_ERROR,
+				      err);
+	}
+	reply = json_object_new_object();
+	json_object_object_add(reply, "sid", json_object_new_string(sid));
+	json_object_object_add(reply, "callId",
+			       json_object_new_string(callid ? callid : ""));
+	mem_deref(callid);
+	ret = rest_reply_obj(conn, MHD_HTTP_CREATED, reply);
+	json_object_put(reply);
+	return ret;
+}
+
+static enum MHD_Result rest_update_call(struct rest *r,
+					struct MHD_Connection *conn,
+					const char *sid,
+					const struct rest_conn *rc)
+{
+	struct json_object *body = rest_body_json(rc);
+	char err[300] = "";
+	uint16_t status;
+
+	if (!body)
+		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
+				      "body must be JSON");
+	status = registry_update(r->app, sid, body, err, sizeof(err));
+	json_object_put(body);
+	if (status == 202)
+		return rest_reply_msg(conn, MHD_HTTP_ACCEPTED, "accepted");
+	return rest_reply_msg(conn, status, err);
+}
+
 static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
 				  const char *url, const char *method,
 				  const struct rest_conn *rc)
 {
+	if (!strncmp(url, "/v1/", 4)) {
+		if (strcmp(method, MHD_HTTP_METHOD_POST))
+			goto not_allowed;
+		if (!rest_authorized(r, conn))
+			return rest_reply_msg(conn, MHD_HTTP_UNAUTHORIZED,
+					      "unauthorized");
+		if (!strcmp(url, "/v1/createCall"))
+			return rest_create_call(r, conn, rc);
+		if (!strncmp(url, "/v1/updateCall/", 15) && url[15])
+			return rest_update_call(r, conn, url + 15, rc);
+		return rest_reply_msg(conn, MHD_HTTP_NOT_FOUND, "not found");
+	}
 	if (!strcmp(url, "/demo/gather")) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
 			goto not_allowed;

@@ -258,6 +258,46 @@ static void session_task_done(struct fs_task *t, int err,
 	}
 }
 
+int session_redirect(struct session *s, const struct json_object *hook)
+{
+	struct fs_call *c;
+	struct json_object *payload;
+	struct fs_req_opts opts;
+	struct fs_hook h;
+	int e;
+
+	if (!s || s->stopped)
+		return ESHUTDOWN;
+	c = s->call;
+	if (s->cur) {
+		task_cancel(s->cur);
+		mem_deref(s->prev);
+		s->prev = s->cur;
+		s->cur = NULL;
+	}
+	session_abort_hook(s);
+	tmr_cancel(&s->tmr);
+	/* the verbs left are dropped: the hook's answer replaces them */
+	s->idx = s->verbs ? s->verbs->n : 0;
+
+	call_hook_fill(c, hook, &h, &opts);
+	if (!h.url || !*h.url)
+		return EINVAL;
+	payload = call_payload(c);
+	opts.body = json_object_to_json_string_ext(
+		payload, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	e = fs_scope_alloc(&s->hook_scope, c->scope, "redirect");
+	if (!e)
+		e = fs_req_send(c->loop->req, s->hook_scope, &h, &opts,
+				session_hook_resp, s);
+	json_object_put(payload);
+	if (e) {
+		session_abort_hook(s);
+		session_schedule(s);
+	}
+	return e;
+}
+
 static void session_step(void *arg)
 {
 	struct session *s = arg;

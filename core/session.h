@@ -35,6 +35,12 @@ int session_alloc(struct session **sp, struct fs_call *call);
 /** Replace the verbs left (cancelling the running task) and run */
 void session_replace(struct session *s, struct vlist *v);
 
+/**
+ * Fetch new verbs from hook (updateCall call_hook): the running task is
+ * cancelled, and the answer replaces the list.
+ */
+int session_redirect(struct session *s, const struct json_object *hook);
+
 /** Stop: cancel the running task, drop the rest (caller hung up) */
 void session_stop(struct session *s);
 

@@ -14,6 +14,7 @@
 #include <re.h>
 #include "app.h"
 #include "log.h"
+#include "registry.h"
 #include "loop.h"
 #include "shard.h"
 #include "worker.h"
@@ -27,17 +28,34 @@ struct shard {
 	sem_t ready;
 	int err;
 	struct mqueue *mq; /* written once before ready, then read-only */
+	struct loop *loop; /* idem */
 	bool running;
 };
 
+enum { SHARD_STOP = 0, SHARD_JOB = 1 };
+
 static void shard_mq(int id, void *data, void *arg)
 {
-	struct loop *l = arg;
+	struct shard *s = arg;
 
-	(void)id;
-	(void)data;
-	loop_close(l);
+	if (id == SHARD_JOB) {
+		registry_job_run(s->app, s->idx, data);
+		return;
+	}
+	loop_close(s->loop);
 	re_cancel();
+}
+
+struct loop *shard_loop(const struct shard *s)
+{
+	return s ? s->loop : NULL;
+}
+
+int shard_post(struct shard *s, void *job)
+{
+	if (!s || !s->mq)
+		return EINVAL;
+	return mqueue_push(s->mq, SHARD_JOB, job);
 }
 
 static void *shard_main(void *arg)
@@ -54,13 +72,15 @@ static void *shard_main(void *arg)
 	}
 	(void)fd_setsize(SHARD_MAX_FDS);
 	err = loop_alloc(&l, s->app, s->idx);
+	s->loop = l;
 	if (!err)
-		err = mqueue_alloc(&s->mq, shard_mq, l);
+		err = mqueue_alloc(&s->mq, shard_mq, s);
 	s->err = err;
 	sem_post(&s->ready);
 	if (!err)
 		(void)re_main(NULL);
 
+	s->loop = NULL;
 	l = mem_deref(l);
 	s->mq = mem_deref(s->mq);
 	if (s->app->workers)

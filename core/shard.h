@@ -14,6 +14,12 @@ struct shard;
  */
 int shard_start(struct shard **sp, struct app *app, unsigned idx);
 
+/** @return the shard's loop (only to be used on the shard's thread) */
+struct loop *shard_loop(const struct shard *s);
+
+/** Hand a registry job to the shard's thread (registry_job_run) */
+int shard_post(struct shard *s, void *job);
+
 /** Hang up the loop's calls, stop it and join its thread */
 void shard_stop(struct shard *s);
 

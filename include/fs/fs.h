@@ -13,5 +13,6 @@
 #include <fs/fs_call.h>
 #include <fs/fs_task.h>
 #include <fs/fs_prompt.h>
+#include <fs/fs_leg.h>
 
 #endif

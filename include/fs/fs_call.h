@@ -37,6 +37,18 @@ bool fs_call_answered(const struct fs_call *c);
 /** @return true while the call is up (not hung up or failed) */
 bool fs_call_alive(const struct fs_call *c);
 
+/** @return the caller (From user) of the call */
+const char *fs_call_from(const struct fs_call *c);
+
+/** Answer now: 200 OK with SDP (no-op when answered) */
+int fs_call_answer(struct fs_call *c);
+
+/** Send 180 Ringing (no-op unless the call is still trying) */
+int fs_call_ring(struct fs_call *c);
+
+/** Send 183 with SDP so media flows before answer */
+int fs_call_early_media(struct fs_call *c);
+
 /**
  * Hang up an answered call (BYE) or reject an unanswered one (480).
  *

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tag sets customerData in every later hook; redirect posts to its
-# actionHook and the verbs it answers replace the rest of the list.
+# actionHook and the verbs it answers replace the rest of the list. The
+# call hook has basic auth, which the relative actionHook inherits.
 source "$(dirname "$0")/lib.sh"
 
 start_hooks '{
@@ -13,7 +14,8 @@ start_hooks '{
              {"verb":"hangup","headers":{"X-From":"redirect"}}]
 }' t4g
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" \
-	DEFAULT_CALL_STATUS_HOOK="$HOOK/status" DEFAULT_WEBHOOK_SECRET=t4g
+	DEFAULT_CALL_STATUS_HOOK="$HOOK/status" DEFAULT_WEBHOOK_SECRET=t4g \
+	DEFAULT_CALL_HOOK_USERNAME=app DEFAULT_CALL_HOOK_PASSWORD=pw:1
 start_rtpsink
 run_sipp redir uac_srv_bye 15551230022 || fail "call failed"
 wait_hooks 'd.some(r => r.path==="/status" && r.body.call_status==="completed")'
@@ -25,6 +27,9 @@ assert_eq "$(json_get "$log" "$first.customerData === undefined")" "true" "no cu
 assert_eq "$(json_get "$log" "$redir !== undefined")" "true" "redirect hook called"
 assert_eq "$(json_get "$log" "$redir.method")" "POST" "redirect method"
 assert_eq "$(json_get "$log" "$redir.sig")" "ok" "redirect signature"
+basic="Basic $(printf 'app:pw:1' | base64)"
+assert_eq "$(json_get "$log" 'd.find(r => r.path==="/call").headers.authorization')" "$basic" "call hook auth"
+assert_eq "$(json_get "$log" "$redir.headers.authorization")" "$basic" "relative actionHook auth"
 assert_eq "$(json_get "$log" "$redir.body.customerData")" '{"crm":"abc","n":5}' "customerData in redirect"
 assert_eq "$(json_get "$log" "$redir.body.call_sid === $first.call_sid")" "true" "redirect call_sid"
 inprog='d.find(r => r.path==="/status" && r.body.call_status==="in-progress").body'

@@ -2,7 +2,8 @@
 # A first webhook that fails rejects the call with
 # JAMBONES_WEBHOOK_ERROR_RETURN (480 by default) and an X-Reason naming
 # the problem: HTTP 500, slower than JAMBONES_HTTP_TIMEOUT, invalid JSON,
-# an unknown verb, not an array, verbs failing validation; then a
+# an unknown verb, not an array, verbs failing validation, 204 (no
+# verbs); an empty array is a list that runs out: 603. Then a
 # configured 503 with no webhook server at all. Status failed, and the
 # server keeps serving calls.
 source "$(dirname "$0")/lib.sh"
@@ -17,6 +18,8 @@ start_hooks '{
     [{"verb":"pause"}],
     [{"verb":"say","text":42}],
     [{"verb":"say","text":"hi","volume":"loud"}],
+    {"status":204},
+    [],
     [{"verb":"sip:decline","status":486}]
   ]}
 }'
@@ -46,12 +49,16 @@ reject notarray 480 'array'
 reject missing 480 'pause.*length'
 reject wrongtype 480 'say.*text'
 reject badprop 480 'say.*volume'
+reject nocontent 480 'no verbs'
+# an empty array is a valid (empty) list: it runs out unanswered, 603
+scen=$(mkscen uac_reject CODE=603)
+run_sipp empty "$scen" 15551230058 || fail "empty verb list: no 603"
 scen=$(mkscen uac_reject CODE=486)
 run_sipp good "$scen" 15551230059 || fail "a good webhook after the failures"
 
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="failed").length===9'
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="failed").length===11'
 log=$(hooks_log)
-assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/status" && r.body.call_status==="failed").slice(0,8).every(r => r.body.sip_status===480)')" \
+assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/status" && r.body.call_status==="failed").slice(0,9).every(r => r.body.sip_status===480)')" \
 	"true" "failed statuses carry 480"
 assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/status").some(r => r.body.call_status==="in-progress")')" \
 	"false" "a call was answered"

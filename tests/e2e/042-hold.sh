@@ -2,7 +2,9 @@
 # Hold and unhold by re-INVITE during a say: a=sendonly from the caller is
 # answered a=recvonly and no RTP leaves while on hold; a=sendrecv is
 # answered sendrecv and the speech resumes (marker bit on the first
-# packet, one SSRC, sequence unbroken).
+# packet, one SSRC, sequence unbroken). A re-INVITE moving the caller's
+# media to another port: the speech follows it at once. A PCMA-only
+# offer is served in PCMA.
 source "$(dirname "$0")/lib.sh"
 
 start_hooks '{
@@ -30,5 +32,32 @@ assert_eq "$(rtp_stat d.seq_faults)" "0" "sequence faults"
 log=$(hooks_log)
 assert_eq "$(status_seq)" "trying,in-progress,completed" "status sequence"
 assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/status").pop().body.call_termination_by')" "caller" "termination by"
+
+# media moves to another port mid-call
+first_sink=$RTP_STATS
+start_rtpsink
+second_sink=$RTP_STATS second_port=$RTP_PORT
+RTP_STATS=$first_sink
+start_rtpsink
+acts="$(x_pause 1000; x_reinvite sendrecv sendrecv 2 "$second_port"; x_pause 1500)"
+scen=$(mkscen uac_bye ACTIONS="$acts" CSEQ=3)
+run_sipp move "$scen" 15551230072 || fail "re-INVITE to a new port failed"
+sleep 0.3
+moved=$(json_get "$(cat "$second_sink")" 'd.nonsilent')
+first_last=$(rtp_stat 'd.last_at')
+second_first=$(json_get "$(cat "$second_sink")" 'd.first_at')
+echo "new port: $moved loud packets; old port last $first_last, new port first $second_first"
+[ "$moved" -ge 25 ] || fail "speech did not follow the new port: $moved"
+[ "$(rtp_stat d.packets)" -ge 30 ] || fail "nothing reached the first port"
+[ "$first_last" -le $((second_first + 40)) ] || fail "RTP still went to the old port after the move"
+
+# PCMA only
+start_rtpsink
+scen=$(mkscen uac_bye ACTIONS="$(x_pause 1500)" CSEQ=2 SDP="$(sed 's/RTP\/AVP 0 8 101/RTP\/AVP 8 101/; /rtpmap:0 /d' <<<"$E2E_SDP")")
+run_sipp pcma "$scen" 15551230073 || fail "PCMA-only call failed"
+sleep 0.3
+assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "8" "payload type for a PCMA-only offer"
+[ "$(rtp_stat d.nonsilent)" -ge 25 ] || fail "PCMA speech not heard"
+assert_contains "$(awk '/^SIP\/2.0 200 OK/,0' "$WORK/pcma.msg")" "^m=audio [0-9]* RTP/AVP 8" "PCMA answer"
 wait_idle
 echo OK

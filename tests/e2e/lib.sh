@@ -225,7 +225,9 @@ PY
 
 # XML for a scenario's @ACTIONS@: a pause, RFC 4733 digits from sipp's
 # pcaps (sent to the media address of the server's answer), a SIP INFO
-# digit, a re-INVITE changing the direction.
+# digit, a re-INVITE changing the direction. Each pcap carries a fixed
+# RTP timestamp, so the same digit twice in a row is one event to the
+# receiver (RFC 4733): tests never repeat a digit back to back.
 x_pause() {
 	echo "<pause milliseconds=\"$1\"/>"
 }
@@ -262,8 +264,9 @@ Duration=160
 X
 }
 
-# x_reinvite OFFER_DIR EXPECTED_ANSWER_DIR CSEQ: the answer's SDP must
-# carry a=EXPECTED_ANSWER_DIR or the call fails
+# x_reinvite OFFER_DIR EXPECTED_ANSWER_DIR CSEQ [RTP_PORT]: the answer's
+# SDP must carry a=EXPECTED_ANSWER_DIR or the call fails; RTP_PORT moves
+# the caller's media (default: the port of the first offer)
 x_reinvite() {
 	cat <<X
 <send retrans="500"><![CDATA[
@@ -283,7 +286,7 @@ o=user1 53655765 235368763$3 IN IP[local_ip_type] [local_ip]
 s=-
 c=IN IP[media_ip_type] [media_ip]
 t=0 0
-m=audio [rtpport] RTP/AVP 0 8 101
+m=audio ${4:-[rtpport]} RTP/AVP 0 8 101
 a=rtpmap:0 PCMU/8000
 a=rtpmap:8 PCMA/8000
 a=rtpmap:101 telephone-event/8000
@@ -334,4 +337,68 @@ status_seq() {
 server_alive() {
 	kill -0 "$FS_PID" 2>/dev/null || fail "server died"
 	curl -fsS -o /dev/null "$FS_HTTP/health" || fail "server not answering"
+}
+
+# --- MariaDB: a private server for the MySQL directory ---------------------
+
+# start_mariadb: a MariaDB server of its own (datadir under $WORK, a free
+# port on 127.0.0.1, socket $WORK/mysql.sock; no system service, no
+# config file read) with database "jambones" made by scripts/db-create:
+# the jambonz schema and the test rows of scripts/db-fixtures.sql, for
+# user fs / fs-pass. Sets DB_PORT, DB_PID and DB_CONF (settings for
+# start_fs). The cleanup trap stops it.
+start_mariadb() {
+	local install
+	DB_DIR=$WORK/mariadb
+	DB_SOCK=$WORK/mysql.sock
+	DB_PORT=$(free_port)
+	mkdir -p "$DB_DIR"
+	install=$(command -v mariadb-install-db || command -v mysql_install_db)
+	"$install" --no-defaults --datadir="$DB_DIR/data" \
+		--auth-root-authentication-method=normal --user="$(whoami)" \
+		--skip-test-db >"$DB_DIR/install.out" 2>&1 ||
+		fail "mariadb-install-db: $(tail -n 5 "$DB_DIR/install.out")"
+	mariadb_run
+	"$E2E_ROOT/scripts/db-create" -S "$DB_SOCK" -u root jambones fs fs-pass \
+		>"$DB_DIR/create.out" 2>&1 ||
+		fail "db-create: $(cat "$DB_DIR/create.out")"
+	DB_CONF=("JAMBONES_MYSQL_HOST=127.0.0.1" "JAMBONES_MYSQL_PORT=$DB_PORT"
+		"JAMBONES_MYSQL_USER=fs" "JAMBONES_MYSQL_PASSWORD=fs-pass"
+		"JAMBONES_MYSQL_DATABASE=jambones")
+}
+
+# mariadb_run: start mariadbd on $DB_DIR/data and $DB_PORT (again, after
+# stop_mariadb) and wait until it takes connections
+mariadb_run() {
+	local i
+	mariadbd --no-defaults --datadir="$DB_DIR/data" --port="$DB_PORT" \
+		--bind-address=127.0.0.1 --socket="$DB_SOCK" \
+		--user="$(whoami)" --skip-log-bin --skip-name-resolve \
+		--pid-file="$DB_DIR/mariadbd.pid" --innodb-buffer-pool-size=16M \
+		--max-connections=500 >"$DB_DIR/mariadbd.out" 2>&1 &
+	DB_PID=$!
+	PIDS+=("$DB_PID")
+	for ((i = 0; i < 300; i++)); do
+		mariadb-admin --no-defaults -S "$DB_SOCK" -u root ping \
+			>/dev/null 2>&1 && return 0
+		kill -0 "$DB_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	fail "mariadbd did not start: $(tail -n 5 "$DB_DIR/mariadbd.out")"
+}
+
+# stop_mariadb: shut the server down cleanly and wait for it
+stop_mariadb() {
+	kill -TERM "$DB_PID" 2>/dev/null || true
+	wait "$DB_PID" 2>/dev/null || true
+}
+
+# db_sql SQL: run statements as root on database jambones
+db_sql() {
+	mariadb --no-defaults -S "$DB_SOCK" -u root -N -B jambones -e "$1"
+}
+
+# db_point_hooks BASE: webhook URLs of the fixtures to BASE
+db_point_hooks() {
+	db_sql "UPDATE webhooks SET url = REPLACE(url, 'http://127.0.0.1:3100', '$1')"
 }

@@ -1,0 +1,70 @@
+/**
+ * @file leg.h  An outbound call leg: INVITE out, its answer, media, BYE
+ */
+#ifndef LEG_H
+#define LEG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct loop;
+struct leg;
+struct media_stream;
+
+enum leg_event {
+	LEG_RINGING,  /* 180/183 without SDP                          */
+	LEG_EARLY,    /* 180/183 with SDP: early media flows           */
+	LEG_ANSWERED, /* 200 OK                                        */
+	LEG_FAILED,   /* final error, timeout or CANCEL before answer  */
+	LEG_ENDED,    /* the far end hung up after answering           */
+};
+
+/**
+ * Leg event. After LEG_FAILED and LEG_ENDED no further event comes.
+ *
+ * @param scode  SIP status of the event (e.g. 486, or 408 on timeout)
+ * @param reason Its reason phrase (borrowed)
+ */
+typedef void(leg_h)(struct leg *leg, enum leg_event ev, uint16_t scode,
+		    const char *reason, void *arg);
+
+struct leg_params {
+	const char *uri;       /* Request-URI, e.g. sip:bob@127.0.0.1:5080 */
+	const char *from_user; /* caller id                              */
+	const char *from_name; /* display name or NULL                   */
+	const char *headers;   /* extra "Name: value\r\n" lines or NULL   */
+	const char *auth_user; /* digest credentials or NULL             */
+	const char *auth_pass;
+	const char *route;     /* outbound proxy URI or NULL             */
+	uint32_t timeout_ms;   /* no answer within: CANCEL, 487/408     */
+	void (*dtmfh)(char digit, void *arg); /* RFC 4733 digits, or NULL */
+	void *dtmf_arg;
+};
+
+/**
+ * Place the call. Events come from the loop, never from inside this call.
+ *
+ * @return 0, EINVAL (bad URI), EADDRINUSE (no RTP port), ENOMEM
+ */
+int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
+		leg_h *h, void *arg);
+
+/**
+ * End the leg: CANCEL while ringing, BYE when answered. No event
+ * follows. The caller still derefs the leg.
+ *
+ * @param headers Extra header lines for the BYE, or NULL
+ */
+void leg_hangup(struct leg *leg, const char *headers);
+
+struct media_stream *leg_media(const struct leg *leg);
+const char *leg_sid(const struct leg *leg);
+const char *leg_callid(const struct leg *leg);
+uint16_t leg_scode(const struct leg *leg);
+bool leg_answered(const struct leg *leg);
+
+/** Format "Name: value\r\n" lines from a JSON object (injection-safe) */
+struct json_object;
+int leg_headers(char **outp, const struct json_object *headers);
+
+#endif

@@ -1,0 +1,36 @@
+/**
+ * @file outcall.h  Calls placed from the REST API, and updates to calls
+ */
+#ifndef OUTCALL_H
+#define OUTCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct loop;
+struct fs_call;
+struct json_object;
+
+/**
+ * createCall: place an outbound call that runs its application's verbs
+ * once answered.
+ *
+ * @param sid     Receives the call_sid (37 bytes)
+ * @param callidp Receives the SIP Call-ID (new string)
+ * @param err     Receives why the body was refused
+ * @return 0, EINVAL (bad body: answer 400), or another errno (500)
+ */
+int outcall_create(struct loop *l, const struct json_object *body, char *sid,
+		   char **callidp, char *err, size_t errsz);
+
+/**
+ * updateCall on a call of this loop.
+ *
+ * @return HTTP status: 202 done, 400 bad body, 404 no such call, 422 the
+ *         call's state does not allow it; err says why
+ */
+uint16_t outcall_update(struct loop *l, const char *call_sid,
+			const struct json_object *body, char *err,
+			size_t errsz);
+
+#endif
