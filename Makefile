@@ -8,7 +8,7 @@ Q       := $(if $(V),,@)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKGS    := libre json-c libcurl libmicrohttpd sndfile speexdsp espeak-ng \
-	libmariadb
+	libmariadb libsystemd hiredis
 CC      ?= cc
 CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \

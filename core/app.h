@@ -20,9 +20,12 @@ struct worker;
 struct dbpool;
 struct shard;
 struct registry;
+struct life;
 
 struct app {
-	struct cfg *cfg;
+	struct cfg *cfg;         /* replaced by a reload (atomic store) */
+	const char *cfg_path;    /* -c FILE or NULL */
+	struct life *life;
 	struct loader *loader;
 	struct loop *loop;       /* the first event loop */
 	unsigned nloops;         /* SIP_LOOPS */

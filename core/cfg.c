@@ -140,6 +140,16 @@ static const struct cfg_item cfg_items[] = {
 	 false, "decoded audio file cache, MB"},
 	{"AUDIO_MAX_FILE_MB", CFG_U32, CFG_OFF(audio_max_file_mb), "50", 1,
 	 4096, false, "largest audio file fetched by play, MB"},
+	{"JAMBONES_REDIS_HOST", CFG_STR, CFG_OFF(redis_host), "", 0, 0, false,
+	 "call registry in Redis, shared by instances; empty = none"},
+	{"JAMBONES_REDIS_PORT", CFG_U32, CFG_OFF(redis_port), "6379", 1, 65535,
+	 false, "Redis port"},
+	{"REDIS_CALL_TTL", CFG_U32, CFG_OFF(redis_call_ttl), "3600", 10,
+	 604800, false,
+	 "seconds a call's registry entry lives unless refreshed"},
+	{"INSTANCE_REST_URL", CFG_STR, CFG_OFF(instance_rest_url), "", 0, 0,
+	 false, "URL other instances reach this one's REST API at; empty = "
+		"http://HTTP_ADDR:HTTP_PORT"},
 	{"JAMBONES_LOGLEVEL", CFG_LOGLEVEL, CFG_OFF(loglevel), "info", 0, 0,
 	 false, "error, warn, info or debug"},
 };

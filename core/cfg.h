@@ -76,6 +76,12 @@ struct cfg {
 	uint32_t audio_cache_mb; /* AUDIO_CACHE_MB 128                   */
 	uint32_t audio_max_file_mb; /* AUDIO_MAX_FILE_MB 50              */
 
+	/* scale-out: call registry in Redis */
+	char *redis_host;        /* JAMBONES_REDIS_HOST "" = none        */
+	uint32_t redis_port;     /* JAMBONES_REDIS_PORT 6379             */
+	uint32_t redis_call_ttl; /* REDIS_CALL_TTL 3600 (s)              */
+	char *instance_rest_url; /* INSTANCE_REST_URL ""                 */
+
 	/* logging */
 	char *loglevel;          /* JAMBONES_LOGLEVEL "info"             */
 };

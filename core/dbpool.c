@@ -47,8 +47,8 @@
 #define DBPOOL_ER_CLIENT_TIMEOUT    4031
 
 struct dbpool_conn {
-	struct le le;       /* in pool->idle while idle */
-	struct dbpool *p;   /* the pool outlives its connections */
+	struct le le;     /* in pool->idle while idle */
+	struct dbpool *p; /* the pool outlives its connections */
 	MYSQL *my;
 	MYSQL_STMT *stmts[DBPOOL_STMTS_MAX];
 	uint64_t last_used;
@@ -249,8 +249,7 @@ int dbpool_alloc(struct dbpool **pp, struct worker *wp,
 	uint32_t nthreads;
 	int err;
 
-	if (!pp || !wp || !conf || !conf->host || !*conf->host ||
-	    !conf->limit)
+	if (!pp || !wp || !conf || !conf->host || !*conf->host || !conf->limit)
 		return EINVAL;
 
 	/* not thread safe: once, on the main thread, before any worker
@@ -545,8 +544,8 @@ static int dbpool_stmt_err(struct dbpool_conn *c, MYSQL_STMT *st,
 	return EIO;
 }
 
-static int dbpool_prepare(struct dbpool_conn *c, unsigned id,
-			  const char *sql, MYSQL_STMT **stp)
+static int dbpool_prepare(struct dbpool_conn *c, unsigned id, const char *sql,
+			  MYSQL_STMT **stp)
 {
 	MYSQL_STMT *st = c->stmts[id];
 	int err;
@@ -579,8 +578,7 @@ struct dbpool_result {
 };
 
 /* Point cols at the current row, fetching long values in full */
-static int dbpool_row(MYSQL_STMT *st, struct dbpool_result *r,
-		      unsigned ncols)
+static int dbpool_row(MYSQL_STMT *st, struct dbpool_result *r, unsigned ncols)
 {
 	for (unsigned i = 0; i < ncols; i++) {
 		MYSQL_BIND b;
@@ -711,8 +709,7 @@ int dbpool_regex_match(struct dbpool *p, const char *pattern,
 		return EINVAL;
 
 	pthread_mutex_lock(&p->mtx);
-	LIST_FOREACH(&p->regexes, le)
-	{
+	LIST_FOREACH(&p->regexes, le) {
 		struct dbpool_regex *x = le->data;
 
 		if (!strcmp(x->pattern, pattern)) {
@@ -759,6 +756,17 @@ int dbpool_regex_match(struct dbpool *p, const char *pattern,
 	return err;
 }
 
+void dbpool_stop(struct dbpool *p)
+{
+	if (!p || !p->sync_ok)
+		return;
+	pthread_mutex_lock(&p->mtx);
+	p->stop = true;
+	pthread_cond_broadcast(&p->freed);
+	pthread_cond_broadcast(&p->sweep);
+	pthread_mutex_unlock(&p->mtx);
+}
+
 void dbpool_cache_count(struct dbpool *p, bool hit)
 {
 	if (!p)
@@ -769,8 +777,7 @@ void dbpool_cache_count(struct dbpool *p, bool hit)
 		__atomic_add_fetch(&p->st.cache_misses, 1, __ATOMIC_RELAXED);
 }
 
-static int dbpool_json_int(struct json_object *obj, const char *key,
-			   int64_t v)
+static int dbpool_json_int(struct json_object *obj, const char *key, int64_t v)
 {
 	struct json_object *n = json_object_new_int64(v);
 

@@ -53,8 +53,7 @@ struct dbpool_conf {
  * @return 0, or an errno that ends the query with that error (the rest
  *         of the result is read and dropped)
  */
-typedef int(dbpool_row_h)(unsigned ncols, const char *const *cols,
-			  void *arg);
+typedef int(dbpool_row_h)(unsigned ncols, const char *const *cols, void *arg);
 
 /**
  * The body of a job that holds a connection; runs on a worker thread.
@@ -126,6 +125,14 @@ int dbpool_query(struct dbpool_conn *conn, unsigned id, const char *sql,
  */
 int dbpool_regex_match(struct dbpool *p, const char *pattern,
 		       const char *subject, bool *matchp);
+
+/**
+ * Stop handing out connections: lookups waiting for one fail at once
+ * with ESHUTDOWN, so that the worker threads can be joined without
+ * waiting out the acquire timeout. Queries already running finish.
+ * Call it before destroying the worker pool. Any thread.
+ */
+void dbpool_stop(struct dbpool *p);
 
 /** Count a lookup answered from (hit) or missing in a loop's cache */
 void dbpool_cache_count(struct dbpool *p, bool hit);

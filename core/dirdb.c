@@ -42,7 +42,7 @@ enum dirdb_stmt {
 };
 
 /* The application with both hooks, in the column order of dirdb_app_row */
-#define DIRDB_APP_SELECT                                                     \
+#define DIRDB_APP_SELECT                                                    \
 	"SELECT a.application_sid, a.account_sid, a.app_json, a.env_vars, " \
 	"a.speech_synthesis_vendor, a.speech_synthesis_language, "          \
 	"a.speech_synthesis_voice, a.speech_recognizer_vendor, "            \
@@ -69,10 +69,10 @@ static const char *const dirdb_sql[] = {
 				 "LIMIT 1)",
 	[DIRDB_NUMBER_CARRIER] = "SELECT voip_carrier_sid FROM phone_numbers "
 				 "WHERE number = ? LIMIT 1",
-	[DIRDB_APP_BY_CARRIER] =
-		DIRDB_APP_SELECT "WHERE a.application_sid = "
-				 "(SELECT application_sid FROM voip_carriers "
-				 "WHERE voip_carrier_sid = ? AND is_active = 1)",
+	[DIRDB_APP_BY_CARRIER] = DIRDB_APP_SELECT
+	"WHERE a.application_sid = "
+	"(SELECT application_sid FROM voip_carriers "
+	"WHERE voip_carrier_sid = ? AND is_active = 1)",
 	[DIRDB_ROUTES] = "SELECT regex, application_sid FROM call_routes "
 			 "WHERE account_sid = ? "
 			 "ORDER BY priority, call_route_sid",
@@ -305,8 +305,9 @@ static int dirdb_app_row(unsigned ncols, const char *const *cols, void *arg)
 	if (cols[DIRDB_C_ENV_VARS] && *cols[DIRDB_C_ENV_VARS]) {
 		a->env_vars = json_tokener_parse(cols[DIRDB_C_ENV_VARS]);
 		if (!json_object_is_type(a->env_vars, json_type_object)) {
-			fs_warn("dirdb", "application %s: env_vars is not a "
-					 "JSON object: ignored",
+			fs_warn("dirdb",
+				"application %s: env_vars is not a "
+				"JSON object: ignored",
 				a->application_sid);
 			json_object_put(a->env_vars);
 			a->env_vars = NULL;
@@ -322,8 +323,7 @@ struct dirdb_routes {
 };
 
 /* First matching call_routes row, by priority; the rest are drained */
-static int dirdb_route_row(unsigned ncols, const char *const *cols,
-			   void *arg)
+static int dirdb_route_row(unsigned ncols, const char *const *cols, void *arg)
 {
 	struct dirdb_routes *r = arg;
 	bool match = false;
@@ -405,12 +405,11 @@ static int dirdb_find_app(struct dbpool_conn *c, struct dirdb_job *job)
 	if (!num)
 		return 0;
 	params[0] = job->account_sid;
-	err = dbpool_query(c, DIRDB_ROUTES, dirdb_sql[DIRDB_ROUTES], params,
-			   1, dirdb_route_row, &routes);
+	err = dbpool_query(c, DIRDB_ROUTES, dirdb_sql[DIRDB_ROUTES], params, 1,
+			   dirdb_route_row, &routes);
 	if (err || !job->route_app)
 		return err;
-	return dirdb_app_query(c, job, DIRDB_APP_BY_SID, job->route_app,
-			       NULL);
+	return dirdb_app_query(c, job, DIRDB_APP_BY_SID, job->route_app, NULL);
 }
 
 /* The whole routing on one connection; run again on a fresh one when
@@ -449,8 +448,7 @@ static int dirdb_route(struct dbpool_conn *c, void *arg)
 	}
 	if (err)
 		return err;
-	if (!job->app ||
-	    (!job->app->call_hook.url && !job->app->app_json)) {
+	if (!job->app || (!job->app->call_hook.url && !job->app->app_json)) {
 		dirdb_reject(job, ENOENT, 480, "%s",
 			     "no configured application");
 		return 0;
@@ -570,8 +568,8 @@ static int dirdb_copy(char **dst, const char *s)
 	return s && *s ? str_dup(dst, s) : 0;
 }
 
-int dirdb_lookup(struct dirdb *db, const struct dir_query *q,
-		 dir_lookup_h *h, void *arg)
+int dirdb_lookup(struct dirdb *db, const struct dir_query *q, dir_lookup_h *h,
+		 void *arg)
 {
 	const char *called;
 	struct dirdb_job *job;
@@ -656,8 +654,7 @@ void dirdb_cancel(struct dirdb *db, const void *arg)
 
 	if (!db)
 		return;
-	LIST_FOREACH(&db->jobs, le)
-	{
+	LIST_FOREACH(&db->jobs, le) {
 		struct dirdb_job *job = le->data;
 
 		if (job->arg == arg)

@@ -29,8 +29,8 @@ int dirdb_alloc(struct dirdb **dp, struct dbpool *pool, uint32_t ttl_ms);
  *
  * @return 0 (h will run), EINVAL, ENOMEM, ESHUTDOWN (h will not run)
  */
-int dirdb_lookup(struct dirdb *db, const struct dir_query *q,
-		 dir_lookup_h *h, void *arg);
+int dirdb_lookup(struct dirdb *db, const struct dir_query *q, dir_lookup_h *h,
+		 void *arg);
 
 /** Drop the handlers of every lookup in flight for arg */
 void dirdb_cancel(struct dirdb *db, const void *arg);

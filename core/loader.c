@@ -8,6 +8,8 @@
  * its last reference goes.
  */
 #include <dlfcn.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,16 +24,21 @@
 
 struct loader {
 	char *dir;
+	char *copy_dir;      /* private copies of reloaded plugins */
 	uint32_t cache_size;
+	uint32_t generation; /* names of private copies */
 	struct list plugins; /* LRU order, head = least recently used */
+	struct list mapped;  /* every plugin object alive, listed or not */
 	struct loader_stats st;
 };
 
 struct plugin {
 	struct le le;
+	struct le mle;       /* loader->mapped */
 	char *verb;
 	char *path;
 	void *handle;
+	struct stat sb;      /* the file as it was when loaded */
 	const struct fs_plugin *desc;
 	uint64_t load_us;
 	uint64_t tasks; /* acquisitions */
@@ -43,6 +50,7 @@ static void plugin_destructor(void *data)
 	struct plugin *p = data;
 
 	list_unlink(&p->le);
+	list_unlink(&p->mle);
 	if (p->desc && p->desc->destroy)
 		p->desc->destroy();
 	if (p->handle)
@@ -56,7 +64,10 @@ static void loader_destructor(void *data)
 	struct loader *l = data;
 
 	list_flush(&l->plugins);
+	/* plugins still used by tasks outlive us: forget them */
+	list_clear(&l->mapped);
 	mem_deref(l->dir);
+	mem_deref(l->copy_dir);
 }
 
 int loader_alloc(struct loader **lp, const char *dir, uint32_t cache_size)
@@ -71,6 +82,7 @@ int loader_alloc(struct loader **lp, const char *dir, uint32_t cache_size)
 	if (!l)
 		return ENOMEM;
 	list_init(&l->plugins);
+	list_init(&l->mapped);
 	l->cache_size = cache_size;
 	err = str_dup(&l->dir, dir);
 	if (err) {
@@ -189,14 +201,86 @@ static void loader_evict(struct loader *l, uint32_t room)
 	}
 }
 
-static int loader_open(struct loader *l, const char *verb,
+/* Is a plugin object for this file still mapped (in use or listed)? */
+static bool loader_is_mapped(const struct loader *l, const char *path)
+{
+	struct le *le;
+
+	LIST_FOREACH(&l->mapped, le)
+	{
+		const struct plugin *p = le->data;
+
+		if (!strcmp(p->path, path))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * glibc hands back the object already mapped for a path, so a changed
+ * file at a path still in use is loaded from a private copy of its own
+ * name (removed once mapped).
+ */
+static void *loader_dlopen_copy(struct loader *l, const char *path,
+				char *why, size_t sz)
+{
+	char *copy = NULL;
+	void *h = NULL;
+	char buf[65536];
+	FILE *in = NULL, *out = NULL;
+	size_t n;
+
+	if (!l->copy_dir) {
+		const char *tmp = getenv("TMPDIR");
+		char *tmpl = NULL;
+
+		if (re_sdprintf(&tmpl, "%s/feature-server-plugins.XXXXXX",
+				tmp && *tmp ? tmp : "/tmp"))
+			return NULL;
+		if (!mkdtemp(tmpl)) {
+			re_snprintf(why, sz, "cannot create a copy folder: %m",
+				    errno);
+			mem_deref(tmpl);
+			return NULL;
+		}
+		l->copy_dir = tmpl;
+	}
+	if (re_sdprintf(&copy, "%s/%u-%s", l->copy_dir, ++l->generation,
+			strrchr(path, '/') ? strrchr(path, '/') + 1 : path))
+		return NULL;
+	in = fopen(path, "rb");
+	out = in ? fopen(copy, "wb") : NULL;
+	while (in && out && (n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		if (fwrite(buf, 1, n, out) != n)
+			break;
+	}
+	if (in)
+		fclose(in);
+	if (out && !fclose(out)) {
+		h = dlopen(copy, RTLD_NOW | RTLD_LOCAL);
+		if (!h) {
+			const char *de = dlerror();
+
+			re_snprintf(why, sz, "dlopen failed: %s",
+				    de ? de : "unknown error");
+		}
+	}
+	else {
+		re_snprintf(why, sz, "cannot copy %s to %s", path, copy);
+	}
+	(void)unlink(copy);
+	mem_deref(copy);
+	return h;
+}
+
+/* Map, check and initialise a verb's plugin; not listed yet */
+static int plugin_load(struct loader *l, const char *verb,
 		       struct plugin **pp)
 {
 	char stem[LOADER_NAME_MAX + 1];
 	char why[256] = "";
 	const struct fs_plugin *d;
 	struct plugin *p = NULL;
-	struct stat sb;
 	uint64_t t0 = loader_now_us();
 	int err;
 
@@ -216,21 +300,30 @@ static int loader_open(struct loader *l, const char *verb,
 		goto out;
 	}
 
-	if (stat(p->path, &sb) || !S_ISREG(sb.st_mode)) {
+	if (stat(p->path, &p->sb) || !S_ISREG(p->sb.st_mode)) {
 		fs_warn("loader", "unknown verb '%s': no plugin %s", verb,
 			p->path);
 		err = ENOENT;
 		goto out;
 	}
 
-	p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
-	if (!p->handle) {
-		const char *de = dlerror();
+	if (loader_is_mapped(l, p->path)) {
+		p->handle = loader_dlopen_copy(l, p->path, why, sizeof(why));
+		if (!p->handle) {
+			err = ELIBBAD;
+			goto out;
+		}
+	}
+	else {
+		p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
+		if (!p->handle) {
+			const char *de = dlerror();
 
-		re_snprintf(why, sizeof(why), "dlopen failed: %s",
-			    de ? de : "unknown error");
-		err = ELIBBAD;
-		goto out;
+			re_snprintf(why, sizeof(why), "dlopen failed: %s",
+				    de ? de : "unknown error");
+			err = ELIBBAD;
+			goto out;
+		}
 	}
 	d = dlsym(p->handle, FS_PLUGIN_SYMBOL);
 	if (!d) {
@@ -252,9 +345,7 @@ static int loader_open(struct loader *l, const char *verb,
 	}
 	p->desc = d; /* from here the destructor calls destroy */
 	p->load_us = loader_now_us() - t0;
-
-	loader_evict(l, 1);
-	list_append(&l->plugins, &p->le, p);
+	list_append(&l->mapped, &p->mle, p);
 	fs_info("loader", "loaded '%s' from %s (%s, %llu us)", verb, p->path,
 		d->version ? d->version : "no version",
 		(unsigned long long)p->load_us);
@@ -270,6 +361,68 @@ out:
 	}
 	mem_deref(p);
 	return err;
+}
+
+static int loader_open(struct loader *l, const char *verb,
+		       struct plugin **pp)
+{
+	int err = plugin_load(l, verb, pp);
+
+	if (err)
+		return err;
+	loader_evict(l, 1);
+	list_append(&l->plugins, &(*pp)->le, *pp);
+	return 0;
+}
+
+static bool loader_changed(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev != b->st_dev || a->st_ino != b->st_ino ||
+	       a->st_size != b->st_size ||
+	       a->st_mtim.tv_sec != b->st_mtim.tv_sec ||
+	       a->st_mtim.tv_nsec != b->st_mtim.tv_nsec;
+}
+
+int loader_rescan(struct loader *l, struct loader_rescan *rs)
+{
+	struct le *le;
+
+	if (!l || !rs)
+		return EINVAL;
+	memset(rs, 0, sizeof(*rs));
+	le = list_head(&l->plugins);
+	while (le) {
+		struct plugin *p = le->data, *np = NULL;
+		struct stat sb;
+
+		le = le->next;
+		if (stat(p->path, &sb) || !S_ISREG(sb.st_mode)) {
+			/* tasks running it keep their reference */
+			fs_info("loader", "'%s' removed: no longer offered",
+				p->verb);
+			list_unlink(&p->le);
+			mem_deref(p);
+			rs->removed++;
+			continue;
+		}
+		if (!loader_changed(&sb, &p->sb))
+			continue;
+		if (plugin_load(l, p->verb, &np)) {
+			fs_error("loader", "'%s' changed but was refused: "
+				 "the running version stays",
+				 p->verb);
+			p->sb = sb; /* report a broken file once */
+			rs->failed++;
+			continue;
+		}
+		/* new tasks get the new code; running ones keep the old */
+		list_insert_after(&l->plugins, &p->le, &np->le, np);
+		list_unlink(&p->le);
+		mem_deref(p);
+		rs->reloaded++;
+		fs_info("loader", "'%s' reloaded", np->verb);
+	}
+	return 0;
 }
 
 int loader_acquire(struct loader *l, const char *verb, struct plugin **pp)

@@ -70,6 +70,20 @@ void loader_stats(const struct loader *l, struct loader_stats *st);
 /** Add loaded (names), count, hits, misses, failures, load_us{} to obj */
 int loader_metrics(const struct loader *l, struct json_object *obj);
 
+struct loader_rescan {
+	uint32_t reloaded; /* changed files now serving new tasks */
+	uint32_t removed;  /* files gone: no longer offered      */
+	uint32_t failed;   /* changed but refused: old version kept */
+};
+
+/**
+ * Look at the plugin folder again (reload): a changed .so serves new
+ * tasks while running tasks keep the code they started with; a removed
+ * one stops being offered; a broken one is refused and the running
+ * version stays. New files are loaded on first use as always.
+ */
+int loader_rescan(struct loader *l, struct loader_rescan *rs);
+
 /** Map a verb name to its file stem ("sip:decline" -> "sip-decline") */
 int loader_file_stem(const char *verb, char *buf, size_t sz);
 

@@ -11,10 +11,12 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#include <systemd/sd-daemon.h>
 #include <re.h>
 #include "app.h"
 #include "cfg.h"
 #include "dbpool.h"
+#include "life.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
@@ -101,21 +103,29 @@ static int main_start(struct app *app)
 	else
 		fs_info("main", "preloading off");
 
+	/* before any thread starts: they inherit the blocked signals */
+	err = life_alloc(&app->life, app);
+	if (err) {
+		fs_error("main", "signals: %m", err);
+		return err;
+	}
+
 	/* blocking work (speech, decoding) runs on these threads */
 	err = worker_alloc(&app->workers, 2);
 	if (err)
 		return err;
 	if (*app->cfg->mysql_host) {
+		const struct cfg *cfg = app->cfg;
 		struct dbpool_conf dc = {
-			.host = app->cfg->mysql_host,
-			.port = (uint16_t)app->cfg->mysql_port,
-			.user = app->cfg->mysql_user,
-			.password = app->cfg->mysql_password,
-			.database = app->cfg->mysql_database,
-			.limit = app->cfg->mysql_conn_limit,
-			.idle_timeout_ms = app->cfg->mysql_idle_timeout_ms,
-			.acquire_timeout_ms = app->cfg->mysql_acquire_timeout_ms,
-			.query_timeout_ms = app->cfg->mysql_query_timeout_ms,
+			.host = cfg->mysql_host,
+			.port = (uint16_t)cfg->mysql_port,
+			.user = cfg->mysql_user,
+			.password = cfg->mysql_password,
+			.database = cfg->mysql_database,
+			.limit = cfg->mysql_conn_limit,
+			.idle_timeout_ms = cfg->mysql_idle_timeout_ms,
+			.acquire_timeout_ms = cfg->mysql_acquire_timeout_ms,
+			.query_timeout_ms = cfg->mysql_query_timeout_ms,
 		};
 
 		err = dbpool_alloc(&app->dbpool, app->workers, &dc);
@@ -158,16 +168,20 @@ static int main_start(struct app *app)
 
 static void main_stop(struct app *app)
 {
+	(void)sd_notify(0, "STOPPING=1");
 	app->rest = mem_deref(app->rest);
 	app->req = NULL;
 	app->scopes = NULL;
 	for (unsigned i = 1; i < APP_MAX_LOOPS; i++)
 		app->shards[i] = mem_deref(app->shards[i]);
 	app->loop = mem_deref(app->loop);
+	/* lookups waiting for a connection give up, so workers join fast */
+	dbpool_stop(app->dbpool);
 	app->workers = mem_deref(app->workers);
 	/* after the workers: their threads use the pool until joined */
 	app->dbpool = mem_deref(app->dbpool);
 	app->registry = mem_deref(app->registry);
+	app->life = mem_deref(app->life);
 	app->loader = mem_deref(app->loader);
 	app->cfg = mem_deref(app->cfg);
 }
@@ -218,6 +232,7 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 
+	app.cfg_path = path;
 	err = cfg_load(&app.cfg, path, err_msg, sizeof(err_msg));
 	if (err) {
 		fprintf(stderr, "feature-server: configuration error: %s\n",
@@ -257,6 +272,7 @@ int main(int argc, char *argv[])
 
 	fs_info("main", "feature-server %s ready (http %s:%u)", FS_VERSION,
 		app.cfg->http_addr, app.cfg->http_port);
+	life_ready(app.life);
 	err = re_main(main_signal);
 
 out:

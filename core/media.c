@@ -544,7 +544,7 @@ static void media_relay(struct media_stream *src, const uint8_t *p,
 {
 	struct media_stream *out = src->relay;
 	struct media_loop *ml = out->ml;
-	uint8_t *q = out->mb->buf;
+	uint8_t *q;
 	size_t plen = len - hlen;
 	uint32_t ts = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
 		      (uint32_t)p[6] << 8 | p[7];
@@ -554,9 +554,14 @@ static void media_relay(struct media_stream *src, const uint8_t *p,
 		return;
 	if (telev && out->telev_pt < 0)
 		return;
-	if (plen > MEDIA_FRAME_SAMPLES * 4 ||
-	    MEDIA_RTP_HDR + plen > out->mb->size)
+	if (plen > MEDIA_FRAME_SAMPLES * 4)
 		return;
+	/* the packet buffer fits our own 20 ms frames; peers may send up
+	 * to 80 ms per packet (ptime 30 is common), relayed as they come */
+	if (MEDIA_RTP_HDR + plen > out->mb->size &&
+	    mbuf_resize(out->mb, MEDIA_RTP_HDR + plen))
+		return;
+	q = out->mb->buf;
 	pt = telev ? (uint8_t)out->telev_pt : out->pt;
 
 	if (!out->relay_sync) {

@@ -21,6 +21,7 @@
 #include "loader.h"
 #include "log.h"
 #include "req.h"
+#include "registry.h"
 #include "rest.h"
 #include "scope.h"
 
@@ -164,6 +165,19 @@ int metrics_json(const struct app *app, struct json_object **op)
 		else if (!err)
 			err = metrics_add(o, "backend",
 					  json_object_new_string("file"));
+		if (err)
+			goto out;
+	}
+
+	/* scale-out: the shared call registry, when there is one */
+	{
+		struct json_object *o = json_object_new_object();
+
+		err = o ? registry_metrics(app->registry, o) : ENOMEM;
+		if (!err && json_object_object_length(o))
+			err = metrics_add(doc, "cluster", o);
+		else
+			json_object_put(o);
 		if (err)
 			goto out;
 	}

@@ -35,4 +35,48 @@ uint16_t registry_update(struct app *app, const char *sid,
 /** Run on the owning loop: the job of registry_update (shard.c) */
 void registry_job_run(struct app *app, unsigned loop, void *job);
 
+/* ---- scale-out: several instances share a call registry in Redis ---- */
+
+struct registry_fwd;
+
+/** Marks an updateCall one instance sent on to another: never again */
+#define REGISTRY_FWD_HEADER "X-Fs-Forwarded-By"
+
+/**
+ * Share this instance's calls in Redis when JAMBONES_REDIS_HOST is set
+ * (no-op otherwise). Call once, after the worker pool and before the
+ * first loop takes calls; destroy the registry after the worker pool.
+ *
+ * @return 0, EINVAL, ENOMEM
+ */
+int registry_cluster(struct registry *r, struct app *app);
+
+/** Called once the forward has its answer (on the first loop) */
+typedef void(registry_fwd_h)(void *arg);
+
+/**
+ * Send an updateCall for a call this instance does not own on to the
+ * instance that does, per the Redis registry. On the first loop (the
+ * REST listener's). h runs later, exactly once, unless the returned
+ * object is freed first; registry_fwd_result() then has the answer.
+ *
+ * @param fp           Returns a new reference; freeing it abandons
+ * @param forwarded_by The request's REGISTRY_FWD_HEADER value, or NULL
+ * @return 0 (h will run), ENOTSUP (no Redis), ENOENT (already sent on
+ *         once), ESHUTDOWN, ENOMEM, EINVAL: h will not run
+ */
+int registry_forward(struct registry_fwd **fp, struct app *app,
+		     const char *sid, const struct json_object *body,
+		     const char *forwarded_by, registry_fwd_h *h, void *arg);
+
+/** The answer of a finished forward: HTTP status and JSON body */
+void registry_fwd_result(const struct registry_fwd *f, uint16_t *status,
+			 const char **body);
+
+/** Finish every pending forward now with 503 (listener shutdown) */
+void registry_fwd_abort_all(struct registry *r);
+
+/** Add "redis" and "forwarded" figures to obj when Redis is on */
+int registry_metrics(const struct registry *r, struct json_object *obj);
+
 #endif

@@ -96,6 +96,7 @@ struct req_xfer {
 	char *secret;
 	char *user;
 	char *pass;
+	char *xhdrs; /* extra header lines, '\n'-separated (core) */
 	bool post;
 	bool attached; /* in req->multi                           */
 	bool toolarge; /* the write callback refused the body     */
@@ -378,6 +379,7 @@ static void xfer_destructor(void *arg)
 	mem_deref(x->secret);
 	mem_deref(x->user);
 	mem_deref(x->pass);
+	mem_deref(x->xhdrs);
 	mem_deref(x->rbuf);
 }
 
@@ -441,6 +443,22 @@ static int xfer_headers(struct req_xfer *x)
 		if (!t)
 			goto nomem;
 		h = t;
+	}
+
+	for (const char *p = x->xhdrs; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char line[1024];
+
+		if (n && n < sizeof(line)) {
+			memcpy(line, p, n);
+			line[n] = '\0';
+			t = curl_slist_append(h, line);
+			if (!t)
+				goto nomem;
+			h = t;
+		}
+		p += n + (nl ? 1 : 0);
 	}
 
 	curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, h);
@@ -790,6 +808,13 @@ int fs_req_send(struct fs_req *req, struct fs_scope *scope,
 		const struct fs_hook *hook, const struct fs_req_opts *opts,
 		fs_resp_h *resph, void *arg)
 {
+	return req_send_hdrs(req, scope, hook, opts, NULL, resph, arg);
+}
+
+int req_send_hdrs(struct fs_req *req, struct fs_scope *scope,
+		  const struct fs_hook *hook, const struct fs_req_opts *opts,
+		  const char *hdrs, fs_resp_h *resph, void *arg)
+{
 	static const struct fs_req_opts noopts;
 	struct req_xfer *x;
 	bool post;
@@ -833,6 +858,8 @@ int fs_req_send(struct fs_req *req, struct fs_scope *scope,
 	x->body_len = strlen(x->body);
 	if (opts->secret && *opts->secret)
 		err |= str_dup(&x->secret, opts->secret);
+	if (hdrs && *hdrs)
+		err |= str_dup(&x->xhdrs, hdrs);
 	if (hook->username && *hook->username) {
 		err |= str_dup(&x->user, hook->username);
 		if (hook->password)

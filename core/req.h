@@ -39,6 +39,16 @@ int req_reconf(struct fs_req *req, const struct req_conf *conf);
  */
 int req_metrics(const struct fs_req *req, struct json_object *obj);
 
+/**
+ * fs_req_send() with extra request headers, for core requests that are
+ * not webhooks (an updateCall sent on to another instance).
+ *
+ * @param hdrs "Name: value" lines separated by '\n' (copied), or NULL
+ */
+int req_send_hdrs(struct fs_req *req, struct fs_scope *scope,
+		  const struct fs_hook *hook, const struct fs_req_opts *opts,
+		  const char *hdrs, fs_resp_h *resph, void *arg);
+
 /** Curl global init/cleanup, once per process */
 int req_global_init(void);
 void req_global_close(void);

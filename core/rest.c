@@ -26,6 +26,7 @@
 #include "log.h"
 #include "rest.h"
 #include "demo.h"
+#include "life.h"
 #include "outcall.h"
 #include "registry.h"
 
@@ -49,6 +50,7 @@ struct rest {
 struct rest_conn {
 	struct mbuf *body; /* kept for API routes, at most max_body */
 	size_t body_len;   /* bytes announced or received          */
+	struct registry_fwd *fwd; /* updateCall sent on to the owner   */
 	bool too_large;
 };
 
@@ -323,28 +325,102 @@ static enum MHD_Result rest_create_call(struct rest *r,
 	return ret;
 }
 
+/* --- scale-out: updateCall for a call of another instance ----------- */
+
+/* The owner answered: MHD calls rest_access_h again, which replies */
+static void rest_fwd_done(void *arg)
+{
+	MHD_resume_connection(arg);
+}
+
+/*
+ * A call this instance does not own may belong to another one: ask the
+ * Redis registry and send the request on, suspending this one meanwhile.
+ * @return true when suspended (the reply comes on resume)
+ */
+static bool rest_fwd_start(struct rest *r, struct MHD_Connection *conn,
+			   const char *sid, struct rest_conn *rc,
+			   const struct json_object *body)
+{
+	const char *by = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     REGISTRY_FWD_HEADER);
+
+	if (registry_forward(&rc->fwd, r->app, sid, body, by, rest_fwd_done,
+			     conn))
+		return false;
+	MHD_suspend_connection(conn);
+	return true;
+}
+
+static enum MHD_Result rest_fwd_reply(struct MHD_Connection *conn,
+				      const struct rest_conn *rc)
+{
+	const char *body = NULL;
+	uint16_t status = 0;
+
+	registry_fwd_result(rc->fwd, &status, &body);
+	return rest_reply(conn, status, rest_json_type, body, strlen(body));
+}
+
+/* ---------------------------------------------------------------------- */
+
 static enum MHD_Result rest_update_call(struct rest *r,
 					struct MHD_Connection *conn,
-					const char *sid,
-					const struct rest_conn *rc)
+					const char *sid, struct rest_conn *rc)
 {
-	struct json_object *body = rest_body_json(rc);
+	struct json_object *body;
 	char err[300] = "";
 	uint16_t status;
 
+	if (rc->fwd)
+		return rest_fwd_reply(conn, rc);
+	body = rest_body_json(rc);
 	if (!body)
 		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
 				      "body must be JSON");
 	status = registry_update(r->app, sid, body, err, sizeof(err));
+	if (status == 404 && rest_fwd_start(r, conn, sid, rc, body)) {
+		json_object_put(body);
+		return MHD_YES;
+	}
 	json_object_put(body);
 	if (status == 202)
 		return rest_reply_msg(conn, MHD_HTTP_ACCEPTED, "accepted");
 	return rest_reply_msg(conn, status, err);
 }
 
+/* POST /v1/drain [{"exit": true}]: stop taking calls (and exit at zero) */
+static enum MHD_Result rest_drain(struct rest *r, struct MHD_Connection *conn,
+				  const struct rest_conn *rc)
+{
+	struct json_object *body = rest_body_json(rc), *v;
+	bool exit_idle = false;
+
+	if (rc->body && rc->body->end && !body)
+		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
+				      "body must be JSON");
+	if (body && json_object_object_get_ex(body, "exit", &v))
+		exit_idle = json_object_get_boolean(v);
+	json_object_put(body);
+	life_drain(r->app->life, exit_idle);
+	return rest_reply_msg(conn, MHD_HTTP_ACCEPTED,
+			      exit_idle ? "draining; exit when idle"
+					: "draining");
+}
+
+/* POST /v1/reload: as SIGHUP */
+static enum MHD_Result rest_reload(struct rest *r, struct MHD_Connection *conn)
+{
+	char msg[512];
+	int e = life_reload(r->app->life, msg, sizeof(msg));
+
+	return rest_reply_msg(conn, e ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_OK,
+			      msg);
+}
+
 static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
 				  const char *url, const char *method,
-				  const struct rest_conn *rc)
+				  struct rest_conn *rc)
 {
 	if (!strncmp(url, "/v1/", 4)) {
 		if (strcmp(method, MHD_HTTP_METHOD_POST))
@@ -354,6 +430,10 @@ static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
 					      "unauthorized");
 		if (!strcmp(url, "/v1/createCall"))
 			return rest_create_call(r, conn, rc);
+		if (!strcmp(url, "/v1/drain"))
+			return rest_drain(r, conn, rc);
+		if (!strcmp(url, "/v1/reload"))
+			return rest_reload(r, conn);
 		if (!strncmp(url, "/v1/updateCall/", 15) && url[15])
 			return rest_update_call(r, conn, url + 15, rc);
 		return rest_reply_msg(conn, MHD_HTTP_NOT_FOUND, "not found");
@@ -385,6 +465,7 @@ static void rest_conn_destructor(void *arg)
 	struct rest_conn *rc = arg;
 
 	mem_deref(rc->body);
+	mem_deref(rc->fwd);
 }
 
 static enum MHD_Result rest_too_large(struct MHD_Connection *conn)
@@ -466,6 +547,8 @@ static void rest_destructor(void *arg)
 	if (r->epfd >= 0)
 		fd_close(r->epfd);
 
+	/* MHD refuses to stop with suspended connections: resume them */
+	registry_fwd_abort_all(r->app->registry);
 	/* also closes the listening socket and every connection */
 	if (r->mhd)
 		MHD_stop_daemon(r->mhd);
@@ -532,7 +615,8 @@ int rest_alloc(struct rest **rp, struct app *app, const char *addr,
 	}
 
 	r->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL,
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0,
+		NULL, NULL,
 		rest_access_h, r, MHD_OPTION_EXTERNAL_LOGGER, rest_mhd_log,
 		NULL, MHD_OPTION_LISTEN_SOCKET, lfd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)REST_CONN_LIMIT,

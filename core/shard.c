@@ -32,7 +32,9 @@ struct shard {
 	bool running;
 };
 
-enum { SHARD_STOP = 0, SHARD_JOB = 1 };
+enum { SHARD_STOP = 0, SHARD_JOB = 1, SHARD_RECONF = 2 };
+
+void life_apply_shard(struct loop *l, const struct cfg *cfg);
 
 static void shard_mq(int id, void *data, void *arg)
 {
@@ -42,6 +44,11 @@ static void shard_mq(int id, void *data, void *arg)
 		registry_job_run(s->app, s->idx, data);
 		return;
 	}
+	if (id == SHARD_RECONF) {
+		life_apply_shard(s->loop, __atomic_load_n(&s->app->cfg,
+							  __ATOMIC_ACQUIRE));
+		return;
+	}
 	loop_close(s->loop);
 	re_cancel();
 }
@@ -49,6 +56,13 @@ static void shard_mq(int id, void *data, void *arg)
 struct loop *shard_loop(const struct shard *s)
 {
 	return s ? s->loop : NULL;
+}
+
+int shard_reconf(struct shard *s)
+{
+	if (!s || !s->mq)
+		return EINVAL;
+	return mqueue_push(s->mq, SHARD_RECONF, NULL);
 }
 
 int shard_post(struct shard *s, void *job)

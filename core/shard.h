@@ -20,6 +20,9 @@ struct loop *shard_loop(const struct shard *s);
 /** Hand a registry job to the shard's thread (registry_job_run) */
 int shard_post(struct shard *s, void *job);
 
+/** Apply reloaded settings on the shard's thread */
+int shard_reconf(struct shard *s);
+
 /** Hang up the loop's calls, stop it and join its thread */
 void shard_stop(struct shard *s);
 
