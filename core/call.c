@@ -27,6 +27,7 @@
 #include "scope.h"
 #include "session.h"
 #include "tts.h"
+#include "uuid.h"
 #include "audio.h"
 
 #define CALL_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -62,20 +63,6 @@ void call_destructor(void *data)
 	mem_deref(c->call_hook_base);
 }
 
-void call_uuid(char *out)
-{
-	uint8_t b[16];
-
-	rand_bytes(b, sizeof(b));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	re_snprintf(out, 37,
-		    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		    "%02x%02x%02x%02x%02x%02x",
-		    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		    b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 static const char *call_status_name(const struct fs_call *c)
 {
 	switch (c->state) {
@@ -89,9 +76,12 @@ static const char *call_status_name(const struct fs_call *c)
 	default:
 		if (c->answer_ms)
 			return "completed";
-		if (c->final_scode == 487 || c->final_scode == 408)
+		if (c->final_scode == 487 || (c->uac && c->final_scode == 408))
 			return "no-answer";
-		if (c->final_scode == 486 || c->final_scode == 600)
+		/* busy is what the far end of an outbound call said; an
+		 * inbound call rejected here (sip:decline, webhook error) is
+		 * failed whatever the status, as jambonz reports it */
+		if (c->uac && (c->final_scode == 486 || c->final_scode == 600))
 			return "busy";
 		return "failed";
 	}
@@ -816,7 +806,7 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	tmr_init(&c->tmr_end);
 	c->loop = l;
 	c->start_ms = tmr_jiffies();
-	call_uuid(c->sid);
+	uuid_v4(c->sid);
 	rand_str(c->trace_id, sizeof(c->trace_id));
 	c->invite = mem_ref((void *)msg);
 

@@ -81,7 +81,6 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 
 /** Helpers shared by inbound and outbound calls */
 void call_destructor(void *data);
-void call_uuid(char *out);
 void call_start_verbs(struct fs_call *c, struct vlist *v);
 void call_send_first(struct fs_call *c);
 void call_synth_defaults(struct fs_call *c);

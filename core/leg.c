@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "media.h"
+#include "uuid.h"
 
 struct leg {
 	struct loop *l;
@@ -186,20 +187,6 @@ static void leg_timeout(void *arg)
 	leg_event(leg, LEG_FAILED, 487, "Request Terminated");
 }
 
-static void leg_uuid(char *out)
-{
-	uint8_t b[16];
-
-	rand_bytes(b, sizeof(b));
-	b[6] = (b[6] & 0x0f) | 0x40;
-	b[8] = (b[8] & 0x3f) | 0x80;
-	re_snprintf(out, 37,
-		    "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
-		    "%02x%02x%02x%02x%02x%02x",
-		    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9],
-		    b[10], b[11], b[12], b[13], b[14], b[15]);
-}
-
 int leg_headers(char **outp, const struct json_object *headers)
 {
 	struct mbuf *mb;
@@ -254,7 +241,7 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 	leg->l = l;
 	leg->h = h;
 	leg->arg = arg;
-	leg_uuid(leg->sid);
+	uuid_v4(leg->sid);
 	if (p->auth_user) {
 		err = str_dup(&leg->auth_user, p->auth_user);
 		err |= str_dup(&leg->auth_pass,

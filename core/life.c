@@ -128,17 +128,11 @@ static void life_restart_needed(const struct cfg *a, const struct cfg *b)
 
 static void life_apply_loop(struct loop *l, const struct cfg *cfg)
 {
-	struct req_conf rc = {
-		.poolsize = cfg->http_poolsize,
-		.timeout_ms = cfg->http_timeout_ms,
-		.cleanup_ms = cfg->pool_cleanup_ms,
-		.max_body = cfg->http_max_body,
-		.user_agent = cfg->http_user_agent,
-		.pipelining = cfg->http_pipelining,
-	};
+	struct req_conf rc;
 
 	if (!l)
 		return;
+	loop_req_conf(&rc, cfg);
 	(void)req_reconf(l->req, &rc);
 	scopemgr_set_max(l->scopes, cfg->max_listeners);
 }

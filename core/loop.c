@@ -174,14 +174,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	if (err)
 		goto out;
 
-	rc = (struct req_conf){
-		.poolsize = cfg->http_poolsize,
-		.timeout_ms = cfg->http_timeout_ms,
-		.cleanup_ms = cfg->pool_cleanup_ms,
-		.max_body = cfg->http_max_body,
-		.user_agent = cfg->http_user_agent,
-		.pipelining = cfg->http_pipelining,
-	};
+	loop_req_conf(&rc, cfg);
 	err = req_alloc(&l->req, &rc);
 	if (err) {
 		fs_error("loop", "requestor: %m", err);
@@ -317,6 +310,18 @@ void loop_close(struct loop *l)
 	}
 	/* calls free themselves from a zero-delay timer; drop them now */
 	list_flush(&l->calls);
+}
+
+void loop_req_conf(struct req_conf *rc, const struct cfg *cfg)
+{
+	*rc = (struct req_conf){
+		.poolsize = cfg->http_poolsize,
+		.timeout_ms = cfg->http_timeout_ms,
+		.cleanup_ms = cfg->pool_cleanup_ms,
+		.max_body = cfg->http_max_body,
+		.user_agent = cfg->http_user_agent,
+		.pipelining = cfg->http_pipelining,
+	};
 }
 
 struct fs_call *loop_call_find(const struct loop *l, const char *call_sid)

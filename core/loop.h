@@ -50,6 +50,11 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx);
 /** Stop taking calls and end the live ones (shutdown) */
 void loop_close(struct loop *l);
 
+/** The requestor settings of a configuration */
+struct req_conf;
+struct cfg;
+void loop_req_conf(struct req_conf *rc, const struct cfg *cfg);
+
 /** @return the live call with this call_sid, or NULL */
 struct fs_call *loop_call_find(const struct loop *l, const char *call_sid);
 

@@ -25,6 +25,7 @@
 #include "session.h"
 #include "outcall.h"
 #include "target.h"
+#include "uuid.h"
 
 #define OUTCALL_RING_MS 60000
 
@@ -200,6 +201,19 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	e = outcall_app(&app, cfg, body, err, errsz);
 	if (e)
 		goto out;
+	/* verbs that would only be refused once the far end answers are
+	 * a bad body: say so now rather than ring someone for nothing */
+	if (app->app_json) {
+		struct vlist *vl = NULL;
+
+		e = vlist_parse(&vl, l->app->loader, app->app_json, err,
+				errsz);
+		mem_deref(vl);
+		if (e) {
+			e = EINVAL;
+			goto out;
+		}
+	}
 	if (json_object_object_get_ex(body, "headers", &v)) {
 		if (!json_object_is_type(v, json_type_object)) {
 			re_snprintf(err, errsz, "headers must be an object");
@@ -219,7 +233,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	tmr_init(&c->tmr_end);
 	c->loop = l;
 	c->start_ms = tmr_jiffies();
-	call_uuid(c->sid);
+	uuid_v4(c->sid);
 	rand_str(c->trace_id, sizeof(c->trace_id));
 	c->app = mem_ref(app);
 	e = scope_alloc_root(&c->scope, l->scopes, c->sid);

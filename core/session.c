@@ -205,15 +205,47 @@ next:
 	session_schedule(s);
 }
 
+/* Post the call's payload (plus extra fields) to hook; its answer comes
+ * to session_hook_resp */
+static int session_send_hook(struct session *s, const struct json_object *hook,
+			     struct json_object *extra, const char *what)
+{
+	struct fs_call *c = s->call;
+	struct json_object *payload = call_payload(c);
+	struct fs_req_opts opts;
+	struct fs_hook h;
+	int e;
+
+	if (extra) {
+		json_object_object_foreach(extra, k, val)
+		{
+			json_object_object_add(payload, k,
+					       json_object_get(val));
+		}
+	}
+	call_hook_fill(c, hook, &h, &opts);
+	if (!h.url || !*h.url) {
+		json_object_put(payload);
+		return EINVAL;
+	}
+	opts.body = json_object_to_json_string_ext(
+		payload, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	e = fs_scope_alloc(&s->hook_scope, c->scope, what);
+	if (!e)
+		e = fs_req_send(c->loop->req, s->hook_scope, &h, &opts,
+				session_hook_resp, s);
+	json_object_put(payload);
+	if (e)
+		session_abort_hook(s);
+	return e;
+}
+
 static void session_task_done(struct fs_task *t, int err,
 			      const struct json_object *hook,
 			      struct json_object *result, void *arg)
 {
 	struct session *s = arg;
 	struct fs_call *c = s->call;
-	struct json_object *payload;
-	struct fs_req_opts opts;
-	struct fs_hook h;
 	int e;
 
 	if (t != s->cur) {
@@ -232,43 +264,21 @@ static void session_task_done(struct fs_task *t, int err,
 		session_schedule(s);
 		return;
 	}
-
-	payload = call_payload(c);
-	if (result) {
-		json_object_object_foreach(result, k, val)
-		{
-			json_object_object_add(payload, k,
-					       json_object_get(val));
-		}
-		json_object_put(result);
-	}
-	call_hook_fill(c, hook, &h, &opts);
-	opts.body = json_object_to_json_string_ext(
-		payload, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	e = fs_scope_alloc(&s->hook_scope, c->scope, "actionHook");
-	if (!e)
-		e = fs_req_send(c->loop->req, s->hook_scope, &h, &opts,
-				session_hook_resp, s);
-	json_object_put(payload);
+	e = session_send_hook(s, hook, result, "actionHook");
+	json_object_put(result);
 	if (e) {
 		fs_warn("session", "%s: cannot send actionHook: %m", c->sid,
 			e);
-		session_abort_hook(s);
 		session_schedule(s);
 	}
 }
 
 int session_redirect(struct session *s, const struct json_object *hook)
 {
-	struct fs_call *c;
-	struct json_object *payload;
-	struct fs_req_opts opts;
-	struct fs_hook h;
 	int e;
 
 	if (!s || s->stopped)
 		return ESHUTDOWN;
-	c = s->call;
 	if (s->cur) {
 		task_cancel(s->cur);
 		mem_deref(s->prev);
@@ -279,22 +289,9 @@ int session_redirect(struct session *s, const struct json_object *hook)
 	tmr_cancel(&s->tmr);
 	/* the verbs left are dropped: the hook's answer replaces them */
 	s->idx = s->verbs ? s->verbs->n : 0;
-
-	call_hook_fill(c, hook, &h, &opts);
-	if (!h.url || !*h.url)
-		return EINVAL;
-	payload = call_payload(c);
-	opts.body = json_object_to_json_string_ext(
-		payload, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	e = fs_scope_alloc(&s->hook_scope, c->scope, "redirect");
-	if (!e)
-		e = fs_req_send(c->loop->req, s->hook_scope, &h, &opts,
-				session_hook_resp, s);
-	json_object_put(payload);
-	if (e) {
-		session_abort_hook(s);
+	e = session_send_hook(s, hook, NULL, "redirect");
+	if (e)
 		session_schedule(s);
-	}
 	return e;
 }
 

@@ -124,7 +124,7 @@ start_hooks() {
 		>"$WORK/hooks.out" 2>"$WORK/hooks.log" &
 	PIDS+=("$!")
 	for ((i = 0; i < 100; i++)); do
-		port=$(sed -n 's/^PORT //p' "$WORK/hooks.out" 2>/dev/null)
+		port=$(sed -n 's/^PORT //p' "$WORK/hooks.out" 2>/dev/null) || true
 		[ -n "$port" ] && break
 		sleep 0.05
 	done
