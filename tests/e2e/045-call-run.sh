@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A run of short calls: 200 over UDP (20 per second, so several overlap)
+# A run of short calls: 200 over UDP (40 per second, so many overlap)
 # and 50 over one TCP connection, each answered with speech and hung up
 # by the server. No call fails, every call gets its own RTP stream, the
 # status hook sees every call complete, and nothing is left afterwards.
@@ -23,7 +23,7 @@ failed() {
 
 start_rtpsink
 t0=$(date +%s)
-run_sipp udp uac_srv_bye 15551230101 -m 200 -r 20 -l 40 -timeout 50 ||
+run_sipp udp uac_srv_bye 15551230101 -m 200 -r 40 -l 60 -timeout 50 ||
 	fail "UDP run: $(failed udp) failed calls"
 echo "UDP: 200 calls in $(($(date +%s) - t0)) s"
 assert_eq "$(succeeded udp)" "200" "UDP successful calls"
@@ -34,7 +34,7 @@ assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "0" "payload types"
 wait_idle 5
 
 start_rtpsink
-run_sipp tcp uac_srv_bye 15551230102 -t t1 -m 50 -r 10 -l 20 -timeout 30 ||
+run_sipp tcp uac_srv_bye 15551230102 -t t1 -m 50 -r 25 -l 40 -timeout 30 ||
 	fail "TCP run: $(failed tcp) failed calls"
 assert_eq "$(succeeded tcp)" "50" "TCP successful calls"
 assert_eq "$(failed tcp)" "0" "TCP failed calls"

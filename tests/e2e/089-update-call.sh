@@ -11,7 +11,7 @@ source "$(dirname "$0")/lib_dial.sh"
 start_hooks '{
   "/call": [{"verb":"say","loop":"forever",
              "text":"Please hold. This call is being updated. One two three four five six seven."}],
-  "/call2": [{"verb":"pause","length":20}],
+  "/call2": [{"verb":"say","text":"Hold on.","loop":"forever"}],
   "/redirect": [{"verb":"say","text":"You have been redirected."},
                 {"verb":"hangup"}]
 }'

@@ -60,11 +60,25 @@ fail() {
 	exit 1
 }
 
-# A free TCP/UDP port on 127.0.0.1
+# A port on 127.0.0.1 free for both TCP and UDP: the same number serves
+# SIP (both), RTP sinks and sipp media (UDP), HTTP (TCP)
 free_port() {
 	python3 - <<'PY'
 import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+while True:
+    t = socket.socket()
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        t.close()
+        continue
+    u.close()
+    t.close()
+    print(port)
+    break
 PY
 }
 
