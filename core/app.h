@@ -23,12 +23,12 @@ struct registry;
 struct life;
 
 struct app {
-	struct cfg *cfg;         /* replaced by a reload (atomic store) */
-	const char *cfg_path;    /* -c FILE or NULL */
+	struct cfg *cfg;      /* replaced by a reload (atomic store) */
+	const char *cfg_path; /* -c FILE or NULL */
 	struct life *life;
 	struct loader *loader;
-	struct loop *loop;       /* the first event loop */
-	unsigned nloops;         /* SIP_LOOPS */
+	struct loop *loop;                   /* the first event loop */
+	unsigned nloops;                     /* SIP_LOOPS */
 	struct shard *shards[APP_MAX_LOOPS]; /* loops 1.. on own threads */
 	struct sa loop_addr[APP_MAX_LOOPS];  /* private SIP UDP of each */
 	struct registry *registry;           /* call_sid -> loop */
@@ -37,8 +37,8 @@ struct app {
 	struct fs_req *req;      /* borrowed from loop, for /metrics */
 	struct scopemgr *scopes; /* borrowed from loop, for /metrics */
 	struct rest *rest;
-	uint64_t started_ms; /* tmr_jiffies() at start */
-	uint32_t calls_active;   /* all loops: updated atomically */
+	uint64_t started_ms;   /* tmr_jiffies() at start */
+	uint32_t calls_active; /* all loops: updated atomically */
 	uint64_t calls_total;
 	bool draining;
 };

@@ -30,7 +30,8 @@
 #include "uuid.h"
 #include "audio.h"
 
-#define CALL_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define CALL_JSON_FLAGS \
+	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 void call_destructor(void *data)
 {
@@ -173,9 +174,10 @@ struct json_object *call_payload(const struct fs_call *c)
 		if (c->answer_ms)
 			json_object_object_add(
 				o, "duration",
-				json_object_new_int((int)((tmr_jiffies() -
-							   c->answer_ms + 500) /
-							  1000)));
+				json_object_new_int(
+					(int)((tmr_jiffies() - c->answer_ms +
+					       500) /
+					      1000)));
 	}
 	if (c->tag)
 		json_object_object_add(o, "customerData",
@@ -215,8 +217,7 @@ static void call_sip_json(const struct fs_call *c, struct json_object *o)
 					hdrs, name,
 					json_object_new_string(joined));
 			mem_deref(joined);
-		}
-		else {
+		} else {
 			json_object_object_add(hdrs, name,
 					       json_object_new_string(val));
 		}
@@ -246,12 +247,13 @@ static void call_defaults_json(const struct fs_call *c, struct json_object *o)
 	if (c->recog)
 		json_object_put(r), r = json_object_get(c->recog);
 	else {
-		call_add_str(r, "vendor", c->app && c->app->stt_vendor
-						  ? c->app->stt_vendor
-						  : "default");
-		call_add_str(r, "language", c->app && c->app->stt_language
-						    ? c->app->stt_language
-						    : "en-US");
+		call_add_str(r, "vendor",
+			     c->app && c->app->stt_vendor ? c->app->stt_vendor
+							  : "default");
+		call_add_str(r, "language",
+			     c->app && c->app->stt_language
+				     ? c->app->stt_language
+				     : "en-US");
 	}
 	json_object_object_add(d, "recognizer", r);
 	json_object_object_add(o, "defaults", d);
@@ -266,8 +268,7 @@ void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 	memset(opts, 0, sizeof(*opts));
 	if (json_object_is_type(hook, json_type_string)) {
 		out->url = json_object_get_string((struct json_object *)hook);
-	}
-	else if (json_object_is_type(hook, json_type_object)) {
+	} else if (json_object_is_type(hook, json_type_object)) {
 		if (json_object_object_get_ex(hook, "url", &v))
 			out->url = json_object_get_string(v);
 		if (json_object_object_get_ex(hook, "method", &v))
@@ -347,18 +348,17 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 		}
 		if (!c->peer_term)
 			leg_hangup(c->uac, extra_hdrs);
-	}
-	else if (c->state != CALL_ANSWERED) {
+	} else if (c->state != CALL_ANSWERED) {
 		c->final_scode = scode;
 		(void)str_dup(&c->final_reason, reason);
 		if (c->sess && !c->peer_term) {
 			(void)sipsess_reject(c->sess, scode, reason,
-					     "%s%s%s%s", x_reason ? "X-Reason: " : "",
+					     "%s%s%s%s",
+					     x_reason ? "X-Reason: " : "",
 					     x_reason ? x_reason : "",
 					     x_reason ? "\r\n" : "",
 					     extra_hdrs ? extra_hdrs : "");
-		}
-		else if (c->st) {
+		} else if (c->st) {
 			(void)sip_treplyf(&c->st, NULL, c->loop->sip,
 					  c->invite, false, scode, reason,
 					  "%s%s%s%sContent-Length: 0\r\n\r\n",
@@ -367,8 +367,7 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 					  x_reason ? "\r\n" : "",
 					  extra_hdrs ? extra_hdrs : "");
 		}
-	}
-	else if (c->sess && !c->peer_term && extra_hdrs) {
+	} else if (c->sess && !c->peer_term && extra_hdrs) {
 		(void)sipsess_set_close_headers(c->sess, "%s", extra_hdrs);
 	}
 	c->state = CALL_ENDED;
@@ -378,8 +377,7 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 
 	call_status(c, NULL);
 	fs_info("call", "%s: ended: %s (%s by %s)", c->sid,
-		call_status_name(c), reason ? reason : "",
-		c->termination_by);
+		call_status_name(c), reason ? reason : "", c->termination_by);
 
 	/* deref sends the BYE of an established dialog */
 	c->sess = mem_deref(c->sess);
@@ -486,9 +484,11 @@ static void call_sess_info(struct sip *sip, const struct sip_msg *msg,
 	char digit[2] = {0, 0};
 	char *ctype = NULL;
 
-	(void)re_sdprintf(&ctype, "%r/%r", &msg->ctyp.type, &msg->ctyp.subtype);
-	digit[0] = media_dtmf_info_parse(ctype, (const char *)mbuf_buf(msg->mb),
-					 mbuf_get_left(msg->mb));
+	(void)re_sdprintf(&ctype, "%r/%r", &msg->ctyp.type,
+			  &msg->ctyp.subtype);
+	digit[0] =
+		media_dtmf_info_parse(ctype, (const char *)mbuf_buf(msg->mb),
+				      mbuf_get_left(msg->mb));
 	mem_deref(ctype);
 	(void)sip_treply(NULL, sip, msg, digit[0] ? 200 : 415,
 			 digit[0] ? "OK" : "Unsupported Media Type");
@@ -530,11 +530,12 @@ static int call_accept(struct fs_call *c, uint16_t scode, const char *reason,
 
 	/* hand the INVITE over from our transaction to the session's */
 	c->st = mem_deref(c->st);
-	err = sipsess_accept(&c->sess, c->loop->sock, c->invite, scode, reason,
-			     "fs", "application/sdp", desc, NULL, NULL, false,
-			     call_sess_offer, call_sess_answer, call_sess_estab,
-			     call_sess_info, NULL, call_sess_close, c,
-			     "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n");
+	err = sipsess_accept(
+		&c->sess, c->loop->sock, c->invite, scode, reason, "fs",
+		"application/sdp", desc, NULL, NULL, false, call_sess_offer,
+		call_sess_answer, call_sess_estab, call_sess_info, NULL,
+		call_sess_close, c,
+		"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n");
 	return err;
 }
 
@@ -688,9 +689,10 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 	}
 	doc = resp->len ? json_tokener_parse(resp->body) : NULL;
 	if (!doc) {
-		call_reject_webhook(c, resp->len ? "webhook returned invalid "
-						   "JSON"
-						 : "webhook returned no verbs");
+		call_reject_webhook(c, resp->len
+					       ? "webhook returned invalid "
+						 "JSON"
+					       : "webhook returned no verbs");
 		return;
 	}
 	e = vlist_parse(&v, c->loop->app->loader, doc, why, sizeof(why));
@@ -714,8 +716,9 @@ void call_send_first(struct fs_call *c)
 		call_sip_json(c, p);
 	call_defaults_json(c, p);
 	json_object_object_add(p, "env_vars",
-			       c->app->env_vars ? json_object_get(c->app->env_vars)
-						: json_object_new_object());
+			       c->app->env_vars
+				       ? json_object_get(c->app->env_vars)
+				       : json_object_new_object());
 	h.url = c->app->call_hook.url;
 	h.method = c->app->call_hook.method;
 	h.username = c->app->call_hook.username;
@@ -794,7 +797,8 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	int err;
 
 	if (l->app->draining) {
-		(void)sip_treply(NULL, l->sip, msg, 503, "Service Unavailable");
+		(void)sip_treply(NULL, l->sip, msg, 503,
+				 "Service Unavailable");
 		return;
 	}
 
@@ -840,8 +844,8 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	laddr = msg->dst;
 	err = media_stream_alloc(&c->media, l->media, call_media_dtmf, c);
 	if (err) {
-		call_terminate(c, 503, "Service Unavailable",
-			       "no media ports", NULL);
+		call_terminate(c, 503, "Service Unavailable", "no media ports",
+			       NULL);
 		return;
 	}
 	err = sdp_session_alloc(&c->sdp, &laddr);
@@ -904,7 +908,8 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	mem_deref(appsid);
 	mem_deref(carrier);
 	if (err)
-		call_terminate(c, 500, "Server Error", "directory error", NULL);
+		call_terminate(c, 500, "Server Error", "directory error",
+			       NULL);
 }
 
 bool call_handle_orphan(struct loop *l, const struct sip_msg *msg)

@@ -26,26 +26,26 @@ enum call_state {
 };
 
 struct fs_call {
-	struct le le;         /* loop->calls                          */
-	struct le he;         /* loop->callids                        */
+	struct le le; /* loop->calls                          */
+	struct le he; /* loop->callids                        */
 	struct loop *loop;
 	char sid[37];
 	char trace_id[33];
 	enum call_state state;
-	bool early_media;     /* 183 with SDP sent                    */
+	bool early_media; /* 183 with SDP sent                    */
 	bool closing;
-	bool peer_term;       /* the peer ended the dialog            */
-	bool has_offer;       /* the INVITE carried SDP               */
-	bool has_media;       /* remote RTP address known             */
+	bool peer_term; /* the peer ended the dialog            */
+	bool has_offer; /* the INVITE carried SDP               */
+	bool has_media; /* remote RTP address known             */
 	struct call_play *playing;
 	const char *termination_by; /* "caller" or "jambonz"          */
 	uint16_t final_scode;
 	char *final_reason;
 	char *callid;
 	char *from_user, *to_user, *caller_name;
-	struct sip_msg *invite;     /* inbound only */
-	struct leg *uac;            /* outbound only: our INVITE */
-	struct sip_strans *st;      /* ours until the session exists */
+	struct sip_msg *invite; /* inbound only */
+	struct leg *uac;        /* outbound only: our INVITE */
+	struct sip_strans *st;  /* ours until the session exists */
 	struct sipsess *sess;
 	struct sdp_session *sdp;
 	struct sdp_media *sdpm;
@@ -53,13 +53,13 @@ struct fs_call {
 	struct fs_scope *scope;
 	struct dir_app *app;
 	struct session *session;
-	struct json_object *tag;    /* customerData */
-	struct json_object *synth;  /* session synthesizer defaults */
+	struct json_object *tag;   /* customerData */
+	struct json_object *synth; /* session synthesizer defaults */
 	struct json_object *recog;
 	uint64_t start_ms, answer_ms;
-	uint32_t time_limit_ms;     /* createCall timeLimit */
-	char *call_hook_base;       /* base URL for relative hooks */
-	struct tmr tmr_end;         /* deferred teardown */
+	uint32_t time_limit_ms; /* createCall timeLimit */
+	char *call_hook_base;   /* base URL for relative hooks */
+	struct tmr tmr_end;     /* deferred teardown */
 };
 
 /** Handle a new INVITE (sipsess connection handler) */

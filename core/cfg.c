@@ -102,8 +102,9 @@ static const struct cfg_item cfg_items[] = {
 	 "5000", 0, 3600000, false,
 	 "ms a directory lookup stays cached per loop; 0 = no cache"},
 	{"SIP_OUTBOUND_PROXY", CFG_STR, CFG_OFF(sip_outbound_proxy), "", 0, 0,
-	 false, "SBC/proxy host:port for phone and user targets of dial and "
-		"createCall"},
+	 false,
+	 "SBC/proxy host:port for phone and user targets of dial and "
+	 "createCall"},
 	{"HTTP_API_KEY", CFG_STR, CFG_OFF(http_api_key), "", 0, 0, true,
 	 "REST API key (Authorization: Bearer); empty = no key needed"},
 	{"DIRECTORY_FILE", CFG_STR, CFG_OFF(directory_file), "", 0, 0, false,
@@ -148,8 +149,9 @@ static const struct cfg_item cfg_items[] = {
 	 604800, false,
 	 "seconds a call's registry entry lives unless refreshed"},
 	{"INSTANCE_REST_URL", CFG_STR, CFG_OFF(instance_rest_url), "", 0, 0,
-	 false, "URL other instances reach this one's REST API at; empty = "
-		"http://HTTP_ADDR:HTTP_PORT"},
+	 false,
+	 "URL other instances reach this one's REST API at; empty = "
+	 "http://HTTP_ADDR:HTTP_PORT"},
 	{"JAMBONES_LOGLEVEL", CFG_LOGLEVEL, CFG_OFF(loglevel), "info", 0, 0,
 	 false, "error, warn, info or debug"},
 };
@@ -221,7 +223,6 @@ static int cfg_set(struct cfg *cfg, const struct cfg_item *it, const char *v,
 	int e;
 
 	switch (it->type) {
-
 	case CFG_U32:
 		errno = 0;
 		if (!*v || *v == '-') {
@@ -237,8 +238,8 @@ static int cfg_set(struct cfg *cfg, const struct cfg_item *it, const char *v,
 		}
 		if (n < it->min || n > it->max) {
 			re_snprintf(err, errsz,
-				    "%s: %s is out of range %u..%u",
-				    it->name, v, it->min, it->max);
+				    "%s: %s is out of range %u..%u", it->name,
+				    v, it->min, it->max);
 			return ERANGE;
 		}
 		*(uint32_t *)field = (uint32_t)n;

@@ -14,35 +14,36 @@
 
 struct cfg {
 	/* SIP and media */
-	char *sip_listen;        /* SIP_LISTEN "0.0.0.0:5060"            */
-	uint32_t sip_loops;      /* SIP_LOOPS 1                          */
-	uint32_t rtp_port_min;   /* RTP_PORT_MIN 40000                   */
-	uint32_t rtp_port_max;   /* RTP_PORT_MAX 60000                   */
+	char *sip_listen;      /* SIP_LISTEN "0.0.0.0:5060"            */
+	uint32_t sip_loops;    /* SIP_LOOPS 1                          */
+	uint32_t rtp_port_min; /* RTP_PORT_MIN 40000                   */
+	uint32_t rtp_port_max; /* RTP_PORT_MAX 60000                   */
 
 	/* HTTP listener */
-	char *http_addr;         /* HTTP_ADDR "0.0.0.0"                  */
-	uint32_t http_port;      /* HTTP_PORT 3000                       */
+	char *http_addr;    /* HTTP_ADDR "0.0.0.0"                  */
+	uint32_t http_port; /* HTTP_PORT 3000                       */
 
 	/* webhooks / requestor */
-	uint32_t http_poolsize;        /* HTTP_POOLSIZE 20               */
-	uint32_t http_pipelining;      /* HTTP_PIPELINING 10             */
-	uint32_t http_timeout_ms;      /* JAMBONES_HTTP_TIMEOUT 10000    */
-	uint32_t http_max_body;        /* HTTP_MAX_BODY 1048576          */
-	uint32_t pool_cleanup_ms;      /* JAMBONES_CONNECTION_POOL_CLEANUP_INTERVAL */
-	char *http_user_agent;         /* JAMBONES_HTTP_USER_AGENT_HEADER */
+	uint32_t http_poolsize;   /* HTTP_POOLSIZE 20               */
+	uint32_t http_pipelining; /* HTTP_PIPELINING 10             */
+	uint32_t http_timeout_ms; /* JAMBONES_HTTP_TIMEOUT 10000    */
+	uint32_t http_max_body;   /* HTTP_MAX_BODY 1048576          */
+	uint32_t pool_cleanup_ms; /* JAMBONES_CONNECTION_POOL_CLEANUP_INTERVAL
+				   */
+	char *http_user_agent;    /* JAMBONES_HTTP_USER_AGENT_HEADER */
 	uint32_t webhook_error_return; /* JAMBONES_WEBHOOK_ERROR_RETURN 480 */
 
 	/* plugins */
-	char *plugin_dir;        /* PLUGIN_DIR "" = <binary dir>/plugins */
-	char *preload_tasks;     /* PRELOAD_TASKS "say,gather,dial,hangup,play" */
-	bool preload_common;     /* JAMBONES_PRELOAD_COMMON_TASKS true   */
-	uint32_t task_cache_size;/* JAMBONES_TASK_CACHE_SIZE 100         */
+	char *plugin_dir;    /* PLUGIN_DIR "" = <binary dir>/plugins */
+	char *preload_tasks; /* PRELOAD_TASKS "say,gather,dial,hangup,play" */
+	bool preload_common; /* JAMBONES_PRELOAD_COMMON_TASKS true   */
+	uint32_t task_cache_size; /* JAMBONES_TASK_CACHE_SIZE 100         */
 
 	/* listeners */
-	uint32_t max_listeners;  /* JAMBONES_EVENT_MANAGER_MAX_LISTENERS 200 */
+	uint32_t max_listeners; /* JAMBONES_EVENT_MANAGER_MAX_LISTENERS 200 */
 
 	/* directory */
-	char *mysql_host;        /* JAMBONES_MYSQL_HOST "" = file directory */
+	char *mysql_host; /* JAMBONES_MYSQL_HOST "" = file directory */
 	uint32_t mysql_port;
 	char *mysql_user;
 	char *mysql_password;
@@ -58,22 +59,22 @@ struct cfg {
 	char *http_api_key;       /* HTTP_API_KEY "" = REST open */
 
 	/* directory and default application */
-	char *directory_file;             /* DIRECTORY_FILE ""            */
-	char *default_call_hook;          /* DEFAULT_CALL_HOOK ""         */
+	char *directory_file;    /* DIRECTORY_FILE ""            */
+	char *default_call_hook; /* DEFAULT_CALL_HOOK ""         */
 	char *default_call_hook_method;
 	char *default_call_hook_username;
 	char *default_call_hook_password;
-	char *default_status_hook;        /* DEFAULT_CALL_STATUS_HOOK ""  */
+	char *default_status_hook; /* DEFAULT_CALL_STATUS_HOOK ""  */
 	char *default_status_hook_method;
 	char *default_webhook_secret;
 
 	/* speech and audio */
-	char *tts_vendor;        /* TTS_VENDOR "flite"                   */
-	char *tts_language;      /* TTS_LANGUAGE "en-US"                 */
-	char *tts_voice;         /* TTS_VOICE ""                         */
-	bool tts_strict;         /* TTS_STRICT false                     */
-	uint32_t tts_cache_mb;   /* TTS_CACHE_MB 64                      */
-	uint32_t audio_cache_mb; /* AUDIO_CACHE_MB 128                   */
+	char *tts_vendor;           /* TTS_VENDOR "flite"                   */
+	char *tts_language;         /* TTS_LANGUAGE "en-US"                 */
+	char *tts_voice;            /* TTS_VOICE ""                         */
+	bool tts_strict;            /* TTS_STRICT false                     */
+	uint32_t tts_cache_mb;      /* TTS_CACHE_MB 64                      */
+	uint32_t audio_cache_mb;    /* AUDIO_CACHE_MB 128                   */
 	uint32_t audio_max_file_mb; /* AUDIO_MAX_FILE_MB 50              */
 
 	/* scale-out: call registry in Redis */
@@ -83,7 +84,7 @@ struct cfg {
 	char *instance_rest_url; /* INSTANCE_REST_URL ""                 */
 
 	/* logging */
-	char *loglevel;          /* JAMBONES_LOGLEVEL "info"             */
+	char *loglevel; /* JAMBONES_LOGLEVEL "info"             */
 };
 
 /**

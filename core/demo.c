@@ -40,8 +40,7 @@ int demo_gather_reply(const char *body, size_t len,
 			n += (size_t)re_snprintf(text + n, sizeof(text) - n,
 						 " %c", *d == '*' ? 's' : *d);
 		re_snprintf(text + n, sizeof(text) - n, ". Goodbye.");
-	}
-	else {
+	} else {
 		re_snprintf(text, sizeof(text),
 			    "We did not get any digits. Goodbye.");
 	}

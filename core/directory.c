@@ -159,8 +159,8 @@ int dir_hook_from_json(struct dir_hook *h, const struct json_object *o)
 	if (!o)
 		return 0;
 	if (json_object_is_type(o, json_type_string))
-		return dir_strdup(&h->url,
-				  json_object_get_string((struct json_object *)o));
+		return dir_strdup(&h->url, json_object_get_string(
+						   (struct json_object *)o));
 	if (!json_object_is_type(o, json_type_object))
 		return EINVAL;
 	err |= dir_strdup(&h->url, dir_str(o, "url"));
@@ -263,7 +263,8 @@ static int dir_load_app(struct directory *d, const struct json_object *o,
 	if (!err && json_object_object_get_ex(o, "app_json", &v) && v) {
 		/* jambonz stores app_json as a string column */
 		if (json_object_is_type(v, json_type_string))
-			a->app_json = json_tokener_parse(json_object_get_string(v));
+			a->app_json =
+				json_tokener_parse(json_object_get_string(v));
 		else
 			a->app_json = json_object_get(v);
 		if (!json_object_is_type(a->app_json, json_type_array)) {
@@ -405,13 +406,11 @@ static int dir_load_file(struct directory *d, const char *file, char *why,
 	return err;
 }
 
-static struct dir_app *dir_find_app(const struct directory *d,
-				    const char *sid)
+static struct dir_app *dir_find_app(const struct directory *d, const char *sid)
 {
 	struct le *le;
 
-	LIST_FOREACH(&d->apps, le)
-	{
+	LIST_FOREACH(&d->apps, le) {
 		struct dir_entry *e = le->data;
 
 		if (!strcmp(e->app->application_sid, sid))
@@ -427,8 +426,7 @@ static struct dir_account *dir_find_account(const struct directory *d,
 
 	if (!sid)
 		return NULL;
-	LIST_FOREACH(&d->accounts, le)
-	{
+	LIST_FOREACH(&d->accounts, le) {
 		struct dir_account *a = le->data;
 
 		if (!strcmp(a->account_sid, sid))
@@ -469,7 +467,8 @@ int directory_alloc(struct directory **dp, const struct dir_conf *conf,
 	if (!e && conf->call_hook && conf->call_hook->url &&
 	    *conf->call_hook->url) {
 		e = dir_app_new(&d->default_app);
-		e |= dir_hook_copy(&d->default_app->call_hook, conf->call_hook);
+		e |= dir_hook_copy(&d->default_app->call_hook,
+				   conf->call_hook);
 		e |= dir_hook_copy(&d->default_app->status_hook,
 				   conf->status_hook);
 		e |= dir_strdup(&d->default_app->application_sid,
@@ -479,8 +478,7 @@ int directory_alloc(struct directory **dp, const struct dir_conf *conf,
 		e |= dir_strdup(&d->default_app->webhook_secret, conf->secret);
 		if (e)
 			e = ENOMEM;
-	}
-	else if (!e && list_isempty(&d->apps)) {
+	} else if (!e && list_isempty(&d->apps)) {
 		e = dir_demo_app(&d->default_app, conf->demo_base);
 		if (!e)
 			fs_info("directory",
@@ -516,8 +514,8 @@ static int dir_app_for_account(struct dir_app **outp, struct dir_app *app,
 	err |= dir_strdup(&a->service_provider_sid,
 			  acct->service_provider_sid);
 	err |= dir_strdup(&a->webhook_secret, app->webhook_secret
-							? app->webhook_secret
-							: acct->secret);
+						      ? app->webhook_secret
+						      : acct->secret);
 	err |= dir_hook_copy(&a->call_hook, &app->call_hook);
 	err |= dir_hook_copy(&a->status_hook, &app->status_hook);
 	err |= dir_strdup(&a->tts_vendor, app->tts_vendor);
@@ -573,11 +571,10 @@ int directory_lookup(struct directory *d, const struct dir_query *q,
 	if (q->application_sid)
 		app = dir_find_app(d, q->application_sid);
 	if (!app && q->called) {
-		const char *num = q->called[0] == '+' ? q->called + 1
-						      : q->called;
+		const char *num =
+			q->called[0] == '+' ? q->called + 1 : q->called;
 
-		LIST_FOREACH(&d->numbers, le)
-		{
+		LIST_FOREACH(&d->numbers, le) {
 			struct dir_number *n = le->data;
 
 			if (strcmp(n->number, num))
@@ -599,7 +596,7 @@ int directory_lookup(struct directory *d, const struct dir_query *q,
 
 	if (!acct)
 		acct = dir_find_account(d, app->account_sid ? app->account_sid
-							     : acct_sid);
+							    : acct_sid);
 	err = dir_app_for_account(&out, app, acct);
 	if (err)
 		return err;

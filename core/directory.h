@@ -58,13 +58,13 @@ typedef void(dir_lookup_h)(int err, uint16_t scode, const char *reason,
 			   struct dir_app *app, void *arg);
 
 struct dir_conf {
-	const char *file;             /* JSON directory or "" for none  */
-	const struct dir_hook *call_hook;   /* DEFAULT_CALL_HOOK or NULL */
+	const char *file;                 /* JSON directory or "" for none  */
+	const struct dir_hook *call_hook; /* DEFAULT_CALL_HOOK or NULL */
 	const struct dir_hook *status_hook; /* DEFAULT_CALL_STATUS_HOOK  */
-	const char *secret;           /* DEFAULT_WEBHOOK_SECRET         */
-	const char *demo_base;        /* base URL of the built-in demo  */
-	struct dbpool *pool;          /* MySQL pool, or NULL for a file */
-	uint32_t cache_ttl_ms;        /* MySQL lookup cache, 0 = off    */
+	const char *secret;    /* DEFAULT_WEBHOOK_SECRET         */
+	const char *demo_base; /* base URL of the built-in demo  */
+	struct dbpool *pool;   /* MySQL pool, or NULL for a file */
+	uint32_t cache_ttl_ms; /* MySQL lookup cache, 0 = off    */
 };
 
 /**

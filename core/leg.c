@@ -21,7 +21,7 @@ struct leg {
 	struct sdp_session *sdp;
 	struct sdp_media *sdpm;
 	struct media_stream *media;
-	struct tmr tmr;      /* ring timeout, and deferred events */
+	struct tmr tmr; /* ring timeout, and deferred events */
 	leg_h *h;
 	void *arg;
 	char sid[37];
@@ -30,7 +30,7 @@ struct leg {
 	uint16_t scode;
 	char reason[64];
 	bool answered;
-	bool done;      /* FAILED or ENDED delivered, or hung up */
+	bool done; /* FAILED or ENDED delivered, or hung up */
 	bool has_media;
 };
 
@@ -147,12 +147,10 @@ static void leg_close_h(int err, const struct sip_msg *msg, void *arg)
 	if (msg && !msg->req && msg->scode >= 300) {
 		scode = msg->scode;
 		pl_strcpy(&msg->reason, reason, sizeof(reason));
-	}
-	else if (err == ETIMEDOUT) {
+	} else if (err == ETIMEDOUT) {
 		scode = 408;
 		str_ncpy(reason, "Request Timeout", sizeof(reason));
-	}
-	else {
+	} else {
 		scode = 500;
 		re_snprintf(reason, sizeof(reason), "%m", err);
 	}
@@ -261,9 +259,8 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 			      NULL, NULL, NULL, false, NULL);
 	err |= sdp_format_add(NULL, leg->sdpm, false, "8", "PCMA", 8000, 1,
 			      NULL, NULL, NULL, false, NULL);
-	err |= sdp_format_add(NULL, leg->sdpm, false, "101",
-			      "telephone-event", 8000, 1, NULL, NULL, NULL,
-			      false, "0-16");
+	err |= sdp_format_add(NULL, leg->sdpm, false, "101", "telephone-event",
+			      8000, 1, NULL, NULL, NULL, false, "0-16");
 	if (!err)
 		err = sdp_encode(&desc, leg->sdp, true);
 	if (err)
@@ -276,13 +273,12 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 	if (err)
 		goto out;
 	routev[0] = p->route;
-	err = sipsess_connect(&leg->sess, l->sock, p->uri, p->from_name,
-			      from_uri, "fs", p->route ? routev : NULL,
-			      p->route ? 1 : 0, "application/sdp", desc,
-			      leg_auth_h, leg, false, leg_offer_h,
-			      leg_answer_h, leg_progr_h, leg_estab_h,
-			      leg_info_h, NULL, leg_close_h, leg, "%s",
-			      p->headers ? p->headers : "");
+	err = sipsess_connect(
+		&leg->sess, l->sock, p->uri, p->from_name, from_uri, "fs",
+		p->route ? routev : NULL, p->route ? 1 : 0, "application/sdp",
+		desc, leg_auth_h, leg, false, leg_offer_h, leg_answer_h,
+		leg_progr_h, leg_estab_h, leg_info_h, NULL, leg_close_h, leg,
+		"%s", p->headers ? p->headers : "");
 	if (err) {
 		fs_warn("leg", "cannot call %s: %m", p->uri, err);
 		goto out;

@@ -35,8 +35,8 @@ struct leg_params {
 	const char *headers;   /* extra "Name: value\r\n" lines or NULL   */
 	const char *auth_user; /* digest credentials or NULL             */
 	const char *auth_pass;
-	const char *route;     /* outbound proxy URI or NULL             */
-	uint32_t timeout_ms;   /* no answer within: CANCEL, 487/408     */
+	const char *route;   /* outbound proxy URI or NULL             */
+	uint32_t timeout_ms; /* no answer within: CANCEL, 487/408     */
 	void (*dtmfh)(char digit, void *arg); /* RFC 4733 digits, or NULL */
 	void *dtmf_arg;
 };

@@ -81,8 +81,8 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	/* the verb's headers, then the target's own on top */
 	merged = json_object_new_object();
 	if (o && json_object_is_type(o->headers, json_type_object)) {
-		json_object_object_foreach((struct json_object *)o->headers,
-					   k, v)
+		json_object_object_foreach((struct json_object *)o->headers, k,
+					   v)
 		{
 			json_object_object_add(merged, k, json_object_get(v));
 		}

@@ -61,8 +61,8 @@ static void life_destructor(void *data)
 static void life_idle_check(void *arg)
 {
 	struct life *lf = arg;
-	uint32_t active = __atomic_load_n(&lf->app->calls_active,
-					  __ATOMIC_RELAXED);
+	uint32_t active =
+		__atomic_load_n(&lf->app->calls_active, __ATOMIC_RELAXED);
 
 	if (active) {
 		tmr_start(&lf->idle, LIFE_IDLE_POLL_MS, life_idle_check, lf);
@@ -105,7 +105,8 @@ static void life_restart_needed(const struct cfg *a, const struct cfg *b)
 		{"DIRECTORY_FILE", offsetof(struct cfg, directory_file), true},
 		{"DEFAULT_CALL_HOOK", offsetof(struct cfg, default_call_hook),
 		 true},
-		{"JAMBONES_MYSQL_HOST", offsetof(struct cfg, mysql_host), true},
+		{"JAMBONES_MYSQL_HOST", offsetof(struct cfg, mysql_host),
+		 true},
 		{"TTS_VENDOR", offsetof(struct cfg, tts_vendor), true},
 	};
 

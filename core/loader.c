@@ -24,7 +24,7 @@
 
 struct loader {
 	char *dir;
-	char *copy_dir;      /* private copies of reloaded plugins */
+	char *copy_dir; /* private copies of reloaded plugins */
 	uint32_t cache_size;
 	uint32_t generation; /* names of private copies */
 	struct list plugins; /* LRU order, head = least recently used */
@@ -34,11 +34,11 @@ struct loader {
 
 struct plugin {
 	struct le le;
-	struct le mle;       /* loader->mapped */
+	struct le mle; /* loader->mapped */
 	char *verb;
 	char *path;
 	void *handle;
-	struct stat sb;      /* the file as it was when loaded */
+	struct stat sb; /* the file as it was when loaded */
 	const struct fs_plugin *desc;
 	uint64_t load_us;
 	uint64_t tasks; /* acquisitions */
@@ -139,8 +139,7 @@ static struct plugin *loader_find(const struct loader *l, const char *verb)
 {
 	struct le *le;
 
-	LIST_FOREACH(&l->plugins, le)
-	{
+	LIST_FOREACH(&l->plugins, le) {
 		struct plugin *p = le->data;
 
 		if (!strcmp(p->verb, verb))
@@ -150,8 +149,8 @@ static struct plugin *loader_find(const struct loader *l, const char *verb)
 }
 
 /* Check a mapped descriptor; on refusal write the reason into why */
-static int loader_check(const struct fs_plugin *d, const char *verb,
-			char *why, size_t sz)
+static int loader_check(const struct fs_plugin *d, const char *verb, char *why,
+			size_t sz)
 {
 	if (d->abi_major != FS_ABI_MAJOR) {
 		re_snprintf(why, sz, "ABI major %u, this server needs %u",
@@ -159,13 +158,15 @@ static int loader_check(const struct fs_plugin *d, const char *verb,
 		return ELIBBAD;
 	}
 	if (d->abi_minor > FS_ABI_MINOR) {
-		re_snprintf(why, sz, "ABI %u.%u is newer than this server's %u.%u",
+		re_snprintf(why, sz,
+			    "ABI %u.%u is newer than this server's %u.%u",
 			    d->abi_major, d->abi_minor, FS_ABI_MAJOR,
 			    FS_ABI_MINOR);
 		return ELIBBAD;
 	}
 	if (d->size < FS_PLUGIN_MIN_SIZE) {
-		re_snprintf(why, sz, "descriptor size %u, expected at least %zu",
+		re_snprintf(why, sz,
+			    "descriptor size %u, expected at least %zu",
 			    d->size, (size_t)FS_PLUGIN_MIN_SIZE);
 		return ELIBBAD;
 	}
@@ -206,8 +207,7 @@ static bool loader_is_mapped(const struct loader *l, const char *path)
 {
 	struct le *le;
 
-	LIST_FOREACH(&l->mapped, le)
-	{
+	LIST_FOREACH(&l->mapped, le) {
 		const struct plugin *p = le->data;
 
 		if (!strcmp(p->path, path))
@@ -221,8 +221,8 @@ static bool loader_is_mapped(const struct loader *l, const char *path)
  * file at a path still in use is loaded from a private copy of its own
  * name (removed once mapped).
  */
-static void *loader_dlopen_copy(struct loader *l, const char *path,
-				char *why, size_t sz)
+static void *loader_dlopen_copy(struct loader *l, const char *path, char *why,
+				size_t sz)
 {
 	char *copy = NULL;
 	void *h = NULL;
@@ -264,8 +264,7 @@ static void *loader_dlopen_copy(struct loader *l, const char *path,
 			re_snprintf(why, sz, "dlopen failed: %s",
 				    de ? de : "unknown error");
 		}
-	}
-	else {
+	} else {
 		re_snprintf(why, sz, "cannot copy %s to %s", path, copy);
 	}
 	(void)unlink(copy);
@@ -274,8 +273,7 @@ static void *loader_dlopen_copy(struct loader *l, const char *path,
 }
 
 /* Map, check and initialise a verb's plugin; not listed yet */
-static int plugin_load(struct loader *l, const char *verb,
-		       struct plugin **pp)
+static int plugin_load(struct loader *l, const char *verb, struct plugin **pp)
 {
 	char stem[LOADER_NAME_MAX + 1];
 	char why[256] = "";
@@ -313,8 +311,7 @@ static int plugin_load(struct loader *l, const char *verb,
 			err = ELIBBAD;
 			goto out;
 		}
-	}
-	else {
+	} else {
 		p->handle = dlopen(p->path, RTLD_NOW | RTLD_LOCAL);
 		if (!p->handle) {
 			const char *de = dlerror();
@@ -363,8 +360,7 @@ out:
 	return err;
 }
 
-static int loader_open(struct loader *l, const char *verb,
-		       struct plugin **pp)
+static int loader_open(struct loader *l, const char *verb, struct plugin **pp)
 {
 	int err = plugin_load(l, verb, pp);
 
@@ -408,7 +404,8 @@ int loader_rescan(struct loader *l, struct loader_rescan *rs)
 		if (!loader_changed(&sb, &p->sb))
 			continue;
 		if (plugin_load(l, p->verb, &np)) {
-			fs_error("loader", "'%s' changed but was refused: "
+			fs_error("loader",
+				 "'%s' changed but was refused: "
 				 "the running version stays",
 				 p->verb);
 			p->sb = sb; /* report a broken file once */
@@ -439,8 +436,7 @@ int loader_acquire(struct loader *l, const char *verb, struct plugin **pp)
 		/* most recently used goes to the tail */
 		list_unlink(&p->le);
 		list_append(&l->plugins, &p->le, p);
-	}
-	else {
+	} else {
 		l->st.misses++;
 		err = loader_open(l, verb, &p);
 		if (err)
@@ -464,7 +460,8 @@ void loader_release(struct plugin *p)
 uint32_t plugin_flags(const struct plugin *p)
 {
 	if (!p || !p->desc ||
-	    p->desc->size < offsetof(struct fs_plugin, flags) + sizeof(uint32_t))
+	    p->desc->size <
+		    offsetof(struct fs_plugin, flags) + sizeof(uint32_t))
 		return 0;
 	return p->desc->flags;
 }
@@ -495,8 +492,8 @@ int loader_preload(struct loader *l, const char *list)
 
 		while (item.l && (*item.p == ' ' || *item.p == '\t'))
 			pl_advance(&item, 1);
-		while (item.l &&
-		       (item.p[item.l - 1] == ' ' || item.p[item.l - 1] == '\t'))
+		while (item.l && (item.p[item.l - 1] == ' ' ||
+				  item.p[item.l - 1] == '\t'))
 			item.l--;
 		if (!item.l)
 			continue;
@@ -558,8 +555,7 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 				continue;
 			json_object_object_add(data, k, json_object_get(v));
 		}
-	}
-	else if (json_object_object_length(entry) == 1) {
+	} else if (json_object_object_length(entry) == 1) {
 		json_object_object_foreach((struct json_object *)entry, k, v)
 		{
 			name = k;
@@ -570,10 +566,10 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 			e = EINVAL;
 			goto out;
 		}
-	}
-	else {
-		re_snprintf(err, errsz,
-			    "malformed jambonz payload: missing verb property");
+	} else {
+		re_snprintf(
+			err, errsz,
+			"malformed jambonz payload: missing verb property");
 		return EINVAL;
 	}
 
@@ -627,23 +623,23 @@ int loader_metrics(const struct loader *l, struct json_object *obj)
 		json_object_put(per);
 		return ENOMEM;
 	}
-	LIST_FOREACH(&l->plugins, le)
-	{
+	LIST_FOREACH(&l->plugins, le) {
 		const struct plugin *p = le->data;
 		struct json_object *o = json_object_new_object();
 
 		json_object_array_add(names, json_object_new_string(p->verb));
-		json_object_object_add(o, "load_us",
-				       json_object_new_int64((int64_t)p->load_us));
-		json_object_object_add(o, "tasks",
-				       json_object_new_int64((int64_t)p->tasks));
+		json_object_object_add(
+			o, "load_us",
+			json_object_new_int64((int64_t)p->load_us));
+		json_object_object_add(
+			o, "tasks", json_object_new_int64((int64_t)p->tasks));
 		json_object_object_add(o, "running",
 				       json_object_new_int64(p->users));
 		json_object_object_add(per, p->verb, o);
 	}
 	json_object_object_add(obj, "loaded", names);
-	json_object_object_add(
-		obj, "count", json_object_new_int64(list_count(&l->plugins)));
+	json_object_object_add(obj, "count",
+			       json_object_new_int64(list_count(&l->plugins)));
 	json_object_object_add(obj, "cache_size",
 			       json_object_new_int64(l->cache_size));
 	json_object_object_add(obj, "hits",

@@ -236,8 +236,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		goto out;
 	if (idx == 0) {
 		err = loop_sip_listen(l, cfg->sip_listen);
-	}
-	else {
+	} else {
 		/* a private port on the first loop's address */
 		sa_cpy(&l->sip_addr, &app->loop->sip_addr);
 		sa_set_port(&l->sip_addr, 0);
@@ -268,11 +267,13 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	/* each loop its own even-aligned slice of the RTP range */
 	{
 		uint32_t n = app->nloops ? app->nloops : 1;
-		uint32_t span = (cfg->rtp_port_max - cfg->rtp_port_min + 1) / n;
+		uint32_t span =
+			(cfg->rtp_port_max - cfg->rtp_port_min + 1) / n;
 
 		span &= ~1u;
 		rtp_min = cfg->rtp_port_min + idx * span;
-		rtp_max = idx + 1 == n ? cfg->rtp_port_max : rtp_min + span - 1;
+		rtp_max =
+			idx + 1 == n ? cfg->rtp_port_max : rtp_min + span - 1;
 	}
 	err = media_loop_alloc(&l->media, &rtp_ip, (uint16_t)rtp_min,
 			       (uint16_t)rtp_max);
@@ -330,8 +331,7 @@ struct fs_call *loop_call_find(const struct loop *l, const char *call_sid)
 
 	if (!l || !call_sid)
 		return NULL;
-	LIST_FOREACH(&l->calls, le)
-	{
+	LIST_FOREACH(&l->calls, le) {
 		struct fs_call *c = le->data;
 
 		if (!strcmp(c->sid, call_sid))

@@ -26,7 +26,7 @@ struct loop {
 	struct sip *sip;
 	struct sipsess_sock *sock;
 	struct sip_lsnr *lsnr;
-	struct sipfwd *fwd;   /* first loop of several: spreads calls */
+	struct sipfwd *fwd; /* first loop of several: spreads calls */
 	struct media_loop *media;
 	struct fs_req *req;
 	struct scopemgr *scopes;

@@ -108,7 +108,7 @@ struct media_stream {
 	bool marker; /* next packet starts a talkspurt */
 	bool sent1;  /* a packet went out: ts follows the clock */
 	bool dtmf_seen;
-	bool muted;  /* silence instead of audio toward the peer */
+	bool muted; /* silence instead of audio toward the peer */
 	struct media_stream *relay; /* bridged leg: its input goes out here */
 	bool relay_sync;            /* relay_off is set */
 	uint32_t relay_off;         /* our ts minus the source's ts */
@@ -571,8 +571,7 @@ static void media_relay(struct media_stream *src, const uint8_t *p,
 	}
 	if (telev) {
 		memcpy(q + MEDIA_RTP_HDR, p + hlen, plen);
-	}
-	else {
+	} else {
 		const uint8_t *in = p + hlen;
 		uint8_t *o = q + MEDIA_RTP_HDR;
 
@@ -584,13 +583,12 @@ static void media_relay(struct media_stream *src, const uint8_t *p,
 			else if (src->pt == out->pt) {
 				o[i] = in[i];
 				continue;
-			}
-			else
+			} else
 				v = src->pt == MEDIA_PT_PCMA
 					    ? g711_alaw2pcm(in[i])
 					    : g711_ulaw2pcm(in[i]);
 			o[i] = out->pt == MEDIA_PT_PCMA ? g711_pcm2alaw(v)
-							 : g711_pcm2ulaw(v);
+							: g711_pcm2ulaw(v);
 		}
 	}
 	out->ts = ts + out->relay_off;

@@ -39,8 +39,7 @@ static const char *outcall_str(const struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
-static void outcall_time_limit(int err, const char *ev, void *data,
-			       void *arg)
+static void outcall_time_limit(int err, const char *ev, void *data, void *arg)
 {
 	struct fs_call *c = arg;
 
@@ -119,8 +118,7 @@ static void outcall_leg_h(struct leg *leg, enum leg_event ev, uint16_t scode,
 
 /* The application of a REST call: from the body, like a directory row */
 static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
-		       const struct json_object *body, char *err,
-		       size_t errsz)
+		       const struct json_object *body, char *err, size_t errsz)
 {
 	struct json_object *v;
 	struct dir_app *a;
@@ -141,10 +139,10 @@ static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
 		e = EINVAL;
 	}
 	if (!e && json_object_object_get_ex(body, "app_json", &v)) {
-		a->app_json = json_object_is_type(v, json_type_string)
-				      ? json_tokener_parse(
-						json_object_get_string(v))
-				      : json_object_get(v);
+		a->app_json =
+			json_object_is_type(v, json_type_string)
+				? json_tokener_parse(json_object_get_string(v))
+				: json_object_get(v);
 		if (!json_object_is_type(a->app_json, json_type_array)) {
 			re_snprintf(err, errsz,
 				    "app_json must be an array of verbs");
@@ -339,8 +337,7 @@ uint16_t outcall_update(struct loop *l, const char *call_sid,
 				return 422;
 			}
 			fs_call_hangup(c, NULL);
-		}
-		else {
+		} else {
 			if (c->state == CALL_ANSWERED) {
 				re_snprintf(err, errsz,
 					    "call is answered: use "
@@ -360,10 +357,11 @@ uint16_t outcall_update(struct loop *l, const char *call_sid,
 				    "call has no running application");
 			return 422;
 		}
-		if (json_object_object_get_ex(body, "call_status_hook",
-					      NULL))
-			fs_info("call", "%s: call_status_hook in updateCall "
-				"ignored", c->sid);
+		if (json_object_object_get_ex(body, "call_status_hook", NULL))
+			fs_info("call",
+				"%s: call_status_hook in updateCall "
+				"ignored",
+				c->sid);
 		if (session_redirect(c->session, v)) {
 			re_snprintf(err, errsz, "bad call_hook");
 			return 400;

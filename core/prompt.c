@@ -30,10 +30,10 @@ struct prompt {
 	struct prompt_req reqs[PROMPT_MAX_ITEMS]; /* handler arguments */
 	size_t ready;
 	size_t idx;
-	uint32_t loops;   /* 0 = forever */
+	uint32_t loops; /* 0 = forever */
 	uint32_t played_loops;
-	uint64_t offset;  /* seekOffset, first play only */
-	uint32_t max_ms;  /* timeoutSecs */
+	uint64_t offset; /* seekOffset, first play only */
+	uint32_t max_ms; /* timeoutSecs */
 	uint64_t started_ms;
 	struct fs_prompt_result res;
 	fs_prompt_h *h;
@@ -126,8 +126,8 @@ static void prompt_play_next(struct prompt *p)
 	if (p->max_ms) {
 		uint64_t spent = tmr_jiffies() - p->started_ms;
 
-		o.max_ms = spent < p->max_ms ? (uint32_t)(p->max_ms - spent)
-					     : 1;
+		o.max_ms =
+			spent < p->max_ms ? (uint32_t)(p->max_ms - spent) : 1;
 	}
 	err = fs_call_play(p->call, p->scope, p->audio[p->idx], &o,
 			   prompt_played, p);
@@ -191,8 +191,7 @@ static int prompt_request(struct prompt *p, size_t slot,
 		err = fs_call_tts(p->call, p->scope, synth, text,
 				  prompt_item_ready, r);
 		mem_deref(text);
-	}
-	else {
+	} else {
 		err = fs_call_audio(p->call, p->scope, p->items[slot],
 				    prompt_item_ready, r);
 	}
@@ -228,9 +227,8 @@ static double prompt_num(const struct json_object *data, const char *key)
 	return json_object_get_double(v);
 }
 
-int fs_prompt_run(struct fs_call *c, struct fs_scope *scope,
-		  const char *verb, const struct json_object *data,
-		  fs_prompt_h *h, void *arg)
+int fs_prompt_run(struct fs_call *c, struct fs_scope *scope, const char *verb,
+		  const struct json_object *data, fs_prompt_h *h, void *arg)
 {
 	struct json_object *items, *synth = NULL;
 	struct prompt *p;
@@ -263,8 +261,7 @@ int fs_prompt_run(struct fs_call *c, struct fs_scope *scope,
 	if (json_object_is_type(items, json_type_string)) {
 		p->items[0] = json_object_get_string(items);
 		p->n = 1;
-	}
-	else if (json_object_is_type(items, json_type_array)) {
+	} else if (json_object_is_type(items, json_type_array)) {
 		size_t n = json_object_array_length(items);
 
 		for (size_t i = 0; i < n && p->n < PROMPT_MAX_ITEMS; i++) {

@@ -10,12 +10,12 @@ struct json_object;
 struct scopemgr;
 
 struct scope_stats {
-	uint64_t scopes;    /* live scopes                         */
-	uint64_t live;      /* live listeners (incl. bound)        */
-	uint64_t peak;      /* highest live ever                   */
-	uint64_t timeouts;  /* listener timeouts fired             */
-	uint64_t refusals;  /* listens refused by the ceiling      */
-	uint64_t emitted;   /* handler invocations from emit       */
+	uint64_t scopes;   /* live scopes                         */
+	uint64_t live;     /* live listeners (incl. bound)        */
+	uint64_t peak;     /* highest live ever                   */
+	uint64_t timeouts; /* listener timeouts fired             */
+	uint64_t refusals; /* listens refused by the ceiling      */
+	uint64_t emitted;  /* handler invocations from emit       */
 };
 
 /**

@@ -23,7 +23,7 @@ struct session {
 	struct vlist *verbs;
 	size_t idx;
 	struct fs_task *cur;
-	struct fs_task *prev;       /* ended, freed at the next step */
+	struct fs_task *prev;        /* ended, freed at the next step */
 	struct fs_scope *hook_scope; /* in-flight actionHook */
 	struct tmr tmr;
 	bool stopped;
@@ -69,8 +69,8 @@ int vlist_parse(struct vlist **vp, struct loader *l,
 		const char *name = NULL;
 		struct json_object *data = NULL;
 
-		e = loader_validate(l, json_object_array_get_idx(arr, i), &name,
-				    &data, err, errsz);
+		e = loader_validate(l, json_object_array_get_idx(arr, i),
+				    &name, &data, err, errsz);
 		if (e)
 			break;
 		e = str_dup(&v->items[i].name, name);
@@ -185,7 +185,8 @@ static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 		goto next;
 	doc = json_tokener_parse(resp->body);
 	if (!doc) {
-		fs_warn("session", "%s: actionHook answer is not JSON", c->sid);
+		fs_warn("session", "%s: actionHook answer is not JSON",
+			c->sid);
 		goto next;
 	}
 	if (json_object_is_type(doc, json_type_array) &&
@@ -229,7 +230,8 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 		return EINVAL;
 	}
 	opts.body = json_object_to_json_string_ext(
-		payload, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		payload,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	e = fs_scope_alloc(&s->hook_scope, c->scope, what);
 	if (!e)
 		e = fs_req_send(c->loop->req, s->hook_scope, &h, &opts,
@@ -323,7 +325,8 @@ static void session_step(void *arg)
 		return;
 	}
 	if (plugin_flags(p) & FS_PLUGIN_NEEDS_MEDIA) {
-		if (json_object_object_get_ex(it->data, "earlyMedia", &early) &&
+		if (json_object_object_get_ex(it->data, "earlyMedia",
+					      &early) &&
 		    json_object_get_boolean(early) &&
 		    c->state != CALL_ANSWERED)
 			err = call_progress_media(c);

@@ -17,7 +17,7 @@ struct vlist {
 	struct vitem {
 		char *name;
 		struct json_object *data;
-	} *items;
+	} * items;
 };
 
 /**

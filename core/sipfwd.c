@@ -59,13 +59,14 @@ static int sipfwd_write_rest(struct mbuf *mb, const struct sip_msg *msg,
 				/* the caller's Via learns where it really is,
 				 * so the response can find its way back */
 				err |= mbuf_printf(mb, "%r: ", &h->name);
-				if (!msg_param_exists(&msg->via.params, "rport",
-						      &rp))
+				if (!msg_param_exists(&msg->via.params,
+						      "rport", &rp))
 					err |= mbuf_write_pl_skip(mb, &h->val,
 								  &rp);
 				else
 					err |= mbuf_write_pl(mb, &h->val);
-				err |= mbuf_printf(mb, ";received=%j;rport=%u\r\n",
+				err |= mbuf_printf(mb,
+						   ";received=%j;rport=%u\r\n",
 						   src, sa_port(src));
 				continue;
 			}
@@ -107,10 +108,10 @@ static bool sipfwd_request(const struct sip_msg *msg, void *arg)
 	/* the branch derives from the caller's, so a CANCEL or the ACK of
 	 * an error reaches the same transaction as its INVITE */
 	err = mbuf_printf(mb, "%r %r SIP/2.0\r\n", &msg->met, &msg->ruri);
-	err |= mbuf_printf(mb, "Via: SIP/2.0/UDP %J;branch=" SIPFWD_BRANCH
-			       "%08x%08x\r\n",
-			   &f->laddr, hash_joaat_pl(&msg->via.branch),
-			   hash_joaat_pl(&msg->callid));
+	err |= mbuf_printf(
+		mb, "Via: SIP/2.0/UDP %J;branch=" SIPFWD_BRANCH "%08x%08x\r\n",
+		&f->laddr, hash_joaat_pl(&msg->via.branch),
+		hash_joaat_pl(&msg->callid));
 	err |= sipfwd_write_rest(mb, msg, false, &msg->src);
 	if (!err) {
 		mb->pos = 0;
@@ -182,8 +183,7 @@ static bool sipfwd_response(const struct sip_msg *msg, void *arg)
 		err = sipfwd_next_hop(msg, &dst, &tp);
 		if (err)
 			return true;
-	}
-	else {
+	} else {
 		/* an answer to a request another loop sent, arriving here
 		 * because the peer answers to the address it knows */
 		dst = f->targets[k];
@@ -198,8 +198,8 @@ static bool sipfwd_response(const struct sip_msg *msg, void *arg)
 		err = sip_send(f->l->sip, NULL, tp, &dst, mb);
 	}
 	if (err)
-		fs_warn("sipfwd", "cannot relay %u to %J: %m", msg->scode, &dst,
-			err);
+		fs_warn("sipfwd", "cannot relay %u to %J: %m", msg->scode,
+			&dst, err);
 	f->fwd_resp++;
 	mem_deref(mb);
 	return true;

@@ -36,7 +36,8 @@ static bool target_safe(const char *s)
 	if (!s || !*s || strlen(s) > 128)
 		return false;
 	for (; *s; s++) {
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVW"
+			    "XYZ"
 			    "0123456789+-_.!~*'()&=$,;?/%#@:",
 			    *s))
 			return false;
@@ -84,8 +85,7 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 		/* a sip target goes where its URI says, unless it names a
 		 * proxy of its own */
 		proxy = target_str(target, "proxy");
-	}
-	else if (!strcmp(type, "phone") || !strcmp(type, "user")) {
+	} else if (!strcmp(type, "phone") || !strcmp(type, "user")) {
 		bool phone = !strcmp(type, "phone");
 
 		v = target_str(target, phone ? "number" : "name");
@@ -96,20 +96,17 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 		}
 		if (!phone && strchr(v, '@')) {
 			e = re_sdprintf(urip, "sip:%s", v);
-		}
-		else if (!proxy) {
+		} else if (!proxy) {
 			re_snprintf(err, errsz,
 				    "%s targets need SIP_OUTBOUND_PROXY",
 				    type);
 			return EINVAL;
-		}
-		else {
+		} else {
 			e = re_sdprintf(urip, "sip:%s@%s", v,
 					target_hostport(proxy));
 			proxy = NULL;
 		}
-	}
-	else {
+	} else {
 		re_snprintf(err, errsz, "target type '%s' is not supported",
 			    type);
 		return ENOTSUP;

@@ -86,9 +86,9 @@ const struct json_object *fs_call_synth(const struct fs_call *c);
 typedef void(fs_play_h)(int err, uint64_t samples, void *arg);
 
 struct fs_play_opts {
-	uint32_t loops;     /**< 1 = once; 0 = until stopped          */
-	uint64_t offset;    /**< first sample (seekOffset)            */
-	uint32_t max_ms;    /**< 0 = no limit (timeoutSecs)           */
+	uint32_t loops;  /**< 1 = once; 0 = until stopped          */
+	uint64_t offset; /**< first sample (seekOffset)            */
+	uint32_t max_ms; /**< 0 = no limit (timeoutSecs)           */
 };
 
 /**

@@ -34,10 +34,10 @@ typedef void(fs_leg_h)(struct fs_leg *leg, enum fs_leg_event ev,
 		       uint16_t scode, const char *reason, void *arg);
 
 struct fs_leg_opts {
-	const char *caller_id;            /**< From user; NULL = caller's */
-	const char *caller_name;          /**< From display name          */
+	const char *caller_id;             /**< From user; NULL = caller's */
+	const char *caller_name;           /**< From display name          */
 	const struct json_object *headers; /**< extra SIP headers         */
-	uint32_t timeout_ms;              /**< ring timeout; 0 = 60 s      */
+	uint32_t timeout_ms;               /**< ring timeout; 0 = 60 s      */
 };
 
 /**

@@ -76,7 +76,7 @@ struct fs_plugin {
 #define FS_PLUGIN_NEEDS_MEDIA 0x1u
 
 /** Smallest descriptor the core accepts (ABI 1.0) */
-#define FS_PLUGIN_MIN_SIZE                                                     \
+#define FS_PLUGIN_MIN_SIZE \
 	(offsetof(struct fs_plugin, cancel) + sizeof(void *))
 
 #define FS_EXPORT __attribute__((visibility("default")))
@@ -86,11 +86,11 @@ struct fs_plugin {
  *
  *   FS_PLUGIN(.name = "pause", .validate = pause_validate);
  */
-#define FS_PLUGIN(...)                                                         \
-	FS_EXPORT const struct fs_plugin fs_plugin = {                         \
-		.abi_major = FS_ABI_MAJOR,                                     \
-		.abi_minor = FS_ABI_MINOR,                                     \
-		.size = sizeof(struct fs_plugin),                              \
+#define FS_PLUGIN(...)                                 \
+	FS_EXPORT const struct fs_plugin fs_plugin = { \
+		.abi_major = FS_ABI_MAJOR,             \
+		.abi_minor = FS_ABI_MINOR,             \
+		.size = sizeof(struct fs_plugin),      \
 		__VA_ARGS__}
 
 #ifdef __cplusplus

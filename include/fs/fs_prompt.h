@@ -40,9 +40,8 @@ typedef void(fs_prompt_h)(int err, const struct fs_prompt_result *res,
  * @param verb "say" or "play"
  * @param data The verb's properties (borrowed; must outlive the prompt)
  */
-int fs_prompt_run(struct fs_call *c, struct fs_scope *scope,
-		  const char *verb, const struct json_object *data,
-		  fs_prompt_h *h, void *arg);
+int fs_prompt_run(struct fs_call *c, struct fs_scope *scope, const char *verb,
+		  const struct json_object *data, fs_prompt_h *h, void *arg);
 
 #ifdef __cplusplus
 }

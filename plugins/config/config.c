@@ -56,8 +56,10 @@ static int config_exec(struct fs_task *t, const struct json_object *data)
 		(void)v;
 		if (strcmp(k, "synthesizer") && strcmp(k, "recognizer") &&
 		    strcmp(k, "id"))
-			fs_info("config", "%s: option '%s' not supported, "
-				"ignored", fs_call_sid(fs_task_call(t)), k);
+			fs_info("config",
+				"%s: option '%s' not supported, "
+				"ignored",
+				fs_call_sid(fs_task_call(t)), k);
 	}
 	err = fs_call_set_defaults(fs_task_call(t), synth, recog);
 	fs_task_done(t, err, NULL, NULL);

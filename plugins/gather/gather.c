@@ -49,10 +49,10 @@ struct gather {
 	struct fs_task *t;
 	char digits[GATHER_MAX_DIGITS + 1];
 	size_t n;
-	char finish;       /* finishOnKey, 0 = none */
-	uint32_t num;      /* numDigits, 0 = none */
-	uint32_t min;      /* minDigits */
-	uint32_t max;      /* maxDigits, 0 = none */
+	char finish;  /* finishOnKey, 0 = none */
+	uint32_t num; /* numDigits, 0 = none */
+	uint32_t min; /* minDigits */
+	uint32_t max; /* maxDigits, 0 = none */
 	uint32_t timeout_ms;
 	uint32_t inter_ms;
 	bool bargein;
@@ -200,8 +200,8 @@ static bool gather_wants(const struct json_object *data, const char *what)
 		return !strcmp(what, "digits");
 	n = json_object_array_length(in);
 	for (size_t i = 0; i < n; i++) {
-		const char *s =
-			json_object_get_string(json_object_array_get_idx(in, i));
+		const char *s = json_object_get_string(
+			json_object_array_get_idx(in, i));
 
 		if (s && !strcmp(s, what))
 			return true;
@@ -233,8 +233,10 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 		return 0;
 	}
 	if (gather_wants(data, "speech"))
-		fs_warn("gather", "%s: speech input is not supported, "
-			"collecting digits only", fs_call_sid(fs_task_call(t)));
+		fs_warn("gather",
+			"%s: speech input is not supported, "
+			"collecting digits only",
+			fs_call_sid(fs_task_call(t)));
 
 	g = mem_zalloc(sizeof(*g), gather_destructor);
 	if (!g)
@@ -286,5 +288,4 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 
 FS_PLUGIN(.name = "gather", .version = FS_VERSION, .init = gather_init,
 	  .destroy = gather_destroy, .validate = gather_validate,
-	  .exec = gather_exec,
-	  .flags = FS_PLUGIN_NEEDS_MEDIA);
+	  .exec = gather_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);

@@ -56,10 +56,9 @@ static void play_done(int err, const struct fs_prompt_result *res, void *arg)
 				       json_object_new_string("playFailed"));
 		json_object_object_add(r, "error",
 				       json_object_new_string(strerror(err)));
-	}
-	else {
-		json_object_object_add(r, "reason",
-				       json_object_new_string("playCompleted"));
+	} else {
+		json_object_object_add(
+			r, "reason", json_object_new_string("playCompleted"));
 		json_object_object_add(
 			r, "playback_seconds",
 			json_object_new_int64((int64_t)(res->samples / 8000)));
@@ -92,5 +91,4 @@ static int play_exec(struct fs_task *t, const struct json_object *data)
 
 FS_PLUGIN(.name = "play", .version = FS_VERSION, .init = play_init,
 	  .destroy = play_destroy, .validate = play_validate,
-	  .exec = play_exec,
-	  .flags = FS_PLUGIN_NEEDS_MEDIA);
+	  .exec = play_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);

@@ -55,9 +55,10 @@ static int sip_decline_exec(struct fs_task *t, const struct json_object *data)
 		reason = json_object_get_string(v);
 	(void)json_object_object_get_ex(data, "headers", &headers);
 	if (status < 300 || status > 699) {
-		fs_warn("sip:decline", "%s: status %d is not a final error "
-			"status (300-699)", fs_call_sid(fs_task_call(t)),
-			status);
+		fs_warn("sip:decline",
+			"%s: status %d is not a final error "
+			"status (300-699)",
+			fs_call_sid(fs_task_call(t)), status);
 		fs_task_done(t, EINVAL, NULL, NULL);
 		return 0;
 	}
@@ -72,5 +73,4 @@ static int sip_decline_exec(struct fs_task *t, const struct json_object *data)
 
 FS_PLUGIN(.name = "sip:decline", .version = FS_VERSION,
 	  .init = sip_decline_init, .destroy = sip_decline_destroy,
-	  .validate = sip_decline_validate,
-	  .exec = sip_decline_exec);
+	  .validate = sip_decline_validate, .exec = sip_decline_exec);

@@ -53,5 +53,4 @@ static int tag_exec(struct fs_task *t, const struct json_object *data)
 }
 
 FS_PLUGIN(.name = "tag", .version = FS_VERSION, .init = tag_init,
-	  .destroy = tag_destroy, .validate = tag_validate,
-	  .exec = tag_exec);
+	  .destroy = tag_destroy, .validate = tag_validate, .exec = tag_exec);

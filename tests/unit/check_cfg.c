@@ -111,8 +111,8 @@ START_TEST(cfg_errors)
 
 	ck_assert_int_ne(cfg_load(&cfg, p, err, sizeof(err)), 0);
 	ck_assert_ptr_null(cfg);
-	ck_assert_msg(strstr(err, cfg_bad[_i].msg), "got '%s', want '%s'",
-		      err, cfg_bad[_i].msg);
+	ck_assert_msg(strstr(err, cfg_bad[_i].msg), "got '%s', want '%s'", err,
+		      cfg_bad[_i].msg);
 }
 END_TEST
 
@@ -124,9 +124,9 @@ START_TEST(cfg_env_error)
 	setenv("HTTP_PORT", "x", 1);
 	ck_assert_int_eq(cfg_load(&cfg, NULL, err, sizeof(err)), EINVAL);
 	ck_assert_str_eq(err, "environment HTTP_PORT: 'x' is not a number");
-	ck_assert_int_eq(cfg_load(&cfg, "/nonexistent/fs.conf", err,
-				  sizeof(err)),
-			 ENOENT);
+	ck_assert_int_eq(
+		cfg_load(&cfg, "/nonexistent/fs.conf", err, sizeof(err)),
+		ENOENT);
 	ck_assert_ptr_nonnull(strstr(err, "/nonexistent/fs.conf"));
 }
 END_TEST

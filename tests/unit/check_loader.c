@@ -50,10 +50,12 @@ static const struct {
 	const char *verb;
 	int err;
 } loader_bad[] = {
-	{"t_abi", ELIBBAD},     {"t_nosym", ELIBBAD},  {"t_initfail", ELIBBAD},
-	{"t_mismatch", ELIBBAD}, {"t_small", ELIBBAD}, {"t_noval", ELIBBAD},
-	{"t_absent", ENOENT},    {"../t_good", ENOENT}, {"t_good/x", ENOENT},
-	{"", ENOENT},            {"T_GOOD", ENOENT},    {":x", ENOENT},
+	{"t_abi", ELIBBAD},      {"t_nosym", ELIBBAD},
+	{"t_initfail", ELIBBAD}, {"t_mismatch", ELIBBAD},
+	{"t_small", ELIBBAD},    {"t_noval", ELIBBAD},
+	{"t_absent", ENOENT},    {"../t_good", ENOENT},
+	{"t_good/x", ENOENT},    {"", ENOENT},
+	{"T_GOOD", ENOENT},      {":x", ENOENT},
 };
 
 START_TEST(loader_refused)
@@ -217,39 +219,38 @@ START_TEST(loader_validate_forms)
 	struct loader *l = loader_new(10);
 	char err[256];
 
-	ck_assert_int_eq(
-		loader_check_json(l, "{\"verb\":\"t_good\",\"n\":1}", err,
-				  sizeof(err)),
-		0);
-	ck_assert_int_eq(
-		loader_check_json(l, "{\"t_good\":{\"n\":2}}", err,
-				  sizeof(err)),
-		0);
-	ck_assert_int_eq(loader_check_json(l, "{\"verb\":\"t_good\",\"n\":"
-					      "\"x\"}",
+	ck_assert_int_eq(loader_check_json(l, "{\"verb\":\"t_good\",\"n\":1}",
+					   err, sizeof(err)),
+			 0);
+	ck_assert_int_eq(loader_check_json(l, "{\"t_good\":{\"n\":2}}", err,
+					   sizeof(err)),
+			 0);
+	ck_assert_int_eq(loader_check_json(l,
+					   "{\"verb\":\"t_good\",\"n\":"
+					   "\"x\"}",
 					   err, sizeof(err)),
 			 EINVAL);
 	ck_assert_str_eq(err, "t_good: property n has invalid data type");
-	ck_assert_int_eq(loader_check_json(l, "{\"verb\":\"nope\"}", err,
-					   sizeof(err)),
-			 ENOENT);
+	ck_assert_int_eq(
+		loader_check_json(l, "{\"verb\":\"nope\"}", err, sizeof(err)),
+		ENOENT);
 	ck_assert_str_eq(err, "invalid instruction: nope");
-	ck_assert_int_eq(loader_check_json(l, "{\"a\":{},\"b\":{}}", err,
-					   sizeof(err)),
-			 EINVAL);
+	ck_assert_int_eq(
+		loader_check_json(l, "{\"a\":{},\"b\":{}}", err, sizeof(err)),
+		EINVAL);
 	ck_assert_str_eq(err,
 			 "malformed jambonz payload: missing verb property");
-	ck_assert_int_eq(loader_check_json(l, "{\"t_good\":3}", err,
-					   sizeof(err)),
-			 EINVAL);
-	ck_assert_int_eq(loader_check_json(l, "{\"verb\":5}", err,
-					   sizeof(err)),
-			 EINVAL);
+	ck_assert_int_eq(
+		loader_check_json(l, "{\"t_good\":3}", err, sizeof(err)),
+		EINVAL);
+	ck_assert_int_eq(
+		loader_check_json(l, "{\"verb\":5}", err, sizeof(err)),
+		EINVAL);
 	ck_assert_int_eq(loader_check_json(l, "[1]", err, sizeof(err)),
 			 EINVAL);
-	ck_assert_int_eq(loader_check_json(l, "{\"verb\":\"t_abi\"}", err,
-					   sizeof(err)),
-			 ELIBBAD);
+	ck_assert_int_eq(
+		loader_check_json(l, "{\"verb\":\"t_abi\"}", err, sizeof(err)),
+		ELIBBAD);
 	mem_deref(l);
 }
 END_TEST

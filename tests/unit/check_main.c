@@ -92,12 +92,12 @@ int main(void)
 
 	log_set_level(getenv("FS_TEST_DEBUG") ? FS_LOG_DEBUG : FS_LOG_ERROR);
 
-#define X(name)                                                                \
-	do {                                                                   \
-		if (!sr)                                                       \
-			sr = srunner_create(name());                           \
-		else                                                           \
-			srunner_add_suite(sr, name());                         \
+#define X(name)                                        \
+	do {                                           \
+		if (!sr)                               \
+			sr = srunner_create(name());   \
+		else                                   \
+			srunner_add_suite(sr, name()); \
 	} while (0);
 #include "suites.h"
 #undef X

@@ -18,8 +18,7 @@ static int t_init(void)
 	return 0;
 }
 
-static int t_validate(const struct json_object *data, char *err,
-		      size_t errsz)
+static int t_validate(const struct json_object *data, char *err, size_t errsz)
 {
 	struct json_object *n;
 
