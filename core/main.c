@@ -135,6 +135,8 @@ static int main_start(struct app *app)
 		}
 	}
 	err = registry_alloc(&app->registry);
+	if (!err)
+		err = registry_cluster(app->registry, app);
 	if (err)
 		return err;
 	app->nloops = app->cfg->sip_loops;

@@ -19,8 +19,8 @@
 #include "redisreg.h"
 #include "worker.h"
 
-#define REDISREG_LOG "redis"
-#define REDISREG_PREFIX "fs:call:"
+#define REDISREG_LOG     "redis"
+#define REDISREG_PREFIX  "fs:call:"
 #define REDISREG_SID_MAX 64
 #define REDISREG_URL_MAX 512
 #define REDISREG_BUCKETS 4096
@@ -61,8 +61,8 @@ struct redisreg {
 
 	/* the Redis thread's own state */
 	redisContext *ctx;
-	uint64_t retry_at;  /* monotonic ms of the next connect attempt */
-	bool was_down;      /* log once per outage, not per command    */
+	uint64_t retry_at; /* monotonic ms of the next connect attempt */
+	bool was_down;     /* log once per outage, not per command    */
 	struct redisreg_live *bucket[REDISREG_BUCKETS];
 
 	struct redisreg_stats st; /* atomics */
@@ -92,7 +92,7 @@ struct redisreg_query {
 
 #define RR_ADD(p, n) __atomic_add_fetch(p, n, __ATOMIC_RELAXED)
 #define RR_SUB(p, n) __atomic_sub_fetch(p, n, __ATOMIC_RELAXED)
-#define RR_GET(p) __atomic_load_n(p, __ATOMIC_RELAXED)
+#define RR_GET(p)    __atomic_load_n(p, __ATOMIC_RELAXED)
 #define RR_PUT(p, v) __atomic_store_n(p, v, __ATOMIC_RELAXED)
 
 static uint64_t redisreg_now_ms(void)
@@ -179,13 +179,12 @@ static bool redisreg_announce(struct redisreg *rr, bool set)
 	uint32_t queued = 0;
 
 	for (size_t i = 0; i < REDISREG_BUCKETS; i++) {
-		for (struct redisreg_live *e = rr->bucket[i]; e;
-		     e = e->next) {
+		for (struct redisreg_live *e = rr->bucket[i]; e; e = e->next) {
 			if (set)
-				redisAppendCommand(rr->ctx,
-						   "SET " REDISREG_PREFIX
-						   "%s %s EX %u",
-						   e->sid, rr->self, rr->ttl_s);
+				redisAppendCommand(
+					rr->ctx,
+					"SET " REDISREG_PREFIX "%s %s EX %u",
+					e->sid, rr->self, rr->ttl_s);
 			else
 				redisAppendCommand(rr->ctx,
 						   "EXPIRE " REDISREG_PREFIX
@@ -283,8 +282,7 @@ static int redisreg_work(void *arg)
 		fs_warn(REDISREG_LOG, "%s", reply->str);
 		RR_ADD(&rr->st.errors, 1);
 		err = EPROTO;
-	}
-	else if (job->op == REDISREG_GET) {
+	} else if (job->op == REDISREG_GET) {
 		if (reply->type != REDIS_REPLY_STRING)
 			err = ENOENT;
 		else if (reply->len >= sizeof(job->url))
@@ -488,10 +486,8 @@ int redisreg_metrics(const struct redisreg *rr, struct json_object *obj)
 	err |= redisreg_add_int(obj, "refreshed",
 				(int64_t)RR_GET(&st->refreshed));
 	err |= redisreg_add_int(obj, "errors", (int64_t)RR_GET(&st->errors));
-	err |= redisreg_add_int(obj, "dropped",
-				(int64_t)RR_GET(&st->dropped));
+	err |= redisreg_add_int(obj, "dropped", (int64_t)RR_GET(&st->dropped));
 	err |= redisreg_add_int(obj, "live", (int64_t)RR_GET(&st->live));
-	err |= redisreg_add_int(obj, "pending",
-				(int64_t)RR_GET(&st->pending));
+	err |= redisreg_add_int(obj, "pending", (int64_t)RR_GET(&st->pending));
 	return err ? ENOMEM : 0;
 }

@@ -39,10 +39,10 @@ struct registry {
 	struct redisreg *rr; /* shared call_sid -> instance, or NULL */
 
 	/* on the first loop only (the REST listener's) */
-	struct list fwds;   /* pending registry_fwd */
-	uint64_t fwd_sent;  /* updateCalls sent on to an owner */
-	uint64_t fwd_done;  /* ... that the owner answered      */
-	uint64_t fwd_lost;  /* ... whose owner was unreachable  */
+	struct list fwds;  /* pending registry_fwd */
+	uint64_t fwd_sent; /* updateCalls sent on to an owner */
+	uint64_t fwd_done; /* ... that the owner answered      */
+	uint64_t fwd_lost; /* ... whose owner was unreachable  */
 };
 
 /* An updateCall for a call of another instance, sent on to its owner */
@@ -274,13 +274,12 @@ int registry_cluster(struct registry *r, struct app *app)
 	if (cfg->instance_rest_url && *cfg->instance_rest_url)
 		err = str_dup(&self, cfg->instance_rest_url);
 	else
-		err = re_sdprintf(&self, "http://%s:%u",
-				  !*cfg->http_addr ||
-						  !strcmp(cfg->http_addr,
-							  "0.0.0.0")
-					  ? "127.0.0.1"
-					  : cfg->http_addr,
-				  cfg->http_port);
+		err = re_sdprintf(
+			&self, "http://%s:%u",
+			!*cfg->http_addr || !strcmp(cfg->http_addr, "0.0.0.0")
+				? "127.0.0.1"
+				: cfg->http_addr,
+			cfg->http_port);
 	if (err)
 		return err;
 	/* one spelling, so an owner recognises its own URL */
@@ -328,14 +327,13 @@ static void registry_fwd_finish(struct registry_fwd *f, uint16_t status,
 	f->status = status;
 	if (reply && *reply) {
 		(void)str_dup(&f->reply, reply);
-	}
-	else {
+	} else {
 		o = json_object_new_object();
 		if (o) {
 			json_object_object_add(
 				o, "msg",
-				json_object_new_string(status < 300 ? "accepted"
-								    : "failed"));
+				json_object_new_string(
+					status < 300 ? "accepted" : "failed"));
 			(void)str_dup(&f->reply,
 				      json_object_to_json_string_ext(
 					      o, JSON_C_TO_STRING_PLAIN));
@@ -353,10 +351,10 @@ static void registry_fwd_fail(struct registry_fwd *f, uint16_t status,
 
 	if (o)
 		json_object_object_add(o, "msg", json_object_new_string(msg));
-	registry_fwd_finish(f, status,
-			    o ? json_object_to_json_string_ext(
-					o, JSON_C_TO_STRING_PLAIN)
-			      : NULL);
+	registry_fwd_finish(
+		f, status,
+		o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)
+		  : NULL);
 	json_object_put(o);
 }
 
@@ -365,6 +363,8 @@ static void registry_fwd_resp(int err, const struct fs_resp *resp, void *arg)
 	struct registry_fwd *f = arg;
 	char msg[160];
 
+	fs_debug("registry", "%s: owner answered: %m (%u)", f->sid, err,
+		 resp ? resp->status : 0);
 	if (!err) {
 		f->r->fwd_done++;
 		registry_fwd_finish(f, resp->status, resp->body);
@@ -396,8 +396,7 @@ static void registry_fwd_lookup(int err, const char *url, void *arg)
 	int e;
 
 	f->q = NULL;
-	if (err == ENOENT ||
-	    (!err && !strcmp(url, redisreg_self(r->rr)))) {
+	if (err == ENOENT || (!err && !strcmp(url, redisreg_self(r->rr)))) {
 		/* unknown, or ours and already over */
 		re_snprintf(msg, sizeof(msg), "call %s not found", f->sid);
 		registry_fwd_fail(f, 404, msg);
@@ -433,8 +432,7 @@ static void registry_fwd_lookup(int err, const char *url, void *arg)
 	mem_deref(target);
 	mem_deref(hdrs);
 	if (e) {
-		fs_warn("registry", "%s: cannot reach %s: %m", f->sid, url,
-			e);
+		fs_warn("registry", "%s: cannot reach %s: %m", f->sid, url, e);
 		registry_fwd_fail(f, 503, "cannot reach the owning instance");
 	}
 }
@@ -463,10 +461,9 @@ int registry_forward(struct registry_fwd **fp, struct app *app,
 	f->h = h;
 	f->arg = arg;
 	str_ncpy(f->sid, sid, sizeof(f->sid));
-	err = str_dup(&f->body,
-		      json_object_to_json_string_ext(
-			      (struct json_object *)body,
-			      JSON_C_TO_STRING_PLAIN));
+	err = str_dup(&f->body, json_object_to_json_string_ext(
+					(struct json_object *)body,
+					JSON_C_TO_STRING_PLAIN));
 	if (!err)
 		err = redisreg_get(r->rr, sid, registry_fwd_lookup, f, &f->q);
 	if (err) {

@@ -50,7 +50,10 @@ struct rest {
 struct rest_conn {
 	struct mbuf *body; /* kept for API routes, at most max_body */
 	size_t body_len;   /* bytes announced or received          */
-	struct registry_fwd *fwd; /* updateCall sent on to the owner   */
+	/* an updateCall sent on to the instance owning the call */
+	struct registry_fwd *fwd;
+	struct rest *r;
+	struct MHD_Connection *conn;
 	bool too_large;
 };
 
@@ -303,8 +306,7 @@ static enum MHD_Result rest_create_call(struct rest *r,
 	if (!body)
 		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
 				      "body must be JSON");
-	e = outcall_create(r->app->loop, body, sid, &callid, err,
-			   sizeof(err));
+	e = outcall_create(r->app->loop, body, sid, &callid, err, sizeof(err));
 	json_object_put(body);
 	if (e) {
 		if (!*err)
@@ -330,7 +332,11 @@ static enum MHD_Result rest_create_call(struct rest *r,
 /* The owner answered: MHD calls rest_access_h again, which replies */
 static void rest_fwd_done(void *arg)
 {
-	MHD_resume_connection(arg);
+	struct rest_conn *rc = arg;
+
+	MHD_resume_connection(rc->conn);
+	/* external epoll: MHD notices the resume on its next run only */
+	tmr_start(&rc->r->tmr, 0, rest_tmr_h, rc->r);
 }
 
 /*
@@ -345,8 +351,10 @@ static bool rest_fwd_start(struct rest *r, struct MHD_Connection *conn,
 	const char *by = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     REGISTRY_FWD_HEADER);
 
+	rc->r = r;
+	rc->conn = conn;
 	if (registry_forward(&rc->fwd, r->app, sid, body, by, rest_fwd_done,
-			     conn))
+			     rc))
 		return false;
 	MHD_suspend_connection(conn);
 	return true;
@@ -615,10 +623,9 @@ int rest_alloc(struct rest **rp, struct app *app, const char *addr,
 	}
 
 	r->mhd = MHD_start_daemon(
-		MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0,
-		NULL, NULL,
-		rest_access_h, r, MHD_OPTION_EXTERNAL_LOGGER, rest_mhd_log,
-		NULL, MHD_OPTION_LISTEN_SOCKET, lfd,
+		MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME,
+		0, NULL, NULL, rest_access_h, r, MHD_OPTION_EXTERNAL_LOGGER,
+		rest_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, lfd,
 		MHD_OPTION_CONNECTION_LIMIT, (unsigned int)REST_CONN_LIMIT,
 		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)REST_CONN_TIMEOUT,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)REST_CONN_MEMORY,
