@@ -420,8 +420,9 @@ int media_loop_alloc(struct media_loop **mlp, const struct sa *ip,
 	uint32_t first = port_min + (port_min & 1u);
 	uint32_t n, i;
 
-	if (!mlp || !ip || !sa_isset(ip, SA_ADDR) || !port_min ||
-	    first + 1 > port_max)
+	/* the any address is fine: RTP then binds every interface */
+	if (!mlp || !ip || (sa_af(ip) != AF_INET && sa_af(ip) != AF_INET6) ||
+	    !port_min || first + 1 > port_max)
 		return EINVAL;
 
 	n = ((uint32_t)port_max - first + 1) / 2;
