@@ -29,12 +29,8 @@
 
 /* ---- fixture files and the HTTP server, shared by a test case ---- */
 
-static struct {
-	pid_t pid;
-	int in_fd; /* its stdin: closing it stops the server */
-	unsigned port;
-	char dir[64];
-} srv = {-1, -1, 0, ""};
+static struct fixture_srv srv = {-1, -1, 0};
+static char srv_dir[64];
 
 static void write_tone(const char *name, int format, int srate, int ch)
 {
@@ -44,7 +40,7 @@ static void write_tone(const char *name, int format, int srate, int ch)
 	SNDFILE *sf;
 	short *buf;
 
-	snprintf(path, sizeof(path), "%s/%s", srv.dir, name);
+	snprintf(path, sizeof(path), "%s/%s", srv_dir, name);
 	memset(&info, 0, sizeof(info));
 	info.samplerate = srate;
 	info.channels = ch;
@@ -70,7 +66,7 @@ static void write_bytes(const char *name, size_t n)
 	char path[128];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", srv.dir, name);
+	snprintf(path, sizeof(path), "%s/%s", srv_dir, name);
 	f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
 	for (size_t i = 0; i < n; i++)
@@ -80,8 +76,8 @@ static void write_bytes(const char *name, size_t n)
 
 static void files_make(void)
 {
-	strcpy(srv.dir, "/tmp/fs-audio-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(srv.dir));
+	strcpy(srv_dir, "/tmp/fs-audio-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(srv_dir));
 	write_tone("tone16k_stereo.wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16,
 		   16000, 2);
 	write_tone("tone8k.wav", SF_FORMAT_WAV | SF_FORMAT_ULAW, 8000, 1);
@@ -97,57 +93,23 @@ static void files_remove(void)
 {
 	char cmd[128];
 
-	if (!srv.dir[0])
+	if (!srv_dir[0])
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv.dir);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", srv_dir);
 	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", srv.dir);
-	srv.dir[0] = '\0';
+		fprintf(stderr, "could not remove %s\n", srv_dir);
+	srv_dir[0] = '\0';
 }
 
 static void srv_start(void)
 {
-	const char *dir = fixture_env("FS_SRCDIR", ".");
-	char script[512], line[64];
-	int in[2], out[2];
-	FILE *f;
-
 	files_make();
-	snprintf(script, sizeof(script), "%s/tests/tools/httpsrv.js", dir);
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	srv.pid = fork();
-	ck_assert_int_ge(srv.pid, 0);
-	if (srv.pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		execlp("node", "node", script, "0", srv.dir, (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	srv.in_fd = in[1];
-	fcntl(srv.in_fd, F_SETFD, FD_CLOEXEC);
-	f = fdopen(out[0], "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-	fclose(f);
-	ck_assert_int_eq(sscanf(line, "PORT %u", &srv.port), 1);
+	fixture_srv_start(&srv, srv_dir);
 }
 
 static void srv_stop(void)
 {
-	if (srv.pid > 0) {
-		close(srv.in_fd);
-		kill(srv.pid, SIGTERM);
-		waitpid(srv.pid, NULL, 0);
-	}
-	srv.pid = -1;
-	srv.in_fd = -1;
+	fixture_srv_stop(&srv);
 	files_remove();
 }
 

@@ -8,6 +8,9 @@
 #include <re.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "fixture.h"
 #include "log.h"
@@ -70,6 +73,50 @@ void fixture_re_setup(void)
 void fixture_re_teardown(void)
 {
 	libre_close();
+}
+
+void fixture_srv_start(struct fixture_srv *s, const char *files_dir)
+{
+	const char *dir = fixture_env("FS_SRCDIR", ".");
+	char script[512], line[64];
+	int in[2], out[2];
+	FILE *f;
+
+	snprintf(script, sizeof(script), "%s/tests/tools/httpsrv.js", dir);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	s->pid = fork();
+	ck_assert_int_ge(s->pid, 0);
+	if (s->pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execlp("node", "node", script, "0", files_dir, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	s->in_fd = in[1];
+	fcntl(s->in_fd, F_SETFD, FD_CLOEXEC);
+	f = fdopen(out[0], "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_int_eq(sscanf(line, "PORT %u", &s->port), 1);
+}
+
+void fixture_srv_stop(struct fixture_srv *s)
+{
+	if (s->pid > 0) {
+		close(s->in_fd);
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+	}
+	s->pid = -1;
+	s->in_fd = -1;
 }
 
 const char *fixture_env(const char *name, const char *def)

@@ -29,54 +29,16 @@
 
 /* ---- the HTTP server, shared by a test case ---- */
 
-static struct {
-	pid_t pid;
-	int in_fd; /* its stdin: closing it stops the server */
-	unsigned port;
-} srv = {-1, -1, 0};
+static struct fixture_srv srv = {-1, -1, 0};
 
 static void srv_start(void)
 {
-	const char *dir = fixture_env("FS_SRCDIR", ".");
-	char script[512], line[64];
-	int in[2], out[2];
-	FILE *f;
-
-	snprintf(script, sizeof(script), "%s/tests/tools/httpsrv.js", dir);
-	ck_assert_int_eq(pipe(in), 0);
-	ck_assert_int_eq(pipe(out), 0);
-	srv.pid = fork();
-	ck_assert_int_ge(srv.pid, 0);
-	if (srv.pid == 0) {
-		dup2(in[0], 0);
-		dup2(out[1], 1);
-		close(in[0]);
-		close(in[1]);
-		close(out[0]);
-		close(out[1]);
-		execlp("node", "node", script, "0", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	srv.in_fd = in[1];
-	fcntl(srv.in_fd, F_SETFD, FD_CLOEXEC);
-	f = fdopen(out[0], "r");
-	ck_assert_ptr_nonnull(f);
-	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
-	fclose(f);
-	ck_assert_int_eq(sscanf(line, "PORT %u", &srv.port), 1);
+	fixture_srv_start(&srv, NULL);
 }
 
 static void srv_stop(void)
 {
-	if (srv.pid > 0) {
-		close(srv.in_fd);
-		kill(srv.pid, SIGTERM);
-		waitpid(srv.pid, NULL, 0);
-	}
-	srv.pid = -1;
-	srv.in_fd = -1;
+	fixture_srv_stop(&srv);
 }
 
 static const char *srv_url(char *buf, size_t sz, const char *path)

@@ -19,6 +19,20 @@ void fixture_re_teardown(void);
 /** Run the re loop until done() returns non-zero or ms elapse */
 int fixture_run_until(int (*done)(void *arg), void *arg, unsigned ms);
 
+/** tests/tools/httpsrv.js on 127.0.0.1, one per test case */
+struct fixture_srv {
+	int pid;
+	int in_fd; /* its stdin: closing it stops the server */
+	unsigned port;
+};
+
+/**
+ * Start the HTTP test server; it serves files_dir under /files/ when
+ * given. Fails the test when it does not come up.
+ */
+void fixture_srv_start(struct fixture_srv *s, const char *files_dir);
+void fixture_srv_stop(struct fixture_srv *s);
+
 /** Env var or a fallback */
 const char *fixture_env(const char *name, const char *def);
 
