@@ -130,12 +130,6 @@ static struct {
 	struct audiocache *ac;
 } t;
 
-struct result {
-	int calls;
-	int err;
-	struct fs_audio *audio; /* reference */
-};
-
 static void setup(void)
 {
 	struct req_conf rc;
@@ -170,43 +164,13 @@ static void teardown(void)
 	fixture_re_teardown();
 }
 
-static void result_reset(struct result *r)
-{
-	r->audio = mem_deref(r->audio);
-	memset(r, 0, sizeof(*r));
-}
-
-static void on_audio(int err, struct fs_audio *audio, void *arg)
-{
-	struct result *r = arg;
-
-	r->calls++;
-	r->err = err;
-	if (audio) {
-		mem_deref(r->audio);
-		r->audio = mem_ref(audio);
-	}
-}
-
-static int result_done(void *arg)
-{
-	return ((struct result *)arg)->calls > 0;
-}
-
 static int64_t metric(const char *path)
 {
-	struct json_object *o = json_object_new_object(), *cur = o;
-	char buf[64], *tok, *save = NULL;
+	struct json_object *o = json_object_new_object();
 	int64_t v;
 
 	ck_assert_int_eq(audiocache_metrics(t.ac, o), 0);
-	str_ncpy(buf, path, sizeof(buf));
-	for (tok = strtok_r(buf, ".", &save); tok;
-	     tok = strtok_r(NULL, ".", &save)) {
-		ck_assert_msg(json_object_object_get_ex(cur, tok, &cur),
-			      "no metric %s", path);
-	}
-	v = json_object_get_int64(cur);
+	v = fixture_json_int(o, path);
 	json_object_put(o);
 	return v;
 }
@@ -217,15 +181,16 @@ static int idle(void *arg)
 	return metric("inflight") == 0;
 }
 
-static void get_wait(const char *path, struct result *r)
+static void get_wait(const char *path, struct fixture_audio *r)
 {
 	char url[256];
 
 	srv_url(url, sizeof(url), path);
-	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, r), 0);
-	ck_assert_int_eq(
-		fixture_run_until(result_done, r, fixture_timeout(10) * 1000),
-		0);
+	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, fixture_audio_h, r),
+			 0);
+	ck_assert_int_eq(fixture_run_until(fixture_audio_done, r,
+					   fixture_timeout(10) * 1000),
+			 0);
 	ck_assert_int_eq(r->calls, 1);
 }
 
@@ -257,7 +222,7 @@ START_TEST(audio_formats)
 		"tone16k_stereo.wav", "tone8k.wav",  "tone44k.flac",
 		"tone48k.ogg",        "tone16k.mp3",
 	};
-	struct result r = {0};
+	struct fixture_audio r = {0};
 	char path[64];
 
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
@@ -265,7 +230,7 @@ START_TEST(audio_formats)
 		get_wait(path, &r);
 		ck_assert_msg(r.err == 0, "%s: %s", files[i], strerror(r.err));
 		assert_tone(r.audio, files[i]);
-		result_reset(&r);
+		fixture_audio_reset(&r);
 	}
 	ck_assert_int_eq(metric("misses"), 5);
 	ck_assert_int_eq(metric("entries"), 5);
@@ -276,25 +241,25 @@ END_TEST
 
 START_TEST(audio_errors)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	get_wait("/files/missing.wav", &r);
 	ck_assert_int_eq(r.err, ENOENT);
 	ck_assert_ptr_null(r.audio);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	get_wait("/status/500", &r);
 	ck_assert_int_eq(r.err, EPROTO);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	get_wait("/files/garbage.wav", &r);
 	ck_assert_int_eq(r.err, EPROTO);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	/* a JSON body is not audio either */
 	get_wait("/echo/not-audio", &r);
 	ck_assert_int_eq(r.err, EPROTO);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	ck_assert_int_eq(metric("errors"), 4);
 	ck_assert_int_eq(metric("entries"), 0);
@@ -303,7 +268,7 @@ START_TEST(audio_errors)
 	get_wait("/files/missing.wav", &r);
 	ck_assert_int_eq(r.err, ENOENT);
 	ck_assert_int_eq(metric("misses"), 5);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
@@ -311,18 +276,18 @@ START_TEST(audio_too_large)
 {
 	struct audio_conf c = {.cache_bytes = 1024 * 1024,
 			       .max_file = 32 * 1024};
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	t.ac = mem_deref(t.ac);
 	ck_assert_int_eq(audiocache_alloc(&t.ac, t.req, t.wp, &c), 0);
 	get_wait("/files/tone16k_stereo.wav", &r);
 	ck_assert_int_eq(r.err, EFBIG);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	/* 1.5 s of 8 kHz u-law is 12 KB: fits */
 	get_wait("/files/tone8k.wav", &r);
 	ck_assert_int_eq(r.err, 0);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
@@ -331,39 +296,40 @@ START_TEST(audio_timeout)
 	struct audio_conf c = {.cache_bytes = 1024 * 1024,
 			       .max_file = 1024 * 1024,
 			       .timeout_ms = 300};
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	t.ac = mem_deref(t.ac);
 	ck_assert_int_eq(audiocache_alloc(&t.ac, t.req, t.wp, &c), 0);
 	get_wait("/slow?ms=3000", &r);
 	ck_assert_int_eq(r.err, ETIMEDOUT);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
 START_TEST(audio_cache_hit)
 {
-	struct result r1 = {0}, r2 = {0};
+	struct fixture_audio r1 = {0}, r2 = {0};
 	char url[256];
 
 	get_wait("/files/tone44k.flac", &r1);
 	ck_assert_int_eq(r1.err, 0);
 
 	srv_url(url, sizeof(url), "/files/tone44k.flac");
-	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r2), 0);
+	ck_assert_int_eq(
+		audiocache_get(t.ac, url, t.root, fixture_audio_h, &r2), 0);
 	ck_assert_int_eq(r2.calls, 1);
 	ck_assert_ptr_eq(r2.audio, r1.audio);
 	ck_assert_int_eq(metric("hits"), 1);
 	ck_assert_int_eq(metric("misses"), 1);
 	ck_assert_int_eq(metric("bytes") >= (int64_t)r1.audio->samples * 2, 1);
-	result_reset(&r1);
-	result_reset(&r2);
+	fixture_audio_reset(&r1);
+	fixture_audio_reset(&r2);
 }
 END_TEST
 
 START_TEST(audio_coalesce)
 {
-	struct result r[4] = {{0}};
+	struct fixture_audio r[4] = {{0}};
 	struct fs_scope *sc;
 	char url[256];
 
@@ -371,8 +337,8 @@ START_TEST(audio_coalesce)
 	ck_assert_int_eq(fs_scope_alloc(&sc, t.root, "task"), 0);
 	for (int i = 0; i < 4; i++) {
 		ck_assert_int_eq(audiocache_get(t.ac, url,
-						i == 3 ? sc : t.root, on_audio,
-						&r[i]),
+						i == 3 ? sc : t.root,
+						fixture_audio_h, &r[i]),
 				 0);
 	}
 	/* the last caller leaves: the others still get the audio */
@@ -391,21 +357,22 @@ START_TEST(audio_coalesce)
 	ck_assert_int_eq(metric("decode_ms.count"), 1);
 	ck_assert_int_eq(metric("fetch_ms.count"), 1);
 	for (int i = 0; i < 4; i++)
-		result_reset(&r[i]);
+		fixture_audio_reset(&r[i]);
 }
 END_TEST
 
 START_TEST(audio_scope_close)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 	struct fs_scope *sc;
 	char url[256];
 
 	srv_url(url, sizeof(url), "/files/tone16k.mp3");
 	ck_assert_int_eq(fs_scope_alloc(&sc, t.root, "task"), 0);
-	ck_assert_int_eq(audiocache_get(t.ac, url, sc, on_audio, &r), 0);
+	ck_assert_int_eq(audiocache_get(t.ac, url, sc, fixture_audio_h, &r),
+			 0);
 	fs_scope_close(sc);
-	ck_assert_int_eq(audiocache_get(t.ac, url, sc, on_audio, &r),
+	ck_assert_int_eq(audiocache_get(t.ac, url, sc, fixture_audio_h, &r),
 			 ESHUTDOWN);
 	mem_deref(sc);
 
@@ -435,7 +402,7 @@ static int fetched(void *arg)
 
 START_TEST(audio_destroy_inflight)
 {
-	struct result r1 = {0}, r2 = {0};
+	struct fixture_audio r1 = {0}, r2 = {0};
 	char url[256];
 
 	/* both pool threads busy: the decode waits in the queue */
@@ -449,9 +416,11 @@ START_TEST(audio_destroy_inflight)
 
 	/* one still fetching, one decoding when the cache goes away */
 	srv_url(url, sizeof(url), "/slow?ms=2000");
-	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r1), 0);
+	ck_assert_int_eq(
+		audiocache_get(t.ac, url, t.root, fixture_audio_h, &r1), 0);
 	srv_url(url, sizeof(url), "/files/tone44k.flac");
-	ck_assert_int_eq(audiocache_get(t.ac, url, t.root, on_audio, &r2), 0);
+	ck_assert_int_eq(
+		audiocache_get(t.ac, url, t.root, fixture_audio_h, &r2), 0);
 	ck_assert_int_eq(fixture_run_until(fetched, NULL, 5000), 0);
 	ck_assert_int_eq(metric("inflight"), 2);
 	t.ac = mem_deref(t.ac);
@@ -464,16 +433,17 @@ END_TEST
 
 START_TEST(audio_bad_args)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
-	ck_assert_int_eq(
-		audiocache_get(t.ac, "ftp://x/y.wav", t.root, on_audio, &r),
-		EINVAL);
-	ck_assert_int_eq(
-		audiocache_get(t.ac, "/relative.wav", t.root, on_audio, &r),
-		EINVAL);
-	ck_assert_int_eq(audiocache_get(t.ac, NULL, t.root, on_audio, &r),
+	ck_assert_int_eq(audiocache_get(t.ac, "ftp://x/y.wav", t.root,
+					fixture_audio_h, &r),
 			 EINVAL);
+	ck_assert_int_eq(audiocache_get(t.ac, "/relative.wav", t.root,
+					fixture_audio_h, &r),
+			 EINVAL);
+	ck_assert_int_eq(
+		audiocache_get(t.ac, NULL, t.root, fixture_audio_h, &r),
+		EINVAL);
 	ck_assert_int_eq(
 		audiocache_get(t.ac, "http://127.0.0.1/x", t.root, NULL, &r),
 		EINVAL);

@@ -7,6 +7,9 @@
  */
 #include <re.h>
 #include <stdio.h>
+#include <string.h>
+#include <json-c/json.h>
+#include <fs/fs_audio.h>
 #include <stdlib.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -117,6 +120,43 @@ void fixture_srv_stop(struct fixture_srv *s)
 	}
 	s->pid = -1;
 	s->in_fd = -1;
+}
+
+int64_t fixture_json_int(struct json_object *o, const char *path)
+{
+	struct json_object *cur = o;
+	char buf[64], *tok, *save = NULL;
+
+	str_ncpy(buf, path, sizeof(buf));
+	for (tok = strtok_r(buf, ".", &save); tok;
+	     tok = strtok_r(NULL, ".", &save)) {
+		ck_assert_msg(json_object_object_get_ex(cur, tok, &cur),
+			      "no metric %s", path);
+	}
+	return json_object_get_int64(cur);
+}
+
+void fixture_audio_h(int err, struct fs_audio *audio, void *arg)
+{
+	struct fixture_audio *r = arg;
+
+	r->calls++;
+	r->err = err;
+	if (audio) {
+		mem_deref(r->audio);
+		r->audio = mem_ref(audio);
+	}
+}
+
+void fixture_audio_reset(struct fixture_audio *r)
+{
+	r->audio = mem_deref(r->audio);
+	memset(r, 0, sizeof(*r));
+}
+
+int fixture_audio_done(void *arg)
+{
+	return ((struct fixture_audio *)arg)->calls > 0;
 }
 
 const char *fixture_env(const char *name, const char *def)

@@ -163,18 +163,11 @@ static void loop_sleep(unsigned ms)
 /** Integer at a dotted path of the requestor's metrics */
 static int64_t metric(const char *path)
 {
-	struct json_object *o = json_object_new_object(), *cur = o;
-	char buf[64], *tok, *save = NULL;
+	struct json_object *o = json_object_new_object();
 	int64_t v;
 
 	ck_assert_int_eq(req_metrics(t.req, o), 0);
-	str_ncpy(buf, path, sizeof(buf));
-	for (tok = strtok_r(buf, ".", &save); tok;
-	     tok = strtok_r(NULL, ".", &save)) {
-		ck_assert_msg(json_object_object_get_ex(cur, tok, &cur),
-			      "no metric %s", path);
-	}
-	v = json_object_get_int64(cur);
+	v = fixture_json_int(o, path);
 	json_object_put(o);
 	return v;
 }

@@ -19,12 +19,6 @@ static struct {
 	struct tts *tts;
 } t;
 
-struct result {
-	int calls;
-	int err;
-	struct fs_audio *audio; /* reference */
-};
-
 static void tts_conf_default(struct tts_conf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -74,43 +68,13 @@ static void teardown(void)
 	fixture_re_teardown();
 }
 
-static void result_reset(struct result *r)
-{
-	r->audio = mem_deref(r->audio);
-	memset(r, 0, sizeof(*r));
-}
-
-static void on_audio(int err, struct fs_audio *audio, void *arg)
-{
-	struct result *r = arg;
-
-	r->calls++;
-	r->err = err;
-	if (audio) {
-		mem_deref(r->audio);
-		r->audio = mem_ref(audio);
-	}
-}
-
-static int result_done(void *arg)
-{
-	return ((struct result *)arg)->calls > 0;
-}
-
 static int64_t metric(const char *path)
 {
-	struct json_object *o = json_object_new_object(), *cur = o;
-	char buf[64], *tok, *save = NULL;
+	struct json_object *o = json_object_new_object();
 	int64_t v;
 
 	ck_assert_int_eq(tts_metrics(t.tts, o), 0);
-	str_ncpy(buf, path, sizeof(buf));
-	for (tok = strtok_r(buf, ".", &save); tok;
-	     tok = strtok_r(NULL, ".", &save)) {
-		ck_assert_msg(json_object_object_get_ex(cur, tok, &cur),
-			      "no metric %s", path);
-	}
-	v = json_object_get_int64(cur);
+	v = fixture_json_int(o, path);
 	json_object_put(o);
 	return v;
 }
@@ -134,14 +98,14 @@ static double audio_rms(const struct fs_audio *a)
 
 /* Synthesise and wait for the handler */
 static void synth_wait(const char *vendor, const char *lang, const char *voice,
-		       const char *text, struct result *r)
+		       const char *text, struct fixture_audio *r)
 {
 	ck_assert_int_eq(tts_synth(t.tts, vendor, lang, voice, text, false,
-				   t.root, on_audio, r),
+				   t.root, fixture_audio_h, r),
 			 0);
-	ck_assert_int_eq(
-		fixture_run_until(result_done, r, fixture_timeout(10) * 1000),
-		0);
+	ck_assert_int_eq(fixture_run_until(fixture_audio_done, r,
+					   fixture_timeout(10) * 1000),
+			 0);
 	ck_assert_int_eq(r->calls, 1);
 }
 
@@ -160,7 +124,7 @@ static void assert_speech(const struct fs_audio *a, const char *what)
 
 START_TEST(tts_flite_hello)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	synth_wait("flite", NULL, NULL, "hello world", &r);
 	ck_assert_int_eq(r.err, 0);
@@ -168,43 +132,43 @@ START_TEST(tts_flite_hello)
 	ck_assert_int_eq(metric("misses"), 1);
 	ck_assert_int_eq(metric("errors"), 0);
 	ck_assert_int_eq(metric("synth_ms.count"), 1);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	/* a 16 kHz clustergen voice, resampled */
 	synth_wait("flite", NULL, "cmu_us_slt", "hello world", &r);
 	ck_assert_int_eq(r.err, 0);
 	assert_speech(r.audio, "flite slt");
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
 START_TEST(tts_espeak_hello)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	synth_wait("espeak-ng", "en-US", NULL, "hello world", &r);
 	ck_assert_int_eq(r.err, 0);
 	assert_speech(r.audio, "espeak en-us");
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	synth_wait("espeak", "de-DE", NULL, "Guten Tag, wie geht es Ihnen",
 		   &r);
 	ck_assert_int_eq(r.err, 0);
 	assert_speech(r.audio, "espeak de-de");
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	/* no such language: the handler reports it */
 	synth_wait("espeak", "xx-YY", NULL, "hello", &r);
 	ck_assert_int_eq(r.err, ENOTSUP);
 	ck_assert_ptr_null(r.audio);
 	ck_assert_int_eq(metric("errors"), 1);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
 START_TEST(tts_cache_hit)
 {
-	struct result r1 = {0}, r2 = {0};
+	struct fixture_audio r1 = {0}, r2 = {0};
 
 	synth_wait(NULL, NULL, NULL, "the cache says hello", &r1);
 	ck_assert_int_eq(r1.err, 0);
@@ -212,7 +176,7 @@ START_TEST(tts_cache_hit)
 	/* a hit answers before tts_synth returns */
 	ck_assert_int_eq(tts_synth(t.tts, "flite", "en-GB", "kal",
 				   "the cache says hello", false, t.root,
-				   on_audio, &r2),
+				   fixture_audio_h, &r2),
 			 0);
 	ck_assert_int_eq(r2.calls, 1);
 	ck_assert_ptr_eq(r2.audio, r1.audio);
@@ -220,28 +184,28 @@ START_TEST(tts_cache_hit)
 	ck_assert_int_eq(metric("misses"), 1);
 	ck_assert_int_eq(metric("entries"), 1);
 	ck_assert_int_ge(metric("bytes"), r1.audio->samples * 2);
-	result_reset(&r2);
+	fixture_audio_reset(&r2);
 
 	/* nocache synthesises again and leaves the cache alone */
 	ck_assert_int_eq(tts_synth(t.tts, "flite", NULL, NULL,
 				   "the cache says hello", true, t.root,
-				   on_audio, &r2),
+				   fixture_audio_h, &r2),
 			 0);
 	ck_assert_int_eq(r2.calls, 0);
-	ck_assert_int_eq(fixture_run_until(result_done, &r2, 10000), 0);
+	ck_assert_int_eq(fixture_run_until(fixture_audio_done, &r2, 10000), 0);
 	ck_assert_ptr_ne(r2.audio, r1.audio);
 	ck_assert_uint_eq(r2.audio->samples, r1.audio->samples);
 	ck_assert_int_eq(metric("misses"), 2);
 	ck_assert_int_eq(metric("entries"), 1);
-	result_reset(&r1);
-	result_reset(&r2);
+	fixture_audio_reset(&r1);
+	fixture_audio_reset(&r2);
 }
 END_TEST
 
 START_TEST(tts_cache_evicts)
 {
 	struct tts_conf c;
-	struct result r = {0};
+	struct fixture_audio r = {0};
 	char text[64];
 
 	/* room for about one short phrase */
@@ -254,29 +218,29 @@ START_TEST(tts_cache_evicts)
 		snprintf(text, sizeof(text), "phrase number %d", i);
 		synth_wait("flite", NULL, NULL, text, &r);
 		ck_assert_int_eq(r.err, 0);
-		result_reset(&r);
+		fixture_audio_reset(&r);
 		ck_assert_int_le(metric("bytes"), 40000);
 	}
 	ck_assert_int_ge(metric("entries"), 1);
 	ck_assert_int_lt(metric("entries"), 4);
 	/* the latest is kept */
 	ck_assert_int_eq(tts_synth(t.tts, "flite", NULL, NULL,
-				   "phrase number 3", false, t.root, on_audio,
-				   &r),
+				   "phrase number 3", false, t.root,
+				   fixture_audio_h, &r),
 			 0);
 	ck_assert_int_eq(r.calls, 1);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
 START_TEST(tts_coalesce)
 {
-	struct result r[3] = {{0}};
+	struct fixture_audio r[3] = {{0}};
 
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(tts_synth(t.tts, "espeak", "en-US", NULL,
 					   "three callers at once", false,
-					   t.root, on_audio, &r[i]),
+					   t.root, fixture_audio_h, &r[i]),
 				 0);
 	}
 	ck_assert_int_eq(r[0].calls + r[1].calls + r[2].calls, 0);
@@ -291,64 +255,64 @@ START_TEST(tts_coalesce)
 	ck_assert_int_eq(metric("coalesced"), 2);
 	ck_assert_int_eq(metric("synth_ms.count"), 1);
 	for (int i = 0; i < 3; i++)
-		result_reset(&r[i]);
+		fixture_audio_reset(&r[i]);
 }
 END_TEST
 
 START_TEST(tts_fallback)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	synth_wait("google", "en-US", "en-US-Wavenet-C", "falling back", &r);
 	ck_assert_int_eq(r.err, 0);
 	assert_speech(r.audio, "fallback");
 	ck_assert_int_eq(metric("fallbacks"), 1);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 
 	/* same text through the default vendor: the same cache entry */
 	ck_assert_int_eq(tts_synth(t.tts, "aws", NULL, "Joanna",
-				   "falling back", false, t.root, on_audio,
-				   &r),
+				   "falling back", false, t.root,
+				   fixture_audio_h, &r),
 			 0);
 	ck_assert_int_eq(r.calls, 1);
 	ck_assert_int_eq(metric("fallbacks"), 2);
 	ck_assert_int_eq(metric("hits"), 1);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
 START_TEST(tts_strict)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	ck_assert_int_eq(tts_synth(t.tts, "google", "en-US", NULL, "no", false,
-				   t.root, on_audio, &r),
+				   t.root, fixture_audio_h, &r),
 			 ENOTSUP);
 	ck_assert_int_eq(tts_synth(t.tts, "flite", "en-US", "no-such-voice",
-				   "no", false, t.root, on_audio, &r),
+				   "no", false, t.root, fixture_audio_h, &r),
 			 ENOTSUP);
 	ck_assert_int_eq(r.calls, 0);
 	ck_assert_int_eq(metric("fallbacks"), 0);
 
 	synth_wait("flite", NULL, "awb", "strict but known", &r);
 	ck_assert_int_eq(r.err, 0);
-	result_reset(&r);
+	fixture_audio_reset(&r);
 }
 END_TEST
 
 START_TEST(tts_bad_args)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 	struct tts_conf c;
 	struct tts *x = NULL;
 	struct fs_scope *sc;
 	char *big;
 
 	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, "", false, t.root,
-				   on_audio, &r),
+				   fixture_audio_h, &r),
 			 EINVAL);
 	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, NULL, false,
-				   t.root, on_audio, &r),
+				   t.root, fixture_audio_h, &r),
 			 EINVAL);
 	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, "x", false, t.root,
 				   NULL, &r),
@@ -357,14 +321,14 @@ START_TEST(tts_bad_args)
 	memset(big, 'a', TTS_TEXT_MAX + 1);
 	big[TTS_TEXT_MAX + 1] = '\0';
 	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, big, false, t.root,
-				   on_audio, &r),
+				   fixture_audio_h, &r),
 			 EINVAL);
 	mem_deref(big);
 
 	ck_assert_int_eq(fs_scope_alloc(&sc, t.root, "closed"), 0);
 	fs_scope_close(sc);
 	ck_assert_int_eq(tts_synth(t.tts, NULL, NULL, NULL, "x", false, sc,
-				   on_audio, &r),
+				   fixture_audio_h, &r),
 			 ESHUTDOWN);
 	mem_deref(sc);
 	ck_assert_int_eq(r.calls, 0);
@@ -380,18 +344,18 @@ END_TEST
 
 START_TEST(tts_scope_close)
 {
-	struct result r1 = {0}, r2 = {0};
+	struct fixture_audio r1 = {0}, r2 = {0};
 	struct fs_scope *sc;
 
 	ck_assert_int_eq(fs_scope_alloc(&sc, t.root, "task"), 0);
 	ck_assert_int_eq(tts_synth(t.tts, "espeak", NULL, NULL,
 				   "nobody will hear this", false, sc,
-				   on_audio, &r1),
+				   fixture_audio_h, &r1),
 			 0);
 	/* a second waiter in another scope still gets it */
 	ck_assert_int_eq(tts_synth(t.tts, "espeak", NULL, NULL,
 				   "nobody will hear this", false, t.root,
-				   on_audio, &r2),
+				   fixture_audio_h, &r2),
 			 0);
 	fs_scope_close(sc);
 	mem_deref(sc);
@@ -399,7 +363,7 @@ START_TEST(tts_scope_close)
 	ck_assert_int_eq(fixture_run_until(idle, NULL, 10000), 0);
 	ck_assert_int_eq(r1.calls, 0);
 	ck_assert_int_eq(r2.calls, 1);
-	result_reset(&r2);
+	fixture_audio_reset(&r2);
 
 	/* the synthesis filled the cache all the same */
 	ck_assert_int_eq(metric("entries"), 1);
@@ -408,11 +372,11 @@ END_TEST
 
 START_TEST(tts_destroy_inflight)
 {
-	struct result r = {0};
+	struct fixture_audio r = {0};
 
 	ck_assert_int_eq(tts_synth(t.tts, "flite", NULL, NULL,
 				   "dropped on the floor", false, t.root,
-				   on_audio, &r),
+				   fixture_audio_h, &r),
 			 0);
 	t.tts = mem_deref(t.tts);
 	/* the job's completion finds the synthesiser gone */

@@ -10,6 +10,7 @@
 #define FIXTURE_H
 
 #include <check.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 /** libre_init() per test, libre_close() after */
@@ -32,6 +33,27 @@ struct fixture_srv {
  */
 void fixture_srv_start(struct fixture_srv *s, const char *files_dir);
 void fixture_srv_stop(struct fixture_srv *s);
+
+struct json_object;
+struct fs_audio;
+
+/** Integer at a dotted path ("connections.created") of a JSON object;
+ * fails the test when the path is missing */
+int64_t fixture_json_int(struct json_object *o, const char *path);
+
+/** What an fs_audio_h handler delivered */
+struct fixture_audio {
+	int calls;
+	int err;
+	struct fs_audio *audio; /* reference */
+};
+
+/** fs_audio_h recording into the struct fixture_audio given as arg */
+void fixture_audio_h(int err, struct fs_audio *audio, void *arg);
+void fixture_audio_reset(struct fixture_audio *r);
+
+/** fixture_run_until() condition: the handler ran */
+int fixture_audio_done(void *arg);
 
 /** Env var or a fallback */
 const char *fixture_env(const char *name, const char *def);
