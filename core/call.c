@@ -539,9 +539,27 @@ static int call_accept(struct fs_call *c, uint16_t scode, const char *reason,
 	return err;
 }
 
-int call_progress_media(struct fs_call *c)
+/* 183 or 200 with our SDP, on the session or by creating it */
+static int call_send_sdp(struct fs_call *c, uint16_t scode, const char *reason)
 {
 	struct mbuf *desc = NULL;
+	int err;
+
+	err = call_sdp_desc(c, &desc);
+	if (err)
+		return err;
+	if (!c->sess)
+		err = call_accept(c, scode, reason, desc);
+	else if (scode < 200)
+		err = sipsess_progress(c->sess, scode, reason, desc, NULL);
+	else
+		err = sipsess_answer(c->sess, scode, reason, desc, NULL);
+	mem_deref(desc);
+	return err;
+}
+
+int call_progress_media(struct fs_call *c)
+{
 	int err;
 
 	if (!c || c->closing)
@@ -550,15 +568,7 @@ int call_progress_media(struct fs_call *c)
 		return c->state == CALL_ANSWERED ? 0 : ENOTCONN;
 	if (c->state == CALL_ANSWERED || c->early_media)
 		return 0;
-	err = call_sdp_desc(c, &desc);
-	if (err)
-		return err;
-	if (c->sess)
-		err = sipsess_progress(c->sess, 183, "Session Progress", desc,
-				       NULL);
-	else
-		err = call_accept(c, 183, "Session Progress", desc);
-	mem_deref(desc);
+	err = call_send_sdp(c, 183, "Session Progress");
 	if (err)
 		return err;
 	c->state = CALL_EARLY;
@@ -571,7 +581,6 @@ int call_progress_media(struct fs_call *c)
 
 int call_answer(struct fs_call *c)
 {
-	struct mbuf *desc = NULL;
 	int err;
 
 	if (!c || c->closing)
@@ -580,14 +589,7 @@ int call_answer(struct fs_call *c)
 		return c->state == CALL_ANSWERED ? 0 : ENOTCONN;
 	if (c->state == CALL_ANSWERED)
 		return 0;
-	err = call_sdp_desc(c, &desc);
-	if (err)
-		return err;
-	if (c->sess)
-		err = sipsess_answer(c->sess, 200, "OK", desc, NULL);
-	else
-		err = call_accept(c, 200, "OK", desc);
-	mem_deref(desc);
+	err = call_send_sdp(c, 200, "OK");
 	if (err)
 		return err;
 	c->state = CALL_ANSWERED;
