@@ -47,6 +47,8 @@ void call_destructor(void *data)
 		fs_scope_close(c->scope);
 	c->scope = mem_deref(c->scope);
 	c->media = mem_deref(c->media);
+	/* an outbound call's leg: its dialog, RTP ports and sockets */
+	c->uac = mem_deref(c->uac);
 	c->sess = mem_deref(c->sess);
 	c->st = mem_deref(c->st);
 	mem_deref(c->sdpm);
@@ -1066,16 +1068,21 @@ struct call_play {
 	void *arg;
 };
 
+static void call_play_done(int err, uint64_t samples, void *arg);
+
 static void call_play_release(void *arg)
 {
 	struct call_play *p = arg;
 
-	/* scope closed: stop without calling the owner back */
+	/* scope closed: stop without calling the owner back. The playback
+	 * may have ended already (a far end that hung up stops the media
+	 * first) with its handler queued: that one must not run either */
 	p->bind = NULL;
 	if (p->c->playing == p) {
 		p->c->playing = NULL;
 		media_stream_play_stop(p->c->media, false);
 	}
+	media_stream_play_forget(p->c->media, call_play_done, p);
 	mem_deref(p);
 }
 

@@ -924,6 +924,26 @@ void media_stream_play_stop(struct media_stream *ms, bool notify)
 	ms->play = mem_deref(ms->play);
 }
 
+/**
+ * Drop the queued end notification of a playback that already ended
+ * (stopped, replaced, or the stream stopped) and whose handler has not
+ * run yet: its owner is going away. Matches handler and argument.
+ */
+void media_stream_play_forget(struct media_stream *ms, media_play_h *h,
+			      const void *arg)
+{
+	struct le *le;
+
+	if (!ms || !ms->ml)
+		return;
+	for (le = ms->ml->done.head; le; le = le->next) {
+		struct media_play *mp = le->data;
+
+		if (mp->h == h && mp->arg == arg)
+			mp->h = NULL;
+	}
+}
+
 /** @return true while audio plays */
 bool media_stream_playing(const struct media_stream *ms)
 {

@@ -90,6 +90,14 @@ int media_stream_play(struct media_stream *ms, struct fs_audio *audio,
  */
 void media_stream_play_stop(struct media_stream *ms, bool notify);
 
+/**
+ * Forget a playback's queued end notification: its handler will not run.
+ * For an owner going away after the playback already ended (a stopped
+ * stream ends what plays; the handler runs later from the loop).
+ */
+void media_stream_play_forget(struct media_stream *ms, media_play_h *h,
+			      const void *arg);
+
 /** @return true while audio plays */
 bool media_stream_playing(const struct media_stream *ms);
 
