@@ -37,6 +37,7 @@ struct app {
 	struct fs_req *req;      /* borrowed from loop, for /metrics */
 	struct scopemgr *scopes; /* borrowed from loop, for /metrics */
 	struct rest *rest;
+	char http_addr[64];    /* where the REST listener really is bound */
 	uint64_t started_ms;   /* tmr_jiffies() at start */
 	uint32_t calls_active; /* all loops: updated atomically */
 	uint64_t calls_total;

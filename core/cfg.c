@@ -44,8 +44,8 @@ static const struct cfg_item cfg_items[] = {
 	 false, "lowest RTP port"},
 	{"RTP_PORT_MAX", CFG_U32, CFG_OFF(rtp_port_max), "60000", 1025, 65535,
 	 false, "highest RTP port"},
-	{"HTTP_ADDR", CFG_STR, CFG_OFF(http_addr), "0.0.0.0", 0, 0, false,
-	 "address of the REST/health/metrics listener"},
+	{"HTTP_ADDR", CFG_STR, CFG_OFF(http_addr), "127.0.0.1", 0, 0, false,
+	 "address of the REST/health/metrics listener (an IP literal)"},
 	{"HTTP_PORT", CFG_U32, CFG_OFF(http_port), "3000", 1, 65535, false,
 	 "port of the REST/health/metrics listener"},
 	{"HTTP_POOLSIZE", CFG_U32, CFG_OFF(http_poolsize), "20", 1, 10000,
@@ -106,7 +106,13 @@ static const struct cfg_item cfg_items[] = {
 	 "SBC/proxy host:port for phone and user targets of dial and "
 	 "createCall"},
 	{"HTTP_API_KEY", CFG_STR, CFG_OFF(http_api_key), "", 0, 0, true,
-	 "REST API key (Authorization: Bearer); empty = no key needed"},
+	 "REST API key (Authorization: Bearer); empty = no key needed, "
+	 "allowed only on a loopback HTTP_ADDR"},
+	{"HTTP_API_INSECURE", CFG_BOOL, CFG_OFF(http_api_insecure), "false", 0,
+	 0, false,
+	 "allow the REST API on a non-loopback HTTP_ADDR without "
+	 "HTTP_API_KEY (anyone who reaches it can place calls and stop "
+	 "the server)"},
 	{"DIRECTORY_FILE", CFG_STR, CFG_OFF(directory_file), "", 0, 0, false,
 	 "embedded directory (JSON: accounts, applications, phone_numbers)"},
 	{"DEFAULT_CALL_HOOK", CFG_STR, CFG_OFF(default_call_hook), "", 0, 0,
@@ -361,8 +367,41 @@ static int cfg_parse_file(struct cfg *cfg, const char *path, char *err,
 	return e;
 }
 
+bool cfg_addr_loopback(const char *addr)
+{
+	struct sa sa;
+
+	if (!addr || sa_set_str(&sa, addr, 0))
+		return false;
+	return sa_is_loopback(&sa);
+}
+
+bool cfg_api_exposed(const struct cfg *cfg, const char *bound_addr)
+{
+	return !cfg_addr_loopback(bound_addr ? bound_addr : cfg->http_addr) &&
+	       (!cfg->http_api_key || !*cfg->http_api_key);
+}
+
 static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 {
+	struct sa sa;
+
+	if (sa_set_str(&sa, cfg->http_addr, 0)) {
+		re_snprintf(err, errsz,
+			    "HTTP_ADDR: '%s' is not an IPv4 or IPv6 address",
+			    cfg->http_addr);
+		return EINVAL;
+	}
+	if (cfg_api_exposed(cfg, NULL) && !cfg->http_api_insecure) {
+		re_snprintf(err, errsz,
+			    "HTTP_ADDR %s is not a loopback address and "
+			    "HTTP_API_KEY is empty: anyone who reaches it "
+			    "could place calls and stop the server; set "
+			    "HTTP_API_KEY (or HTTP_API_INSECURE=true to "
+			    "allow it anyway)",
+			    cfg->http_addr);
+		return EINVAL;
+	}
 	if (cfg->rtp_port_min >= cfg->rtp_port_max) {
 		re_snprintf(err, errsz,
 			    "RTP_PORT_MIN (%u) must be below RTP_PORT_MAX "

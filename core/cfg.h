@@ -20,7 +20,7 @@ struct cfg {
 	uint32_t rtp_port_max; /* RTP_PORT_MAX 60000                   */
 
 	/* HTTP listener */
-	char *http_addr;    /* HTTP_ADDR "0.0.0.0"                  */
+	char *http_addr;    /* HTTP_ADDR "127.0.0.1"                */
 	uint32_t http_port; /* HTTP_PORT 3000                       */
 
 	/* webhooks / requestor */
@@ -57,6 +57,7 @@ struct cfg {
 	/* outbound calls */
 	char *sip_outbound_proxy; /* SIP_OUTBOUND_PROXY "" */
 	char *http_api_key;       /* HTTP_API_KEY "" = REST open */
+	bool http_api_insecure;   /* HTTP_API_INSECURE false     */
 
 	/* directory and default application */
 	char *directory_file;    /* DIRECTORY_FILE ""            */
@@ -103,6 +104,17 @@ int cfg_print(const struct cfg *cfg, FILE *f);
 
 /** Print the table: name, default, meaning (for --help and docs) */
 void cfg_print_help(FILE *f);
+
+/** @return true when addr is an IP literal in 127.0.0.0/8 or ::1 */
+bool cfg_addr_loopback(const char *addr);
+
+/**
+ * @param bound_addr The address the listener really has (a reload cannot
+ *                   move it), or NULL for cfg's own HTTP_ADDR
+ * @return true when the REST API would be reachable from the network
+ *         without a key
+ */
+bool cfg_api_exposed(const struct cfg *cfg, const char *bound_addr);
 
 /** @return number of entries and the name of entry i (for tests) */
 size_t cfg_count(void);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <re.h>
+#include <json-c/json.h>
 #include "app.h"
 #include "cfg.h"
 #include "loader.h"
@@ -23,19 +24,23 @@
 #include "scope.h"
 #include "shard.h"
 
-#define LIFE_IDLE_POLL_MS 200
+#define LIFE_IDLE_POLL_MS   200
+#define LIFE_RETIRE_POLL_MS 100
 
 struct life {
 	struct app *app;
 	int sfd;
 	struct tmr idle;
-	struct list old_cfgs; /* kept: other loops may still read them */
+	struct tmr retire;    /* frees old_cfgs once no loop reads them */
+	struct list old_cfgs; /* replaced, until every shard moved on */
+	uint64_t cfg_gen;     /* reloads applied so far */
 	bool exit_when_idle;
 };
 
 struct life_cfg {
 	struct le le;
 	struct cfg *cfg;
+	uint64_t gen; /* the reload that replaced it */
 };
 
 static void life_cfg_destructor(void *data)
@@ -51,6 +56,7 @@ static void life_destructor(void *data)
 	struct life *lf = data;
 
 	tmr_cancel(&lf->idle);
+	tmr_cancel(&lf->retire);
 	if (lf->sfd >= 0) {
 		fd_close(lf->sfd);
 		close(lf->sfd);
@@ -138,6 +144,36 @@ static void life_apply_loop(struct loop *l, const struct cfg *cfg)
 	scopemgr_set_max(l->scopes, cfg->max_listeners);
 }
 
+/*
+ * Free the configurations every shard has moved past. A shard reads
+ * app->cfg afresh in each event, so once it has handled the reload's
+ * message it holds no pointer into an older one.
+ */
+static void life_retire(void *arg)
+{
+	struct life *lf = arg;
+	const struct app *app = lf->app;
+	uint64_t seen = lf->cfg_gen;
+	struct le *le;
+
+	for (unsigned i = 1; i < app->nloops; i++) {
+		uint64_t g = shard_cfg_gen(app->shards[i]);
+
+		if (g < seen)
+			seen = g;
+	}
+	le = lf->old_cfgs.head;
+	while (le) {
+		struct life_cfg *lc = le->data;
+
+		le = le->next;
+		if (lc->gen <= seen)
+			mem_deref(lc);
+	}
+	if (lf->old_cfgs.head)
+		tmr_start(&lf->retire, LIFE_RETIRE_POLL_MS, life_retire, lf);
+}
+
 int life_reload(struct life *lf, char *msg, size_t msgsz)
 {
 	struct app *app = lf ? lf->app : NULL;
@@ -159,6 +195,21 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 		(void)sd_notify(0, "READY=1");
 		return EINVAL;
 	}
+	/* the listener stays where it was bound: judge the key there */
+	if (cfg_api_exposed(cfg, app->http_addr[0] ? app->http_addr : NULL) &&
+	    !cfg->http_api_insecure) {
+		fs_error("life",
+			 "reload refused, configuration unchanged: the REST "
+			 "API on %s would need no key (HTTP_API_KEY empty)",
+			 app->http_addr);
+		re_snprintf(msg, msgsz,
+			    "refused: HTTP_API_KEY may not be emptied while "
+			    "the REST API listens on %s",
+			    app->http_addr);
+		mem_deref(cfg);
+		(void)sd_notify(0, "READY=1");
+		return EINVAL;
+	}
 	lc = mem_zalloc(sizeof(*lc), life_cfg_destructor);
 	if (!lc) {
 		mem_deref(cfg);
@@ -171,13 +222,17 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 		log_set_level(lvl);
 	loader_set_cache_size(app->loader, cfg->task_cache_size);
 	life_apply_loop(app->loop, cfg);
-	for (unsigned i = 1; i < app->nloops; i++)
-		(void)shard_reconf(app->shards[i]);
 
-	/* the old settings stay readable: other loops may hold pointers */
+	/* publish first: a shard applies whatever app->cfg is when its
+	 * message arrives, and acknowledges this generation */
 	lc->cfg = old;
+	lc->gen = ++lf->cfg_gen;
 	list_append(&lf->old_cfgs, &lc->le, lc);
 	__atomic_store_n(&app->cfg, cfg, __ATOMIC_RELEASE);
+	for (unsigned i = 1; i < app->nloops; i++)
+		if (shard_reconf(app->shards[i], lc->gen))
+			fs_warn("life", "loop %u: reload not delivered", i);
+	life_retire(lf);
 
 	(void)loader_rescan(app->loader, &rs);
 	if (cfg->preload_common)
@@ -190,6 +245,21 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 		    "reloaded; plugins: %u reloaded, %u removed, %u refused",
 		    rs.reloaded, rs.removed, rs.failed);
 	(void)sd_notify(0, "READY=1");
+	return 0;
+}
+
+int life_metrics(const struct life *lf, struct json_object *obj)
+{
+	if (!lf || !obj)
+		return EINVAL;
+	if (json_object_object_add(
+		    obj, "reloads",
+		    json_object_new_int64((int64_t)lf->cfg_gen)))
+		return ENOMEM;
+	if (json_object_object_add(
+		    obj, "retained",
+		    json_object_new_int64((int64_t)list_count(&lf->old_cfgs))))
+		return ENOMEM;
 	return 0;
 }
 
@@ -240,6 +310,7 @@ int life_alloc(struct life **lp, struct app *app)
 	lf->app = app;
 	lf->sfd = -1;
 	tmr_init(&lf->idle);
+	tmr_init(&lf->retire);
 	list_init(&lf->old_cfgs);
 
 	sigemptyset(&set);

@@ -31,6 +31,11 @@ void life_ready(struct life *lf);
  */
 int life_reload(struct life *lf, char *msg, size_t msgsz);
 
+struct json_object;
+
+/** Add "reloads" (applied) and "retained" (old settings not yet freed) */
+int life_metrics(const struct life *lf, struct json_object *obj);
+
 /** Start draining; with exit_when_idle the process ends at zero calls */
 void life_drain(struct life *lf, bool exit_when_idle);
 

@@ -165,6 +165,14 @@ static int main_start(struct app *app)
 			 app->cfg->http_addr, app->cfg->http_port, err);
 		return err;
 	}
+	str_ncpy(app->http_addr, app->cfg->http_addr, sizeof(app->http_addr));
+	/* cfg_load refused this unless the operator asked for it */
+	if (cfg_api_exposed(app->cfg, NULL))
+		fs_warn("main",
+			"HTTP_API_INSECURE: the REST API on %s:%u needs no "
+			"key; anyone who reaches it can place calls and stop "
+			"the server",
+			app->cfg->http_addr, app->cfg->http_port);
 	return 0;
 }
 

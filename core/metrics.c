@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "media.h"
 #include "tts.h"
+#include "life.h"
 #include "loader.h"
 #include "log.h"
 #include "req.h"
@@ -178,6 +179,16 @@ int metrics_json(const struct app *app, struct json_object **op)
 			err = metrics_add(doc, "cluster", o);
 		else
 			json_object_put(o);
+		if (err)
+			goto out;
+	}
+
+	if (app->life) {
+		struct json_object *o = json_object_new_object();
+
+		err = metrics_add(doc, "config", o);
+		if (!err)
+			err = life_metrics(app->life, o);
 		if (err)
 			goto out;
 	}

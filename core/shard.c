@@ -29,6 +29,7 @@ struct shard {
 	int err;
 	struct mqueue *mq; /* written once before ready, then read-only */
 	struct loop *loop; /* idem */
+	uint64_t cfg_gen;  /* written by the shard, read by loop 0 */
 	bool running;
 };
 
@@ -47,6 +48,11 @@ static void shard_mq(int id, void *data, void *arg)
 	if (id == SHARD_RECONF) {
 		life_apply_shard(s->loop, __atomic_load_n(&s->app->cfg,
 							  __ATOMIC_ACQUIRE));
+		/* every event before this one has run to completion, and
+		 * none keeps a configuration pointer across events: the
+		 * older ones may go */
+		__atomic_store_n(&s->cfg_gen, (uint64_t)(uintptr_t)data,
+				 __ATOMIC_RELEASE);
 		return;
 	}
 	loop_close(s->loop);
@@ -58,11 +64,16 @@ struct loop *shard_loop(const struct shard *s)
 	return s ? s->loop : NULL;
 }
 
-int shard_reconf(struct shard *s)
+int shard_reconf(struct shard *s, uint64_t gen)
 {
 	if (!s || !s->mq)
 		return EINVAL;
-	return mqueue_push(s->mq, SHARD_RECONF, NULL);
+	return mqueue_push(s->mq, SHARD_RECONF, (void *)(uintptr_t)gen);
+}
+
+uint64_t shard_cfg_gen(const struct shard *s)
+{
+	return s ? __atomic_load_n(&s->cfg_gen, __ATOMIC_ACQUIRE) : 0;
 }
 
 int shard_post(struct shard *s, void *job)

@@ -20,8 +20,16 @@ struct loop *shard_loop(const struct shard *s);
 /** Hand a registry job to the shard's thread (registry_job_run) */
 int shard_post(struct shard *s, void *job);
 
-/** Apply reloaded settings on the shard's thread */
-int shard_reconf(struct shard *s);
+#include <stdint.h>
+
+/**
+ * Apply reloaded settings on the shard's thread. Once it has, the shard
+ * reads no older configuration: shard_cfg_gen() then returns gen.
+ */
+int shard_reconf(struct shard *s, uint64_t gen);
+
+/** @return the last configuration generation the shard applied */
+uint64_t shard_cfg_gen(const struct shard *s);
 
 /** Hang up the loop's calls, stop it and join its thread */
 void shard_stop(struct shard *s);

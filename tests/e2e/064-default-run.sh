@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What `make run` starts: the shipped etc/feature-server.conf, SIP on the
-# any address (every local interface), HTTP on 0.0.0.0, the built-in
+# any address (every local interface), HTTP on loopback, the built-in
 # demo. Only the ports are moved (environment overrides) so the case runs
 # beside other servers. A call to 127.0.0.1 is answered and hears speech.
 source "$(dirname "$0")/lib.sh"
