@@ -5,7 +5,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <re.h>
 #include <json-c/json.h>
 #include "app.h"
@@ -20,7 +19,6 @@
 #include "shard.h"
 
 #define REGISTRY_BUCKETS 4096
-#define REGISTRY_WAIT_MS 2000
 /* an owner that takes longer than this is as good as gone */
 #define REGISTRY_FWD_TIMEOUT_MS 5000
 
@@ -33,6 +31,8 @@ struct registry_entry {
 struct registry {
 	pthread_mutex_t mtx;
 	struct registry_entry *bucket[REGISTRY_BUCKETS];
+	struct registry_job *jobs; /* updateCalls out to other loops */
+	struct mqueue *mq;         /* their answers, to the first loop */
 
 	/* scale-out, set once by registry_cluster() before any call */
 	struct app *app;
@@ -59,21 +59,47 @@ struct registry_fwd {
 	char *reply; /* the answer, JSON */
 };
 
-/* One updateCall handed to another loop; plain data only */
+/*
+ * One updateCall handed to another loop; plain data only. The first loop
+ * owns it: it travels to the owning loop's thread and back through two
+ * message queues, and only the first loop frees it. h and arg are read
+ * and written on the first loop only.
+ */
 struct registry_job {
-	pthread_mutex_t mtx;
-	pthread_cond_t cond;
+	struct registry_job *next, *prev; /* r->jobs, under r->mtx */
+	struct registry *r;
 	char sid[37];
 	char *body; /* JSON text */
 	uint16_t status;
 	char err[300];
-	bool done;
-	bool abandoned; /* the waiter gave up: the runner frees */
+	registry_update_h *h; /* NULL once cancelled */
+	void *arg;
 };
+
+static void registry_job_free(struct registry_job *j)
+{
+	struct registry *r = j->r;
+
+	pthread_mutex_lock(&r->mtx);
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		r->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	pthread_mutex_unlock(&r->mtx);
+	free(j->body);
+	free(j);
+}
 
 static void registry_destructor(void *data)
 {
 	struct registry *r = data;
+
+	/* jobs still travelling when the loops stopped */
+	r->mq = mem_deref(r->mq);
+	while (r->jobs)
+		registry_job_free(r->jobs);
 
 	for (size_t i = 0; i < REGISTRY_BUCKETS; i++) {
 		struct registry_entry *e = r->bucket[i];
@@ -90,9 +116,12 @@ static void registry_destructor(void *data)
 	r->rr = mem_deref(r->rr);
 }
 
+static void registry_answer(int id, void *data, void *arg);
+
 int registry_alloc(struct registry **rp)
 {
 	struct registry *r;
+	int err;
 
 	if (!rp)
 		return EINVAL;
@@ -101,6 +130,12 @@ int registry_alloc(struct registry **rp)
 		return ENOMEM;
 	pthread_mutex_init(&r->mtx, NULL);
 	list_init(&r->fwds);
+	/* on the first loop's thread: answers run there */
+	err = mqueue_alloc(&r->mq, registry_answer, r);
+	if (err) {
+		mem_deref(r);
+		return err;
+	}
 	*rp = r;
 	return 0;
 }
@@ -170,46 +205,50 @@ int registry_find(struct registry *r, const char *sid)
 	return loop;
 }
 
-static void registry_job_free(struct registry_job *j)
-{
-	pthread_mutex_destroy(&j->mtx);
-	pthread_cond_destroy(&j->cond);
-	free(j->body);
-	free(j);
-}
-
+/* On the owning loop's thread: apply, then send the answer back */
 void registry_job_run(struct app *app, unsigned loop, void *arg)
 {
 	struct registry_job *j = arg;
 	struct json_object *body = json_tokener_parse(j->body);
-	char err[300] = "";
-	uint16_t status;
-	bool abandoned;
 
-	status = outcall_update(loop ? shard_loop(app->shards[loop])
-				     : app->loop,
-				j->sid, body, err, sizeof(err));
+	j->status = outcall_update(loop ? shard_loop(app->shards[loop])
+					: app->loop,
+				   j->sid, body, j->err, sizeof(j->err));
 	json_object_put(body);
-	pthread_mutex_lock(&j->mtx);
-	j->status = status;
-	str_ncpy(j->err, err, sizeof(j->err));
-	j->done = true;
-	abandoned = j->abandoned;
-	pthread_cond_signal(&j->cond);
-	pthread_mutex_unlock(&j->mtx);
-	if (abandoned)
-		registry_job_free(j);
+	if (mqueue_push(j->r->mq, 0, j))
+		fs_warn("registry", "%s: answer of loop %u lost", j->sid,
+			loop);
+}
+
+/* On the first loop: the owning loop answered */
+static void registry_answer(int id, void *data, void *arg)
+{
+	struct registry_job *j = data;
+	registry_update_h *h = j->h;
+
+	(void)id;
+	(void)arg;
+	j->h = NULL;
+	if (h)
+		h(j->status, j->err, j->arg);
+	registry_job_free(j);
+}
+
+void registry_job_cancel(struct registry_job *j)
+{
+	/* the answer still comes back, and frees the job */
+	if (j)
+		j->h = NULL;
 }
 
 uint16_t registry_update(struct app *app, const char *sid,
-			 const struct json_object *body, char *err,
-			 size_t errsz)
+			 const struct json_object *body,
+			 struct registry_job **jp, registry_update_h *h,
+			 void *arg, char *err, size_t errsz)
 {
+	struct registry *r = app->registry;
 	struct registry_job *j;
-	struct timespec until;
-	int loop = registry_find(app->registry, sid);
-	uint16_t status;
-	bool done;
+	int loop = registry_find(r, sid);
 
 	if (loop < 0) {
 		re_snprintf(err, errsz, "call %s not found", sid);
@@ -219,39 +258,29 @@ uint16_t registry_update(struct app *app, const char *sid,
 		return outcall_update(app->loop, sid, body, err, errsz);
 
 	j = calloc(1, sizeof(*j));
-	if (!j)
+	if (!j) {
+		re_snprintf(err, errsz, "out of memory");
 		return 503;
-	pthread_mutex_init(&j->mtx, NULL);
-	pthread_cond_init(&j->cond, NULL);
+	}
+	j->r = r;
+	j->h = h;
+	j->arg = arg;
 	str_ncpy(j->sid, sid, sizeof(j->sid));
 	j->body = strdup(json_object_to_json_string_ext(
 		(struct json_object *)body, JSON_C_TO_STRING_PLAIN));
+	pthread_mutex_lock(&r->mtx);
+	j->next = r->jobs;
+	if (r->jobs)
+		r->jobs->prev = j;
+	r->jobs = j;
+	pthread_mutex_unlock(&r->mtx);
 	if (!j->body || shard_post(app->shards[loop], j)) {
 		registry_job_free(j);
 		re_snprintf(err, errsz, "loop %d unavailable", loop);
 		return 503;
 	}
-
-	/* the owning loop answers within microseconds unless it is
-	 * overloaded; never wait forever on it */
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += REGISTRY_WAIT_MS / 1000;
-	pthread_mutex_lock(&j->mtx);
-	while (!j->done &&
-	       pthread_cond_timedwait(&j->cond, &j->mtx, &until) != ETIMEDOUT)
-		;
-	done = j->done;
-	if (!done)
-		j->abandoned = true;
-	pthread_mutex_unlock(&j->mtx);
-	if (!done) {
-		re_snprintf(err, errsz, "loop %d did not answer", loop);
-		return 503;
-	}
-	status = j->status;
-	str_ncpy(err, j->err, errsz);
-	registry_job_free(j);
-	return status;
+	*jp = j;
+	return 0;
 }
 
 /* ---- scale-out: the Redis call registry and forwarding ---- */

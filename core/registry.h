@@ -22,15 +22,28 @@ void registry_del(struct registry *r, const char *sid);
 /** @return the owning loop, or -1 when the call is not known */
 int registry_find(struct registry *r, const char *sid);
 
+struct registry_job;
+
+/** The owning loop's answer to an updateCall (on the first loop) */
+typedef void(registry_update_h)(uint16_t status, const char *err, void *arg);
+
 /**
- * Apply an updateCall on the loop that owns the call, waiting for its
- * answer (bounded).
+ * Apply an updateCall on the loop that owns the call. A call of the
+ * first loop is answered at once; one of another loop is handed to its
+ * thread and h runs later on the first loop, without blocking it.
  *
- * @return HTTP status (202, 400, 404, 422, 503) with err set on failure
+ * @param jp Receives the pending job when 0 is returned; cancel it with
+ *           registry_job_cancel() if arg goes away first
+ * @return HTTP status (202, 400, 404, 422, 503) with err set on
+ *         failure, or 0: h will run exactly once unless cancelled
  */
 uint16_t registry_update(struct app *app, const char *sid,
-			 const struct json_object *body, char *err,
-			 size_t errsz);
+			 const struct json_object *body,
+			 struct registry_job **jp, registry_update_h *h,
+			 void *arg, char *err, size_t errsz);
+
+/** h of a pending registry_update() will not run (first loop only) */
+void registry_job_cancel(struct registry_job *j);
 
 /** Run on the owning loop: the job of registry_update (shard.c) */
 void registry_job_run(struct app *app, unsigned loop, void *job);

@@ -41,9 +41,11 @@ enum {
 struct rest {
 	struct app *app; /* borrowed: the app owns us */
 	struct MHD_Daemon *mhd;
-	struct tmr tmr; /* MHD's next timeout, when it has one */
-	int epfd;       /* MHD's epoll fd, watched by the loop */
+	struct tmr tmr;    /* MHD's next timeout, when it has one */
+	struct list waits; /* requests waiting for another loop */
+	int epfd;          /* MHD's epoll fd, watched by the loop */
 	size_t max_body;
+	bool closing; /* in the destructor: no timer may be armed */
 };
 
 /* Per-request state, from the first handler call to completion */
@@ -52,6 +54,12 @@ struct rest_conn {
 	size_t body_len;   /* bytes announced or received          */
 	/* an updateCall sent on to the instance owning the call */
 	struct registry_fwd *fwd;
+	/* ... or to the loop of this instance that owns it */
+	struct registry_job *job;
+	struct le wle; /* in r->waits while job is pending */
+	uint16_t job_status;
+	char job_err[300];
+	bool job_done;
 	struct rest *r;
 	struct MHD_Connection *conn;
 	bool too_large;
@@ -86,6 +94,8 @@ static void rest_schedule(struct rest *r)
 {
 	MHD_UNSIGNED_LONG_LONG to = 0;
 
+	if (r->closing)
+		return;
 	if (MHD_get_timeout(r->mhd, &to) == MHD_YES)
 		tmr_start(&r->tmr, (uint64_t)to, rest_tmr_h, r);
 	else
@@ -335,8 +345,23 @@ static void rest_fwd_done(void *arg)
 	struct rest_conn *rc = arg;
 
 	MHD_resume_connection(rc->conn);
-	/* external epoll: MHD notices the resume on its next run only */
-	tmr_start(&rc->r->tmr, 0, rest_tmr_h, rc->r);
+	/* external epoll: MHD notices the resume on its next run only;
+	 * a listener being destroyed runs no more */
+	if (!rc->r->closing)
+		tmr_start(&rc->r->tmr, 0, rest_tmr_h, rc->r);
+}
+
+/* Another loop of this instance answered an updateCall */
+static void rest_job_done(uint16_t status, const char *err, void *arg)
+{
+	struct rest_conn *rc = arg;
+
+	rc->job = NULL;
+	rc->job_done = true;
+	rc->job_status = status;
+	str_ncpy(rc->job_err, err ? err : "", sizeof(rc->job_err));
+	list_unlink(&rc->wle);
+	rest_fwd_done(rc);
 }
 
 /*
@@ -382,16 +407,32 @@ static enum MHD_Result rest_update_call(struct rest *r,
 
 	if (rc->fwd)
 		return rest_fwd_reply(conn, rc);
+	if (rc->job_done) {
+		status = rc->job_status;
+		str_ncpy(err, rc->job_err, sizeof(err));
+		goto reply;
+	}
 	body = rest_body_json(rc);
 	if (!body)
 		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
 				      "body must be JSON");
-	status = registry_update(r->app, sid, body, err, sizeof(err));
+	rc->r = r;
+	rc->conn = conn;
+	status = registry_update(r->app, sid, body, &rc->job, rest_job_done,
+				 rc, err, sizeof(err));
+	if (!status) {
+		/* the owning loop answers through rest_job_done */
+		json_object_put(body);
+		list_append(&r->waits, &rc->wle, rc);
+		MHD_suspend_connection(conn);
+		return MHD_YES;
+	}
 	if (status == 404 && rest_fwd_start(r, conn, sid, rc, body)) {
 		json_object_put(body);
 		return MHD_YES;
 	}
 	json_object_put(body);
+reply:
 	if (status == 202)
 		return rest_reply_msg(conn, MHD_HTTP_ACCEPTED, "accepted");
 	return rest_reply_msg(conn, status, err);
@@ -431,11 +472,12 @@ static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
 				  struct rest_conn *rc)
 {
 	if (!strncmp(url, "/v1/", 4)) {
-		if (strcmp(method, MHD_HTTP_METHOD_POST))
-			goto not_allowed;
+		/* the key first: nothing of the API shows without it */
 		if (!rest_authorized(r, conn))
 			return rest_reply_msg(conn, MHD_HTTP_UNAUTHORIZED,
 					      "unauthorized");
+		if (strcmp(method, MHD_HTTP_METHOD_POST))
+			goto not_allowed;
 		if (!strcmp(url, "/v1/createCall"))
 			return rest_create_call(r, conn, rc);
 		if (!strcmp(url, "/v1/drain"))
@@ -474,6 +516,8 @@ static void rest_conn_destructor(void *arg)
 
 	mem_deref(rc->body);
 	mem_deref(rc->fwd);
+	registry_job_cancel(rc->job);
+	list_unlink(&rc->wle);
 }
 
 static enum MHD_Result rest_too_large(struct MHD_Connection *conn)
@@ -551,15 +595,23 @@ static void rest_destructor(void *arg)
 {
 	struct rest *r = arg;
 
-	tmr_cancel(&r->tmr);
+	r->closing = true;
 	if (r->epfd >= 0)
 		fd_close(r->epfd);
 
 	/* MHD refuses to stop with suspended connections: resume them */
 	registry_fwd_abort_all(r->app->registry);
+	while (r->waits.head) {
+		struct rest_conn *rc = r->waits.head->data;
+
+		registry_job_cancel(rc->job);
+		rest_job_done(503, "shutting down", rc);
+	}
 	/* also closes the listening socket and every connection */
 	if (r->mhd)
 		MHD_stop_daemon(r->mhd);
+	/* last: the resumes above must not leave a timer behind */
+	tmr_cancel(&r->tmr);
 }
 
 static int rest_listen_socket(const struct sa *sa, int *fdp)
@@ -585,7 +637,7 @@ static int rest_listen_socket(const struct sa *sa, int *fdp)
  *
  * @param rp   Returns a new reference; mem_deref stops the listener
  * @param app  Application context (borrowed; must outlive the listener)
- * @param addr Listen address, IPv4 or IPv6 literal (NULL = 0.0.0.0)
+ * @param addr Listen address, IPv4 or IPv6 literal (NULL = 127.0.0.1)
  * @param port TCP port (0 = any free port)
  * @return 0, EINVAL, EADDRINUSE (or another bind error), ENOMEM, EIO
  */
@@ -601,7 +653,7 @@ int rest_alloc(struct rest **rp, struct app *app, const char *addr,
 	if (!rp || !app)
 		return EINVAL;
 	if (!addr || !*addr)
-		addr = "0.0.0.0";
+		addr = "127.0.0.1";
 	err = sa_set_str(&sa, addr, port);
 	if (err) {
 		fs_error("rest", "bad listen address '%s'", addr);
@@ -615,6 +667,7 @@ int rest_alloc(struct rest **rp, struct app *app, const char *addr,
 	r->epfd = -1;
 	r->max_body = REST_MAX_BODY;
 	tmr_init(&r->tmr);
+	list_init(&r->waits);
 
 	err = rest_listen_socket(&sa, &lfd);
 	if (err) {
