@@ -14,9 +14,10 @@ CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
 	-DFS_VERSION=\"$(VERSION)\"
 ifeq ($(VARIANT),asan)
-CFLAGS_BASE += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+CFLAGS_BASE += -O1 -fsanitize=address,undefined,float-cast-overflow \
+	-fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
-LDFLAGS_SAN := -fsanitize=address,undefined
+LDFLAGS_SAN := -fsanitize=address,undefined,float-cast-overflow
 endif
 DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # flite ships no pkg-config file

@@ -28,6 +28,7 @@
 #include "uuid.h"
 
 #define OUTCALL_RING_MS 60000
+#define OUTCALL_MAX_MS  86400000u /* a day: timeout, timeLimit */
 
 static const char *outcall_str(const struct json_object *o, const char *k)
 {
@@ -255,7 +256,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	secs = 0;
 	if (json_object_object_get_ex(body, "timeLimit", &v))
 		secs = json_object_get_double(v);
-	c->time_limit_ms = secs > 0 ? (uint32_t)(secs * 1000) : 0;
+	c->time_limit_ms = fs_secs_ms(secs, 0, OUTCALL_MAX_MS);
 	if (e) {
 		mem_deref(c);
 		e = ENOMEM;
@@ -271,7 +272,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	p.from_name = c->caller_name;
 	p.headers = hdrs;
 	p.route = route;
-	p.timeout_ms = secs > 0 ? (uint32_t)(secs * 1000) : OUTCALL_RING_MS;
+	p.timeout_ms = fs_secs_ms(secs, OUTCALL_RING_MS, OUTCALL_MAX_MS);
 	p.dtmfh = call_media_dtmf;
 	p.dtmf_arg = c;
 	e = leg_connect(&c->uac, l, &p, outcall_leg_h, c);

@@ -2,6 +2,7 @@
  * @file prompt.c  The audio of a say or play verb: fetch all, play in order
  */
 #include <errno.h>
+#include <stdint.h>
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
@@ -10,6 +11,7 @@
 
 /* Longest text accepted for one synthesis, characters */
 #define PROMPT_MAX_ITEMS 64
+#define PROMPT_MAX_MS    86400000u /* timeoutSecs: a day */
 
 struct prompt;
 
@@ -248,9 +250,9 @@ int fs_prompt_run(struct fs_call *c, struct fs_scope *scope, const char *verb,
 	p->loops = prompt_loops(data);
 	if (!p->is_say) {
 		secs = prompt_num(data, "seekOffset");
-		p->offset = secs > 0 ? (uint64_t)secs : 0;
+		p->offset = fs_num_u32(secs, UINT32_MAX);
 		secs = prompt_num(data, "timeoutSecs");
-		p->max_ms = secs > 0 ? (uint32_t)(secs * 1000) : 0;
+		p->max_ms = fs_secs_ms(secs, 0, PROMPT_MAX_MS);
 	}
 
 	if (!json_object_object_get_ex(data, p->is_say ? "text" : "url",

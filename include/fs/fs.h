@@ -14,5 +14,6 @@
 #include <fs/fs_task.h>
 #include <fs/fs_prompt.h>
 #include <fs/fs_leg.h>
+#include <fs/fs_num.h>
 
 #endif

@@ -198,9 +198,7 @@ static uint32_t dial_ms(const struct json_object *data, const char *key,
 	if (!json_object_object_get_ex(data, key, &v))
 		return def;
 	secs = json_object_get_double(v);
-	if (secs <= 0)
-		return def;
-	return secs > 86400 ? 86400000u : (uint32_t)(secs * 1000);
+	return fs_secs_ms(secs, def, 86400000u);
 }
 
 static int dial_exec(struct fs_task *t, const struct json_object *data)

@@ -7,6 +7,7 @@
  * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <json-c/json.h>
 #include <string.h>
@@ -178,7 +179,8 @@ static uint32_t gather_u32(const struct json_object *data, const char *key,
 	if (!json_object_object_get_ex(data, key, &v))
 		return def;
 	d = json_object_get_double(v);
-	return d <= 0 ? 0 : d > 1e6 ? 1000000 : (uint32_t)d;
+	/* not a number: as if absent */
+	return isnan(d) ? def : fs_num_u32(d, 1000000);
 }
 
 static bool gather_bool(const struct json_object *data, const char *key,

@@ -53,18 +53,17 @@ static int pause_exec(struct fs_task *t, const struct json_object *data)
 {
 	struct json_object *v;
 	double secs = 0;
+	uint32_t ms;
 
 	if (json_object_object_get_ex(data, "length", &v))
 		secs = json_object_get_double(v);
 	/* bounded: a hostile length must not hold a call for days */
-	if (secs > 3600)
-		secs = 3600;
-	if (secs <= 0) {
+	ms = fs_secs_ms(secs, 0, 3600000u);
+	if (!ms) {
 		fs_task_done(t, 0, NULL, NULL);
 		return 0;
 	}
-	return fs_scope_listen(fs_task_scope(t), NULL,
-			       (uint32_t)(secs * 1000 + 0.5), pause_elapsed, t,
+	return fs_scope_listen(fs_task_scope(t), NULL, ms, pause_elapsed, t,
 			       NULL);
 }
 

@@ -10,7 +10,8 @@
 //   [verbs...]                           200 application/json
 //   {"status":500}                       that status, empty body
 //   {"delay":3000, "body":[...]}         answer after a delay
-//   {"raw":"text", "ctype":"..."}        exactly these bytes
+//   {"raw":"text", "ctype":"..."}        these bytes (@BASE@ replaced):
+//                                        JSON that JSON.parse refuses
 //   {"status":204}                       no content
 //   {"wav":{"secs":1,"freq":440,"rate":16000}}  a generated WAV tone
 // Unknown paths answer 200 with an empty JSON array ([]). "@BASE@" in a
@@ -93,7 +94,7 @@ function reply(res, r) {
   }
   if (r.raw !== undefined) {
     res.writeHead(r.status || 200, {'Content-Type': r.ctype || 'application/json'});
-    return res.end(r.raw);
+    return res.end(r.raw.split('@BASE@').join(base));
   }
   if (r.body !== undefined) {
     const s = JSON.stringify(r.body).split('@BASE@').join(base);
