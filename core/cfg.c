@@ -165,7 +165,8 @@ static const struct cfg_item cfg_items[] = {
 	{"SIP_INVITE_BURST", CFG_U32, CFG_OFF(sip_invite_burst), "1000", 1,
 	 1000000, false, "INVITEs one source may send at once above the rate"},
 	{"MAX_CALLS", CFG_U32, CFG_OFF(max_calls), "4000", 0, 1000000, false,
-	 "concurrent calls, beyond: 503 with Retry-After; 0 = no limit"},
+	 "concurrent calls; a new INVITE beyond: 503 with Retry-After; 0 = "
+	 "no limit"},
 	{"MAX_CALL_DURATION_SECS", CFG_U32, CFG_OFF(max_call_duration_s),
 	 "14400", 0, 2592000, false,
 	 "seconds after which a call is hung up; 0 = no limit"},
