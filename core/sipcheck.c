@@ -58,8 +58,9 @@ static void sipcheck_destructor(void *data)
 	sc->nets = mem_deref(sc->nets);
 }
 
-int sipcheck_print_pl(struct re_printf *pf, const struct pl *pl)
+int sipcheck_print_pl(struct re_printf *pf, void *arg)
 {
+	const struct pl *pl = arg;
 	size_t n = pl ? min(pl->l, 80) : 0;
 	int err = 0;
 

@@ -72,8 +72,8 @@ int sipcheck_nets_parse(struct sipcheck_nets **np, const char *s, char *why,
 			size_t whysz);
 bool sipcheck_nets_match(const struct sipcheck_nets *n, const struct sa *sa);
 
-/** re_printf handler: a struct pl printed with anything but printable
- *  ASCII escaped as \xNN, at most 80 characters */
-int sipcheck_print_pl(struct re_printf *pf, const struct pl *pl);
+/** re_printf handler (%H) for a struct pl: anything but printable ASCII
+ *  escaped as \xNN, at most 80 characters */
+int sipcheck_print_pl(struct re_printf *pf, void *arg);
 
 #endif
