@@ -133,8 +133,38 @@ python3 "$E2E_ROOT/tests/tools/siptorture.py" "$WORK/trust.txt" 127.0.0.1 \
 grep -q "sipcheck: INVITE from 127.0.0.1:[0-9]*: 403 Forbidden (source not in SBC_TRUSTED_NETS)" \
 	"$WORK/trust.log" || fail "no log line for an untrusted source"
 grep -q "INVITE from caller .*loop 1)" "$WORK/trust.log" || fail "trusted call did not reach loop 1"
+# loop 1's private port from outside: the same check, and a forged
+# relay Via (which would skip it) is dropped
+port1=$(sed -n 's/.*loop 1: SIP on 127.0.0.1:\([0-9]*\) (UDP).*/\1/p' "$WORK/trust.log")
+[ -n "$port1" ] || fail "no port of loop 1"
+cat >"$WORK/direct.txt" <<'T'
+=== untrusted-direct | udp,src=127.0.0.1 | 403
+INVITE sip:15557771000@{host}:{port} SIP/2.0
+Via: SIP/2.0/UDP {lhost}:{lport};branch={branch};rport
+From: <sip:caller@{lhost}>;tag={tag}
+To: <sip:15557771000@{host}>
+Call-ID: {callid}
+CSeq: 1 INVITE
+Max-Forwards: 70
+Content-Length: 0
+
+=== forged-relay-direct | udp,src=127.0.0.1 | none
+INVITE sip:15557771000@{host}:{port} SIP/2.0
+Via: SIP/2.0/UDP {lhost}:{lport};branch=z9hG4bKfsp0000000000000000
+Via: SIP/2.0/UDP 127.0.0.2:5060;branch={branch};received=127.0.0.2;rport=5060
+From: <sip:caller@{lhost}>;tag={tag}
+To: <sip:15557771000@{host}>
+Call-ID: {callid}
+CSeq: 1 INVITE
+Max-Forwards: 70
+Content-Length: 0
+T
+python3 "$E2E_ROOT/tests/tools/siptorture.py" "$WORK/direct.txt" 127.0.0.1 \
+	"$port1" >"$WORK/direct.out" 2>&1 ||
+	{ cat "$WORK/direct.out"; fail "loop 1 reached directly"; }
 m=$(curl -fsS "$FS_HTTP/metrics")
-assert_eq "$(json_get "$m" d.sip.untrusted_source)" "2" "untrusted INVITEs counted"
+assert_eq "$(json_get "$m" d.sip.untrusted_source)" "3" "untrusted INVITEs counted"
+assert_eq "$(json_get "$m" d.sip.relay_spoofed)" "1" "forged relay Via counted"
 wait_idle
 server_alive
 
