@@ -185,7 +185,8 @@ def run_case(case, host, port, nloops, wait):
             callid = "%016x@torture" % random.getrandbits(64)
     var = {"host": host, "port": port, "lhost": src, "lport": lport,
            "tp": tp.upper(), "branch": "z9hG4bK" + tag + "t", "tag": tag,
-           "callid": callid, "user": "15557000" + str(random.randrange(100, 999)),
+           "callid": callid,
+           "user": "15557000" + str(random.randrange(100, 999)),
            "vport": victim.getsockname()[1] if victim else 0,
            "mport": 9}
     var["sdp"] = SDP.format(**var)
