@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <re.h>
+#include "sipcheck.h"
 
 #define APP_MAX_LOOPS 64
 
@@ -42,6 +43,7 @@ struct app {
 	uint32_t calls_active; /* all loops: updated atomically */
 	uint64_t calls_total;
 	bool draining;
+	struct sipcheck_stats sipstats; /* SIP admission: atomic */
 };
 
 #endif

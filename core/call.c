@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "scope.h"
 #include "session.h"
+#include "sipcheck.h"
 #include "tts.h"
 #include "uuid.h"
 #include "audio.h"
@@ -764,6 +765,8 @@ static void call_app_found(int err, uint16_t scode, const char *reason,
 	if (c->closing)
 		return;
 	if (err) {
+		if (err == EPERM)
+			SIPCHECK_COUNT(c->loop->app, account_mismatch);
 		fs_warn("call", "%s: %u %s", c->sid, scode, reason);
 		call_terminate(c, scode, call_reason_phrase(scode), reason,
 			       NULL);
@@ -791,25 +794,117 @@ static int call_pl_dup(char **dst, const struct pl *pl)
 	return pl_isset(pl) ? pl_strdup(dst, pl) : 0;
 }
 
-void call_inbound(struct loop *l, const struct sip_msg *msg)
+static void call_max_duration(int err, const char *ev, void *data, void *arg)
 {
-	struct dir_query q = {0};
-	struct fs_call *c;
-	char *acct = NULL, *appsid = NULL, *carrier = NULL;
-	const struct sip_hdr *h;
-	struct sa laddr;
-	int err;
+	struct fs_call *c = arg;
+	uint32_t secs = c->loop->app->cfg->max_call_duration_s;
+
+	(void)err;
+	(void)ev;
+	(void)data;
+	if (c->closing)
+		return;
+	SIPCHECK_COUNT(c->loop->app, max_duration);
+	fs_warn("call", "%s: MAX_CALL_DURATION_SECS (%u) reached: hanging up",
+		c->sid, secs);
+	c->termination_by = "jambonz";
+	if (c->state == CALL_ANSWERED) {
+		(void)str_dup(&c->final_reason, "Max Call Duration Reached");
+		call_terminate(c, 200, "OK", NULL,
+			       "X-Reason: max call duration\r\n");
+	} else {
+		call_terminate(c, 480, "Temporarily Unavailable",
+			       "max call duration", NULL);
+	}
+}
+
+int call_limit_duration(struct fs_call *c)
+{
+	uint32_t secs = c->loop->app->cfg->max_call_duration_s;
+
+	if (!secs)
+		return 0;
+	return fs_scope_listen(c->scope, NULL, secs * 1000u, call_max_duration,
+			       c, NULL);
+}
+
+/* An SBC's sid headers name rows of the directory: a sid is a token of
+ * at most 64 characters, so nothing else reaches a query, log or
+ * X-Reason */
+static int call_sid_hdr(char **dst, const struct sip_msg *msg,
+			const char *name)
+{
+	const struct sip_hdr *h = sip_msg_xhdr(msg, name);
+
+	if (!h)
+		return 0;
+	if (!h->val.l || h->val.l > 64)
+		return EINVAL;
+	for (size_t i = 0; i < h->val.l; i++) {
+		char ch = h->val.p[i];
+
+		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_' &&
+		    ch != '.')
+			return EINVAL;
+	}
+	return pl_strdup(dst, &h->val);
+}
+
+/* Admission of a new INVITE on the owning loop; true if answered here */
+static bool call_admit(struct loop *l, const struct sip_msg *msg)
+{
+	const struct cfg *cfg = l->app->cfg;
+	uint32_t active =
+		__atomic_load_n(&l->app->calls_active, __ATOMIC_RELAXED);
 
 	if (l->app->draining) {
 		(void)sip_treply(NULL, l->sip, msg, 503,
 				 "Service Unavailable");
+		return true;
+	}
+	if (cfg->max_calls && active >= cfg->max_calls) {
+		SIPCHECK_COUNT(l->app, max_calls);
+		fs_warn("call", "INVITE from %J: MAX_CALLS (%u) reached: 503",
+			&msg->src, cfg->max_calls);
+		(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 503,
+				  "Service Unavailable",
+				  "Retry-After: 5\r\n"
+				  "Content-Length: 0\r\n\r\n");
+		return true;
+	}
+	return false;
+}
+
+void call_inbound(struct loop *l, const struct sip_msg *msg)
+{
+	static const char *const sid_hdrs[] = {
+		"X-Account-Sid", "X-Application-Sid", "X-Voip-Carrier-Sid"};
+	char *sids[3] = {NULL, NULL, NULL};
+	struct dir_query q = {0};
+	struct fs_call *c;
+	struct sa laddr;
+	int err;
+
+	if (call_admit(l, msg))
 		return;
+	for (size_t i = 0; i < ARRAY_SIZE(sid_hdrs); i++) {
+		if (call_sid_hdr(&sids[i], msg, sid_hdrs[i]) != EINVAL)
+			continue;
+		SIPCHECK_COUNT(l->app, bad_sid);
+		fs_warn("call", "INVITE from %J: malformed %s: 400", &msg->src,
+			sid_hdrs[i]);
+		(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 400,
+				  "Bad Request",
+				  "X-Reason: malformed %s\r\n"
+				  "Content-Length: 0\r\n\r\n",
+				  sid_hdrs[i]);
+		goto out;
 	}
 
 	c = mem_zalloc(sizeof(*c), call_destructor);
 	if (!c) {
 		(void)sip_treply(NULL, l->sip, msg, 500, "Server Error");
-		return;
+		goto out;
 	}
 	tmr_init(&c->tmr_end);
 	c->loop = l;
@@ -824,7 +919,7 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	if (err) {
 		fs_warn("call", "cannot answer INVITE: %m", err);
 		mem_deref(c);
-		return;
+		goto out;
 	}
 	list_append(&l->calls, &c->le, c);
 	hash_append(l->callids, hash_joaat_pl(&msg->callid), &c->he, c);
@@ -837,9 +932,11 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	err |= call_pl_dup(&c->to_user, &msg->uri.user);
 	err |= call_pl_dup(&c->caller_name, &msg->from.dname);
 	err |= scope_alloc_root(&c->scope, l->scopes, c->sid);
+	if (!err)
+		err = call_limit_duration(c);
 	if (err) {
 		call_terminate(c, 500, "Server Error", "out of memory", NULL);
-		return;
+		goto out;
 	}
 	fs_info("call", "%s: INVITE from %s to %s (Call-ID %s, loop %u)",
 		c->sid, c->from_user, c->to_user, c->callid, l->idx);
@@ -850,7 +947,7 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	if (err) {
 		call_terminate(c, 503, "Service Unavailable", "no media ports",
 			       NULL);
-		return;
+		goto out;
 	}
 	err = sdp_session_alloc(&c->sdp, &laddr);
 	err |= sdp_media_add(&c->sdpm, c->sdp, "audio",
@@ -863,7 +960,7 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 			      8000, 1, NULL, NULL, NULL, false, "0-16");
 	if (err) {
 		call_terminate(c, 500, "Server Error", "SDP", NULL);
-		return;
+		goto out;
 	}
 	if (mbuf_get_left(msg->mb)) {
 		size_t pos = msg->mb->pos;
@@ -874,7 +971,7 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 		if (err) {
 			call_terminate(c, 400, "Bad Request", "malformed SDP",
 				       NULL);
-			return;
+			goto out;
 		}
 		/* port 0 (stream declined) or an address libre could not
 		 * parse: formats are then not even listed, so say why */
@@ -883,37 +980,28 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 				       "no usable audio stream (address or "
 				       "port)",
 				       NULL);
-			return;
+			goto out;
 		}
 		if (!sdp_media_rformat(c->sdpm, "PCMU") &&
 		    !sdp_media_rformat(c->sdpm, "PCMA")) {
 			call_terminate(c, 488, "Not Acceptable Here",
 				       "no common codec (PCMU, PCMA)", NULL);
-			return;
+			goto out;
 		}
 		call_media_from_sdp(c);
 	}
 
-	h = sip_msg_xhdr(msg, "X-Account-Sid");
-	if (h)
-		(void)pl_strdup(&acct, &h->val);
-	h = sip_msg_xhdr(msg, "X-Application-Sid");
-	if (h)
-		(void)pl_strdup(&appsid, &h->val);
-	h = sip_msg_xhdr(msg, "X-Voip-Carrier-Sid");
-	if (h)
-		(void)pl_strdup(&carrier, &h->val);
 	q.called = c->to_user;
-	q.account_sid = acct;
-	q.application_sid = appsid;
-	q.carrier_sid = carrier;
+	q.account_sid = sids[0];
+	q.application_sid = sids[1];
+	q.carrier_sid = sids[2];
 	err = directory_lookup(l->dir, &q, call_app_found, c);
-	mem_deref(acct);
-	mem_deref(appsid);
-	mem_deref(carrier);
 	if (err)
 		call_terminate(c, 500, "Server Error", "directory error",
 			       NULL);
+out:
+	for (size_t i = 0; i < ARRAY_SIZE(sids); i++)
+		mem_deref(sids[i]);
 }
 
 bool call_handle_orphan(struct loop *l, const struct sip_msg *msg)

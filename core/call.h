@@ -65,6 +65,9 @@ struct fs_call {
 /** Handle a new INVITE (sipsess connection handler) */
 void call_inbound(struct loop *l, const struct sip_msg *msg);
 
+/** Arm MAX_CALL_DURATION_SECS on the call's scope (hangs up when due) */
+int call_limit_duration(struct fs_call *c);
+
 /** Handle a CANCEL/ACK/other request that belongs to no session */
 bool call_handle_orphan(struct loop *l, const struct sip_msg *msg);
 

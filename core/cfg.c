@@ -15,6 +15,7 @@
 #include <re.h>
 #include "cfg.h"
 #include "log.h"
+#include "sipcheck.h"
 
 enum cfg_type {
 	CFG_STR,
@@ -158,6 +159,23 @@ static const struct cfg_item cfg_items[] = {
 	 false,
 	 "URL other instances reach this one's REST API at; empty = "
 	 "http://HTTP_ADDR:HTTP_PORT"},
+	{"SBC_TRUSTED_NETS", CFG_STR, CFG_OFF(sbc_trusted_nets), "", 0, 0,
+	 false,
+	 "networks (CIDR, comma separated) whose INVITEs are taken and whose "
+	 "X-Account-Sid/X-Application-Sid are believed; others get 403; "
+	 "empty = anyone"},
+	{"SIP_INVITE_RATE", CFG_U32, CFG_OFF(sip_invite_rate), "500", 0,
+	 1000000, false,
+	 "new INVITEs per second from one source address, beyond: 503; "
+	 "0 = no limit"},
+	{"SIP_INVITE_BURST", CFG_U32, CFG_OFF(sip_invite_burst), "1000", 1,
+	 1000000, false, "INVITEs one source may send at once above the rate"},
+	{"MAX_CALLS", CFG_U32, CFG_OFF(max_calls), "4000", 0, 1000000, false,
+	 "concurrent calls; a new INVITE beyond: 503 with Retry-After; 0 = "
+	 "no limit"},
+	{"MAX_CALL_DURATION_SECS", CFG_U32, CFG_OFF(max_call_duration_s),
+	 "14400", 0, 2592000, false,
+	 "seconds after which a call is hung up; 0 = no limit"},
 	{"JAMBONES_LOGLEVEL", CFG_LOGLEVEL, CFG_OFF(loglevel), "info", 0, 0,
 	 false, "error, warn, info or debug"},
 };
@@ -408,6 +426,18 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 			    "(%u)",
 			    cfg->rtp_port_min, cfg->rtp_port_max);
 		return EINVAL;
+	}
+	if (*cfg->sbc_trusted_nets) {
+		struct sipcheck_nets *nets = NULL;
+		char why[160] = "";
+		int e = sipcheck_nets_parse(&nets, cfg->sbc_trusted_nets, why,
+					    sizeof(why));
+
+		mem_deref(nets);
+		if (e) {
+			re_snprintf(err, errsz, "SBC_TRUSTED_NETS: %s", why);
+			return e;
+		}
 	}
 	return 0;
 }

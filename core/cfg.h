@@ -84,6 +84,13 @@ struct cfg {
 	uint32_t redis_call_ttl; /* REDIS_CALL_TTL 3600 (s)              */
 	char *instance_rest_url; /* INSTANCE_REST_URL ""                 */
 
+	/* SIP admission and limits */
+	char *sbc_trusted_nets;       /* SBC_TRUSTED_NETS "" = anyone        */
+	uint32_t sip_invite_rate;     /* SIP_INVITE_RATE 500 per source, /s  */
+	uint32_t sip_invite_burst;    /* SIP_INVITE_BURST 1000           */
+	uint32_t max_calls;           /* MAX_CALLS 4000, 0 = no limit    */
+	uint32_t max_call_duration_s; /* MAX_CALL_DURATION_SECS 14400    */
+
 	/* logging */
 	char *loglevel; /* JAMBONES_LOGLEVEL "info"             */
 };

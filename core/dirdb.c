@@ -279,6 +279,7 @@ static int dirdb_app_row(unsigned ncols, const char *const *cols, void *arg)
 	if (err)
 		return err;
 	err = dirdb_dup(&a->application_sid, cols[DIRDB_C_SID]);
+	err |= dirdb_dup(&a->account_sid, cols[DIRDB_C_ACCOUNT]);
 	err |= dirdb_dup(&a->tts_vendor, cols[DIRDB_C_TTS_VENDOR]);
 	err |= dirdb_dup(&a->tts_language, cols[DIRDB_C_TTS_LANG]);
 	err |= dirdb_dup(&a->tts_voice, cols[DIRDB_C_TTS_VOICE]);
@@ -451,6 +452,18 @@ static int dirdb_route(struct dbpool_conn *c, void *arg)
 	if (!job->app || (!job->app->call_hook.url && !job->app->app_json)) {
 		dirdb_reject(job, ENOENT, 480, "%s",
 			     "no configured application");
+		return 0;
+	}
+
+	/* an application runs only for its own account */
+	if (job->app->account_sid &&
+	    strcmp(job->app->account_sid, job->account_sid)) {
+		char why[DIRDB_REASON_MAX];
+
+		re_snprintf(why, sizeof(why),
+			    "application %s does not belong to account %s",
+			    job->app->application_sid, job->account_sid);
+		dirdb_reject(job, EPERM, 403, "%s", why);
 		return 0;
 	}
 

@@ -587,6 +587,16 @@ int directory_lookup(struct directory *d, const struct dir_query *q,
 				break;
 		}
 	}
+	/* an application runs only for its own account: the account's
+	 * secret signs its webhooks and its sid is in every payload */
+	if (app && app->account_sid && q->account_sid &&
+	    strcmp(app->account_sid, q->account_sid)) {
+		re_snprintf(reason, sizeof(reason),
+			    "application %s does not belong to account %s",
+			    app->application_sid, q->account_sid);
+		h(EPERM, 403, reason, NULL, arg);
+		return 0;
+	}
 	if (!app)
 		app = d->default_app;
 	if (!app || (!app->call_hook.url && !app->app_json)) {

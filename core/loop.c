@@ -14,6 +14,7 @@
 #include "media.h"
 #include "req.h"
 #include "scope.h"
+#include "sipcheck.h"
 #include "sipfwd.h"
 #include "tts.h"
 
@@ -34,6 +35,7 @@ static void loop_destructor(void *data)
 	l->callids = mem_deref(l->callids);
 	l->lsnr = mem_deref(l->lsnr);
 	l->fwd = mem_deref(l->fwd);
+	l->check = mem_deref(l->check);
 	l->sock = mem_deref(l->sock);
 	if (l->sip)
 		sip_close(l->sip, true);
@@ -232,6 +234,8 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	err = sip_alloc(&l->sip, NULL, LOOP_SIP_HASH, LOOP_SIP_HASH,
 			LOOP_SIP_HASH, "feature-server " FS_VERSION, NULL,
 			NULL);
+	if (!err)
+		err = sipcheck_alloc(&l->check, l);
 	if (err)
 		goto out;
 	if (idx == 0) {

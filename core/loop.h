@@ -19,6 +19,7 @@ struct tts;
 struct audiocache;
 struct directory;
 struct sipfwd;
+struct sipcheck;
 
 struct loop {
 	struct app *app;
@@ -26,7 +27,8 @@ struct loop {
 	struct sip *sip;
 	struct sipsess_sock *sock;
 	struct sip_lsnr *lsnr;
-	struct sipfwd *fwd; /* first loop of several: spreads calls */
+	struct sipcheck *check; /* runs before every other listener */
+	struct sipfwd *fwd;     /* first loop of several: spreads calls */
 	struct media_loop *media;
 	struct fs_req *req;
 	struct scopemgr *scopes;

@@ -25,6 +25,7 @@
 #include "registry.h"
 #include "rest.h"
 #include "scope.h"
+#include "sipcheck.h"
 
 /* Longest metric name; deeper or longer paths are skipped, not cut */
 #define METRICS_NAME_MAX 200
@@ -189,6 +190,17 @@ int metrics_json(const struct app *app, struct json_object **op)
 		err = metrics_add(doc, "config", o);
 		if (!err)
 			err = life_metrics(app->life, o);
+		if (err)
+			goto out;
+	}
+
+	/* SIP admission: refused requests and limits, every loop */
+	{
+		struct json_object *o = json_object_new_object();
+
+		err = metrics_add(doc, "sip", o);
+		if (!err)
+			err = sipcheck_metrics(app, o);
 		if (err)
 			goto out;
 	}

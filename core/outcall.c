@@ -257,6 +257,8 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	if (json_object_object_get_ex(body, "timeLimit", &v))
 		secs = json_object_get_double(v);
 	c->time_limit_ms = fs_secs_ms(secs, 0, OUTCALL_MAX_MS);
+	if (!e)
+		e = call_limit_duration(c);
 	if (e) {
 		mem_deref(c);
 		e = ENOMEM;

@@ -4,12 +4,14 @@
 #include <errno.h>
 #include <string.h>
 #include <re.h>
+#include "app.h"
 #include "log.h"
 #include "loop.h"
+#include "sipcheck.h"
 #include "sipfwd.h"
 
 /* Branch prefix of our own Via: marks responses to relay */
-#define SIPFWD_BRANCH "z9hG4bKfsp"
+#define SIPFWD_BRANCH SIPCHECK_RELAY_BRANCH
 
 struct sipfwd {
 	struct loop *l;
@@ -19,6 +21,8 @@ struct sipfwd {
 	struct sip_lsnr *resp;
 	struct sa laddr; /* our UDP address, for our Via */
 	uint64_t fwd_req, fwd_resp;
+	uint64_t log_sec;
+	uint32_t log_n;
 };
 
 static void sipfwd_destructor(void *data)
@@ -38,6 +42,36 @@ unsigned sipfwd_owner(const struct sip_msg *msg, unsigned nloops)
 	return hash_joaat_pl(&msg->callid) % nloops;
 }
 
+/* A Via value without its received and rport parameters: where the
+ * caller is comes from the packet, never from what the caller wrote */
+static int sipfwd_write_via(struct mbuf *mb, const struct pl *val)
+{
+	const char *p = val->p, *end = val->p + val->l;
+	int err = 0;
+	bool first = true;
+
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		const char *stop = semi ? semi : end;
+		struct pl seg = {p, (size_t)(stop - p)}, name;
+		const char *eq = memchr(seg.p, '=', seg.l);
+
+		name.p = seg.p;
+		name.l = eq ? (size_t)(eq - seg.p) : seg.l;
+		while (name.l && (name.p[0] == ' ' || name.p[0] == '\t'))
+			name.p++, name.l--;
+		while (name.l && (name.p[name.l - 1] == ' ' ||
+				  name.p[name.l - 1] == '\t'))
+			name.l--;
+		if (first || (pl_strcasecmp(&name, "received") &&
+			      pl_strcasecmp(&name, "rport")))
+			err |= mbuf_printf(mb, "%s%r", first ? "" : ";", &seg);
+		first = false;
+		p = semi ? semi + 1 : end;
+	}
+	return err;
+}
+
 /* Headers and body of msg, optionally without its first Via */
 static int sipfwd_write_rest(struct mbuf *mb, const struct sip_msg *msg,
 			     bool drop_via, const struct sa *src)
@@ -54,17 +88,10 @@ static int sipfwd_write_rest(struct mbuf *mb, const struct sip_msg *msg,
 			if (drop_via)
 				continue;
 			if (src) {
-				struct pl rp;
-
 				/* the caller's Via learns where it really is,
 				 * so the response can find its way back */
 				err |= mbuf_printf(mb, "%r: ", &h->name);
-				if (!msg_param_exists(&msg->via.params,
-						      "rport", &rp))
-					err |= mbuf_write_pl_skip(mb, &h->val,
-								  &rp);
-				else
-					err |= mbuf_write_pl(mb, &h->val);
+				err |= sipfwd_write_via(mb, &h->val);
 				err |= mbuf_printf(mb,
 						   ";received=%j;rport=%u\r\n",
 						   src, sa_port(src));
@@ -179,6 +206,21 @@ static bool sipfwd_response(const struct sip_msg *msg, void *arg)
 
 	if (!ours && !k)
 		return false;
+	if (ours && !sipcheck_from_loop(f->l, msg)) {
+		uint64_t sec = tmr_jiffies() / 1000;
+
+		/* a forged answer would make us send to any address in
+		 * its second Via: only the loops answer our requests */
+		SIPCHECK_COUNT(f->l->app, relay_spoofed);
+		if (sec != f->log_sec)
+			f->log_sec = sec, f->log_n = 0;
+		if (f->log_n++ < 20)
+			fs_warn("sipfwd",
+				"%u response with relay branch from %J (not "
+				"a loop): dropped",
+				msg->scode, &msg->src);
+		return true;
+	}
 	if (ours) {
 		err = sipfwd_next_hop(msg, &dst, &tp);
 		if (err)
@@ -220,6 +262,9 @@ int sipfwd_alloc(struct sipfwd **fp, struct loop *l, unsigned nloops,
 	f->n = nloops;
 	f->targets = targets;
 	err = sip_transp_laddr(l->sip, &f->laddr, SIP_TRANSP_UDP, NULL);
+	/* where the other loops see our relayed requests come from */
+	if (!err)
+		l->app->loop_addr[0] = f->laddr;
 	if (!err)
 		err = sip_listen(&f->req, l->sip, true, sipfwd_request, f);
 	if (!err)

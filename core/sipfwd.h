@@ -4,8 +4,10 @@
  * The first loop owns the public SIP port. A call belongs to loop
  * hash(Call-ID) % SIP_LOOPS; requests for another loop's calls are
  * forwarded to that loop's private UDP port as a stateless proxy would
- * (own Via on top, received/rport on the caller's), and responses
- * coming back are relayed to the caller. Loops share no memory: they
+ * (own Via on top, received/rport on the caller's, replacing any the
+ * caller wrote), and responses coming back from a loop's socket are
+ * relayed to the caller; a response with our branch from anywhere else
+ * is dropped and counted. Loops share no memory: they
  * talk SIP over loopback. See docs/design.md.
  */
 #ifndef SIPFWD_H
@@ -21,7 +23,9 @@ struct sipfwd;
  * session listener is registered, so it sees requests first.
  *
  * @param targets Private UDP address of each loop (borrowed; filled in
- *                before traffic starts; targets[0] unused)
+ *                before traffic starts); app->loop_addr[0] is set to
+ *                the first loop's own UDP address, the source of the
+ *                requests it relays
  */
 int sipfwd_alloc(struct sipfwd **fp, struct loop *l, unsigned nloops,
 		 const struct sa *targets);
