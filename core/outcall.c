@@ -194,6 +194,21 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 		re_snprintf(err, errsz, "missing 'to'");
 		return EINVAL;
 	}
+	/* the same ceiling as inbound calls, and no new calls while
+	 * draining: the caller may try another instance */
+	if (l->app->draining) {
+		re_snprintf(err, errsz, "draining: no new calls");
+		return EBUSY;
+	}
+	if (cfg->max_calls &&
+	    __atomic_load_n(&l->app->calls_active, __ATOMIC_RELAXED) >=
+		    cfg->max_calls) {
+		fs_warn("call", "createCall: MAX_CALLS (%u) reached: 503",
+			cfg->max_calls);
+		re_snprintf(err, errsz, "MAX_CALLS (%u) reached",
+			    cfg->max_calls);
+		return EBUSY;
+	}
 	e = target_resolve(cfg, to, &uri, &route, err, errsz);
 	if (e)
 		return e == ENOTSUP ? EINVAL : e;

@@ -322,8 +322,9 @@ static enum MHD_Result rest_create_call(struct rest *r,
 		if (!*err)
 			re_snprintf(err, sizeof(err), "%m", e);
 		return rest_reply_msg(conn,
-				      e == EINVAL
-					      ? MHD_HTTP_BAD_REQUEST
+				      e == EINVAL ? MHD_HTTP_BAD_REQUEST
+				      : e == EBUSY
+					      ? MHD_HTTP_SERVICE_UNAVAILABLE
 					      : MHD_HTTP_INTERNAL_SERVER_ERROR,
 				      err);
 	}

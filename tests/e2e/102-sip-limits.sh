@@ -49,6 +49,13 @@ done
 assert_eq "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" d.calls.active)" "2" "calls held"
 invite third udp 503 "Retry-After: 5" >"$WORK/third.txt"
 torture third
+# createCall is held to the same ceiling: 503, and nothing dialled
+code=$(curl -sS -o "$WORK/cc.out" -w '%{http_code}' -X POST \
+	-H 'Content-Type: application/json' \
+	-d '{"to":{"type":"sip","sipUri":"sip:x@127.0.0.1:9"},"app_json":[{"verb":"hangup"}]}' \
+	"$FS_HTTP/v1/createCall")
+assert_eq "$code" "503" "createCall beyond MAX_CALLS"
+assert_contains "$(cat "$WORK/cc.out")" "MAX_CALLS (2) reached" "createCall refusal reason"
 wait "$held" || fail "held calls failed"
 grep -q "WARN  call: INVITE from 127.0.0.1:[0-9]*: MAX_CALLS (2) reached: 503" "$WORK/calls.log" ||
 	fail "no log line for MAX_CALLS"
