@@ -44,6 +44,10 @@ static const struct cfg_item cfg_items[] = {
 	 false, "lowest RTP port"},
 	{"RTP_PORT_MAX", CFG_U32, CFG_OFF(rtp_port_max), "60000", 1025, 65535,
 	 false, "highest RTP port"},
+	{"RTP_SOURCE_CHECK", CFG_STR, CFG_OFF(rtp_source_check), "latch", 0, 0,
+	 false,
+	 "RTP/RTCP accepted from: latch (SDP address, else the first source "
+	 "after answer), sdp (SDP address only), off (anyone)"},
 	{"HTTP_ADDR", CFG_STR, CFG_OFF(http_addr), "0.0.0.0", 0, 0, false,
 	 "address of the REST/health/metrics listener"},
 	{"HTTP_PORT", CFG_U32, CFG_OFF(http_port), "3000", 1, 65535, false,
@@ -368,6 +372,15 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 			    "RTP_PORT_MIN (%u) must be below RTP_PORT_MAX "
 			    "(%u)",
 			    cfg->rtp_port_min, cfg->rtp_port_max);
+		return EINVAL;
+	}
+	if (strcasecmp(cfg->rtp_source_check, "latch") &&
+	    strcasecmp(cfg->rtp_source_check, "sdp") &&
+	    strcasecmp(cfg->rtp_source_check, "off")) {
+		re_snprintf(err, errsz,
+			    "RTP_SOURCE_CHECK: '%s' is not one of latch, sdp, "
+			    "off",
+			    cfg->rtp_source_check);
 		return EINVAL;
 	}
 	return 0;
