@@ -26,6 +26,7 @@
 #include "registry.h"
 #include "scope.h"
 #include "session.h"
+#include "sipsafe.h"
 #include "tts.h"
 #include "uuid.h"
 #include "audio.h"
@@ -330,8 +331,20 @@ static void call_free_deferred(void *arg)
 void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 		    const char *x_reason, const char *extra_hdrs)
 {
+	char rbuf[128], xbuf[512];
+
 	if (c->closing)
 		return;
+	/* X-Reason quotes webhook text (verb and property names, URLs):
+	 * escaped, so that it stays one header line */
+	if (reason && !sipsafe_value(reason)) {
+		sipsafe_clean(rbuf, sizeof(rbuf), reason);
+		reason = rbuf;
+	}
+	if (x_reason) {
+		sipsafe_clean(xbuf, sizeof(xbuf), x_reason);
+		x_reason = xbuf;
+	}
 	c->closing = true;
 	if (!c->termination_by)
 		c->termination_by = "jambonz";
@@ -976,8 +989,13 @@ int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 		return EALREADY;
 	if (c->closing)
 		return 0;
-	if (reason && strpbrk(reason, "\r\n"))
+	if (reason && !sipsafe_value(reason)) {
+		fs_warn("call",
+			"%s: sip:decline reason '%s' refused: control "
+			"characters",
+			c->sid, reason);
 		reason = NULL;
+	}
 	err = leg_headers(&hdrs, headers);
 	if (err)
 		return err;
