@@ -615,7 +615,8 @@ static bool media_src_check(struct media_stream *ms, struct media_src *s,
 			/* symmetric RTP: answer a NAT where the packets come
 			 * from; on the SDP's own host only the port differs
 			 * (asymmetric ports), so its SDP port stays */
-			if (rtp && !sa_cmp(src, &s->sdp, SA_ADDR))
+			if (rtp && !sa_cmp(src, &s->sdp, SA_ADDR) &&
+			    sa_port(src))
 				ms->raddr = *src;
 			return true;
 		}
