@@ -128,6 +128,16 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	fl->h = h;
 	fl->arg = arg;
 	(void)json_object_object_get_ex(target, "auth", &auth);
+	/* the user goes into a quoted-string of the Authorization header */
+	if (legapi_str(auth, "username") &&
+	    (!sipsafe_value(legapi_str(auth, "username")) ||
+	     strpbrk(legapi_str(auth, "username"), "\"\\"))) {
+		re_snprintf(err, errsz, "auth username '%s' refused",
+			    legapi_str(auth, "username"));
+		mem_deref(fl);
+		e = EINVAL;
+		goto out;
+	}
 	p.uri = uri;
 	p.route = route;
 	p.from_user = o && o->caller_id ? o->caller_id : c->from_user;

@@ -8,7 +8,8 @@
 #    headers with CRLF, bad names and a stack header (each refused);
 #  - dial with a CRLF callerId (refused: dial fails), then dial with a
 #    quoted callerName (escaped in From), CRLF headers and a CRLF target
-#    URI: the called party gets only the good headers;
+#    URI: the called party gets only the good headers; a dial whose
+#    digest user has CRLF and a quote (refused: dial fails);
 #  - play of a URL with user:password: the log shows it redacted;
 #  - hangup headers with CRLF; createCall with a CRLF from/callerName
 #    or header name (400 or the header dropped).
@@ -33,10 +34,14 @@ start_hooks '{
                  "headers":{"X-T\r\nContact":"<sip:evil@10.6.6.6>"}}]}],
     [{"verb":"play","url":"http://user:s3cretpw@127.0.0.1:9/a.wav"},
      {"verb":"hangup"}],
-    [{"verb":"hangup","headers":{"X-Bye":"ok","X-Evil":"a'"$EVIL"'"}}]
+    [{"verb":"hangup","headers":{"X-Bye":"ok","X-Evil":"a'"$EVIL"'"}}],
+    [{"verb":"dial","actionHook":"/a8",
+      "target":[{"type":"sip","sipUri":"sip:bob@127.0.0.1:'"$B"'",
+                 "auth":{"username":"u\"'"$EVIL"'","password":"p"}}]}]
   ]},
   "/a4": [{"verb":"hangup"}],
-  "/a5": [{"verb":"hangup"}]
+  "/a5": [{"verb":"hangup"}],
+  "/a8": [{"verb":"hangup"}]
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call"
 
@@ -103,6 +108,14 @@ resp=$(msg_first hangup7 '^SIP/2.0 603')
 assert_contains "$resp" $'X-Bye: ok\r' "hangup good header"
 assert_eq "$(grep -ci '^X-Evil:' <<<"$resp")" "0" "hangup refused header"
 
+# --- dial with a digest user that would break Authorization: refused
+scen=$(mkscen uac_answer)
+run_sipp dial8 "$scen" 15551201008 || fail "dial8: call failed"
+wait_hooks 'd.some(r => r.path==="/a8")'
+assert_eq "$(json_get "$(hooks_log)" 'd.find(r => r.path==="/a8").body.dial_call_status')" \
+	"failed" "dial8 dial_call_status"
+assert_eq "$(msg_count bob '^INVITE sip:bob@')" "1" "no INVITE for the refused digest user"
+
 # --- createCall: a From that cannot be one is a bad request
 for body in '"from":"1\r\nContact: <sip:evil@10.6.6.6>"' \
 	'"callerName":"A\r\nContact: <sip:evil@10.6.6.6>"' \
@@ -125,5 +138,6 @@ grep -q 's3cretpw' "$log" && fail "password in the log"
 assert_contains "$(cat "$log")" 'http://\*\*\*@127.0.0.1:9/a.wav' "redacted URL in the log"
 assert_contains "$(cat "$log")" 'header .X-Evil. refused' "refused header logged"
 assert_contains "$(cat "$log")" 'callerId .1\\r\\nContact' "refused callerId logged"
+assert_contains "$(cat "$log")" 'auth username .u"\\r\\nContact' "refused digest user logged"
 server_alive
 echo OK
