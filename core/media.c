@@ -44,6 +44,7 @@
 #include <re.h>
 #include <rem/rem_g711.h>
 #include <json-c/json.h>
+#include "log.h"
 #include "media.h"
 
 #define MEDIA_FRAME_MS      20
@@ -129,7 +130,8 @@ struct media_stream {
 	bool marker; /* next packet starts a talkspurt */
 	bool sent1;  /* a packet went out: ts follows the clock */
 	bool dtmf_seen;
-	bool muted; /* silence instead of audio toward the peer */
+	bool drop_logged; /* a foreign source was reported */
+	bool muted;       /* silence instead of audio toward the peer */
 	struct media_stream *relay; /* bridged leg: its input goes out here */
 	bool relay_sync;            /* relay_off is set */
 	uint32_t relay_off;         /* our ts minus the source's ts */
@@ -625,6 +627,20 @@ static bool media_src_check(struct media_stream *ms, struct media_src *s,
 	}
 
 	++ml->dropped_source;
+	/* once per stream: a spray of the range is one line per call */
+	if (!ms->drop_logged) {
+		ms->drop_logged = true;
+		if (ms->has_peer)
+			fs_warn("media",
+				"port %u: %s from %J dropped: the peer is %J",
+				ms->port + (rtp ? 0 : 1), rtp ? "RTP" : "RTCP",
+				src, s->latched ? &s->latch : &s->sdp);
+		else
+			fs_warn("media",
+				"port %u: %s from %J dropped: no peer yet",
+				ms->port + (rtp ? 0 : 1), rtp ? "RTP" : "RTCP",
+				src);
+	}
 	return false;
 }
 

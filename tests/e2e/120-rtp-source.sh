@@ -47,6 +47,9 @@ d=$(dropped)
 [ "$d" -ge 15 ] || fail "latch: $d packets dropped, expected the 15 injected"
 m=$(curl -fsS "$FS_HTTP/metrics")
 [ "$(json_get "$m" d.media.sources_latched)" -ge 1 ] || fail "latch: nothing latched"
+assert_contains "$(cat "$WORK/latch.log")" 'media: port [0-9]*: RTP from 127.0.0.1:[0-9]* dropped: the peer is' \
+	"latch: log line for the foreign source"
+assert_eq "$(grep -c 'dropped: the peer' "$WORK/latch.log")" "1" "latch: one log line per stream"
 wait_idle
 kill -TERM "$FS_PID"
 wait "$FS_PID" 2>/dev/null || true
