@@ -8,7 +8,9 @@
  * URLs), so each line is sanitized as it is written: control characters
  * (CR, LF, ESC, the rest of C0, DEL, C1) and bytes that are not UTF-8
  * are escaped, so no input can forge a log line or drive a terminal,
- * and the user:password of URLs is redacted.
+ * and the user:password of URLs is redacted. libre's own messages (its
+ * dbg module, which would print raw text to stderr) come through here
+ * too, as module "re".
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,6 +18,10 @@
 #include <strings.h>
 #include <time.h>
 #include <re.h>
+/* re_dbg.h wants a module name and level of its own */
+#define DEBUG_MODULE "log"
+#define DEBUG_LEVEL  0
+#include <re_dbg.h>
 #include "log.h"
 
 static struct {
@@ -47,9 +53,29 @@ int log_level_parse(const char *s, enum fs_log_level *lvlp)
 	return EINVAL;
 }
 
+/* libre's dbg output: one message, formatted, with its newline */
+static void log_re_dbg(int level, const char *p, size_t len, void *arg)
+{
+	enum fs_log_level lvl = level <= DBG_ERR       ? FS_LOG_ERROR
+				: level == DBG_WARNING ? FS_LOG_WARN
+				: level <= DBG_INFO    ? FS_LOG_INFO
+						       : FS_LOG_DEBUG;
+
+	(void)arg;
+	while (len && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+		--len;
+	if (len)
+		fs_log(lvl, "re", "%b", p, len);
+}
+
 void log_set_level(enum fs_log_level lvl)
 {
+	static const int re_level[] = {DBG_ERR, DBG_WARNING, DBG_INFO,
+				       DBG_DEBUG};
+
 	log_ctx.level = lvl;
+	dbg_init(re_level[lvl], DBG_NONE);
+	dbg_handler_set(log_re_dbg, NULL);
 }
 
 enum fs_log_level log_get_level(void)

@@ -8,6 +8,8 @@
 
 /** Parse "error", "warn", "info", "debug" (also "warning", "trace") */
 int log_level_parse(const char *s, enum fs_log_level *lvlp);
+/** Set the level, for our lines and libre's (which then come through
+ * fs_log as module "re", escaped like ours) */
 void log_set_level(enum fs_log_level lvl);
 enum fs_log_level log_get_level(void);
 
