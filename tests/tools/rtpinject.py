@@ -9,7 +9,8 @@ names, the caller itself (sipp's pcaps leave from source port 0).
 Waits (at most 20 s) for PORTFILE to hold the server's RTP port, sleeps
 DELAY_S, then sends each digit as an RFC 4733 event (start, update and
 three end packets with one timestamp), GAP_S apart, to 127.0.0.1:PORT;
-a '-' in DIGITS waits 0.5 s. BIND_PORT: the source port (default any).
+a '-' in DIGITS waits 0.5 s; DIGITS "tone:N" sends N 20 ms packets of a
+loud PCMU tone instead. BIND_PORT: the source port (default any).
 Prints the port and the number of packets sent.
 """
 import os
@@ -42,6 +43,16 @@ time.sleep(delay)
 sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 sock.bind(("127.0.0.1", bind))
 codes = {"*": 10, "#": 11}
+if digits.startswith("tone:"):
+    seq, n = 0, int(digits[5:])
+    pay = bytes([0x00, 0x80] * 80)  # full-scale square wave in u-law
+    for i in range(n):
+        rtp = struct.pack("!BBHII", 0x80, 0x80 if i == 0 else 0, i, i * 160,
+                          0xBADC0DE) + pay
+        sock.sendto(rtp, ("127.0.0.1", port))
+        time.sleep(0.02)
+    print("port %d sent %d" % (port, n), flush=True)
+    sys.exit(0)
 seq, sent = int.from_bytes(os.urandom(2), "big"), 0
 for i, d in enumerate(digits):
     if d == "-":
