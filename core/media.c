@@ -32,10 +32,11 @@
  * Sources. RTP and RTCP are taken only from the peer (see media_source
  * in media.h): the exact address of its SDP is always good; in latching
  * mode the first other source after the stream started fixes the
- * address (and becomes where we send, for peers behind NAT), and a
- * packet from the SDP address takes the latch back. Everything else is
- * counted and dropped. Ports are drawn at random from the free set so
- * that a stream's port cannot be told from the previous one.
+ * address (and, on another host than the SDP's, becomes where we send:
+ * peers behind NAT), and a packet from the SDP address takes the latch
+ * back. Everything else is counted and dropped. Ports are drawn at
+ * random from the free set so that a stream's port cannot be told from
+ * the previous one.
  */
 #include <errno.h>
 #include <string.h>
@@ -61,10 +62,10 @@ struct media_loop {
 	uint16_t *ports;    /* free even ports, ports[0..nfree) */
 	uint32_t nports;    /* capacity (port pairs in range) */
 	uint32_t nfree;     /* free entries */
-	enum media_source src_mode;
-	uint64_t t0;    /* time of frame 0 of the current run, ms */
-	uint64_t frame; /* next frame to send in the current run */
-	bool in_tick;   /* the tick reschedules itself when done */
+	uint64_t t0;        /* time of frame 0 of the current run, ms */
+	uint64_t frame;     /* next frame to send in the current run */
+	bool in_tick;       /* the tick reschedules itself when done */
+	enum media_source src_mode; /* RTP_SOURCE_CHECK */
 	uint64_t streams;
 	uint64_t sending;
 	uint64_t packets_sent;
@@ -106,7 +107,7 @@ struct media_stream {
 	struct le le;          /* in ml->active while sending */
 	struct media_loop *ml; /* reference */
 	struct udp_sock *rtp;
-	struct udp_sock *rtcp; /* bound to keep the pair; input dropped */
+	struct udp_sock *rtcp; /* bound to keep the pair; input counted */
 	struct mbuf *mb;       /* one packet, reused for every frame */
 	struct sa raddr; /* where we send: SDP address or latched source */
 	struct media_src src_rtp;
@@ -633,13 +634,14 @@ static bool media_src_check(struct media_stream *ms, struct media_src *s,
 		if (ms->has_peer)
 			fs_warn("media",
 				"port %u: %s from %J dropped: the peer is %J",
-				ms->port + (rtp ? 0 : 1), rtp ? "RTP" : "RTCP",
-				src, s->latched ? &s->latch : &s->sdp);
+				(unsigned)ms->port + (rtp ? 0 : 1),
+				rtp ? "RTP" : "RTCP", src,
+				s->latched ? &s->latch : &s->sdp);
 		else
 			fs_warn("media",
 				"port %u: %s from %J dropped: no peer yet",
-				ms->port + (rtp ? 0 : 1), rtp ? "RTP" : "RTCP",
-				src);
+				(unsigned)ms->port + (rtp ? 0 : 1),
+				rtp ? "RTP" : "RTCP", src);
 	}
 	return false;
 }
