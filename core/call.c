@@ -989,10 +989,10 @@ int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 		return EALREADY;
 	if (c->closing)
 		return 0;
-	if (reason && !sipsafe_value(reason)) {
+	if (reason && (!sipsafe_value(reason) || strlen(reason) > 128)) {
 		fs_warn("call",
 			"%s: sip:decline reason '%s' refused: control "
-			"characters",
+			"characters or longer than 128",
 			c->sid, reason);
 		reason = NULL;
 	}
