@@ -27,6 +27,7 @@
 #include "scope.h"
 #include "session.h"
 #include "sipcheck.h"
+#include "sipsafe.h"
 #include "tts.h"
 #include "uuid.h"
 #include "audio.h"
@@ -333,8 +334,20 @@ static void call_free_deferred(void *arg)
 void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 		    const char *x_reason, const char *extra_hdrs)
 {
+	char rbuf[128], xbuf[512];
+
 	if (c->closing)
 		return;
+	/* X-Reason quotes webhook text (verb and property names, URLs):
+	 * escaped, so that it stays one header line */
+	if (reason && !sipsafe_value(reason)) {
+		sipsafe_clean(rbuf, sizeof(rbuf), reason);
+		reason = rbuf;
+	}
+	if (x_reason) {
+		sipsafe_clean(xbuf, sizeof(xbuf), x_reason);
+		x_reason = xbuf;
+	}
 	c->closing = true;
 	if (!c->termination_by)
 		c->termination_by = "jambonz";
@@ -1066,8 +1079,13 @@ int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 		return EALREADY;
 	if (c->closing)
 		return 0;
-	if (reason && strpbrk(reason, "\r\n"))
+	if (reason && (!sipsafe_value(reason) || strlen(reason) > 128)) {
+		fs_warn("call",
+			"%s: sip:decline reason '%s' refused: control "
+			"characters or longer than 128",
+			c->sid, reason);
 		reason = NULL;
+	}
 	err = leg_headers(&hdrs, headers);
 	if (err)
 		return err;

@@ -45,6 +45,10 @@ static const struct cfg_item cfg_items[] = {
 	 false, "lowest RTP port"},
 	{"RTP_PORT_MAX", CFG_U32, CFG_OFF(rtp_port_max), "60000", 1025, 65535,
 	 false, "highest RTP port"},
+	{"RTP_SOURCE_CHECK", CFG_STR, CFG_OFF(rtp_source_check), "latch", 0, 0,
+	 false,
+	 "RTP/RTCP accepted from: latch (SDP address, else the first source "
+	 "after answer), sdp (SDP address only), off (anyone)"},
 	{"HTTP_ADDR", CFG_STR, CFG_OFF(http_addr), "127.0.0.1", 0, 0, false,
 	 "address of the REST/health/metrics listener (an IP literal)"},
 	{"HTTP_PORT", CFG_U32, CFG_OFF(http_port), "3000", 1, 65535, false,
@@ -438,6 +442,15 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 			re_snprintf(err, errsz, "SBC_TRUSTED_NETS: %s", why);
 			return e;
 		}
+	}
+	if (strcasecmp(cfg->rtp_source_check, "latch") &&
+	    strcasecmp(cfg->rtp_source_check, "sdp") &&
+	    strcasecmp(cfg->rtp_source_check, "off")) {
+		re_snprintf(err, errsz,
+			    "RTP_SOURCE_CHECK: '%s' is not one of latch, sdp, "
+			    "off",
+			    cfg->rtp_source_check);
+		return EINVAL;
 	}
 	return 0;
 }

@@ -19,6 +19,9 @@ struct cfg {
 	uint32_t rtp_port_min; /* RTP_PORT_MIN 40000                   */
 	uint32_t rtp_port_max; /* RTP_PORT_MAX 60000                   */
 
+	/* media sources */
+	char *rtp_source_check; /* RTP_SOURCE_CHECK "latch" */
+
 	/* HTTP listener */
 	char *http_addr;    /* HTTP_ADDR "127.0.0.1"                */
 	uint32_t http_port; /* HTTP_PORT 3000                       */

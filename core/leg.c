@@ -13,6 +13,7 @@
 #include "log.h"
 #include "loop.h"
 #include "media.h"
+#include "sipsafe.h"
 #include "uuid.h"
 
 struct leg {
@@ -200,11 +201,30 @@ int leg_headers(char **outp, const struct json_object *headers)
 	{
 		const char *val = json_object_get_string(v);
 
-		/* header injection: names and values are single lines */
-		if (!*k || strpbrk(k, "\r\n: ") ||
-		    (val && strpbrk(val, "\r\n")))
+		/* header injection: a name is a token, a value one line;
+		 * the stack's own headers are not the webhook's to add */
+		if (!sipsafe_token(k)) {
+			fs_warn("leg", "header '%s' refused: not a SIP token",
+				k);
 			continue;
-		err |= mbuf_printf(mb, "%s: %s\r\n", k, val ? val : "");
+		}
+		if (sipsafe_reserved(k)) {
+			fs_warn("leg",
+				"header '%s' refused: set by the SIP stack",
+				k);
+			continue;
+		}
+		/* a NUL inside the JSON string would cut the value short */
+		if (!val || !sipsafe_value(val) ||
+		    (json_object_is_type(v, json_type_string) &&
+		     strlen(val) != (size_t)json_object_get_string_len(v))) {
+			fs_warn("leg",
+				"header '%s' refused: value has control "
+				"characters: '%s'",
+				k, val ? val : "");
+			continue;
+		}
+		err |= mbuf_printf(mb, "%s: %s\r\n", k, val);
 	}
 	if (!err && mb->end) {
 		mb->pos = 0;
@@ -218,23 +238,36 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 		leg_h *h, void *arg)
 {
 	struct mbuf *desc = NULL;
-	char *from_uri = NULL;
+	char *from_uri = NULL, *from_user = NULL, *from_name = NULL;
 	const char *routev[1];
 	struct sa laddr;
-	struct leg *leg;
-	struct pl uripl;
-	struct uri uri;
+	struct leg *leg = NULL;
 	int err;
 
 	if (!lp || !l || !p || !p->uri)
 		return EINVAL;
-	pl_set_str(&uripl, p->uri);
-	if (uri_decode(&uri, &uripl))
+	/* the last line against header injection: callers check first */
+	if (!sipsafe_uri(p->uri) || (p->route && !sipsafe_value(p->route))) {
+		fs_warn("leg", "refused: bad URI or route '%s'", p->uri);
 		return EINVAL;
+	}
+	err = sipsafe_user(&from_user, p->from_user && *p->from_user
+					       ? p->from_user
+					       : "anonymous");
+	if (!err && p->from_name)
+		err = sipsafe_dname(&from_name, p->from_name);
+	if (err) {
+		fs_warn("leg", "refused: caller id '%s' or name '%s': %m",
+			p->from_user ? p->from_user : "",
+			p->from_name ? p->from_name : "", err);
+		goto out;
+	}
 
 	leg = mem_zalloc(sizeof(*leg), leg_destructor);
-	if (!leg)
-		return ENOMEM;
+	if (!leg) {
+		err = ENOMEM;
+		goto out;
+	}
 	tmr_init(&leg->tmr);
 	leg->l = l;
 	leg->h = h;
@@ -266,19 +299,16 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 	if (err)
 		goto out;
 
-	err = re_sdprintf(&from_uri, "sip:%s@%J",
-			  p->from_user && *p->from_user ? p->from_user
-							: "anonymous",
-			  &l->sip_addr);
+	err = re_sdprintf(&from_uri, "sip:%s@%J", from_user, &l->sip_addr);
 	if (err)
 		goto out;
 	routev[0] = p->route;
-	err = sipsess_connect(
-		&leg->sess, l->sock, p->uri, p->from_name, from_uri, "fs",
-		p->route ? routev : NULL, p->route ? 1 : 0, "application/sdp",
-		desc, leg_auth_h, leg, false, leg_offer_h, leg_answer_h,
-		leg_progr_h, leg_estab_h, leg_info_h, NULL, leg_close_h, leg,
-		"%s", p->headers ? p->headers : "");
+	err = sipsess_connect(&leg->sess, l->sock, p->uri, from_name, from_uri,
+			      "fs", p->route ? routev : NULL, p->route ? 1 : 0,
+			      "application/sdp", desc, leg_auth_h, leg, false,
+			      leg_offer_h, leg_answer_h, leg_progr_h,
+			      leg_estab_h, leg_info_h, NULL, leg_close_h, leg,
+			      "%s", p->headers ? p->headers : "");
 	if (err) {
 		fs_warn("leg", "cannot call %s: %m", p->uri, err);
 		goto out;
@@ -292,6 +322,8 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 out:
 	mem_deref(desc);
 	mem_deref(from_uri);
+	mem_deref(from_user);
+	mem_deref(from_name);
 	if (err)
 		mem_deref(leg);
 	else

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "loop.h"
 #include "media.h"
+#include "sipsafe.h"
 #include "target.h"
 
 #define LEGAPI_RING_MS 60000
@@ -77,6 +78,25 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 			   errsz);
 	if (e)
 		return EINVAL;
+	if (o && (o->caller_id || o->caller_name)) {
+		char *tmp = NULL;
+
+		if (o->caller_id && sipsafe_user(&tmp, o->caller_id)) {
+			re_snprintf(err, errsz, "callerId '%s' refused",
+				    o->caller_id);
+			e = EINVAL;
+		}
+		tmp = mem_deref(tmp);
+		if (!e && o->caller_name &&
+		    sipsafe_dname(&tmp, o->caller_name)) {
+			re_snprintf(err, errsz, "callerName '%s' refused",
+				    o->caller_name);
+			e = EINVAL;
+		}
+		mem_deref(tmp);
+		if (e)
+			goto out;
+	}
 
 	/* the verb's headers, then the target's own on top */
 	merged = json_object_new_object();
@@ -108,6 +128,16 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	fl->h = h;
 	fl->arg = arg;
 	(void)json_object_object_get_ex(target, "auth", &auth);
+	/* the user goes into a quoted-string of the Authorization header */
+	if (legapi_str(auth, "username") &&
+	    (!sipsafe_value(legapi_str(auth, "username")) ||
+	     strpbrk(legapi_str(auth, "username"), "\"\\"))) {
+		re_snprintf(err, errsz, "auth username '%s' refused",
+			    legapi_str(auth, "username"));
+		mem_deref(fl);
+		e = EINVAL;
+		goto out;
+	}
 	p.uri = uri;
 	p.route = route;
 	p.from_user = o && o->caller_id ? o->caller_id : c->from_user;

@@ -114,6 +114,8 @@ static void life_restart_needed(const struct cfg *a, const struct cfg *b)
 		{"JAMBONES_MYSQL_HOST", offsetof(struct cfg, mysql_host),
 		 true},
 		{"TTS_VENDOR", offsetof(struct cfg, tts_vendor), true},
+		{"RTP_SOURCE_CHECK", offsetof(struct cfg, rtp_source_check),
+		 true},
 	};
 
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {

@@ -8,7 +8,27 @@
 
 /** Parse "error", "warn", "info", "debug" (also "warning", "trace") */
 int log_level_parse(const char *s, enum fs_log_level *lvlp);
+/** Set the level, for our lines and libre's (which then come through
+ * fs_log as module "re", escaped like ours) */
 void log_set_level(enum fs_log_level lvl);
 enum fs_log_level log_get_level(void);
+
+/**
+ * Copy src into dst with control characters escaped: CR, LF and TAB as
+ * \r \n \t, other C0 bytes, DEL, C1 controls (U+0080-U+009F) and bytes
+ * that are not UTF-8 as \xNN. Always NUL-terminates; stops before an
+ * escape that does not fit.
+ *
+ * @return length written
+ */
+size_t log_escape(char *dst, size_t dstsz, const char *src);
+
+/**
+ * What a log line becomes: URL credentials ("://user:pass@") redacted
+ * in line (modified), then escaped into dst as log_escape does.
+ *
+ * @return length written
+ */
+size_t log_sanitize(char *dst, size_t dstsz, char *line);
 
 #endif

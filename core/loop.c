@@ -285,6 +285,12 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		fs_error("loop", "media: %m", err);
 		goto out;
 	}
+	{
+		enum media_source src = MEDIA_SRC_LATCH;
+
+		(void)media_source_parse(cfg->rtp_source_check, &src);
+		media_loop_set_source(l->media, src);
+	}
 	if (idx == 0)
 		fs_info("loop", "loop 0: SIP on %s (UDP, TCP), RTP %u-%u",
 			cfg->sip_listen, rtp_min, rtp_max);

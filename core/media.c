@@ -28,13 +28,24 @@
  * any stream, start playback, or stop streams: the tick has finished its
  * walk before any handler runs, and a freed stream drops its own queued
  * notifications.
+ *
+ * Sources. RTP and RTCP are taken only from the peer (see media_source
+ * in media.h): the exact address of its SDP is always good; in latching
+ * mode the first other source after the stream started fixes the
+ * address (and, on another host than the SDP's, becomes where we send:
+ * peers behind NAT), and a packet from the SDP address takes the latch
+ * back. Everything else is counted and dropped. Ports are drawn at
+ * random from the free set so that a stream's port cannot be told from
+ * the previous one.
  */
 #include <errno.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <re.h>
 #include <rem/rem_g711.h>
 #include <json-c/json.h>
+#include "log.h"
 #include "media.h"
 
 #define MEDIA_FRAME_MS      20
@@ -48,13 +59,13 @@ struct media_loop {
 	struct tmr async;   /* runs queued handlers when no tick runs */
 	struct list active; /* streams that send, weak links */
 	struct list done;   /* ended playbacks waiting for their handler */
-	uint16_t *ring;     /* free even ports, FIFO so a freed port rests */
-	uint32_t nring;     /* capacity of ring (port pairs in range) */
-	uint32_t head;      /* first free entry */
+	uint16_t *ports;    /* free even ports, ports[0..nfree) */
+	uint32_t nports;    /* capacity (port pairs in range) */
 	uint32_t nfree;     /* free entries */
 	uint64_t t0;        /* time of frame 0 of the current run, ms */
 	uint64_t frame;     /* next frame to send in the current run */
 	bool in_tick;       /* the tick reschedules itself when done */
+	enum media_source src_mode; /* RTP_SOURCE_CHECK */
 	uint64_t streams;
 	uint64_t sending;
 	uint64_t packets_sent;
@@ -65,6 +76,9 @@ struct media_loop {
 	uint64_t late_ticks;
 	uint64_t max_late_ms;
 	uint64_t skipped_frames;
+	uint64_t rtcp_recv;
+	uint64_t dropped_source; /* RTP and RTCP from a foreign address */
+	uint64_t latched;        /* sources latched or taken back */
 };
 
 struct media_play {
@@ -82,13 +96,22 @@ struct media_play {
 	void *arg;
 };
 
+/* Which address a stream takes RTP (or RTCP) from */
+struct media_src {
+	struct sa sdp;   /* the peer's SDP address (port + 1 for RTCP) */
+	struct sa latch; /* the latched source, when latched */
+	bool latched;
+};
+
 struct media_stream {
 	struct le le;          /* in ml->active while sending */
 	struct media_loop *ml; /* reference */
 	struct udp_sock *rtp;
-	struct udp_sock *rtcp; /* bound to keep the pair; input dropped */
+	struct udp_sock *rtcp; /* bound to keep the pair; input counted */
 	struct mbuf *mb;       /* one packet, reused for every frame */
-	struct sa raddr;
+	struct sa raddr; /* where we send: SDP address or latched source */
+	struct media_src src_rtp;
+	struct media_src src_rtcp;
 	struct media_play *play; /* what plays now, owned */
 	media_dtmf_h *dtmfh;
 	void *arg;
@@ -108,7 +131,8 @@ struct media_stream {
 	bool marker; /* next packet starts a talkspurt */
 	bool sent1;  /* a packet went out: ts follows the clock */
 	bool dtmf_seen;
-	bool muted; /* silence instead of audio toward the peer */
+	bool drop_logged; /* a foreign source was reported */
+	bool muted;       /* silence instead of audio toward the peer */
 	struct media_stream *relay; /* bridged leg: its input goes out here */
 	bool relay_sync;            /* relay_off is set */
 	uint32_t relay_off;         /* our ts minus the source's ts */
@@ -400,7 +424,7 @@ static void media_loop_destructor(void *arg)
 	tmr_cancel(&ml->tick);
 	tmr_cancel(&ml->async);
 	list_flush(&ml->done);
-	mem_deref(ml->ring);
+	mem_deref(ml->ports);
 }
 
 /**
@@ -431,15 +455,15 @@ int media_loop_alloc(struct media_loop **mlp, const struct sa *ip,
 	if (!ml)
 		return ENOMEM;
 
-	ml->ring = mem_zalloc(n * sizeof(*ml->ring), NULL);
-	if (!ml->ring) {
+	ml->ports = mem_zalloc(n * sizeof(*ml->ports), NULL);
+	if (!ml->ports) {
 		mem_deref(ml);
 		return ENOMEM;
 	}
 
 	for (i = 0; i < n; i++)
-		ml->ring[i] = (uint16_t)(first + 2 * i);
-	ml->nring = n;
+		ml->ports[i] = (uint16_t)(first + 2 * i);
+	ml->nports = n;
 	ml->nfree = n;
 	ml->ip = *ip;
 	tmr_init(&ml->tick);
@@ -448,6 +472,36 @@ int media_loop_alloc(struct media_loop **mlp, const struct sa *ip,
 	list_init(&ml->done);
 
 	*mlp = ml;
+	return 0;
+}
+
+/**
+ * Set how sources of RTP and RTCP are checked (for streams to come and
+ * those open).
+ */
+void media_loop_set_source(struct media_loop *ml, enum media_source mode)
+{
+	if (ml)
+		ml->src_mode = mode;
+}
+
+/**
+ * Parse "latch", "sdp" or "off".
+ *
+ * @return 0, EINVAL
+ */
+int media_source_parse(const char *s, enum media_source *modep)
+{
+	if (!s || !modep)
+		return EINVAL;
+	if (!strcasecmp(s, "latch"))
+		*modep = MEDIA_SRC_LATCH;
+	else if (!strcasecmp(s, "sdp"))
+		*modep = MEDIA_SRC_SDP;
+	else if (!strcasecmp(s, "off"))
+		*modep = MEDIA_SRC_ANY;
+	else
+		return EINVAL;
 	return 0;
 }
 
@@ -484,23 +538,112 @@ int media_loop_metrics(const struct media_loop *ml, struct json_object *obj)
 	err |= media_add_u64(obj, "max_late_ms", ml->max_late_ms);
 	err |= media_add_u64(obj, "skipped_frames", ml->skipped_frames);
 	err |= media_add_u64(obj, "ports_free", ml->nfree);
+	err |= media_add_u64(obj, "rtcp_recv", ml->rtcp_recv);
+	err |= media_add_u64(obj, "packets_dropped_source",
+			     ml->dropped_source);
+	err |= media_add_u64(obj, "sources_latched", ml->latched);
 
 	return err ? ENOMEM : 0;
 }
 
 static void media_port_put(struct media_loop *ml, uint16_t port)
 {
-	ml->ring[(ml->head + ml->nfree) % ml->nring] = port;
-	++ml->nfree;
+	if (ml->nfree < ml->nports)
+		ml->ports[ml->nfree++] = port;
 }
 
-static uint16_t media_port_get(struct media_loop *ml)
+/* Unpredictable, unlike rand_u32() when libre lacks OpenSSL */
+static uint32_t media_random(void)
 {
-	uint16_t port = ml->ring[ml->head];
+	uint32_t v;
 
-	ml->head = (ml->head + 1) % ml->nring;
+	if (getrandom(&v, sizeof(v), GRND_NONBLOCK) != (ssize_t)sizeof(v))
+		v = rand_u32();
+	return v;
+}
+
+/*
+ * Take a free port pair at random, so the next port cannot be guessed.
+ * It is swapped to ports[nfree] (just past the free set), where a pair
+ * that fails to bind waits for media_stream_bind to give it back.
+ */
+static uint16_t media_port_take(struct media_loop *ml)
+{
+	uint32_t i = media_random() % ml->nfree;
+	uint16_t port = ml->ports[i];
+
 	--ml->nfree;
+	ml->ports[i] = ml->ports[ml->nfree];
+	ml->ports[ml->nfree] = port;
 	return port;
+}
+
+/* A source address matches: same family, address and port */
+static bool media_sa_eq(const struct sa *a, const struct sa *b)
+{
+	return sa_cmp(a, b, SA_ALL);
+}
+
+/*
+ * Is src the peer? The SDP address always is (and takes a latch back);
+ * in latching mode the first other source once the stream has started
+ * is latched, and only it is good afterwards.
+ *
+ * @return true to take the packet
+ */
+static bool media_src_check(struct media_stream *ms, struct media_src *s,
+			    const struct sa *src, bool rtp)
+{
+	struct media_loop *ml = ms->ml;
+
+	if (ml->src_mode == MEDIA_SRC_ANY)
+		return true;
+
+	if (ms->has_peer && media_sa_eq(src, &s->sdp)) {
+		/* latched too, so that no other source can take it */
+		if (!s->latched || !media_sa_eq(src, &s->latch)) {
+			++ml->latched;
+			s->latched = true;
+			s->latch = *src;
+			if (rtp)
+				ms->raddr = *src;
+		}
+		return true;
+	}
+	if (ml->src_mode == MEDIA_SRC_LATCH && ms->has_peer && ms->started) {
+		if (!s->latched) {
+			s->latched = true;
+			s->latch = *src;
+			++ml->latched;
+			/* symmetric RTP: answer a NAT where the packets come
+			 * from; on the SDP's own host only the port differs
+			 * (asymmetric ports), so its SDP port stays */
+			if (rtp && !sa_cmp(src, &s->sdp, SA_ADDR) &&
+			    sa_port(src))
+				ms->raddr = *src;
+			return true;
+		}
+		if (media_sa_eq(src, &s->latch))
+			return true;
+	}
+
+	++ml->dropped_source;
+	/* once per stream: a spray of the range is one line per call */
+	if (!ms->drop_logged) {
+		ms->drop_logged = true;
+		if (ms->has_peer)
+			fs_warn("media",
+				"port %u: %s from %J dropped: the peer is %J",
+				(unsigned)ms->port + (rtp ? 0 : 1),
+				rtp ? "RTP" : "RTCP", src,
+				s->latched ? &s->latch : &s->sdp);
+		else
+			fs_warn("media",
+				"port %u: %s from %J dropped: no peer yet",
+				(unsigned)ms->port + (rtp ? 0 : 1),
+				rtp ? "RTP" : "RTCP", src);
+	}
+	return false;
 }
 
 static char media_telev_digit(uint8_t event)
@@ -615,9 +758,10 @@ static void media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	size_t len = mbuf_get_left(mb);
 	size_t hlen;
 	uint8_t pt;
-	(void)src;
 
 	if (!ms->recv || len < MEDIA_RTP_HDR || (p[0] >> 6) != 2)
+		return;
+	if (!media_src_check(ms, &ms->src_rtp, src, true))
 		return;
 
 	hlen = MEDIA_RTP_HDR + 4 * (size_t)(p[0] & 0x0f);
@@ -647,11 +791,15 @@ static void media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 				 (uint32_t)p[6] << 8 | p[7]);
 }
 
+/* RTCP is not used, only counted, from the peer alone */
 static void media_rtcp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 {
-	(void)src;
-	(void)mb;
-	(void)arg;
+	struct media_stream *ms = arg;
+
+	if (!ms->recv || mbuf_get_left(mb) < 8 || (mbuf_buf(mb)[0] >> 6) != 2)
+		return;
+	if (media_src_check(ms, &ms->src_rtcp, src, false))
+		++ms->ml->rtcp_recv;
 }
 
 static void media_stream_destructor(void *arg)
@@ -690,15 +838,19 @@ static void media_stream_destructor(void *arg)
 	mem_deref(ml);
 }
 
-/* Bind an RTP+RTCP pair, skipping ports that another socket holds */
+/*
+ * Bind an RTP+RTCP pair, skipping ports that another socket holds. The
+ * pairs that failed sit in ports[nfree + 1 ..] behind the one taken last
+ * and go back to the free set at the end, so each is tried once.
+ */
 static int media_stream_bind(struct media_stream *ms)
 {
 	struct media_loop *ml = ms->ml;
-	uint32_t tries = ml->nfree;
+	uint32_t failed = 0;
 	int err = EADDRINUSE;
 
-	while (tries--) {
-		uint16_t port = media_port_get(ml);
+	while (ml->nfree) {
+		uint16_t port = media_port_take(ml);
 		struct sa sa = ml->ip;
 
 		sa_set_port(&sa, port);
@@ -709,17 +861,22 @@ static int media_stream_bind(struct media_stream *ms)
 		}
 		if (!err) {
 			ms->port = port;
+			memmove(&ml->ports[ml->nfree],
+				&ml->ports[ml->nfree + 1],
+				failed * sizeof(*ml->ports));
+			ml->nfree += failed;
 			return 0;
 		}
 
 		ms->rtp = mem_deref(ms->rtp);
 		ms->rtcp = mem_deref(ms->rtcp);
-		media_port_put(ml, port);
+		++failed;
 		if (err != EADDRINUSE)
-			return err;
+			break;
 	}
 
-	return EADDRINUSE;
+	ml->nfree += failed;
+	return err;
 }
 
 /**
@@ -798,7 +955,15 @@ int media_stream_set_peer(struct media_stream *ms, const struct sa *raddr,
 	if (telev_pt > 127 || telev_pt == pt)
 		return EINVAL;
 
-	ms->raddr = *raddr;
+	/* a new peer address (re-INVITE) re-arms the source check */
+	if (!ms->has_peer || !media_sa_eq(raddr, &ms->src_rtp.sdp)) {
+		ms->src_rtp.sdp = *raddr;
+		ms->src_rtp.latched = false;
+		ms->src_rtcp.sdp = *raddr;
+		sa_set_port(&ms->src_rtcp.sdp, (uint16_t)(sa_port(raddr) + 1));
+		ms->src_rtcp.latched = false;
+		ms->raddr = *raddr;
+	}
 	ms->pt = pt;
 	ms->telev_pt = telev_pt < 0 ? -1 : telev_pt;
 	ms->has_peer = true;

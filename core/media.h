@@ -22,6 +22,25 @@ struct media_stream;
 #define MEDIA_PT_PCMA 8
 
 /**
+ * Where RTP and RTCP may come from (RTP_SOURCE_CHECK). The peer's SDP
+ * address (RTCP: its port + 1) is always accepted.
+ */
+enum media_source {
+	/* also the first other source once the stream started (our SDP is
+	 * out): it is latched, and no other is accepted until the SDP
+	 * address or a re-INVITE with a new address takes over. A latched
+	 * source on another host than the SDP's (a NAT) is where we send
+	 * (symmetric RTP); one on the SDP's host is asymmetric ports, and
+	 * media keeps going to the SDP port */
+	MEDIA_SRC_LATCH = 0,
+	MEDIA_SRC_SDP, /* the SDP address only */
+	MEDIA_SRC_ANY, /* any source (no check) */
+};
+
+/** Parse "latch", "sdp" or "off" @return 0, EINVAL */
+int media_source_parse(const char *s, enum media_source *modep);
+
+/**
  * @param mlp      Returns a new reference
  * @param ip       Local IP for RTP sockets (port ignored)
  * @param port_min Lowest port of the range (even)
@@ -30,9 +49,14 @@ struct media_stream;
 int media_loop_alloc(struct media_loop **mlp, const struct sa *ip,
 		     uint16_t port_min, uint16_t port_max);
 
+/** Set the source check of the loop's streams (default latch) */
+void media_loop_set_source(struct media_loop *ml, enum media_source mode);
+
 /**
  * Add media stats to obj: streams, sending, packets_sent, packets_recv,
- * dtmf, late_ticks, max_late_ms, ports_free.
+ * dtmf, late_ticks, max_late_ms, ports_free, rtcp_recv,
+ * packets_dropped_source (RTP and RTCP from a foreign address),
+ * sources_latched.
  */
 int media_loop_metrics(const struct media_loop *ml, struct json_object *obj);
 

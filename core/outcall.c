@@ -23,6 +23,7 @@
 #include "registry.h"
 #include "scope.h"
 #include "session.h"
+#include "sipsafe.h"
 #include "outcall.h"
 #include "target.h"
 #include "uuid.h"
@@ -212,6 +213,26 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	e = target_resolve(cfg, to, &uri, &route, err, errsz);
 	if (e)
 		return e == ENOTSUP ? EINVAL : e;
+	{
+		const char *from = outcall_str(body, "from");
+		const char *name = outcall_str(body, "callerName");
+		char *tmp = NULL;
+
+		/* they become the From header: refuse what cannot be one */
+		if (from && sipsafe_user(&tmp, from)) {
+			re_snprintf(err, errsz, "from '%s' refused", from);
+			e = EINVAL;
+		}
+		tmp = mem_deref(tmp);
+		if (!e && name && sipsafe_dname(&tmp, name)) {
+			re_snprintf(err, errsz, "callerName '%s' refused",
+				    name);
+			e = EINVAL;
+		}
+		mem_deref(tmp);
+		if (e)
+			goto out;
+	}
 	e = outcall_app(&app, cfg, body, err, errsz);
 	if (e)
 		goto out;

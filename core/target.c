@@ -3,13 +3,15 @@
  *
  * sip targets go to their URI; phone numbers and registered users go to
  * the configured SBC (SIP_OUTBOUND_PROXY), as jambonz sends them to its
- * SBC.
+ * SBC. Everything here ends up in the Request-URI or a Route header, so
+ * each part is checked (sipsafe.h) and a bad one refuses the target.
  */
 #include <errno.h>
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
 #include "cfg.h"
+#include "sipsafe.h"
 #include "target.h"
 
 static const char *target_str(const struct json_object *o, const char *k)
@@ -49,8 +51,6 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 		   char **urip, char **routep, char *err, size_t errsz)
 {
 	const char *type, *proxy, *v;
-	struct pl pl;
-	struct uri uri;
 	int e = 0;
 
 	*urip = NULL;
@@ -67,17 +67,21 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 		re_snprintf(err, errsz, "target has no type");
 		return EINVAL;
 	}
+	if (proxy && !sipsafe_hostport(target_hostport(proxy))) {
+		re_snprintf(err, errsz,
+			    "bad proxy '%s': expected [sip:]host[:port]",
+			    proxy);
+		return EINVAL;
+	}
 
 	if (!strcmp(type, "sip")) {
 		v = target_str(target, "sipUri");
-		if (!v || (strncmp(v, "sip:", 4) && strncmp(v, "sips:", 5)) ||
-		    strpbrk(v, "\r\n <>")) {
+		if (!v || (strncmp(v, "sip:", 4) && strncmp(v, "sips:", 5))) {
 			re_snprintf(err, errsz,
 				    "sip target needs a sipUri (sip:...)");
 			return EINVAL;
 		}
-		pl_set_str(&pl, v);
-		if (uri_decode(&uri, &pl)) {
+		if (!sipsafe_uri(v)) {
 			re_snprintf(err, errsz, "bad sipUri '%s'", v);
 			return EINVAL;
 		}
@@ -113,6 +117,10 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 	}
 	if (!e && proxy)
 		e = re_sdprintf(routep, "<sip:%s;lr>", target_hostport(proxy));
+	if (!e && !sipsafe_uri(*urip)) {
+		re_snprintf(err, errsz, "bad target URI '%s'", *urip);
+		e = EINVAL;
+	}
 	if (e) {
 		*urip = mem_deref(*urip);
 		*routep = mem_deref(*routep);

@@ -101,6 +101,8 @@ static const struct {
 	{"just words\n", ":1: expected NAME=value"},
 	{"RTP_PORT_MIN=5000\nRTP_PORT_MAX=4000\n",
 	 "RTP_PORT_MIN (5000) must be below RTP_PORT_MAX (4000)"},
+	{"RTP_SOURCE_CHECK=any\n",
+	 "RTP_SOURCE_CHECK: 'any' is not one of latch, sdp, off"},
 };
 
 START_TEST(cfg_errors)

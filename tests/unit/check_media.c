@@ -1,7 +1,8 @@
 /**
  * @file check_media.c  RTP legs over loopback: pacing, RTP header fields,
  *                      G.711 payloads, player, hold, stop, port range,
- *                      RFC 4733 and SIP INFO DTMF
+ *                      RFC 4733 and SIP INFO DTMF, random ports,
+ *                      source checks (sdp, latching, off)
  *
  * A plain UDP socket on 127.0.0.1 plays the peer: it records what the
  * stream sends and sends RFC 4733 packets back to the stream's port.
@@ -488,8 +489,11 @@ START_TEST(media_port_range)
 
 	ck_assert_int_eq(media_stream_alloc(&a, m2, NULL, NULL), 0);
 	ck_assert_int_eq(media_stream_alloc(&b, m2, NULL, NULL), 0);
-	ck_assert_uint_eq(media_stream_port(a), base);
-	ck_assert_uint_eq(media_stream_port(b), base + 4);
+	/* drawn at random, each pair tried once: the two free ones */
+	ck_assert(media_stream_port(a) == base ||
+		  media_stream_port(a) == base + 4);
+	ck_assert_uint_eq(media_stream_port(a) + media_stream_port(b),
+			  2 * base + 4);
 	ck_assert_int_eq(media_stream_alloc(&c, m2, NULL, NULL), EADDRINUSE);
 	ck_assert_ptr_null(c);
 	ck_assert_int_eq(metric(m2, "streams"), 2);
@@ -516,6 +520,39 @@ START_TEST(media_port_range)
 }
 END_TEST
 
+/* The ports of a range come in no guessable order */
+START_TEST(media_port_random)
+{
+	struct media_stream *ms[10] = {NULL};
+	uint16_t first[10];
+	bool sorted = true, same = true;
+	unsigned i, round;
+
+	for (round = 0; round < 2; round++) {
+		for (i = 0; i < 10; i++) {
+			ck_assert_int_eq(
+				media_stream_alloc(&ms[i], ml, NULL, NULL), 0);
+			if (i && media_stream_port(ms[i]) <
+					 media_stream_port(ms[i - 1]))
+				sorted = false;
+			if (!round)
+				first[i] = media_stream_port(ms[i]);
+			else if (first[i] != media_stream_port(ms[i]))
+				same = false;
+		}
+		for (i = 0; i < 10; i++)
+			ms[i] = mem_deref(ms[i]);
+	}
+	/* in order by chance: 2 in 10! each time */
+	ck_assert_msg(!sorted || !same, "ports handed out in order");
+	ck_assert(!same);
+	ck_assert_int_eq(metric(ml, "ports_free"), 10);
+}
+END_TEST
+
+/* Packets of the test peers go out of this socket (NULL: rx.us) */
+static struct udp_sock *tx_sock;
+
 /* Send one RTP packet from the test peer to the stream */
 static void rtp_to(struct media_stream *ms, uint8_t pt, bool m, uint16_t seq,
 		   uint32_t ts, const uint8_t *pay, size_t len, uint8_t cc)
@@ -537,7 +574,7 @@ static void rtp_to(struct media_stream *ms, uint8_t pt, bool m, uint16_t seq,
 
 	ck_assert_int_eq(sa_set_str(&dst, "127.0.0.1", media_stream_port(ms)),
 			 0);
-	ck_assert_int_eq(udp_send(rx.us, &dst, mb), 0);
+	ck_assert_int_eq(udp_send(tx_sock ? tx_sock : rx.us, &dst, mb), 0);
 	mem_deref(mb);
 }
 
@@ -623,6 +660,239 @@ START_TEST(media_dtmf_rfc4733)
 	(void)fixture_run_until(NULL, NULL, 60);
 	ck_assert_ptr_null(ms);
 	ck_assert_str_eq(d.s, "51#A");
+}
+END_TEST
+
+/* A socket playing another party: counts what reaches it */
+struct party {
+	struct udp_sock *us;
+	struct sa addr;
+	unsigned n;
+};
+
+static void party_recv(const struct sa *src, struct mbuf *mb, void *arg)
+{
+	struct party *p = arg;
+	(void)src;
+	(void)mb;
+
+	++p->n;
+}
+
+static void party_open_on(struct party *p, const char *addr)
+{
+	struct sa ip;
+
+	memset(p, 0, sizeof(*p));
+	ck_assert_int_eq(sa_set_str(&ip, addr, 0), 0);
+	ck_assert_int_eq(udp_listen(&p->us, &ip, party_recv, p), 0);
+	ck_assert_int_eq(udp_local_get(p->us, &p->addr), 0);
+}
+
+static void party_open(struct party *p)
+{
+	party_open_on(p, "127.0.0.1");
+}
+
+/* One digit from us (NULL: the test peer rx), then a short wait */
+static void digit_from(struct udp_sock *us, struct media_stream *ms,
+		       uint8_t event, uint16_t *seq, uint32_t ts)
+{
+	tx_sock = us;
+	telev_to(ms, event, seq, ts, 0);
+	tx_sock = NULL;
+	(void)fixture_run_until(NULL, NULL, 40);
+}
+
+static void rtcp_from(struct udp_sock *us, struct media_stream *ms)
+{
+	static const uint8_t rr[8] = {0x80, 201, 0, 1, 0, 0, 0x12, 0x34};
+	struct mbuf *mb = mbuf_alloc(sizeof(rr));
+	struct sa dst;
+
+	ck_assert_ptr_nonnull(mb);
+	(void)mbuf_write_mem(mb, rr, sizeof(rr));
+	mb->pos = 0;
+	ck_assert_int_eq(sa_set_str(&dst, "127.0.0.1",
+				    (uint16_t)(media_stream_port(ms) + 1)),
+			 0);
+	ck_assert_int_eq(udp_send(us ? us : rx.us, &dst, mb), 0);
+	mem_deref(mb);
+	(void)fixture_run_until(NULL, NULL, 30);
+}
+
+/* sdp: only the SDP address counts; a re-INVITE moves it */
+START_TEST(media_source_sdp)
+{
+	struct media_stream *ms = NULL;
+	struct digits d = {{0}, 0, NULL};
+	struct party evil;
+	uint16_t seq = 1;
+	int64_t drop;
+
+	media_loop_set_source(ml, MEDIA_SRC_SDP);
+	party_open(&evil);
+	ck_assert_int_eq(media_stream_alloc(&ms, ml, dtmf_h, &d), 0);
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &rx.addr, MEDIA_PT_PCMU, TELEV_PT),
+		0);
+	ck_assert_int_eq(media_stream_start(ms), 0);
+
+	digit_from(NULL, ms, 1, &seq, 1000);
+	digit_from(evil.us, ms, 9, &seq, 2000);
+	digit_from(NULL, ms, 2, &seq, 3000);
+	ck_assert_str_eq(d.s, "12");
+	ck_assert_int_eq(metric(ml, "packets_dropped_source"), 5);
+	ck_assert_int_eq(metric(ml, "packets_recv"), 10);
+
+	/* the same address again (a re-INVITE for hold) changes nothing */
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &rx.addr, MEDIA_PT_PCMU, TELEV_PT),
+		0);
+	digit_from(evil.us, ms, 8, &seq, 4000);
+	ck_assert_str_eq(d.s, "12");
+
+	/* a re-INVITE to evil's address: now the old peer is foreign */
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &evil.addr, MEDIA_PT_PCMU, TELEV_PT),
+		0);
+	drop = metric(ml, "packets_dropped_source");
+	digit_from(NULL, ms, 3, &seq, 5000);
+	digit_from(evil.us, ms, 7, &seq, 6000);
+	ck_assert_str_eq(d.s, "127");
+	ck_assert_int_eq(metric(ml, "packets_dropped_source"), drop + 5);
+	ck_assert_int_eq(metric(ml, "sources_latched"), 2);
+
+	/* RTCP: from the SDP address port + 1 only */
+	rtcp_from(evil.us, ms);
+	ck_assert_int_eq(metric(ml, "rtcp_recv"), 0);
+	ck_assert_int_eq(metric(ml, "packets_dropped_source"), drop + 6);
+
+	mem_deref(ms);
+	mem_deref(evil.us);
+}
+END_TEST
+
+/*
+ * latch: the first source after start is the peer; one on another host
+ * than the SDP's (a NAT) is sent to as well
+ */
+START_TEST(media_source_latch)
+{
+	struct media_stream *ms = NULL;
+	struct digits d = {{0}, 0, NULL};
+	struct party nat, evil, sdp, port;
+	uint16_t seq = 1;
+	unsigned n;
+
+	party_open_on(&nat, "127.0.0.2");
+	party_open(&port);
+	party_open(&evil);
+	party_open(&sdp);
+	ck_assert_int_eq(media_stream_alloc(&ms, ml, dtmf_h, &d), 0);
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &sdp.addr, MEDIA_PT_PCMU, TELEV_PT),
+		0);
+
+	/* not started (no answer sent): nothing but the SDP address */
+	digit_from(evil.us, ms, 9, &seq, 1000);
+	ck_assert_str_eq(d.s, "");
+	ck_assert_int_eq(metric(ml, "packets_dropped_source"), 5);
+
+	ck_assert_int_eq(media_stream_start(ms), 0);
+	digit_from(nat.us, ms, 1, &seq, 2000);
+	digit_from(evil.us, ms, 8, &seq, 3000);
+	digit_from(nat.us, ms, 2, &seq, 4000);
+	ck_assert_str_eq(d.s, "12");
+	ck_assert_int_eq(metric(ml, "packets_dropped_source"), 10);
+	ck_assert_int_eq(metric(ml, "sources_latched"), 1);
+
+	/* symmetric RTP: what we send goes to the latched source */
+	n = nat.n;
+	(void)fixture_run_until(NULL, NULL, 100);
+	ck_assert_uint_ge(nat.n, n + 3);
+	ck_assert_uint_eq(evil.n, 0);
+
+	/* the SDP address takes the latch back */
+	digit_from(sdp.us, ms, 3, &seq, 5000);
+	digit_from(nat.us, ms, 7, &seq, 6000);
+	ck_assert_str_eq(d.s, "123");
+	n = sdp.n;
+	(void)fixture_run_until(NULL, NULL, 100);
+	ck_assert_uint_ge(sdp.n, n + 3);
+
+	/* a re-INVITE to a new address re-arms: the next source latches */
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &rx.addr, MEDIA_PT_PCMU, TELEV_PT),
+		0);
+	digit_from(nat.us, ms, 4, &seq, 7000);
+	digit_from(sdp.us, ms, 6, &seq, 8000);
+	ck_assert_str_eq(d.s, "1234");
+	ck_assert_int_eq(metric(ml, "sources_latched"), 3);
+
+	/* RTCP latches on its own */
+	rtcp_from(nat.us, ms);
+	rtcp_from(evil.us, ms);
+	ck_assert_int_eq(metric(ml, "rtcp_recv"), 1);
+
+	/* the SDP's host sending from another port (asymmetric ports) is
+	 * latched, but media keeps going to its SDP port */
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &sdp.addr, MEDIA_PT_PCMU, TELEV_PT),
+		0);
+	digit_from(port.us, ms, 5, &seq, 9000);
+	digit_from(evil.us, ms, 0, &seq, 10000);
+	ck_assert_str_eq(d.s, "12345");
+	n = sdp.n;
+	(void)fixture_run_until(NULL, NULL, 100);
+	ck_assert_uint_ge(sdp.n, n + 3);
+	ck_assert_uint_eq(port.n, 0);
+	ck_assert_uint_eq(evil.n, 0);
+
+	mem_deref(port.us);
+	mem_deref(ms);
+	mem_deref(nat.us);
+	mem_deref(evil.us);
+	mem_deref(sdp.us);
+}
+END_TEST
+
+/* off: anyone, as before */
+START_TEST(media_source_off)
+{
+	struct media_stream *ms = NULL;
+	struct digits d = {{0}, 0, NULL};
+	struct party evil;
+	uint16_t seq = 1;
+
+	media_loop_set_source(ml, MEDIA_SRC_ANY);
+	party_open(&evil);
+	ck_assert_int_eq(media_stream_alloc(&ms, ml, dtmf_h, &d), 0);
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &rx.addr, MEDIA_PT_PCMU, TELEV_PT),
+		0);
+	digit_from(evil.us, ms, 5, &seq, 1000);
+	digit_from(NULL, ms, 6, &seq, 2000);
+	ck_assert_str_eq(d.s, "56");
+	ck_assert_int_eq(metric(ml, "packets_dropped_source"), 0);
+
+	mem_deref(ms);
+	mem_deref(evil.us);
+}
+END_TEST
+
+START_TEST(media_source_parse_names)
+{
+	enum media_source m = MEDIA_SRC_ANY;
+
+	ck_assert_int_eq(media_source_parse("latch", &m), 0);
+	ck_assert_int_eq(m, MEDIA_SRC_LATCH);
+	ck_assert_int_eq(media_source_parse("SDP", &m), 0);
+	ck_assert_int_eq(m, MEDIA_SRC_SDP);
+	ck_assert_int_eq(media_source_parse("off", &m), 0);
+	ck_assert_int_eq(m, MEDIA_SRC_ANY);
+	ck_assert_int_eq(media_source_parse("any", &m), EINVAL);
+	ck_assert_int_eq(media_source_parse(NULL, &m), EINVAL);
 }
 END_TEST
 
@@ -806,6 +1076,11 @@ Suite *media_suite(void)
 	tcase_add_test(tc, media_stop_sends_nothing);
 	tcase_add_test(tc, media_hold_resume);
 	tcase_add_test(tc, media_port_range);
+	tcase_add_test(tc, media_port_random);
+	tcase_add_test(tc, media_source_sdp);
+	tcase_add_test(tc, media_source_latch);
+	tcase_add_test(tc, media_source_off);
+	tcase_add_test(tc, media_source_parse_names);
 	tcase_add_test(tc, media_dtmf_rfc4733);
 	tcase_add_test(tc, media_dtmf_info);
 	tcase_add_test(tc, media_late_tick_catch_up);

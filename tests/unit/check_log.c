@@ -1,0 +1,125 @@
+/**
+ * @file check_log.c  Log lines: control characters escaped, URL
+ *                    credentials redacted, one line per message
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#define DEBUG_MODULE "check_log"
+#define DEBUG_LEVEL  0
+#include <re_dbg.h>
+#include "fixture.h"
+#include "log.h"
+
+Suite *log_suite(void);
+
+START_TEST(log_escape_controls)
+{
+	char out[256];
+
+	ck_assert_uint_eq(log_escape(out, sizeof(out), "plain text"), 10);
+	ck_assert_str_eq(out, "plain text");
+	log_escape(out, sizeof(out),
+		   "Call-ID x\r\n2026-01-01T00:00:00.000Z ERROR forged");
+	ck_assert_str_eq(
+		out, "Call-ID x\\r\\n2026-01-01T00:00:00.000Z ERROR forged");
+	log_escape(out, sizeof(out), "\x1b[2J\x07\x01\t\x7f");
+	ck_assert_str_eq(out, "\\x1b[2J\\x07\\x01\\t\\x7f");
+	/* UTF-8 stays; C1 controls and stray bytes do not */
+	log_escape(out, sizeof(out), "caf\xc3\xa9 \xe2\x82\xac");
+	ck_assert_str_eq(out, "caf\xc3\xa9 \xe2\x82\xac");
+	log_escape(out, sizeof(out),
+		   "a\xc2\x9b"
+		   "b\x9b"
+		   "c\xff\xc3");
+	ck_assert_str_eq(out, "a\\xc2\\x9bb\\x9bc\\xff\\xc3");
+	log_escape(out, sizeof(out), "\xc0\xaf\xed\xa0\x80");
+	ck_assert_str_eq(out, "\\xc0\\xaf\\xed\\xa0\\x80");
+	/* an escape that does not fit is left out whole */
+	ck_assert_uint_eq(log_escape(out, 6, "abc\r\n"), 5);
+	ck_assert_str_eq(out, "abc\\r");
+}
+END_TEST
+
+START_TEST(log_redacts_credentials)
+{
+	char line[256], out[256];
+
+	strcpy(line, "fetch https://user:s3cret@hooks.example.com/x?a=b@c");
+	log_sanitize(out, sizeof(out), line);
+	ck_assert_str_eq(out, "fetch https://***@hooks.example.com/x?a=b@c");
+	strcpy(line, "a http://tok@h/ and http://u:p@h2:80/p, ftp://h/@x");
+	log_sanitize(out, sizeof(out), line);
+	ck_assert_str_eq(out, "a http://***@h/ and http://***@h2:80/p, "
+			      "ftp://h/@x");
+	strcpy(line, "'http://a:b@h'\r\n");
+	log_sanitize(out, sizeof(out), line);
+	ck_assert_str_eq(out, "'http://***@h'\\r\\n");
+	strcpy(line, "http://h/no-credentials");
+	log_sanitize(out, sizeof(out), line);
+	ck_assert_str_eq(out, "http://h/no-credentials");
+}
+END_TEST
+
+/* What fs_log writes: one line, escaped, no password */
+START_TEST(log_line_written)
+{
+	char path[] = "/tmp/fs-log.XXXXXX";
+	char buf[1024];
+	int fd = mkstemp(path), saved;
+	enum fs_log_level lvl = log_get_level();
+	FILE *f;
+	size_t n;
+
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	log_set_level(FS_LOG_INFO);
+	fs_info("test", "from %s url %s", "x\r\nFAKE ERROR line\x1b[31m",
+		"http://u:pw@h/x");
+	/* libre's own messages come through the same sanitizer */
+	dbg_printf(DBG_WARNING, "sip: bad %s\n", "a\r\nFORGED\x1b[0m");
+	dbg_printf(DBG_DEBUG, "not at info\n");
+	fflush(stderr);
+	ck_assert_int_ge(dup2(saved, 2), 0);
+	close(saved);
+	log_set_level(lvl);
+
+	f = fdopen(fd, "r");
+	ck_assert_ptr_nonnull(f);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	ck_assert_ptr_nonnull(strstr(buf,
+				     "INFO  test: from "
+				     "x\\r\\nFAKE ERROR line\\x1b[31m url "
+				     "http://***@h/x\n"));
+	ck_assert_ptr_nonnull(
+		strstr(buf, "WARN  re: sip: bad a\\r\\nFORGED\\x1b[0m\n"));
+	ck_assert_ptr_null(strstr(buf, "not at info"));
+	ck_assert_uint_eq(n, strlen(buf));
+	ck_assert_ptr_eq(strchr(strchr(buf, '\n') + 1, '\n'), buf + n - 1);
+	ck_assert_ptr_null(strchr(buf, '\r'));
+	ck_assert_ptr_null(strchr(buf, '\x1b'));
+	ck_assert_ptr_null(strstr(buf, "pw"));
+}
+END_TEST
+
+Suite *log_suite(void)
+{
+	Suite *s = suite_create("log");
+	TCase *tc = tcase_create("log");
+
+	tcase_add_test(tc, log_escape_controls);
+	tcase_add_test(tc, log_redacts_credentials);
+	tcase_add_test(tc, log_line_written);
+	suite_add_tcase(s, tc);
+	return s;
+}
