@@ -285,8 +285,7 @@ void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 		/* the call hook's credentials go to its own origin only
 		 * (scheme, host and port): "//other-host/x" is relative
 		 * too, but names another server */
-		if (out->url && !out->username &&
-		    c->app->call_hook.username &&
+		if (out->url && !out->username && c->app->call_hook.username &&
 		    req_same_origin(out->url, opts->base_url)) {
 			out->username = c->app->call_hook.username;
 			out->password = c->app->call_hook.password;
@@ -690,6 +689,16 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 	char why[300];
 	int e;
 
+	if (err == EFBIG) {
+		call_reject_webhook(c, "webhook answer larger than "
+				       "HTTP_MAX_BODY");
+		return;
+	}
+	if (err == EACCES) {
+		call_reject_webhook(c, "webhook address refused "
+				       "(HTTP_DENY_NETS)");
+		return;
+	}
 	if (err) {
 		re_snprintf(why, sizeof(why), "webhook error: %m", err);
 		call_reject_webhook(c, why);

@@ -242,6 +242,12 @@ static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 	char why[256];
 
 	session_abort_hook(s);
+	if (err == EFBIG || err == EACCES) {
+		fs_warn("session", "%s: actionHook failed: %s", c->sid,
+			err == EFBIG ? "answer larger than HTTP_MAX_BODY"
+				     : "address refused (HTTP_DENY_NETS)");
+		goto fail;
+	}
 	if (err) {
 		fs_warn("session", "%s: actionHook failed: %m", c->sid, err);
 		goto fail;
