@@ -330,13 +330,13 @@ static uint32_t prompt_loops(const struct fs_call *c,
 	/* false for NaN too */
 	if (!(d >= 1)) {
 		if (d < 0)
-			fs_info("prompt", "%s: loop %.0f: played once",
-				fs_call_sid(c), d);
+			fs_info("prompt", "%s: loop %d: played once",
+				fs_call_sid(c), (int)fmax(d, -1e9));
 		return 1;
 	}
 	if (d > PROMPT_MAX_LOOPS) {
-		fs_info("prompt", "%s: loop %g cut to %u", fs_call_sid(c), d,
-			PROMPT_MAX_LOOPS);
+		fs_info("prompt", "%s: loop %u cut to %u", fs_call_sid(c),
+			(unsigned)fmin(d, 4e9), PROMPT_MAX_LOOPS);
 		return PROMPT_MAX_LOOPS;
 	}
 	return (uint32_t)d;
