@@ -118,6 +118,9 @@ static int audio_rs_feed(struct audio_rs *rs, const int16_t *in, size_t n)
 {
 	int err;
 
+	/* nothing (flite speaks nothing for " "): no buffer to copy into */
+	if (!n)
+		return 0;
 	rs->in_total += n;
 	if (!rs->st) {
 		err = audio_rs_reserve(rs, n);
