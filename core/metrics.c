@@ -5,6 +5,7 @@
  * is derived from it generically, so a figure added to any area's
  * *_metrics() function shows up in both formats without further code.
  */
+#include <inttypes.h>
 #include <malloc.h>
 #include <math.h>
 #include <stdio.h>
@@ -80,6 +81,20 @@ static int metrics_memory(struct json_object *obj)
 	err |= metrics_add_int(obj, "heapTotal",
 			       (int64_t)(mi.arena + mi.hblkhd));
 	return err ? ENOMEM : 0;
+}
+
+/* Timers armed on this thread's loop (the one serving /metrics): libre
+ * counts them only in its status text, "Timers (N):" */
+static int64_t metrics_timers(void)
+{
+	char *s = NULL;
+	int64_t v = -1;
+
+	if (!re_sdprintf(&s, "%H", tmr_status, NULL) &&
+	    sscanf(s, "Timers (%" SCNd64 ")", &v) != 1)
+		v = -1;
+	mem_deref(s);
+	return v;
 }
 
 /**
@@ -187,6 +202,10 @@ int metrics_json(const struct app *app, struct json_object **op)
 	if (!err)
 		err = metrics_add_int(calls, "total",
 				      (int64_t)app->calls_total);
+	if (err)
+		goto out;
+
+	err = metrics_add_int(doc, "timers", metrics_timers());
 	if (err)
 		goto out;
 
