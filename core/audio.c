@@ -158,8 +158,8 @@ static void audio_job_finish(struct audio_job *job, int err)
 
 	if (err) {
 		ac->st.errors++;
-		fs_warn("audio", "%s: %s", audio_pend_key(job->pend),
-			audio_err_text(err));
+		fs_warn("audio", "%H: %s", req_url_print,
+			audio_pend_key(job->pend), audio_err_text(err));
 	} else {
 		(void)audio_lru_put(ac->cache, audio_pend_key(job->pend),
 				    job->audio);

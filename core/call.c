@@ -689,14 +689,10 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 	char why[300];
 	int e;
 
-	if (err == EFBIG) {
-		call_reject_webhook(c, "webhook answer larger than "
-				       "HTTP_MAX_BODY");
-		return;
-	}
-	if (err == EACCES) {
-		call_reject_webhook(c, "webhook address refused "
-				       "(HTTP_DENY_NETS)");
+	if (session_hook_err(err)) {
+		re_snprintf(why, sizeof(why), "webhook %s",
+			    session_hook_err(err));
+		call_reject_webhook(c, why);
 		return;
 	}
 	if (err) {

@@ -510,7 +510,7 @@ static void xfer_retry_handler(void *arg)
 	if (!err)
 		return;
 
-	fs_warn(REQ_LOG, "retry of %s failed: %m", x->url, err);
+	fs_warn(REQ_LOG, "retry of %H failed: %m", req_url_print, x->url, err);
 	x->req->st.f_other++;
 	fs_listener_cancel(x->bind);
 	x->bind = NULL;
@@ -638,8 +638,9 @@ static void xfer_done(struct req_xfer *x, CURLcode res)
 
 	err = xfer_classify(x, res, status, &cls);
 	if (err || cls)
-		fs_debug(REQ_LOG, "%s %s: attempt %u: %s (status %ld)",
-			 x->post ? "POST" : "GET", x->url, x->attempts,
+		fs_debug(REQ_LOG, "%s %H: attempt %u: %s (status %ld)",
+			 x->post ? "POST" : "GET", req_url_print, x->url,
+			 x->attempts,
 			 res ? curl_easy_strerror(res) : "http error", status);
 
 	if ((cls & x->retry.rp) && x->attempts <= x->retry.rc) {
@@ -887,7 +888,8 @@ int req_send_hdrs(struct fs_req *req, struct fs_scope *scope,
 	err = req_url_build(x, hook->url, opts->base_url,
 			    post ? NULL : opts->query);
 	if (err) {
-		fs_warn(REQ_LOG, "bad hook url '%s': %m", hook->url, err);
+		fs_warn(REQ_LOG, "bad hook url '%H': %m", req_url_print,
+			hook->url, err);
 		goto out;
 	}
 	err = str_dup(&x->body, opts->body ? opts->body : "");

@@ -8,6 +8,7 @@
 #include <fs/fs_req.h>
 
 struct json_object;
+struct re_printf;
 
 /** Requestor settings; a zero field takes the documented default */
 struct req_conf {
@@ -77,6 +78,12 @@ int req_nets_parse(struct req_net **nets, size_t *np, const char *list,
 struct sa;
 bool req_nets_match(const struct req_net *nets, size_t n,
 		    const struct sa *addr);
+
+/**
+ * Print a URL for a log line: without its user and password, which a
+ * log must never hold (%H with a const char *).
+ */
+int req_url_print(struct re_printf *pf, const char *url);
 
 /** Curl global init/cleanup, once per process */
 int req_global_init(void);

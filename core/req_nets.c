@@ -1,6 +1,7 @@
 /**
  * @file req_nets.c  Address checks of the requestor: denied networks
- *                   (HTTP_DENY_NETS) and the origin a credential may go to
+ *                   (HTTP_DENY_NETS), the origin a credential may go to,
+ *                   URLs fit for a log line
  *
  * The deny list is checked on the address curl is about to connect to,
  * after name resolution, so a host name that resolves into a denied
@@ -158,6 +159,30 @@ bool req_nets_match(const struct req_net *nets, size_t n,
 			return true;
 	}
 	return false;
+}
+
+
+/* ---- URLs in log lines ---- */
+
+int req_url_print(struct re_printf *pf, const char *url)
+{
+	const char *host, *end, *at = NULL;
+
+	if (!url)
+		return re_hprintf(pf, "(none)");
+	host = strstr(url, "://");
+	if (!host)
+		return re_hprintf(pf, "%s", url);
+	host += 3;
+	end = host + strcspn(host, "/?#");
+	/* the last '@' of the authority ends the user information */
+	for (const char *p = host; p < end; p++) {
+		if (*p == '@')
+			at = p;
+	}
+	if (!at)
+		return re_hprintf(pf, "%s", url);
+	return re_hprintf(pf, "%b%s", url, (size_t)(host - url), at + 1);
 }
 
 

@@ -148,6 +148,20 @@ int vlist_from_body(struct vlist **vp, struct loader *l,
 	return e;
 }
 
+const char *session_hook_err(int err)
+{
+	switch (err) {
+	case ETIMEDOUT:
+		return "timed out (JAMBONES_HTTP_TIMEOUT)";
+	case EFBIG:
+		return "answer larger than HTTP_MAX_BODY";
+	case EACCES:
+		return "address refused (HTTP_DENY_NETS)";
+	default:
+		return NULL;
+	}
+}
+
 void session_limits(const struct fs_call *c, struct vlist_limits *lim)
 {
 	const struct cfg *cfg = c->loop->app->cfg;
@@ -242,10 +256,9 @@ static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 	char why[256];
 
 	session_abort_hook(s);
-	if (err == EFBIG || err == EACCES) {
+	if (session_hook_err(err)) {
 		fs_warn("session", "%s: actionHook failed: %s", c->sid,
-			err == EFBIG ? "answer larger than HTTP_MAX_BODY"
-				     : "address refused (HTTP_DENY_NETS)");
+			session_hook_err(err));
 		goto fail;
 	}
 	if (err) {

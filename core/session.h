@@ -51,6 +51,13 @@ int vlist_from_body(struct vlist **vp, struct loader *l,
 		    const struct vlist_limits *lim, const char *body,
 		    size_t len, char *err, size_t errsz);
 
+/**
+ * Why a webhook request failed, naming the setting that bounds it
+ * ("timed out (JAMBONES_HTTP_TIMEOUT)"), or NULL for errors that have
+ * no setting (the errno text then says it)
+ */
+const char *session_hook_err(int err);
+
 /** The limits of the settings, for answers to c's hooks */
 void session_limits(const struct fs_call *c, struct vlist_limits *lim);
 

@@ -55,7 +55,7 @@ assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/call").length')" "10" \
 
 assert_eq "$(counter_delta d.connections.failures.timeout)" "2" "timeouts counted"
 assert_eq "$(counter_delta d.connections.failures.toolarge)" "1" "too large counted"
-for w in "rejecting with 480: webhook error: Connection timed out" \
+for w in "rejecting with 480: webhook timed out (JAMBONES_HTTP_TIMEOUT)" \
 	"rejecting with 480: webhook answer larger than HTTP_MAX_BODY" \
 	"rejecting with 480: webhook JSON nested deeper than 64 levels" \
 	"rejecting with 480: webhook answer has 100000 verbs, more than 1000" \

@@ -49,13 +49,13 @@ sent=$(json_get "$log" 'd.filter(r => r.path==="/flood").map(r => r.sent).reduce
 echo "flood: the hostile server wrote at most $sent of 100000000 bytes"
 [ "$sent" -lt 20000000 ] || fail "100 MB actionHook answer read to $sent bytes"
 
-for w in "actionHook failed: Connection timed out" \
+for w in "actionHook failed: timed out (JAMBONES_HTTP_TIMEOUT)" \
 	"actionHook failed: answer larger than HTTP_MAX_BODY" \
 	"actionHook answer refused: webhook JSON nested deeper than 64" \
 	"actionHook answer refused: webhook answer has 100000 verbs"; do
 	grep -q "$w" "$WORK/main.log" || fail "no log line '$w'"
 done
-assert_eq "$(grep -c "actionHook failed: Connection timed out" "$WORK/main.log")" "4" \
+assert_eq "$(grep -c "actionHook failed: timed out (JAMBONES_HTTP_TIMEOUT)" "$WORK/main.log")" "4" \
 	"drip and late timed out on both calls"
 baseline_check 40
 server_alive

@@ -118,6 +118,27 @@ START_TEST(limits_same_origin)
 END_TEST
 
 
+static void url_log(const char *url, const char *want)
+{
+	char buf[256];
+
+	ck_assert_int_gt(
+		re_snprintf(buf, sizeof(buf), "%H", req_url_print, url), -1);
+	ck_assert_str_eq(buf, want);
+}
+
+START_TEST(limits_url_log)
+{
+	url_log("http://u:p@h.example:81/x?q=1", "http://h.example:81/x?q=1");
+	url_log("https://a@b:c@h.example", "https://h.example");
+	url_log("http://h.example/x@y", "http://h.example/x@y");
+	url_log("http://h.example?u@x", "http://h.example?u@x");
+	url_log("/relative@x", "/relative@x");
+	url_log(NULL, "(none)");
+}
+END_TEST
+
+
 /* ---- the requestor refuses denied addresses after DNS ---- */
 
 struct res {
@@ -357,6 +378,7 @@ Suite *limits_suite(void)
 	tcase_add_test(tc, limits_nets_match);
 	tcase_add_test(tc, limits_nets_parse);
 	tcase_add_test(tc, limits_same_origin);
+	tcase_add_test(tc, limits_url_log);
 	tcase_add_test(tc, limits_deny_after_dns);
 	tcase_add_test(tc, limits_decode_bounds);
 	suite_add_tcase(s, tc);
