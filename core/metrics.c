@@ -83,17 +83,39 @@ static int metrics_memory(struct json_object *obj)
 	return err ? ENOMEM : 0;
 }
 
-/* Timers armed on this thread's loop (the one serving /metrics): libre
- * counts them only in its status text, "Timers (N):" */
+/* The first line of libre's timer status, "Timers (N):", is all we
+ * keep: the rest lists every timer */
+struct metrics_line {
+	char buf[48];
+	size_t n;
+};
+
+static int metrics_line_h(const char *p, size_t size, void *arg)
+{
+	struct metrics_line *l = arg;
+	size_t room = sizeof(l->buf) - 1 - l->n;
+
+	if (size > room)
+		size = room;
+	memcpy(l->buf + l->n, p, size);
+	l->n += size;
+	l->buf[l->n] = '\0';
+	return 0;
+}
+
+/* Timers armed on this thread's loop (the one serving /metrics); libre
+ * counts them only in its status text, which is empty for none */
 static int64_t metrics_timers(void)
 {
-	char *s = NULL;
-	int64_t v = -1;
+	struct metrics_line l = {.n = 0};
+	struct re_printf pf = {metrics_line_h, &l};
+	int64_t v = 0;
 
-	if (!re_sdprintf(&s, "%H", tmr_status, NULL) &&
-	    sscanf(s, "Timers (%" SCNd64 ")", &v) != 1)
-		v = -1;
-	mem_deref(s);
+	l.buf[0] = '\0';
+	if (tmr_status(&pf, NULL))
+		return -1;
+	if (l.n && sscanf(l.buf, "Timers (%" SCNd64 ")", &v) != 1)
+		return -1;
 	return v;
 }
 
