@@ -33,6 +33,8 @@ struct audiocache {
 	struct list jobs;    /* fetching or decoding */
 	size_t max_file;
 	uint32_t timeout_ms;
+	uint32_t max_secs;
+	uint32_t decode_ms;
 	struct {
 		uint64_t hits, misses, coalesced, errors;
 		struct audio_timing fetch, decode;
@@ -54,6 +56,8 @@ struct audio_job {
 	struct fs_audio *audio; /* made on the worker, handed over once */
 	uint64_t t0;
 	uint32_t us;
+	uint32_t max_secs; /* limits, copied for the worker */
+	uint32_t decode_ms;
 };
 
 static void audio_job_destructor(void *arg)
@@ -108,6 +112,8 @@ int audiocache_alloc(struct audiocache **ap, struct fs_req *req,
 	ac->max_file =
 		conf->max_file ? conf->max_file : AUDIO_MAX_FILE_DEFAULT;
 	ac->timeout_ms = conf->timeout_ms;
+	ac->max_secs = conf->max_secs;
+	ac->decode_ms = conf->decode_ms;
 	list_init(&ac->pending);
 	list_init(&ac->jobs);
 
@@ -124,6 +130,27 @@ int audiocache_alloc(struct audiocache **ap, struct fs_req *req,
 	return 0;
 }
 
+/* What went wrong, for the log line an operator reads */
+static const char *audio_err_text(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "not found (HTTP 404/410)";
+	case EPROTO:
+		return "not audio: HTTP error, empty body or not a decodable "
+		       "audio file";
+	case EFBIG:
+		return "too large (AUDIO_MAX_FILE_MB or AUDIO_MAX_SECS)";
+	case ETIMEDOUT:
+		return "too slow: fetch timeout (JAMBONES_HTTP_TIMEOUT) or "
+		       "decoding time (AUDIO_DECODE_MAX_MS)";
+	case EACCES:
+		return "address refused (HTTP_DENY_NETS)";
+	default:
+		return strerror(err);
+	}
+}
+
 /* Hand the result to every waiter; the job is already off ac->jobs */
 static void audio_job_finish(struct audio_job *job, int err)
 {
@@ -131,7 +158,8 @@ static void audio_job_finish(struct audio_job *job, int err)
 
 	if (err) {
 		ac->st.errors++;
-		fs_warn("audio", "%s: %m", audio_pend_key(job->pend), err);
+		fs_warn("audio", "%H: %s", req_url_print,
+			audio_pend_key(job->pend), audio_err_text(err));
 	} else {
 		(void)audio_lru_put(ac->cache, audio_pend_key(job->pend),
 				    job->audio);
@@ -147,7 +175,9 @@ static int audio_decode_work(void *arg)
 	uint64_t t0 = audio_now_us();
 	int err;
 
-	err = audio_decode(&job->audio, job->body, job->len);
+	/* the worker reads the job only: the limits travel in it */
+	err = audio_decode_lim(&job->audio, job->body, job->len, job->max_secs,
+			       job->decode_ms);
 	job->us = (uint32_t)(audio_now_us() - t0);
 	return err;
 }
@@ -195,6 +225,8 @@ static void audio_fetch_resp(int err, const struct fs_resp *resp, void *arg)
 		memcpy(job->body, resp->body, resp->len);
 		job->len = resp->len;
 		job->state = AUDIO_DECODING;
+		job->max_secs = ac->max_secs;
+		job->decode_ms = ac->decode_ms;
 		err = worker_submit(ac->wp, WORKER_QUEUE_POOL,
 				    audio_decode_work, audio_decode_done, job);
 		if (!err)

@@ -31,6 +31,8 @@ struct audio_conf {
 	size_t cache_bytes;  /* most PCM bytes kept (0: no caching)   */
 	size_t max_file;     /* largest file fetched, bytes (0: 16 MiB) */
 	uint32_t timeout_ms; /* fetch timeout, 0 = requestor default  */
+	uint32_t max_secs;   /* longest file decoded (0: an hour)     */
+	uint32_t decode_ms;  /* decoding time per file (0: 10 s)      */
 };
 
 /**
@@ -118,6 +120,15 @@ int audio_resample(struct fs_audio **ap, const int16_t *pcm, size_t n,
  *         hour), ENOMEM
  */
 int audio_decode(struct fs_audio **ap, const void *buf, size_t len);
+
+/**
+ * audio_decode() within limits: a file longer than max_secs fails with
+ * EFBIG (checked on the header and again while decoding, as headers
+ * lie), one that takes longer than max_ms of wall time to decode fails
+ * with ETIMEDOUT. Zero takes the default (an hour, 10 s).
+ */
+int audio_decode_lim(struct fs_audio **ap, const void *buf, size_t len,
+		     uint32_t max_secs, uint32_t max_ms);
 
 /** PCM cache with least-recently-used eviction, bounded in bytes */
 struct audio_lru;

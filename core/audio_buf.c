@@ -17,8 +17,10 @@
 #include <speex/speex_resampler.h>
 #include "audio.h"
 
-/* Longest decoded file: an hour, at the file's own rate */
+/* Longest decoded file by default: an hour, at the file's own rate */
 #define AUDIO_DECODE_MAX_SECS 3600
+/* Decoding time per file by default, ms */
+#define AUDIO_DECODE_MAX_MS 10000
 /* Frames read from libsndfile per call */
 #define AUDIO_DECODE_CHUNK 4096
 
@@ -116,6 +118,9 @@ static int audio_rs_feed(struct audio_rs *rs, const int16_t *in, size_t n)
 {
 	int err;
 
+	/* nothing (flite speaks nothing for " "): no buffer to copy into */
+	if (!n)
+		return 0;
 	rs->in_total += n;
 	if (!rs->st) {
 		err = audio_rs_reserve(rs, n);
@@ -285,6 +290,12 @@ static sf_count_t audio_vio_tell(void *user)
 
 int audio_decode(struct fs_audio **ap, const void *buf, size_t len)
 {
+	return audio_decode_lim(ap, buf, len, 0, 0);
+}
+
+int audio_decode_lim(struct fs_audio **ap, const void *buf, size_t len,
+		     uint32_t max_secs, uint32_t max_ms)
+{
 	SF_VIRTUAL_IO vio = {audio_vio_len, audio_vio_seek, audio_vio_read,
 			     audio_vio_write, audio_vio_tell};
 	struct audio_vio mem = {buf, (sf_count_t)len, 0};
@@ -292,11 +303,16 @@ int audio_decode(struct fs_audio **ap, const void *buf, size_t len)
 	SF_INFO info;
 	SNDFILE *sf;
 	int16_t *frames = NULL, *mono = NULL;
-	uint64_t max_frames, total = 0;
+	uint64_t max_frames, total = 0, deadline;
 	int ch, err;
 
 	if (!ap || !buf || !len)
 		return EINVAL;
+	if (!max_secs)
+		max_secs = AUDIO_DECODE_MAX_SECS;
+	if (!max_ms)
+		max_ms = AUDIO_DECODE_MAX_MS;
+	deadline = audio_now_us() + (uint64_t)max_ms * 1000;
 
 	memset(&info, 0, sizeof(info));
 	sf = sf_open_virtual(&vio, SFM_READ, &info, &mem);
@@ -308,7 +324,7 @@ int audio_decode(struct fs_audio **ap, const void *buf, size_t len)
 		err = EPROTO;
 		goto out;
 	}
-	max_frames = (uint64_t)info.samplerate * AUDIO_DECODE_MAX_SECS;
+	max_frames = (uint64_t)info.samplerate * max_secs;
 	if (info.frames > 0 && (uint64_t)info.frames > max_frames) {
 		err = EFBIG;
 		goto out;
@@ -334,6 +350,13 @@ int audio_decode(struct fs_audio **ap, const void *buf, size_t len)
 		total += (uint64_t)got;
 		if (total > max_frames) {
 			err = EFBIG;
+			goto out;
+		}
+		/* a worker thread is shared by every call: a file that
+		 * decodes slowly (a costly codec, a crafted stream) must not
+		 * hold it for long */
+		if (audio_now_us() > deadline) {
+			err = ETIMEDOUT;
 			goto out;
 		}
 		if (ch == 1) {

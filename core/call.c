@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "media.h"
 #include "registry.h"
+#include "req.h"
 #include "scope.h"
 #include "session.h"
 #include "sipcheck.h"
@@ -285,8 +286,11 @@ void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 	if (c->app) {
 		opts->base_url = c->app->call_hook.url;
 		opts->secret = c->app->webhook_secret;
-		/* a relative hook inherits the call hook's credentials */
-		if (out->url && out->url[0] == '/' && !out->username) {
+		/* the call hook's credentials go to its own origin only
+		 * (scheme, host and port): "//other-host/x" is relative
+		 * too, but names another server */
+		if (out->url && !out->username && c->app->call_hook.username &&
+		    req_same_origin(out->url, opts->base_url)) {
 			out->username = c->app->call_hook.username;
 			out->password = c->app->call_hook.password;
 		}
@@ -678,10 +682,17 @@ static const char *call_reason_phrase(uint16_t scode)
 	}
 }
 
-static void call_reject_webhook(struct fs_call *c, const char *why)
+void call_reject_webhook(struct fs_call *c, const char *why)
 {
 	uint16_t scode = (uint16_t)c->loop->app->cfg->webhook_error_return;
 
+	if (c->closing)
+		return;
+	if (c->state == CALL_ANSWERED) {
+		fs_warn("call", "%s: hanging up: %s", c->sid, why);
+		call_terminate(c, 200, "OK", NULL, NULL);
+		return;
+	}
 	fs_warn("call", "%s: rejecting with %u: %s", c->sid, scode, why);
 	call_terminate(c, scode, call_reason_phrase(scode), why, NULL);
 }
@@ -689,11 +700,17 @@ static void call_reject_webhook(struct fs_call *c, const char *why)
 static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 {
 	struct fs_call *c = arg;
-	struct json_object *doc;
+	struct vlist_limits lim;
 	struct vlist *v = NULL;
 	char why[300];
 	int e;
 
+	if (session_hook_err(err)) {
+		re_snprintf(why, sizeof(why), "webhook %s",
+			    session_hook_err(err));
+		call_reject_webhook(c, why);
+		return;
+	}
 	if (err) {
 		re_snprintf(why, sizeof(why), "webhook error: %m", err);
 		call_reject_webhook(c, why);
@@ -705,16 +722,13 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 		call_reject_webhook(c, why);
 		return;
 	}
-	doc = resp->len ? json_tokener_parse(resp->body) : NULL;
-	if (!doc) {
-		call_reject_webhook(c, resp->len
-					       ? "webhook returned invalid "
-						 "JSON"
-					       : "webhook returned no verbs");
+	if (!resp->len) {
+		call_reject_webhook(c, "webhook returned no verbs");
 		return;
 	}
-	e = vlist_parse(&v, c->loop->app->loader, doc, why, sizeof(why));
-	json_object_put(doc);
+	session_limits(c, &lim);
+	e = vlist_from_body(&v, c->loop->app->loader, &lim, resp->body,
+			    resp->len, why, sizeof(why));
 	if (e) {
 		call_reject_webhook(c, why);
 		return;

@@ -85,6 +85,13 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 /** Helpers shared by inbound and outbound calls */
 void call_destructor(void *data);
 void call_start_verbs(struct fs_call *c, struct vlist *v);
+
+/**
+ * End c for a webhook problem: an unanswered call is rejected with
+ * JAMBONES_WEBHOOK_ERROR_RETURN and X-Reason why, an answered one hung
+ * up. why is logged and must hold no credentials.
+ */
+void call_reject_webhook(struct fs_call *c, const char *why);
 void call_send_first(struct fs_call *c);
 void call_synth_defaults(struct fs_call *c);
 void call_media_dtmf(char digit, void *arg);

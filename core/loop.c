@@ -217,6 +217,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.default_lang = cfg->tts_language,
 		.strict = cfg->tts_strict,
 		.cache_bytes = (size_t)cfg->tts_cache_mb << 20,
+		.max_queue = cfg->tts_max_queue,
 	};
 	err = tts_alloc(&l->tts, app->workers, &tc);
 	if (err) {
@@ -226,6 +227,8 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	ac = (struct audio_conf){
 		.cache_bytes = (size_t)cfg->audio_cache_mb << 20,
 		.max_file = (size_t)cfg->audio_max_file_mb << 20,
+		.max_secs = cfg->audio_max_secs,
+		.decode_ms = cfg->audio_decode_max_ms,
 	};
 	err = audiocache_alloc(&l->audio, l->req, app->workers, &ac);
 	if (err)
@@ -332,6 +335,7 @@ void loop_req_conf(struct req_conf *rc, const struct cfg *cfg)
 		.max_body = cfg->http_max_body,
 		.user_agent = cfg->http_user_agent,
 		.pipelining = cfg->http_pipelining,
+		.deny_nets = cfg->http_deny_nets,
 	};
 }
 

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <re.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -63,6 +64,7 @@ struct req_stats {
 	uint64_t f_5xx;
 	uint64_t f_toolarge;
 	uint64_t f_protocol;
+	uint64_t f_denied;
 	uint64_t f_other;
 	uint64_t lat_n;             /* samples ever taken             */
 	uint32_t lat_max;           /* ms, since start                */
@@ -81,6 +83,8 @@ struct fs_req {
 	bool pooled;       /* the cache may hold idle connections  */
 	struct req_conf conf;
 	char *user_agent;
+	struct req_net *deny; /* HTTP_DENY_NETS, parsed */
+	size_t ndeny;
 	struct req_stats st;
 };
 
@@ -100,6 +104,7 @@ struct req_xfer {
 	bool post;
 	bool attached; /* in req->multi                           */
 	bool toolarge; /* the write callback refused the body     */
+	bool denied;   /* a resolved address is in the deny list  */
 	struct fs_listener *bind;
 	fs_resp_h *resph;
 	void *arg;
@@ -345,6 +350,7 @@ int req_metrics(const struct fs_req *req, struct json_object *obj)
 	err |= json_add_u64(fail, "http5xx", st->f_5xx);
 	err |= json_add_u64(fail, "toolarge", st->f_toolarge);
 	err |= json_add_u64(fail, "protocol", st->f_protocol);
+	err |= json_add_u64(fail, "denied", st->f_denied);
 	err |= json_add_u64(fail, "other", st->f_other);
 	err |= json_add_obj(obj, "latency_ms", &lat);
 	if (err)
@@ -483,6 +489,7 @@ static int xfer_start(struct req_xfer *x)
 	if (x->rbuf)
 		x->rbuf[0] = '\0';
 	x->toolarge = false;
+	x->denied = false;
 
 	if (curl_multi_add_handle(req->multi, x->easy) != CURLM_OK)
 		return ENOMEM;
@@ -503,7 +510,7 @@ static void xfer_retry_handler(void *arg)
 	if (!err)
 		return;
 
-	fs_warn(REQ_LOG, "retry of %s failed: %m", x->url, err);
+	fs_warn(REQ_LOG, "retry of %H failed: %m", req_url_print, x->url, err);
 	x->req->st.f_other++;
 	fs_listener_cancel(x->bind);
 	x->bind = NULL;
@@ -536,6 +543,10 @@ static int xfer_classify(struct req_xfer *x, CURLcode res, long status,
 		return 0;
 
 	case CURLE_COULDNT_CONNECT:
+		if (x->denied) {
+			st->f_denied++;
+			return EACCES;
+		}
 		curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
 		st->f_connect++;
 		*clsp = REQ_RP_CT;
@@ -627,8 +638,9 @@ static void xfer_done(struct req_xfer *x, CURLcode res)
 
 	err = xfer_classify(x, res, status, &cls);
 	if (err || cls)
-		fs_debug(REQ_LOG, "%s %s: attempt %u: %s (status %ld)",
-			 x->post ? "POST" : "GET", x->url, x->attempts,
+		fs_debug(REQ_LOG, "%s %H: attempt %u: %s (status %ld)",
+			 x->post ? "POST" : "GET", req_url_print, x->url,
+			 x->attempts,
 			 res ? curl_easy_strerror(res) : "http error", status);
 
 	if ((cls & x->retry.rp) && x->attempts <= x->retry.rc) {
@@ -758,6 +770,31 @@ out:
 
 /* ---- public API ---- */
 
+/* Every connection curl opens passes here, after name resolution: the
+ * one place an address in HTTP_DENY_NETS can be refused */
+static curl_socket_t xfer_opensocket(void *arg, curlsocktype purpose,
+				     struct curl_sockaddr *addr)
+{
+	struct req_xfer *x = arg;
+	struct fs_req *req = x->req;
+	struct sa sa;
+
+	(void)purpose;
+	if (req->ndeny && addr->addrlen <= sizeof(sa.u) &&
+	    !sa_set_sa(&sa, &addr->addr) &&
+	    req_nets_match(req->deny, req->ndeny, &sa)) {
+		/* the log names the address only: the URL may hold
+		 * credentials */
+		fs_warn(REQ_LOG,
+			"refused to connect to %J: address is in "
+			"HTTP_DENY_NETS",
+			&sa);
+		x->denied = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
 static int xfer_setup(struct req_xfer *x)
 {
 	struct fs_req *req = x->req;
@@ -775,6 +812,8 @@ static int xfer_setup(struct req_xfer *x)
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, xfer_write);
 	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, xfer_opensocket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE,
 			 (curl_off_t)x->max_body);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)x->timeout_ms);
@@ -849,7 +888,8 @@ int req_send_hdrs(struct fs_req *req, struct fs_scope *scope,
 	err = req_url_build(x, hook->url, opts->base_url,
 			    post ? NULL : opts->query);
 	if (err) {
-		fs_warn(REQ_LOG, "bad hook url '%s': %m", hook->url, err);
+		fs_warn(REQ_LOG, "bad hook url '%H': %m", req_url_print,
+			hook->url, err);
 		goto out;
 	}
 	err = str_dup(&x->body, opts->body ? opts->body : "");
@@ -906,6 +946,7 @@ static void req_destructor(void *arg)
 	req_socks_flush(req);
 	tmr_cancel(&req->tmr);
 	mem_deref(req->user_agent);
+	mem_deref(req->deny);
 }
 
 static int req_multi_new(struct fs_req *req, CURLM **mp)
@@ -936,17 +977,30 @@ static int req_conf_apply(struct fs_req *req, const struct req_conf *conf)
 	const char *ua = conf->user_agent && *conf->user_agent
 				 ? conf->user_agent
 				 : "jambonz";
-	char *dup = NULL;
+	struct req_net *deny = NULL;
+	char *dup = NULL, bad[80] = "";
+	size_t ndeny = 0;
 	int err;
 
-	err = str_dup(&dup, ua);
-	if (err)
+	err = req_nets_parse(&deny, &ndeny, conf->deny_nets, bad, sizeof(bad));
+	if (err) {
+		fs_error(REQ_LOG, "HTTP_DENY_NETS: bad network '%s'", bad);
 		return err;
+	}
+	err = str_dup(&dup, ua);
+	if (err) {
+		mem_deref(deny);
+		return err;
+	}
 	mem_deref(req->user_agent);
 	req->user_agent = dup;
+	mem_deref(req->deny);
+	req->deny = deny;
+	req->ndeny = ndeny;
 
 	req->conf = *conf;
 	req->conf.user_agent = req->user_agent;
+	req->conf.deny_nets = NULL; /* parsed into req->deny */
 	if (!req->conf.poolsize)
 		req->conf.poolsize = REQ_DEF_POOLSIZE;
 	if (!req->conf.timeout_ms)

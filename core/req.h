@@ -4,9 +4,11 @@
 #ifndef REQ_H
 #define REQ_H
 
+#include <stdbool.h>
 #include <fs/fs_req.h>
 
 struct json_object;
+struct re_printf;
 
 /** Requestor settings; a zero field takes the documented default */
 struct req_conf {
@@ -16,6 +18,8 @@ struct req_conf {
 	uint32_t max_body;      /* default max response body (1 MiB)   */
 	const char *user_agent; /* User-Agent header, copied ("jambonz") */
 	uint32_t pipelining;    /* HTTP/2 streams per connection       */
+	const char *deny_nets;  /* CIDR list no request may connect to,
+				   copied; NULL or "" for none         */
 };
 
 /**
@@ -34,7 +38,7 @@ int req_reconf(struct fs_req *req, const struct req_conf *conf);
 /**
  * Add requestor stats to obj: requests, inflight, connections
  * {created, reused, poolsize}, failures {connect, timeout, http4xx,
- * http5xx, toolarge, protocol, other}, retries, latency_ms {p50, p90,
+ * http5xx, toolarge, protocol, denied, other}, retries, latency_ms {p50, p90,
  * p99, max}.
  */
 int req_metrics(const struct fs_req *req, struct json_object *obj);
@@ -48,6 +52,38 @@ int req_metrics(const struct fs_req *req, struct json_object *obj);
 int req_send_hdrs(struct fs_req *req, struct fs_scope *scope,
 		  const struct fs_hook *hook, const struct fs_req_opts *opts,
 		  const char *hdrs, fs_resp_h *resph, void *arg);
+
+/**
+ * Whether url (absolute, or relative to base) names the same scheme,
+ * host and port as base: the test for handing base's credentials on.
+ *
+ * @return false when either does not parse
+ */
+bool req_same_origin(const char *url, const char *base);
+
+/**
+ * Parse a comma- or space-separated CIDR list ("169.254.0.0/16,
+ * fe80::/10"; a bare address is one host).
+ *
+ * @param nets  Returns a new array (NULL when the list is empty)
+ * @param np    Returns the number of entries
+ * @param bad   Receives the first bad item
+ * @return 0, EINVAL (a bad item), ENOMEM
+ */
+struct req_net;
+int req_nets_parse(struct req_net **nets, size_t *np, const char *list,
+		   char *bad, size_t badsz);
+
+/** Whether addr lies in one of the n networks (IPv4-mapped IPv6 as IPv4) */
+struct sa;
+bool req_nets_match(const struct req_net *nets, size_t n,
+		    const struct sa *addr);
+
+/**
+ * Print a URL for a log line: without its user and password, which a
+ * log must never hold (%H with a const char *).
+ */
+int req_url_print(struct re_printf *pf, const char *url);
 
 /** Curl global init/cleanup, once per process */
 int req_global_init(void);

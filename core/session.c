@@ -5,13 +5,16 @@
  * plugin callback that ended the previous task, so a plugin's stack has
  * unwound before its task is freed and the next verb starts.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include "app.h"
 #include "call.h"
+#include "cfg.h"
 #include "loader.h"
 #include "log.h"
 #include "loop.h"
@@ -26,6 +29,8 @@ struct session {
 	struct fs_task *prev;        /* ended, freed at the next step */
 	struct fs_scope *hook_scope; /* in-flight actionHook */
 	struct tmr tmr;
+	uint32_t rounds; /* actionHook and redirect requests sent */
+	bool hook_fatal; /* a failure of the hook in flight ends the list */
 	bool stopped;
 };
 
@@ -84,6 +89,85 @@ int vlist_parse(struct vlist **vp, struct loader *l,
 	else
 		*vp = v;
 	return e;
+}
+
+int vlist_from_body(struct vlist **vp, struct loader *l,
+		    const struct vlist_limits *lim, const char *body,
+		    size_t len, char *err, size_t errsz)
+{
+	int depth = lim && lim->max_depth ? (int)lim->max_depth
+					  : JSON_TOKENER_DEFAULT_DEPTH;
+	enum json_tokener_error je;
+	struct json_tokener *tok;
+	struct json_object *doc;
+	size_t end, n;
+	int e;
+
+	if (!vp || !l || !body || !err)
+		return EINVAL;
+	if (len > INT_MAX) {
+		re_snprintf(err, errsz, "webhook answer too large");
+		return EPROTO;
+	}
+	/* the depth bound also bounds json-c's recursion when the
+	 * document is freed or walked */
+	tok = json_tokener_new_ex(depth);
+	if (!tok)
+		return ENOMEM;
+	doc = json_tokener_parse_ex(tok, body, (int)len);
+	je = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	while (doc && end < len && isspace((unsigned char)body[end]))
+		end++;
+	if (!doc || je != json_tokener_success || end < len) {
+		json_object_put(doc);
+		if (je == json_tokener_error_depth)
+			re_snprintf(err, errsz,
+				    "webhook JSON nested deeper than %d "
+				    "levels (HOOK_JSON_MAX_DEPTH)",
+				    depth);
+		else
+			re_snprintf(err, errsz,
+				    "webhook returned invalid JSON");
+		return EPROTO;
+	}
+	n = json_object_is_type(doc, json_type_array)
+		    ? json_object_array_length(doc)
+		    : 0;
+	if (lim && lim->max_verbs && n > lim->max_verbs) {
+		re_snprintf(err, errsz,
+			    "webhook answer has %zu verbs, more than %u "
+			    "(MAX_VERBS_PER_DOC)",
+			    n, lim->max_verbs);
+		json_object_put(doc);
+		return E2BIG;
+	}
+	e = vlist_parse(vp, l, doc, err, errsz);
+	json_object_put(doc);
+	return e;
+}
+
+const char *session_hook_err(int err)
+{
+	switch (err) {
+	case ETIMEDOUT:
+		return "timed out (JAMBONES_HTTP_TIMEOUT)";
+	case EFBIG:
+		return "answer larger than HTTP_MAX_BODY";
+	case EACCES:
+		return "address refused (HTTP_DENY_NETS)";
+	default:
+		return NULL;
+	}
+}
+
+void session_limits(const struct fs_call *c, struct vlist_limits *lim)
+{
+	const struct cfg *cfg = c->loop->app->cfg;
+
+	lim->max_verbs = cfg->max_verbs_per_doc;
+	lim->max_depth = cfg->hook_json_max_depth;
 }
 
 static void session_destructor(void *data)
@@ -167,42 +251,49 @@ static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 {
 	struct session *s = arg;
 	struct fs_call *c = s->call;
-	struct json_object *doc = NULL;
+	struct vlist_limits lim;
 	struct vlist *v = NULL;
 	char why[256];
 
 	session_abort_hook(s);
+	if (session_hook_err(err)) {
+		fs_warn("session", "%s: actionHook failed: %s", c->sid,
+			session_hook_err(err));
+		goto fail;
+	}
 	if (err) {
 		fs_warn("session", "%s: actionHook failed: %m", c->sid, err);
-		goto next;
+		goto fail;
 	}
 	if (resp->status >= 300) {
 		fs_warn("session", "%s: actionHook answered %u", c->sid,
 			resp->status);
-		goto next;
+		goto fail;
 	}
 	if (!resp->len || !resp->ctype || !strstr(resp->ctype, "json"))
 		goto next;
-	doc = json_tokener_parse(resp->body);
-	if (!doc) {
-		fs_warn("session", "%s: actionHook answer is not JSON",
-			c->sid);
-		goto next;
-	}
-	if (json_object_is_type(doc, json_type_array) &&
-	    !json_object_array_length(doc))
-		goto next;
-	if (vlist_parse(&v, c->loop->app->loader, doc, why, sizeof(why))) {
+	session_limits(c, &lim);
+	if (vlist_from_body(&v, c->loop->app->loader, &lim, resp->body,
+			    resp->len, why, sizeof(why))) {
 		fs_warn("session", "%s: actionHook answer refused: %s", c->sid,
 			why);
+		goto fail;
+	}
+	/* an empty array leaves the list as it is */
+	if (!v->n) {
+		mem_deref(v);
 		goto next;
 	}
-	json_object_put(doc);
 	session_replace(s, v);
 	mem_deref(v);
 	return;
+fail:
+	/* a redirect has given up the verbs after it, as jambonz's
+	 * redirect task does when its hook fails; the hook of any other
+	 * verb failing lets the list go on, as play and gather do */
+	if (s->hook_fatal && s->verbs)
+		s->idx = s->verbs->n;
 next:
-	json_object_put(doc);
 	session_schedule(s);
 }
 
@@ -212,11 +303,25 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 			     struct json_object *extra, const char *what)
 {
 	struct fs_call *c = s->call;
-	struct json_object *payload = call_payload(c);
+	uint32_t max = c->loop->app->cfg->max_hook_rounds;
+	struct json_object *payload;
 	struct fs_req_opts opts;
 	struct fs_hook h;
+	char why[96];
 	int e;
 
+	/* a hook answering a redirect to itself would loop for ever, at
+	 * the speed of the network */
+	if (max && s->rounds >= max) {
+		re_snprintf(why, sizeof(why),
+			    "%u hook requests: MAX_HOOK_ROUNDS reached", max);
+		fs_warn("session", "%s: %s refused, call ends: %s", c->sid,
+			what, why);
+		call_reject_webhook(c, why);
+		return ECANCELED;
+	}
+	s->rounds++;
+	payload = call_payload(c);
 	if (extra) {
 		json_object_object_foreach(extra, k, val)
 		{
@@ -266,9 +371,12 @@ static void session_task_done(struct fs_task *t, int err,
 		session_schedule(s);
 		return;
 	}
+	s->hook_fatal = !strcmp(fs_task_name(t), "redirect");
 	e = session_send_hook(s, hook, result, "actionHook");
 	json_object_put(result);
-	if (e) {
+	if (e == ECANCELED) {
+		return;
+	} else if (e) {
 		fs_warn("session", "%s: cannot send actionHook: %m", c->sid,
 			e);
 		session_schedule(s);
@@ -291,8 +399,9 @@ int session_redirect(struct session *s, const struct json_object *hook)
 	tmr_cancel(&s->tmr);
 	/* the verbs left are dropped: the hook's answer replaces them */
 	s->idx = s->verbs ? s->verbs->n : 0;
+	s->hook_fatal = true;
 	e = session_send_hook(s, hook, NULL, "redirect");
-	if (e)
+	if (e && e != ECANCELED)
 		session_schedule(s);
 	return e;
 }

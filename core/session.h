@@ -5,6 +5,7 @@
 #define SESSION_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct fs_call;
 struct loader;
@@ -29,6 +30,36 @@ struct vlist {
  */
 int vlist_parse(struct vlist **vp, struct loader *l,
 		const struct json_object *arr, char *err, size_t errsz);
+
+/** Limits on a webhook answer (see MAX_VERBS_PER_DOC and friends) */
+struct vlist_limits {
+	uint32_t max_verbs; /* 0: no limit                        */
+	uint32_t max_depth; /* JSON nesting; 0: json-c's default  */
+};
+
+/**
+ * Parse and validate a webhook answer body: JSON of at most max_depth
+ * levels with nothing but white space after it, an array of at most
+ * max_verbs verbs, each valid.
+ *
+ * @param body Body bytes (borrowed), len of them
+ * @param err  Receives the reason, e.g. "webhook returned invalid JSON"
+ * @return 0, EPROTO (not JSON, too deep, not an array), E2BIG (too many
+ *         verbs), EINVAL/ENOENT (a bad verb), ENOMEM
+ */
+int vlist_from_body(struct vlist **vp, struct loader *l,
+		    const struct vlist_limits *lim, const char *body,
+		    size_t len, char *err, size_t errsz);
+
+/**
+ * Why a webhook request failed, naming the setting that bounds it
+ * ("timed out (JAMBONES_HTTP_TIMEOUT)"), or NULL for errors that have
+ * no setting (the errno text then says it)
+ */
+const char *session_hook_err(int err);
+
+/** The limits of the settings, for answers to c's hooks */
+void session_limits(const struct fs_call *c, struct vlist_limits *lim);
 
 int session_alloc(struct session **sp, struct fs_call *call);
 

@@ -36,6 +36,7 @@ struct tts {
 	char *def_voice;
 	char *def_lang;
 	bool strict;
+	uint32_t max_queue;
 	struct audio_lru *cache;
 	struct list pending;    /* audio_pend by key, shared syntheses */
 	struct list nc_pending; /* nocache requests, never shared */
@@ -122,6 +123,7 @@ int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf)
 		return ENOMEM;
 	tts->wp = wp;
 	tts->strict = conf->strict;
+	tts->max_queue = conf->max_queue;
 	list_init(&tts->pending);
 	list_init(&tts->nc_pending);
 	list_init(&tts->jobs);
@@ -349,6 +351,17 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 		}
 	}
 
+	/* one thread per engine: a flood of new texts must fail fast
+	 * rather than queue without bound behind it */
+	if (tts->max_queue && list_count(&tts->jobs) >= tts->max_queue) {
+		fs_warn("tts",
+			"synthesis refused: %u already queued "
+			"(TTS_MAX_QUEUE)",
+			tts->max_queue);
+		tts->st.errors++;
+		mem_deref(key);
+		return EBUSY;
+	}
 	job = mem_zalloc(sizeof(*job), tts_job_destructor);
 	if (!job) {
 		mem_deref(key);

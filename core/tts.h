@@ -35,6 +35,8 @@ struct tts_conf {
 	const char *default_lang;   /* "en-US"                           */
 	bool strict;                /* unknown vendor fails (ENOTSUP)     */
 	size_t cache_bytes;         /* most PCM bytes kept                */
+	uint32_t max_queue;         /* syntheses queued or running; 0 =
+				       no limit                          */
 };
 
 /**
@@ -63,7 +65,8 @@ int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf);
  * @param scope   Owning scope (borrowed), NULL for none
  * @return 0 (h runs once, maybe already), or EINVAL, ENOTSUP (unknown
  *         vendor or flite voice in strict mode), ESHUTDOWN (scope
- *         closed), ENOMEM: h does not run. Errors given to h: ENOTSUP
+ *         closed), ENOMEM, EBUSY (max_queue syntheses already
+ *         queued): h does not run. Errors given to h: ENOTSUP
  *         (no espeak voice for the language), EIO (engine failure),
  *         ECANCELED (shutdown).
  */

@@ -2,9 +2,10 @@
  * @file fs_prompt.h  Speak or play a say/play verb's audio on a call
  *
  * The sequencing shared by say, play and gather's nested prompt: every
- * text (or URL) of the verb is synthesised (or fetched) up front, then
- * played in order, the whole list `loop` times ("forever" or 0 = until
- * stopped).
+ * text (or URL) of the verb is synthesised (or fetched) up front, a few
+ * at a time, then played in order, the whole list `loop` times: a
+ * count (absent, 0 or negative = once, at most 1000) or "forever"
+ * (until stopped). A list with no audio at all ends at once.
  */
 #ifndef FS_PROMPT_H
 #define FS_PROMPT_H
