@@ -27,7 +27,9 @@ t_200=$(msg_time aob '^SIP/2.0 200')
 t_ans=$(msg_time late1 '^SIP/2.0 200')
 [ $((t_180 - t_inv)) -le 500 ] || fail "180 came $((t_180 - t_inv)) ms after the INVITE"
 [ $((t_200 - t_inv)) -ge 1400 ] || fail "caller answered after $((t_200 - t_inv)) ms, before the called party"
-[ "$t_200" -ge "$t_ans" ] || fail "caller answered before the called party"
+# two sipp processes stamp their own traces: a loaded machine may stamp
+# the called party's 200 a little after it went out
+[ "$t_200" -ge $((t_ans - 100)) ] || fail "caller answered $((t_ans - t_200)) ms before the called party"
 [ $((t_200 - t_ans)) -le 300 ] || fail "caller answered $((t_200 - t_ans)) ms after the called party"
 wait_hooks 'd.filter(r => r.path==="/status" && r.body.to==="15551230001" && r.body.call_status==="completed").length===1'
 assert_eq "$(status_seq 'r.body.to==="15551230001"')" "trying,ringing,in-progress,completed" "status sequence (true)"

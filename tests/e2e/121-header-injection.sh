@@ -135,7 +135,9 @@ if grep -q $'\r\|\x1b' "$log"; then fail "raw CR or ESC in the log"; fi
 bad=$(grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z (ERROR|WARN |INFO |DEBUG) ' "$log" || true)
 assert_eq "$bad" "0" "log lines not from the logger (forged)"
 grep -q 's3cretpw' "$log" && fail "password in the log"
-assert_contains "$(cat "$log")" 'http://\*\*\*@127.0.0.1:9/a.wav' "redacted URL in the log"
+# the audio module drops the credentials, the logger masks any left
+assert_contains "$(cat "$log")" 'audio: http://\(\*\*\*@\)\{0,1\}127.0.0.1:9/a.wav' \
+	"the URL without its credentials in the log"
 assert_contains "$(cat "$log")" 'header .X-Evil. refused' "refused header logged"
 assert_contains "$(cat "$log")" 'callerId .1\\r\\nContact' "refused callerId logged"
 assert_contains "$(cat "$log")" 'auth username .u"\\r\\nContact' "refused digest user logged"
