@@ -528,10 +528,11 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 	struct plugin *p = NULL;
 	int e;
 
-	if (!l || !entry || !err || !errsz)
+	if (!l || !err || !errsz)
 		return EINVAL;
 
-	if (!json_object_is_type(entry, json_type_object)) {
+	/* a JSON null in the array arrives as NULL */
+	if (!entry || !json_object_is_type(entry, json_type_object)) {
 		re_snprintf(err, errsz,
 			    "malformed jambonz payload: must be array of "
 			    "objects");
