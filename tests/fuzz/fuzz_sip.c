@@ -1,0 +1,48 @@
+/**
+ * @file fuzz_sip.c  SIP requests through the real SIP stack and loop
+ *
+ * A whole server runs in-process (fuzz.h): libre's SIP stack on
+ * 127.0.0.1, the loop's request handlers, call setup with SDP, the file
+ * directory, verbs, in-dialog requests (re-INVITE, INFO, BYE). Input:
+ * up to 8 datagrams separated by a line "%%%"; in each, $TAG becomes
+ * the To tag the server last answered with (so later requests can be
+ * in-dialog), $CLI our address, $SRV the server's, $ID the run number.
+ * After each datagram the loop runs until idle; after the last, every
+ * call is ended, so each run starts from an empty server.
+ */
+#define _GNU_SOURCE
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include "fuzz.h"
+
+#define FUZZ_SIP_MAX_MSGS 8
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct fuzz_srv srv;
+	static bool up;
+	const uint8_t *p = data, *end = data + size;
+
+	if (!up) {
+		if (fuzz_srv_start(&srv, NULL))
+			abort();
+		up = true;
+	}
+	for (unsigned n = 0; n < FUZZ_SIP_MAX_MSGS && p < end; n++) {
+		const uint8_t *sep =
+			memmem(p, (size_t)(end - p), "\n%%%\n", 5);
+		const uint8_t *me = sep ? sep : end;
+		struct mbuf *mb = fuzz_srv_expand(&srv, p, (size_t)(me - p));
+
+		fuzz_srv_send(&srv, mbuf_buf(mb), mbuf_get_left(mb));
+		mem_deref(mb);
+		fuzz_spin(4);
+		fuzz_srv_drain(&srv);
+		p = sep ? sep + 5 : end;
+	}
+	fuzz_srv_reset(&srv);
+	return 0;
+}
