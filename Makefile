@@ -69,7 +69,7 @@ all: $(BIN) $(PLUGIN_SOS)
 help:
 	@echo "make            build $(BIN) and $(BUILD)/plugins/*.so"
 	@echo "make run        install deps, build, run on the embedded defaults"
-	@echo "make test       install deps, build, run unit and e2e tests"
+	@echo "make test       install deps, build, run unit, fuzz-smoke, e2e tests"
 	@echo "make asan       the same tests on an ASan+UBSan build"
 	@echo "make valgrind   unit tests under valgrind"
 	@echo "make bench      benchmarks (bench/README.md)"

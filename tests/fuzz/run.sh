@@ -32,6 +32,7 @@ for n in "${names[@]}"; do
 	work=$build/corpus/$n
 	art=$build/artifacts/$n
 	log=$build/logs/$n.log
+	rm -rf "$art"
 	mkdir -p "$work" "$art" "$(dirname "$log")"
 	if [ ! -x "$bin" ]; then
 		echo "fuzz: $bin missing" >&2
