@@ -47,6 +47,8 @@ void call_destructor(void *data)
 		fs_scope_close(c->scope);
 	c->scope = mem_deref(c->scope);
 	c->media = mem_deref(c->media);
+	/* an outbound call's own INVITE leg: its ports and sockets */
+	c->uac = mem_deref(c->uac);
 	c->sess = mem_deref(c->sess);
 	c->st = mem_deref(c->st);
 	mem_deref(c->sdpm);
