@@ -39,6 +39,17 @@ static const char *outcall_str(const struct json_object *o, const char *k)
 	return json_object_get_string(v);
 }
 
+/* Seconds from JSON to ms: NaN and <= 0 are 0 (none), and more than
+ * uint32_t holds is the most it holds (casting it is undefined) */
+static uint32_t outcall_ms(double secs)
+{
+	if (!(secs > 0))
+		return 0;
+	if (secs >= UINT32_MAX / 1000.0)
+		return UINT32_MAX;
+	return (uint32_t)(secs * 1000);
+}
+
 static void outcall_time_limit(int err, const char *ev, void *data, void *arg)
 {
 	struct fs_call *c = arg;
@@ -255,7 +266,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	secs = 0;
 	if (json_object_object_get_ex(body, "timeLimit", &v))
 		secs = json_object_get_double(v);
-	c->time_limit_ms = secs > 0 ? (uint32_t)(secs * 1000) : 0;
+	c->time_limit_ms = outcall_ms(secs);
 	if (e) {
 		mem_deref(c);
 		e = ENOMEM;
@@ -271,7 +282,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	p.from_name = c->caller_name;
 	p.headers = hdrs;
 	p.route = route;
-	p.timeout_ms = secs > 0 ? (uint32_t)(secs * 1000) : OUTCALL_RING_MS;
+	p.timeout_ms = secs > 0 ? outcall_ms(secs) : OUTCALL_RING_MS;
 	p.dtmfh = call_media_dtmf;
 	p.dtmf_arg = c;
 	e = leg_connect(&c->uac, l, &p, outcall_leg_h, c);
