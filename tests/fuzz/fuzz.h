@@ -48,6 +48,8 @@ void fuzz_wait(unsigned ms);
  * 0 with its SIP stack on 127.0.0.1 and a directory file (numbers 1000:
  * gather, 2000: sip:decline 486, 3000: a call hook that fails, 4000:
  * tag and hangup). Calls placed go to the client socket, the "SBC".
+ * With SIP_LOOPS=2 in cfg_text, loop 0 forwards the calls of "loop 1"
+ * to the client socket.
  */
 struct fuzz_srv {
 	struct app *app;
@@ -71,6 +73,13 @@ void fuzz_srv_drain(struct fuzz_srv *s);
 
 /** Answer the last INVITE the server sent (180, 183, 200 with SDP, ...) */
 void fuzz_srv_answer(struct fuzz_srv *s, uint16_t scode);
+
+/**
+ * Send up to max datagrams separated by lines "%%%" (each expanded as
+ * fuzz_srv_expand() says), running the loop after each; then reset.
+ */
+void fuzz_srv_feed(struct fuzz_srv *s, const uint8_t *data, size_t size,
+		   unsigned max);
 
 /** End every live call and let deferred frees run; next $ID */
 void fuzz_srv_reset(struct fuzz_srv *s);

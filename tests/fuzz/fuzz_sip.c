@@ -24,25 +24,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct fuzz_srv srv;
 	static bool up;
-	const uint8_t *p = data, *end = data + size;
 
 	if (!up) {
 		if (fuzz_srv_start(&srv, NULL))
 			abort();
 		up = true;
 	}
-	for (unsigned n = 0; n < FUZZ_SIP_MAX_MSGS && p < end; n++) {
-		const uint8_t *sep =
-			memmem(p, (size_t)(end - p), "\n%%%\n", 5);
-		const uint8_t *me = sep ? sep : end;
-		struct mbuf *mb = fuzz_srv_expand(&srv, p, (size_t)(me - p));
-
-		fuzz_srv_send(&srv, mbuf_buf(mb), mbuf_get_left(mb));
-		mem_deref(mb);
-		fuzz_spin(4);
-		fuzz_srv_drain(&srv);
-		p = sep ? sep + 5 : end;
-	}
-	fuzz_srv_reset(&srv);
+	fuzz_srv_feed(&srv, data, size, FUZZ_SIP_MAX_MSGS);
 	return 0;
 }

@@ -319,7 +319,10 @@ int fuzz_srv_start(struct fuzz_srv *s, const char *cfg_text)
 		e = registry_alloc(&app->registry);
 	if (e)
 		return e;
-	app->nloops = 1;
+	/* with SIP_LOOPS > 1 the other loops are the client socket: what
+	 * loop 0 forwards to them comes to the harness */
+	app->nloops = app->cfg->sip_loops > 1 ? 2 : 1;
+	app->loop_addr[1] = s->cli;
 	e = loop_alloc(&app->loop, app, 0);
 	unlink(dirpath);
 	if (e)
@@ -482,4 +485,24 @@ out:
 	mem_deref(resp);
 	mem_deref(msg);
 	mem_deref(mb);
+}
+
+void fuzz_srv_feed(struct fuzz_srv *s, const uint8_t *data, size_t size,
+		   unsigned max)
+{
+	const uint8_t *p = data, *end = data + size;
+
+	for (unsigned n = 0; n < max && p < end; n++) {
+		const uint8_t *sep =
+			memmem(p, (size_t)(end - p), "\n%%%\n", 5);
+		const uint8_t *me = sep ? sep : end;
+		struct mbuf *mb = fuzz_srv_expand(s, p, (size_t)(me - p));
+
+		fuzz_srv_send(s, mbuf_buf(mb), mbuf_get_left(mb));
+		mem_deref(mb);
+		fuzz_spin(4);
+		fuzz_srv_drain(s);
+		p = sep ? sep + 5 : end;
+	}
+	fuzz_srv_reset(s);
 }

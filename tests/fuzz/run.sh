@@ -45,7 +45,7 @@ for n in "${names[@]}"; do
 	# slower. Their leaks are still reported, by LeakSanitizer at exit.
 	extra=()
 	case $n in
-	sip | sdp | outcall) extra=(-detect_leaks=0) ;;
+	sip | sipfwd | sdp | outcall) extra=(-detect_leaks=0) ;;
 	esac
 	reg=()
 	if [ -d "tests/fuzz/regress/$n" ]; then
