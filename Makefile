@@ -19,6 +19,14 @@ CFLAGS_BASE += -O1 -fsanitize=address,undefined,float-cast-overflow \
 	-fno-sanitize-recover=all
 LDFLAGS_SAN := -fsanitize=address,undefined,float-cast-overflow
 endif
+# libFuzzer build (tests/fuzz/README.md): the core and the plugins with
+# coverage and ASan+UBSan, compiled by clang
+ifeq ($(VARIANT),fuzz)
+CC := $(or $(FUZZ_CC),clang)
+CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all \
+	-fsanitize=fuzzer-no-link,address,undefined
+LDFLAGS_SAN := -fsanitize=address,undefined
+endif
 DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # flite ships no pkg-config file
 FLITE_LIBS  := -lflite_cmu_us_kal -lflite_cmu_us_kal16 -lflite_cmu_us_slt \
@@ -50,17 +58,23 @@ UNIT_BIN  := $(BUILD)/tests/check_all
 SUITES_H  := $(BUILD)/tests/suites.h
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_GLUE := $(filter-out $(FUZZ_SRC),$(wildcard tests/fuzz/*.c))
+FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
+FUZZ_SECS ?= 60
+
 .PHONY: all run test test-build unit e2e asan valgrind deps format check-format \
-	clean help bench
+	clean help bench fuzz fuzz-build fuzz-smoke
 all: $(BIN) $(PLUGIN_SOS)
 
 help:
 	@echo "make            build $(BIN) and $(BUILD)/plugins/*.so"
 	@echo "make run        install deps, build, run on the embedded defaults"
-	@echo "make test       install deps, build, run unit and e2e tests"
+	@echo "make test       install deps, build, run unit, fuzz-smoke, e2e tests"
 	@echo "make asan       the same tests on an ASan+UBSan build"
 	@echo "make valgrind   unit tests under valgrind"
 	@echo "make bench      benchmarks (bench/README.md)"
+	@echo "make fuzz       libFuzzer targets, FUZZ_SECS (60) each"
 	@echo "make format     clang-format the sources"
 
 deps:
@@ -113,6 +127,28 @@ $(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) core/fs.syms
 		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
 		$(CHECK_LIBS) $(DEP_LIBS)
 
+# One libFuzzer binary per tests/fuzz/fuzz_<name>.c, with the glue
+$(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
+		$(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) $(CORE_LIB) core/fs.syms
+	@echo "  LD      $@"
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) $(EXPORTS) \
+		-o $@ $< $(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) \
+		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
+		$(DEP_LIBS)
+
+# not intermediate: kept for the next build
+.SECONDARY: $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o) $(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o)
+
+fuzz-build: $(FUZZ_BINS) $(PLUGIN_SOS)
+
+# Replays tests/fuzz/regress/, then fuzzes each target FUZZ_SECS seconds
+fuzz:
+	$(Q)$(MAKE) --no-print-directory VARIANT=fuzz fuzz-build
+	$(Q)FUZZ_SECS=$(FUZZ_SECS) tests/fuzz/run.sh build/fuzz
+
+fuzz-smoke:
+	$(Q)$(MAKE) --no-print-directory FUZZ_SECS=4 fuzz
+
 run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	./$(BIN) -c etc/feature-server.conf
@@ -127,6 +163,7 @@ test-build: all $(UNIT_BIN) $(TPLUGIN_SOS)
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-build
 	$(Q)$(MAKE) --no-print-directory -j1 unit
+	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory -j1 e2e
 
 unit: all $(UNIT_BIN) $(TPLUGIN_SOS)

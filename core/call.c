@@ -440,7 +440,12 @@ static void call_media_from_sdp(struct fs_call *c)
 	fmt = sdp_media_rformat(c->sdpm, NULL);
 	if (!fmt)
 		return;
-	pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
+	/* a static payload type without a=rtpmap has no name */
+	if (fmt->name)
+		pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA
+						    : MEDIA_PT_PCMU;
+	else
+		pt = fmt->pt == MEDIA_PT_PCMA ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
 	te = sdp_media_rformat(c->sdpm, "telephone-event");
 	(void)media_stream_set_peer(c->media, sdp_media_raddr(c->sdpm), pt,
 				    te ? te->pt : -1);

@@ -136,6 +136,15 @@ static const char *dir_str(const struct json_object *o, const char *key)
 	return json_object_get_string(v);
 }
 
+/* A key rows are found by: dir_strdup() stores "" as NULL, which the
+ * lookups would then compare */
+static const char *dir_key(const struct json_object *o, const char *key)
+{
+	const char *s = dir_str(o, key);
+
+	return s && *s ? s : NULL;
+}
+
 static int dir_hook_copy(struct dir_hook *dst, const struct dir_hook *src)
 {
 	int err = 0;
@@ -226,7 +235,7 @@ static int dir_load_app(struct directory *d, const struct json_object *o,
 	int err;
 
 	if (!json_object_is_type(o, json_type_object) ||
-	    !dir_str(o, "application_sid")) {
+	    !dir_key(o, "application_sid")) {
 		re_snprintf(why, sz, "application without application_sid");
 		return EINVAL;
 	}
@@ -296,10 +305,12 @@ static int dir_load_number(struct directory *d, const struct json_object *o,
 			   char *why, size_t sz)
 {
 	struct dir_number *n;
-	const char *num = dir_str(o, "number");
+	const char *num = dir_key(o, "number");
 	int err = 0;
 
-	if (!num || !dir_str(o, "application_sid")) {
+	if (num && *num == '+')
+		num++;
+	if (!num || !*num || !dir_key(o, "application_sid")) {
 		re_snprintf(why, sz,
 			    "phone number without number or application_sid");
 		return EINVAL;
@@ -307,8 +318,6 @@ static int dir_load_number(struct directory *d, const struct json_object *o,
 	n = mem_zalloc(sizeof(*n), dir_number_destructor);
 	if (!n)
 		return ENOMEM;
-	if (*num == '+')
-		num++;
 	err |= dir_strdup(&n->number, num);
 	err |= dir_strdup(&n->application_sid, dir_str(o, "application_sid"));
 	err |= dir_strdup(&n->account_sid, dir_str(o, "account_sid"));
@@ -328,7 +337,7 @@ static int dir_load_account(struct directory *d, const struct json_object *o,
 	struct json_object *v;
 	int err = 0;
 
-	if (!dir_str(o, "account_sid")) {
+	if (!dir_key(o, "account_sid")) {
 		re_snprintf(why, sz, "account without account_sid");
 		return EINVAL;
 	}

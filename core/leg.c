@@ -76,7 +76,12 @@ static void leg_media_from_sdp(struct leg *leg)
 	fmt = sdp_media_rformat(leg->sdpm, NULL);
 	if (!fmt || !sa_isset(sdp_media_raddr(leg->sdpm), SA_ALL))
 		return;
-	pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
+	/* a static payload type without a=rtpmap has no name */
+	if (fmt->name)
+		pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA
+						    : MEDIA_PT_PCMU;
+	else
+		pt = fmt->pt == MEDIA_PT_PCMA ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
 	te = sdp_media_rformat(leg->sdpm, "telephone-event");
 	if (media_stream_set_peer(leg->media, sdp_media_raddr(leg->sdpm), pt,
 				  te ? te->pt : -1))

@@ -518,6 +518,17 @@ int loader_preload(struct loader *l, const char *list)
 	return last;
 }
 
+/* Verb names come from webhooks, and re_snprintf() leaves the buffer
+ * empty when the text does not fit: quote a bounded part of the name */
+#define LOADER_ERR_NAME 64
+
+static size_t loader_err_len(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > LOADER_ERR_NAME ? LOADER_ERR_NAME : n;
+}
+
 int loader_validate(struct loader *l, const struct json_object *entry,
 		    const char **namep, struct json_object **datap, char *err,
 		    size_t errsz)
@@ -528,10 +539,11 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 	struct plugin *p = NULL;
 	int e;
 
-	if (!l || !entry || !err || !errsz)
+	if (!l || !err || !errsz)
 		return EINVAL;
 
-	if (!json_object_is_type(entry, json_type_object)) {
+	/* a JSON null in the array arrives as NULL */
+	if (!entry || !json_object_is_type(entry, json_type_object)) {
 		re_snprintf(err, errsz,
 			    "malformed jambonz payload: must be array of "
 			    "objects");
@@ -562,7 +574,8 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 			data = json_object_get(v);
 		}
 		if (!json_object_is_type(data, json_type_object)) {
-			re_snprintf(err, errsz, "%s: must be an object", name);
+			re_snprintf(err, errsz, "%b: must be an object", name,
+				    loader_err_len(name));
 			e = EINVAL;
 			goto out;
 		}
@@ -575,11 +588,13 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 
 	e = loader_acquire(l, name, &p);
 	if (e == ENOENT) {
-		re_snprintf(err, errsz, "invalid instruction: %s", name);
+		re_snprintf(err, errsz, "invalid instruction: %b", name,
+			    loader_err_len(name));
 		goto out;
 	}
 	if (e) {
-		re_snprintf(err, errsz, "verb %s unavailable: %m", name, e);
+		re_snprintf(err, errsz, "verb %b unavailable: %m", name,
+			    loader_err_len(name), e);
 		goto out;
 	}
 	/* the loading itself is not a task */
@@ -587,7 +602,8 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 	*err = '\0';
 	e = p->desc->validate(data, err, errsz);
 	if (e && !*err)
-		re_snprintf(err, errsz, "%s: invalid (%m)", name, e);
+		re_snprintf(err, errsz, "%b: invalid (%m)", name,
+			    loader_err_len(name), e);
 
 out:
 	loader_release(p);

@@ -1233,3 +1233,14 @@ void media_stream_mute(struct media_stream *ms, bool mute)
 	if (ms)
 		ms->muted = mute;
 }
+
+/**
+ * Hand one packet to the receive path as the RTP socket would (tests and
+ * fuzzing drive it without a socket).
+ */
+void media_stream_rtp_input(struct media_stream *ms, const struct sa *src,
+			    struct mbuf *mb)
+{
+	if (ms && src && mb)
+		media_rtp_recv(src, mb, ms);
+}

@@ -148,4 +148,12 @@ void media_stream_mute(struct media_stream *ms, bool mute);
  */
 char media_dtmf_info_parse(const char *ctype, const char *body, size_t len);
 
+/**
+ * Feed one received RTP packet (as from src) to the stream's receive
+ * path, without a socket: for tests and fuzzing.
+ */
+struct mbuf;
+void media_stream_rtp_input(struct media_stream *ms, const struct sa *src,
+			    struct mbuf *mb);
+
 #endif
