@@ -456,7 +456,7 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 		return EINVAL;
 	}
 	if (*cfg->sbc_trusted_nets) {
-		struct sipcheck_nets *nets = NULL;
+		struct netlist *nets = NULL;
 		char why[160] = "";
 		int e = sipcheck_nets_parse(&nets, cfg->sbc_trusted_nets, why,
 					    sizeof(why));

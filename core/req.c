@@ -28,6 +28,7 @@
 #include <re.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include "netlist.h"
 #include "req.h"
 #include "req_int.h"
 #include <fs/fs_log.h>
@@ -83,8 +84,7 @@ struct fs_req {
 	bool pooled;       /* the cache may hold idle connections  */
 	struct req_conf conf;
 	char *user_agent;
-	struct req_net *deny; /* HTTP_DENY_NETS, parsed */
-	size_t ndeny;
+	struct netlist *deny; /* HTTP_DENY_NETS, parsed; NULL = none */
 	struct req_stats st;
 };
 
@@ -780,9 +780,8 @@ static curl_socket_t xfer_opensocket(void *arg, curlsocktype purpose,
 	struct sa sa;
 
 	(void)purpose;
-	if (req->ndeny && addr->addrlen <= sizeof(sa.u) &&
-	    !sa_set_sa(&sa, &addr->addr) &&
-	    req_nets_match(req->deny, req->ndeny, &sa)) {
+	if (req->deny && addr->addrlen <= sizeof(sa.u) &&
+	    !sa_set_sa(&sa, &addr->addr) && netlist_match(req->deny, &sa)) {
 		/* the log names the address only: the URL may hold
 		 * credentials */
 		fs_warn(REQ_LOG,
@@ -977,14 +976,15 @@ static int req_conf_apply(struct fs_req *req, const struct req_conf *conf)
 	const char *ua = conf->user_agent && *conf->user_agent
 				 ? conf->user_agent
 				 : "jambonz";
-	struct req_net *deny = NULL;
-	char *dup = NULL, bad[80] = "";
-	size_t ndeny = 0;
+	struct netlist *deny = NULL;
+	char *dup = NULL, bad[80] = "", why[160] = "";
 	int err;
 
-	err = req_nets_parse(&deny, &ndeny, conf->deny_nets, bad, sizeof(bad));
+	err = netlist_parse(&deny, conf->deny_nets, bad, sizeof(bad), why,
+			    sizeof(why));
 	if (err) {
-		fs_error(REQ_LOG, "HTTP_DENY_NETS: bad network '%s'", bad);
+		fs_error(REQ_LOG, "HTTP_DENY_NETS: bad network '%s': %s", bad,
+			 why);
 		return err;
 	}
 	err = str_dup(&dup, ua);
@@ -996,7 +996,6 @@ static int req_conf_apply(struct fs_req *req, const struct req_conf *conf)
 	req->user_agent = dup;
 	mem_deref(req->deny);
 	req->deny = deny;
-	req->ndeny = ndeny;
 
 	req->conf = *conf;
 	req->conf.user_agent = req->user_agent;

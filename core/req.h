@@ -62,24 +62,6 @@ int req_send_hdrs(struct fs_req *req, struct fs_scope *scope,
 bool req_same_origin(const char *url, const char *base);
 
 /**
- * Parse a comma- or space-separated CIDR list ("169.254.0.0/16,
- * fe80::/10"; a bare address is one host).
- *
- * @param nets  Returns a new array (NULL when the list is empty)
- * @param np    Returns the number of entries
- * @param bad   Receives the first bad item
- * @return 0, EINVAL (a bad item), ENOMEM
- */
-struct req_net;
-int req_nets_parse(struct req_net **nets, size_t *np, const char *list,
-		   char *bad, size_t badsz);
-
-/** Whether addr lies in one of the n networks (IPv4-mapped IPv6 as IPv4) */
-struct sa;
-bool req_nets_match(const struct req_net *nets, size_t n,
-		    const struct sa *addr);
-
-/**
  * Print a URL for a log line: without its user and password, which a
  * log must never hold (%H with a const char *).
  */

@@ -18,6 +18,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "loop.h"
+#include "netlist.h"
 #include "sipcheck.h"
 #include "siprate.h"
 
@@ -32,20 +33,9 @@ struct sipcheck {
 	struct sip_lsnr *lsnr;
 	struct siprate *rate;
 	char *nets_str; /* SBC_TRUSTED_NETS the list below was made from */
-	struct sipcheck_nets *nets;
+	struct netlist *nets;
 	uint64_t log_sec;
 	uint32_t log_n, log_quiet;
-};
-
-struct sipcheck_net {
-	int af;
-	uint8_t addr[16];
-	unsigned bits;
-};
-
-struct sipcheck_nets {
-	unsigned n;
-	struct sipcheck_net net[];
 };
 
 static void sipcheck_destructor(void *data)
@@ -410,7 +400,7 @@ bool sipcheck_from_loop(const struct loop *l, const struct sip_msg *msg)
 }
 
 /* The trusted networks of the current configuration (it may be reloaded) */
-static const struct sipcheck_nets *sipcheck_trusted(struct sipcheck *sc)
+static const struct netlist *sipcheck_trusted(struct sipcheck *sc)
 {
 	const char *s = sc->l->app->cfg->sbc_trusted_nets;
 	char why[160];
@@ -432,7 +422,7 @@ static bool sipcheck_request(const struct sip_msg *msg, void *arg)
 	struct sipcheck *sc = arg;
 	struct app *app = sc->l->app;
 	const struct cfg *cfg = app->cfg;
-	const struct sipcheck_nets *nets;
+	const struct netlist *nets;
 	bool relayed = false;
 
 	if (sipcheck_is_relay_via(msg)) {
@@ -459,8 +449,7 @@ static bool sipcheck_request(const struct sip_msg *msg, void *arg)
 	    pl_isset(&msg->to.tag))
 		return false;
 	nets = sipcheck_trusted(sc);
-	if (cfg->sbc_trusted_nets[0] &&
-	    !sipcheck_nets_match(nets, &msg->src)) {
+	if (cfg->sbc_trusted_nets[0] && !netlist_match(nets, &msg->src)) {
 		SIPCHECK_COUNT(app, untrusted);
 		sipcheck_refuse(sc, msg, 403, "Forbidden",
 				"source not in SBC_TRUSTED_NETS", NULL);
@@ -501,114 +490,20 @@ int sipcheck_alloc(struct sipcheck **scp, struct loop *l)
 
 /* networks --------------------------------------------------------------- */
 
-static void sipcheck_sa_bytes(const struct sa *sa, int *af, uint8_t *b)
-{
-	*af = sa_af(sa);
-	memset(b, 0, 16);
-	if (*af == AF_INET)
-		memcpy(b, &sa->u.in.sin_addr, 4);
-	else if (*af == AF_INET6)
-		memcpy(b, &sa->u.in6.sin6_addr, 16);
-}
-
-int sipcheck_nets_parse(struct sipcheck_nets **np, const char *s, char *why,
+int sipcheck_nets_parse(struct netlist **np, const char *s, char *why,
 			size_t whysz)
 {
-	struct sipcheck_nets *nets;
-	unsigned cap = 0;
-	const char *p;
-	int err = 0;
+	int err;
 
 	if (!np || !s)
 		return EINVAL;
-	for (p = s; *p; p++)
-		cap += (*p == ',' || *p == ' ');
-	nets = mem_zalloc(sizeof(*nets) + (cap + 1) * sizeof(nets->net[0]),
-			  NULL);
-	if (!nets)
-		return ENOMEM;
-	for (p = s; *p && !err;) {
-		struct sipcheck_net *net;
-		char item[64], *slash;
-		size_t len = strcspn(p, ", \t");
-		unsigned long bits;
-		struct sa sa;
-		char *end;
-
-		if (!len) {
-			p++;
-			continue;
-		}
-		if (len >= sizeof(item)) {
-			re_snprintf(why, whysz, "'%b' is too long", p, len);
-			err = EINVAL;
-			break;
-		}
-		memcpy(item, p, len);
-		item[len] = '\0';
-		p += len;
-		net = &nets->net[nets->n];
-		slash = strchr(item, '/');
-		if (slash)
-			*slash++ = '\0';
-		if (sa_set_str(&sa, item, 0)) {
-			re_snprintf(why, whysz, "'%s' is not an address",
-				    item);
-			err = EINVAL;
-			break;
-		}
-		sipcheck_sa_bytes(&sa, &net->af, net->addr);
-		bits = net->af == AF_INET ? 32 : 128;
-		if (slash) {
-			unsigned long max = bits;
-
-			bits = strtoul(slash, &end, 10);
-			if (!*slash || *end || bits > max) {
-				re_snprintf(why, whysz,
-					    "'/%s' is not a prefix length of "
-					    "%s",
-					    slash, item);
-				err = EINVAL;
-				break;
-			}
-		}
-		net->bits = (unsigned)bits;
-		nets->n++;
-	}
-	if (!err && !nets->n) {
+	err = netlist_parse(np, s, NULL, 0, why, whysz);
+	/* a trust list that names no network is a mistake, not "anyone" */
+	if (!err && !*np) {
 		re_snprintf(why, whysz, "no network in '%s'", s);
 		err = EINVAL;
 	}
-	if (err)
-		mem_deref(nets);
-	else
-		*np = nets;
 	return err;
-}
-
-bool sipcheck_nets_match(const struct sipcheck_nets *n, const struct sa *sa)
-{
-	uint8_t b[16];
-	int af;
-
-	if (!n || !sa)
-		return false;
-	sipcheck_sa_bytes(sa, &af, b);
-	for (unsigned i = 0; i < n->n; i++) {
-		const struct sipcheck_net *net = &n->net[i];
-		unsigned full = net->bits / 8, rest = net->bits % 8;
-
-		if (net->af != af || memcmp(net->addr, b, full))
-			continue;
-		if (rest) {
-			uint8_t mask = (uint8_t)(0xff00u >> rest);
-
-			if ((net->addr[full] & mask) != (b[full] & mask))
-				continue;
-		}
-		return true;
-	}
-	return false;
 }
 
 /* metrics ---------------------------------------------------------------- */

@@ -64,13 +64,12 @@ struct app;
 int sipcheck_metrics(const struct app *app, struct json_object *o);
 
 /**
- * A list of networks (CIDR, comma or space separated; a bare address
- * is one host). Used for SBC_TRUSTED_NETS.
+ * Parse SBC_TRUSTED_NETS (netlist.h syntax; match with netlist_match).
+ * A list that names no network is refused: it would trust no one.
  */
-struct sipcheck_nets;
-int sipcheck_nets_parse(struct sipcheck_nets **np, const char *s, char *why,
+struct netlist;
+int sipcheck_nets_parse(struct netlist **np, const char *s, char *why,
 			size_t whysz);
-bool sipcheck_nets_match(const struct sipcheck_nets *n, const struct sa *sa);
 
 /** re_printf handler (%H) for a struct pl: anything but printable ASCII
  *  escaped as \xNN, at most 80 characters */

@@ -12,6 +12,7 @@
 #include "fixture.h"
 #include "audio.h"
 #include "loader.h"
+#include "netlist.h"
 #include "req.h"
 #include "scope.h"
 #include "session.h"
@@ -20,14 +21,13 @@
 
 static bool nets_has(const char *list, const char *addr)
 {
-	struct req_net *nets = NULL;
+	struct netlist *nets = NULL;
 	struct sa sa;
-	size_t n = 0;
 	bool hit;
 
-	ck_assert_int_eq(req_nets_parse(&nets, &n, list, NULL, 0), 0);
+	ck_assert_int_eq(netlist_parse(&nets, list, NULL, 0, NULL, 0), 0);
 	ck_assert_int_eq(sa_set_str(&sa, addr, 80), 0);
-	hit = req_nets_match(nets, n, &sa);
+	hit = netlist_match(nets, &sa);
 	mem_deref(nets);
 	return hit;
 }
@@ -63,32 +63,42 @@ START_TEST(limits_nets_parse)
 		"10.0.0.0/33", "fe80::/129",  "10.0.0.0/",  "10.0.0/8",
 		"example.com", "10.0.0.0/8x", "1.2.3.4/-1",
 	};
-	struct req_net *nets = NULL;
-	char why[80];
-	size_t n = 9;
+	struct netlist *nets = NULL;
+	char why[80], reason[160];
+	struct sa sa;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why[0] = '\0';
-		ck_assert_msg(req_nets_parse(&nets, &n, bad[i], why,
-					     sizeof(why)) == EINVAL,
+		reason[0] = '\0';
+		ck_assert_msg(netlist_parse(&nets, bad[i], why, sizeof(why),
+					    reason, sizeof(reason)) == EINVAL,
 			      "accepted '%s'", bad[i]);
 		ck_assert_ptr_null(nets);
 		ck_assert_str_eq(why, bad[i]);
+		ck_assert_msg(*reason, "no reason for '%s'", bad[i]);
 	}
-	ck_assert_int_eq(
-		req_nets_parse(&nets, &n, "ok.1/8,1.2.3.4", why, sizeof(why)),
-		EINVAL);
+	ck_assert_int_eq(netlist_parse(&nets, "ok.1/8,1.2.3.4", why,
+				       sizeof(why), NULL, 0),
+			 EINVAL);
 	ck_assert_str_eq(why, "ok.1/8");
-	ck_assert_int_eq(req_nets_parse(&nets, &n, "", NULL, 0), 0);
+	ck_assert_int_eq(netlist_parse(&nets, "", NULL, 0, NULL, 0), 0);
 	ck_assert_ptr_null(nets);
-	ck_assert_uint_eq(n, 0);
-	ck_assert_int_eq(req_nets_parse(&nets, &n, NULL, NULL, 0), 0);
-	ck_assert_int_eq(req_nets_parse(&nets, &n,
-					"1.1.1.1,2.2.2.2,3.3.3.3,"
-					"4.4.4.4,5.5.5.5",
-					NULL, 0),
+	ck_assert_int_eq(netlist_parse(&nets, " , ", NULL, 0, NULL, 0), 0);
+	ck_assert_ptr_null(nets);
+	ck_assert_int_eq(netlist_parse(&nets, NULL, NULL, 0, NULL, 0), 0);
+	ck_assert_int_eq(netlist_parse(&nets,
+				       "1.1.1.1,2.2.2.2,3.3.3.3,"
+				       "4.4.4.4,5.5.5.5",
+				       NULL, 0, NULL, 0),
 			 0);
-	ck_assert_uint_eq(n, 5);
+	/* all five are in the list */
+	for (int i = 1; i <= 5; i++) {
+		char a[16];
+
+		re_snprintf(a, sizeof(a), "%d.%d.%d.%d", i, i, i, i);
+		ck_assert_int_eq(sa_set_str(&sa, a, 0), 0);
+		ck_assert(netlist_match(nets, &sa));
+	}
 	mem_deref(nets);
 }
 END_TEST

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <re.h>
 #include "fixture.h"
+#include "netlist.h"
 #include "sipcheck.h"
 #include "siprate.h"
 
@@ -93,7 +94,7 @@ END_TEST
 
 START_TEST(sipcheck_nets_parse_match)
 {
-	struct sipcheck_nets *n = NULL;
+	struct netlist *n = NULL;
 	struct sa a;
 	char why[160];
 
@@ -104,30 +105,30 @@ START_TEST(sipcheck_nets_parse_match)
 				    why, sizeof(why)),
 		0);
 	a = sipcheck_addr("10.200.3.4", 5060);
-	ck_assert(sipcheck_nets_match(n, &a));
+	ck_assert(netlist_match(n, &a));
 	a = sipcheck_addr("11.0.0.1", 5060);
-	ck_assert(!sipcheck_nets_match(n, &a));
+	ck_assert(!netlist_match(n, &a));
 	a = sipcheck_addr("192.0.2.7", 1);
-	ck_assert(sipcheck_nets_match(n, &a));
+	ck_assert(netlist_match(n, &a));
 	a = sipcheck_addr("192.0.2.8", 1);
-	ck_assert(!sipcheck_nets_match(n, &a));
+	ck_assert(!netlist_match(n, &a));
 	a = sipcheck_addr("172.31.255.255", 1);
-	ck_assert(sipcheck_nets_match(n, &a));
+	ck_assert(netlist_match(n, &a));
 	a = sipcheck_addr("172.32.0.0", 1);
-	ck_assert(!sipcheck_nets_match(n, &a));
+	ck_assert(!netlist_match(n, &a));
 	a = sipcheck_addr("2001:db8:1::5", 1);
-	ck_assert(sipcheck_nets_match(n, &a));
+	ck_assert(netlist_match(n, &a));
 	a = sipcheck_addr("2001:db9::5", 1);
-	ck_assert(!sipcheck_nets_match(n, &a));
+	ck_assert(!netlist_match(n, &a));
 	a = sipcheck_addr("::1", 1);
-	ck_assert(sipcheck_nets_match(n, &a));
-	ck_assert(!sipcheck_nets_match(NULL, &a));
+	ck_assert(netlist_match(n, &a));
+	ck_assert(!netlist_match(NULL, &a));
 	n = mem_deref(n);
 
 	ck_assert_int_eq(
 		sipcheck_nets_parse(&n, "0.0.0.0/0", why, sizeof(why)), 0);
 	a = sipcheck_addr("203.0.113.9", 1);
-	ck_assert(sipcheck_nets_match(n, &a));
+	ck_assert(netlist_match(n, &a));
 	n = mem_deref(n);
 
 	ck_assert_int_eq(
