@@ -882,19 +882,30 @@ static int call_sid_hdr(char **dst, const struct sip_msg *msg,
 	return pl_strdup(dst, &h->val);
 }
 
+int call_room(const struct app *app)
+{
+	uint32_t max = app->cfg->max_calls;
+
+	if (app->draining)
+		return ESHUTDOWN;
+	if (max &&
+	    __atomic_load_n(&app->calls_active, __ATOMIC_RELAXED) >= max)
+		return EBUSY;
+	return 0;
+}
+
 /* Admission of a new INVITE on the owning loop; true if answered here */
 static bool call_admit(struct loop *l, const struct sip_msg *msg)
 {
 	const struct cfg *cfg = l->app->cfg;
-	uint32_t active =
-		__atomic_load_n(&l->app->calls_active, __ATOMIC_RELAXED);
+	int room = call_room(l->app);
 
-	if (l->app->draining) {
+	if (room == ESHUTDOWN) {
 		(void)sip_treply(NULL, l->sip, msg, 503,
 				 "Service Unavailable");
 		return true;
 	}
-	if (cfg->max_calls && active >= cfg->max_calls) {
+	if (room == EBUSY) {
 		SIPCHECK_COUNT(l->app, max_calls);
 		fs_warn("call", "INVITE from %J: MAX_CALLS (%u) reached: 503",
 			&msg->src, cfg->max_calls);

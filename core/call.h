@@ -10,6 +10,7 @@
 #include <fs/fs_call.h>
 #include <fs/fs_req.h>
 
+struct app;
 struct loop;
 struct dir_app;
 struct json_object;
@@ -67,6 +68,13 @@ void call_inbound(struct loop *l, const struct sip_msg *msg);
 
 /** Arm MAX_CALL_DURATION_SECS on the call's scope (hangs up when due) */
 int call_limit_duration(struct fs_call *c);
+
+/**
+ * Whether a new call, inbound or outbound, may start.
+ *
+ * @return 0, ESHUTDOWN (draining) or EBUSY (MAX_CALLS reached)
+ */
+int call_room(const struct app *app);
 
 /** Handle a CANCEL/ACK/other request that belongs to no session */
 bool call_handle_orphan(struct loop *l, const struct sip_msg *msg);

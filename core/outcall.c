@@ -197,13 +197,12 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	}
 	/* the same ceiling as inbound calls, and no new calls while
 	 * draining: the caller may try another instance */
-	if (l->app->draining) {
+	e = call_room(l->app);
+	if (e == ESHUTDOWN) {
 		re_snprintf(err, errsz, "draining: no new calls");
 		return EBUSY;
 	}
-	if (cfg->max_calls &&
-	    __atomic_load_n(&l->app->calls_active, __ATOMIC_RELAXED) >=
-		    cfg->max_calls) {
+	if (e) {
 		fs_warn("call", "createCall: MAX_CALLS (%u) reached: 503",
 			cfg->max_calls);
 		re_snprintf(err, errsz, "MAX_CALLS (%u) reached",
