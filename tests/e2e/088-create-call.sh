@@ -13,15 +13,6 @@ start_hooks '{
 }' s3cret
 start_fs main DEFAULT_WEBHOOK_SECRET=s3cret
 
-# post PATH JSON [curl args]: prints "STATUS BODY"
-post() {
-	local p=$1 b=$2
-	shift 2
-	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
-		-H 'Content-Type: application/json' --data-binary "$b" "$@" \
-		"$FS_HTTP$p"
-	echo " $(cat "$WORK/resp")"
-}
 
 # 1. call_hook: verbs from the webhook
 B=$(free_port)

@@ -7,14 +7,6 @@ source "$(dirname "$0")/lib_dial.sh"
 
 start_fs main SIP_LOOPS=1
 
-post() {
-	local p=$1 b=$2
-	shift 2
-	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
-		-H 'Content-Type: application/json' --data-binary "$b" "$@" \
-		"$FS_HTTP$p"
-	echo " $(cat "$WORK/resp")"
-}
 fds() { ls "/proc/$FS_PID/fd" | wc -l; }
 metric() { json_get "$(curl -fsS "$FS_HTTP/metrics")" "$1"; }
 

@@ -141,3 +141,14 @@ X
 ring_scen() {
 	mkscen uas_ring ANSWER="$1" SDP="$UAS_SDP" ACTIONS="${2:-}"
 }
+
+# post PATH JSON [curl args]: a REST request to the server under test;
+# prints "STATUS BODY"
+post() {
+	local p=$1 b=$2
+	shift 2
+	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' --data-binary "$b" "$@" \
+		"$FS_HTTP$p"
+	echo " $(cat "$WORK/resp")"
+}
