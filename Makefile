@@ -41,7 +41,7 @@ CPPFLAGS    := -Iinclude -Icore $(RE_DEFS) $(DEP_CFLAGS)
 ALL_CFLAGS   = $(CFLAGS_BASE) $(CPPFLAGS) $(CFLAGS) -MMD -MP
 EXPORTS     := -Wl,--dynamic-list=core/fs.syms
 
-CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/core/main.o
 CORE_LIB  := $(BUILD)/libfscore.a

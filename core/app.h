@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <re.h>
-#include "sipcheck.h"
+#include "sip/sipcheck.h"
 
 #define APP_MAX_LOOPS 64
 

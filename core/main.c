@@ -14,17 +14,17 @@
 #include <systemd/sd-daemon.h>
 #include <re.h>
 #include "app.h"
-#include "cfg.h"
-#include "dbpool.h"
-#include "life.h"
-#include "loader.h"
-#include "log.h"
-#include "loop.h"
-#include "req.h"
-#include "registry.h"
-#include "rest.h"
-#include "shard.h"
-#include "worker.h"
+#include "base/cfg.h"
+#include "dir/dbpool.h"
+#include "loop/life.h"
+#include "verb/loader.h"
+#include "base/log.h"
+#include "loop/loop.h"
+#include "http/req.h"
+#include "loop/registry.h"
+#include "api/rest.h"
+#include "loop/shard.h"
+#include "base/worker.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
 #define MAIN_MAX_FDS 65536

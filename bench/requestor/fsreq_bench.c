@@ -15,8 +15,8 @@
 #include <time.h>
 #include <re.h>
 #include <json-c/json.h>
-#include "req.h"
-#include "log.h"
+#include "http/req.h"
+#include "base/log.h"
 
 struct bench {
 	struct fs_req *req;

@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <re.h>
-#include "cfg.h"
+#include "base/cfg.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "directory.h"
+#include "dir/directory.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
-#include "media.h"
+#include "media/media.h"
 #include "fuzz.h"
 
 #define FUZZ_RTP_MAX_PKTS 64

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
-#include "loader.h"
-#include "session.h"
+#include "verb/loader.h"
+#include "verb/session.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -19,13 +19,13 @@
 #include <re_dbg.h>
 #include <fs/fs_log.h>
 #include "app.h"
-#include "cfg.h"
-#include "loader.h"
-#include "log.h"
-#include "loop.h"
-#include "registry.h"
-#include "req.h"
-#include "worker.h"
+#include "base/cfg.h"
+#include "verb/loader.h"
+#include "base/log.h"
+#include "loop/loop.h"
+#include "loop/registry.h"
+#include "http/req.h"
+#include "base/worker.h"
 #include "fuzz.h"
 
 /* network guard ---------------------------------------------------------- */

@@ -19,10 +19,10 @@
 #include <json-c/json.h>
 #include <sndfile.h>
 #include "fixture.h"
-#include "audio.h"
-#include "req.h"
-#include "scope.h"
-#include "worker.h"
+#include "audio/audio.h"
+#include "http/req.h"
+#include "base/scope.h"
+#include "base/worker.h"
 
 #define TONE_HZ   440
 #define TONE_SECS 1.5

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <re.h>
-#include "cfg.h"
+#include "base/cfg.h"
 #include "fixture.h"
 
 static char cfg_path[64];

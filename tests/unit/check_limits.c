@@ -10,12 +10,12 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
-#include "audio.h"
-#include "loader.h"
-#include "netlist.h"
-#include "req.h"
-#include "scope.h"
-#include "session.h"
+#include "audio/audio.h"
+#include "verb/loader.h"
+#include "base/netlist.h"
+#include "http/req.h"
+#include "base/scope.h"
+#include "verb/session.h"
 
 /* ---- networks ---- */
 

@@ -10,7 +10,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
-#include "loader.h"
+#include "verb/loader.h"
 
 static const char *loader_tdir(void)
 {

@@ -12,7 +12,7 @@
 #define DEBUG_LEVEL  0
 #include <re_dbg.h>
 #include "fixture.h"
-#include "log.h"
+#include "base/log.h"
 
 Suite *log_suite(void);
 

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "fixture.h"
-#include "log.h"
+#include "base/log.h"
 
 #define X(name) Suite *name(void);
 #include "suites.h"

@@ -14,7 +14,7 @@
 #include <rem/rem_g711.h>
 #include <json-c/json.h>
 #include "fixture.h"
-#include "media.h"
+#include "media/media.h"
 
 extern Suite *media_suite(void);
 

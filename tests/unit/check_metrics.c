@@ -17,9 +17,9 @@
 #include <json-c/json.h>
 #include "fixture.h"
 #include "app.h"
-#include "loader.h"
-#include "rest.h"
-#include "scope.h"
+#include "verb/loader.h"
+#include "api/rest.h"
+#include "base/scope.h"
 
 static void metrics_setup(void)
 {

@@ -23,9 +23,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include "fixture.h"
-#include "req.h"
-#include "req_int.h"
-#include "scope.h"
+#include "http/req.h"
+#include "http/req_int.h"
+#include "base/scope.h"
 
 /* ---- the HTTP server, shared by a test case ---- */
 

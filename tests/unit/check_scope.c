@@ -7,7 +7,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
-#include "scope.h"
+#include "base/scope.h"
 
 /* What the handlers of one test saw */
 struct rec {

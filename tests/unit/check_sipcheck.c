@@ -7,9 +7,9 @@
 #include <string.h>
 #include <re.h>
 #include "fixture.h"
-#include "netlist.h"
-#include "sipcheck.h"
-#include "siprate.h"
+#include "base/netlist.h"
+#include "sip/sipcheck.h"
+#include "sip/siprate.h"
 
 static void sipcheck_setup(void)
 {

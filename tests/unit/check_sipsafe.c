@@ -7,11 +7,11 @@
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
-#include "cfg.h"
+#include "base/cfg.h"
 #include "fixture.h"
-#include "leg.h"
-#include "sipsafe.h"
-#include "target.h"
+#include "sip/leg.h"
+#include "sip/sipsafe.h"
+#include "sip/target.h"
 
 Suite *sipsafe_suite(void);
 

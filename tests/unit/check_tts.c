@@ -8,9 +8,9 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
-#include "scope.h"
-#include "tts.h"
-#include "worker.h"
+#include "base/scope.h"
+#include "audio/tts.h"
+#include "base/worker.h"
 
 static struct {
 	struct worker *wp;

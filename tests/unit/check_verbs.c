@@ -18,7 +18,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
-#include "loader.h"
+#include "verb/loader.h"
 
 #define VERBS_SPECS_DEFAULT \
 	"tests/node_modules/@jambonz/verb-specifications/specs.json"

@@ -10,7 +10,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
-#include "worker.h"
+#include "base/worker.h"
 
 struct job {
 	pthread_t worker;    /* thread that ran work() */

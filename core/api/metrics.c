@@ -1,0 +1,485 @@
+/**
+ * @file metrics.c  The /metrics document: JSON tree and Prometheus text
+ *
+ * The JSON tree is the single source of the figures; the Prometheus text
+ * is derived from it generically, so a figure added to any area's
+ * *_metrics() function shows up in both formats without further code.
+ */
+#include <inttypes.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "app.h"
+#include "audio/audio.h"
+#include "dir/dbpool.h"
+#include "loop/loop.h"
+#include "media/media.h"
+#include "audio/tts.h"
+#include "loop/life.h"
+#include "verb/loader.h"
+#include "base/log.h"
+#include "http/req.h"
+#include "loop/registry.h"
+#include "api/rest.h"
+#include "base/scope.h"
+#include "sip/sipcheck.h"
+
+/* Longest metric name; deeper or longer paths are skipped, not cut */
+#define METRICS_NAME_MAX 200
+
+/*
+ * Label name for arrays of strings, by metric name; any other array of
+ * strings gets "value".
+ */
+static const struct {
+	const char *metric;
+	const char *label;
+} metrics_labels[] = {
+	{"fs_tasks_loaded", "verb"},
+};
+
+static int metrics_add(struct json_object *obj, const char *key,
+		       struct json_object *val)
+{
+	if (!val)
+		return ENOMEM;
+	if (json_object_object_add(obj, key, val)) {
+		json_object_put(val);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+static int metrics_add_int(struct json_object *obj, const char *key, int64_t v)
+{
+	return metrics_add(obj, key, json_object_new_int64(v));
+}
+
+/* rss from the kernel; heap figures from the allocator's own books */
+static int metrics_memory(struct json_object *obj)
+{
+	struct mallinfo2 mi = mallinfo2();
+	unsigned long size = 0, resident = 0;
+	long page = sysconf(_SC_PAGESIZE);
+	FILE *f;
+	int err = 0;
+
+	f = fopen("/proc/self/statm", "r");
+	if (f) {
+		if (fscanf(f, "%lu %lu", &size, &resident) != 2)
+			resident = 0;
+		fclose(f);
+	}
+	if (page <= 0)
+		page = 4096;
+
+	err |= metrics_add_int(obj, "rss", (int64_t)resident * page);
+	err |= metrics_add_int(obj, "heapUsed",
+			       (int64_t)(mi.uordblks + mi.hblkhd));
+	err |= metrics_add_int(obj, "heapTotal",
+			       (int64_t)(mi.arena + mi.hblkhd));
+	return err ? ENOMEM : 0;
+}
+
+/* The first line of libre's timer status, "Timers (N):", is all we
+ * keep: the rest lists every timer */
+struct metrics_line {
+	char buf[48];
+	size_t n;
+};
+
+static int metrics_line_h(const char *p, size_t size, void *arg)
+{
+	struct metrics_line *l = arg;
+	size_t room = sizeof(l->buf) - 1 - l->n;
+
+	if (size > room)
+		size = room;
+	memcpy(l->buf + l->n, p, size);
+	l->n += size;
+	l->buf[l->n] = '\0';
+	return 0;
+}
+
+/* Timers armed on this thread's loop (the one serving /metrics); libre
+ * counts them only in its status text, which is empty for none */
+static int64_t metrics_timers(void)
+{
+	struct metrics_line l = {.n = 0};
+	struct re_printf pf = {metrics_line_h, &l};
+	int64_t v = 0;
+
+	l.buf[0] = '\0';
+	if (tmr_status(&pf, NULL))
+		return -1;
+	if (l.n && sscanf(l.buf, "Timers (%" SCNd64 ")", &v) != 1)
+		return -1;
+	return v;
+}
+
+/**
+ * Build the /metrics document: memory, connections, tasks, listeners,
+ * calls, uptime. Areas that are not set up yet appear as empty objects
+ * so the shape never changes.
+ *
+ * @param app Application context (borrowed)
+ * @param op  Returns a new reference (json_object_put)
+ * @return 0, EINVAL, ENOMEM, or an area's error
+ */
+int metrics_json(const struct app *app, struct json_object **op)
+{
+	static const char *const parts[] = {"memory", "connections", "tasks",
+					    "listeners", "calls"};
+	struct json_object *doc, *calls;
+	uint64_t now;
+	int err = 0;
+
+	if (!app || !op)
+		return EINVAL;
+
+	doc = json_object_new_object();
+	if (!doc)
+		return ENOMEM;
+	for (size_t i = 0; i < ARRAY_SIZE(parts) && !err; i++)
+		err = metrics_add(doc, parts[i], json_object_new_object());
+	if (err)
+		goto out;
+
+	err = metrics_memory(json_object_object_get(doc, "memory"));
+	if (err)
+		goto out;
+
+	if (app->req) {
+		err = req_metrics(app->req,
+				  json_object_object_get(doc, "connections"));
+		if (err)
+			goto out;
+	}
+	if (app->loader) {
+		err = loader_metrics(app->loader,
+				     json_object_object_get(doc, "tasks"));
+		if (err)
+			goto out;
+	}
+	if (app->scopes) {
+		err = scopemgr_metrics(
+			app->scopes, json_object_object_get(doc, "listeners"));
+		if (err)
+			goto out;
+	}
+
+	/* media, speech and audio of the first loop */
+	if (app->loop) {
+		struct json_object *o;
+
+		o = json_object_new_object();
+		err = metrics_add(doc, "media", o);
+		if (!err && app->loop->media)
+			err = media_loop_metrics(app->loop->media, o);
+		o = json_object_new_object();
+		if (!err)
+			err = metrics_add(doc, "tts", o);
+		if (!err && app->loop->tts)
+			err = tts_metrics(app->loop->tts, o);
+		o = json_object_new_object();
+		if (!err)
+			err = metrics_add(doc, "audio", o);
+		if (!err && app->loop->audio)
+			err = audiocache_metrics(app->loop->audio, o);
+		if (err)
+			goto out;
+	}
+
+	/* the directory pool is process-wide and thread safe */
+	{
+		struct json_object *o = json_object_new_object();
+
+		err = metrics_add(doc, "directory", o);
+		if (!err && app->dbpool)
+			err = dbpool_metrics(app->dbpool, o);
+		else if (!err)
+			err = metrics_add(o, "backend",
+					  json_object_new_string("file"));
+		if (err)
+			goto out;
+	}
+
+	/* scale-out: the shared call registry, when there is one */
+	{
+		struct json_object *o = json_object_new_object();
+
+		err = o ? registry_metrics(app->registry, o) : ENOMEM;
+		if (!err && json_object_object_length(o))
+			err = metrics_add(doc, "cluster", o);
+		else
+			json_object_put(o);
+		if (err)
+			goto out;
+	}
+
+	if (app->life) {
+		struct json_object *o = json_object_new_object();
+
+		err = metrics_add(doc, "config", o);
+		if (!err)
+			err = life_metrics(app->life, o);
+		if (err)
+			goto out;
+	}
+
+	/* SIP admission: refused requests and limits, every loop */
+	{
+		struct json_object *o = json_object_new_object();
+
+		err = metrics_add(doc, "sip", o);
+		if (!err)
+			err = sipcheck_metrics(app, o);
+		if (err)
+			goto out;
+	}
+
+	calls = json_object_object_get(doc, "calls");
+	err = metrics_add_int(calls, "active", app->calls_active);
+	if (!err)
+		err = metrics_add_int(calls, "total",
+				      (int64_t)app->calls_total);
+	if (err)
+		goto out;
+
+	err = metrics_add_int(doc, "timers", metrics_timers());
+	if (err)
+		goto out;
+
+	now = tmr_jiffies();
+	err = metrics_add_int(
+		doc, "uptime",
+		now > app->started_ms
+			? (int64_t)((now - app->started_ms) / 1000)
+			: 0);
+
+out:
+	if (err) {
+		json_object_put(doc);
+		return err;
+	}
+	*op = doc;
+	return 0;
+}
+
+/*
+ * Append one path segment to a metric name: characters outside
+ * [a-zA-Z0-9_] become '_', and camelCase becomes snake_case because
+ * Prometheus names are lower case by convention.
+ */
+static int metrics_name_push(char *name, size_t *lenp, const char *key)
+{
+	size_t len = *lenp;
+	char prev = '_';
+
+	if (len + 1 >= METRICS_NAME_MAX)
+		return ENAMETOOLONG;
+	name[len++] = '_';
+	for (const char *p = key; *p; p++) {
+		char c = *p;
+
+		if (c >= 'A' && c <= 'Z') {
+			if ((prev >= 'a' && prev <= 'z') ||
+			    (prev >= '0' && prev <= '9')) {
+				if (len + 1 >= METRICS_NAME_MAX)
+					return ENAMETOOLONG;
+				name[len++] = '_';
+			}
+			c = (char)(c - 'A' + 'a');
+		} else if (!((c >= 'a' && c <= 'z') ||
+			     (c >= '0' && c <= '9') || c == '_')) {
+			c = '_';
+		}
+		if (len + 1 >= METRICS_NAME_MAX)
+			return ENAMETOOLONG;
+		name[len++] = c;
+		prev = c;
+	}
+	name[len] = '\0';
+	*lenp = len;
+	return 0;
+}
+
+static int metrics_value(struct mbuf *mb, const struct json_object *v)
+{
+	double d;
+
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+		return mbuf_printf(mb, "%d",
+				   json_object_get_boolean(v) ? 1 : 0);
+	case json_type_int:
+		return mbuf_printf(mb, "%lld",
+				   (long long)json_object_get_int64(v));
+	case json_type_double:
+		d = json_object_get_double(v);
+		if (isnan(d))
+			return mbuf_write_str(mb, "NaN");
+		if (isinf(d))
+			return mbuf_write_str(mb, d > 0 ? "+Inf" : "-Inf");
+		else {
+			char buf[64];
+
+			snprintf(buf, sizeof(buf), "%.15g", d);
+			return mbuf_write_str(mb, buf);
+		}
+	default:
+		return EINVAL;
+	}
+}
+
+static bool metrics_is_number(const struct json_object *v)
+{
+	switch (json_object_get_type(v)) {
+	case json_type_boolean:
+	case json_type_int:
+	case json_type_double:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Label values escape backslash, double quote and newline */
+static int metrics_label_value(struct mbuf *mb, const char *s)
+{
+	int err = 0;
+
+	for (; *s && !err; s++) {
+		if (*s == '\\')
+			err = mbuf_write_str(mb, "\\\\");
+		else if (*s == '"')
+			err = mbuf_write_str(mb, "\\\"");
+		else if (*s == '\n')
+			err = mbuf_write_str(mb, "\\n");
+		else
+			err = mbuf_write_u8(mb, (uint8_t)*s);
+	}
+	return err;
+}
+
+static const char *metrics_label_for(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(metrics_labels); i++) {
+		if (!strcmp(metrics_labels[i].metric, name))
+			return metrics_labels[i].label;
+	}
+	return "value";
+}
+
+/*
+ * Strings become one series each with the string as a label; numbers are
+ * indexed. Anything else in an array has no Prometheus shape: skipped.
+ */
+static int metrics_array(struct mbuf *mb, const char *name,
+			 const struct json_object *arr)
+{
+	size_t n = json_object_array_length(arr);
+	const char *label = metrics_label_for(name);
+	bool typed = false;
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct json_object *e =
+			json_object_array_get_idx(arr, i);
+		bool str = json_object_is_type(e, json_type_string);
+
+		if (!str && !metrics_is_number(e))
+			continue;
+		if (!typed) {
+			err = mbuf_printf(mb, "# TYPE %s gauge\n", name);
+			typed = true;
+		}
+		if (str) {
+			err = err ? err
+				  : mbuf_printf(mb, "%s{%s=\"", name, label);
+			err = err ? err
+				  : metrics_label_value(
+					    mb,
+					    json_object_get_string(
+						    (struct json_object *)e));
+			err = err ? err : mbuf_write_str(mb, "\"} 1\n");
+		} else {
+			err = err ? err
+				  : mbuf_printf(mb, "%s{index=\"%zu\"} ", name,
+						i);
+			err = err ? err : metrics_value(mb, e);
+			err = err ? err : mbuf_write_u8(mb, '\n');
+		}
+	}
+	return err;
+}
+
+static int metrics_walk(struct mbuf *mb, char *name, size_t len,
+			const struct json_object *obj)
+{
+	int err = 0;
+
+	json_object_object_foreach((struct json_object *)obj, key, val)
+	{
+		size_t l = len;
+
+		if (!val)
+			continue;
+		if (metrics_name_push(name, &l, key)) {
+			fs_debug("metrics", "skipping %s: name too long", key);
+			name[len] = '\0';
+			continue;
+		}
+
+		if (json_object_is_type(val, json_type_object)) {
+			err = metrics_walk(mb, name, l, val);
+		} else if (json_object_is_type(val, json_type_array)) {
+			err = metrics_array(mb, name, val);
+		} else if (metrics_is_number(val)) {
+			err = mbuf_printf(mb, "# TYPE %s gauge\n%s ", name,
+					  name);
+			err = err ? err : metrics_value(mb, val);
+			err = err ? err : mbuf_write_u8(mb, '\n');
+		}
+		name[len] = '\0';
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/**
+ * Render a metrics document in the Prometheus text exposition format
+ * (version 0.0.4): each numeric leaf becomes a gauge named fs_ followed
+ * by its path joined with '_' (sanitised, snake_case); an array of
+ * strings becomes one series per string, e.g.
+ * fs_tasks_loaded{verb="say"} 1.
+ *
+ * @param doc  JSON object (borrowed)
+ * @param strp Returns a new string (mem_deref)
+ * @return 0, EINVAL, ENOMEM
+ */
+int metrics_prometheus(const struct json_object *doc, char **strp)
+{
+	char name[METRICS_NAME_MAX + 1] = "fs";
+	struct mbuf *mb;
+	int err;
+
+	if (!doc || !strp || !json_object_is_type(doc, json_type_object))
+		return EINVAL;
+
+	mb = mbuf_alloc(4096);
+	if (!mb)
+		return ENOMEM;
+	err = metrics_walk(mb, name, strlen(name), doc);
+	if (!err) {
+		mb->pos = 0;
+		err = mbuf_strdup(mb, strp, mb->end);
+	}
+	mem_deref(mb);
+	return err;
+}

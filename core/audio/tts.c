@@ -1,0 +1,429 @@
+/**
+ * @file tts.c  Speech synthesis front: vendors, cache, coalescing, stats
+ *
+ * One synthesiser per event loop (its cache holds fs_audio references,
+ * which belong to one loop); the engines run on dedicated worker threads
+ * shared by every loop. A job carries copies of everything the engine
+ * needs, so the worker never reads loop state; the result is created on
+ * the worker and handed over to the loop once, in the done handler.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <re.h>
+#include <json-c/json.h>
+#include <fs/fs_scope.h>
+#include "audio/tts.h"
+#include "audio/audio.h"
+#include "base/worker.h"
+#include "base/log.h"
+
+#define TTS_WARNED_MAX 16
+#define TTS_VENDOR_MAX 32
+
+enum tts_vendor {
+	TTS_FLITE,
+	TTS_ESPEAK,
+};
+
+static const char *const tts_vendor_names[] = {"flite", "espeak"};
+
+struct tts {
+	struct worker *wp; /* borrowed */
+	uint32_t qid[2];   /* worker queue per engine */
+	enum tts_vendor def_vendor;
+	char *def_voice;
+	char *def_lang;
+	bool strict;
+	uint32_t max_queue;
+	struct audio_lru *cache;
+	struct list pending;    /* audio_pend by key, shared syntheses */
+	struct list nc_pending; /* nocache requests, never shared */
+	struct list jobs;       /* in flight */
+	char warned[TTS_WARNED_MAX][TTS_VENDOR_MAX];
+	uint32_t nwarned;
+	struct {
+		uint64_t hits, misses, coalesced, errors, fallbacks;
+		struct audio_timing synth;
+	} st;
+};
+
+struct tts_job {
+	struct le le;            /* in tts->jobs */
+	struct tts *tts;         /* weak: NULL once the tts is gone */
+	struct audio_pend *pend; /* weak: owned by a tts list */
+	enum tts_vendor vendor;
+	char *voice;
+	char *lang;
+	char *text;
+	bool nocache;
+	struct fs_audio *audio; /* made on the worker, handed over once */
+	uint32_t us;
+};
+
+static void tts_job_destructor(void *arg)
+{
+	struct tts_job *job = arg;
+
+	list_unlink(&job->le);
+	mem_deref(job->voice);
+	mem_deref(job->lang);
+	mem_deref(job->text);
+	mem_deref(job->audio);
+}
+
+static void tts_destructor(void *arg)
+{
+	struct tts *tts = arg;
+	struct le *le;
+
+	/* running jobs finish on their thread; their results are dropped */
+	while ((le = list_head(&tts->jobs))) {
+		struct tts_job *job = le->data;
+
+		list_unlink(&job->le);
+		job->tts = NULL;
+		job->pend = NULL;
+	}
+	while ((le = list_head(&tts->pending)))
+		audio_pend_abort(le->data);
+	while ((le = list_head(&tts->nc_pending)))
+		audio_pend_abort(le->data);
+	mem_deref(tts->cache);
+	mem_deref(tts->def_voice);
+	mem_deref(tts->def_lang);
+}
+
+static int tts_vendor_parse(const char *s, enum tts_vendor *vp)
+{
+	if (!strcasecmp(s, "flite")) {
+		*vp = TTS_FLITE;
+		return 0;
+	}
+	if (!strcasecmp(s, "espeak") || !strcasecmp(s, "espeak-ng") ||
+	    !strcasecmp(s, "espeak_ng")) {
+		*vp = TTS_ESPEAK;
+		return 0;
+	}
+	return ENOTSUP;
+}
+
+int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf)
+{
+	struct tts *tts;
+	const char *dv;
+	int err;
+
+	if (!tp || !wp || !conf)
+		return EINVAL;
+
+	tts = mem_zalloc(sizeof(*tts), tts_destructor);
+	if (!tts)
+		return ENOMEM;
+	tts->wp = wp;
+	tts->strict = conf->strict;
+	tts->max_queue = conf->max_queue;
+	list_init(&tts->pending);
+	list_init(&tts->nc_pending);
+	list_init(&tts->jobs);
+
+	dv = conf->default_vendor && *conf->default_vendor
+		     ? conf->default_vendor
+		     : "flite";
+	err = tts_vendor_parse(dv, &tts->def_vendor);
+	if (err) {
+		fs_error("tts", "default vendor '%s' is not built in", dv);
+		err = EINVAL;
+		goto out;
+	}
+	err = str_dup(&tts->def_voice,
+		      conf->default_voice ? conf->default_voice : "");
+	err |= str_dup(&tts->def_lang,
+		       conf->default_lang && *conf->default_lang
+			       ? conf->default_lang
+			       : "en-US");
+	if (err) {
+		err = ENOMEM;
+		goto out;
+	}
+	err = audio_lru_alloc(&tts->cache, conf->cache_bytes);
+	if (err)
+		goto out;
+
+	/* one thread per engine: both keep process-wide state */
+	err = worker_queue_add(wp, "tts-flite", 1, &tts->qid[TTS_FLITE]);
+	if (err)
+		goto out;
+	err = worker_queue_add(wp, "tts-espeak", 1, &tts->qid[TTS_ESPEAK]);
+out:
+	if (err)
+		mem_deref(tts);
+	else
+		*tp = tts;
+	return err;
+}
+
+/* Warn once per unknown vendor and synthesiser */
+static void tts_fallback_warn(struct tts *tts, const char *vendor)
+{
+	for (uint32_t i = 0; i < tts->nwarned; i++) {
+		if (!strncasecmp(tts->warned[i], vendor, TTS_VENDOR_MAX - 1))
+			return;
+	}
+	if (tts->nwarned < TTS_WARNED_MAX)
+		str_ncpy(tts->warned[tts->nwarned++], vendor, TTS_VENDOR_MAX);
+	fs_warn("tts", "vendor '%s' is not built in: using %s", vendor,
+		tts_vendor_names[tts->def_vendor]);
+}
+
+/* "en-US" -> "en-us", "pt_BR" -> "pt-br" */
+static void tts_lang_norm(char *dst, size_t sz, const char *lang)
+{
+	size_t i;
+
+	for (i = 0; lang[i] && i + 1 < sz; i++) {
+		char c = lang[i] == '_' ? '-' : lang[i];
+
+		dst[i] = (char)tolower((unsigned char)c);
+	}
+	dst[i] = '\0';
+}
+
+/* flite reads plain text: drop SSML markup, keep what is between tags */
+static int tts_strip_tags(char **dstp, const char *text)
+{
+	size_t len = strlen(text), j = 0;
+	bool in_tag = false;
+	char *d;
+
+	d = mem_alloc(len + 1, NULL);
+	if (!d)
+		return ENOMEM;
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '<')
+			in_tag = true;
+		else if (text[i] == '>' && in_tag)
+			in_tag = false;
+		else if (!in_tag)
+			d[j++] = text[i];
+	}
+	d[j] = '\0';
+	*dstp = d;
+	return 0;
+}
+
+static int tts_job_work(void *arg)
+{
+	struct tts_job *job = arg;
+	uint64_t t0 = audio_now_us();
+	int err;
+
+	if (job->vendor == TTS_FLITE)
+		err = tts_flite_synth(&job->audio, job->voice, job->text);
+	else
+		err = tts_espeak_synth(&job->audio, job->lang, job->voice,
+				       job->text);
+	job->us = (uint32_t)(audio_now_us() - t0);
+	return err;
+}
+
+static void tts_job_done(int err, void *arg)
+{
+	struct tts_job *job = arg;
+	struct tts *tts = job->tts;
+
+	list_unlink(&job->le);
+	if (!tts) {
+		mem_deref(job);
+		return;
+	}
+
+	if (err) {
+		tts->st.errors++;
+		if (err != ECANCELED)
+			fs_warn("tts", "%s synthesis failed: %m",
+				tts_vendor_names[job->vendor], err);
+	} else {
+		audio_timing_add(&tts->st.synth, job->us);
+		if (!job->nocache)
+			(void)audio_lru_put(tts->cache,
+					    audio_pend_key(job->pend),
+					    job->audio);
+	}
+
+	/* the handlers may release tts: nothing of it is used after this */
+	audio_pend_finish(job->pend, err, job->audio);
+	mem_deref(job);
+}
+
+/* Resolve vendor and voice; ENOTSUP in strict mode for unknown ones */
+static int tts_resolve(struct tts *tts, const char *vendor, const char *voice,
+		       enum tts_vendor *vp, const char **voicep)
+{
+	bool is_default;
+
+	if (!vendor || !*vendor) {
+		*vp = tts->def_vendor;
+		is_default = true;
+	} else if (!tts_vendor_parse(vendor, vp)) {
+		is_default = *vp == tts->def_vendor;
+	} else if (tts->strict) {
+		return ENOTSUP;
+	} else {
+		tts_fallback_warn(tts, vendor);
+		tts->st.fallbacks++;
+		*vp = tts->def_vendor;
+		/* the other vendor's voice means nothing here */
+		voice = NULL;
+		is_default = true;
+	}
+	if ((!voice || !*voice) && is_default)
+		voice = tts->def_voice;
+	if (!voice)
+		voice = "";
+
+	if (*vp == TTS_FLITE) {
+		const char *v = *voice ? tts_flite_voice(voice) : "kal";
+
+		if (!v) {
+			if (tts->strict)
+				return ENOTSUP;
+			fs_debug("tts", "flite has no voice '%s': using kal",
+				 voice);
+			v = "kal";
+		}
+		voice = v;
+	}
+	*voicep = voice;
+	return 0;
+}
+
+int tts_synth(struct tts *tts, const char *vendor, const char *lang,
+	      const char *voice, const char *text, bool nocache,
+	      struct fs_scope *scope, fs_audio_h *h, void *arg)
+{
+	enum tts_vendor v;
+	struct audio_pend *pend;
+	struct tts_job *job;
+	struct fs_audio *a;
+	char lnorm[32];
+	char *key = NULL;
+	size_t len;
+	int err;
+
+	if (!tts || !text || !h)
+		return EINVAL;
+	len = strlen(text);
+	if (!len || len > TTS_TEXT_MAX)
+		return EINVAL;
+	if (scope && fs_scope_closed(scope))
+		return ESHUTDOWN;
+
+	err = tts_resolve(tts, vendor, voice, &v, &voice);
+	if (err)
+		return err;
+	/* flite speaks English only: the language must not split the key */
+	tts_lang_norm(lnorm, sizeof(lnorm),
+		      v == TTS_FLITE ? ""
+				     : (lang && *lang ? lang : tts->def_lang));
+
+	err = re_sdprintf(&key, "%s\n%s\n%s\n%s", tts_vendor_names[v], voice,
+			  lnorm, text);
+	if (err)
+		return err;
+
+	if (!nocache) {
+		a = audio_lru_get(tts->cache, key);
+		if (a) {
+			tts->st.hits++;
+			mem_deref(key);
+			h(0, a, arg);
+			return 0;
+		}
+		pend = audio_pend_find(&tts->pending, key);
+		if (pend) {
+			err = audio_pend_wait(pend, scope, h, arg);
+			if (!err)
+				tts->st.coalesced++;
+			mem_deref(key);
+			return err;
+		}
+	}
+
+	/* one thread per engine: a flood of new texts must fail fast
+	 * rather than queue without bound behind it */
+	if (tts->max_queue && list_count(&tts->jobs) >= tts->max_queue) {
+		fs_warn("tts",
+			"synthesis refused: %u already queued "
+			"(TTS_MAX_QUEUE)",
+			tts->max_queue);
+		tts->st.errors++;
+		mem_deref(key);
+		return EBUSY;
+	}
+	job = mem_zalloc(sizeof(*job), tts_job_destructor);
+	if (!job) {
+		mem_deref(key);
+		return ENOMEM;
+	}
+	job->vendor = v;
+	job->nocache = nocache;
+	err = str_dup(&job->voice, voice);
+	err |= str_dup(&job->lang, lnorm);
+	if (err)
+		err = ENOMEM;
+	else if (v == TTS_FLITE)
+		err = tts_strip_tags(&job->text, text);
+	else
+		err = str_dup(&job->text, text);
+	if (!err)
+		err = audio_pend_alloc(
+			&pend, nocache ? &tts->nc_pending : &tts->pending,
+			key);
+	mem_deref(key);
+	if (err) {
+		mem_deref(job);
+		return err;
+	}
+	err = audio_pend_wait(pend, scope, h, arg);
+	if (err) {
+		audio_pend_abort(pend);
+		mem_deref(job);
+		return err;
+	}
+
+	job->tts = tts;
+	job->pend = pend;
+	list_append(&tts->jobs, &job->le, job);
+	err = worker_submit(tts->wp, tts->qid[v], tts_job_work, tts_job_done,
+			    job);
+	if (err) {
+		audio_pend_abort(pend);
+		mem_deref(job);
+		return err;
+	}
+	tts->st.misses++;
+	return 0;
+}
+
+int tts_metrics(const struct tts *tts, struct json_object *obj)
+{
+	uint32_t entries;
+	size_t bytes;
+	int err = 0;
+
+	if (!tts || !obj)
+		return EINVAL;
+	audio_lru_usage(tts->cache, &entries, &bytes);
+	err |= audio_json_int(obj, "hits", (int64_t)tts->st.hits);
+	err |= audio_json_int(obj, "misses", (int64_t)tts->st.misses);
+	err |= audio_json_int(obj, "coalesced", (int64_t)tts->st.coalesced);
+	err |= audio_json_int(obj, "entries", entries);
+	err |= audio_json_int(obj, "bytes", (int64_t)bytes);
+	err |= audio_json_int(obj, "errors", (int64_t)tts->st.errors);
+	err |= audio_json_int(obj, "fallbacks", (int64_t)tts->st.fallbacks);
+	err |= audio_json_int(obj, "inflight", list_count(&tts->jobs));
+	err |= audio_timing_metrics(&tts->st.synth, obj, "synth_ms");
+	return err ? ENOMEM : 0;
+}

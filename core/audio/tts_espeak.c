@@ -1,0 +1,152 @@
+/**
+ * @file tts_espeak.c  espeak-ng engine, resampled from 22050 Hz to 8 kHz
+ *
+ * espeak-ng keeps process-wide state (one engine, one global callback),
+ * so it is initialised and used only on the espeak worker thread; the
+ * tts_espeak context below is that state's single owner.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <re.h>
+#include <espeak-ng/speak_lib.h>
+#include "audio/tts.h"
+#include "audio/audio.h"
+#include "base/log.h"
+
+/* Samples collected by the synthesis callback */
+struct tts_espeak_sink {
+	int16_t *pcm; /* mem_alloc'd on the espeak thread */
+	size_t n;
+	size_t cap;
+	int err;
+};
+
+/* The engine's state; touched only by the espeak thread */
+static struct {
+	bool init;
+	int init_err;
+	int srate;
+	char sel[160]; /* "lang|voice" currently selected */
+	struct tts_espeak_sink *sink;
+} tts_espeak;
+
+static int tts_espeak_cb(short *wav, int n, espeak_EVENT *ev)
+{
+	struct tts_espeak_sink *s = tts_espeak.sink;
+
+	(void)ev;
+	if (!s || !wav || n <= 0)
+		return 0;
+	if (s->n + (size_t)n > s->cap) {
+		size_t cap = s->cap ? s->cap : 16384;
+		int16_t *p;
+
+		while (cap < s->n + (size_t)n)
+			cap *= 2;
+		if (s->pcm)
+			p = mem_realloc(s->pcm, cap * sizeof(*p));
+		else
+			p = mem_alloc(cap * sizeof(*p), NULL);
+		if (!p) {
+			s->err = ENOMEM;
+			return 1; /* abort the synthesis */
+		}
+		s->pcm = p;
+		s->cap = cap;
+	}
+	memcpy(s->pcm + s->n, wav, (size_t)n * sizeof(*wav));
+	s->n += (size_t)n;
+	return 0;
+}
+
+static int tts_espeak_init(void)
+{
+	int rate;
+
+	if (tts_espeak.init)
+		return tts_espeak.init_err;
+	tts_espeak.init = true;
+	rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL,
+				 espeakINITIALIZE_DONT_EXIT);
+	if (rate <= 0) {
+		fs_error("tts", "espeak-ng: initialisation failed (%d)", rate);
+		tts_espeak.init_err = EIO;
+		return EIO;
+	}
+	tts_espeak.srate = rate;
+	espeak_SetSynthCallback(tts_espeak_cb);
+	return 0;
+}
+
+static int tts_espeak_by_lang(const char *lang)
+{
+	espeak_VOICE spec;
+
+	memset(&spec, 0, sizeof(spec));
+	spec.languages = lang;
+	return espeak_SetVoiceByProperties(&spec) == EE_OK ? 0 : ENOTSUP;
+}
+
+static int tts_espeak_select(const char *lang, const char *voice)
+{
+	char sel[sizeof(tts_espeak.sel)], base[16];
+	const char *dash;
+	int err = ENOTSUP;
+
+	snprintf(sel, sizeof(sel), "%s|%s", lang, voice);
+	if (!strcmp(sel, tts_espeak.sel))
+		return 0;
+
+	if (*voice && espeak_SetVoiceByName(voice) == EE_OK)
+		err = 0;
+	if (err && *lang)
+		err = tts_espeak_by_lang(lang);
+	/* "pt-pt" with no voice of its own: fall back to "pt" */
+	dash = strchr(lang, '-');
+	if (err && dash && (size_t)(dash - lang) < sizeof(base)) {
+		str_ncpy(base, lang, (size_t)(dash - lang) + 1);
+		err = tts_espeak_by_lang(base);
+	}
+	if (err) {
+		tts_espeak.sel[0] = '\0';
+		return err;
+	}
+	str_ncpy(tts_espeak.sel, sel, sizeof(tts_espeak.sel));
+	return 0;
+}
+
+int tts_espeak_synth(struct fs_audio **ap, const char *lang, const char *voice,
+		     const char *text)
+{
+	struct tts_espeak_sink sink = {0};
+	unsigned flags = espeakCHARS_UTF8;
+	espeak_ERROR e;
+	int err;
+
+	if (!ap || !lang || !voice || !text)
+		return EINVAL;
+	err = tts_espeak_init();
+	if (err)
+		return err;
+	err = tts_espeak_select(lang, voice);
+	if (err)
+		return err;
+
+	if (!strncmp(text, "<speak", 6))
+		flags |= espeakSSML;
+	tts_espeak.sink = &sink;
+	e = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, flags,
+			 NULL, NULL);
+	tts_espeak.sink = NULL;
+
+	if (e != EE_OK)
+		err = EIO;
+	else if (sink.err)
+		err = sink.err;
+	else
+		err = audio_resample(ap, sink.pcm, sink.n,
+				     (uint32_t)tts_espeak.srate);
+	mem_deref(sink.pcm);
+	return err;
+}

@@ -1,0 +1,355 @@
+/**
+ * @file loop.c  An event loop shard: SIP stack, media, requestor, calls
+ */
+#include <errno.h>
+#include <string.h>
+#include <re.h>
+#include "app.h"
+#include "audio/audio.h"
+#include "sip/call.h"
+#include "base/cfg.h"
+#include "dir/directory.h"
+#include "base/log.h"
+#include "loop/loop.h"
+#include "media/media.h"
+#include "http/req.h"
+#include "base/scope.h"
+#include "sip/sipcheck.h"
+#include "sip/sipfwd.h"
+#include "audio/tts.h"
+
+/* Hash sizes measured in the libre notes: >= 16 K buckets at high rates */
+#define LOOP_SIP_HASH  16384
+#define LOOP_SESS_HASH 16384
+#define LOOP_CALL_HASH 4096
+
+static const char loop_allow[] =
+	"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n";
+
+static void loop_destructor(void *data)
+{
+	struct loop *l = data;
+
+	loop_close(l);
+	hash_flush(l->callids);
+	l->callids = mem_deref(l->callids);
+	l->lsnr = mem_deref(l->lsnr);
+	l->fwd = mem_deref(l->fwd);
+	l->check = mem_deref(l->check);
+	l->sock = mem_deref(l->sock);
+	if (l->sip)
+		sip_close(l->sip, true);
+	l->sip = mem_deref(l->sip);
+	l->audio = mem_deref(l->audio);
+	l->tts = mem_deref(l->tts);
+	l->media = mem_deref(l->media);
+	l->dir = mem_deref(l->dir);
+	l->req = mem_deref(l->req);
+	l->scopes = mem_deref(l->scopes);
+}
+
+/* Requests no session took: OPTIONS, stray CANCEL/ACK, other methods */
+static bool loop_sip_request(const struct sip_msg *msg, void *arg)
+{
+	struct loop *l = arg;
+
+	if (!pl_strcmp(&msg->met, "OPTIONS")) {
+		if (l->app->draining)
+			(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 503,
+					  "Service Unavailable",
+					  "%sContent-Length: 0\r\n\r\n",
+					  loop_allow);
+		else
+			(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 200,
+					  "OK",
+					  "%sAccept: application/sdp\r\n"
+					  "Content-Length: 0\r\n\r\n",
+					  loop_allow);
+		return true;
+	}
+	if (!pl_strcmp(&msg->met, "ACK"))
+		return true;
+	if (!pl_strcmp(&msg->met, "CANCEL")) {
+		(void)sip_treply(NULL, l->sip, msg, 481,
+				 "Call/Transaction Does Not Exist");
+		return true;
+	}
+	if (!pl_strcmp(&msg->met, "BYE") || !pl_strcmp(&msg->met, "INFO")) {
+		(void)sip_treply(NULL, l->sip, msg, 481,
+				 "Call/Transaction Does Not Exist");
+		return true;
+	}
+	fs_info("sip", "%r from %J: 405", &msg->met, &msg->src);
+	(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 405,
+			  "Method Not Allowed", "%sContent-Length: 0\r\n\r\n",
+			  loop_allow);
+	return true;
+}
+
+static void loop_sip_conn(const struct sip_msg *msg, void *arg)
+{
+	call_inbound(arg, msg);
+}
+
+struct loop_ifctx {
+	struct loop *l;
+	uint16_t port;
+	int err;
+	unsigned n;
+};
+
+static bool loop_if_add(const char *ifname, const struct sa *sa, void *arg)
+{
+	struct loop_ifctx *x = arg;
+	struct sa laddr = *sa;
+	int err;
+
+	(void)ifname;
+	if (sa_af(sa) != AF_INET)
+		return false;
+	sa_set_port(&laddr, x->port);
+	err = sip_transp_add(x->l->sip, SIP_TRANSP_UDP, &laddr);
+	if (!err)
+		err = sip_transp_add(x->l->sip, SIP_TRANSP_TCP, &laddr);
+	if (err) {
+		fs_error("sip", "cannot listen on %J: %m", &laddr, err);
+		x->err = err;
+		return true;
+	}
+	x->n++;
+	return false;
+}
+
+static int loop_sip_listen(struct loop *l, const char *listen)
+{
+	struct loop_ifctx x = {.l = l};
+	int err;
+
+	err = sa_decode(&l->sip_addr, listen, strlen(listen));
+	if (err) {
+		fs_error("sip", "bad SIP_LISTEN '%s' (want address:port)",
+			 listen);
+		return EINVAL;
+	}
+	x.port = sa_port(&l->sip_addr);
+	if (!sa_is_any(&l->sip_addr)) {
+		(void)loop_if_add(NULL, &l->sip_addr, &x);
+		return x.err;
+	}
+	/* bind each local IPv4 address rather than 0.0.0.0: libre builds
+	 * Contact from the receiving socket's address */
+	err = net_if_apply(loop_if_add, &x);
+	if (!err && x.err)
+		err = x.err;
+	if (!err && !x.n)
+		err = EADDRNOTAVAIL;
+	if (!err)
+		(void)net_default_source_addr_get(AF_INET, &l->sip_addr),
+			sa_set_port(&l->sip_addr, x.port);
+	return err;
+}
+
+int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
+{
+	const struct cfg *cfg = app->cfg;
+	struct req_conf rc;
+	struct dir_conf dc;
+	struct dir_hook call_hook = {0}, status_hook = {0};
+	struct tts_conf tc;
+	struct audio_conf ac;
+	char why[512] = "", *demo = NULL;
+	struct sa rtp_ip;
+	uint32_t rtp_min, rtp_max;
+	struct loop *l;
+	int err;
+
+	l = mem_zalloc(sizeof(*l), loop_destructor);
+	if (!l)
+		return ENOMEM;
+	l->app = app;
+	l->idx = idx;
+	list_init(&l->calls);
+
+	err = hash_alloc(&l->callids, LOOP_CALL_HASH);
+	if (!err)
+		err = scopemgr_alloc(&l->scopes, cfg->max_listeners);
+	if (err)
+		goto out;
+
+	loop_req_conf(&rc, cfg);
+	err = req_alloc(&l->req, &rc);
+	if (err) {
+		fs_error("loop", "requestor: %m", err);
+		goto out;
+	}
+
+	call_hook.url = cfg->default_call_hook;
+	call_hook.method = cfg->default_call_hook_method;
+	call_hook.username = cfg->default_call_hook_username;
+	call_hook.password = cfg->default_call_hook_password;
+	status_hook.url = cfg->default_status_hook;
+	status_hook.method = cfg->default_status_hook_method;
+	status_hook.username = cfg->default_call_hook_username;
+	status_hook.password = cfg->default_call_hook_password;
+	(void)re_sdprintf(&demo, "http://%s:%u",
+			  strcmp(cfg->http_addr, "0.0.0.0") ? cfg->http_addr
+							    : "127.0.0.1",
+			  cfg->http_port);
+	dc = (struct dir_conf){
+		.file = cfg->directory_file,
+		.call_hook = &call_hook,
+		.status_hook = &status_hook,
+		.secret = cfg->default_webhook_secret,
+		.demo_base = demo,
+		.pool = app->dbpool,
+		.cache_ttl_ms = cfg->mysql_cache_ttl_ms,
+	};
+	err = directory_alloc(&l->dir, &dc, why, sizeof(why));
+	mem_deref(demo);
+	if (err) {
+		fs_error("loop", "%s", why);
+		goto out;
+	}
+
+	tc = (struct tts_conf){
+		.default_vendor = cfg->tts_vendor,
+		.default_voice = cfg->tts_voice,
+		.default_lang = cfg->tts_language,
+		.strict = cfg->tts_strict,
+		.cache_bytes = (size_t)cfg->tts_cache_mb << 20,
+		.max_queue = cfg->tts_max_queue,
+	};
+	err = tts_alloc(&l->tts, app->workers, &tc);
+	if (err) {
+		fs_error("loop", "speech synthesis: %m", err);
+		goto out;
+	}
+	ac = (struct audio_conf){
+		.cache_bytes = (size_t)cfg->audio_cache_mb << 20,
+		.max_file = (size_t)cfg->audio_max_file_mb << 20,
+		.max_secs = cfg->audio_max_secs,
+		.decode_ms = cfg->audio_decode_max_ms,
+	};
+	err = audiocache_alloc(&l->audio, l->req, app->workers, &ac);
+	if (err)
+		goto out;
+
+	err = sip_alloc(&l->sip, NULL, LOOP_SIP_HASH, LOOP_SIP_HASH,
+			LOOP_SIP_HASH, "feature-server " FS_VERSION, NULL,
+			NULL);
+	if (!err)
+		err = sipcheck_alloc(&l->check, l);
+	if (err)
+		goto out;
+	if (idx == 0) {
+		err = loop_sip_listen(l, cfg->sip_listen);
+	} else {
+		/* a private port on the first loop's address */
+		sa_cpy(&l->sip_addr, &app->loop->sip_addr);
+		sa_set_port(&l->sip_addr, 0);
+		err = sip_transp_add(l->sip, SIP_TRANSP_UDP, &l->sip_addr);
+		if (!err)
+			err = sip_transp_laddr(l->sip, &l->sip_addr,
+					       SIP_TRANSP_UDP, NULL);
+		if (!err)
+			app->loop_addr[idx] = l->sip_addr;
+	}
+	if (err)
+		goto out;
+	if (idx == 0 && app->nloops > 1) {
+		err = sipfwd_alloc(&l->fwd, l, app->nloops, app->loop_addr);
+		if (err)
+			goto out;
+	}
+	err = sipsess_listen(&l->sock, l->sip, LOOP_SESS_HASH, loop_sip_conn,
+			     l);
+	if (!err)
+		err = sip_listen(&l->lsnr, l->sip, true, loop_sip_request, l);
+	if (err)
+		goto out;
+
+	sa_init(&rtp_ip, AF_INET);
+	if (!sa_is_any(&l->sip_addr) && strncmp(cfg->sip_listen, "0.0.0.0", 7))
+		sa_cpy(&rtp_ip, &l->sip_addr);
+	/* each loop its own even-aligned slice of the RTP range */
+	{
+		uint32_t n = app->nloops ? app->nloops : 1;
+		uint32_t span =
+			(cfg->rtp_port_max - cfg->rtp_port_min + 1) / n;
+
+		span &= ~1u;
+		rtp_min = cfg->rtp_port_min + idx * span;
+		rtp_max =
+			idx + 1 == n ? cfg->rtp_port_max : rtp_min + span - 1;
+	}
+	err = media_loop_alloc(&l->media, &rtp_ip, (uint16_t)rtp_min,
+			       (uint16_t)rtp_max);
+	if (err) {
+		fs_error("loop", "media: %m", err);
+		goto out;
+	}
+	{
+		enum media_source src = MEDIA_SRC_LATCH;
+
+		(void)media_source_parse(cfg->rtp_source_check, &src);
+		media_loop_set_source(l->media, src);
+	}
+	if (idx == 0)
+		fs_info("loop", "loop 0: SIP on %s (UDP, TCP), RTP %u-%u",
+			cfg->sip_listen, rtp_min, rtp_max);
+	else
+		fs_info("loop", "loop %u: SIP on %J (UDP), RTP %u-%u", idx,
+			&l->sip_addr, rtp_min, rtp_max);
+out:
+	if (err)
+		mem_deref(l);
+	else
+		*lp = l;
+	return err;
+}
+
+void loop_close(struct loop *l)
+{
+	struct le *le;
+
+	if (!l)
+		return;
+	le = list_head(&l->calls);
+	while (le) {
+		struct fs_call *c = le->data;
+
+		le = le->next;
+		if (!c->closing)
+			fs_call_hangup(c, NULL);
+	}
+	/* calls free themselves from a zero-delay timer; drop them now */
+	list_flush(&l->calls);
+}
+
+void loop_req_conf(struct req_conf *rc, const struct cfg *cfg)
+{
+	*rc = (struct req_conf){
+		.poolsize = cfg->http_poolsize,
+		.timeout_ms = cfg->http_timeout_ms,
+		.cleanup_ms = cfg->pool_cleanup_ms,
+		.max_body = cfg->http_max_body,
+		.user_agent = cfg->http_user_agent,
+		.pipelining = cfg->http_pipelining,
+		.deny_nets = cfg->http_deny_nets,
+	};
+}
+
+struct fs_call *loop_call_find(const struct loop *l, const char *call_sid)
+{
+	struct le *le;
+
+	if (!l || !call_sid)
+		return NULL;
+	LIST_FOREACH(&l->calls, le) {
+		struct fs_call *c = le->data;
+
+		if (!strcmp(c->sid, call_sid))
+			return c;
+	}
+	return NULL;
+}

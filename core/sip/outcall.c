@@ -1,0 +1,439 @@
+/**
+ * @file outcall.c  Calls placed from the REST API, and updates to calls
+ *
+ * An outbound call is an fs_call whose SIP side is a leg (leg.c) rather
+ * than an inbound dialog: once the far end answers, the session:new
+ * webhook (direction outbound) or app_json gives its verbs, exactly as
+ * for an inbound call.
+ */
+#include <errno.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include <fs/fs.h>
+#include "app.h"
+#include "sip/call.h"
+#include "base/cfg.h"
+#include "dir/directory.h"
+#include "sip/leg.h"
+#include "verb/loader.h"
+#include "base/log.h"
+#include "loop/loop.h"
+#include "media/media.h"
+#include "loop/registry.h"
+#include "base/scope.h"
+#include "verb/session.h"
+#include "sip/sipsafe.h"
+#include "sip/outcall.h"
+#include "sip/target.h"
+#include "base/uuid.h"
+
+#define OUTCALL_RING_MS 60000
+#define OUTCALL_MAX_MS  86400000u /* a day: timeout, timeLimit */
+
+static const char *outcall_str(const struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+static void outcall_time_limit(int err, const char *ev, void *data, void *arg)
+{
+	struct fs_call *c = arg;
+
+	(void)err;
+	(void)ev;
+	(void)data;
+	fs_info("call", "%s: timeLimit reached", c->sid);
+	fs_call_hangup(c, NULL);
+}
+
+static void outcall_answered(struct fs_call *c)
+{
+	struct vlist *v = NULL;
+	char why[300];
+
+	c->state = CALL_ANSWERED;
+	c->answer_ms = tmr_jiffies();
+	c->has_media = true;
+	if (c->time_limit_ms)
+		(void)fs_scope_listen(c->scope, NULL, c->time_limit_ms,
+				      outcall_time_limit, c, NULL);
+	fs_info("call", "%s: answered", c->sid);
+	call_status(c, NULL);
+	if (c->app->app_json) {
+		if (vlist_parse(&v, c->loop->app->loader, c->app->app_json,
+				why, sizeof(why))) {
+			fs_warn("call", "%s: app_json refused: %s", c->sid,
+				why);
+			call_terminate(c, 200, "OK", NULL, NULL);
+			return;
+		}
+		call_start_verbs(c, v);
+		mem_deref(v);
+		return;
+	}
+	call_send_first(c);
+}
+
+static void outcall_leg_h(struct leg *leg, enum leg_event ev, uint16_t scode,
+			  const char *reason, void *arg)
+{
+	struct fs_call *c = arg;
+
+	(void)leg;
+	if (c->closing)
+		return;
+	switch (ev) {
+	case LEG_RINGING:
+		if (c->state == CALL_TRYING) {
+			c->state = CALL_EARLY;
+			call_status(c, NULL);
+		}
+		break;
+	case LEG_EARLY:
+		if (!c->early_media) {
+			c->state = CALL_EARLY;
+			c->early_media = true;
+			call_status(c, NULL);
+		}
+		break;
+	case LEG_ANSWERED:
+		outcall_answered(c);
+		break;
+	case LEG_FAILED:
+		c->peer_term = true;
+		c->termination_by = "caller";
+		call_terminate(c, scode, reason, NULL, NULL);
+		break;
+	case LEG_ENDED:
+		c->peer_term = true;
+		c->termination_by = "caller";
+		call_terminate(c, 200, "OK", NULL, NULL);
+		break;
+	}
+}
+
+/* The application of a REST call: from the body, like a directory row */
+static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
+		       const struct json_object *body, char *err, size_t errsz)
+{
+	struct json_object *v;
+	struct dir_app *a;
+	int e = 0;
+
+	e = dir_app_new(&a);
+	if (e)
+		return e;
+	if (json_object_object_get_ex(body, "call_hook", &v) &&
+	    dir_hook_from_json(&a->call_hook, v)) {
+		re_snprintf(err, errsz, "call_hook must be a URL or {url}");
+		e = EINVAL;
+	}
+	if (!e && json_object_object_get_ex(body, "call_status_hook", &v) &&
+	    dir_hook_from_json(&a->status_hook, v)) {
+		re_snprintf(err, errsz,
+			    "call_status_hook must be a URL or {url}");
+		e = EINVAL;
+	}
+	if (!e && json_object_object_get_ex(body, "app_json", &v)) {
+		a->app_json =
+			json_object_is_type(v, json_type_string)
+				? json_tokener_parse(json_object_get_string(v))
+				: json_object_get(v);
+		if (!json_object_is_type(a->app_json, json_type_array)) {
+			re_snprintf(err, errsz,
+				    "app_json must be an array of verbs");
+			e = EINVAL;
+		}
+	}
+	if (!e && !a->call_hook.url && !a->app_json) {
+		re_snprintf(err, errsz, "call_hook or app_json is required");
+		e = EINVAL;
+	}
+	if (!e) {
+		const char *acct = outcall_str(body, "account_sid");
+		const char *app = outcall_str(body, "application_sid");
+
+		e |= acct ? str_dup(&a->account_sid, acct) : 0;
+		e |= app ? str_dup(&a->application_sid, app) : 0;
+		if (cfg->default_webhook_secret &&
+		    *cfg->default_webhook_secret)
+			e |= str_dup(&a->webhook_secret,
+				     cfg->default_webhook_secret);
+		if (e)
+			e = ENOMEM;
+	}
+	if (e)
+		mem_deref(a);
+	else
+		*ap = a;
+	return e;
+}
+
+int outcall_create(struct loop *l, const struct json_object *body, char *sid,
+		   char **callidp, char *err, size_t errsz)
+{
+	const struct cfg *cfg = l->app->cfg;
+	struct leg_params p = {0};
+	struct json_object *to, *v;
+	char *uri = NULL, *route = NULL, *hdrs = NULL;
+	struct dir_app *app = NULL;
+	struct fs_call *c;
+	double secs;
+	int e;
+
+	if (!json_object_is_type(body, json_type_object)) {
+		re_snprintf(err, errsz, "body must be a JSON object");
+		return EINVAL;
+	}
+	if (!json_object_object_get_ex(body, "to", &to)) {
+		re_snprintf(err, errsz, "missing 'to'");
+		return EINVAL;
+	}
+	/* the same ceiling as inbound calls, and no new calls while
+	 * draining: the caller may try another instance */
+	e = call_room(l->app);
+	if (e == ESHUTDOWN) {
+		re_snprintf(err, errsz, "draining: no new calls");
+		return EBUSY;
+	}
+	if (e) {
+		fs_warn("call", "createCall: MAX_CALLS (%u) reached: 503",
+			cfg->max_calls);
+		re_snprintf(err, errsz, "MAX_CALLS (%u) reached",
+			    cfg->max_calls);
+		return EBUSY;
+	}
+	e = target_resolve(cfg, to, &uri, &route, err, errsz);
+	if (e)
+		return e == ENOTSUP ? EINVAL : e;
+	{
+		const char *from = outcall_str(body, "from");
+		const char *name = outcall_str(body, "callerName");
+		char *tmp = NULL;
+
+		/* they become the From header: refuse what cannot be one */
+		if (from && sipsafe_user(&tmp, from)) {
+			re_snprintf(err, errsz, "from '%s' refused", from);
+			e = EINVAL;
+		}
+		tmp = mem_deref(tmp);
+		if (!e && name && sipsafe_dname(&tmp, name)) {
+			re_snprintf(err, errsz, "callerName '%s' refused",
+				    name);
+			e = EINVAL;
+		}
+		mem_deref(tmp);
+		if (e)
+			goto out;
+	}
+	e = outcall_app(&app, cfg, body, err, errsz);
+	if (e)
+		goto out;
+	/* verbs that would only be refused once the far end answers are
+	 * a bad body: say so now rather than ring someone for nothing */
+	if (app->app_json) {
+		struct vlist *vl = NULL;
+
+		e = vlist_parse(&vl, l->app->loader, app->app_json, err,
+				errsz);
+		mem_deref(vl);
+		if (e) {
+			e = EINVAL;
+			goto out;
+		}
+	}
+	if (json_object_object_get_ex(body, "headers", &v)) {
+		if (!json_object_is_type(v, json_type_object)) {
+			re_snprintf(err, errsz, "headers must be an object");
+			e = EINVAL;
+			goto out;
+		}
+		e = leg_headers(&hdrs, v);
+		if (e)
+			goto out;
+	}
+
+	c = mem_zalloc(sizeof(*c), call_destructor);
+	if (!c) {
+		e = ENOMEM;
+		goto out;
+	}
+	tmr_init(&c->tmr_end);
+	c->loop = l;
+	c->start_ms = tmr_jiffies();
+	uuid_v4(c->sid);
+	rand_str(c->trace_id, sizeof(c->trace_id));
+	c->app = mem_ref(app);
+	e = scope_alloc_root(&c->scope, l->scopes, c->sid);
+	e |= str_dup(&c->from_user, outcall_str(body, "from")
+					    ? outcall_str(body, "from")
+					    : "anonymous");
+	if (outcall_str(body, "callerName"))
+		e |= str_dup(&c->caller_name, outcall_str(body, "callerName"));
+	{
+		const char *user = NULL;
+
+		/* "to" of the payload: the number, user or URI called */
+		if (!(user = outcall_str(to, "number")) &&
+		    !(user = outcall_str(to, "name")))
+			user = outcall_str(to, "sipUri");
+		e |= str_dup(&c->to_user, user ? user : "");
+	}
+	if (json_object_object_get_ex(body, "tag", &v) &&
+	    json_object_is_type(v, json_type_object))
+		c->tag = json_object_get(v);
+	secs = 0;
+	if (json_object_object_get_ex(body, "timeLimit", &v))
+		secs = json_object_get_double(v);
+	c->time_limit_ms = fs_secs_ms(secs, 0, OUTCALL_MAX_MS);
+	if (!e)
+		e = call_limit_duration(c);
+	if (e) {
+		mem_deref(c);
+		e = ENOMEM;
+		goto out;
+	}
+	call_synth_defaults(c);
+
+	secs = 0;
+	if (json_object_object_get_ex(body, "timeout", &v))
+		secs = json_object_get_double(v);
+	p.uri = uri;
+	p.from_user = c->from_user;
+	p.from_name = c->caller_name;
+	p.headers = hdrs;
+	p.route = route;
+	p.timeout_ms = fs_secs_ms(secs, OUTCALL_RING_MS, OUTCALL_MAX_MS);
+	p.dtmfh = call_media_dtmf;
+	p.dtmf_arg = c;
+	e = leg_connect(&c->uac, l, &p, outcall_leg_h, c);
+	if (e) {
+		re_snprintf(err, errsz, "cannot call %s: %m", uri, e);
+		mem_deref(c);
+		goto out;
+	}
+	c->media = mem_ref(leg_media(c->uac));
+	(void)str_dup(&c->callid, leg_callid(c->uac));
+	list_append(&l->calls, &c->le, c);
+	__atomic_add_fetch(&l->app->calls_active, 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&l->app->calls_total, 1, __ATOMIC_RELAXED);
+	registry_add(l->app->registry, c->sid, l->idx);
+	call_status(c, "trying");
+	fs_info("call", "%s: createCall to %s (Call-ID %s, loop %u)", c->sid,
+		uri, c->callid, l->idx);
+	str_ncpy(sid, c->sid, 37);
+	if (callidp)
+		(void)str_dup(callidp, c->callid ? c->callid : "");
+out:
+	mem_deref(app);
+	mem_deref(uri);
+	mem_deref(route);
+	mem_deref(hdrs);
+	return e;
+}
+
+/* updateCall ------------------------------------------------------------ */
+
+uint16_t outcall_update(struct loop *l, const char *call_sid,
+			const struct json_object *body, char *err,
+			size_t errsz)
+{
+	struct fs_call *c = loop_call_find(l, call_sid);
+	struct json_object *v;
+	bool did = false;
+
+	if (!c || c->closing) {
+		re_snprintf(err, errsz, "call %s not found", call_sid);
+		return 404;
+	}
+	if (!json_object_is_type(body, json_type_object)) {
+		re_snprintf(err, errsz, "body must be a JSON object");
+		return 400;
+	}
+
+	if (json_object_object_get_ex(body, "call_status", &v)) {
+		const char *st = json_object_get_string(v);
+
+		if (!st ||
+		    (strcmp(st, "completed") && strcmp(st, "no-answer"))) {
+			re_snprintf(err, errsz,
+				    "call_status must be completed or "
+				    "no-answer");
+			return 400;
+		}
+		if (!strcmp(st, "completed")) {
+			if (c->state != CALL_ANSWERED) {
+				re_snprintf(err, errsz,
+					    "call is not answered: use "
+					    "no-answer");
+				return 422;
+			}
+			fs_call_hangup(c, NULL);
+		} else {
+			if (c->state == CALL_ANSWERED) {
+				re_snprintf(err, errsz,
+					    "call is answered: use "
+					    "completed");
+				return 422;
+			}
+			c->termination_by = "jambonz";
+			call_terminate(c, 487, "Request Terminated", NULL,
+				       NULL);
+		}
+		return 202;
+	}
+
+	if (json_object_object_get_ex(body, "call_hook", &v)) {
+		if (!c->session || c->state == CALL_ENDED) {
+			re_snprintf(err, errsz,
+				    "call has no running application");
+			return 422;
+		}
+		if (json_object_object_get_ex(body, "call_status_hook", NULL))
+			fs_info("call",
+				"%s: call_status_hook in updateCall "
+				"ignored",
+				c->sid);
+		if (session_redirect(c->session, v)) {
+			re_snprintf(err, errsz, "bad call_hook");
+			return 400;
+		}
+		did = true;
+	}
+	if (json_object_object_get_ex(body, "mute_status", &v)) {
+		const char *m = json_object_get_string(v);
+
+		if (!m || (strcmp(m, "mute") && strcmp(m, "unmute"))) {
+			re_snprintf(err, errsz,
+				    "mute_status must be mute or unmute");
+			return 400;
+		}
+		if (!c->media) {
+			re_snprintf(err, errsz, "call has no media");
+			return 422;
+		}
+		media_stream_mute(c->media, !strcmp(m, "mute"));
+		did = true;
+	}
+	if (json_object_object_get_ex(body, "tag", &v)) {
+		if (!json_object_is_type(v, json_type_object)) {
+			re_snprintf(err, errsz, "tag must be an object");
+			return 400;
+		}
+		fs_call_set_tag(c, v);
+		did = true;
+	}
+	if (!did) {
+		re_snprintf(err, errsz,
+			    "nothing to do: give call_status, call_hook, "
+			    "mute_status or tag");
+		return 400;
+	}
+	return 202;
+}

@@ -1,0 +1,477 @@
+/**
+ * @file session.c  Runs a call's verb list, one task at a time
+ *
+ * Steps are taken from a zero-delay timer rather than from inside the
+ * plugin callback that ended the previous task, so a plugin's stack has
+ * unwound before its task is freed and the next verb starts.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include <fs/fs.h>
+#include "app.h"
+#include "sip/call.h"
+#include "base/cfg.h"
+#include "verb/loader.h"
+#include "base/log.h"
+#include "loop/loop.h"
+#include "verb/session.h"
+#include "verb/task.h"
+
+struct session {
+	struct fs_call *call; /* borrowed: the call owns the session */
+	struct vlist *verbs;
+	size_t idx;
+	struct fs_task *cur;
+	struct fs_task *prev;        /* ended, freed at the next step */
+	struct fs_scope *hook_scope; /* in-flight actionHook */
+	struct tmr tmr;
+	uint32_t rounds; /* actionHook and redirect requests sent */
+	bool hook_fatal; /* a failure of the hook in flight ends the list */
+	bool stopped;
+};
+
+static void vlist_destructor(void *data)
+{
+	struct vlist *v = data;
+
+	for (size_t i = 0; i < v->n; i++) {
+		mem_deref(v->items[i].name);
+		json_object_put(v->items[i].data);
+	}
+	mem_deref(v->items);
+}
+
+int vlist_parse(struct vlist **vp, struct loader *l,
+		const struct json_object *arr, char *err, size_t errsz)
+{
+	struct vlist *v;
+	size_t n;
+	int e = 0;
+
+	if (!vp || !l || !err)
+		return EINVAL;
+	if (!json_object_is_type(arr, json_type_array)) {
+		re_snprintf(err, errsz,
+			    "malformed jambonz payload: must be array");
+		return EPROTO;
+	}
+	n = json_object_array_length(arr);
+	v = mem_zalloc(sizeof(*v), vlist_destructor);
+	if (!v)
+		return ENOMEM;
+	if (n) {
+		v->items = mem_zalloc(n * sizeof(*v->items), NULL);
+		if (!v->items) {
+			mem_deref(v);
+			return ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *name = NULL;
+		struct json_object *data = NULL;
+
+		e = loader_validate(l, json_object_array_get_idx(arr, i),
+				    &name, &data, err, errsz);
+		if (e)
+			break;
+		e = str_dup(&v->items[i].name, name);
+		v->items[i].data = data;
+		v->n = i + 1;
+		if (e)
+			break;
+	}
+	if (e)
+		mem_deref(v);
+	else
+		*vp = v;
+	return e;
+}
+
+int vlist_from_body(struct vlist **vp, struct loader *l,
+		    const struct vlist_limits *lim, const char *body,
+		    size_t len, char *err, size_t errsz)
+{
+	int depth = lim && lim->max_depth ? (int)lim->max_depth
+					  : JSON_TOKENER_DEFAULT_DEPTH;
+	enum json_tokener_error je;
+	struct json_tokener *tok;
+	struct json_object *doc;
+	size_t end, n;
+	int e;
+
+	if (!vp || !l || !body || !err)
+		return EINVAL;
+	if (len > INT_MAX) {
+		re_snprintf(err, errsz, "webhook answer too large");
+		return EPROTO;
+	}
+	/* the depth bound also bounds json-c's recursion when the
+	 * document is freed or walked */
+	tok = json_tokener_new_ex(depth);
+	if (!tok)
+		return ENOMEM;
+	doc = json_tokener_parse_ex(tok, body, (int)len);
+	je = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	while (doc && end < len && isspace((unsigned char)body[end]))
+		end++;
+	if (!doc || je != json_tokener_success || end < len) {
+		json_object_put(doc);
+		if (je == json_tokener_error_depth)
+			re_snprintf(err, errsz,
+				    "webhook JSON nested deeper than %d "
+				    "levels (HOOK_JSON_MAX_DEPTH)",
+				    depth);
+		else
+			re_snprintf(err, errsz,
+				    "webhook returned invalid JSON");
+		return EPROTO;
+	}
+	n = json_object_is_type(doc, json_type_array)
+		    ? json_object_array_length(doc)
+		    : 0;
+	if (lim && lim->max_verbs && n > lim->max_verbs) {
+		re_snprintf(err, errsz,
+			    "webhook answer has %zu verbs, more than %u "
+			    "(MAX_VERBS_PER_DOC)",
+			    n, lim->max_verbs);
+		json_object_put(doc);
+		return E2BIG;
+	}
+	e = vlist_parse(vp, l, doc, err, errsz);
+	json_object_put(doc);
+	return e;
+}
+
+const char *session_hook_err(int err)
+{
+	switch (err) {
+	case ETIMEDOUT:
+		return "timed out (JAMBONES_HTTP_TIMEOUT)";
+	case EFBIG:
+		return "answer larger than HTTP_MAX_BODY";
+	case EACCES:
+		return "address refused (HTTP_DENY_NETS)";
+	default:
+		return NULL;
+	}
+}
+
+void session_limits(const struct fs_call *c, struct vlist_limits *lim)
+{
+	const struct cfg *cfg = c->loop->app->cfg;
+
+	lim->max_verbs = cfg->max_verbs_per_doc;
+	lim->max_depth = cfg->hook_json_max_depth;
+}
+
+static void session_destructor(void *data)
+{
+	struct session *s = data;
+
+	tmr_cancel(&s->tmr);
+	if (s->cur)
+		task_cancel(s->cur);
+	s->cur = mem_deref(s->cur);
+	s->prev = mem_deref(s->prev);
+	if (s->hook_scope)
+		fs_scope_close(s->hook_scope);
+	s->hook_scope = mem_deref(s->hook_scope);
+	mem_deref(s->verbs);
+}
+
+static void session_step(void *arg);
+
+static void session_schedule(struct session *s)
+{
+	if (!s->stopped)
+		tmr_start(&s->tmr, 0, session_step, s);
+}
+
+int session_alloc(struct session **sp, struct fs_call *call)
+{
+	struct session *s;
+
+	if (!sp || !call)
+		return EINVAL;
+	s = mem_zalloc(sizeof(*s), session_destructor);
+	if (!s)
+		return ENOMEM;
+	tmr_init(&s->tmr);
+	s->call = call;
+	*sp = s;
+	return 0;
+}
+
+static void session_abort_hook(struct session *s)
+{
+	if (s->hook_scope)
+		fs_scope_close(s->hook_scope);
+	s->hook_scope = mem_deref(s->hook_scope);
+}
+
+void session_replace(struct session *s, struct vlist *v)
+{
+	if (!s || s->stopped)
+		return;
+	if (s->cur) {
+		task_cancel(s->cur);
+		mem_deref(s->prev);
+		s->prev = s->cur;
+		s->cur = NULL;
+	}
+	session_abort_hook(s);
+	mem_deref(s->verbs);
+	s->verbs = mem_ref(v);
+	s->idx = 0;
+	session_schedule(s);
+}
+
+void session_stop(struct session *s)
+{
+	if (!s || s->stopped)
+		return;
+	s->stopped = true;
+	tmr_cancel(&s->tmr);
+	if (s->cur) {
+		task_cancel(s->cur);
+		mem_deref(s->prev);
+		s->prev = s->cur;
+		s->cur = NULL;
+	}
+	session_abort_hook(s);
+}
+
+static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	struct session *s = arg;
+	struct fs_call *c = s->call;
+	struct vlist_limits lim;
+	struct vlist *v = NULL;
+	char why[256];
+
+	session_abort_hook(s);
+	if (session_hook_err(err)) {
+		fs_warn("session", "%s: actionHook failed: %s", c->sid,
+			session_hook_err(err));
+		goto fail;
+	}
+	if (err) {
+		fs_warn("session", "%s: actionHook failed: %m", c->sid, err);
+		goto fail;
+	}
+	if (resp->status >= 300) {
+		fs_warn("session", "%s: actionHook answered %u", c->sid,
+			resp->status);
+		goto fail;
+	}
+	if (!resp->len || !resp->ctype || !strstr(resp->ctype, "json"))
+		goto next;
+	session_limits(c, &lim);
+	if (vlist_from_body(&v, c->loop->app->loader, &lim, resp->body,
+			    resp->len, why, sizeof(why))) {
+		fs_warn("session", "%s: actionHook answer refused: %s", c->sid,
+			why);
+		goto fail;
+	}
+	/* an empty array leaves the list as it is */
+	if (!v->n) {
+		mem_deref(v);
+		goto next;
+	}
+	session_replace(s, v);
+	mem_deref(v);
+	return;
+fail:
+	/* a redirect has given up the verbs after it, as jambonz's
+	 * redirect task does when its hook fails; the hook of any other
+	 * verb failing lets the list go on, as play and gather do */
+	if (s->hook_fatal && s->verbs)
+		s->idx = s->verbs->n;
+next:
+	session_schedule(s);
+}
+
+/* Post the call's payload (plus extra fields) to hook; its answer comes
+ * to session_hook_resp */
+static int session_send_hook(struct session *s, const struct json_object *hook,
+			     struct json_object *extra, const char *what)
+{
+	struct fs_call *c = s->call;
+	uint32_t max = c->loop->app->cfg->max_hook_rounds;
+	struct json_object *payload;
+	struct fs_req_opts opts;
+	struct fs_hook h;
+	char why[96];
+	int e;
+
+	/* a hook answering a redirect to itself would loop for ever, at
+	 * the speed of the network */
+	if (max && s->rounds >= max) {
+		re_snprintf(why, sizeof(why),
+			    "%u hook requests: MAX_HOOK_ROUNDS reached", max);
+		fs_warn("session", "%s: %s refused, call ends: %s", c->sid,
+			what, why);
+		call_reject_webhook(c, why);
+		return ECANCELED;
+	}
+	s->rounds++;
+	payload = call_payload(c);
+	if (extra) {
+		json_object_object_foreach(extra, k, val)
+		{
+			json_object_object_add(payload, k,
+					       json_object_get(val));
+		}
+	}
+	call_hook_fill(c, hook, &h, &opts);
+	if (!h.url || !*h.url) {
+		json_object_put(payload);
+		return EINVAL;
+	}
+	opts.body = json_object_to_json_string_ext(
+		payload,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	e = fs_scope_alloc(&s->hook_scope, c->scope, what);
+	if (!e)
+		e = fs_req_send(c->loop->req, s->hook_scope, &h, &opts,
+				session_hook_resp, s);
+	json_object_put(payload);
+	if (e)
+		session_abort_hook(s);
+	return e;
+}
+
+static void session_task_done(struct fs_task *t, int err,
+			      const struct json_object *hook,
+			      struct json_object *result, void *arg)
+{
+	struct session *s = arg;
+	struct fs_call *c = s->call;
+	int e;
+
+	if (t != s->cur) {
+		json_object_put(result);
+		return;
+	}
+	if (err)
+		fs_warn("session", "%s: %s ended with error: %m", c->sid,
+			fs_task_name(t), err);
+	mem_deref(s->prev);
+	s->prev = s->cur;
+	s->cur = NULL;
+
+	if (!hook || s->stopped) {
+		json_object_put(result);
+		session_schedule(s);
+		return;
+	}
+	s->hook_fatal = !strcmp(fs_task_name(t), "redirect");
+	e = session_send_hook(s, hook, result, "actionHook");
+	json_object_put(result);
+	if (e == ECANCELED) {
+		return;
+	} else if (e) {
+		fs_warn("session", "%s: cannot send actionHook: %m", c->sid,
+			e);
+		session_schedule(s);
+	}
+}
+
+int session_redirect(struct session *s, const struct json_object *hook)
+{
+	int e;
+
+	if (!s || s->stopped)
+		return ESHUTDOWN;
+	if (s->cur) {
+		task_cancel(s->cur);
+		mem_deref(s->prev);
+		s->prev = s->cur;
+		s->cur = NULL;
+	}
+	session_abort_hook(s);
+	tmr_cancel(&s->tmr);
+	/* the verbs left are dropped: the hook's answer replaces them */
+	s->idx = s->verbs ? s->verbs->n : 0;
+	s->hook_fatal = true;
+	e = session_send_hook(s, hook, NULL, "redirect");
+	if (e && e != ECANCELED)
+		session_schedule(s);
+	return e;
+}
+
+static void session_step(void *arg)
+{
+	struct session *s = arg;
+	struct fs_call *c = s->call;
+	struct plugin *p = NULL;
+	struct fs_task *t = NULL;
+	const struct vitem *it;
+	struct json_object *early;
+	int err;
+
+	s->prev = mem_deref(s->prev);
+	if (s->stopped || s->cur || s->hook_scope)
+		return;
+	if (!s->verbs || s->idx >= s->verbs->n) {
+		s->stopped = true;
+		call_list_ended(c, false);
+		return;
+	}
+	it = &s->verbs->items[s->idx++];
+
+	err = loader_acquire(c->loop->app->loader, it->name, &p);
+	if (err) {
+		fs_error("session", "%s: verb %s unavailable: %m", c->sid,
+			 it->name, err);
+		session_schedule(s);
+		return;
+	}
+	if (plugin_flags(p) & FS_PLUGIN_NEEDS_MEDIA) {
+		if (json_object_object_get_ex(it->data, "earlyMedia",
+					      &early) &&
+		    json_object_get_boolean(early) &&
+		    c->state != CALL_ANSWERED)
+			err = call_progress_media(c);
+		else
+			err = call_answer(c);
+		if (err) {
+			fs_error("session", "%s: no media for %s: %m", c->sid,
+				 it->name, err);
+			loader_release(p);
+			s->stopped = true;
+			call_list_ended(c, true);
+			return;
+		}
+	}
+	err = task_alloc(&t, c, p, it->name, it->data, session_task_done, s);
+	if (err) {
+		loader_release(p);
+		fs_error("session", "%s: %s: %m", c->sid, it->name, err);
+		session_schedule(s);
+		return;
+	}
+	s->cur = t;
+	fs_debug("session", "%s: running %s", c->sid, it->name);
+	err = task_exec(t);
+	if (err && s->cur == t) {
+		if (err == ENOSYS)
+			fs_error("session",
+				 "%s: verb %s cannot run in this build",
+				 c->sid, it->name);
+		else
+			fs_error("session", "%s: %s failed: %m", c->sid,
+				 it->name, err);
+		task_cancel(t);
+		mem_deref(s->prev);
+		s->prev = t;
+		s->cur = NULL;
+		session_schedule(s);
+	}
+}
