@@ -64,7 +64,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
 FUZZ_SECS ?= 60
 
 .PHONY: all run test test-build unit e2e asan valgrind deps format check-format \
-	clean help bench fuzz fuzz-build fuzz-smoke
+	clean help bench fuzz fuzz-build fuzz-smoke depgraph
 all: $(BIN) $(PLUGIN_SOS)
 
 help:
@@ -76,6 +76,7 @@ help:
 	@echo "make bench      benchmarks (bench/README.md)"
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECS (60) each"
 	@echo "make format     clang-format the sources"
+	@echo "make depgraph   folder dependencies of core/, fails on a cycle"
 
 deps:
 	$(Q)scripts/install-deps
@@ -182,6 +183,10 @@ valgrind: deps
 	$(Q)$(TEST_ENV) CK_FORK=no FS_VALGRIND=1 valgrind -q --error-exitcode=1 \
 		--leak-check=full --errors-for-leak-kinds=definite \
 		--suppressions=tests/valgrind.supp ./$(UNIT_BIN)
+
+# Folder-level dependency graph of core/ (headers and symbols)
+depgraph: $(CORE_OBJ) $(MAIN_OBJ)
+	$(Q)scripts/depgraph --objs $(BUILD)/obj/core
 
 bench: all
 	$(Q)bench/run
