@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <re.h>
-#include "sip/sipcheck.h"
 
 #define APP_MAX_LOOPS 64
 
@@ -22,6 +21,7 @@ struct dbpool;
 struct shard;
 struct registry;
 struct life;
+struct sipcheck_stats;
 
 struct app {
 	struct cfg *cfg;      /* replaced by a reload (atomic store) */
@@ -43,7 +43,7 @@ struct app {
 	uint32_t calls_active; /* all loops: updated atomically */
 	uint64_t calls_total;
 	bool draining;
-	struct sipcheck_stats sipstats; /* SIP admission: atomic */
+	struct sipcheck_stats *sipstats; /* SIP admission: atomic, or NULL */
 };
 
 #endif

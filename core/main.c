@@ -24,6 +24,7 @@
 #include "loop/registry.h"
 #include "api/rest.h"
 #include "loop/shard.h"
+#include "sip/sipcheck.h"
 #include "base/worker.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
@@ -103,6 +104,10 @@ static int main_start(struct app *app)
 	else
 		fs_info("main", "preloading off");
 
+	app->sipstats = mem_zalloc(sizeof(*app->sipstats), NULL);
+	if (!app->sipstats)
+		return ENOMEM;
+
 	/* before any thread starts: they inherit the blocked signals */
 	err = life_alloc(&app->life, app);
 	if (err) {
@@ -155,8 +160,8 @@ static int main_start(struct app *app)
 		}
 	}
 	/* the listener reads the first loop's figures */
-	app->req = app->loop->req;
-	app->scopes = app->loop->scopes;
+	app->req = app->loop->env.req;
+	app->scopes = app->loop->env.scopes;
 
 	err = rest_alloc(&app->rest, app, app->cfg->http_addr,
 			 (uint16_t)app->cfg->http_port);
@@ -194,6 +199,7 @@ static void main_stop(struct app *app)
 	app->life = mem_deref(app->life);
 	app->loader = mem_deref(app->loader);
 	app->cfg = mem_deref(app->cfg);
+	app->sipstats = mem_deref(app->sipstats);
 }
 
 int main(int argc, char *argv[])

@@ -178,18 +178,18 @@ int metrics_json(const struct app *app, struct json_object **op)
 
 		o = json_object_new_object();
 		err = metrics_add(doc, "media", o);
-		if (!err && app->loop->media)
-			err = media_loop_metrics(app->loop->media, o);
+		if (!err && app->loop->stk.media)
+			err = media_loop_metrics(app->loop->stk.media, o);
 		o = json_object_new_object();
 		if (!err)
 			err = metrics_add(doc, "tts", o);
-		if (!err && app->loop->tts)
-			err = tts_metrics(app->loop->tts, o);
+		if (!err && app->loop->env.tts)
+			err = tts_metrics(app->loop->env.tts, o);
 		o = json_object_new_object();
 		if (!err)
 			err = metrics_add(doc, "audio", o);
-		if (!err && app->loop->audio)
-			err = audiocache_metrics(app->loop->audio, o);
+		if (!err && app->loop->env.audio)
+			err = audiocache_metrics(app->loop->env.audio, o);
 		if (err)
 			goto out;
 	}
@@ -237,7 +237,8 @@ int metrics_json(const struct app *app, struct json_object **op)
 
 		err = metrics_add(doc, "sip", o);
 		if (!err)
-			err = sipcheck_metrics(app, o);
+			err = sipcheck_metrics(
+				app, app->loop ? app->loop->check : NULL, o);
 		if (err)
 			goto out;
 	}

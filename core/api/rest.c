@@ -27,7 +27,8 @@
 #include "api/rest.h"
 #include "api/demo.h"
 #include "loop/life.h"
-#include "sip/outcall.h"
+#include "loop/loop.h"
+#include "call/outcall.h"
 #include "loop/registry.h"
 
 enum {
@@ -316,7 +317,8 @@ static enum MHD_Result rest_create_call(struct rest *r,
 	if (!body)
 		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
 				      "body must be JSON");
-	e = outcall_create(r->app->loop, body, sid, &callid, err, sizeof(err));
+	e = outcall_create(&r->app->loop->env, body, sid, &callid, err,
+			   sizeof(err));
 	json_object_put(body);
 	if (e) {
 		if (!*err)

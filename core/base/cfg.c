@@ -15,7 +15,7 @@
 #include <re.h>
 #include "base/cfg.h"
 #include "base/log.h"
-#include "sip/sipcheck.h"
+#include "base/netlist.h"
 
 enum cfg_type {
 	CFG_STR,
@@ -458,8 +458,8 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 	if (*cfg->sbc_trusted_nets) {
 		struct netlist *nets = NULL;
 		char why[160] = "";
-		int e = sipcheck_nets_parse(&nets, cfg->sbc_trusted_nets, why,
-					    sizeof(why));
+		int e = netlist_parse_some(&nets, cfg->sbc_trusted_nets, why,
+					   sizeof(why));
 
 		mem_deref(nets);
 		if (e) {

@@ -121,6 +121,21 @@ static bool netlist_has(const struct netlist_net *n, const uint8_t *a)
 	       0;
 }
 
+int netlist_parse_some(struct netlist **lp, const char *list, char *why,
+		       size_t whysz)
+{
+	int err;
+
+	if (!lp || !list)
+		return EINVAL;
+	err = netlist_parse(lp, list, NULL, 0, why, whysz);
+	if (!err && !*lp) {
+		re_snprintf(why, whysz, "no network in '%s'", list);
+		err = EINVAL;
+	}
+	return err;
+}
+
 bool netlist_match(const struct netlist *l, const struct sa *addr)
 {
 	static const uint8_t mapped[12] = {0, 0, 0, 0, 0,    0,

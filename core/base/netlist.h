@@ -26,6 +26,13 @@ int netlist_parse(struct netlist **lp, const char *list, char *bad,
 
 /** @return true when addr lies in one of the networks; an IPv4-mapped
  *          IPv6 address (::ffff:a.b.c.d) counts as the IPv4 host */
+/**
+ * netlist_parse for a list that must name a network: one that names none
+ * would match no one, which for a trust list is a mistake (EINVAL).
+ */
+int netlist_parse_some(struct netlist **lp, const char *list, char *why,
+		       size_t whysz);
+
 bool netlist_match(const struct netlist *l, const struct sa *addr);
 
 #endif

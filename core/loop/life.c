@@ -142,8 +142,8 @@ static void life_apply_loop(struct loop *l, const struct cfg *cfg)
 	if (!l)
 		return;
 	loop_req_conf(&rc, cfg);
-	(void)req_reconf(l->req, &rc);
-	scopemgr_set_max(l->scopes, cfg->max_listeners);
+	(void)req_reconf(l->env.req, &rc);
+	scopemgr_set_max(l->env.scopes, cfg->max_listeners);
 }
 
 /*

@@ -6,11 +6,12 @@
 #include <re.h>
 #include "app.h"
 #include "audio/audio.h"
-#include "sip/call.h"
+#include "call/call.h"
 #include "base/cfg.h"
 #include "dir/directory.h"
 #include "base/log.h"
 #include "loop/loop.h"
+#include "loop/registry.h"
 #include "media/media.h"
 #include "http/req.h"
 #include "base/scope.h"
@@ -21,7 +22,6 @@
 /* Hash sizes measured in the libre notes: >= 16 K buckets at high rates */
 #define LOOP_SIP_HASH  16384
 #define LOOP_SESS_HASH 16384
-#define LOOP_CALL_HASH 4096
 
 static const char loop_allow[] =
 	"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n";
@@ -31,21 +31,19 @@ static void loop_destructor(void *data)
 	struct loop *l = data;
 
 	loop_close(l);
-	hash_flush(l->callids);
-	l->callids = mem_deref(l->callids);
 	l->lsnr = mem_deref(l->lsnr);
 	l->fwd = mem_deref(l->fwd);
 	l->check = mem_deref(l->check);
-	l->sock = mem_deref(l->sock);
-	if (l->sip)
-		sip_close(l->sip, true);
-	l->sip = mem_deref(l->sip);
-	l->audio = mem_deref(l->audio);
-	l->tts = mem_deref(l->tts);
-	l->media = mem_deref(l->media);
-	l->dir = mem_deref(l->dir);
-	l->req = mem_deref(l->req);
-	l->scopes = mem_deref(l->scopes);
+	l->stk.sock = mem_deref(l->stk.sock);
+	if (l->stk.sip)
+		sip_close(l->stk.sip, true);
+	l->stk.sip = mem_deref(l->stk.sip);
+	l->env.audio = mem_deref(l->env.audio);
+	l->env.tts = mem_deref(l->env.tts);
+	l->stk.media = mem_deref(l->stk.media);
+	l->env.dir = mem_deref(l->env.dir);
+	l->env.req = mem_deref(l->env.req);
+	l->env.scopes = mem_deref(l->env.scopes);
 }
 
 /* Requests no session took: OPTIONS, stray CANCEL/ACK, other methods */
@@ -54,14 +52,14 @@ static bool loop_sip_request(const struct sip_msg *msg, void *arg)
 	struct loop *l = arg;
 
 	if (!pl_strcmp(&msg->met, "OPTIONS")) {
-		if (l->app->draining)
-			(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 503,
-					  "Service Unavailable",
+		if (l->stk.app->draining)
+			(void)sip_treplyf(NULL, NULL, l->stk.sip, msg, false,
+					  503, "Service Unavailable",
 					  "%sContent-Length: 0\r\n\r\n",
 					  loop_allow);
 		else
-			(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 200,
-					  "OK",
+			(void)sip_treplyf(NULL, NULL, l->stk.sip, msg, false,
+					  200, "OK",
 					  "%sAccept: application/sdp\r\n"
 					  "Content-Length: 0\r\n\r\n",
 					  loop_allow);
@@ -70,17 +68,17 @@ static bool loop_sip_request(const struct sip_msg *msg, void *arg)
 	if (!pl_strcmp(&msg->met, "ACK"))
 		return true;
 	if (!pl_strcmp(&msg->met, "CANCEL")) {
-		(void)sip_treply(NULL, l->sip, msg, 481,
+		(void)sip_treply(NULL, l->stk.sip, msg, 481,
 				 "Call/Transaction Does Not Exist");
 		return true;
 	}
 	if (!pl_strcmp(&msg->met, "BYE") || !pl_strcmp(&msg->met, "INFO")) {
-		(void)sip_treply(NULL, l->sip, msg, 481,
+		(void)sip_treply(NULL, l->stk.sip, msg, 481,
 				 "Call/Transaction Does Not Exist");
 		return true;
 	}
 	fs_info("sip", "%r from %J: 405", &msg->met, &msg->src);
-	(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 405,
+	(void)sip_treplyf(NULL, NULL, l->stk.sip, msg, false, 405,
 			  "Method Not Allowed", "%sContent-Length: 0\r\n\r\n",
 			  loop_allow);
 	return true;
@@ -88,7 +86,28 @@ static bool loop_sip_request(const struct sip_msg *msg, void *arg)
 
 static void loop_sip_conn(const struct sip_msg *msg, void *arg)
 {
-	call_inbound(arg, msg);
+	struct loop *l = arg;
+
+	call_inbound(&l->env, msg);
+}
+
+/* The loop keeps the counts of /metrics and the call_sid registry */
+static void loop_call_event(struct fs_call *c, enum call_event ev, void *arg)
+{
+	struct loop *l = arg;
+	struct app *app = l->stk.app;
+
+	switch (ev) {
+	case CALL_EV_START:
+		__atomic_add_fetch(&app->calls_active, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&app->calls_total, 1, __ATOMIC_RELAXED);
+		registry_add(app->registry, c->sid, l->stk.idx);
+		break;
+	case CALL_EV_END:
+		registry_del(app->registry, c->sid);
+		__atomic_sub_fetch(&app->calls_active, 1, __ATOMIC_RELAXED);
+		break;
+	}
 }
 
 struct loop_ifctx {
@@ -108,9 +127,9 @@ static bool loop_if_add(const char *ifname, const struct sa *sa, void *arg)
 	if (sa_af(sa) != AF_INET)
 		return false;
 	sa_set_port(&laddr, x->port);
-	err = sip_transp_add(x->l->sip, SIP_TRANSP_UDP, &laddr);
+	err = sip_transp_add(x->l->stk.sip, SIP_TRANSP_UDP, &laddr);
 	if (!err)
-		err = sip_transp_add(x->l->sip, SIP_TRANSP_TCP, &laddr);
+		err = sip_transp_add(x->l->stk.sip, SIP_TRANSP_TCP, &laddr);
 	if (err) {
 		fs_error("sip", "cannot listen on %J: %m", &laddr, err);
 		x->err = err;
@@ -125,15 +144,15 @@ static int loop_sip_listen(struct loop *l, const char *listen)
 	struct loop_ifctx x = {.l = l};
 	int err;
 
-	err = sa_decode(&l->sip_addr, listen, strlen(listen));
+	err = sa_decode(&l->stk.addr, listen, strlen(listen));
 	if (err) {
 		fs_error("sip", "bad SIP_LISTEN '%s' (want address:port)",
 			 listen);
 		return EINVAL;
 	}
-	x.port = sa_port(&l->sip_addr);
-	if (!sa_is_any(&l->sip_addr)) {
-		(void)loop_if_add(NULL, &l->sip_addr, &x);
+	x.port = sa_port(&l->stk.addr);
+	if (!sa_is_any(&l->stk.addr)) {
+		(void)loop_if_add(NULL, &l->stk.addr, &x);
 		return x.err;
 	}
 	/* bind each local IPv4 address rather than 0.0.0.0: libre builds
@@ -144,8 +163,8 @@ static int loop_sip_listen(struct loop *l, const char *listen)
 	if (!err && !x.n)
 		err = EADDRNOTAVAIL;
 	if (!err)
-		(void)net_default_source_addr_get(AF_INET, &l->sip_addr),
-			sa_set_port(&l->sip_addr, x.port);
+		(void)net_default_source_addr_get(AF_INET, &l->stk.addr),
+			sa_set_port(&l->stk.addr, x.port);
 	return err;
 }
 
@@ -166,18 +185,19 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	l = mem_zalloc(sizeof(*l), loop_destructor);
 	if (!l)
 		return ENOMEM;
-	l->app = app;
-	l->idx = idx;
-	list_init(&l->calls);
+	l->stk.app = app;
+	l->stk.idx = idx;
+	list_init(&l->env.calls);
+	l->env.stk = &l->stk;
+	l->env.eh = loop_call_event;
+	l->env.arg = l;
 
-	err = hash_alloc(&l->callids, LOOP_CALL_HASH);
-	if (!err)
-		err = scopemgr_alloc(&l->scopes, cfg->max_listeners);
+	err = scopemgr_alloc(&l->env.scopes, cfg->max_listeners);
 	if (err)
 		goto out;
 
 	loop_req_conf(&rc, cfg);
-	err = req_alloc(&l->req, &rc);
+	err = req_alloc(&l->env.req, &rc);
 	if (err) {
 		fs_error("loop", "requestor: %m", err);
 		goto out;
@@ -204,7 +224,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.pool = app->dbpool,
 		.cache_ttl_ms = cfg->mysql_cache_ttl_ms,
 	};
-	err = directory_alloc(&l->dir, &dc, why, sizeof(why));
+	err = directory_alloc(&l->env.dir, &dc, why, sizeof(why));
 	mem_deref(demo);
 	if (err) {
 		fs_error("loop", "%s", why);
@@ -219,7 +239,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.cache_bytes = (size_t)cfg->tts_cache_mb << 20,
 		.max_queue = cfg->tts_max_queue,
 	};
-	err = tts_alloc(&l->tts, app->workers, &tc);
+	err = tts_alloc(&l->env.tts, app->workers, &tc);
 	if (err) {
 		fs_error("loop", "speech synthesis: %m", err);
 		goto out;
@@ -230,47 +250,49 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.max_secs = cfg->audio_max_secs,
 		.decode_ms = cfg->audio_decode_max_ms,
 	};
-	err = audiocache_alloc(&l->audio, l->req, app->workers, &ac);
+	err = audiocache_alloc(&l->env.audio, l->env.req, app->workers, &ac);
 	if (err)
 		goto out;
 
-	err = sip_alloc(&l->sip, NULL, LOOP_SIP_HASH, LOOP_SIP_HASH,
+	err = sip_alloc(&l->stk.sip, NULL, LOOP_SIP_HASH, LOOP_SIP_HASH,
 			LOOP_SIP_HASH, "feature-server " FS_VERSION, NULL,
 			NULL);
 	if (!err)
-		err = sipcheck_alloc(&l->check, l);
+		err = sipcheck_alloc(&l->check, &l->stk);
 	if (err)
 		goto out;
 	if (idx == 0) {
 		err = loop_sip_listen(l, cfg->sip_listen);
 	} else {
 		/* a private port on the first loop's address */
-		sa_cpy(&l->sip_addr, &app->loop->sip_addr);
-		sa_set_port(&l->sip_addr, 0);
-		err = sip_transp_add(l->sip, SIP_TRANSP_UDP, &l->sip_addr);
+		sa_cpy(&l->stk.addr, &app->loop->stk.addr);
+		sa_set_port(&l->stk.addr, 0);
+		err = sip_transp_add(l->stk.sip, SIP_TRANSP_UDP, &l->stk.addr);
 		if (!err)
-			err = sip_transp_laddr(l->sip, &l->sip_addr,
+			err = sip_transp_laddr(l->stk.sip, &l->stk.addr,
 					       SIP_TRANSP_UDP, NULL);
 		if (!err)
-			app->loop_addr[idx] = l->sip_addr;
+			app->loop_addr[idx] = l->stk.addr;
 	}
 	if (err)
 		goto out;
 	if (idx == 0 && app->nloops > 1) {
-		err = sipfwd_alloc(&l->fwd, l, app->nloops, app->loop_addr);
+		err = sipfwd_alloc(&l->fwd, &l->stk, app->nloops,
+				   app->loop_addr);
 		if (err)
 			goto out;
 	}
-	err = sipsess_listen(&l->sock, l->sip, LOOP_SESS_HASH, loop_sip_conn,
-			     l);
+	err = sipsess_listen(&l->stk.sock, l->stk.sip, LOOP_SESS_HASH,
+			     loop_sip_conn, l);
 	if (!err)
-		err = sip_listen(&l->lsnr, l->sip, true, loop_sip_request, l);
+		err = sip_listen(&l->lsnr, l->stk.sip, true, loop_sip_request,
+				 l);
 	if (err)
 		goto out;
 
 	sa_init(&rtp_ip, AF_INET);
-	if (!sa_is_any(&l->sip_addr) && strncmp(cfg->sip_listen, "0.0.0.0", 7))
-		sa_cpy(&rtp_ip, &l->sip_addr);
+	if (!sa_is_any(&l->stk.addr) && strncmp(cfg->sip_listen, "0.0.0.0", 7))
+		sa_cpy(&rtp_ip, &l->stk.addr);
 	/* each loop its own even-aligned slice of the RTP range */
 	{
 		uint32_t n = app->nloops ? app->nloops : 1;
@@ -282,7 +304,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		rtp_max =
 			idx + 1 == n ? cfg->rtp_port_max : rtp_min + span - 1;
 	}
-	err = media_loop_alloc(&l->media, &rtp_ip, (uint16_t)rtp_min,
+	err = media_loop_alloc(&l->stk.media, &rtp_ip, (uint16_t)rtp_min,
 			       (uint16_t)rtp_max);
 	if (err) {
 		fs_error("loop", "media: %m", err);
@@ -292,14 +314,14 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		enum media_source src = MEDIA_SRC_LATCH;
 
 		(void)media_source_parse(cfg->rtp_source_check, &src);
-		media_loop_set_source(l->media, src);
+		media_loop_set_source(l->stk.media, src);
 	}
 	if (idx == 0)
 		fs_info("loop", "loop 0: SIP on %s (UDP, TCP), RTP %u-%u",
 			cfg->sip_listen, rtp_min, rtp_max);
 	else
 		fs_info("loop", "loop %u: SIP on %J (UDP), RTP %u-%u", idx,
-			&l->sip_addr, rtp_min, rtp_max);
+			&l->stk.addr, rtp_min, rtp_max);
 out:
 	if (err)
 		mem_deref(l);
@@ -310,20 +332,8 @@ out:
 
 void loop_close(struct loop *l)
 {
-	struct le *le;
-
-	if (!l)
-		return;
-	le = list_head(&l->calls);
-	while (le) {
-		struct fs_call *c = le->data;
-
-		le = le->next;
-		if (!c->closing)
-			fs_call_hangup(c, NULL);
-	}
-	/* calls free themselves from a zero-delay timer; drop them now */
-	list_flush(&l->calls);
+	if (l)
+		call_close_all(&l->env);
 }
 
 void loop_req_conf(struct req_conf *rc, const struct cfg *cfg)
@@ -337,19 +347,4 @@ void loop_req_conf(struct req_conf *rc, const struct cfg *cfg)
 		.pipelining = cfg->http_pipelining,
 		.deny_nets = cfg->http_deny_nets,
 	};
-}
-
-struct fs_call *loop_call_find(const struct loop *l, const char *call_sid)
-{
-	struct le *le;
-
-	if (!l || !call_sid)
-		return NULL;
-	LIST_FOREACH(&l->calls, le) {
-		struct fs_call *c = le->data;
-
-		if (!strcmp(c->sid, call_sid))
-			return c;
-	}
-	return NULL;
 }

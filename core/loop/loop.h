@@ -11,34 +11,19 @@
 #include <stdint.h>
 #include <re.h>
 
+#include "sip/stack.h"
+#include "call/call.h"
+
 struct app;
-struct fs_req;
-struct scopemgr;
-struct media_loop;
-struct tts;
-struct audiocache;
-struct directory;
 struct sipfwd;
 struct sipcheck;
 
 struct loop {
-	struct app *app;
-	unsigned idx;
-	struct sip *sip;
-	struct sipsess_sock *sock;
+	struct sip_stack stk; /* app, index, SIP stack, media        */
+	struct call_env env;  /* requestor, speech, audio, directory */
 	struct sip_lsnr *lsnr;
 	struct sipcheck *check; /* runs before every other listener */
 	struct sipfwd *fwd;     /* first loop of several: spreads calls */
-	struct media_loop *media;
-	struct fs_req *req;
-	struct scopemgr *scopes;
-	struct tts *tts;
-	struct audiocache *audio;
-	struct directory *dir;
-	struct list calls;    /* struct fs_call, live calls */
-	struct hash *callids; /* by SIP Call-ID, inbound setup dedupe */
-	struct sa sip_addr;   /* SIP listen address */
-	uint64_t calls_total;
 };
 
 /**
@@ -57,7 +42,5 @@ struct req_conf;
 struct cfg;
 void loop_req_conf(struct req_conf *rc, const struct cfg *cfg);
 
-/** @return the live call with this call_sid, or NULL */
-struct fs_call *loop_call_find(const struct loop *l, const char *call_sid);
 
 #endif

@@ -11,7 +11,7 @@
 #include "base/cfg.h"
 #include "base/log.h"
 #include "loop/loop.h"
-#include "sip/outcall.h"
+#include "call/outcall.h"
 #include "cluster/redisreg.h"
 #include "loop/registry.h"
 #include "http/req.h"
@@ -211,9 +211,10 @@ void registry_job_run(struct app *app, unsigned loop, void *arg)
 	struct registry_job *j = arg;
 	struct json_object *body = json_tokener_parse(j->body);
 
-	j->status = outcall_update(loop ? shard_loop(app->shards[loop])
-					: app->loop,
-				   j->sid, body, j->err, sizeof(j->err));
+	struct loop *l = loop ? shard_loop(app->shards[loop]) : app->loop;
+
+	j->status =
+		outcall_update(&l->env, j->sid, body, j->err, sizeof(j->err));
 	json_object_put(body);
 	if (mqueue_push(j->r->mq, 0, j))
 		fs_warn("registry", "%s: answer of loop %u lost", j->sid,
@@ -255,7 +256,7 @@ uint16_t registry_update(struct app *app, const char *sid,
 		return 404;
 	}
 	if (loop == 0)
-		return outcall_update(app->loop, sid, body, err, errsz);
+		return outcall_update(&app->loop->env, sid, body, err, errsz);
 
 	j = calloc(1, sizeof(*j));
 	if (!j) {
@@ -444,13 +445,13 @@ static void registry_fwd_lookup(int err, const char *url, void *arg)
 				key && *key ? "\nAuthorization: Bearer " : "",
 				key && *key ? key : "");
 	if (!e)
-		e = scope_alloc_root(&f->scope, l->scopes, "updateCall");
+		e = scope_alloc_root(&f->scope, l->env.scopes, "updateCall");
 	if (!e) {
 		hook.url = target;
 		hook.method = "POST";
 		opts.body = f->body;
 		opts.timeout_ms = REGISTRY_FWD_TIMEOUT_MS;
-		e = req_send_hdrs(l->req, f->scope, &hook, &opts, hdrs,
+		e = req_send_hdrs(l->env.req, f->scope, &hook, &opts, hdrs,
 				  registry_fwd_resp, f);
 	}
 	if (!e) {

@@ -11,13 +11,13 @@
 #include <json-c/json.h>
 #include "sip/leg.h"
 #include "base/log.h"
-#include "loop/loop.h"
+#include "sip/stack.h"
 #include "media/media.h"
 #include "sip/sipsafe.h"
 #include "base/uuid.h"
 
 struct leg {
-	struct loop *l;
+	struct sip_stack *l;
 	struct sipsess *sess;
 	struct sdp_session *sdp;
 	struct sdp_media *sdpm;
@@ -239,8 +239,8 @@ int leg_headers(char **outp, const struct json_object *headers)
 	return err;
 }
 
-int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
-		leg_h *h, void *arg)
+int leg_connect(struct leg **lp, struct sip_stack *l,
+		const struct leg_params *p, leg_h *h, void *arg)
 {
 	struct mbuf *desc = NULL;
 	char *from_uri = NULL, *from_user = NULL, *from_name = NULL;
@@ -289,7 +289,7 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 	err = media_stream_alloc(&leg->media, l->media, p->dtmfh, p->dtmf_arg);
 	if (err)
 		goto out;
-	laddr = l->sip_addr;
+	laddr = l->addr;
 	err = sdp_session_alloc(&leg->sdp, &laddr);
 	err |= sdp_media_add(&leg->sdpm, leg->sdp, "audio",
 			     media_stream_port(leg->media), "RTP/AVP");
@@ -304,7 +304,7 @@ int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
 	if (err)
 		goto out;
 
-	err = re_sdprintf(&from_uri, "sip:%s@%J", from_user, &l->sip_addr);
+	err = re_sdprintf(&from_uri, "sip:%s@%J", from_user, &l->addr);
 	if (err)
 		goto out;
 	routev[0] = p->route;

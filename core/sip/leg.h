@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct loop;
+struct sip_stack;
 struct leg;
 struct media_stream;
 
@@ -46,8 +46,8 @@ struct leg_params {
  *
  * @return 0, EINVAL (bad URI), EADDRINUSE (no RTP port), ENOMEM
  */
-int leg_connect(struct leg **lp, struct loop *l, const struct leg_params *p,
-		leg_h *h, void *arg);
+int leg_connect(struct leg **lp, struct sip_stack *l,
+		const struct leg_params *p, leg_h *h, void *arg);
 
 /**
  * End the leg: CANCEL while ringing, BYE when answered. No event

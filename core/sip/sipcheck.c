@@ -17,7 +17,7 @@
 #include "app.h"
 #include "base/cfg.h"
 #include "base/log.h"
-#include "loop/loop.h"
+#include "sip/stack.h"
 #include "base/netlist.h"
 #include "sip/sipcheck.h"
 #include "sip/siprate.h"
@@ -29,7 +29,7 @@
 #define SIPCHECK_MAX_TAGS    16
 
 struct sipcheck {
-	struct loop *l;
+	struct sip_stack *l;
 	struct sip_lsnr *lsnr;
 	struct siprate *rate;
 	char *nets_str; /* SBC_TRUSTED_NETS the list below was made from */
@@ -384,7 +384,7 @@ bool sipcheck_is_relay_via(const struct sip_msg *msg)
 	       !memcmp(msg->via.branch.p, SIPCHECK_RELAY_BRANCH, n);
 }
 
-bool sipcheck_from_loop(const struct loop *l, const struct sip_msg *msg)
+bool sipcheck_from_loop(const struct sip_stack *l, const struct sip_msg *msg)
 {
 	const struct app *app = l->app;
 
@@ -411,7 +411,7 @@ static const struct netlist *sipcheck_trusted(struct sipcheck *sc)
 		return sc->nets;
 	sc->nets = mem_deref(sc->nets);
 	sc->nets_str = mem_deref(sc->nets_str);
-	if (sipcheck_nets_parse(&sc->nets, s, why, sizeof(why)))
+	if (netlist_parse_some(&sc->nets, s, why, sizeof(why)))
 		fs_error("sipcheck", "SBC_TRUSTED_NETS: %s", why);
 	(void)str_dup(&sc->nets_str, s);
 	return sc->nets;
@@ -465,7 +465,7 @@ static bool sipcheck_request(const struct sip_msg *msg, void *arg)
 	return false;
 }
 
-int sipcheck_alloc(struct sipcheck **scp, struct loop *l)
+int sipcheck_alloc(struct sipcheck **scp, struct sip_stack *l)
 {
 	struct sipcheck *sc;
 	int err;
@@ -490,27 +490,13 @@ int sipcheck_alloc(struct sipcheck **scp, struct loop *l)
 
 /* networks --------------------------------------------------------------- */
 
-int sipcheck_nets_parse(struct netlist **np, const char *s, char *why,
-			size_t whysz)
-{
-	int err;
-
-	if (!np || !s)
-		return EINVAL;
-	err = netlist_parse(np, s, NULL, 0, why, whysz);
-	/* a trust list that names no network is a mistake, not "anyone" */
-	if (!err && !*np) {
-		re_snprintf(why, whysz, "no network in '%s'", s);
-		err = EINVAL;
-	}
-	return err;
-}
-
 /* metrics ---------------------------------------------------------------- */
 
-int sipcheck_metrics(const struct app *app, struct json_object *o)
+int sipcheck_metrics(const struct app *app, const struct sipcheck *sc,
+		     struct json_object *o)
 {
-	const struct sipcheck_stats *s = &app->sipstats;
+	static const struct sipcheck_stats none;
+	const struct sipcheck_stats *s = app->sipstats ? app->sipstats : &none;
 	const struct {
 		const char *name;
 		const uint64_t *v;
@@ -536,10 +522,9 @@ int sipcheck_metrics(const struct app *app, struct json_object *o)
 			o, f[i].name,
 			json_object_new_int64((int64_t)__atomic_load_n(
 				f[i].v, __ATOMIC_RELAXED)));
-	if (!err && app->loop && app->loop->check)
+	if (!err && sc)
 		err = json_object_object_add(
 			o, "rate_sources",
-			json_object_new_int64(
-				siprate_count(app->loop->check->rate)));
+			json_object_new_int64(siprate_count(sc->rate)));
 	return err ? ENOMEM : 0;
 }

@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <re.h>
 
-struct loop;
+struct sip_stack;
 struct sipcheck;
 struct json_object;
 
@@ -47,29 +47,28 @@ struct sipcheck_stats {
  * Start checking requests on a loop. Must run right after the loop's
  * SIP stack is made, so its listener comes before every other one.
  */
-int sipcheck_alloc(struct sipcheck **scp, struct loop *l);
+int sipcheck_alloc(struct sipcheck **scp, struct sip_stack *l);
 
 /** @return true if the message's top Via carries the relay branch */
 bool sipcheck_is_relay_via(const struct sip_msg *msg);
 
 /** @return true if src is the UDP socket of one of the app's loops */
-bool sipcheck_from_loop(const struct loop *l, const struct sip_msg *msg);
+bool sipcheck_from_loop(const struct sip_stack *l, const struct sip_msg *msg);
 
 /** Count one event: field is a member of struct sipcheck_stats */
-#define SIPCHECK_COUNT(app, field) \
-	__atomic_add_fetch(&(app)->sipstats.field, 1, __ATOMIC_RELAXED)
+#define SIPCHECK_COUNT(app, field)                                     \
+	do {                                                           \
+		if ((app)->sipstats)                                   \
+			__atomic_add_fetch(&(app)->sipstats->field, 1, \
+					   __ATOMIC_RELAXED);          \
+	} while (0)
 
-/** Add the counters (and loop 0's rate table size) to /metrics */
+/** Add the counters, and the rate table size of sc (may be NULL), to
+ *  /metrics */
 struct app;
-int sipcheck_metrics(const struct app *app, struct json_object *o);
+int sipcheck_metrics(const struct app *app, const struct sipcheck *sc,
+		     struct json_object *o);
 
-/**
- * Parse SBC_TRUSTED_NETS (netlist.h syntax; match with netlist_match).
- * A list that names no network is refused: it would trust no one.
- */
-struct netlist;
-int sipcheck_nets_parse(struct netlist **np, const char *s, char *why,
-			size_t whysz);
 
 /** re_printf handler (%H) for a struct pl: anything but printable ASCII
  *  escaped as \xNN, at most 80 characters */

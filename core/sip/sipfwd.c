@@ -6,7 +6,7 @@
 #include <re.h>
 #include "app.h"
 #include "base/log.h"
-#include "loop/loop.h"
+#include "sip/stack.h"
 #include "sip/sipcheck.h"
 #include "sip/sipfwd.h"
 
@@ -14,7 +14,7 @@
 #define SIPFWD_BRANCH SIPCHECK_RELAY_BRANCH
 
 struct sipfwd {
-	struct loop *l;
+	struct sip_stack *l;
 	unsigned n;
 	const struct sa *targets;
 	struct sip_lsnr *req;
@@ -247,7 +247,7 @@ static bool sipfwd_response(const struct sip_msg *msg, void *arg)
 	return true;
 }
 
-int sipfwd_alloc(struct sipfwd **fp, struct loop *l, unsigned nloops,
+int sipfwd_alloc(struct sipfwd **fp, struct sip_stack *l, unsigned nloops,
 		 const struct sa *targets)
 {
 	struct sipfwd *f;

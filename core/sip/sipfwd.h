@@ -15,7 +15,7 @@
 
 #include <re.h>
 
-struct loop;
+struct sip_stack;
 struct sipfwd;
 
 /**
@@ -27,7 +27,7 @@ struct sipfwd;
  *                the first loop's own UDP address, the source of the
  *                requests it relays
  */
-int sipfwd_alloc(struct sipfwd **fp, struct loop *l, unsigned nloops,
+int sipfwd_alloc(struct sipfwd **fp, struct sip_stack *l, unsigned nloops,
 		 const struct sa *targets);
 
 /** @return the loop that owns a message's call */

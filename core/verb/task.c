@@ -6,7 +6,6 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
-#include "sip/call.h"
 #include "verb/loader.h"
 #include "verb/task.h"
 
@@ -36,14 +35,14 @@ static void task_destructor(void *data)
 	loader_release(t->plugin);
 }
 
-int task_alloc(struct fs_task **tp, struct fs_call *call, struct plugin *p,
-	       const char *name, struct json_object *data, task_done_h *doneh,
-	       void *arg)
+int task_alloc(struct fs_task **tp, struct fs_call *call,
+	       struct fs_scope *parent, struct plugin *p, const char *name,
+	       struct json_object *data, task_done_h *doneh, void *arg)
 {
 	struct fs_task *t;
 	int err;
 
-	if (!tp || !call || !p || !name)
+	if (!tp || !call || !parent || !p || !name)
 		return EINVAL;
 	t = mem_zalloc(sizeof(*t), task_destructor);
 	if (!t)
@@ -53,7 +52,7 @@ int task_alloc(struct fs_task **tp, struct fs_call *call, struct plugin *p,
 	t->arg = arg;
 	err = str_dup(&t->name, name);
 	if (!err)
-		err = fs_scope_alloc(&t->scope, call->scope, name);
+		err = fs_scope_alloc(&t->scope, parent, name);
 	if (err) {
 		mem_deref(t);
 		return err;

@@ -17,11 +17,13 @@ typedef void(task_done_h)(struct fs_task *t, int err,
 /**
  * Create a task for a verb. Takes a use reference on the plugin.
  *
- * @param data The verb's properties (takes a reference)
+ * @param call   The call the verb runs on, for fs_task_call() only
+ * @param parent The call's scope: the task's scope is its child
+ * @param data   The verb's properties (takes a reference)
  */
-int task_alloc(struct fs_task **tp, struct fs_call *call, struct plugin *p,
-	       const char *name, struct json_object *data, task_done_h *doneh,
-	       void *arg);
+int task_alloc(struct fs_task **tp, struct fs_call *call,
+	       struct fs_scope *parent, struct plugin *p, const char *name,
+	       struct json_object *data, task_done_h *doneh, void *arg);
 
 /** Run the plugin's exec; ENOSYS when the plugin cannot run verbs */
 int task_exec(struct fs_task *t);

@@ -17,7 +17,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "app.h"
-#include "sip/outcall.h"
+#include "call/outcall.h"
 #include "fuzz.h"
 
 #define FUZZ_OUTCALL_MAX_UPDATES 4

@@ -11,7 +11,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "verb/loader.h"
-#include "verb/session.h"
+#include "call/session.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -15,7 +15,7 @@
 #include "base/netlist.h"
 #include "http/req.h"
 #include "base/scope.h"
-#include "verb/session.h"
+#include "call/session.h"
 
 /* ---- networks ---- */
 

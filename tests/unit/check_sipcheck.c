@@ -99,10 +99,10 @@ START_TEST(sipcheck_nets_parse_match)
 	char why[160];
 
 	ck_assert_int_eq(
-		sipcheck_nets_parse(&n,
-				    "10.0.0.0/8, 192.0.2.7 ,172.16.0.0/12 "
-				    "2001:db8::/32,::1",
-				    why, sizeof(why)),
+		netlist_parse_some(&n,
+				   "10.0.0.0/8, 192.0.2.7 ,172.16.0.0/12 "
+				   "2001:db8::/32,::1",
+				   why, sizeof(why)),
 		0);
 	a = sipcheck_addr("10.200.3.4", 5060);
 	ck_assert(netlist_match(n, &a));
@@ -125,23 +125,22 @@ START_TEST(sipcheck_nets_parse_match)
 	ck_assert(!netlist_match(NULL, &a));
 	n = mem_deref(n);
 
-	ck_assert_int_eq(
-		sipcheck_nets_parse(&n, "0.0.0.0/0", why, sizeof(why)), 0);
+	ck_assert_int_eq(netlist_parse_some(&n, "0.0.0.0/0", why, sizeof(why)),
+			 0);
 	a = sipcheck_addr("203.0.113.9", 1);
 	ck_assert(netlist_match(n, &a));
 	n = mem_deref(n);
 
 	ck_assert_int_eq(
-		sipcheck_nets_parse(&n, "10.0.0.0/33", why, sizeof(why)),
+		netlist_parse_some(&n, "10.0.0.0/33", why, sizeof(why)),
 		EINVAL);
 	ck_assert_str_eq(why, "'/33' is not a prefix length of 10.0.0.0");
 	ck_assert_int_eq(
-		sipcheck_nets_parse(&n, "evil.example.com", why, sizeof(why)),
+		netlist_parse_some(&n, "evil.example.com", why, sizeof(why)),
 		EINVAL);
-	ck_assert_int_eq(
-		sipcheck_nets_parse(&n, "10.0.0.0/", why, sizeof(why)),
-		EINVAL);
-	ck_assert_int_eq(sipcheck_nets_parse(&n, " , ", why, sizeof(why)),
+	ck_assert_int_eq(netlist_parse_some(&n, "10.0.0.0/", why, sizeof(why)),
+			 EINVAL);
+	ck_assert_int_eq(netlist_parse_some(&n, " , ", why, sizeof(why)),
 			 EINVAL);
 	ck_assert_ptr_null(n);
 }

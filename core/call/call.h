@@ -1,5 +1,10 @@
 /**
- * @file call.h  A call leg and its session (core private)
+ * @file call.h  A call: its SIP side, media, application and session
+ *
+ * Inbound (call_sip.c) and outbound (outcall.c) calls are one object,
+ * made by call_alloc() on the loop that owns them. A call uses what its
+ * loop lends it (struct call_env) and reports its start and end through
+ * the loop's handler; it never names the loop.
  */
 #ifndef CALL_H
 #define CALL_H
@@ -11,7 +16,12 @@
 #include <fs/fs_req.h>
 
 struct app;
-struct loop;
+struct sip_stack;
+struct fs_req;
+struct scopemgr;
+struct tts;
+struct audiocache;
+struct directory;
 struct dir_app;
 struct json_object;
 struct media_stream;
@@ -26,15 +36,38 @@ enum call_state {
 	CALL_ENDED,      /* BYE, CANCEL, reject or failure          */
 };
 
+struct fs_call;
+
+enum call_event {
+	CALL_EV_START, /* counted: reachable by call_sid from now on */
+	CALL_EV_END,   /* ended; freed from a zero-delay timer        */
+};
+
+/** The loop's handler: its counters and the call_sid registry */
+typedef void(call_event_h)(struct fs_call *c, enum call_event ev, void *arg);
+
+/** What a loop lends its calls (owned by the loop, outlives them) */
+struct call_env {
+	struct sip_stack *stk; /* app, loop index, SIP stack, media */
+	struct fs_req *req;
+	struct scopemgr *scopes;
+	struct tts *tts;
+	struct audiocache *audio;
+	struct directory *dir;
+	struct list calls; /* struct fs_call, live calls */
+	call_event_h *eh;
+	void *arg;
+};
+
 struct fs_call {
-	struct le le; /* loop->calls                          */
-	struct le he; /* loop->callids                        */
-	struct loop *loop;
+	struct le le; /* env->calls                           */
+	struct call_env *env;
 	char sid[37];
 	char trace_id[33];
 	enum call_state state;
 	bool early_media; /* 183 with SDP sent                    */
 	bool closing;
+	bool started;   /* CALL_EV_START reported              */
 	bool peer_term; /* the peer ended the dialog            */
 	bool has_offer; /* the INVITE carried SDP               */
 	bool has_media; /* remote RTP address known             */
@@ -63,11 +96,24 @@ struct fs_call {
 	struct tmr tmr_end;     /* deferred teardown */
 };
 
-/** Handle a new INVITE (sipsess connection handler) */
-void call_inbound(struct loop *l, const struct sip_msg *msg);
+/**
+ * A new call on env: call_sid, trace id, scope, MAX_CALL_DURATION_SECS.
+ * Free it with mem_deref until call_start(), then end it with
+ * call_terminate().
+ */
+int call_alloc(struct fs_call **cp, struct call_env *env);
 
-/** Arm MAX_CALL_DURATION_SECS on the call's scope (hangs up when due) */
-int call_limit_duration(struct fs_call *c);
+/** The call is live: listed, counted, found by call_sid */
+void call_start(struct fs_call *c);
+
+/** @return the live call with this call_sid, or NULL */
+struct fs_call *call_find(const struct call_env *env, const char *call_sid);
+
+/** Hang up every live call of env (shutdown) */
+void call_close_all(struct call_env *env);
+
+/** Handle a new INVITE (sipsess connection handler) */
+void call_inbound(struct call_env *env, const struct sip_msg *msg);
 
 /**
  * Whether a new call, inbound or outbound, may start.
@@ -75,9 +121,6 @@ int call_limit_duration(struct fs_call *c);
  * @return 0, ESHUTDOWN (draining) or EBUSY (MAX_CALLS reached)
  */
 int call_room(const struct app *app);
-
-/** Handle a CANCEL/ACK/other request that belongs to no session */
-bool call_handle_orphan(struct loop *l, const struct sip_msg *msg);
 
 /** Ensure 183 with SDP (earlyMedia) or 200 OK with SDP */
 int call_progress_media(struct fs_call *c);
@@ -90,8 +133,7 @@ void call_list_ended(struct fs_call *c, bool media_failed);
 void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 		    const char *x_reason, const char *extra_hdrs);
 
-/** Helpers shared by inbound and outbound calls */
-void call_destructor(void *data);
+/** Run v on the call (a new session) */
 void call_start_verbs(struct fs_call *c, struct vlist *v);
 
 /**
@@ -103,10 +145,6 @@ void call_reject_webhook(struct fs_call *c, const char *why);
 void call_send_first(struct fs_call *c);
 void call_synth_defaults(struct fs_call *c);
 void call_media_dtmf(char digit, void *arg);
-
-/** Reject (not answered) or hang up (answered) with a reason */
-void call_end(struct fs_call *c, uint16_t scode, const char *reason,
-	      const char *x_reason);
 
 /** Build the common webhook payload (new object) */
 struct json_object *call_payload(const struct fs_call *c);

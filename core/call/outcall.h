@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct loop;
+struct call_env;
 struct fs_call;
 struct json_object;
 
@@ -20,8 +20,8 @@ struct json_object;
  * @param err     Receives why the body was refused
  * @return 0, EINVAL (bad body: answer 400), or another errno (500)
  */
-int outcall_create(struct loop *l, const struct json_object *body, char *sid,
-		   char **callidp, char *err, size_t errsz);
+int outcall_create(struct call_env *env, const struct json_object *body,
+		   char *sid, char **callidp, char *err, size_t errsz);
 
 /**
  * updateCall on a call of this loop.
@@ -29,7 +29,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
  * @return HTTP status: 202 done, 400 bad body, 404 no such call, 422 the
  *         call's state does not allow it; err says why
  */
-uint16_t outcall_update(struct loop *l, const char *call_sid,
+uint16_t outcall_update(struct call_env *env, const char *call_sid,
 			const struct json_object *body, char *err,
 			size_t errsz);
 

@@ -7,10 +7,10 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include "app.h"
-#include "sip/call.h"
+#include "call/call.h"
 #include "sip/leg.h"
 #include "base/log.h"
-#include "loop/loop.h"
+#include "sip/stack.h"
 #include "media/media.h"
 #include "sip/sipsafe.h"
 #include "sip/target.h"
@@ -74,7 +74,7 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 
 	if (!lp || !c || !scope || !target || !err)
 		return EINVAL;
-	e = target_resolve(c->loop->app->cfg, target, &uri, &route, err,
+	e = target_resolve(c->env->stk->app->cfg, target, &uri, &route, err,
 			   errsz);
 	if (e)
 		return EINVAL;
@@ -151,7 +151,7 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 		mem_deref(fl);
 		goto out;
 	}
-	e = leg_connect(&fl->leg, c->loop, &p, legapi_event, fl);
+	e = leg_connect(&fl->leg, c->env->stk, &p, legapi_event, fl);
 	if (e) {
 		re_snprintf(err, errsz, "cannot call %s: %m", uri, e);
 		fs_listener_cancel(fl->bind);

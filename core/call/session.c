@@ -13,12 +13,12 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include "app.h"
-#include "sip/call.h"
+#include "call/call.h"
 #include "base/cfg.h"
 #include "verb/loader.h"
 #include "base/log.h"
-#include "loop/loop.h"
-#include "verb/session.h"
+#include "sip/stack.h"
+#include "call/session.h"
 #include "verb/task.h"
 
 struct session {
@@ -164,7 +164,7 @@ const char *session_hook_err(int err)
 
 void session_limits(const struct fs_call *c, struct vlist_limits *lim)
 {
-	const struct cfg *cfg = c->loop->app->cfg;
+	const struct cfg *cfg = c->env->stk->app->cfg;
 
 	lim->max_verbs = cfg->max_verbs_per_doc;
 	lim->max_depth = cfg->hook_json_max_depth;
@@ -273,7 +273,7 @@ static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 	if (!resp->len || !resp->ctype || !strstr(resp->ctype, "json"))
 		goto next;
 	session_limits(c, &lim);
-	if (vlist_from_body(&v, c->loop->app->loader, &lim, resp->body,
+	if (vlist_from_body(&v, c->env->stk->app->loader, &lim, resp->body,
 			    resp->len, why, sizeof(why))) {
 		fs_warn("session", "%s: actionHook answer refused: %s", c->sid,
 			why);
@@ -303,7 +303,7 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 			     struct json_object *extra, const char *what)
 {
 	struct fs_call *c = s->call;
-	uint32_t max = c->loop->app->cfg->max_hook_rounds;
+	uint32_t max = c->env->stk->app->cfg->max_hook_rounds;
 	struct json_object *payload;
 	struct fs_req_opts opts;
 	struct fs_hook h;
@@ -339,7 +339,7 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	e = fs_scope_alloc(&s->hook_scope, c->scope, what);
 	if (!e)
-		e = fs_req_send(c->loop->req, s->hook_scope, &h, &opts,
+		e = fs_req_send(c->env->req, s->hook_scope, &h, &opts,
 				session_hook_resp, s);
 	json_object_put(payload);
 	if (e)
@@ -426,7 +426,7 @@ static void session_step(void *arg)
 	}
 	it = &s->verbs->items[s->idx++];
 
-	err = loader_acquire(c->loop->app->loader, it->name, &p);
+	err = loader_acquire(c->env->stk->app->loader, it->name, &p);
 	if (err) {
 		fs_error("session", "%s: verb %s unavailable: %m", c->sid,
 			 it->name, err);
@@ -450,7 +450,8 @@ static void session_step(void *arg)
 			return;
 		}
 	}
-	err = task_alloc(&t, c, p, it->name, it->data, session_task_done, s);
+	err = task_alloc(&t, c, c->scope, p, it->name, it->data,
+			 session_task_done, s);
 	if (err) {
 		loader_release(p);
 		fs_error("session", "%s: %s: %m", c->sid, it->name, err);

@@ -16,17 +16,16 @@
 #include <fs/fs.h>
 #include "app.h"
 #include "base/cfg.h"
-#include "sip/call.h"
+#include "call/call.h"
 #include "dir/directory.h"
 #include "sip/leg.h"
 #include "verb/loader.h"
 #include "base/log.h"
-#include "loop/loop.h"
+#include "sip/stack.h"
 #include "media/media.h"
-#include "loop/registry.h"
 #include "http/req.h"
 #include "base/scope.h"
-#include "verb/session.h"
+#include "call/session.h"
 #include "sip/sipcheck.h"
 #include "sip/sipsafe.h"
 #include "audio/tts.h"
@@ -36,15 +35,13 @@
 #define CALL_JSON_FLAGS \
 	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-void call_destructor(void *data)
+static void call_destructor(void *data)
 {
 	struct fs_call *c = data;
 
 	tmr_cancel(&c->tmr_end);
-	if (c->loop)
-		directory_cancel(c->loop->dir, c);
+	directory_cancel(c->env->dir, c);
 	list_unlink(&c->le);
-	list_unlink(&c->he);
 	c->session = mem_deref(c->session);
 	if (c->scope)
 		fs_scope_close(c->scope);
@@ -114,7 +111,7 @@ static void call_add_hdr(struct json_object *o, const char *k,
 struct json_object *call_payload(const struct fs_call *c)
 {
 	struct json_object *o = json_object_new_object();
-	const struct app *app = c->loop->app;
+	const struct app *app = c->env->stk->app;
 	char *s = NULL;
 	uint16_t scode;
 
@@ -153,7 +150,7 @@ struct json_object *call_payload(const struct fs_call *c)
 	call_add_str(o, "service_provider_sid",
 		     c->app ? c->app->service_provider_sid : NULL);
 	call_add_str(o, "trace_id", c->trace_id);
-	if (!re_sdprintf(&s, "%J", &c->loop->sip_addr)) {
+	if (!re_sdprintf(&s, "%J", &c->env->stk->addr)) {
 		call_add_str(o, "fs_sip_address", s);
 		s = mem_deref(s);
 	}
@@ -320,7 +317,7 @@ void call_status(struct fs_call *c, const char *status)
 	opts.secret = c->app->webhook_secret;
 	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
 	/* no scope: the final status must outlive the call */
-	err = fs_req_send(c->loop->req, NULL, &h, &opts, NULL, NULL);
+	err = fs_req_send(c->env->req, NULL, &h, &opts, NULL, NULL);
 	if (err)
 		fs_warn("call", "%s: status hook: %m", c->sid, err);
 	json_object_put(p);
@@ -379,7 +376,7 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 					     x_reason ? "\r\n" : "",
 					     extra_hdrs ? extra_hdrs : "");
 		} else if (c->st) {
-			(void)sip_treplyf(&c->st, NULL, c->loop->sip,
+			(void)sip_treplyf(&c->st, NULL, c->env->stk->sip,
 					  c->invite, false, scode, reason,
 					  "%s%s%s%sContent-Length: 0\r\n\r\n",
 					  x_reason ? "X-Reason: " : "",
@@ -402,16 +399,9 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 	/* deref sends the BYE of an established dialog */
 	c->sess = mem_deref(c->sess);
 	c->st = mem_deref(c->st);
-	list_unlink(&c->he);
-	registry_del(c->loop->app->registry, c->sid);
-	__atomic_sub_fetch(&c->loop->app->calls_active, 1, __ATOMIC_RELAXED);
+	if (c->started && c->env->eh)
+		c->env->eh(c, CALL_EV_END, c->env->arg);
 	tmr_start(&c->tmr_end, 0, call_free_deferred, c);
-}
-
-void call_end(struct fs_call *c, uint16_t scode, const char *reason,
-	      const char *x_reason)
-{
-	call_terminate(c, scode, reason, x_reason, NULL);
 }
 
 void call_list_ended(struct fs_call *c, bool media_failed)
@@ -556,7 +546,7 @@ static int call_accept(struct fs_call *c, uint16_t scode, const char *reason,
 	/* hand the INVITE over from our transaction to the session's */
 	c->st = mem_deref(c->st);
 	err = sipsess_accept(
-		&c->sess, c->loop->sock, c->invite, scode, reason, "fs",
+		&c->sess, c->env->stk->sock, c->invite, scode, reason, "fs",
 		"application/sdp", desc, NULL, NULL, false, call_sess_offer,
 		call_sess_answer, call_sess_estab, call_sess_info, NULL,
 		call_sess_close, c,
@@ -689,7 +679,7 @@ static const char *call_reason_phrase(uint16_t scode)
 
 void call_reject_webhook(struct fs_call *c, const char *why)
 {
-	uint16_t scode = (uint16_t)c->loop->app->cfg->webhook_error_return;
+	uint16_t scode = (uint16_t)c->env->stk->app->cfg->webhook_error_return;
 
 	if (c->closing)
 		return;
@@ -732,7 +722,7 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 		return;
 	}
 	session_limits(c, &lim);
-	e = vlist_from_body(&v, c->loop->app->loader, &lim, resp->body,
+	e = vlist_from_body(&v, c->env->stk->app->loader, &lim, resp->body,
 			    resp->len, why, sizeof(why));
 	if (e) {
 		call_reject_webhook(c, why);
@@ -762,7 +752,7 @@ void call_send_first(struct fs_call *c)
 	h.password = c->app->call_hook.password;
 	opts.secret = c->app->webhook_secret;
 	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
-	err = fs_req_send(c->loop->req, c->scope, &h, &opts, call_first_resp,
+	err = fs_req_send(c->env->req, c->scope, &h, &opts, call_first_resp,
 			  c);
 	json_object_put(p);
 	if (err) {
@@ -775,7 +765,7 @@ void call_send_first(struct fs_call *c)
 
 void call_synth_defaults(struct fs_call *c)
 {
-	const struct cfg *cfg = c->loop->app->cfg;
+	const struct cfg *cfg = c->env->stk->app->cfg;
 	const struct dir_app *a = c->app;
 
 	c->synth = json_object_new_object();
@@ -798,7 +788,7 @@ static void call_app_found(int err, uint16_t scode, const char *reason,
 		return;
 	if (err) {
 		if (err == EPERM)
-			SIPCHECK_COUNT(c->loop->app, account_mismatch);
+			SIPCHECK_COUNT(c->env->stk->app, account_mismatch);
 		fs_warn("call", "%s: %u %s", c->sid, scode, reason);
 		call_terminate(c, scode, call_reason_phrase(scode), reason,
 			       NULL);
@@ -809,8 +799,8 @@ static void call_app_found(int err, uint16_t scode, const char *reason,
 	call_status(c, "trying");
 
 	if (app->app_json) {
-		if (vlist_parse(&v, c->loop->app->loader, app->app_json, why,
-				sizeof(why))) {
+		if (vlist_parse(&v, c->env->stk->app->loader, app->app_json,
+				why, sizeof(why))) {
 			call_reject_webhook(c, why);
 			return;
 		}
@@ -829,14 +819,14 @@ static int call_pl_dup(char **dst, const struct pl *pl)
 static void call_max_duration(int err, const char *ev, void *data, void *arg)
 {
 	struct fs_call *c = arg;
-	uint32_t secs = c->loop->app->cfg->max_call_duration_s;
+	uint32_t secs = c->env->stk->app->cfg->max_call_duration_s;
 
 	(void)err;
 	(void)ev;
 	(void)data;
 	if (c->closing)
 		return;
-	SIPCHECK_COUNT(c->loop->app, max_duration);
+	SIPCHECK_COUNT(c->env->stk->app, max_duration);
 	fs_warn("call", "%s: MAX_CALL_DURATION_SECS (%u) reached: hanging up",
 		c->sid, secs);
 	c->termination_by = "jambonz";
@@ -850,9 +840,9 @@ static void call_max_duration(int err, const char *ev, void *data, void *arg)
 	}
 }
 
-int call_limit_duration(struct fs_call *c)
+static int call_limit_duration(struct fs_call *c)
 {
-	uint32_t secs = c->loop->app->cfg->max_call_duration_s;
+	uint32_t secs = c->env->stk->app->cfg->max_call_duration_s;
 
 	if (!secs)
 		return 0;
@@ -895,21 +885,22 @@ int call_room(const struct app *app)
 }
 
 /* Admission of a new INVITE on the owning loop; true if answered here */
-static bool call_admit(struct loop *l, const struct sip_msg *msg)
+static bool call_admit(struct call_env *env, const struct sip_msg *msg)
 {
-	const struct cfg *cfg = l->app->cfg;
-	int room = call_room(l->app);
+	struct sip_stack *stk = env->stk;
+	const struct cfg *cfg = stk->app->cfg;
+	int room = call_room(stk->app);
 
 	if (room == ESHUTDOWN) {
-		(void)sip_treply(NULL, l->sip, msg, 503,
+		(void)sip_treply(NULL, stk->sip, msg, 503,
 				 "Service Unavailable");
 		return true;
 	}
 	if (room == EBUSY) {
-		SIPCHECK_COUNT(l->app, max_calls);
+		SIPCHECK_COUNT(stk->app, max_calls);
 		fs_warn("call", "INVITE from %J: MAX_CALLS (%u) reached: 503",
 			&msg->src, cfg->max_calls);
-		(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 503,
+		(void)sip_treplyf(NULL, NULL, stk->sip, msg, false, 503,
 				  "Service Unavailable",
 				  "Retry-After: 5\r\n"
 				  "Content-Length: 0\r\n\r\n");
@@ -918,8 +909,9 @@ static bool call_admit(struct loop *l, const struct sip_msg *msg)
 	return false;
 }
 
-void call_inbound(struct loop *l, const struct sip_msg *msg)
+void call_inbound(struct call_env *env, const struct sip_msg *msg)
 {
+	struct sip_stack *stk = env->stk;
 	static const char *const sid_hdrs[] = {
 		"X-Account-Sid", "X-Application-Sid", "X-Voip-Carrier-Sid"};
 	char *sids[3] = {NULL, NULL, NULL};
@@ -928,15 +920,15 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	struct sa laddr;
 	int err;
 
-	if (call_admit(l, msg))
+	if (call_admit(env, msg))
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(sid_hdrs); i++) {
 		if (call_sid_hdr(&sids[i], msg, sid_hdrs[i]) != EINVAL)
 			continue;
-		SIPCHECK_COUNT(l->app, bad_sid);
+		SIPCHECK_COUNT(stk->app, bad_sid);
 		fs_warn("call", "INVITE from %J: malformed %s: 400", &msg->src,
 			sid_hdrs[i]);
-		(void)sip_treplyf(NULL, NULL, l->sip, msg, false, 400,
+		(void)sip_treplyf(NULL, NULL, stk->sip, msg, false, 400,
 				  "Bad Request",
 				  "X-Reason: malformed %s\r\n"
 				  "Content-Length: 0\r\n\r\n",
@@ -944,49 +936,36 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 		goto out;
 	}
 
-	c = mem_zalloc(sizeof(*c), call_destructor);
-	if (!c) {
-		(void)sip_treply(NULL, l->sip, msg, 500, "Server Error");
+	if (call_alloc(&c, env)) {
+		(void)sip_treply(NULL, stk->sip, msg, 500, "Server Error");
 		goto out;
 	}
-	tmr_init(&c->tmr_end);
-	c->loop = l;
-	c->start_ms = tmr_jiffies();
-	uuid_v4(c->sid);
-	rand_str(c->trace_id, sizeof(c->trace_id));
 	c->invite = mem_ref((void *)msg);
 
-	err = sip_strans_alloc(&c->st, l->sip, msg, call_strans_cancel, c);
+	err = sip_strans_alloc(&c->st, stk->sip, msg, call_strans_cancel, c);
 	if (!err)
-		err = sip_treply(&c->st, l->sip, msg, 100, "Trying");
+		err = sip_treply(&c->st, stk->sip, msg, 100, "Trying");
 	if (err) {
 		fs_warn("call", "cannot answer INVITE: %m", err);
 		mem_deref(c);
 		goto out;
 	}
-	list_append(&l->calls, &c->le, c);
-	hash_append(l->callids, hash_joaat_pl(&msg->callid), &c->he, c);
-	__atomic_add_fetch(&l->app->calls_active, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&l->app->calls_total, 1, __ATOMIC_RELAXED);
-	registry_add(l->app->registry, c->sid, l->idx);
+	call_start(c);
 
 	err = call_pl_dup(&c->callid, &msg->callid);
 	err |= call_pl_dup(&c->from_user, &msg->from.uri.user);
 	err |= call_pl_dup(&c->to_user, &msg->uri.user);
 	err |= call_pl_dup(&c->caller_name, &msg->from.dname);
-	err |= scope_alloc_root(&c->scope, l->scopes, c->sid);
-	if (!err)
-		err = call_limit_duration(c);
 	if (err) {
 		call_terminate(c, 500, "Server Error", "out of memory", NULL);
 		goto out;
 	}
 	fs_info("call", "%s: INVITE from %s to %s (Call-ID %s, loop %u)",
-		c->sid, c->from_user, c->to_user, c->callid, l->idx);
+		c->sid, c->from_user, c->to_user, c->callid, stk->idx);
 
 	/* SDP: offer in the INVITE, or a late offer in our 200 */
 	laddr = msg->dst;
-	err = media_stream_alloc(&c->media, l->media, call_media_dtmf, c);
+	err = media_stream_alloc(&c->media, stk->media, call_media_dtmf, c);
 	if (err) {
 		call_terminate(c, 503, "Service Unavailable", "no media ports",
 			       NULL);
@@ -1038,7 +1017,7 @@ void call_inbound(struct loop *l, const struct sip_msg *msg)
 	q.account_sid = sids[0];
 	q.application_sid = sids[1];
 	q.carrier_sid = sids[2];
-	err = directory_lookup(l->dir, &q, call_app_found, c);
+	err = directory_lookup(env->dir, &q, call_app_found, c);
 	if (err)
 		call_terminate(c, 500, "Server Error", "directory error",
 			       NULL);
@@ -1047,11 +1026,72 @@ out:
 		mem_deref(sids[i]);
 }
 
-bool call_handle_orphan(struct loop *l, const struct sip_msg *msg)
+int call_alloc(struct fs_call **cp, struct call_env *env)
 {
-	(void)l;
-	(void)msg;
-	return false;
+	struct fs_call *c;
+	int err;
+
+	if (!cp || !env)
+		return EINVAL;
+	c = mem_zalloc(sizeof(*c), call_destructor);
+	if (!c)
+		return ENOMEM;
+	tmr_init(&c->tmr_end);
+	c->env = env;
+	c->start_ms = tmr_jiffies();
+	uuid_v4(c->sid);
+	rand_str(c->trace_id, sizeof(c->trace_id));
+	err = scope_alloc_root(&c->scope, env->scopes, c->sid);
+	if (!err)
+		err = call_limit_duration(c);
+	if (err)
+		mem_deref(c);
+	else
+		*cp = c;
+	return err;
+}
+
+void call_start(struct fs_call *c)
+{
+	if (!c || c->started)
+		return;
+	c->started = true;
+	list_append(&c->env->calls, &c->le, c);
+	if (c->env->eh)
+		c->env->eh(c, CALL_EV_START, c->env->arg);
+}
+
+struct fs_call *call_find(const struct call_env *env, const char *call_sid)
+{
+	struct le *le;
+
+	if (!env || !call_sid)
+		return NULL;
+	LIST_FOREACH(&env->calls, le) {
+		struct fs_call *c = le->data;
+
+		if (!strcmp(c->sid, call_sid))
+			return c;
+	}
+	return NULL;
+}
+
+void call_close_all(struct call_env *env)
+{
+	struct le *le;
+
+	if (!env)
+		return;
+	le = list_head(&env->calls);
+	while (le) {
+		struct fs_call *c = le->data;
+
+		le = le->next;
+		if (!c->closing)
+			fs_call_hangup(c, NULL);
+	}
+	/* calls free themselves from a zero-delay timer; drop them now */
+	list_flush(&env->calls);
 }
 
 /* public API -------------------------------------------------------------- */
@@ -1306,7 +1346,7 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 	voice = call_jstr(synth, "voice");
 	if (!voice && (!vendor || !call_jstr(synth, "vendor")))
 		voice = call_jstr(c->synth, "voice");
-	return tts_synth(c->loop->tts, vendor, lang, voice, text, false, scope,
+	return tts_synth(c->env->tts, vendor, lang, voice, text, false, scope,
 			 h, arg);
 }
 
@@ -1315,5 +1355,5 @@ int fs_call_audio(struct fs_call *c, struct fs_scope *scope, const char *url,
 {
 	if (!c || !scope || !url)
 		return EINVAL;
-	return audiocache_get(c->loop->audio, url, scope, h, arg);
+	return audiocache_get(c->env->audio, url, scope, h, arg);
 }

@@ -12,19 +12,18 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include "app.h"
-#include "sip/call.h"
+#include "call/call.h"
 #include "base/cfg.h"
 #include "dir/directory.h"
 #include "sip/leg.h"
 #include "verb/loader.h"
 #include "base/log.h"
-#include "loop/loop.h"
+#include "sip/stack.h"
 #include "media/media.h"
-#include "loop/registry.h"
 #include "base/scope.h"
-#include "verb/session.h"
+#include "call/session.h"
 #include "sip/sipsafe.h"
-#include "sip/outcall.h"
+#include "call/outcall.h"
 #include "sip/target.h"
 #include "base/uuid.h"
 
@@ -66,7 +65,7 @@ static void outcall_answered(struct fs_call *c)
 	fs_info("call", "%s: answered", c->sid);
 	call_status(c, NULL);
 	if (c->app->app_json) {
-		if (vlist_parse(&v, c->loop->app->loader, c->app->app_json,
+		if (vlist_parse(&v, c->env->stk->app->loader, c->app->app_json,
 				why, sizeof(why))) {
 			fs_warn("call", "%s: app_json refused: %s", c->sid,
 				why);
@@ -175,10 +174,11 @@ static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
 	return e;
 }
 
-int outcall_create(struct loop *l, const struct json_object *body, char *sid,
-		   char **callidp, char *err, size_t errsz)
+int outcall_create(struct call_env *env, const struct json_object *body,
+		   char *sid, char **callidp, char *err, size_t errsz)
 {
-	const struct cfg *cfg = l->app->cfg;
+	struct sip_stack *stk = env->stk;
+	const struct cfg *cfg = stk->app->cfg;
 	struct leg_params p = {0};
 	struct json_object *to, *v;
 	char *uri = NULL, *route = NULL, *hdrs = NULL;
@@ -197,7 +197,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	}
 	/* the same ceiling as inbound calls, and no new calls while
 	 * draining: the caller may try another instance */
-	e = call_room(l->app);
+	e = call_room(stk->app);
 	if (e == ESHUTDOWN) {
 		re_snprintf(err, errsz, "draining: no new calls");
 		return EBUSY;
@@ -240,7 +240,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	if (app->app_json) {
 		struct vlist *vl = NULL;
 
-		e = vlist_parse(&vl, l->app->loader, app->app_json, err,
+		e = vlist_parse(&vl, stk->app->loader, app->app_json, err,
 				errsz);
 		mem_deref(vl);
 		if (e) {
@@ -259,21 +259,15 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 			goto out;
 	}
 
-	c = mem_zalloc(sizeof(*c), call_destructor);
-	if (!c) {
+	e = call_alloc(&c, env);
+	if (e) {
 		e = ENOMEM;
 		goto out;
 	}
-	tmr_init(&c->tmr_end);
-	c->loop = l;
-	c->start_ms = tmr_jiffies();
-	uuid_v4(c->sid);
-	rand_str(c->trace_id, sizeof(c->trace_id));
 	c->app = mem_ref(app);
-	e = scope_alloc_root(&c->scope, l->scopes, c->sid);
-	e |= str_dup(&c->from_user, outcall_str(body, "from")
-					    ? outcall_str(body, "from")
-					    : "anonymous");
+	e = str_dup(&c->from_user, outcall_str(body, "from")
+					   ? outcall_str(body, "from")
+					   : "anonymous");
 	if (outcall_str(body, "callerName"))
 		e |= str_dup(&c->caller_name, outcall_str(body, "callerName"));
 	{
@@ -292,8 +286,6 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	if (json_object_object_get_ex(body, "timeLimit", &v))
 		secs = json_object_get_double(v);
 	c->time_limit_ms = fs_secs_ms(secs, 0, OUTCALL_MAX_MS);
-	if (!e)
-		e = call_limit_duration(c);
 	if (e) {
 		mem_deref(c);
 		e = ENOMEM;
@@ -312,7 +304,7 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	p.timeout_ms = fs_secs_ms(secs, OUTCALL_RING_MS, OUTCALL_MAX_MS);
 	p.dtmfh = call_media_dtmf;
 	p.dtmf_arg = c;
-	e = leg_connect(&c->uac, l, &p, outcall_leg_h, c);
+	e = leg_connect(&c->uac, stk, &p, outcall_leg_h, c);
 	if (e) {
 		re_snprintf(err, errsz, "cannot call %s: %m", uri, e);
 		mem_deref(c);
@@ -320,13 +312,10 @@ int outcall_create(struct loop *l, const struct json_object *body, char *sid,
 	}
 	c->media = mem_ref(leg_media(c->uac));
 	(void)str_dup(&c->callid, leg_callid(c->uac));
-	list_append(&l->calls, &c->le, c);
-	__atomic_add_fetch(&l->app->calls_active, 1, __ATOMIC_RELAXED);
-	__atomic_add_fetch(&l->app->calls_total, 1, __ATOMIC_RELAXED);
-	registry_add(l->app->registry, c->sid, l->idx);
+	call_start(c);
 	call_status(c, "trying");
 	fs_info("call", "%s: createCall to %s (Call-ID %s, loop %u)", c->sid,
-		uri, c->callid, l->idx);
+		uri, c->callid, stk->idx);
 	str_ncpy(sid, c->sid, 37);
 	if (callidp)
 		(void)str_dup(callidp, c->callid ? c->callid : "");
@@ -340,11 +329,11 @@ out:
 
 /* updateCall ------------------------------------------------------------ */
 
-uint16_t outcall_update(struct loop *l, const char *call_sid,
+uint16_t outcall_update(struct call_env *env, const char *call_sid,
 			const struct json_object *body, char *err,
 			size_t errsz)
 {
-	struct fs_call *c = loop_call_find(l, call_sid);
+	struct fs_call *c = call_find(env, call_sid);
 	struct json_object *v;
 	bool did = false;
 

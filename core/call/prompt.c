@@ -16,10 +16,10 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include "app.h"
-#include "sip/call.h"
+#include "call/call.h"
 #include "base/cfg.h"
 #include "base/log.h"
-#include "loop/loop.h"
+#include "sip/stack.h"
 
 /* Most texts or URLs of one verb */
 #define PROMPT_MAX_ITEMS 64
@@ -376,7 +376,7 @@ int fs_prompt_run(struct fs_call *c, struct fs_scope *scope, const char *verb,
 	p->arg = arg;
 	p->is_say = !strcmp(verb, "say");
 	p->loops = prompt_loops(c, data);
-	cfg = c->loop->app->cfg;
+	cfg = c->env->stk->app->cfg;
 	p->max_inflight =
 		cfg->audio_max_inflight ? cfg->audio_max_inflight : 1;
 	p->max_bytes = (size_t)cfg->audio_max_call_mb << 20;
