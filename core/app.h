@@ -20,6 +20,8 @@ struct worker;
 struct dbpool;
 struct shard;
 struct registry;
+struct update;
+struct cluster;
 struct life;
 struct sipcheck_stats;
 
@@ -33,6 +35,8 @@ struct app {
 	struct shard *shards[APP_MAX_LOOPS]; /* loops 1.. on own threads */
 	struct sa loop_addr[APP_MAX_LOOPS];  /* private SIP UDP of each */
 	struct registry *registry;           /* call_sid -> loop */
+	struct update *update;               /* updateCall across loops */
+	struct cluster *cluster; /* other instances (Redis), or NULL */
 	struct worker *workers;  /* blocking work: speech, decoding */
 	struct dbpool *dbpool;   /* MySQL directory pool, or NULL */
 	struct fs_req *req;      /* borrowed from loop, for /metrics */

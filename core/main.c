@@ -22,8 +22,10 @@
 #include "loop/loop.h"
 #include "http/req.h"
 #include "loop/registry.h"
+#include "cluster/cluster.h"
 #include "api/rest.h"
 #include "loop/shard.h"
+#include "loop/update.h"
 #include "sip/sipcheck.h"
 #include "base/worker.h"
 
@@ -139,9 +141,11 @@ static int main_start(struct app *app)
 			return err;
 		}
 	}
-	err = registry_alloc(&app->registry);
+	err = cluster_alloc(&app->cluster, app);
 	if (!err)
-		err = registry_cluster(app->registry, app);
+		err = registry_alloc(&app->registry, app->cluster);
+	if (!err)
+		err = update_alloc(&app->update);
 	if (err)
 		return err;
 	app->nloops = app->cfg->sip_loops;
@@ -195,7 +199,11 @@ static void main_stop(struct app *app)
 	app->workers = mem_deref(app->workers);
 	/* after the workers: their threads use the pool until joined */
 	app->dbpool = mem_deref(app->dbpool);
+	/* after the loops: jobs still travelling are freed here */
+	app->update = mem_deref(app->update);
 	app->registry = mem_deref(app->registry);
+	/* after the worker pool: its threads talk to Redis until joined */
+	app->cluster = mem_deref(app->cluster);
 	app->life = mem_deref(app->life);
 	app->loader = mem_deref(app->loader);
 	app->cfg = mem_deref(app->cfg);

@@ -23,7 +23,7 @@
 #include "verb/loader.h"
 #include "base/log.h"
 #include "http/req.h"
-#include "loop/registry.h"
+#include "cluster/cluster.h"
 #include "api/rest.h"
 #include "base/scope.h"
 #include "sip/sipcheck.h"
@@ -212,7 +212,7 @@ int metrics_json(const struct app *app, struct json_object **op)
 	{
 		struct json_object *o = json_object_new_object();
 
-		err = o ? registry_metrics(app->registry, o) : ENOMEM;
+		err = o ? cluster_metrics(app->cluster, o) : ENOMEM;
 		if (!err && json_object_object_length(o))
 			err = metrics_add(doc, "cluster", o);
 		else

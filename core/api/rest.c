@@ -29,7 +29,8 @@
 #include "loop/life.h"
 #include "loop/loop.h"
 #include "call/outcall.h"
-#include "loop/registry.h"
+#include "cluster/cluster.h"
+#include "loop/update.h"
 
 enum {
 	REST_MAX_BODY = 1024 * 1024,  /* request body cap, bytes       */
@@ -54,9 +55,9 @@ struct rest_conn {
 	struct mbuf *body; /* kept for API routes, at most max_body */
 	size_t body_len;   /* bytes announced or received          */
 	/* an updateCall sent on to the instance owning the call */
-	struct registry_fwd *fwd;
+	struct cluster_fwd *fwd;
 	/* ... or to the loop of this instance that owns it */
-	struct registry_job *job;
+	struct update_job *job;
 	struct le wle; /* in r->waits while job is pending */
 	uint16_t job_status;
 	char job_err[300];
@@ -377,12 +378,12 @@ static bool rest_fwd_start(struct rest *r, struct MHD_Connection *conn,
 			   const struct json_object *body)
 {
 	const char *by = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     REGISTRY_FWD_HEADER);
+						     CLUSTER_FWD_HEADER);
 
 	rc->r = r;
 	rc->conn = conn;
-	if (registry_forward(&rc->fwd, r->app, sid, body, by, rest_fwd_done,
-			     rc))
+	if (cluster_forward(&rc->fwd, r->app, sid, body, by, rest_fwd_done,
+			    rc))
 		return false;
 	MHD_suspend_connection(conn);
 	return true;
@@ -394,7 +395,7 @@ static enum MHD_Result rest_fwd_reply(struct MHD_Connection *conn,
 	const char *body = NULL;
 	uint16_t status = 0;
 
-	registry_fwd_result(rc->fwd, &status, &body);
+	cluster_fwd_result(rc->fwd, &status, &body);
 	return rest_reply(conn, status, rest_json_type, body, strlen(body));
 }
 
@@ -421,8 +422,8 @@ static enum MHD_Result rest_update_call(struct rest *r,
 				      "body must be JSON");
 	rc->r = r;
 	rc->conn = conn;
-	status = registry_update(r->app, sid, body, &rc->job, rest_job_done,
-				 rc, err, sizeof(err));
+	status = update_call(r->app, sid, body, &rc->job, rest_job_done, rc,
+			     err, sizeof(err));
 	if (!status) {
 		/* the owning loop answers through rest_job_done */
 		json_object_put(body);
@@ -519,7 +520,7 @@ static void rest_conn_destructor(void *arg)
 
 	mem_deref(rc->body);
 	mem_deref(rc->fwd);
-	registry_job_cancel(rc->job);
+	update_job_cancel(rc->job);
 	list_unlink(&rc->wle);
 }
 
@@ -603,11 +604,11 @@ static void rest_destructor(void *arg)
 		fd_close(r->epfd);
 
 	/* MHD refuses to stop with suspended connections: resume them */
-	registry_fwd_abort_all(r->app->registry);
+	cluster_fwd_abort_all(r->app->cluster);
 	while (r->waits.head) {
 		struct rest_conn *rc = r->waits.head->data;
 
-		registry_job_cancel(rc->job);
+		update_job_cancel(rc->job);
 		rest_job_done(503, "shutting down", rc);
 	}
 	/* also closes the listening socket and every connection */

@@ -135,17 +135,6 @@ static void life_restart_needed(const struct cfg *a, const struct cfg *b)
 	}
 }
 
-static void life_apply_loop(struct loop *l, const struct cfg *cfg)
-{
-	struct req_conf rc;
-
-	if (!l)
-		return;
-	loop_req_conf(&rc, cfg);
-	(void)req_reconf(l->env.req, &rc);
-	scopemgr_set_max(l->env.scopes, cfg->max_listeners);
-}
-
 /*
  * Free the configurations every shard has moved past. A shard reads
  * app->cfg afresh in each event, so once it has handled the reload's
@@ -223,7 +212,7 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 	if (!log_level_parse(cfg->loglevel, &lvl))
 		log_set_level(lvl);
 	loader_set_cache_size(app->loader, cfg->task_cache_size);
-	life_apply_loop(app->loop, cfg);
+	loop_reconf(app->loop, cfg);
 
 	/* publish first: a shard applies whatever app->cfg is when its
 	 * message arrives, and acknowledges this generation */
@@ -263,14 +252,6 @@ int life_metrics(const struct life *lf, struct json_object *obj)
 		    json_object_new_int64((int64_t)list_count(&lf->old_cfgs))))
 		return ENOMEM;
 	return 0;
-}
-
-/* Run on a shard's thread after a reload (shard.c) */
-void life_apply_shard(struct loop *l, const struct cfg *cfg);
-
-void life_apply_shard(struct loop *l, const struct cfg *cfg)
-{
-	life_apply_loop(l, cfg);
 }
 
 static void life_signal(int flags, void *arg)

@@ -336,6 +336,17 @@ void loop_close(struct loop *l)
 		call_close_all(&l->env);
 }
 
+void loop_reconf(struct loop *l, const struct cfg *cfg)
+{
+	struct req_conf rc;
+
+	if (!l || !cfg)
+		return;
+	loop_req_conf(&rc, cfg);
+	(void)req_reconf(l->env.req, &rc);
+	scopemgr_set_max(l->env.scopes, cfg->max_listeners);
+}
+
 void loop_req_conf(struct req_conf *rc, const struct cfg *cfg)
 {
 	*rc = (struct req_conf){

@@ -37,6 +37,14 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx);
 /** Stop taking calls and end the live ones (shutdown) */
 void loop_close(struct loop *l);
 
+struct cfg;
+
+/**
+ * Apply what a reload may change on a running loop (requestor, listener
+ * ceiling). On the loop's own thread.
+ */
+void loop_reconf(struct loop *l, const struct cfg *cfg);
+
 /** The requestor settings of a configuration */
 struct req_conf;
 struct cfg;

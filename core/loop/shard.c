@@ -3,8 +3,8 @@
  *
  * A shard is a whole loop (SIP stack, media, requestor, calls) created
  * and run on its thread; libre objects never cross threads. The only
- * cross-thread traffic is SIP over loopback (sipfwd.c) and the stop
- * message below.
+ * cross-thread traffic is SIP over loopback (sipfwd.c) and the messages
+ * below: shard_call() work, reloads and the stop.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -14,7 +14,6 @@
 #include <re.h>
 #include "app.h"
 #include "base/log.h"
-#include "loop/registry.h"
 #include "loop/loop.h"
 #include "loop/shard.h"
 #include "base/worker.h"
@@ -33,21 +32,28 @@ struct shard {
 	bool running;
 };
 
-enum { SHARD_STOP = 0, SHARD_JOB = 1, SHARD_RECONF = 2 };
+enum { SHARD_STOP = 0, SHARD_CALL = 1, SHARD_RECONF = 2 };
 
-void life_apply_shard(struct loop *l, const struct cfg *cfg);
+/* malloc'd: made on one thread, freed on the shard's */
+struct shard_msg {
+	shard_h *h;
+	void *arg;
+};
 
 static void shard_mq(int id, void *data, void *arg)
 {
 	struct shard *s = arg;
 
-	if (id == SHARD_JOB) {
-		registry_job_run(s->app, s->idx, data);
+	if (id == SHARD_CALL) {
+		struct shard_msg m = *(struct shard_msg *)data;
+
+		free(data);
+		m.h(s->loop, m.arg);
 		return;
 	}
 	if (id == SHARD_RECONF) {
-		life_apply_shard(s->loop, __atomic_load_n(&s->app->cfg,
-							  __ATOMIC_ACQUIRE));
+		loop_reconf(s->loop,
+			    __atomic_load_n(&s->app->cfg, __ATOMIC_ACQUIRE));
 		/* every event before this one has run to completion, and
 		 * none keeps a configuration pointer across events: the
 		 * older ones may go */
@@ -76,11 +82,22 @@ uint64_t shard_cfg_gen(const struct shard *s)
 	return s ? __atomic_load_n(&s->cfg_gen, __ATOMIC_ACQUIRE) : 0;
 }
 
-int shard_post(struct shard *s, void *job)
+int shard_call(struct shard *s, shard_h *h, void *arg)
 {
-	if (!s || !s->mq)
+	struct shard_msg *m;
+	int err;
+
+	if (!s || !s->mq || !h)
 		return EINVAL;
-	return mqueue_push(s->mq, SHARD_JOB, job);
+	m = malloc(sizeof(*m));
+	if (!m)
+		return ENOMEM;
+	m->h = h;
+	m->arg = arg;
+	err = mqueue_push(s->mq, SHARD_CALL, m);
+	if (err)
+		free(m);
+	return err;
 }
 
 static void *shard_main(void *arg)

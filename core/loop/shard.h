@@ -5,7 +5,11 @@
 #define SHARD_H
 
 struct app;
+struct loop;
 struct shard;
+
+/** Work for a shard's thread, given the shard's loop */
+typedef void(shard_h)(struct loop *l, void *arg);
 
 /**
  * Start loop idx on a new thread and wait until it is ready.
@@ -17,8 +21,13 @@ int shard_start(struct shard **sp, struct app *app, unsigned idx);
 /** @return the shard's loop (only to be used on the shard's thread) */
 struct loop *shard_loop(const struct shard *s);
 
-/** Hand a registry job to the shard's thread (registry_job_run) */
-int shard_post(struct shard *s, void *job);
+/**
+ * Run h on the shard's thread, after every event queued before it. arg
+ * crosses threads: it must be plain data or owned by h from now on.
+ *
+ * @return 0 (h will run unless the shard stops first), EINVAL, ENOMEM
+ */
+int shard_call(struct shard *s, shard_h *h, void *arg);
 
 #include <stdint.h>
 

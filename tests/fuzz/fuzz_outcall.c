@@ -8,7 +8,7 @@
  * handler passes it (target, application, headers, limits); a call
  * placed sends its INVITE to the client socket of fuzz.h, which plays
  * the SBC and answers. Each updateCall body goes to outcall_update (the
- * loop-side half of registry_update, called directly since this
+ * loop-side half of update_call, called directly since this
  * process has one loop).
  */
 #define _GNU_SOURCE
@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 #include "app.h"
 #include "call/outcall.h"
+#include "loop/loop.h"
 #include "fuzz.h"
 
 #define FUZZ_OUTCALL_MAX_UPDATES 4
@@ -59,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = data + 1;
 	sep = memmem(p, (size_t)(end - p), "\n%%%\n", 5);
 	body = fuzz_outcall_json(p, (size_t)((sep ? sep : end) - p));
-	e = outcall_create(srv.app->loop, body, sid, &callid, err,
+	e = outcall_create(&srv.app->loop->env, body, sid, &callid, err,
 			   sizeof(err));
 	json_object_put(body);
 	mem_deref(callid);
@@ -84,8 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		next = memmem(p, (size_t)(end - p), "\n%%%\n", 5);
 		body = fuzz_outcall_json(p, (size_t)((next ? next : end) - p));
 		err[0] = '\0';
-		if (outcall_update(srv.app->loop, e ? "none" : sid, body, err,
-				   sizeof(err)) != 202 &&
+		if (outcall_update(&srv.app->loop->env, e ? "none" : sid, body,
+				   err, sizeof(err)) != 202 &&
 		    !err[0])
 			abort();
 		json_object_put(body);

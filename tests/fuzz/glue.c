@@ -316,7 +316,7 @@ int fuzz_srv_start(struct fuzz_srv *s, const char *cfg_text)
 	}
 	e = worker_alloc(&app->workers, 1);
 	if (!e)
-		e = registry_alloc(&app->registry);
+		e = registry_alloc(&app->registry, NULL);
 	if (e)
 		return e;
 	/* with SIP_LOOPS > 1 the other loops are the client socket: what
@@ -327,9 +327,10 @@ int fuzz_srv_start(struct fuzz_srv *s, const char *cfg_text)
 	unlink(dirpath);
 	if (e)
 		return e;
-	app->req = app->loop->req;
-	app->scopes = app->loop->scopes;
-	e = sip_transp_laddr(app->loop->sip, &s->sip, SIP_TRANSP_UDP, NULL);
+	app->req = app->loop->env.req;
+	app->scopes = app->loop->env.scopes;
+	e = sip_transp_laddr(app->loop->stk.sip, &s->sip, SIP_TRANSP_UDP,
+			     NULL);
 	if (e)
 		return e;
 	fuzz_net_allow(&s->sip);

@@ -1,0 +1,350 @@
+/**
+ * @file cluster.c  Several instances: a call registry in Redis, and
+ *                  updateCalls sent on to the instance owning the call
+ */
+#include <errno.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "app.h"
+#include "base/cfg.h"
+#include "base/log.h"
+#include "base/scope.h"
+#include "cluster/cluster.h"
+#include "cluster/redisreg.h"
+#include "http/req.h"
+
+/* an owner that takes longer than this is as good as gone */
+#define CLUSTER_FWD_TIMEOUT_MS 5000
+
+struct cluster {
+	struct app *app;
+	struct redisreg *rr; /* shared call_sid -> instance */
+
+	/* on the first loop only (the REST listener's) */
+	struct list fwds;  /* pending cluster_fwd */
+	uint64_t fwd_sent; /* updateCalls sent on to an owner */
+	uint64_t fwd_done; /* ... that the owner answered      */
+	uint64_t fwd_lost; /* ... whose owner was unreachable  */
+};
+
+/* An updateCall for a call of another instance, sent on to its owner */
+struct cluster_fwd {
+	struct le le; /* in cluster->fwds while pending */
+	struct cluster *r;
+	char sid[64];
+	char *body; /* JSON sent on */
+	struct redisreg_query *q;
+	struct fs_scope *scope; /* the HTTP request to the owner */
+	cluster_fwd_h *h;
+	void *arg;
+	uint16_t status;
+	char *reply; /* the answer, JSON */
+};
+
+static void cluster_destructor(void *data)
+{
+	struct cluster *r = data;
+
+	/* after the worker pool (main_stop order): see redisreg_alloc */
+	r->rr = mem_deref(r->rr);
+}
+
+void cluster_call_add(struct cluster *cl, const char *sid)
+{
+	if (cl)
+		redisreg_set(cl->rr, sid);
+}
+
+void cluster_call_del(struct cluster *cl, const char *sid)
+{
+	if (cl)
+		redisreg_del(cl->rr, sid);
+}
+
+int cluster_alloc(struct cluster **clp, struct app *app)
+{
+	struct cluster *r;
+	const struct cfg *cfg;
+	struct redisreg_conf rc;
+	char *self = NULL;
+	size_t n;
+	int err;
+
+	if (!clp || !app || !app->cfg || !app->workers)
+		return EINVAL;
+	cfg = app->cfg;
+	if (!cfg->redis_host || !*cfg->redis_host)
+		return 0;
+	r = mem_zalloc(sizeof(*r), cluster_destructor);
+	if (!r)
+		return ENOMEM;
+	r->app = app;
+	list_init(&r->fwds);
+
+	if (cfg->instance_rest_url && *cfg->instance_rest_url)
+		err = str_dup(&self, cfg->instance_rest_url);
+	else
+		err = re_sdprintf(
+			&self, "http://%s:%u",
+			!*cfg->http_addr || !strcmp(cfg->http_addr, "0.0.0.0")
+				? "127.0.0.1"
+				: cfg->http_addr,
+			cfg->http_port);
+	if (err) {
+		mem_deref(r);
+		return err;
+	}
+	/* one spelling, so an owner recognises its own URL */
+	n = strlen(self);
+	while (n && self[n - 1] == '/')
+		self[--n] = '\0';
+
+	rc = (struct redisreg_conf){
+		.host = cfg->redis_host,
+		.port = (uint16_t)cfg->redis_port,
+		.ttl_s = cfg->redis_call_ttl,
+		.self = self,
+	};
+	err = redisreg_alloc(&r->rr, app->workers, &rc);
+	mem_deref(self);
+	if (err) {
+		fs_error("cluster", "Redis call registry: %m", err);
+		mem_deref(r);
+		return err;
+	}
+	*clp = r;
+	return 0;
+}
+
+static void cluster_fwd_destructor(void *data)
+{
+	struct cluster_fwd *f = data;
+
+	list_unlink(&f->le);
+	redisreg_cancel(f->q);
+	if (f->scope)
+		fs_scope_close(f->scope);
+	mem_deref(f->scope);
+	mem_deref(f->body);
+	mem_deref(f->reply);
+}
+
+/* Settle a forward and tell its owner (rest.c resumes the request) */
+static void cluster_fwd_finish(struct cluster_fwd *f, uint16_t status,
+			       const char *reply)
+{
+	cluster_fwd_h *h = f->h;
+	struct json_object *o;
+
+	if (!f->h)
+		return;
+	f->q = NULL;
+	list_unlink(&f->le);
+	f->status = status;
+	if (reply && *reply) {
+		(void)str_dup(&f->reply, reply);
+	} else {
+		o = json_object_new_object();
+		if (o) {
+			json_object_object_add(
+				o, "msg",
+				json_object_new_string(
+					status < 300 ? "accepted" : "failed"));
+			(void)str_dup(&f->reply,
+				      json_object_to_json_string_ext(
+					      o, JSON_C_TO_STRING_PLAIN));
+			json_object_put(o);
+		}
+	}
+	f->h = NULL;
+	h(f->arg);
+}
+
+static void cluster_fwd_fail(struct cluster_fwd *f, uint16_t status,
+			     const char *msg)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o)
+		json_object_object_add(o, "msg", json_object_new_string(msg));
+	cluster_fwd_finish(
+		f, status,
+		o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN)
+		  : NULL);
+	json_object_put(o);
+}
+
+static void cluster_fwd_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	struct cluster_fwd *f = arg;
+	char msg[160];
+
+	fs_debug("cluster", "%s: owner answered: %m (%u)", f->sid, err,
+		 resp ? resp->status : 0);
+	if (!err) {
+		f->r->fwd_done++;
+		cluster_fwd_finish(f, resp->status, resp->body);
+		return;
+	}
+	f->r->fwd_lost++;
+	if (err == ECONNREFUSED) {
+		/* the owner is gone, and its calls with it: forget them */
+		fs_warn("cluster", "%s: owner unreachable, call gone", f->sid);
+		redisreg_del(f->r->rr, f->sid);
+		re_snprintf(msg, sizeof(msg), "call %s not found", f->sid);
+		cluster_fwd_fail(f, 404, msg);
+		return;
+	}
+	fs_warn("cluster", "%s: owner did not answer: %m", f->sid, err);
+	cluster_fwd_fail(f, 504, "the owning instance did not answer");
+}
+
+static void cluster_fwd_lookup(int err, const char *url, void *arg)
+{
+	struct cluster_fwd *f = arg;
+	struct cluster *r = f->r;
+	struct fs_req_opts opts = {0};
+	struct fs_hook hook = {0};
+	char *target = NULL, *hdrs = NULL, msg[160];
+	const char *key = r->app->cfg->http_api_key;
+	int e;
+
+	f->q = NULL;
+	if (err == ENOENT || (!err && !strcmp(url, redisreg_self(r->rr)))) {
+		/* unknown, or ours and already over */
+		re_snprintf(msg, sizeof(msg), "call %s not found", f->sid);
+		cluster_fwd_fail(f, 404, msg);
+		return;
+	}
+	if (err) {
+		fs_warn("cluster", "%s: lookup failed: %m", f->sid, err);
+		cluster_fwd_fail(f, 503, "call registry unavailable");
+		return;
+	}
+
+	e = re_sdprintf(&target, "%s/v1/updateCall/%s", url, f->sid);
+	if (!e)
+		e = re_sdprintf(&hdrs, "%s: %s%s%s", CLUSTER_FWD_HEADER,
+				redisreg_self(r->rr),
+				key && *key ? "\nAuthorization: Bearer " : "",
+				key && *key ? key : "");
+	if (!e)
+		e = scope_alloc_root(&f->scope, r->app->scopes, "updateCall");
+	if (!e) {
+		hook.url = target;
+		hook.method = "POST";
+		opts.body = f->body;
+		opts.timeout_ms = CLUSTER_FWD_TIMEOUT_MS;
+		e = req_send_hdrs(r->app->req, f->scope, &hook, &opts, hdrs,
+				  cluster_fwd_resp, f);
+	}
+	if (!e) {
+		fs_info("cluster", "%s: updateCall sent on to %s", f->sid,
+			url);
+		r->fwd_sent++;
+	}
+	mem_deref(target);
+	mem_deref(hdrs);
+	if (e) {
+		fs_warn("cluster", "%s: cannot reach %s: %m", f->sid, url, e);
+		cluster_fwd_fail(f, 503, "cannot reach the owning instance");
+	}
+}
+
+int cluster_forward(struct cluster_fwd **fp, struct app *app, const char *sid,
+		    const struct json_object *body, const char *forwarded_by,
+		    cluster_fwd_h *h, void *arg)
+{
+	struct cluster *r;
+	struct cluster_fwd *f;
+	int err;
+
+	if (!fp || !app || !sid || !body || !h)
+		return EINVAL;
+	r = app->cluster;
+	if (!r || !r->rr)
+		return ENOTSUP;
+	/* one hop only: a stale entry must not bounce a request around */
+	if (forwarded_by)
+		return ENOENT;
+
+	f = mem_zalloc(sizeof(*f), cluster_fwd_destructor);
+	if (!f)
+		return ENOMEM;
+	f->r = r;
+	f->h = h;
+	f->arg = arg;
+	str_ncpy(f->sid, sid, sizeof(f->sid));
+	err = str_dup(&f->body, json_object_to_json_string_ext(
+					(struct json_object *)body,
+					JSON_C_TO_STRING_PLAIN));
+	if (!err)
+		err = redisreg_get(r->rr, sid, cluster_fwd_lookup, f, &f->q);
+	if (err) {
+		mem_deref(f);
+		return err;
+	}
+	list_append(&r->fwds, &f->le, f);
+	*fp = f;
+	return 0;
+}
+
+void cluster_fwd_result(const struct cluster_fwd *f, uint16_t *status,
+			const char **body)
+{
+	if (!f)
+		return;
+	if (status)
+		*status = f->status ? f->status : 500;
+	if (body)
+		*body = f->reply ? f->reply : "{}";
+}
+
+void cluster_fwd_abort_all(struct cluster *r)
+{
+	struct le *le;
+
+	if (!r)
+		return;
+	/* each finish unlinks its forward: the loop ends */
+	while ((le = list_head(&r->fwds))) {
+		struct cluster_fwd *f = le->data;
+
+		redisreg_cancel(f->q);
+		f->q = NULL;
+		if (f->scope)
+			fs_scope_close(f->scope);
+		cluster_fwd_fail(f, 503, "shutting down");
+		list_unlink(&f->le);
+	}
+}
+
+int cluster_metrics(const struct cluster *r, struct json_object *obj)
+{
+	struct json_object *o;
+	int err = 0;
+
+	if (!obj)
+		return EINVAL;
+	if (!r || !r->rr)
+		return 0;
+	o = json_object_new_object();
+	if (!o || json_object_object_add(obj, "redis", o)) {
+		json_object_put(o);
+		return ENOMEM;
+	}
+	err = redisreg_metrics(r->rr, o);
+	o = json_object_new_object();
+	if (!o || json_object_object_add(obj, "forwarded", o)) {
+		json_object_put(o);
+		return ENOMEM;
+	}
+	err |= json_object_object_add(
+		o, "sent", json_object_new_int64((int64_t)r->fwd_sent));
+	err |= json_object_object_add(
+		o, "answered", json_object_new_int64((int64_t)r->fwd_done));
+	err |= json_object_object_add(
+		o, "unreachable", json_object_new_int64((int64_t)r->fwd_lost));
+	return err ? ENOMEM : 0;
+}

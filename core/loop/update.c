@@ -1,0 +1,169 @@
+/**
+ * @file update.c  updateCall on the loop that owns the call
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "app.h"
+#include "base/log.h"
+#include "call/outcall.h"
+#include "loop/loop.h"
+#include "loop/registry.h"
+#include "loop/shard.h"
+#include "loop/update.h"
+
+struct update {
+	pthread_mutex_t mtx;
+	struct update_job *jobs; /* out to other loops, under mtx */
+	struct mqueue *mq;       /* their answers, to the first loop */
+};
+
+/*
+ * One updateCall handed to another loop; plain data only. The first loop
+ * owns it: it travels to the owning loop's thread and back through two
+ * message queues, and only the first loop frees it. h and arg are read
+ * and written on the first loop only.
+ */
+struct update_job {
+	struct update_job *next, *prev; /* u->jobs, under u->mtx */
+	struct update *u;
+	unsigned loop;
+	char sid[37];
+	char *body; /* JSON text */
+	uint16_t status;
+	char err[300];
+	update_h *h; /* NULL once cancelled */
+	void *arg;
+};
+
+static void update_job_free(struct update_job *j)
+{
+	struct update *u = j->u;
+
+	pthread_mutex_lock(&u->mtx);
+	if (j->prev)
+		j->prev->next = j->next;
+	else
+		u->jobs = j->next;
+	if (j->next)
+		j->next->prev = j->prev;
+	pthread_mutex_unlock(&u->mtx);
+	free(j->body);
+	free(j);
+}
+
+static void update_destructor(void *data)
+{
+	struct update *u = data;
+
+	/* jobs still travelling when the loops stopped */
+	u->mq = mem_deref(u->mq);
+	while (u->jobs)
+		update_job_free(u->jobs);
+	pthread_mutex_destroy(&u->mtx);
+}
+
+/* On the first loop: the owning loop answered */
+static void update_answer(int id, void *data, void *arg)
+{
+	struct update_job *j = data;
+	update_h *h = j->h;
+
+	(void)id;
+	(void)arg;
+	j->h = NULL;
+	if (h)
+		h(j->status, j->err, j->arg);
+	update_job_free(j);
+}
+
+int update_alloc(struct update **up)
+{
+	struct update *u;
+	int err;
+
+	if (!up)
+		return EINVAL;
+	u = mem_zalloc(sizeof(*u), update_destructor);
+	if (!u)
+		return ENOMEM;
+	pthread_mutex_init(&u->mtx, NULL);
+	/* on the first loop's thread: answers run there */
+	err = mqueue_alloc(&u->mq, update_answer, u);
+	if (err) {
+		mem_deref(u);
+		return err;
+	}
+	*up = u;
+	return 0;
+}
+
+/* On the owning loop's thread: apply, then send the answer back */
+static void update_run(struct loop *l, void *arg)
+{
+	struct update_job *j = arg;
+	struct json_object *body = json_tokener_parse(j->body);
+
+	j->status =
+		outcall_update(&l->env, j->sid, body, j->err, sizeof(j->err));
+	json_object_put(body);
+	if (mqueue_push(j->u->mq, 0, j))
+		fs_warn("update", "%s: answer of loop %u lost", j->sid,
+			j->loop);
+}
+
+void update_job_cancel(struct update_job *j)
+{
+	/* the answer still comes back, and frees the job */
+	if (j)
+		j->h = NULL;
+}
+
+uint16_t update_call(struct app *app, const char *sid,
+		     const struct json_object *body, struct update_job **jp,
+		     update_h *h, void *arg, char *err, size_t errsz)
+{
+	struct update *u = app->update;
+	struct update_job *j;
+	int loop = registry_find(app->registry, sid);
+
+	if (loop < 0) {
+		re_snprintf(err, errsz, "call %s not found", sid);
+		return 404;
+	}
+	if (loop == 0)
+		return outcall_update(&app->loop->env, sid, body, err, errsz);
+	if (!u || (unsigned)loop >= APP_MAX_LOOPS) {
+		re_snprintf(err, errsz, "loop %d unavailable", loop);
+		return 503;
+	}
+
+	j = calloc(1, sizeof(*j));
+	if (!j) {
+		re_snprintf(err, errsz, "out of memory");
+		return 503;
+	}
+	j->u = u;
+	j->loop = (unsigned)loop;
+	j->h = h;
+	j->arg = arg;
+	str_ncpy(j->sid, sid, sizeof(j->sid));
+	j->body = strdup(json_object_to_json_string_ext(
+		(struct json_object *)body, JSON_C_TO_STRING_PLAIN));
+	pthread_mutex_lock(&u->mtx);
+	j->next = u->jobs;
+	if (u->jobs)
+		u->jobs->prev = j;
+	u->jobs = j;
+	pthread_mutex_unlock(&u->mtx);
+	if (!j->body || shard_call(app->shards[loop], update_run, j)) {
+		update_job_free(j);
+		re_snprintf(err, errsz, "loop %d unavailable", loop);
+		return 503;
+	}
+	*jp = j;
+	return 0;
+}
