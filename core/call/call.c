@@ -14,6 +14,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
+#include "base/jsonutil.h"
 #include "app.h"
 #include "base/cfg.h"
 #include "call/call.h"
@@ -1319,16 +1320,6 @@ void fs_call_play_stop(struct fs_call *c)
 		media_stream_play_stop(c->media, true);
 }
 
-static const char *call_jstr(const struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 		const struct json_object *synth, const char *text,
 		fs_audio_h *h, void *arg)
@@ -1337,15 +1328,15 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 
 	if (!c || !scope || !text)
 		return EINVAL;
-	vendor = call_jstr(synth, "vendor");
+	vendor = jsonutil_str(synth, "vendor");
 	if (!vendor)
-		vendor = call_jstr(c->synth, "vendor");
-	lang = call_jstr(synth, "language");
+		vendor = jsonutil_str(c->synth, "vendor");
+	lang = jsonutil_str(synth, "language");
 	if (!lang)
-		lang = call_jstr(c->synth, "language");
-	voice = call_jstr(synth, "voice");
-	if (!voice && (!vendor || !call_jstr(synth, "vendor")))
-		voice = call_jstr(c->synth, "voice");
+		lang = jsonutil_str(c->synth, "language");
+	voice = jsonutil_str(synth, "voice");
+	if (!voice && (!vendor || !jsonutil_str(synth, "vendor")))
+		voice = jsonutil_str(c->synth, "voice");
 	return tts_synth(c->env->tts, vendor, lang, voice, text, false, scope,
 			 h, arg);
 }

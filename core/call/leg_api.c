@@ -6,6 +6,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
+#include "base/jsonutil.h"
 #include "app.h"
 #include "call/call.h"
 #include "sip/leg.h"
@@ -50,16 +51,6 @@ static void legapi_event(struct leg *leg, enum leg_event ev, uint16_t scode,
 	(void)leg;
 	if (fl->h)
 		fl->h(fl, (enum fs_leg_event)ev, scode, reason, fl->arg);
-}
-
-static const char *legapi_str(const struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!o || !json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
 }
 
 int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
@@ -129,11 +120,11 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	fl->arg = arg;
 	(void)json_object_object_get_ex(target, "auth", &auth);
 	/* the user goes into a quoted-string of the Authorization header */
-	if (legapi_str(auth, "username") &&
-	    (!sipsafe_value(legapi_str(auth, "username")) ||
-	     strpbrk(legapi_str(auth, "username"), "\"\\"))) {
+	if (jsonutil_str(auth, "username") &&
+	    (!sipsafe_value(jsonutil_str(auth, "username")) ||
+	     strpbrk(jsonutil_str(auth, "username"), "\"\\"))) {
 		re_snprintf(err, errsz, "auth username '%s' refused",
-			    legapi_str(auth, "username"));
+			    jsonutil_str(auth, "username"));
 		mem_deref(fl);
 		e = EINVAL;
 		goto out;
@@ -143,8 +134,8 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	p.from_user = o && o->caller_id ? o->caller_id : c->from_user;
 	p.from_name = o ? o->caller_name : NULL;
 	p.headers = hdrs;
-	p.auth_user = legapi_str(auth, "username");
-	p.auth_pass = legapi_str(auth, "password");
+	p.auth_user = jsonutil_str(auth, "username");
+	p.auth_pass = jsonutil_str(auth, "password");
 	p.timeout_ms = o && o->timeout_ms ? o->timeout_ms : LEGAPI_RING_MS;
 	e = fs_scope_bind(scope, legapi_release, fl, &fl->bind);
 	if (e) {

@@ -11,6 +11,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
+#include "base/jsonutil.h"
 #include "app.h"
 #include "call/call.h"
 #include "base/cfg.h"
@@ -29,16 +30,6 @@
 
 #define OUTCALL_RING_MS 60000
 #define OUTCALL_MAX_MS  86400000u /* a day: timeout, timeLimit */
-
-static const char *outcall_str(const struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 static void outcall_time_limit(int err, const char *ev, void *data, void *arg)
 {
@@ -155,8 +146,8 @@ static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
 		e = EINVAL;
 	}
 	if (!e) {
-		const char *acct = outcall_str(body, "account_sid");
-		const char *app = outcall_str(body, "application_sid");
+		const char *acct = jsonutil_str(body, "account_sid");
+		const char *app = jsonutil_str(body, "application_sid");
 
 		e |= acct ? str_dup(&a->account_sid, acct) : 0;
 		e |= app ? str_dup(&a->application_sid, app) : 0;
@@ -213,8 +204,8 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 	if (e)
 		return e == ENOTSUP ? EINVAL : e;
 	{
-		const char *from = outcall_str(body, "from");
-		const char *name = outcall_str(body, "callerName");
+		const char *from = jsonutil_str(body, "from");
+		const char *name = jsonutil_str(body, "callerName");
 		char *tmp = NULL;
 
 		/* they become the From header: refuse what cannot be one */
@@ -265,18 +256,19 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 		goto out;
 	}
 	c->app = mem_ref(app);
-	e = str_dup(&c->from_user, outcall_str(body, "from")
-					   ? outcall_str(body, "from")
+	e = str_dup(&c->from_user, jsonutil_str(body, "from")
+					   ? jsonutil_str(body, "from")
 					   : "anonymous");
-	if (outcall_str(body, "callerName"))
-		e |= str_dup(&c->caller_name, outcall_str(body, "callerName"));
+	if (jsonutil_str(body, "callerName"))
+		e |= str_dup(&c->caller_name,
+			     jsonutil_str(body, "callerName"));
 	{
 		const char *user = NULL;
 
 		/* "to" of the payload: the number, user or URI called */
-		if (!(user = outcall_str(to, "number")) &&
-		    !(user = outcall_str(to, "name")))
-			user = outcall_str(to, "sipUri");
+		if (!(user = jsonutil_str(to, "number")) &&
+		    !(user = jsonutil_str(to, "name")))
+			user = jsonutil_str(to, "sipUri");
 		e |= str_dup(&c->to_user, user ? user : "");
 	}
 	if (json_object_object_get_ex(body, "tag", &v) &&

@@ -10,8 +10,8 @@
  *
  * A lookup runs on a worker thread from start to end: the job carries
  * copies of the query, the worker builds the struct dir_app (libre
- * objects made there and handed over once, as core/audio/audiocache.c does) and the
- * loop only reads the finished job in the done handler. A job never
+ * objects made there and handed over once, as core/audio/audiocache.c does)
+ * and the loop only reads the finished job in the done handler. A job never
  * touches its dirdb from the worker; the dirdb may be gone by then.
  *
  * Database trouble (no connection in time, server away, a refused
@@ -23,6 +23,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "dir/dbpool.h"
+#include "dir/backend.h"
 #include "dir/dirdb.h"
 #include "base/log.h"
 
@@ -674,3 +675,20 @@ void dirdb_cancel(struct dirdb *db, const void *arg)
 			job->h = NULL;
 	}
 }
+
+static int dirdb_lookup_op(void *be, const struct dir_query *q,
+			   dir_lookup_h *h, void *arg)
+{
+	return dirdb_lookup(be, q, h, arg);
+}
+
+static void dirdb_cancel_op(void *be, const void *arg)
+{
+	dirdb_cancel(be, arg);
+}
+
+const struct dir_ops dirdb_ops = {
+	.name = "mysql",
+	.lookup = dirdb_lookup_op,
+	.cancel = dirdb_cancel_op,
+};

@@ -11,7 +11,7 @@
 #define DIRDB_H
 
 #include <stdint.h>
-#include "dir/directory.h"
+#include "dir/dir_app.h"
 
 struct dbpool;
 struct dirdb;
@@ -34,5 +34,9 @@ int dirdb_lookup(struct dirdb *db, const struct dir_query *q, dir_lookup_h *h,
 
 /** Drop the handlers of every lookup in flight for arg */
 void dirdb_cancel(struct dirdb *db, const void *arg);
+
+/** Its operations for the front end (directory.c) */
+struct dir_ops;
+extern const struct dir_ops dirdb_ops;
 
 #endif

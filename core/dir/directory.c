@@ -1,502 +1,51 @@
 /**
- * @file directory.c  Embedded file directory, the built-in demo, and the
- *       switch to the MySQL directory (dirdb.c)
- *
- * The file is shaped like the jambonz tables (accounts, applications,
- * phone_numbers) so that moving to the MySQL directory later is a copy
- * of rows. See docs/directory.md.
+ * @file directory.c  The directory front end: one backend behind its ops
  */
 #include <errno.h>
-#include <string.h>
 #include <re.h>
-#include <json-c/json.h>
-#include "dir/directory.h"
+#include "dir/backend.h"
+#include "dir/dir_file.h"
 #include "dir/dirdb.h"
-#include "base/log.h"
-
-#define DIR_DEFAULT_ACCOUNT "9351f46a-678c-43f5-b8a6-d4eb58d131af"
-#define DIR_DEMO_APP        "0dddaabf-0a30-43e3-84e8-426873b1a78b"
-#define DIR_DEFAULT_APP     "4b12a9d4-1a64-4c65-b37c-f6b1a2b60a2d"
+#include "dir/directory.h"
 
 struct directory {
-	struct list apps;    /* struct dir_entry */
-	struct list numbers; /* struct dir_number */
-	struct list accounts;
-	struct dir_app *default_app; /* DEFAULT_CALL_HOOK, or the demo */
-	char *default_account;
-	struct dirdb *db; /* the MySQL directory instead of all the above */
+	const struct dir_ops *ops;
+	void *be; /* the backend object: a reference */
 };
-
-struct dir_entry {
-	struct le le;
-	struct dir_app *app;
-};
-
-struct dir_number {
-	struct le le;
-	char *number;
-	char *application_sid;
-	char *account_sid;
-	char *carrier_sid;
-};
-
-struct dir_account {
-	struct le le;
-	char *account_sid;
-	char *secret;
-	char *service_provider_sid;
-	bool active;
-};
-
-void dir_hook_reset(struct dir_hook *h)
-{
-	if (!h)
-		return;
-	h->url = mem_deref(h->url);
-	h->method = mem_deref(h->method);
-	h->username = mem_deref(h->username);
-	h->password = mem_deref(h->password);
-}
-
-static void dir_app_destructor(void *data)
-{
-	struct dir_app *a = data;
-
-	mem_deref(a->account_sid);
-	mem_deref(a->application_sid);
-	mem_deref(a->service_provider_sid);
-	mem_deref(a->webhook_secret);
-	dir_hook_reset(&a->call_hook);
-	dir_hook_reset(&a->status_hook);
-	json_object_put(a->app_json);
-	json_object_put(a->env_vars);
-	mem_deref(a->tts_vendor);
-	mem_deref(a->tts_language);
-	mem_deref(a->tts_voice);
-	mem_deref(a->stt_vendor);
-	mem_deref(a->stt_language);
-}
-
-static void dir_entry_destructor(void *data)
-{
-	struct dir_entry *e = data;
-
-	list_unlink(&e->le);
-	mem_deref(e->app);
-}
-
-static void dir_number_destructor(void *data)
-{
-	struct dir_number *n = data;
-
-	list_unlink(&n->le);
-	mem_deref(n->number);
-	mem_deref(n->application_sid);
-	mem_deref(n->account_sid);
-	mem_deref(n->carrier_sid);
-}
-
-static void dir_account_destructor(void *data)
-{
-	struct dir_account *a = data;
-
-	list_unlink(&a->le);
-	mem_deref(a->account_sid);
-	mem_deref(a->secret);
-	mem_deref(a->service_provider_sid);
-}
 
 static void directory_destructor(void *data)
 {
 	struct directory *d = data;
 
-	list_flush(&d->apps);
-	list_flush(&d->numbers);
-	list_flush(&d->accounts);
-	mem_deref(d->default_app);
-	mem_deref(d->default_account);
-	mem_deref(d->db);
-}
-
-static int dir_strdup(char **dst, const char *s)
-{
-	*dst = mem_deref(*dst);
-	if (!s || !*s)
-		return 0;
-	return str_dup(dst, s);
-}
-
-static const char *dir_str(const struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-/* A key rows are found by: dir_strdup() stores "" as NULL, which the
- * lookups would then compare */
-static const char *dir_key(const struct json_object *o, const char *key)
-{
-	const char *s = dir_str(o, key);
-
-	return s && *s ? s : NULL;
-}
-
-static int dir_hook_copy(struct dir_hook *dst, const struct dir_hook *src)
-{
-	int err = 0;
-
-	if (!src)
-		return 0;
-	err |= dir_strdup(&dst->url, src->url);
-	err |= dir_strdup(&dst->method, src->method);
-	err |= dir_strdup(&dst->username, src->username);
-	err |= dir_strdup(&dst->password, src->password);
-	return err ? ENOMEM : 0;
-}
-
-int dir_hook_from_json(struct dir_hook *h, const struct json_object *o)
-{
-	int err = 0;
-
-	if (!h)
-		return EINVAL;
-	dir_hook_reset(h);
-	if (!o)
-		return 0;
-	if (json_object_is_type(o, json_type_string))
-		return dir_strdup(&h->url, json_object_get_string(
-						   (struct json_object *)o));
-	if (!json_object_is_type(o, json_type_object))
-		return EINVAL;
-	err |= dir_strdup(&h->url, dir_str(o, "url"));
-	err |= dir_strdup(&h->method, dir_str(o, "method"));
-	err |= dir_strdup(&h->username, dir_str(o, "username"));
-	err |= dir_strdup(&h->password, dir_str(o, "password"));
-	if (err)
-		return ENOMEM;
-	return h->url ? 0 : EINVAL;
-}
-
-int dir_app_new(struct dir_app **ap)
-{
-	struct dir_app *a = mem_zalloc(sizeof(*a), dir_app_destructor);
-
-	if (!a)
-		return ENOMEM;
-	*ap = a;
-	return 0;
-}
-
-/* The built-in demo: speech, then digits collected and read back by the
- * server's own /demo/gather hook, so it needs no webhook server */
-static int dir_demo_app(struct dir_app **ap, const char *base)
-{
-	static const char fmt[] =
-		"[{\"verb\":\"say\",\"text\":\"Welcome to feature server. "
-		"This is the built in demo application.\"},"
-		"{\"verb\":\"gather\",\"input\":[\"digits\"],"
-		"\"finishOnKey\":\"#\",\"maxDigits\":10,\"timeout\":10,"
-		"\"actionHook\":\"%s/demo/gather\","
-		"\"say\":{\"text\":\"Please enter some digits, then press the "
-		"pound key.\"}},"
-		"{\"verb\":\"say\",\"text\":\"We did not get any digits. "
-		"Goodbye.\"},{\"verb\":\"hangup\"}]";
-	struct dir_app *a = NULL;
-	char *text = NULL;
-	int err;
-
-	err = dir_app_new(&a);
-	err |= re_sdprintf(&text, fmt, base ? base : "http://127.0.0.1:3000");
-	if (err)
-		goto out;
-	a->app_json = json_tokener_parse(text);
-	err = a->app_json ? 0 : EINVAL;
-	err |= dir_strdup(&a->application_sid, DIR_DEMO_APP);
-	err |= dir_strdup(&a->account_sid, DIR_DEFAULT_ACCOUNT);
-out:
-	mem_deref(text);
-	if (err)
-		mem_deref(a);
-	else
-		*ap = a;
-	return err ? (err == EINVAL ? EINVAL : ENOMEM) : 0;
-}
-
-static int dir_load_app(struct directory *d, const struct json_object *o,
-			char *why, size_t sz)
-{
-	struct json_object *v;
-	struct dir_entry *e;
-	struct dir_app *a = NULL;
-	int err;
-
-	if (!json_object_is_type(o, json_type_object) ||
-	    !dir_key(o, "application_sid")) {
-		re_snprintf(why, sz, "application without application_sid");
-		return EINVAL;
-	}
-	err = dir_app_new(&a);
-	if (err)
-		return err;
-	err |= dir_strdup(&a->application_sid, dir_str(o, "application_sid"));
-	err |= dir_strdup(&a->account_sid, dir_str(o, "account_sid"));
-	err |= dir_strdup(&a->tts_vendor,
-			  dir_str(o, "speech_synthesis_vendor"));
-	err |= dir_strdup(&a->tts_language,
-			  dir_str(o, "speech_synthesis_language"));
-	err |= dir_strdup(&a->tts_voice, dir_str(o, "speech_synthesis_voice"));
-	err |= dir_strdup(&a->stt_vendor,
-			  dir_str(o, "speech_recognizer_vendor"));
-	err |= dir_strdup(&a->stt_language,
-			  dir_str(o, "speech_recognizer_language"));
-	if (err) {
-		mem_deref(a);
-		return ENOMEM;
-	}
-	if (json_object_object_get_ex(o, "call_hook", &v) &&
-	    dir_hook_from_json(&a->call_hook, v)) {
-		re_snprintf(why, sz, "application %s: bad call_hook",
-			    a->application_sid);
-		err = EINVAL;
-	}
-	if (!err && json_object_object_get_ex(o, "call_status_hook", &v) &&
-	    dir_hook_from_json(&a->status_hook, v)) {
-		re_snprintf(why, sz, "application %s: bad call_status_hook",
-			    a->application_sid);
-		err = EINVAL;
-	}
-	if (!err && json_object_object_get_ex(o, "app_json", &v) && v) {
-		/* jambonz stores app_json as a string column */
-		if (json_object_is_type(v, json_type_string))
-			a->app_json =
-				json_tokener_parse(json_object_get_string(v));
-		else
-			a->app_json = json_object_get(v);
-		if (!json_object_is_type(a->app_json, json_type_array)) {
-			re_snprintf(why, sz,
-				    "application %s: app_json is not a verb "
-				    "array",
-				    a->application_sid);
-			err = EINVAL;
-		}
-	}
-	if (!err && json_object_object_get_ex(o, "env_vars", &v) &&
-	    json_object_is_type(v, json_type_object))
-		a->env_vars = json_object_get(v);
-	if (err) {
-		mem_deref(a);
-		return err;
-	}
-	e = mem_zalloc(sizeof(*e), dir_entry_destructor);
-	if (!e) {
-		mem_deref(a);
-		return ENOMEM;
-	}
-	e->app = a;
-	list_append(&d->apps, &e->le, e);
-	return 0;
-}
-
-static int dir_load_number(struct directory *d, const struct json_object *o,
-			   char *why, size_t sz)
-{
-	struct dir_number *n;
-	const char *num = dir_key(o, "number");
-	int err = 0;
-
-	if (num && *num == '+')
-		num++;
-	if (!num || !*num || !dir_key(o, "application_sid")) {
-		re_snprintf(why, sz,
-			    "phone number without number or application_sid");
-		return EINVAL;
-	}
-	n = mem_zalloc(sizeof(*n), dir_number_destructor);
-	if (!n)
-		return ENOMEM;
-	err |= dir_strdup(&n->number, num);
-	err |= dir_strdup(&n->application_sid, dir_str(o, "application_sid"));
-	err |= dir_strdup(&n->account_sid, dir_str(o, "account_sid"));
-	err |= dir_strdup(&n->carrier_sid, dir_str(o, "voip_carrier_sid"));
-	if (err) {
-		mem_deref(n);
-		return ENOMEM;
-	}
-	list_append(&d->numbers, &n->le, n);
-	return 0;
-}
-
-static int dir_load_account(struct directory *d, const struct json_object *o,
-			    char *why, size_t sz)
-{
-	struct dir_account *a;
-	struct json_object *v;
-	int err = 0;
-
-	if (!dir_key(o, "account_sid")) {
-		re_snprintf(why, sz, "account without account_sid");
-		return EINVAL;
-	}
-	a = mem_zalloc(sizeof(*a), dir_account_destructor);
-	if (!a)
-		return ENOMEM;
-	a->active = true;
-	if (json_object_object_get_ex(o, "is_active", &v))
-		a->active = json_object_get_boolean(v);
-	err |= dir_strdup(&a->account_sid, dir_str(o, "account_sid"));
-	err |= dir_strdup(&a->secret, dir_str(o, "webhook_secret"));
-	err |= dir_strdup(&a->service_provider_sid,
-			  dir_str(o, "service_provider_sid"));
-	if (err) {
-		mem_deref(a);
-		return ENOMEM;
-	}
-	list_append(&d->accounts, &a->le, a);
-	return 0;
-}
-
-typedef int(dir_row_h)(struct directory *d, const struct json_object *o,
-		       char *why, size_t sz);
-
-static int dir_load_table(struct directory *d, const struct json_object *doc,
-			  const char *table, dir_row_h *rowh, char *why,
-			  size_t sz)
-{
-	struct json_object *arr;
-	size_t n;
-	int err;
-
-	if (!json_object_object_get_ex(doc, table, &arr))
-		return 0;
-	if (!json_object_is_type(arr, json_type_array)) {
-		re_snprintf(why, sz, "%s is not an array", table);
-		return EINVAL;
-	}
-	n = json_object_array_length(arr);
-	for (size_t i = 0; i < n; i++) {
-		err = rowh(d, json_object_array_get_idx(arr, i), why, sz);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int dir_load_file(struct directory *d, const char *file, char *why,
-			 size_t sz)
-{
-	struct json_object *doc;
-	int err;
-
-	doc = json_object_from_file(file);
-	if (!doc) {
-		re_snprintf(why, sz, "%s", json_util_get_last_err());
-		return EINVAL;
-	}
-	if (!json_object_is_type(doc, json_type_object)) {
-		re_snprintf(why, sz, "not a JSON object");
-		json_object_put(doc);
-		return EINVAL;
-	}
-	err = dir_load_table(d, doc, "accounts", dir_load_account, why, sz);
-	if (!err)
-		err = dir_load_table(d, doc, "applications", dir_load_app, why,
-				     sz);
-	if (!err)
-		err = dir_load_table(d, doc, "phone_numbers", dir_load_number,
-				     why, sz);
-	if (!err && dir_str(doc, "default_account_sid"))
-		err = dir_strdup(&d->default_account,
-				 dir_str(doc, "default_account_sid"));
-	json_object_put(doc);
-	return err;
-}
-
-static struct dir_app *dir_find_app(const struct directory *d, const char *sid)
-{
-	struct le *le;
-
-	LIST_FOREACH(&d->apps, le) {
-		struct dir_entry *e = le->data;
-
-		if (!strcmp(e->app->application_sid, sid))
-			return e->app;
-	}
-	return NULL;
-}
-
-static struct dir_account *dir_find_account(const struct directory *d,
-					    const char *sid)
-{
-	struct le *le;
-
-	if (!sid)
-		return NULL;
-	LIST_FOREACH(&d->accounts, le) {
-		struct dir_account *a = le->data;
-
-		if (!strcmp(a->account_sid, sid))
-			return a;
-	}
-	return NULL;
+	mem_deref(d->be);
 }
 
 int directory_alloc(struct directory **dp, const struct dir_conf *conf,
 		    char *err, size_t errsz)
 {
 	struct directory *d;
-	char why[256] = "";
-	int e = 0;
+	int e;
 
 	if (!dp || !conf || !err)
 		return EINVAL;
 	d = mem_zalloc(sizeof(*d), directory_destructor);
 	if (!d)
 		return ENOMEM;
-
 	if (conf->pool) {
-		e = dirdb_alloc(&d->db, conf->pool, conf->cache_ttl_ms);
+		struct dirdb *db = NULL;
+
+		e = dirdb_alloc(&db, conf->pool, conf->cache_ttl_ms);
 		if (e)
 			re_snprintf(err, errsz, "MySQL directory: %m", e);
-		goto out;
-	}
-	if (conf->file && *conf->file) {
-		e = dir_load_file(d, conf->file, why, sizeof(why));
-		if (e) {
-			re_snprintf(err, errsz, "%s: %s", conf->file, why);
-			goto out;
-		}
-	}
-	if (!d->default_account)
-		e = dir_strdup(&d->default_account, DIR_DEFAULT_ACCOUNT);
+		d->be = db;
+		d->ops = &dirdb_ops;
+	} else {
+		struct dir_file *f = NULL;
 
-	if (!e && conf->call_hook && conf->call_hook->url &&
-	    *conf->call_hook->url) {
-		e = dir_app_new(&d->default_app);
-		e |= dir_hook_copy(&d->default_app->call_hook,
-				   conf->call_hook);
-		e |= dir_hook_copy(&d->default_app->status_hook,
-				   conf->status_hook);
-		e |= dir_strdup(&d->default_app->application_sid,
-				DIR_DEFAULT_APP);
-		e |= dir_strdup(&d->default_app->account_sid,
-				d->default_account);
-		e |= dir_strdup(&d->default_app->webhook_secret, conf->secret);
-		if (e)
-			e = ENOMEM;
-	} else if (!e && list_isempty(&d->apps)) {
-		e = dir_demo_app(&d->default_app, conf->demo_base);
-		if (!e)
-			fs_info("directory",
-				"no directory and no DEFAULT_CALL_HOOK: calls "
-				"run the built-in demo");
+		e = dir_file_alloc(&f, conf, err, errsz);
+		d->be = f;
+		d->ops = &dir_file_ops;
 	}
-	if (e && !*err)
-		re_snprintf(err, errsz, "directory: %m", e);
-out:
 	if (e)
 		mem_deref(d);
 	else
@@ -504,129 +53,16 @@ out:
 	return e;
 }
 
-/* Fill what the account adds (secret, provider) into a copy of app */
-static int dir_app_for_account(struct dir_app **outp, struct dir_app *app,
-			       const struct dir_account *acct)
-{
-	struct dir_app *a;
-	int err = 0;
-
-	if (!acct || (app->webhook_secret && app->service_provider_sid)) {
-		*outp = mem_ref(app);
-		return 0;
-	}
-	err = dir_app_new(&a);
-	if (err)
-		return err;
-	err |= dir_strdup(&a->account_sid, acct->account_sid);
-	err |= dir_strdup(&a->application_sid, app->application_sid);
-	err |= dir_strdup(&a->service_provider_sid,
-			  acct->service_provider_sid);
-	err |= dir_strdup(&a->webhook_secret, app->webhook_secret
-						      ? app->webhook_secret
-						      : acct->secret);
-	err |= dir_hook_copy(&a->call_hook, &app->call_hook);
-	err |= dir_hook_copy(&a->status_hook, &app->status_hook);
-	err |= dir_strdup(&a->tts_vendor, app->tts_vendor);
-	err |= dir_strdup(&a->tts_language, app->tts_language);
-	err |= dir_strdup(&a->tts_voice, app->tts_voice);
-	err |= dir_strdup(&a->stt_vendor, app->stt_vendor);
-	err |= dir_strdup(&a->stt_language, app->stt_language);
-	a->app_json = json_object_get(app->app_json);
-	a->env_vars = json_object_get(app->env_vars);
-	if (err) {
-		mem_deref(a);
-		return ENOMEM;
-	}
-	*outp = a;
-	return 0;
-}
-
 int directory_lookup(struct directory *d, const struct dir_query *q,
 		     dir_lookup_h *h, void *arg)
 {
-	struct dir_app *app = NULL, *out = NULL;
-	const struct dir_account *acct = NULL;
-	const char *acct_sid;
-	char reason[160];
-	struct le *le;
-	int err;
-
 	if (!d || !q || !h)
 		return EINVAL;
-	if (d->db)
-		return dirdb_lookup(d->db, q, h, arg);
-
-	/* the embedded directory trusts the caller: a missing account
-	 * header means the default account */
-	acct_sid = q->account_sid ? q->account_sid : d->default_account;
-	if (q->account_sid && !list_isempty(&d->accounts)) {
-		acct = dir_find_account(d, q->account_sid);
-		if (!acct) {
-			re_snprintf(reason, sizeof(reason),
-				    "No Account exists for sid %s",
-				    q->account_sid);
-			h(ENOENT, 503, reason, NULL, arg);
-			return 0;
-		}
-		if (!acct->active) {
-			re_snprintf(reason, sizeof(reason),
-				    "Account %s is inactive", q->account_sid);
-			h(EACCES, 503, reason, NULL, arg);
-			return 0;
-		}
-	}
-
-	if (q->application_sid)
-		app = dir_find_app(d, q->application_sid);
-	if (!app && q->called) {
-		const char *num =
-			q->called[0] == '+' ? q->called + 1 : q->called;
-
-		LIST_FOREACH(&d->numbers, le) {
-			struct dir_number *n = le->data;
-
-			if (strcmp(n->number, num))
-				continue;
-			if (n->carrier_sid && q->carrier_sid &&
-			    strcmp(n->carrier_sid, q->carrier_sid))
-				continue;
-			app = dir_find_app(d, n->application_sid);
-			if (app)
-				break;
-		}
-	}
-	/* an application runs only for its own account: the account's
-	 * secret signs its webhooks and its sid is in every payload */
-	if (app && app->account_sid && q->account_sid &&
-	    strcmp(app->account_sid, q->account_sid)) {
-		re_snprintf(reason, sizeof(reason),
-			    "application %s does not belong to account %s",
-			    app->application_sid, q->account_sid);
-		h(EPERM, 403, reason, NULL, arg);
-		return 0;
-	}
-	if (!app)
-		app = d->default_app;
-	if (!app || (!app->call_hook.url && !app->app_json)) {
-		h(ENOENT, 480, "no configured application", NULL, arg);
-		return 0;
-	}
-
-	if (!acct)
-		acct = dir_find_account(d, app->account_sid ? app->account_sid
-							    : acct_sid);
-	err = dir_app_for_account(&out, app, acct);
-	if (err)
-		return err;
-	h(0, 0, NULL, out, arg);
-	mem_deref(out);
-	return 0;
+	return d->ops->lookup(d->be, q, h, arg);
 }
 
 void directory_cancel(struct directory *d, const void *arg)
 {
-	/* the file directory answers at once: nothing is ever pending */
-	if (d && d->db)
-		dirdb_cancel(d->db, arg);
+	if (d && d->ops->cancel)
+		d->ops->cancel(d->be, arg);
 }

@@ -1,61 +1,22 @@
 /**
  * @file directory.h  Where an inbound call finds its account and application
  *
- * Backends behind one asynchronous interface: the embedded file
- * directory (etc/directory.json, or the built-in demo when none) and
- * MySQL/MariaDB with the jambonz tables (dirdb.c, over the process-wide
- * pool of dbpool.c). Lookups answer through a handler so a backend that
- * queries a database never blocks the event loop.
+ * Backends behind one asynchronous interface (dir/backend.h): the
+ * embedded file directory (dir_file.c: etc/directory.json, or the
+ * built-in demo when none) and MySQL/MariaDB with the jambonz tables
+ * (dirdb.c, over the process-wide pool of dbpool.c). Lookups answer
+ * through a handler so a backend that queries a database never blocks
+ * the event loop.
  */
 #ifndef DIRECTORY_H
 #define DIRECTORY_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include "dir/dir_app.h"
 
-struct json_object;
 struct directory;
 struct dbpool;
-
-/** A webhook as configured: url plus optional method and basic auth */
-struct dir_hook {
-	char *url;
-	char *method;
-	char *username;
-	char *password;
-};
-
-/** The application a call runs; a libre mem object, read-only once made */
-struct dir_app {
-	char *account_sid;
-	char *application_sid;
-	char *service_provider_sid;
-	char *webhook_secret;
-	struct dir_hook call_hook;
-	struct dir_hook status_hook;
-	struct json_object *app_json; /* verb array or NULL */
-	struct json_object *env_vars; /* object or NULL */
-	char *tts_vendor, *tts_language, *tts_voice;
-	char *stt_vendor, *stt_language;
-};
-
-/** What the lookup needs from the INVITE (all borrowed) */
-struct dir_query {
-	const char *called;          /* Request-URI user, '+' stripped */
-	const char *account_sid;     /* X-Account-Sid or NULL          */
-	const char *application_sid; /* X-Application-Sid or NULL      */
-	const char *carrier_sid;     /* X-Voip-Carrier-Sid or NULL     */
-};
-
-/**
- * Lookup result.
- *
- * @param err    0, or an errno when no application was found
- * @param scode  SIP status to reject with when err != 0
- * @param reason X-Reason text when err != 0
- * @param app    The application (borrowed; mem_ref to keep) or NULL
- */
-typedef void(dir_lookup_h)(int err, uint16_t scode, const char *reason,
-			   struct dir_app *app, void *arg);
 
 struct dir_conf {
 	const char *file;                 /* JSON directory or "" for none  */
@@ -90,12 +51,5 @@ int directory_lookup(struct directory *d, const struct dir_query *q,
 
 /** Drop every pending lookup of arg: its handler will not run */
 void directory_cancel(struct directory *d, const void *arg);
-
-/** An empty application object (for applications made on the fly) */
-int dir_app_new(struct dir_app **ap);
-
-/** Parse a hook from JSON (object or bare URL string) into h */
-int dir_hook_from_json(struct dir_hook *h, const struct json_object *o);
-void dir_hook_reset(struct dir_hook *h);
 
 #endif

@@ -10,19 +10,10 @@
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
+#include "base/jsonutil.h"
 #include "base/cfg.h"
 #include "sip/sipsafe.h"
 #include "sip/target.h"
-
-static const char *target_str(const struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
 
 /* "host:port" or "sip:host:port" -> "host:port" */
 static const char *target_hostport(const char *proxy)
@@ -59,8 +50,8 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 		re_snprintf(err, errsz, "target must be an object");
 		return EINVAL;
 	}
-	type = target_str(target, "type");
-	proxy = target_str(target, "proxy");
+	type = jsonutil_str(target, "type");
+	proxy = jsonutil_str(target, "proxy");
 	if (!proxy && cfg->sip_outbound_proxy && *cfg->sip_outbound_proxy)
 		proxy = cfg->sip_outbound_proxy;
 	if (!type) {
@@ -75,7 +66,7 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 	}
 
 	if (!strcmp(type, "sip")) {
-		v = target_str(target, "sipUri");
+		v = jsonutil_str(target, "sipUri");
 		if (!v || (strncmp(v, "sip:", 4) && strncmp(v, "sips:", 5))) {
 			re_snprintf(err, errsz,
 				    "sip target needs a sipUri (sip:...)");
@@ -88,11 +79,11 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 		e = str_dup(urip, v);
 		/* a sip target goes where its URI says, unless it names a
 		 * proxy of its own */
-		proxy = target_str(target, "proxy");
+		proxy = jsonutil_str(target, "proxy");
 	} else if (!strcmp(type, "phone") || !strcmp(type, "user")) {
 		bool phone = !strcmp(type, "phone");
 
-		v = target_str(target, phone ? "number" : "name");
+		v = jsonutil_str(target, phone ? "number" : "name");
 		if (!target_safe(v) || strchr(v, ':')) {
 			re_snprintf(err, errsz, "%s target needs a %s", type,
 				    phone ? "number" : "name");

@@ -1,0 +1,93 @@
+/**
+ * @file dir_app.c  The application a call runs, and webhooks as
+ *                  configured: the objects every backend makes
+ */
+#include <errno.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "base/jsonutil.h"
+#include "dir/dir_app.h"
+
+int dir_strdup(char **dst, const char *s)
+{
+	*dst = mem_deref(*dst);
+	if (!s || !*s)
+		return 0;
+	return str_dup(dst, s);
+}
+
+void dir_hook_reset(struct dir_hook *h)
+{
+	if (!h)
+		return;
+	h->url = mem_deref(h->url);
+	h->method = mem_deref(h->method);
+	h->username = mem_deref(h->username);
+	h->password = mem_deref(h->password);
+}
+
+static void dir_app_destructor(void *data)
+{
+	struct dir_app *a = data;
+
+	mem_deref(a->account_sid);
+	mem_deref(a->application_sid);
+	mem_deref(a->service_provider_sid);
+	mem_deref(a->webhook_secret);
+	dir_hook_reset(&a->call_hook);
+	dir_hook_reset(&a->status_hook);
+	json_object_put(a->app_json);
+	json_object_put(a->env_vars);
+	mem_deref(a->tts_vendor);
+	mem_deref(a->tts_language);
+	mem_deref(a->tts_voice);
+	mem_deref(a->stt_vendor);
+	mem_deref(a->stt_language);
+}
+
+int dir_hook_copy(struct dir_hook *dst, const struct dir_hook *src)
+{
+	int err = 0;
+
+	if (!src)
+		return 0;
+	err |= dir_strdup(&dst->url, src->url);
+	err |= dir_strdup(&dst->method, src->method);
+	err |= dir_strdup(&dst->username, src->username);
+	err |= dir_strdup(&dst->password, src->password);
+	return err ? ENOMEM : 0;
+}
+
+int dir_hook_from_json(struct dir_hook *h, const struct json_object *o)
+{
+	int err = 0;
+
+	if (!h)
+		return EINVAL;
+	dir_hook_reset(h);
+	if (!o)
+		return 0;
+	if (json_object_is_type(o, json_type_string))
+		return dir_strdup(&h->url, json_object_get_string(
+						   (struct json_object *)o));
+	if (!json_object_is_type(o, json_type_object))
+		return EINVAL;
+	err |= dir_strdup(&h->url, jsonutil_str(o, "url"));
+	err |= dir_strdup(&h->method, jsonutil_str(o, "method"));
+	err |= dir_strdup(&h->username, jsonutil_str(o, "username"));
+	err |= dir_strdup(&h->password, jsonutil_str(o, "password"));
+	if (err)
+		return ENOMEM;
+	return h->url ? 0 : EINVAL;
+}
+
+int dir_app_new(struct dir_app **ap)
+{
+	struct dir_app *a = mem_zalloc(sizeof(*a), dir_app_destructor);
+
+	if (!a)
+		return ENOMEM;
+	*ap = a;
+	return 0;
+}
