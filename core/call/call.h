@@ -126,6 +126,22 @@ int call_room(const struct app *app);
 int call_progress_media(struct fs_call *c);
 int call_answer(struct fs_call *c);
 
+/** 180 Ringing without SDP, while nothing else was sent */
+int call_ring(struct fs_call *c);
+
+/** The directory's answer for c (call_hook.c; a dir_lookup_h) */
+void call_app_found(int err, uint16_t scode, const char *reason,
+		    struct dir_app *app, void *arg);
+
+/** "trying", "ringing", ..., "completed": call_status of the payload */
+const char *call_status_name(const struct fs_call *c);
+
+/**
+ * The RFC 3261 phrase of a status: JAMBONES_WEBHOOK_ERROR_RETURN may be
+ * any 4xx-6xx, and callers and SBCs log the phrase next to the code
+ */
+const char *call_reason_phrase(uint16_t scode);
+
 /** The verb list ran out or failed: end the call the protocol way */
 void call_list_ended(struct fs_call *c, bool media_failed);
 

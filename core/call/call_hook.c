@@ -1,0 +1,385 @@
+/**
+ * @file call_hook.c  A call's application: directory answer, first
+ *                    webhook, status hooks, the webhook payload
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include <fs/fs.h>
+#include "app.h"
+#include "base/cfg.h"
+#include "base/log.h"
+#include "call/call.h"
+#include "call/session.h"
+#include "dir/directory.h"
+#include "http/req.h"
+#include "sip/sipcheck.h"
+#include "sip/stack.h"
+
+#define CALL_JSON_FLAGS \
+	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+static void call_add_str(struct json_object *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+static void call_add_hdr(struct json_object *o, const char *k,
+			 const struct sip_msg *msg, const char *name)
+{
+	const struct sip_hdr *h = sip_msg_xhdr(msg, name);
+	char *v = NULL;
+
+	if (!h || re_sdprintf(&v, "%r", &h->val))
+		return;
+	json_object_object_add(o, k, json_object_new_string(v));
+	mem_deref(v);
+}
+
+struct json_object *call_payload(const struct fs_call *c)
+{
+	struct json_object *o = json_object_new_object();
+	const struct app *app = c->env->stk->app;
+	char *s = NULL;
+	uint16_t scode;
+
+	call_add_str(o, "call_sid", c->sid);
+	call_add_str(o, "direction", c->uac ? "outbound" : "inbound");
+	call_add_str(o, "from", c->from_user ? c->from_user : "");
+	call_add_str(o, "to", c->to_user ? c->to_user : "");
+	call_add_str(o, "call_id", c->callid);
+	if (c->invite)
+		call_add_hdr(o, "sbc_callid", c->invite, "X-CID");
+	switch (c->state) {
+	case CALL_TRYING:
+		scode = 100;
+		break;
+	case CALL_EARLY:
+		scode = c->early_media ? 183 : 180;
+		break;
+	case CALL_ANSWERED:
+		scode = 200;
+		break;
+	default:
+		scode = c->final_scode ? c->final_scode : 200;
+	}
+	json_object_object_add(o, "sip_status", json_object_new_int(scode));
+	call_add_str(o, "sip_reason",
+		     c->state == CALL_ENDED && c->final_reason
+			     ? c->final_reason
+			     : (scode == 100   ? "Trying"
+				: scode == 180 ? "Ringing"
+				: scode == 183 ? "Session Progress"
+					       : "OK"));
+	call_add_str(o, "call_status", call_status_name(c));
+	call_add_str(o, "account_sid", c->app ? c->app->account_sid : NULL);
+	call_add_str(o, "application_sid",
+		     c->app ? c->app->application_sid : NULL);
+	call_add_str(o, "service_provider_sid",
+		     c->app ? c->app->service_provider_sid : NULL);
+	call_add_str(o, "trace_id", c->trace_id);
+	if (!re_sdprintf(&s, "%J", &c->env->stk->addr)) {
+		call_add_str(o, "fs_sip_address", s);
+		s = mem_deref(s);
+	}
+	call_add_str(o, "caller_name", c->caller_name);
+	if (c->invite) {
+		call_add_hdr(o, "originating_sip_ip", c->invite,
+			     "X-Forwarded-For");
+		call_add_hdr(o, "originating_sip_trunk_name", c->invite,
+			     "X-Originating-Carrier");
+	}
+	if (!re_sdprintf(&s, "http://%s:%u/v1",
+			 strcmp(app->cfg->http_addr, "0.0.0.0")
+				 ? app->cfg->http_addr
+				 : "127.0.0.1",
+			 app->cfg->http_port)) {
+		call_add_str(o, "api_base_url", s);
+		s = mem_deref(s);
+	}
+	if (c->state == CALL_ENDED) {
+		if (c->termination_by)
+			call_add_str(o, "call_termination_by",
+				     c->termination_by);
+		if (c->answer_ms)
+			json_object_object_add(
+				o, "duration",
+				json_object_new_int(
+					(int)((tmr_jiffies() - c->answer_ms +
+					       500) /
+					      1000)));
+	}
+	if (c->tag)
+		json_object_object_add(o, "customerData",
+				       json_object_get(c->tag));
+	return o;
+}
+
+static void call_sip_json(const struct fs_call *c, struct json_object *o)
+{
+	struct json_object *sip = json_object_new_object();
+	struct json_object *hdrs = json_object_new_object();
+	const struct sip_msg *m = c->invite;
+	struct le *le;
+	char *s = NULL;
+
+	for (le = m->hdrl.head; le; le = le->next) {
+		const struct sip_hdr *h = le->data;
+		char *name = NULL, *val = NULL;
+		struct json_object *prev;
+
+		if (re_sdprintf(&name, "%r", &h->name) ||
+		    re_sdprintf(&val, "%r", &h->val)) {
+			mem_deref(name);
+			mem_deref(val);
+			continue;
+		}
+		/* jambonz lower-cases names; repeated headers join with ","
+		 */
+		for (char *p = name; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+		if (json_object_object_get_ex(hdrs, name, &prev)) {
+			char *joined = NULL;
+
+			if (!re_sdprintf(&joined, "%s,%s",
+					 json_object_get_string(prev), val))
+				json_object_object_add(
+					hdrs, name,
+					json_object_new_string(joined));
+			mem_deref(joined);
+		} else {
+			json_object_object_add(hdrs, name,
+					       json_object_new_string(val));
+		}
+		mem_deref(name);
+		mem_deref(val);
+	}
+	json_object_object_add(sip, "headers", hdrs);
+	if (!re_sdprintf(&s, "%b", mbuf_buf(m->mb), mbuf_get_left(m->mb))) {
+		call_add_str(sip, "body", s);
+		s = mem_deref(s);
+	}
+	call_add_str(sip, "method", "INVITE");
+	call_add_str(sip, "version", "2.0");
+	if (!re_sdprintf(&s, "%r", &m->ruri)) {
+		call_add_str(sip, "uri", s);
+		s = mem_deref(s);
+	}
+	json_object_object_add(o, "sip", sip);
+}
+
+static void call_defaults_json(const struct fs_call *c, struct json_object *o)
+{
+	struct json_object *d = json_object_new_object();
+	struct json_object *r = json_object_new_object();
+
+	json_object_object_add(d, "synthesizer", json_object_get(c->synth));
+	if (c->recog)
+		json_object_put(r), r = json_object_get(c->recog);
+	else {
+		call_add_str(r, "vendor",
+			     c->app && c->app->stt_vendor ? c->app->stt_vendor
+							  : "default");
+		call_add_str(r, "language",
+			     c->app && c->app->stt_language
+				     ? c->app->stt_language
+				     : "en-US");
+	}
+	json_object_object_add(d, "recognizer", r);
+	json_object_object_add(o, "defaults", d);
+}
+
+void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
+		    struct fs_hook *out, struct fs_req_opts *opts)
+{
+	struct json_object *v;
+
+	memset(out, 0, sizeof(*out));
+	memset(opts, 0, sizeof(*opts));
+	if (json_object_is_type(hook, json_type_string)) {
+		out->url = json_object_get_string((struct json_object *)hook);
+	} else if (json_object_is_type(hook, json_type_object)) {
+		if (json_object_object_get_ex(hook, "url", &v))
+			out->url = json_object_get_string(v);
+		if (json_object_object_get_ex(hook, "method", &v))
+			out->method = json_object_get_string(v);
+		if (json_object_object_get_ex(hook, "username", &v))
+			out->username = json_object_get_string(v);
+		if (json_object_object_get_ex(hook, "password", &v))
+			out->password = json_object_get_string(v);
+	}
+	if (c->app) {
+		opts->base_url = c->app->call_hook.url;
+		opts->secret = c->app->webhook_secret;
+		/* the call hook's credentials go to its own origin only
+		 * (scheme, host and port): "//other-host/x" is relative
+		 * too, but names another server */
+		if (out->url && !out->username && c->app->call_hook.username &&
+		    req_same_origin(out->url, opts->base_url)) {
+			out->username = c->app->call_hook.username;
+			out->password = c->app->call_hook.password;
+		}
+	}
+	if (!out->url)
+		out->url = "";
+}
+
+void call_status(struct fs_call *c, const char *status)
+{
+	struct json_object *p;
+	struct fs_req_opts opts = {0};
+	struct fs_hook h = {0};
+	int err;
+
+	if (!c->app || !c->app->status_hook.url)
+		return;
+	p = call_payload(c);
+	if (status)
+		json_object_object_add(p, "call_status",
+				       json_object_new_string(status));
+	h.url = c->app->status_hook.url;
+	h.method = c->app->status_hook.method;
+	h.username = c->app->status_hook.username;
+	h.password = c->app->status_hook.password;
+	opts.base_url = c->app->call_hook.url;
+	opts.secret = c->app->webhook_secret;
+	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
+	/* no scope: the final status must outlive the call */
+	err = fs_req_send(c->env->req, NULL, &h, &opts, NULL, NULL);
+	if (err)
+		fs_warn("call", "%s: status hook: %m", c->sid, err);
+	json_object_put(p);
+}
+
+void call_start_verbs(struct fs_call *c, struct vlist *v)
+{
+	int err = session_alloc(&c->session, c);
+
+	if (err) {
+		call_terminate(c, 500, "Server Error", "out of memory", NULL);
+		return;
+	}
+	session_replace(c->session, v);
+}
+
+static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	struct fs_call *c = arg;
+	struct vlist_limits lim;
+	struct vlist *v = NULL;
+	char why[300];
+	int e;
+
+	if (session_hook_err(err)) {
+		re_snprintf(why, sizeof(why), "webhook %s",
+			    session_hook_err(err));
+		call_reject_webhook(c, why);
+		return;
+	}
+	if (err) {
+		re_snprintf(why, sizeof(why), "webhook error: %m", err);
+		call_reject_webhook(c, why);
+		return;
+	}
+	if (resp->status < 200 || resp->status >= 300) {
+		re_snprintf(why, sizeof(why), "webhook returned %u",
+			    resp->status);
+		call_reject_webhook(c, why);
+		return;
+	}
+	if (!resp->len) {
+		call_reject_webhook(c, "webhook returned no verbs");
+		return;
+	}
+	session_limits(c, &lim);
+	e = vlist_from_body(&v, c->env->stk->app->loader, &lim, resp->body,
+			    resp->len, why, sizeof(why));
+	if (e) {
+		call_reject_webhook(c, why);
+		return;
+	}
+	call_start_verbs(c, v);
+	mem_deref(v);
+}
+
+void call_send_first(struct fs_call *c)
+{
+	struct json_object *p = call_payload(c);
+	struct fs_req_opts opts = {0};
+	struct fs_hook h = {0};
+	int err;
+
+	if (c->invite)
+		call_sip_json(c, p);
+	call_defaults_json(c, p);
+	json_object_object_add(p, "env_vars",
+			       c->app->env_vars
+				       ? json_object_get(c->app->env_vars)
+				       : json_object_new_object());
+	h.url = c->app->call_hook.url;
+	h.method = c->app->call_hook.method;
+	h.username = c->app->call_hook.username;
+	h.password = c->app->call_hook.password;
+	opts.secret = c->app->webhook_secret;
+	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
+	err = fs_req_send(c->env->req, c->scope, &h, &opts, call_first_resp,
+			  c);
+	json_object_put(p);
+	if (err) {
+		char why[160];
+
+		re_snprintf(why, sizeof(why), "webhook error: %m", err);
+		call_reject_webhook(c, why);
+	}
+}
+
+void call_synth_defaults(struct fs_call *c)
+{
+	const struct cfg *cfg = c->env->stk->app->cfg;
+	const struct dir_app *a = c->app;
+
+	c->synth = json_object_new_object();
+	call_add_str(c->synth, "vendor",
+		     a->tts_vendor ? a->tts_vendor : cfg->tts_vendor);
+	call_add_str(c->synth, "language",
+		     a->tts_language ? a->tts_language : cfg->tts_language);
+	call_add_str(c->synth, "voice",
+		     a->tts_voice ? a->tts_voice : cfg->tts_voice);
+}
+
+void call_app_found(int err, uint16_t scode, const char *reason,
+		    struct dir_app *app, void *arg)
+{
+	struct fs_call *c = arg;
+	struct vlist *v = NULL;
+	char why[300];
+
+	if (c->closing)
+		return;
+	if (err) {
+		if (err == EPERM)
+			SIPCHECK_COUNT(c->env->stk->app, account_mismatch);
+		fs_warn("call", "%s: %u %s", c->sid, scode, reason);
+		call_terminate(c, scode, call_reason_phrase(scode), reason,
+			       NULL);
+		return;
+	}
+	c->app = mem_ref(app);
+	call_synth_defaults(c);
+	call_status(c, "trying");
+
+	if (app->app_json) {
+		if (vlist_parse(&v, c->env->stk->app->loader, app->app_json,
+				why, sizeof(why))) {
+			call_reject_webhook(c, why);
+			return;
+		}
+		call_start_verbs(c, v);
+		mem_deref(v);
+		return;
+	}
+	call_send_first(c);
+}

@@ -1,0 +1,406 @@
+/**
+ * @file call_sip.c  The SIP side of an inbound call: INVITE, SDP, session
+ *
+ * Until the first verb needs a provisional or final answer, the INVITE is
+ * held by a server transaction of our own (100 Trying, CANCEL handling,
+ * rejection with X-Reason); the libre session is created only when the
+ * call is actually progressed or answered.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <string.h>
+#include <re.h>
+#include <fs/fs.h>
+#include "app.h"
+#include "base/cfg.h"
+#include "base/log.h"
+#include "call/call.h"
+#include "dir/directory.h"
+#include "media/media.h"
+#include "sip/sipcheck.h"
+#include "sip/stack.h"
+
+static int call_sdp_desc(struct fs_call *c, struct mbuf **descp)
+{
+	/* answer when the INVITE carried an offer, else make the offer */
+	return sdp_encode(descp, c->sdp, !c->has_offer);
+}
+
+static void call_media_from_sdp(struct fs_call *c)
+{
+	const struct sdp_format *fmt, *te;
+	enum sdp_dir rdir;
+	uint8_t pt;
+
+	fmt = sdp_media_rformat(c->sdpm, NULL);
+	if (!fmt)
+		return;
+	/* a static payload type without a=rtpmap has no name */
+	if (fmt->name)
+		pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA
+						    : MEDIA_PT_PCMU;
+	else
+		pt = fmt->pt == MEDIA_PT_PCMA ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
+	te = sdp_media_rformat(c->sdpm, "telephone-event");
+	(void)media_stream_set_peer(c->media, sdp_media_raddr(c->sdpm), pt,
+				    te ? te->pt : -1);
+	/* libre stores the remote direction mirrored, as what it allows
+	 * us: a=sendonly (hold) from the peer reads SDP_RECVONLY */
+	rdir = sdp_media_rdir(c->sdpm);
+	media_stream_set_dir(c->media, (rdir & SDP_SENDONLY) != 0,
+			     (rdir & SDP_RECVONLY) != 0);
+	c->has_media = true;
+}
+
+/* libre session handlers ------------------------------------------------ */
+
+static int call_sess_offer(struct mbuf **descp, const struct sip_msg *msg,
+			   void *arg)
+{
+	struct fs_call *c = arg;
+	int err;
+
+	/* re-INVITE: hold, unhold or a new address */
+	if (!mbuf_get_left(msg->mb))
+		return sdp_encode(descp, c->sdp, true);
+	err = sdp_decode(c->sdp, msg->mb, true);
+	if (err) {
+		fs_warn("call", "%s: bad SDP in re-INVITE: %m", c->sid, err);
+		return err;
+	}
+	call_media_from_sdp(c);
+	fs_info("call", "%s: re-INVITE: media now %s", c->sid,
+		sdp_dir_name(sdp_media_rdir(c->sdpm)));
+	return sdp_encode(descp, c->sdp, false);
+}
+
+static int call_sess_answer(const struct sip_msg *msg, void *arg)
+{
+	struct fs_call *c = arg;
+	int err;
+
+	/* late offer: the answer arrives in the ACK */
+	err = sdp_decode(c->sdp, msg->mb, false);
+	if (err)
+		return err;
+	call_media_from_sdp(c);
+	if (c->has_media && c->state == CALL_ANSWERED)
+		(void)media_stream_start(c->media);
+	return 0;
+}
+
+static void call_sess_estab(const struct sip_msg *msg, void *arg)
+{
+	struct fs_call *c = arg;
+
+	(void)msg;
+	fs_debug("call", "%s: established", c->sid);
+}
+
+static void call_sess_info(struct sip *sip, const struct sip_msg *msg,
+			   void *arg)
+{
+	struct fs_call *c = arg;
+	char digit[2] = {0, 0};
+	char *ctype = NULL;
+
+	(void)re_sdprintf(&ctype, "%r/%r", &msg->ctyp.type,
+			  &msg->ctyp.subtype);
+	digit[0] =
+		media_dtmf_info_parse(ctype, (const char *)mbuf_buf(msg->mb),
+				      mbuf_get_left(msg->mb));
+	mem_deref(ctype);
+	(void)sip_treply(NULL, sip, msg, digit[0] ? 200 : 415,
+			 digit[0] ? "OK" : "Unsupported Media Type");
+	if (digit[0]) {
+		fs_debug("call", "%s: DTMF %s (INFO)", c->sid, digit);
+		fs_scope_emit(c->scope, FS_EV_DTMF, digit);
+	}
+}
+
+static void call_sess_close(int err, const struct sip_msg *msg, void *arg)
+{
+	struct fs_call *c = arg;
+
+	(void)msg;
+	c->peer_term = true;
+	if (!err || err == ECONNRESET)
+		c->termination_by = "caller";
+	if (c->state == CALL_ANSWERED)
+		call_terminate(c, 200, "OK", NULL, NULL);
+	else if (err == ECONNRESET)
+		call_terminate(c, 487, "Request Terminated", NULL, NULL);
+	else
+		call_terminate(c, 500, "Server Error", NULL, NULL);
+}
+
+static int call_accept(struct fs_call *c, uint16_t scode, const char *reason,
+		       struct mbuf *desc)
+{
+	int err;
+
+	/* hand the INVITE over from our transaction to the session's */
+	c->st = mem_deref(c->st);
+	err = sipsess_accept(
+		&c->sess, c->env->stk->sock, c->invite, scode, reason, "fs",
+		"application/sdp", desc, NULL, NULL, false, call_sess_offer,
+		call_sess_answer, call_sess_estab, call_sess_info, NULL,
+		call_sess_close, c,
+		"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n");
+	return err;
+}
+
+/* 183 or 200 with our SDP, on the session or by creating it */
+static int call_send_sdp(struct fs_call *c, uint16_t scode, const char *reason)
+{
+	struct mbuf *desc = NULL;
+	int err;
+
+	err = call_sdp_desc(c, &desc);
+	if (err)
+		return err;
+	if (!c->sess)
+		err = call_accept(c, scode, reason, desc);
+	else if (scode < 200)
+		err = sipsess_progress(c->sess, scode, reason, desc, NULL);
+	else
+		err = sipsess_answer(c->sess, scode, reason, desc, NULL);
+	mem_deref(desc);
+	return err;
+}
+
+int call_progress_media(struct fs_call *c)
+{
+	int err;
+
+	if (!c || c->closing)
+		return ENOTCONN;
+	if (c->uac)
+		return c->state == CALL_ANSWERED ? 0 : ENOTCONN;
+	if (c->state == CALL_ANSWERED || c->early_media)
+		return 0;
+	err = call_send_sdp(c, 183, "Session Progress");
+	if (err)
+		return err;
+	c->state = CALL_EARLY;
+	c->early_media = true;
+	if (c->has_media)
+		(void)media_stream_start(c->media);
+	call_status(c, NULL);
+	return 0;
+}
+
+int call_answer(struct fs_call *c)
+{
+	int err;
+
+	if (!c || c->closing)
+		return ENOTCONN;
+	if (c->uac)
+		return c->state == CALL_ANSWERED ? 0 : ENOTCONN;
+	if (c->state == CALL_ANSWERED)
+		return 0;
+	err = call_send_sdp(c, 200, "OK");
+	if (err)
+		return err;
+	c->state = CALL_ANSWERED;
+	c->answer_ms = tmr_jiffies();
+	if (c->has_media)
+		(void)media_stream_start(c->media);
+	fs_info("call", "%s: answered", c->sid);
+	call_status(c, NULL);
+	return 0;
+}
+
+static void call_strans_cancel(void *arg)
+{
+	struct fs_call *c = arg;
+
+	c->termination_by = "caller";
+	call_terminate(c, 487, "Request Terminated", NULL, NULL);
+}
+
+static int call_pl_dup(char **dst, const struct pl *pl)
+{
+	return pl_isset(pl) ? pl_strdup(dst, pl) : 0;
+}
+
+/* An SBC's sid headers name rows of the directory: a sid is a token of
+ * at most 64 characters, so nothing else reaches a query, log or
+ * X-Reason */
+static int call_sid_hdr(char **dst, const struct sip_msg *msg,
+			const char *name)
+{
+	const struct sip_hdr *h = sip_msg_xhdr(msg, name);
+
+	if (!h)
+		return 0;
+	if (!h->val.l || h->val.l > 64)
+		return EINVAL;
+	for (size_t i = 0; i < h->val.l; i++) {
+		char ch = h->val.p[i];
+
+		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_' &&
+		    ch != '.')
+			return EINVAL;
+	}
+	return pl_strdup(dst, &h->val);
+}
+
+/* Admission of a new INVITE on the owning loop; true if answered here */
+static bool call_admit(struct call_env *env, const struct sip_msg *msg)
+{
+	struct sip_stack *stk = env->stk;
+	const struct cfg *cfg = stk->app->cfg;
+	int room = call_room(stk->app);
+
+	if (room == ESHUTDOWN) {
+		(void)sip_treply(NULL, stk->sip, msg, 503,
+				 "Service Unavailable");
+		return true;
+	}
+	if (room == EBUSY) {
+		SIPCHECK_COUNT(stk->app, max_calls);
+		fs_warn("call", "INVITE from %J: MAX_CALLS (%u) reached: 503",
+			&msg->src, cfg->max_calls);
+		(void)sip_treplyf(NULL, NULL, stk->sip, msg, false, 503,
+				  "Service Unavailable",
+				  "Retry-After: 5\r\n"
+				  "Content-Length: 0\r\n\r\n");
+		return true;
+	}
+	return false;
+}
+
+void call_inbound(struct call_env *env, const struct sip_msg *msg)
+{
+	struct sip_stack *stk = env->stk;
+	static const char *const sid_hdrs[] = {
+		"X-Account-Sid", "X-Application-Sid", "X-Voip-Carrier-Sid"};
+	char *sids[3] = {NULL, NULL, NULL};
+	struct dir_query q = {0};
+	struct fs_call *c;
+	struct sa laddr;
+	int err;
+
+	if (call_admit(env, msg))
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(sid_hdrs); i++) {
+		if (call_sid_hdr(&sids[i], msg, sid_hdrs[i]) != EINVAL)
+			continue;
+		SIPCHECK_COUNT(stk->app, bad_sid);
+		fs_warn("call", "INVITE from %J: malformed %s: 400", &msg->src,
+			sid_hdrs[i]);
+		(void)sip_treplyf(NULL, NULL, stk->sip, msg, false, 400,
+				  "Bad Request",
+				  "X-Reason: malformed %s\r\n"
+				  "Content-Length: 0\r\n\r\n",
+				  sid_hdrs[i]);
+		goto out;
+	}
+
+	if (call_alloc(&c, env)) {
+		(void)sip_treply(NULL, stk->sip, msg, 500, "Server Error");
+		goto out;
+	}
+	c->invite = mem_ref((void *)msg);
+
+	err = sip_strans_alloc(&c->st, stk->sip, msg, call_strans_cancel, c);
+	if (!err)
+		err = sip_treply(&c->st, stk->sip, msg, 100, "Trying");
+	if (err) {
+		fs_warn("call", "cannot answer INVITE: %m", err);
+		mem_deref(c);
+		goto out;
+	}
+	call_start(c);
+
+	err = call_pl_dup(&c->callid, &msg->callid);
+	err |= call_pl_dup(&c->from_user, &msg->from.uri.user);
+	err |= call_pl_dup(&c->to_user, &msg->uri.user);
+	err |= call_pl_dup(&c->caller_name, &msg->from.dname);
+	if (err) {
+		call_terminate(c, 500, "Server Error", "out of memory", NULL);
+		goto out;
+	}
+	fs_info("call", "%s: INVITE from %s to %s (Call-ID %s, loop %u)",
+		c->sid, c->from_user, c->to_user, c->callid, stk->idx);
+
+	/* SDP: offer in the INVITE, or a late offer in our 200 */
+	laddr = msg->dst;
+	err = media_stream_alloc(&c->media, stk->media, call_media_dtmf, c);
+	if (err) {
+		call_terminate(c, 503, "Service Unavailable", "no media ports",
+			       NULL);
+		goto out;
+	}
+	err = sdp_session_alloc(&c->sdp, &laddr);
+	err |= sdp_media_add(&c->sdpm, c->sdp, "audio",
+			     media_stream_port(c->media), "RTP/AVP");
+	err |= sdp_format_add(NULL, c->sdpm, false, "0", "PCMU", 8000, 1, NULL,
+			      NULL, NULL, false, NULL);
+	err |= sdp_format_add(NULL, c->sdpm, false, "8", "PCMA", 8000, 1, NULL,
+			      NULL, NULL, false, NULL);
+	err |= sdp_format_add(NULL, c->sdpm, false, "101", "telephone-event",
+			      8000, 1, NULL, NULL, NULL, false, "0-16");
+	if (err) {
+		call_terminate(c, 500, "Server Error", "SDP", NULL);
+		goto out;
+	}
+	if (mbuf_get_left(msg->mb)) {
+		size_t pos = msg->mb->pos;
+
+		c->has_offer = true;
+		err = sdp_decode(c->sdp, msg->mb, true);
+		msg->mb->pos = pos;
+		if (err) {
+			call_terminate(c, 400, "Bad Request", "malformed SDP",
+				       NULL);
+			goto out;
+		}
+		/* port 0 (stream declined) or an address libre could not
+		 * parse: formats are then not even listed, so say why */
+		if (!sa_isset(sdp_media_raddr(c->sdpm), SA_ALL)) {
+			call_terminate(c, 488, "Not Acceptable Here",
+				       "no usable audio stream (address or "
+				       "port)",
+				       NULL);
+			goto out;
+		}
+		if (!sdp_media_rformat(c->sdpm, "PCMU") &&
+		    !sdp_media_rformat(c->sdpm, "PCMA")) {
+			call_terminate(c, 488, "Not Acceptable Here",
+				       "no common codec (PCMU, PCMA)", NULL);
+			goto out;
+		}
+		call_media_from_sdp(c);
+	}
+
+	q.called = c->to_user;
+	q.account_sid = sids[0];
+	q.application_sid = sids[1];
+	q.carrier_sid = sids[2];
+	err = directory_lookup(env->dir, &q, call_app_found, c);
+	if (err)
+		call_terminate(c, 500, "Server Error", "directory error",
+			       NULL);
+out:
+	for (size_t i = 0; i < ARRAY_SIZE(sids); i++)
+		mem_deref(sids[i]);
+}
+
+int call_ring(struct fs_call *c)
+{
+	int err;
+
+	if (!c || c->closing)
+		return ENOTCONN;
+	if (c->uac || c->state != CALL_TRYING)
+		return 0;
+	err = call_accept(c, 180, "Ringing", NULL);
+	if (err)
+		return err;
+	c->state = CALL_EARLY;
+	call_status(c, NULL);
+	return 0;
+}
