@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <re.h>
@@ -17,6 +18,7 @@
 #define REG_MANY     10000
 #define REG_THREADS  4
 #define REG_PER_THR  2000
+#define REG_ROUNDS   10
 #define REG_SID_SIZE 37
 
 static void registry_setup(void)
@@ -146,24 +148,32 @@ struct registry_thr {
 	unsigned bad; /* finds that saw another than the expected owner */
 };
 
-/* Add its own sids, check them while the other threads churn, then
- * drop every other one */
+/* Rounds of adding its own sids and dropping them again while the
+ * other threads do the same, so that adds and dels of different
+ * threads meet in the same buckets; the last round leaves the odd
+ * ones */
 static void *registry_worker(void *arg)
 {
 	struct registry_thr *t = arg;
 	char sid[REG_SID_SIZE];
 
-	for (unsigned i = 0; i < REG_PER_THR; i++) {
-		registry_sid(sid, t->tag, i);
-		registry_add(t->r, sid, t->tag);
-		if (registry_find(t->r, sid) != (int)t->tag)
-			t->bad++;
-	}
-	for (unsigned i = 0; i < REG_PER_THR; i += 2) {
-		registry_sid(sid, t->tag, i);
-		registry_del(t->r, sid);
-		if (registry_find(t->r, sid) != -1)
-			t->bad++;
+	for (unsigned round = 0; round < REG_ROUNDS; round++) {
+		bool last = round == REG_ROUNDS - 1;
+
+		for (unsigned i = 0; i < REG_PER_THR; i++) {
+			registry_sid(sid, t->tag, i);
+			registry_add(t->r, sid, t->tag);
+		}
+		for (unsigned i = 0; i < REG_PER_THR; i++) {
+			registry_sid(sid, t->tag, i);
+			if (registry_find(t->r, sid) != (int)t->tag)
+				t->bad++;
+			if (last && i % 2)
+				continue;
+			registry_del(t->r, sid);
+			if (registry_find(t->r, sid) != -1)
+				t->bad++;
+		}
 	}
 	return NULL;
 }
