@@ -22,6 +22,9 @@
 
 static int call_sdp_desc(struct fs_call *c, struct mbuf **descp)
 {
+	/* an outbound call's SDP is its leg's: it has none of its own */
+	if (!c->sdp)
+		return ENOTCONN;
 	/* answer when the INVITE carried an offer, else make the offer */
 	return sdp_encode(descp, c->sdp, !c->has_offer);
 }

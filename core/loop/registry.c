@@ -83,6 +83,18 @@ void registry_add(struct registry *r, const char *sid, unsigned loop)
 	e->loop = loop;
 	i = registry_slot(sid);
 	pthread_mutex_lock(&r->mtx);
+	/* one entry per sid: a second add moves it, so that one del
+	 * forgets the call */
+	for (struct registry_entry **pp = &r->bucket[i]; *pp;
+	     pp = &(*pp)->next) {
+		if (!strcmp((*pp)->sid, e->sid)) {
+			struct registry_entry *old = *pp;
+
+			*pp = old->next;
+			free(old);
+			break;
+		}
+	}
 	e->next = r->bucket[i];
 	r->bucket[i] = e;
 	pthread_mutex_unlock(&r->mtx);

@@ -42,7 +42,7 @@ START_TEST(registry_add_find_del)
 	struct registry *r = NULL;
 	const char *sid = "5b9a4c1e-3f2d-4e6a-9b8c-7d1e2f3a4b5c";
 
-	ck_assert_int_eq(registry_alloc(&r), 0);
+	ck_assert_int_eq(registry_alloc(&r, NULL), 0);
 	ck_assert_int_eq(registry_find(r, sid), -1);
 	registry_add(r, sid, 3);
 	ck_assert_int_eq(registry_find(r, sid), 3);
@@ -60,7 +60,7 @@ START_TEST(registry_prefix_not_equal)
 {
 	struct registry *r = NULL;
 
-	ck_assert_int_eq(registry_alloc(&r), 0);
+	ck_assert_int_eq(registry_alloc(&r, NULL), 0);
 	registry_add(r, "abc", 1);
 	/* a lookup compares whole sids, not a prefix of one */
 	ck_assert_int_eq(registry_find(r, "ab"), -1);
@@ -76,7 +76,7 @@ START_TEST(registry_del_unknown)
 {
 	struct registry *r = NULL;
 
-	ck_assert_int_eq(registry_alloc(&r), 0);
+	ck_assert_int_eq(registry_alloc(&r, NULL), 0);
 	registry_add(r, "a", 2);
 	registry_del(r, "never-added");
 	registry_del(r, "never-added");
@@ -92,7 +92,7 @@ START_TEST(registry_del_unknown)
 	registry_del(r, NULL);
 	ck_assert_int_eq(registry_find(NULL, "a"), -1);
 	ck_assert_int_eq(registry_find(r, NULL), -1);
-	ck_assert_int_eq(registry_alloc(NULL), EINVAL);
+	ck_assert_int_eq(registry_alloc(NULL, NULL), EINVAL);
 	mem_deref(r);
 }
 END_TEST
@@ -102,12 +102,15 @@ START_TEST(registry_readd_overwrites)
 	struct registry *r = NULL;
 	const char *sid = "1e2d3c4b-5a69-4788-9a0b-c1d2e3f4a5b6";
 
-	ck_assert_int_eq(registry_alloc(&r), 0);
+	ck_assert_int_eq(registry_alloc(&r, NULL), 0);
 	registry_add(r, sid, 1);
 	registry_add(r, sid, 2);
 	ck_assert_int_eq(registry_find(r, sid), 2);
 	registry_add(r, sid, 0);
 	ck_assert_int_eq(registry_find(r, sid), 0);
+	/* one del forgets the call: no older owner comes back */
+	registry_del(r, sid);
+	ck_assert_int_eq(registry_find(r, sid), -1);
 	mem_deref(r);
 }
 END_TEST
@@ -117,7 +120,7 @@ START_TEST(registry_many)
 	struct registry *r = NULL;
 	char sid[REG_SID_SIZE];
 
-	ck_assert_int_eq(registry_alloc(&r), 0);
+	ck_assert_int_eq(registry_alloc(&r, NULL), 0);
 	for (unsigned i = 0; i < REG_MANY; i++) {
 		registry_sid(sid, 7, i);
 		registry_add(r, sid, i % 5);
@@ -185,7 +188,7 @@ START_TEST(registry_threads)
 	struct registry *r = NULL;
 	char sid[REG_SID_SIZE];
 
-	ck_assert_int_eq(registry_alloc(&r), 0);
+	ck_assert_int_eq(registry_alloc(&r, NULL), 0);
 	for (unsigned k = 0; k < REG_THREADS; k++) {
 		thr[k] = (struct registry_thr){.r = r, .tag = k + 1};
 		ck_assert_int_eq(pthread_create(&tid[k], NULL, registry_worker,
