@@ -422,6 +422,18 @@ bool cfg_addr_loopback(const char *addr)
 	return sa_is_loopback(&sa);
 }
 
+int cfg_http_base(char **urlp, const struct cfg *cfg)
+{
+	const char *host;
+
+	if (!urlp || !cfg)
+		return EINVAL;
+	host = !*cfg->http_addr || !strcmp(cfg->http_addr, "0.0.0.0")
+		       ? "127.0.0.1"
+		       : cfg->http_addr;
+	return re_sdprintf(urlp, "http://%s:%u", host, cfg->http_port);
+}
+
 bool cfg_api_exposed(const struct cfg *cfg, const char *bound_addr)
 {
 	return !cfg_addr_loopback(bound_addr ? bound_addr : cfg->http_addr) &&

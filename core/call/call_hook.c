@@ -92,12 +92,12 @@ struct json_object *call_payload(const struct fs_call *c)
 		call_add_hdr(o, "originating_sip_trunk_name", c->invite,
 			     "X-Originating-Carrier");
 	}
-	if (!re_sdprintf(&s, "http://%s:%u/v1",
-			 strcmp(app->cfg->http_addr, "0.0.0.0")
-				 ? app->cfg->http_addr
-				 : "127.0.0.1",
-			 app->cfg->http_port)) {
-		call_add_str(o, "api_base_url", s);
+	if (!cfg_http_base(&s, app->cfg)) {
+		char *v1 = NULL;
+
+		if (!re_sdprintf(&v1, "%s/v1", s))
+			call_add_str(o, "api_base_url", v1);
+		mem_deref(v1);
 		s = mem_deref(s);
 	}
 	if (c->state == CALL_ENDED) {
@@ -240,10 +240,7 @@ void call_status(struct fs_call *c, const char *status)
 	if (status)
 		json_object_object_add(p, "call_status",
 				       json_object_new_string(status));
-	h.url = c->app->status_hook.url;
-	h.method = c->app->status_hook.method;
-	h.username = c->app->status_hook.username;
-	h.password = c->app->status_hook.password;
+	dir_hook_req(&c->app->status_hook, &h);
 	opts.base_url = c->app->call_hook.url;
 	opts.secret = c->app->webhook_secret;
 	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
@@ -319,10 +316,7 @@ void call_send_first(struct fs_call *c)
 			       c->app->env_vars
 				       ? json_object_get(c->app->env_vars)
 				       : json_object_new_object());
-	h.url = c->app->call_hook.url;
-	h.method = c->app->call_hook.method;
-	h.username = c->app->call_hook.username;
-	h.password = c->app->call_hook.password;
+	dir_hook_req(&c->app->call_hook, &h);
 	opts.secret = c->app->webhook_secret;
 	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
 	err = fs_req_send(c->env->req, c->scope, &h, &opts, call_first_resp,

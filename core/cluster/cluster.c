@@ -85,12 +85,7 @@ int cluster_alloc(struct cluster **clp, struct app *app)
 	if (cfg->instance_rest_url && *cfg->instance_rest_url)
 		err = str_dup(&self, cfg->instance_rest_url);
 	else
-		err = re_sdprintf(
-			&self, "http://%s:%u",
-			!*cfg->http_addr || !strcmp(cfg->http_addr, "0.0.0.0")
-				? "127.0.0.1"
-				: cfg->http_addr,
-			cfg->http_port);
+		err = cfg_http_base(&self, cfg);
 	if (err) {
 		mem_deref(r);
 		return err;

@@ -7,6 +7,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "base/jsonutil.h"
+#include <fs/fs_req.h>
 #include "dir/dir_app.h"
 
 int dir_strdup(char **dst, const char *s)
@@ -90,4 +91,14 @@ int dir_app_new(struct dir_app **ap)
 		return ENOMEM;
 	*ap = a;
 	return 0;
+}
+
+void dir_hook_req(const struct dir_hook *dh, struct fs_hook *h)
+{
+	if (!dh || !h)
+		return;
+	h->url = dh->url;
+	h->method = dh->method;
+	h->username = dh->username;
+	h->password = dh->password;
 }

@@ -57,6 +57,10 @@ int dir_app_new(struct dir_app **ap);
 int dir_hook_from_json(struct dir_hook *h, const struct json_object *o);
 void dir_hook_reset(struct dir_hook *h);
 
+/** The request fields of a hook (borrowed from dh, which must outlive h) */
+struct fs_hook;
+void dir_hook_req(const struct dir_hook *dh, struct fs_hook *h);
+
 /** Copy src (may be NULL) into dst; ENOMEM */
 int dir_hook_copy(struct dir_hook *dst, const struct dir_hook *src);
 

@@ -211,10 +211,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	status_hook.method = cfg->default_status_hook_method;
 	status_hook.username = cfg->default_call_hook_username;
 	status_hook.password = cfg->default_call_hook_password;
-	(void)re_sdprintf(&demo, "http://%s:%u",
-			  strcmp(cfg->http_addr, "0.0.0.0") ? cfg->http_addr
-							    : "127.0.0.1",
-			  cfg->http_port);
+	(void)cfg_http_base(&demo, cfg);
 	dc = (struct dir_conf){
 		.file = cfg->directory_file,
 		.call_hook = &call_hook,
