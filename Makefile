@@ -70,7 +70,7 @@ all: $(BIN) $(PLUGIN_SOS)
 help:
 	@echo "make            build $(BIN) and $(BUILD)/plugins/*.so"
 	@echo "make run        install deps, build, run on the embedded defaults"
-	@echo "make test       install deps, build, run unit, fuzz-smoke, e2e tests"
+	@echo "make test       install deps, build, depgraph, unit, fuzz-smoke, e2e"
 	@echo "make asan       the same tests on an ASan+UBSan build"
 	@echo "make valgrind   unit tests under valgrind"
 	@echo "make bench      benchmarks (bench/README.md)"
@@ -163,6 +163,7 @@ test-build: all $(UNIT_BIN) $(TPLUGIN_SOS)
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory test-build
+	$(Q)$(MAKE) --no-print-directory depgraph
 	$(Q)$(MAKE) --no-print-directory -j1 unit
 	$(Q)$(MAKE) --no-print-directory fuzz-smoke
 	$(Q)$(MAKE) --no-print-directory -j1 e2e
