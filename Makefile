@@ -11,8 +11,7 @@ PKGS    := libre json-c libcurl libmicrohttpd sndfile speexdsp espeak-ng \
 	libmariadb libsystemd hiredis
 CC      ?= cc
 CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
-	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
-	-DFS_VERSION=\"$(VERSION)\"
+	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing
 ifeq ($(VARIANT),asan)
 CFLAGS_BASE += -O1 -fsanitize=address,undefined,float-cast-overflow \
 	-fno-omit-frame-pointer \
@@ -37,8 +36,16 @@ DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem \
 	-lssl -lcrypto -lpthread -ldl -lm
 # libre 1.1.0 headers need the feature macros its own build defines
 RE_DEFS     := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
-CPPFLAGS    := -Iinclude -Icore $(RE_DEFS) $(DEP_CFLAGS)
+CPPFLAGS    := -Iinclude -Icore -DFS_VERSION=\"$(VERSION)\" $(RE_DEFS) \
+	$(DEP_CFLAGS)
 ALL_CFLAGS   = $(CFLAGS_BASE) $(CPPFLAGS) $(CFLAGS) -MMD -MP
+# Plugins see the public headers only (docs/abi.md), and of the
+# libraries only the two they share with the core
+PLUGIN_DEPS := libre json-c
+PLUGIN_CPPFLAGS := -Iinclude $(RE_DEFS) \
+	$(shell pkg-config --cflags $(PLUGIN_DEPS) 2>/dev/null)
+PLUGIN_CFLAGS    = $(CFLAGS_BASE) $(PLUGIN_CPPFLAGS) $(CFLAGS) -MMD -MP
+PLUGIN_LIBS := $(shell pkg-config --libs $(PLUGIN_DEPS) 2>/dev/null)
 EXPORTS     := -Wl,--dynamic-list=core/fs.syms
 
 CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c))
@@ -89,7 +96,12 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/pobj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+# The in-tree plugins ship with the server and carry its version as their
+# own; the loader checks the ABI numbers, never this string
+$(BUILD)/pobj/plugins/%.o: PLUGIN_CPPFLAGS += \
+	-DPLUGIN_VERSION=\"$(VERSION)\"
 
 $(CORE_LIB): $(CORE_OBJ)
 	@echo "  AR      $@"
@@ -107,7 +119,7 @@ define plugin_rule
 $(BUILD)/$(2)/$(1).so: $$(patsubst %.c,$(BUILD)/pobj/%.o,$$(wildcard $(3)/$(1)/*.c))
 	@mkdir -p $$(dir $$@)
 	@echo "  SO      $$@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(DEP_LIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(PLUGIN_LIBS)
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p),plugins,plugins)))
 $(foreach p,$(TPLUGINS),$(eval $(call plugin_rule,$(p),tests/plugins,tests/plugins)))

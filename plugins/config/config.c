@@ -66,6 +66,6 @@ static int config_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "config", .version = FS_VERSION, .init = config_init,
+FS_PLUGIN(.name = "config", .version = PLUGIN_VERSION, .init = config_init,
 	  .destroy = config_destroy, .validate = config_validate,
 	  .exec = config_exec);

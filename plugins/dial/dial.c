@@ -265,6 +265,6 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "dial", .version = FS_VERSION, .init = dial_init,
+FS_PLUGIN(.name = "dial", .version = PLUGIN_VERSION, .init = dial_init,
 	  .destroy = dial_destroy, .validate = dial_validate,
 	  .exec = dial_exec);

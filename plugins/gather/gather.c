@@ -288,6 +288,6 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "gather", .version = FS_VERSION, .init = gather_init,
+FS_PLUGIN(.name = "gather", .version = PLUGIN_VERSION, .init = gather_init,
 	  .destroy = gather_destroy, .validate = gather_validate,
 	  .exec = gather_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);

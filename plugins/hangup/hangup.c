@@ -54,6 +54,6 @@ static int hangup_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "hangup", .version = FS_VERSION, .init = hangup_init,
+FS_PLUGIN(.name = "hangup", .version = PLUGIN_VERSION, .init = hangup_init,
 	  .destroy = hangup_destroy, .validate = hangup_validate,
 	  .exec = hangup_exec);

@@ -67,6 +67,6 @@ static int pause_exec(struct fs_task *t, const struct json_object *data)
 			       NULL);
 }
 
-FS_PLUGIN(.name = "pause", .version = FS_VERSION, .init = pause_init,
+FS_PLUGIN(.name = "pause", .version = PLUGIN_VERSION, .init = pause_init,
 	  .destroy = pause_destroy, .validate = pause_validate,
 	  .exec = pause_exec);

@@ -89,6 +89,6 @@ static int play_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "play", .version = FS_VERSION, .init = play_init,
+FS_PLUGIN(.name = "play", .version = PLUGIN_VERSION, .init = play_init,
 	  .destroy = play_destroy, .validate = play_validate,
 	  .exec = play_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);

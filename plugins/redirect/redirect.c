@@ -53,6 +53,6 @@ static int redirect_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "redirect", .version = FS_VERSION, .init = redirect_init,
+FS_PLUGIN(.name = "redirect", .version = PLUGIN_VERSION, .init = redirect_init,
 	  .destroy = redirect_destroy, .validate = redirect_validate,
 	  .exec = redirect_exec);

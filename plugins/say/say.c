@@ -56,6 +56,6 @@ static int say_exec(struct fs_task *t, const struct json_object *data)
 }
 
 
-FS_PLUGIN(.name = "say", .version = FS_VERSION, .init = say_init,
+FS_PLUGIN(.name = "say", .version = PLUGIN_VERSION, .init = say_init,
 	  .destroy = say_destroy, .validate = say_validate, .exec = say_exec,
 	  .flags = FS_PLUGIN_NEEDS_MEDIA);

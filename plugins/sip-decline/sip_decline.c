@@ -71,6 +71,6 @@ static int sip_decline_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "sip:decline", .version = FS_VERSION,
+FS_PLUGIN(.name = "sip:decline", .version = PLUGIN_VERSION,
 	  .init = sip_decline_init, .destroy = sip_decline_destroy,
 	  .validate = sip_decline_validate, .exec = sip_decline_exec);

@@ -52,5 +52,5 @@ static int tag_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "tag", .version = FS_VERSION, .init = tag_init,
+FS_PLUGIN(.name = "tag", .version = PLUGIN_VERSION, .init = tag_init,
 	  .destroy = tag_destroy, .validate = tag_validate, .exec = tag_exec);
