@@ -46,7 +46,9 @@ PLUGIN_CPPFLAGS := -Iinclude $(RE_DEFS) \
 	$(shell pkg-config --cflags $(PLUGIN_DEPS) 2>/dev/null)
 PLUGIN_CFLAGS    = $(CFLAGS_BASE) $(PLUGIN_CPPFLAGS) $(CFLAGS) -MMD -MP
 PLUGIN_LIBS := $(shell pkg-config --libs $(PLUGIN_DEPS) 2>/dev/null)
-EXPORTS     := -Wl,--dynamic-list=core/fs.syms
+# The plugin API the binary exports, from the declarations in include/fs/
+SYMS        := $(BUILD)/fs.syms
+EXPORTS     := -Wl,--dynamic-list=$(SYMS)
 
 CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -103,15 +105,22 @@ $(BUILD)/pobj/%.o: %.c
 $(BUILD)/pobj/plugins/%.o: PLUGIN_CPPFLAGS += \
 	-DPLUGIN_VERSION=\"$(VERSION)\"
 
+$(SYMS): $(wildcard include/fs/*.h) scripts/gen-syms
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)scripts/gen-syms -c "$(CC)" $(wildcard include/fs/*.h) > $@.tmp && \
+		mv $@.tmp $@
+
 $(CORE_LIB): $(CORE_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(MAIN_OBJ) $(CORE_LIB) core/fs.syms
+$(BIN): $(MAIN_OBJ) $(CORE_LIB) $(SYMS) scripts/check-syms
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) $(EXPORTS) -o $@ $(MAIN_OBJ) \
 		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
 		$(DEP_LIBS)
+	$(Q)scripts/check-syms $(SYMS) $@ || { rm -f $@; exit 1; }
 
 # One shared object per plugin folder; fs_* symbols resolve against the
 # binary that loads it, libre and json-c are shared with the core.
@@ -133,7 +142,7 @@ $(SUITES_H): $(UNIT_SRC)
 $(BUILD)/obj/tests/unit/check_main.o: $(SUITES_H)
 $(BUILD)/obj/tests/unit/check_main.o: CPPFLAGS += -I$(BUILD)/tests
 
-$(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) core/fs.syms
+$(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) $(SYMS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) $(EXPORTS) -o $@ $(UNIT_OBJ) \
@@ -142,7 +151,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) core/fs.syms
 
 # One libFuzzer binary per tests/fuzz/fuzz_<name>.c, with the glue
 $(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
-		$(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) $(CORE_LIB) core/fs.syms
+		$(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) $(CORE_LIB) $(SYMS)
 	@echo "  LD      $@"
 	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) $(EXPORTS) \
 		-o $@ $< $(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) \
