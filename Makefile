@@ -73,7 +73,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
 FUZZ_SECS ?= 60
 
 .PHONY: all run test test-build unit e2e asan valgrind deps format check-format \
-	clean help bench fuzz fuzz-build fuzz-smoke depgraph
+	clean help bench fuzz fuzz-build fuzz-smoke depgraph install FORCE
 all: $(BIN) $(PLUGIN_SOS)
 
 help:
@@ -86,6 +86,8 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECS (60) each"
 	@echo "make format     clang-format the sources"
 	@echo "make depgraph   folder dependencies of core/, fails on a cycle"
+	@echo "make install    binary, plugins, include/fs/ and feature-server.pc"
+	@echo "                under PREFIX ($(PREFIX)), staged in DESTDIR"
 
 deps:
 	$(Q)scripts/install-deps
@@ -208,6 +210,52 @@ valgrind: deps
 # Folder-level dependency graph of core/ (headers and symbols)
 depgraph: $(CORE_OBJ) $(MAIN_OBJ)
 	$(Q)scripts/depgraph --objs $(BUILD)/obj/core
+
+# The binary and its plugins share one folder, so the default PLUGIN_DIR
+# ("plugins" beside the binary, symlinks resolved) finds them; BINDIR gets
+# a symlink. Out-of-tree plugins build with the installed headers and
+# `pkg-config --cflags feature-server` (docs/abi.md).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGLIBDIR    ?= $(LIBDIR)/feature-server
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PLUGINDIR    := $(PKGLIBDIR)/plugins
+PC           := $(BUILD)/feature-server.pc
+
+# Relative to ${prefix} where possible, so that
+# pkg-config --define-variable=prefix=... can relocate a staged install
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+# Rewritten only when the text changes: PREFIX is not a file to depend on
+$(PC): FORCE
+	@mkdir -p $(dir $@)
+	$(Q){ \
+	echo 'prefix=$(PREFIX)'; \
+	echo 'includedir=$(call pc_rel,$(INCLUDEDIR))'; \
+	echo 'plugindir=$(call pc_rel,$(PLUGINDIR))'; \
+	echo; \
+	echo 'Name: feature-server'; \
+	echo 'Description: verb plugin API of feature-server'; \
+	echo 'Version: $(VERSION)'; \
+	echo 'Cflags: -I$${includedir} $(RE_DEFS) $(strip $(shell \
+		pkg-config --cflags $(PLUGIN_DEPS) 2>/dev/null))'; \
+	echo '# nothing to link: a plugin resolves fs_* against the server'; \
+	echo '# binary, and libre and json-c come with the binary too'; \
+	echo 'Libs:'; \
+	} > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+install: $(BIN) $(PLUGIN_SOS) $(PC)
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/fs $(DESTDIR)$(PKGCONFIGDIR)
+	$(Q)install -m 755 $(BIN) $(DESTDIR)$(PKGLIBDIR)/feature-server
+	$(Q)ln -sfn $(PKGLIBDIR)/feature-server $(DESTDIR)$(BINDIR)/feature-server
+	$(Q)install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
+	$(Q)install -m 644 include/fs/*.h $(DESTDIR)$(INCLUDEDIR)/fs/
+	$(Q)install -m 644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/feature-server.pc
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 
 bench: all
 	$(Q)bench/run
