@@ -11,8 +11,7 @@ PKGS    := libre json-c libcurl libmicrohttpd sndfile speexdsp espeak-ng \
 	libmariadb libsystemd hiredis
 CC      ?= cc
 CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
-	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing \
-	-DFS_VERSION=\"$(VERSION)\"
+	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing
 ifeq ($(VARIANT),asan)
 CFLAGS_BASE += -O1 -fsanitize=address,undefined,float-cast-overflow \
 	-fno-omit-frame-pointer \
@@ -37,9 +36,19 @@ DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem \
 	-lssl -lcrypto -lpthread -ldl -lm
 # libre 1.1.0 headers need the feature macros its own build defines
 RE_DEFS     := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6
-CPPFLAGS    := -Iinclude -Icore $(RE_DEFS) $(DEP_CFLAGS)
+CPPFLAGS    := -Iinclude -Icore -DFS_VERSION=\"$(VERSION)\" $(RE_DEFS) \
+	$(DEP_CFLAGS)
 ALL_CFLAGS   = $(CFLAGS_BASE) $(CPPFLAGS) $(CFLAGS) -MMD -MP
-EXPORTS     := -Wl,--dynamic-list=core/fs.syms
+# Plugins see the public headers only (docs/abi.md), and of the
+# libraries only the two they share with the core
+PLUGIN_DEPS := libre json-c
+PLUGIN_CPPFLAGS := -Iinclude $(RE_DEFS) \
+	$(shell pkg-config --cflags $(PLUGIN_DEPS) 2>/dev/null)
+PLUGIN_CFLAGS    = $(CFLAGS_BASE) $(PLUGIN_CPPFLAGS) $(CFLAGS) -MMD -MP
+PLUGIN_LIBS := $(shell pkg-config --libs $(PLUGIN_DEPS) 2>/dev/null)
+# The plugin API the binary exports, from the declarations in include/fs/
+SYMS        := $(BUILD)/fs.syms
+EXPORTS     := -Wl,--dynamic-list=$(SYMS)
 
 CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c))
 CORE_OBJ  := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
@@ -64,7 +73,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
 FUZZ_SECS ?= 60
 
 .PHONY: all run test test-build unit e2e asan valgrind deps format check-format \
-	clean help bench fuzz fuzz-build fuzz-smoke depgraph
+	clean help bench fuzz fuzz-build fuzz-smoke depgraph install FORCE
 all: $(BIN) $(PLUGIN_SOS)
 
 help:
@@ -77,6 +86,8 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECS (60) each"
 	@echo "make format     clang-format the sources"
 	@echo "make depgraph   folder dependencies of core/, fails on a cycle"
+	@echo "make install    binary, plugins, include/fs/ and feature-server.pc"
+	@echo "                under PREFIX ($(PREFIX)), staged in DESTDIR"
 
 deps:
 	$(Q)scripts/install-deps
@@ -89,17 +100,29 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/pobj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+# The in-tree plugins ship with the server and carry its version as their
+# own; the loader checks the ABI numbers, never this string
+$(BUILD)/pobj/plugins/%.o: PLUGIN_CPPFLAGS += \
+	-DPLUGIN_VERSION=\"$(VERSION)\"
+
+$(SYMS): $(wildcard include/fs/*.h) scripts/gen-syms
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)scripts/gen-syms -c "$(CC)" $(wildcard include/fs/*.h) > $@.tmp && \
+		mv $@.tmp $@
 
 $(CORE_LIB): $(CORE_OBJ)
 	@echo "  AR      $@"
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(MAIN_OBJ) $(CORE_LIB) core/fs.syms
+$(BIN): $(MAIN_OBJ) $(CORE_LIB) $(SYMS) scripts/check-syms
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) $(EXPORTS) -o $@ $(MAIN_OBJ) \
 		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
 		$(DEP_LIBS)
+	$(Q)scripts/check-syms $(SYMS) $@ || { rm -f $@; exit 1; }
 
 # One shared object per plugin folder; fs_* symbols resolve against the
 # binary that loads it, libre and json-c are shared with the core.
@@ -107,7 +130,7 @@ define plugin_rule
 $(BUILD)/$(2)/$(1).so: $$(patsubst %.c,$(BUILD)/pobj/%.o,$$(wildcard $(3)/$(1)/*.c))
 	@mkdir -p $$(dir $$@)
 	@echo "  SO      $$@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(DEP_LIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(PLUGIN_LIBS)
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p),plugins,plugins)))
 $(foreach p,$(TPLUGINS),$(eval $(call plugin_rule,$(p),tests/plugins,tests/plugins)))
@@ -121,7 +144,7 @@ $(SUITES_H): $(UNIT_SRC)
 $(BUILD)/obj/tests/unit/check_main.o: $(SUITES_H)
 $(BUILD)/obj/tests/unit/check_main.o: CPPFLAGS += -I$(BUILD)/tests
 
-$(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) core/fs.syms
+$(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) $(SYMS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) $(EXPORTS) -o $@ $(UNIT_OBJ) \
@@ -130,7 +153,7 @@ $(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) core/fs.syms
 
 # One libFuzzer binary per tests/fuzz/fuzz_<name>.c, with the glue
 $(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
-		$(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) $(CORE_LIB) core/fs.syms
+		$(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) $(CORE_LIB) $(SYMS)
 	@echo "  LD      $@"
 	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) $(EXPORTS) \
 		-o $@ $< $(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) \
@@ -188,6 +211,52 @@ valgrind: deps
 # Folder-level dependency graph of core/ (headers and symbols)
 depgraph: $(CORE_OBJ) $(MAIN_OBJ)
 	$(Q)scripts/depgraph --objs $(BUILD)/obj/core
+
+# The binary and its plugins share one folder, so the default PLUGIN_DIR
+# ("plugins" beside the binary, symlinks resolved) finds them; BINDIR gets
+# a symlink. Out-of-tree plugins build with the installed headers and
+# `pkg-config --cflags feature-server` (docs/abi.md).
+PREFIX       ?= /usr/local
+BINDIR       ?= $(PREFIX)/bin
+LIBDIR       ?= $(PREFIX)/lib
+INCLUDEDIR   ?= $(PREFIX)/include
+PKGLIBDIR    ?= $(LIBDIR)/feature-server
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+PLUGINDIR    := $(PKGLIBDIR)/plugins
+PC           := $(BUILD)/feature-server.pc
+
+# Relative to ${prefix} where possible, so that
+# pkg-config --define-variable=prefix=... can relocate a staged install
+pc_rel = $(patsubst $(PREFIX)/%,$${prefix}/%,$(1))
+
+# Rewritten only when the text changes: PREFIX is not a file to depend on
+$(PC): FORCE
+	@mkdir -p $(dir $@)
+	$(Q){ \
+	echo 'prefix=$(PREFIX)'; \
+	echo 'includedir=$(call pc_rel,$(INCLUDEDIR))'; \
+	echo 'plugindir=$(call pc_rel,$(PLUGINDIR))'; \
+	echo; \
+	echo 'Name: feature-server'; \
+	echo 'Description: verb plugin API of feature-server'; \
+	echo 'Version: $(VERSION)'; \
+	echo 'Cflags: -I$${includedir} $(RE_DEFS) $(strip $(shell \
+		pkg-config --cflags $(PLUGIN_DEPS) 2>/dev/null))'; \
+	echo '# nothing to link: a plugin resolves fs_* against the server'; \
+	echo '# binary, and libre and json-c come with the binary too'; \
+	echo 'Libs:'; \
+	} > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+install: $(BIN) $(PLUGIN_SOS) $(PC)
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
+		$(DESTDIR)$(INCLUDEDIR)/fs $(DESTDIR)$(PKGCONFIGDIR)
+	$(Q)install -m 755 $(BIN) $(DESTDIR)$(PKGLIBDIR)/feature-server
+	$(Q)ln -sfn $(PKGLIBDIR)/feature-server $(DESTDIR)$(BINDIR)/feature-server
+	$(Q)install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
+	$(Q)install -m 644 include/fs/*.h $(DESTDIR)$(INCLUDEDIR)/fs/
+	$(Q)install -m 644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/feature-server.pc
+	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
 
 bench: all
 	$(Q)bench/run

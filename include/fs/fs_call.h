@@ -50,7 +50,8 @@ int fs_call_ring(struct fs_call *c);
 int fs_call_early_media(struct fs_call *c);
 
 /**
- * Hang up an answered call (BYE) or reject an unanswered one (480).
+ * Hang up an answered call (BYE), reject an unanswered inbound one (603)
+ * or cancel an outbound one still ringing.
  *
  * @param headers Optional JSON object of extra SIP headers
  */

@@ -5,6 +5,10 @@
  * libcurl multi driven by the loop, keep-alive connection pool per host,
  * Jambonz-Signature, basic auth, timeout and the "#rc=&rp=" retry policy.
  *
+ * Part of the plugin API (docs/abi.md) for verbs with webhooks of their
+ * own. Plugins allocate the structs below, so changing any of them,
+ * appending included, bumps FS_ABI_MAJOR.
+ *
  * Relative hook URLs ("/action") resolve against opts->base_url (its
  * scheme://host:port). They inherit nothing else from it: credentials in
  * base_url are dropped, and a hook that should use the call hook's basic

@@ -13,35 +13,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} config_ctx;
-
-static int config_init(void)
-{
-	config_ctx.schema = json_tokener_parse(config_schema_json);
-	return config_ctx.schema ? 0 : EINVAL;
-}
-
-static void config_destroy(void)
-{
-	json_object_put(config_ctx.schema);
-	config_ctx.schema = NULL;
-}
-
-static int config_validate(const struct json_object *data, char *err,
-			   size_t errsz)
-{
-	if (!config_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz, "config: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(config_ctx.schema, "config", data, err,
-				  errsz);
-}
-
 static int config_exec(struct fs_task *t, const struct json_object *data)
 {
 	struct json_object *synth = NULL, *recog = NULL;
@@ -66,6 +37,5 @@ static int config_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "config", .version = FS_VERSION, .init = config_init,
-	  .destroy = config_destroy, .validate = config_validate,
-	  .exec = config_exec);
+FS_SCHEMA_PLUGIN(config, "config", config_schema_json,
+		 .version = PLUGIN_VERSION, .exec = config_exec);

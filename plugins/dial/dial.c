@@ -16,34 +16,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} dial_ctx;
-
-static int dial_init(void)
-{
-	dial_ctx.schema = json_tokener_parse(dial_schema_json);
-	return dial_ctx.schema ? 0 : EINVAL;
-}
-
-static void dial_destroy(void)
-{
-	json_object_put(dial_ctx.schema);
-	dial_ctx.schema = NULL;
-}
-
-static int dial_validate(const struct json_object *data, char *err,
-			 size_t errsz)
-{
-	if (!dial_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz, "dial: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(dial_ctx.schema, "dial", data, err, errsz);
-}
-
 #define DIAL_MAX_TARGETS 10
 
 struct dial;
@@ -265,6 +237,5 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "dial", .version = FS_VERSION, .init = dial_init,
-	  .destroy = dial_destroy, .validate = dial_validate,
-	  .exec = dial_exec);
+FS_SCHEMA_PLUGIN(dial, "dial", dial_schema_json, .version = PLUGIN_VERSION,
+		 .exec = dial_exec);

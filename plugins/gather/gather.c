@@ -15,35 +15,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} gather_ctx;
-
-static int gather_init(void)
-{
-	gather_ctx.schema = json_tokener_parse(gather_schema_json);
-	return gather_ctx.schema ? 0 : EINVAL;
-}
-
-static void gather_destroy(void)
-{
-	json_object_put(gather_ctx.schema);
-	gather_ctx.schema = NULL;
-}
-
-static int gather_validate(const struct json_object *data, char *err,
-			   size_t errsz)
-{
-	if (!gather_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz, "gather: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(gather_ctx.schema, "gather", data, err,
-				  errsz);
-}
-
 #define GATHER_MAX_DIGITS 64
 
 struct gather {
@@ -288,6 +259,6 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "gather", .version = FS_VERSION, .init = gather_init,
-	  .destroy = gather_destroy, .validate = gather_validate,
-	  .exec = gather_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);
+FS_SCHEMA_PLUGIN(gather, "gather", gather_schema_json,
+		 .version = PLUGIN_VERSION, .exec = gather_exec,
+		 .flags = FS_PLUGIN_NEEDS_MEDIA);

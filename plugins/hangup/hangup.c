@@ -13,35 +13,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} hangup_ctx;
-
-static int hangup_init(void)
-{
-	hangup_ctx.schema = json_tokener_parse(hangup_schema_json);
-	return hangup_ctx.schema ? 0 : EINVAL;
-}
-
-static void hangup_destroy(void)
-{
-	json_object_put(hangup_ctx.schema);
-	hangup_ctx.schema = NULL;
-}
-
-static int hangup_validate(const struct json_object *data, char *err,
-			   size_t errsz)
-{
-	if (!hangup_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz, "hangup: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(hangup_ctx.schema, "hangup", data, err,
-				  errsz);
-}
-
 static int hangup_exec(struct fs_task *t, const struct json_object *data)
 {
 	struct json_object *headers = NULL;
@@ -54,6 +25,5 @@ static int hangup_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "hangup", .version = FS_VERSION, .init = hangup_init,
-	  .destroy = hangup_destroy, .validate = hangup_validate,
-	  .exec = hangup_exec);
+FS_SCHEMA_PLUGIN(hangup, "hangup", hangup_schema_json,
+		 .version = PLUGIN_VERSION, .exec = hangup_exec);

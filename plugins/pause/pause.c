@@ -13,34 +13,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} pause_ctx;
-
-static int pause_init(void)
-{
-	pause_ctx.schema = json_tokener_parse(pause_schema_json);
-	return pause_ctx.schema ? 0 : EINVAL;
-}
-
-static void pause_destroy(void)
-{
-	json_object_put(pause_ctx.schema);
-	pause_ctx.schema = NULL;
-}
-
-static int pause_validate(const struct json_object *data, char *err,
-			  size_t errsz)
-{
-	if (!pause_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz, "pause: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(pause_ctx.schema, "pause", data, err, errsz);
-}
-
 static void pause_elapsed(int err, const char *ev, void *data, void *arg)
 {
 	(void)err;
@@ -67,6 +39,5 @@ static int pause_exec(struct fs_task *t, const struct json_object *data)
 			       NULL);
 }
 
-FS_PLUGIN(.name = "pause", .version = FS_VERSION, .init = pause_init,
-	  .destroy = pause_destroy, .validate = pause_validate,
-	  .exec = pause_exec);
+FS_SCHEMA_PLUGIN(pause, "pause", pause_schema_json, .version = PLUGIN_VERSION,
+		 .exec = pause_exec);

@@ -15,34 +15,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} play_ctx;
-
-static int play_init(void)
-{
-	play_ctx.schema = json_tokener_parse(play_schema_json);
-	return play_ctx.schema ? 0 : EINVAL;
-}
-
-static void play_destroy(void)
-{
-	json_object_put(play_ctx.schema);
-	play_ctx.schema = NULL;
-}
-
-static int play_validate(const struct json_object *data, char *err,
-			 size_t errsz)
-{
-	if (!play_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz, "play: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(play_ctx.schema, "play", data, err, errsz);
-}
-
 static void play_done(int err, const struct fs_prompt_result *res, void *arg)
 {
 	struct fs_task *t = arg;
@@ -89,6 +61,5 @@ static int play_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "play", .version = FS_VERSION, .init = play_init,
-	  .destroy = play_destroy, .validate = play_validate,
-	  .exec = play_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);
+FS_SCHEMA_PLUGIN(play, "play", play_schema_json, .version = PLUGIN_VERSION,
+		 .exec = play_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);

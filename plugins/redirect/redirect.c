@@ -13,36 +13,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} redirect_ctx;
-
-static int redirect_init(void)
-{
-	redirect_ctx.schema = json_tokener_parse(redirect_schema_json);
-	return redirect_ctx.schema ? 0 : EINVAL;
-}
-
-static void redirect_destroy(void)
-{
-	json_object_put(redirect_ctx.schema);
-	redirect_ctx.schema = NULL;
-}
-
-static int redirect_validate(const struct json_object *data, char *err,
-			     size_t errsz)
-{
-	if (!redirect_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz,
-				 "redirect: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(redirect_ctx.schema, "redirect", data, err,
-				  errsz);
-}
-
 static int redirect_exec(struct fs_task *t, const struct json_object *data)
 {
 	struct json_object *hook = NULL;
@@ -53,6 +23,5 @@ static int redirect_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "redirect", .version = FS_VERSION, .init = redirect_init,
-	  .destroy = redirect_destroy, .validate = redirect_validate,
-	  .exec = redirect_exec);
+FS_SCHEMA_PLUGIN(redirect, "redirect", redirect_schema_json,
+		 .version = PLUGIN_VERSION, .exec = redirect_exec);

@@ -15,34 +15,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} say_ctx;
-
-static int say_init(void)
-{
-	say_ctx.schema = json_tokener_parse(say_schema_json);
-	return say_ctx.schema ? 0 : EINVAL;
-}
-
-static void say_destroy(void)
-{
-	json_object_put(say_ctx.schema);
-	say_ctx.schema = NULL;
-}
-
-static int say_validate(const struct json_object *data, char *err,
-			size_t errsz)
-{
-	if (!say_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz, "say: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(say_ctx.schema, "say", data, err, errsz);
-}
-
 static void say_done(int err, const struct fs_prompt_result *res, void *arg)
 {
 	(void)res;
@@ -56,6 +28,5 @@ static int say_exec(struct fs_task *t, const struct json_object *data)
 }
 
 
-FS_PLUGIN(.name = "say", .version = FS_VERSION, .init = say_init,
-	  .destroy = say_destroy, .validate = say_validate, .exec = say_exec,
-	  .flags = FS_PLUGIN_NEEDS_MEDIA);
+FS_SCHEMA_PLUGIN(say, "say", say_schema_json, .version = PLUGIN_VERSION,
+		 .exec = say_exec, .flags = FS_PLUGIN_NEEDS_MEDIA);

@@ -13,36 +13,6 @@
 #include <fs/fs.h>
 #include "schema.h"
 
-/* Per-.so state: the parsed schema, shared by every call */
-static struct {
-	struct json_object *schema;
-} sip_decline_ctx;
-
-static int sip_decline_init(void)
-{
-	sip_decline_ctx.schema = json_tokener_parse(sip_decline_schema_json);
-	return sip_decline_ctx.schema ? 0 : EINVAL;
-}
-
-static void sip_decline_destroy(void)
-{
-	json_object_put(sip_decline_ctx.schema);
-	sip_decline_ctx.schema = NULL;
-}
-
-static int sip_decline_validate(const struct json_object *data, char *err,
-				size_t errsz)
-{
-	if (!sip_decline_ctx.schema) {
-		if (err && errsz)
-			snprintf(err, errsz,
-				 "sip:decline: plugin not initialised");
-		return EINVAL;
-	}
-	return fs_schema_validate(sip_decline_ctx.schema, "sip:decline", data,
-				  err, errsz);
-}
-
 static int sip_decline_exec(struct fs_task *t, const struct json_object *data)
 {
 	struct json_object *v, *headers = NULL;
@@ -71,6 +41,5 @@ static int sip_decline_exec(struct fs_task *t, const struct json_object *data)
 	return 0;
 }
 
-FS_PLUGIN(.name = "sip:decline", .version = FS_VERSION,
-	  .init = sip_decline_init, .destroy = sip_decline_destroy,
-	  .validate = sip_decline_validate, .exec = sip_decline_exec);
+FS_SCHEMA_PLUGIN(sip_decline, "sip:decline", sip_decline_schema_json,
+		 .version = PLUGIN_VERSION, .exec = sip_decline_exec);

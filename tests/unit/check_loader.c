@@ -33,6 +33,8 @@ START_TEST(loader_good)
 
 	ck_assert_int_eq(loader_acquire(l, "t_good", &p), 0);
 	ck_assert_str_eq(plugin_desc(p)->name, "t_good");
+	/* the plugin's own version, whatever the server's is */
+	ck_assert_str_eq(plugin_desc(p)->version, "1.0");
 	ck_assert_int_eq(loader_acquire(l, "t_good", &p2), 0);
 	ck_assert_ptr_eq(p, p2);
 	loader_stats(l, &st);
@@ -50,12 +52,11 @@ static const struct {
 	const char *verb;
 	int err;
 } loader_bad[] = {
-	{"t_abi", ELIBBAD},      {"t_nosym", ELIBBAD},
-	{"t_initfail", ELIBBAD}, {"t_mismatch", ELIBBAD},
-	{"t_small", ELIBBAD},    {"t_noval", ELIBBAD},
-	{"t_absent", ENOENT},    {"../t_good", ENOENT},
-	{"t_good/x", ENOENT},    {"", ENOENT},
-	{"T_GOOD", ENOENT},      {":x", ENOENT},
+	{"t_abi", ELIBBAD},      {"t_nosym", ELIBBAD}, {"t_initfail", ELIBBAD},
+	{"t_mismatch", ELIBBAD}, {"t_small", ELIBBAD}, {"t_noval", ELIBBAD},
+	{"t_newer", ELIBBAD},    {"t_absent", ENOENT}, {"../t_good", ENOENT},
+	{"t_good/x", ENOENT},    {"", ENOENT},         {"T_GOOD", ENOENT},
+	{":x", ENOENT},
 };
 
 START_TEST(loader_refused)
