@@ -25,6 +25,11 @@ const char *fs_call_sid(const struct fs_call *c)
 	return c ? c->sid : NULL;
 }
 
+struct fs_req *fs_call_req(const struct fs_call *c)
+{
+	return c && c->env ? c->env->req : NULL;
+}
+
 struct fs_scope *fs_call_scope(const struct fs_call *c)
 {
 	return c ? c->scope : NULL;

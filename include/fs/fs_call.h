@@ -31,6 +31,14 @@ const char *fs_call_sid(const struct fs_call *c);
 /** @return the call's scope (its listeners end with the call) */
 struct fs_scope *fs_call_scope(const struct fs_call *c);
 
+struct fs_req;
+
+/**
+ * @return the requestor of the call's event loop, for webhooks a verb
+ *         sends itself (fs_req_send, bound to the task's scope); ABI 1.2
+ */
+struct fs_req *fs_call_req(const struct fs_call *c);
+
 /** @return true once 200 OK was sent (or received, outbound) */
 bool fs_call_answered(const struct fs_call *c);
 

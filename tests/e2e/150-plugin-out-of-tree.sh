@@ -80,7 +80,7 @@ cp "$WORK/oot/hello.so" "$plugdir/"
 FS_BIN=$pkg/feature-server
 FS_PLUGIN_DIR=$plugdir
 start_hooks '{
-  "/call": [{"verb":"hello","name":"Ada"},
+  "/call": [{"verb":"hello","name":"Ada","notify":"@BASE@/greeted"},
             {"verb":"say","text":"Hello."},
             {"verb":"hangup"}]
 }' h3llo
@@ -95,6 +95,14 @@ done_='d.find(r => r.path==="/status" && r.body.call_status==="completed").body'
 assert_eq "$(json_get "$log" "$done_.customerData")" '{"greeting":"hello, Ada"}' \
 	"customerData set by the plugin"
 assert_eq "$(status_seq)" "trying,in-progress,completed" "status sequence"
+# the plugin's own webhook, through the call's requestor (fs_call_req)
+greeted='d.find(r => r.path==="/greeted")'
+assert_eq "$(json_get "$log" "$greeted.body.greeting")" "hello, Ada" \
+	"the plugin's own webhook"
+assert_eq "$(json_get "$log" "$greeted.body.call_sid")" \
+	"$(json_get "$log" "$done_.call_sid")" "its call_sid"
+assert_contains "$(cat "$WORK/main.log")" "hello: .*: notify answered 200" \
+	"the plugin saw the answer"
 assert_contains "$(cat "$WORK/main.log")" \
 	"loaded 'hello' from $plugdir/hello.so (0.1," "load line with the plugin's version"
 assert_contains "$(cat "$WORK/main.log")" "hello: .*: hello, Ada" "the verb's log line"
