@@ -2,7 +2,7 @@
  * @file demo.c  The built-in demo application's action hook
  *
  * `make run` with no directory and no DEFAULT_CALL_HOOK answers calls
- * with a demo (directory.c) whose gather posts here, to the server's own
+ * with a demo (dir/dir_file.c) whose gather posts here, to the server's own
  * HTTP listener, so a first call works without any webhook server.
  */
 #include <errno.h>

@@ -2,7 +2,7 @@
  * @file fuzz_sdp.c  SDP offer to our answer, through a real INVITE
  *
  * The input is the SDP body of an INVITE to number 1000 (an application
- * that answers), sent to the in-process server of fuzz.h: call.c decodes
+ * that answers), sent to the in-process server of fuzz.h: call_sip.c decodes
  * the offer, picks codec, address and telephone-event, and answers with
  * its own SDP in the 200. Text after a line "%%%" is the body of a
  * re-INVITE in the dialog (hold, a new address, a bad offer), then the

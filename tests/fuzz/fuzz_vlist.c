@@ -1,7 +1,7 @@
 /**
  * @file fuzz_vlist.c  Webhook JSON to a validated verb list (vlist_parse)
  *
- * Input: a webhook answer body, parsed as call.c parses it. The verbs
+ * Input: a webhook answer body, parsed as verb/vlist.c parses it. The verbs
  * are validated by the real plugins (build/fuzz/plugins, every one
  * preloaded), so each plugin's validate and the schema engine run. A
  * list that validates is serialised again, as the tasks read it.

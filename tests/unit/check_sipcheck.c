@@ -92,7 +92,7 @@ START_TEST(siprate_table_bounded)
 }
 END_TEST
 
-START_TEST(sipcheck_nets_parse_match)
+START_TEST(netlist_parse_some_match)
 {
 	struct netlist *n = NULL;
 	struct sa a;
@@ -172,7 +172,7 @@ Suite *sipcheck_suite(void)
 	tcase_set_timeout(tc, fixture_timeout(30));
 	tcase_add_test(tc, siprate_burst_then_rate);
 	tcase_add_test(tc, siprate_table_bounded);
-	tcase_add_test(tc, sipcheck_nets_parse_match);
+	tcase_add_test(tc, netlist_parse_some_match);
 	tcase_add_test(tc, sipcheck_print_escapes);
 	suite_add_tcase(s, tc);
 	return s;
