@@ -60,25 +60,41 @@ fail() {
 	exit 1
 }
 
-# A port on 127.0.0.1 free for both TCP and UDP: the same number serves
-# SIP (both), RTP sinks and sipp media (UDP), HTTP (TCP)
+# free_port: a port on 127.0.0.1 free for both TCP and UDP (the same
+# number serves SIP on both, RTP sinks and sipp media on UDP, HTTP on
+# TCP), outside the servers' RTP ports (42000-45000, where every case
+# puts its servers' RTP ranges, and E2E_RTP_MIN..E2E_RTP_MAX+1 for
+# RTCP), and never one this case was given before: each port handed out
+# is noted in $WORK/ports, so two calls cannot get the same number while
+# the first one is not bound yet
 free_port() {
-	python3 - <<'PY'
-import socket
-while True:
-    t = socket.socket()
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    u.close()
-    t.close()
-    print(port)
-    break
+	python3 - "$WORK/ports" "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" <<'PY'
+import fcntl, socket, sys
+path, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+bands = [(42000, 45000), (lo, hi + 1)]
+with open(path, "a+") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    f.seek(0)
+    given = {int(w) for w in f.read().split()}
+    for _ in range(1000):
+        t = socket.socket()
+        t.bind(("127.0.0.1", 0))
+        p = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+        if p in given or any(a <= p <= b for a, b in bands):
+            continue
+        f.write("%d\n" % p)
+        f.flush()
+        print(p)
+        sys.exit(0)
+sys.exit("free_port: no free port on 127.0.0.1 after 1000 tries")
 PY
 }
 

@@ -5,28 +5,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 declare -A UAS_PID
 
-# free_port, stricter: these cases bind sipp's SIP and media ports on
-# UDP, so the port must be free on UDP as well as TCP and outside the
-# server's RTP range
-free_port() {
-	python3 - "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" <<'PY'
-import socket, sys
-lo, hi = int(sys.argv[1]), int(sys.argv[2])
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        u.close(); t.close()
-    if not lo <= p <= hi + 1:
-        print(p)
-        break
-PY
-}
-
 # The answer of a called party: PCMU (and telephone-event) on [rtpport]
 # (an RTP sink when -key rtpport names one, else sipp's media port)
 UAS_SDP='v=0
