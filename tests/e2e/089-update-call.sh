@@ -44,14 +44,14 @@ r=$(upd "$sid" '{"call_status":"no-answer"}'); assert_eq "${r%% *}" 422 "no-answ
 r=$(upd 00000000-0000-4000-8000-000000000000 '{"call_status":"completed"}')
 assert_eq "${r%% *}" 404 "unknown sid"
 
-# speech before the mute, then fixed spans: 1.2 s muted, 1.5 s unmuted
+# speech before the mute
 wait_rtp 'd.nonsilent >= 15'
 t0=$(now_ms)
 r=$(upd "$sid" '{"mute_status":"mute"}');   assert_eq "${r%% *}" 202 "mute"
-sleep 1.2
+sleep 1.2 # fixed delay: the span muted
 t1=$(now_ms)
 r=$(upd "$sid" '{"mute_status":"unmute"}'); assert_eq "${r%% *}" 202 "unmute"
-sleep 1.5
+sleep 1.5 # fixed delay: the span unmuted, before the redirect
 t2=$(now_ms)
 r=$(upd "$sid" '{"tag":{"order":"42"}}');   assert_eq "${r%% *}" 202 "tag"
 r=$(upd "$sid" '{"call_hook":"'"$HOOK"'/redirect"}'); assert_eq "${r%% *}" 202 "redirect"
