@@ -43,7 +43,7 @@ assert_eq "$(json_get "$log" "typeof $last.duration")" "number" "duration"
 assert_eq "$(json_get "$log" "$last.sip_status")" "200" "final sip_status"
 
 # speech arrived: PCMU, one SSRC, in order, and not silence
-sleep 0.3
+rtp_quiet
 packets=$(rtp_stat d.packets)
 [ "$packets" -ge 50 ] || fail "only $packets RTP packets"
 assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "0" "payload type"

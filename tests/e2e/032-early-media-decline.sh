@@ -25,7 +25,7 @@ early='<recv response="183"><action><ereg regexp="m=audio [0-9]+ RTP/AVP 0" sear
 start_rtpsink
 scen=$(mkscen uac_reject CODE=486 EARLY="$early")
 run_sipp early "$scen" 15551230001 || fail "early media call failed"
-sleep 0.3
+rtp_quiet
 msgs=$(cat "$WORK/early.msg")
 assert_contains "$msgs" "SIP/2.0 183 Session Progress" "183"
 assert_contains "$msgs" "SIP/2.0 486 Busy Right Now" "final status line"
@@ -52,7 +52,7 @@ scen=$(mkscen uac_reject CODE=603)
 run_sipp decline "$scen" 15551230002 || fail "decline call failed"
 assert_contains "$(cat "$WORK/decline.msg")" "SIP/2.0 603 Go Away" "603 status line"
 grep -q "SIP/2.0 183" "$WORK/decline.msg" && fail "183 sent for a bare decline"
-sleep 0.3
+rtp_quiet
 assert_eq "$(rtp_stat 'd.packets')" "0" "RTP for a declined call"
 wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="failed").length===2'
 sid=$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/call")[1].body.call_sid')
@@ -73,7 +73,7 @@ assert_eq "$tags" "1" "183 and 200 in one dialog (To tags)"
 wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===1'
 sid=$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/call")[3].body.call_sid')
 assert_eq "$(status_seq "r.body.call_sid===\"$sid\"")" "trying,early-media,in-progress,completed" "early then answered statuses"
-sleep 0.3
+rtp_quiet
 assert_eq "$(rtp_stat d.ssrcs.length)" "1" "one SSRC across 183 and 200"
 assert_eq "$(rtp_stat d.seq_faults)" "0" "sequence faults across 183 and 200"
 [ "$(rtp_stat d.nonsilent)" -ge 40 ] || fail "both says not heard"

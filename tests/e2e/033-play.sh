@@ -22,7 +22,7 @@ start_fs main DEFAULT_CALL_HOOK="$HOOK/call" \
 start_rtpsink
 run_sipp play uac_srv_bye 15551230003 || fail "call failed"
 wait_hooks 'd.some(r => r.path==="/status" && r.body.call_status==="completed")'
-sleep 0.3
+rtp_quiet
 
 log=$(hooks_log)
 ok='d.find(r => r.path==="/playdone")'

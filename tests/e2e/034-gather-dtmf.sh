@@ -48,7 +48,7 @@ assert_eq "$(hook /g1 r.body.reason)" "dtmfDetected" "g1 reason"
 assert_eq "$(hook /g1 r.sig)" "ok" "g1 signature"
 assert_eq "$(hook /g1 'r.body.call_status')" "in-progress" "g1 call_status"
 g1at=$(hook /g1 r.at)
-sleep 0.3
+rtp_quiet
 before=$(rtp_stat "d.log.filter(p => p[1] && p[0] < $g1at - 700).length")
 after=$(rtp_stat "d.log.filter(p => p[1] && p[0] > $g1at - 450).length")
 echo "prompt: $before loud before, $after after the digits"

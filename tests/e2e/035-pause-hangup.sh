@@ -24,7 +24,7 @@ assert_contains "$bye" "^X-Code: 17" "BYE"
 log=$(hooks_log)
 assert_eq "$(status_seq)" "trying,in-progress,completed" "status sequence"
 st='d.filter(r => r.path==="/status")'
-sleep 0.3
+rtp_quiet
 spoke=$(rtp_stat 'd.log.filter(p => p[1]).pop()[0]')
 took=$(($(json_get "$log" "$st[2].at") - spoke))
 echo "last speech to the end of the call: $took ms"

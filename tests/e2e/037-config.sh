@@ -21,7 +21,7 @@ loud=()
 for name in flite espeak acme; do
 	start_rtpsink
 	run_sipp "$name" uac_srv_bye 15551230023 || fail "$name: call failed"
-	sleep 0.3
+	rtp_quiet
 	loud+=("$(rtp_stat d.nonsilent)")
 done
 echo "loud packets: flite=${loud[0]} espeak=${loud[1]} acme=${loud[2]}"

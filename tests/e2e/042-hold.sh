@@ -16,7 +16,7 @@ start_rtpsink
 acts="$(x_pause 1200; x_reinvite sendonly recvonly 2; x_pause 1500; x_reinvite sendrecv sendrecv 3; x_pause 1500)"
 scen=$(mkscen uac_bye ACTIONS="$acts" CSEQ=4)
 run_sipp hold "$scen" 15551230071 || fail "hold/unhold call failed"
-sleep 0.3
+rtp_quiet
 
 # the longest silence on the wire is the hold
 gap=$(rtp_stat 'Math.max(...d.log.slice(1).map((p, i) => p[0] - d.log[i][0]))')
@@ -42,7 +42,8 @@ start_rtpsink
 acts="$(x_pause 1000; x_reinvite sendrecv sendrecv 2 "$second_port"; x_pause 1500)"
 scen=$(mkscen uac_bye ACTIONS="$acts" CSEQ=3)
 run_sipp move "$scen" 15551230072 || fail "re-INVITE to a new port failed"
-sleep 0.3
+rtp_quiet
+rtp_quiet "$second_sink"
 moved=$(json_get "$(cat "$second_sink")" 'd.nonsilent')
 first_last=$(rtp_stat 'd.last_at')
 second_first=$(json_get "$(cat "$second_sink")" 'd.first_at')
@@ -55,7 +56,7 @@ echo "new port: $moved loud packets; old port last $first_last, new port first $
 start_rtpsink
 scen=$(mkscen uac_bye ACTIONS="$(x_pause 1500)" CSEQ=2 SDP="$(sed 's/RTP\/AVP 0 8 101/RTP\/AVP 8 101/; /rtpmap:0 /d' <<<"$E2E_SDP")")
 run_sipp pcma "$scen" 15551230073 || fail "PCMA-only call failed"
-sleep 0.3
+rtp_quiet
 assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "8" "payload type for a PCMA-only offer"
 [ "$(rtp_stat d.nonsilent)" -ge 25 ] || fail "PCMA speech not heard"
 assert_contains "$(awk '/^SIP\/2.0 200 OK/,0' "$WORK/pcma.msg")" "^m=audio [0-9]* RTP/AVP 8" "PCMA answer"

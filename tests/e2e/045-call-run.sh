@@ -28,7 +28,7 @@ run_sipp udp uac_srv_bye 15551230101 -m 200 -r 40 -l 60 -timeout 50 ||
 echo "UDP: 200 calls in $(($(date +%s) - t0)) s"
 assert_eq "$(succeeded udp)" "200" "UDP successful calls"
 assert_eq "$(failed udp)" "0" "UDP failed calls"
-sleep 0.3
+rtp_quiet
 assert_eq "$(rtp_stat d.ssrcs.length)" "200" "RTP streams (one per call)"
 assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "0" "payload types"
 wait_idle 5
@@ -38,7 +38,7 @@ run_sipp tcp uac_srv_bye 15551230102 -t t1 -m 50 -r 25 -l 40 -timeout 30 ||
 	fail "TCP run: $(failed tcp) failed calls"
 assert_eq "$(succeeded tcp)" "50" "TCP successful calls"
 assert_eq "$(failed tcp)" "0" "TCP failed calls"
-sleep 0.3
+rtp_quiet
 assert_eq "$(rtp_stat d.ssrcs.length)" "50" "TCP RTP streams"
 wait_idle 5
 

@@ -17,7 +17,7 @@ echo "demo call: $took ms"
 	fail "demo call lasted $took ms: digits not acted on"
 grep -q "^BYE " "$WORK/demo.msg" || fail "the server did not hang up"
 
-sleep 0.3
+rtp_quiet
 dtmf_at=$((t0 + 4000))
 early=$(rtp_stat "d.log.filter(p => p[1] && p[0] < $dtmf_at).length")
 late=$(rtp_stat "d.log.filter(p => p[1] && p[0] > $dtmf_at + 900).length")

@@ -10,7 +10,7 @@ start_rtpsink
 scen=$(mkscen uac_late_offer SDP="$(sed 's/^a=rtpmap:8.*//; s/RTP\/AVP 0 8 101/RTP\/AVP 0 101/' <<<"$E2E_SDP" | grep -v '^$')")
 run_sipp late "$scen" 15551230121 || fail "late-offer call failed"
 wait_hooks 'd.some(r => r.path==="/status" && r.body.call_status==="completed")'
-sleep 0.3
+rtp_quiet
 loud=$(rtp_stat d.nonsilent)
 [ "$loud" -ge 25 ] || fail "speech not heard after a late offer: $loud loud packets"
 assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "0" "payload type of the answer"

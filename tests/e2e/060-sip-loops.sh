@@ -24,7 +24,7 @@ wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed"
 # speech from both loops: each call's RTP reaches the sink
 start_rtpsink
 run_sipp audio uac_srv_bye 15551234567 -m 4 -r 4 || fail "audio calls failed"
-sleep 0.3
+rtp_quiet
 [ "$(rtp_stat d.ssrcs.length)" -ge 4 ] || fail "RTP from $(rtp_stat d.ssrcs.length) calls"
 [ "$(rtp_stat d.nonsilent)" -ge 20 ] || fail "speech not heard"
 

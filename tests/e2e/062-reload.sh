@@ -28,11 +28,7 @@ assert_eq "$(metric 'd.tasks.loaded.sort().join()')" "hangup,say,tag" "preloaded
 sed -i 's/^PRELOAD_TASKS=.*/PRELOAD_TASKS=say,hangup,tag,pause/' "$conf"
 echo "HTTP_POOLSIZE=7" >>"$conf"
 kill -HUP "$FS_PID"
-for ((i = 0; i < 50; i++)); do
-	grep -q "reloaded:" "$WORK/main.log" && break
-	sleep 0.1
-done
-grep -q "reloaded:" "$WORK/main.log" || fail "SIGHUP did not reload"
+wait_for 5 grep -q "reloaded:" "$WORK/main.log" || fail "SIGHUP did not reload"
 assert_contains "$(metric 'd.tasks.loaded.join()')" "pause" "new preload"
 assert_eq "$(metric d.connections.connections.poolsize)" "7" "pool size"
 
@@ -57,7 +53,8 @@ cp "$WORK/good.conf" "$conf"
 start_rtpsink
 run_sipp long uac_srv_bye 15551234567 &
 sipp_pid=$!
-sleep 1.5
+# the say is under way: half a second of speech has reached the caller
+wait_rtp 'd.nonsilent >= 25'
 cp "$plugins/say.so" "$WORK/say.new" && mv "$WORK/say.new" "$plugins/say.so"
 out=$(curl -fsS -XPOST "$FS_HTTP/v1/reload")
 assert_contains "$out" "1 reloaded" "say reloaded"

@@ -10,13 +10,15 @@ start_hooks '{
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call"
 opt() { python3 "$E2E_ROOT/tests/tools/sipopt.py" 127.0.0.1 "$FS_SIP_PORT"; }
+opt_is() { [ "$(opt)" = "$1" ]; }
 
 assert_eq "$(opt)" "200" "OPTIONS before drain"
 run_sipp running uac_srv_bye 15551234567 &
 running=$!
-sleep 1
+# the call is up: its webhook was asked for the verbs
+wait_hooks 'd.filter(r => r.path==="/call").length === 1'
 kill -USR1 "$FS_PID"
-sleep 0.3
+wait_for 5 opt_is 503 || true
 assert_eq "$(opt)" "503" "OPTIONS while draining"
 code=$(curl -s -o "$WORK/h.json" -w '%{http_code}' "$FS_HTTP/health")
 assert_eq "$code" "503" "/health while draining"
@@ -32,18 +34,16 @@ kill -0 "$FS_PID" || fail "SIGUSR1 must not stop the server"
 start_fs two DEFAULT_CALL_HOOK="$HOOK/call"
 run_sipp last uac_srv_bye 15551234567 &
 last=$!
-sleep 1
+wait_hooks 'd.filter(r => r.path==="/call").length === 2'
 code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST -d '{"exit":true}' \
 	"$FS_HTTP/v1/drain")
 assert_eq "$code" "202" "POST /v1/drain"
+# fixed delay: the call goes on for seconds; the server must still be
+# there half a second after the request
 sleep 0.5
 kill -0 "$FS_PID" || fail "exited before its call ended"
 wait "$last" || fail "the last call did not finish normally"
-for ((i = 0; i < 50; i++)); do
-	kill -0 "$FS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$FS_PID" 2>/dev/null && fail "did not exit when idle"
+wait_exit "$FS_PID" 5 "a drained server with no call left"
 wait "$FS_PID"
 assert_eq "$?" "0" "exit status"
 grep -q "drained: no calls left, exiting" "$WORK/two.log" || fail "no exit log"
@@ -51,9 +51,5 @@ grep -q "drained: no calls left, exiting" "$WORK/two.log" || fail "no exit log"
 # SIGUSR2 with no calls: exits at once
 start_fs three
 kill -USR2 "$FS_PID"
-for ((i = 0; i < 50; i++)); do
-	kill -0 "$FS_PID" 2>/dev/null || break
-	sleep 0.1
-done
-kill -0 "$FS_PID" 2>/dev/null && fail "SIGUSR2 did not end an idle server"
+wait_exit "$FS_PID" 5 "an idle server after SIGUSR2"
 echo OK

@@ -22,7 +22,7 @@ start_rtpsink
 # the demo greets, then waits for digits: hang up after 4 s of speech
 scen=$(mkscen uac_bye ACTIONS="$(x_pause 4000)" CSEQ=2)
 run_sipp demo "$scen" 15551234567 || fail "demo call failed"
-sleep 0.3
+rtp_quiet
 [ "$(rtp_stat d.nonsilent)" -ge 50 ] ||
 	fail "demo speech not heard: $(rtp_stat d.nonsilent) loud packets"
 assert_eq "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" d.calls.total)" "1" \

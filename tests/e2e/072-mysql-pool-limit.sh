@@ -40,19 +40,16 @@ mariadb --no-defaults -S "$DB_SOCK" -u root jambones -e \
 	>"$WORK/lock.out" 2>&1 &
 lockpid=$!
 PIDS+=("$lockpid")
-for ((i = 0; i < 50; i++)); do
-	[ -n "$(db_sql "SHOW OPEN TABLES FROM jambones WHERE In_use > 0 AND \`Table\` = 'phone_numbers'")" ] && break
-	sleep 0.1
-done
+locked() {
+	[ -n "$(db_sql "SHOW OPEN TABLES FROM jambones WHERE In_use > 0 AND \`Table\` = 'phone_numbers'")" ]
+}
+wait_for 5 locked || fail "phone_numbers not locked"
 
 # the held call takes the only connection
 t0=$(date +%s%N)
 run_sipp held "$ok" 15557770001 &
 heldpid=$!
-for ((i = 0; i < 50; i++)); do
-	[ "$(metric in_use)" = 1 ] && break
-	sleep 0.05
-done
+wait_for 3 metric_is d.directory.in_use 1 || true
 assert_eq "$(metric in_use)" "1" "the held call has the connection"
 
 # three calls at once: each waits 200 ms for the connection, then 503
@@ -85,10 +82,7 @@ assert_eq "$(json_get "$m" d.directory.limit)" "1" "limit"
 assert_eq "$(json_get "$m" d.directory.in_use)" "0" "in use after"
 
 # idle connections close after the idle timeout (1 s)
-for ((i = 0; i < 40; i++)); do
-	[ "$(metric connections)" = 0 ] && break
-	sleep 0.1
-done
+wait_for 4 metric_is d.directory.connections 0 || true
 assert_eq "$(metric connections)" "0" "idle connection closed"
 run_sipp again "$ok" 15557770001 || fail "call after the idle close"
 wait_idle

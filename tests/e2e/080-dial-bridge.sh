@@ -48,7 +48,8 @@ assert_eq "$(json_get "$log" "$act.dial_sbc_callid")" "$bcid" "dial_sbc_callid"
 assert_eq "$(status_seq)" "trying,in-progress,completed" "caller status sequence"
 
 # both directions, each in its negotiated codec, and audible
-sleep 0.3
+rtp_quiet "$A_STATS"
+rtp_quiet "$B_STATS"
 RTP_STATS=$A_STATS
 a_pkts=$(rtp_stat d.packets)
 [ "$a_pkts" -ge 100 ] || fail "caller got $a_pkts RTP packets"

@@ -30,7 +30,7 @@ assert_eq "$(msg_count bob '^INVITE sip:bob@')" "1" "INVITEs to the called party
 assert_eq "$(msg_count bob '^ACK sip:')" "1" "ACK of the 486"
 
 # the say after dial was heard
-sleep 0.3
+rtp_quiet
 [ "$(rtp_stat d.nonsilent)" -ge 25 ] || fail "speech after dial not heard ($(rtp_stat d.nonsilent) loud packets)"
 assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "0" "payload type"
 wait_idle 5

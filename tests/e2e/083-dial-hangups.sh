@@ -48,7 +48,7 @@ $(x_uas_bye)")"
 start_rtpsink
 run_sipp rest uac_srv_bye 15551230003 || fail "caller did not get the BYE"
 wait_uas hangs
-sleep 0.3
+rtp_quiet
 [ "$(rtp_stat d.nonsilent)" -ge 25 ] || fail "say after dial not heard ($(rtp_stat d.nonsilent) loud packets)"
 grep -q "dial completed (200)" "$WORK/main.log" || fail "dial did not complete"
 wait_idle 5

@@ -41,7 +41,7 @@ inv=$(msg_first bob '^INVITE ')
 assert_contains "$inv" "Call-ID: $callid" "INVITE Call-ID"
 assert_contains "$inv" '"Feature Server" <sip:+15550009999@' "INVITE From"
 assert_eq "$(msg_count bob '^BYE sip:')" "1" "BYE to the called party"
-sleep 0.3
+rtp_quiet
 [ "$(rtp_stat d.nonsilent)" -ge 25 ] || fail "speech not heard ($(rtp_stat d.nonsilent) loud packets)"
 assert_eq "$(rtp_stat 'Object.keys(d.pts).join()')" "0" "payload type"
 

@@ -44,13 +44,14 @@ r=$(upd "$sid" '{"call_status":"no-answer"}'); assert_eq "${r%% *}" 422 "no-answ
 r=$(upd 00000000-0000-4000-8000-000000000000 '{"call_status":"completed"}')
 assert_eq "${r%% *}" 404 "unknown sid"
 
-sleep 1
+# speech before the mute
+wait_rtp 'd.nonsilent >= 15'
 t0=$(now_ms)
 r=$(upd "$sid" '{"mute_status":"mute"}');   assert_eq "${r%% *}" 202 "mute"
-sleep 1.2
+sleep 1.2 # fixed delay: the span muted
 t1=$(now_ms)
 r=$(upd "$sid" '{"mute_status":"unmute"}'); assert_eq "${r%% *}" 202 "unmute"
-sleep 1.5
+sleep 1.5 # fixed delay: the span unmuted, before the redirect
 t2=$(now_ms)
 r=$(upd "$sid" '{"tag":{"order":"42"}}');   assert_eq "${r%% *}" 202 "tag"
 r=$(upd "$sid" '{"call_hook":"'"$HOOK"'/redirect"}'); assert_eq "${r%% *}" 202 "redirect"
@@ -112,7 +113,8 @@ MP=$!
 wait_hooks 'd.filter(r => r.path==="/call2").length === 8'
 n1=$(grep -c "INVITE from .*loop 1)" "$WORK/loops.log" || true)
 [ "$n1" -gt 0 ] && [ "$n1" -lt 8 ] || fail "$n1 of 8 calls on loop 1"
-sleep 0.5
+# every call answered before it is updated
+wait_hooks 'd.filter(r => r.path==="/status2" && r.body.call_status==="in-progress").length === 8'
 for s in $(json_get "$(hooks_log)" 'd.filter(r => r.path==="/call2").map(r => r.body.call_sid).join(" ")'); do
 	r=$(upd "$s" '{"mute_status":"mute","tag":{"sid":"'"$s"'"}}')
 	assert_eq "${r%% *}" 202 "mute and tag $s"

@@ -40,7 +40,8 @@ kam_sipp held uac_hold_rr 15550000002 -m "$HELD" -r 5 -d 4000
 held_pid=$SIPP_PID
 kam_sipp steady uac_srv_bye_rr 15550000001 -m "$STEADY" -r 5
 steady_pid=$SIPP_PID
-sleep 4
+# every held call has reached the old instance
+wait_hooks "d.filter(r => r.path===\"/hold\").length === $HELD"
 active=$(calls_active old)
 echo "before the upgrade: $active calls on the old instance"
 [ "$active" -ge "$HELD" ] || fail "held calls not up: $active"

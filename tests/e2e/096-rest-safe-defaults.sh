@@ -69,10 +69,7 @@ for ((i = 0; i < 20; i++)); do
 done
 metric() { json_get "$(curl -fsS "$FS_HTTP/metrics")" "$1"; }
 assert_eq "$(metric d.config.reloads)" "20" "reloads counted"
-for ((i = 0; i < 50; i++)); do
-	[ "$(metric d.config.retained)" = 0 ] && break
-	sleep 0.1
-done
+wait_for 5 metric_is d.config.retained 0 || true
 assert_eq "$(metric d.config.retained)" "0" "old settings retained after 20 reloads"
 
 # 6. the key of an exposed listener cannot be reloaded away
@@ -83,8 +80,7 @@ assert_eq "$(code -X POST "$FS_HTTP/v1/reload")" "401" "key still needed"
 assert_eq "$(metric d.config.reloads)" "20" "refused reload not applied"
 # and SIGHUP is refused the same way
 kill -HUP "$FS_PID"
-sleep 0.5
-grep -q "reload refused.*HTTP_API_KEY is empty" "$WORK/keyed.log" ||
+wait_for 5 grep -q "reload refused.*HTTP_API_KEY is empty" "$WORK/keyed.log" ||
 	fail "SIGHUP reload emptying the key not refused"
 # a file that now says loopback does not move the listener: still refused
 sed -i "s/^HTTP_ADDR=.*/HTTP_ADDR=127.0.0.1/" "$WORK/keyed.conf"

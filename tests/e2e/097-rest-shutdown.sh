@@ -28,17 +28,16 @@ start_instance a 42000
 sid=00000000-0000-4000-8000-00000000dead
 rcli SET "fs:call:$sid" "http://127.0.0.1:$hole" >/dev/null
 
+upds=()
 for i in 1 2 3; do
 	curl -sS -o "$WORK/upd$i.out" -w '%{http_code}' -X POST \
 		-H 'Content-Type: application/json' -d '{"call_status":"completed"}' \
 		"$FS_HTTP/v1/updateCall/$sid" >"$WORK/upd$i.code" 2>/dev/null &
 	PIDS+=("$!")
+	upds+=("$!")
 done
 # the requests are out to the silent owner
-for ((i = 0; i < 50; i++)); do
-	[ "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" d.cluster.forwarded.sent)" = 3 ] && break
-	sleep 0.1
-done
+wait_for 5 metric_is d.cluster.forwarded.sent 3 || true
 assert_eq "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" d.cluster.forwarded.sent)" "3" "forwards pending"
 
 t0=$(date +%s%N)
@@ -48,7 +47,7 @@ wait "$FS_PID" || rc=$?
 ms=$((($(date +%s%N) - t0) / 1000000))
 assert_eq "$rc" "0" "exit status"
 [ "$ms" -lt 3000 ] || fail "shutdown took $ms ms"
-sleep 0.2
+for p in "${upds[@]}"; do wait_exit "$p" 5 "an updateCall request"; done
 for i in 1 2 3; do
 	c=$(cat "$WORK/upd$i.code" 2>/dev/null || true)
 	# 503 when the answer went out before the socket closed, else the

@@ -42,10 +42,7 @@ start_fs calls MAX_CALLS=2 DEFAULT_CALL_HOOK="$HOOK/slow"
 scen=$(mkscen uac_reject CODE=486)
 run_sipp held "$scen" 15557000100 -m 2 -l 2 -r 10 &
 held=$!
-for ((i = 0; i < 50; i++)); do
-	[ "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" d.calls.active)" = 2 ] && break
-	sleep 0.1
-done
+wait_for 5 metric_is d.calls.active 2 || true
 assert_eq "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" d.calls.active)" "2" "calls held"
 invite third udp 503 "Retry-After: 5" >"$WORK/third.txt"
 torture third
@@ -79,7 +76,7 @@ assert_eq "$(json_get "$m" d.sip.rate_sources)" "2" "sources with a bucket"
 grep -q "sipcheck: INVITE from 127.0.0.1:[0-9]*: 503 Service Unavailable (over SIP_INVITE_RATE)" \
 	"$WORK/rate.log" || fail "no log line for the rate"
 # OPTIONS and in-dialog requests are not counted; a second later the
-# bucket holds a token again
+# bucket holds a token again (a fixed delay: the refill)
 sleep 1.5
 invite refilled udp 486 >"$WORK/refill.txt"
 torture refill

@@ -37,7 +37,7 @@ echo "injector: $(cat "$WORK/inject.out")"
 wait_hooks 'd.some(r => r.path==="/status" && r.body.call_status==="completed")'
 assert_eq "$(json_get "$(hooks_log)" 'd.find(r => r.path==="/action").body.dial_call_status')" \
 	"completed" "dial_call_status"
-sleep 0.3
+rtp_quiet "$B_STATS"
 RTP_STATS=$B_STATS
 loud=$(rtp_stat d.nonsilent)
 echo "called party: $(rtp_stat d.packets) packets, $loud loud"

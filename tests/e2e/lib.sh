@@ -13,7 +13,7 @@ PIDS=()
 FS_PIDS=()
 
 e2e_cleanup() {
-	local rc=$? p f i
+	local rc=$? p f
 	# servers first, gracefully: a sanitizer build reports leaks and
 	# errors at exit, and any report fails the case
 	for p in "${FS_PIDS[@]:-}"; do
@@ -21,11 +21,7 @@ e2e_cleanup() {
 	done
 	for p in "${FS_PIDS[@]:-}"; do
 		[ -n "$p" ] || continue
-		for ((i = 0; i < 100; i++)); do
-			kill -0 "$p" 2>/dev/null || break
-			sleep 0.05
-		done
-		if kill -0 "$p" 2>/dev/null; then
+		if ! wait_for 5 gone "$p"; then
 			echo "FAIL: server $p did not stop on SIGTERM" >&2
 			kill -KILL "$p" 2>/dev/null || true
 			rc=1
@@ -60,26 +56,130 @@ fail() {
 	exit 1
 }
 
-# A port on 127.0.0.1 free for both TCP and UDP: the same number serves
-# SIP (both), RTP sinks and sipp media (UDP), HTTP (TCP)
+# free_port: a port on 127.0.0.1 free for both TCP and UDP (the same
+# number serves SIP on both, RTP sinks and sipp media on UDP, HTTP on
+# TCP), outside the servers' RTP ports (42000-45000, where every case
+# puts its servers' RTP ranges, and E2E_RTP_MIN..E2E_RTP_MAX+1 for
+# RTCP), and never one this case was given before: each port handed out
+# is noted in $WORK/ports, so two calls cannot get the same number while
+# the first one is not bound yet
 free_port() {
-	python3 - <<'PY'
-import socket
-while True:
-    t = socket.socket()
-    t.bind(("127.0.0.1", 0))
-    port = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", port))
-    except OSError:
-        t.close()
-        continue
-    u.close()
-    t.close()
-    print(port)
-    break
+	python3 - "$WORK/ports" "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" <<'PY'
+import fcntl, socket, sys
+path, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+bands = [(42000, 45000), (lo, hi + 1)]
+with open(path, "a+") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    f.seek(0)
+    given = {int(w) for w in f.read().split()}
+    for _ in range(1000):
+        t = socket.socket()
+        t.bind(("127.0.0.1", 0))
+        p = t.getsockname()[1]
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            u.bind(("127.0.0.1", p))
+        except OSError:
+            continue
+        finally:
+            u.close()
+            t.close()
+        if p in given or any(a <= p <= b for a, b in bands):
+            continue
+        f.write("%d\n" % p)
+        f.flush()
+        print(p)
+        sys.exit(0)
+sys.exit("free_port: no free port on 127.0.0.1 after 1000 tries")
 PY
+}
+
+# --- waiting: poll a condition, bounded ------------------------------------
+# Waits poll instead of pausing a fixed time: they return as soon as the
+# condition holds and fail the case (with what was wanted) when it never
+# does. A fixed delay is only for time that must pass on purpose.
+
+# _usecs SECS: SECS (whole or decimal: 2, 0.5) in microseconds
+_usecs() {
+	local s=$1 int frac=
+	int=${s%%.*}
+	[[ $s == *.* ]] && frac=${s#*.}
+	frac=${frac}000000
+	echo $((10#${int:-0} * 1000000 + 10#${frac:0:6}))
+}
+
+_now_us() {
+	local t=$EPOCHREALTIME
+	echo "${t/[.,]/}"
+}
+
+# wait_for SECS CMD [ARGS...]: runs CMD every 0.05 s until it succeeds
+# (returns 0) or SECS (whole or decimal) have passed (returns 1; CMD has
+# run once more at the deadline). CMD's arguments are expanded once, by
+# the caller: a condition that must be read again each round goes in a
+# function.
+wait_for() {
+	local end
+	end=$(($(_now_us) + $(_usecs "$1")))
+	shift
+	while true; do
+		"$@" && return 0
+		[ "$(_now_us)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# gone PID: the process has ended (or never was)
+gone() {
+	! kill -0 "$1" 2>/dev/null
+}
+
+# wait_exit PID [SECS] [WHAT]: until the process has ended (default 10 s)
+wait_exit() {
+	wait_for "${2:-10}" gone "$1" ||
+		fail "${3:-process} (pid $1) still running after ${2:-10} s"
+}
+
+# wait_log FILE PATTERN [SECS]: until a line of FILE matches PATTERN (a
+# grep regex; default 10 s)
+wait_log() {
+	wait_for "${3:-10}" grep -q -- "$2" "$1" 2>/dev/null ||
+		fail "no line matching '$2' in $(basename "$1") after ${3:-10} s"
+}
+
+# wait_file FILE [SECS]: until FILE exists and is not empty (default 10 s)
+wait_file() {
+	wait_for "${2:-10}" test -s "$1" ||
+		fail "$1 not written after ${2:-10} s"
+}
+
+# port_bound PORT [udp|tcp]: something listens on PORT (default udp)
+port_bound() {
+	local f=-Hlun
+	[ "${2:-udp}" = tcp ] && f=-Hltn
+	ss "$f" "sport = :$1" 2>/dev/null | grep -q .
+}
+
+# wait_port PORT [udp|tcp] [SECS]: until something listens on PORT
+wait_port() {
+	wait_for "${3:-10}" port_bound "$1" "${2:-udp}" ||
+		fail "nothing listens on port $1/${2:-udp} after ${3:-10} s"
+}
+
+# metric_is EXPR VALUE [BASE]: the /metrics document of BASE (default
+# $FS_HTTP) gives VALUE for EXPR, a JavaScript expression over `d` as in
+# json_get (d.calls.active)
+metric_is() {
+	local m
+	m=$(curl -fsS "${3:-$FS_HTTP}/metrics" 2>/dev/null) || return 1
+	[ "$(json_get "$m" "$1" 2>/dev/null)" = "$2" ]
+}
+
+# wait_metric EXPR VALUE [SECS] [BASE]: until metric_is (default 10 s)
+wait_metric() {
+	local base=${4:-$FS_HTTP}
+	wait_for "${3:-10}" metric_is "$1" "$2" "$base" && return 0
+	fail "$1 in $base/metrics is '$(json_get "$(curl -fsS "$base/metrics" 2>/dev/null)" "$1" 2>/dev/null)', wanted '$2' after ${3:-10} s"
 }
 
 # start_fs NAME [KEY=VALUE...]: writes $WORK/NAME.conf, starts the server,
@@ -107,13 +207,15 @@ start_fs() {
 	wait_http "$FS_HTTP/health" 10 || fail "server $name did not come up"
 }
 
+# http_ok URL: a GET of URL answers 2xx
+http_ok() {
+	curl -fsS -o /dev/null "$1" 2>/dev/null
+}
+
+# wait_http URL [SECS]: until URL answers 2xx; returns 1 after SECS
+# (default 10)
 wait_http() {
-	local url=$1 secs=${2:-10} i
-	for ((i = 0; i < secs * 20; i++)); do
-		curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for "${2:-10}" http_ok "$1"
 }
 
 assert_eq() {
@@ -132,18 +234,13 @@ json_get() {
 # start_hooks SCRIPT_JSON [SECRET]: a recording webhook server (see
 # tests/tools/hooksrv.js). Sets HOOK (base URL).
 start_hooks() {
-	local i port=
 	printf '%s' "$1" >"$WORK/hooks.json"
 	node "$E2E_ROOT/tests/tools/hooksrv.js" "$WORK/hooks.json" "${2:-}" \
 		>"$WORK/hooks.out" 2>"$WORK/hooks.log" &
 	PIDS+=("$!")
-	for ((i = 0; i < 100; i++)); do
-		port=$(sed -n 's/^PORT //p' "$WORK/hooks.out" 2>/dev/null) || true
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || fail "webhook server did not start"
-	HOOK="http://127.0.0.1:$port"
+	wait_for 5 grep -q '^PORT ' "$WORK/hooks.out" ||
+		fail "webhook server did not start"
+	HOOK="http://127.0.0.1:$(sed -n 's/^PORT //p' "$WORK/hooks.out")"
 }
 
 # The requests the webhook server saw, as JSON
@@ -153,13 +250,13 @@ hooks_log() {
 
 # wait_hooks JS_CONDITION [SECS]: until the log satisfies the condition
 # (an expression over `d`, the array of requests)
+hooks_true() {
+	[ "$(json_get "$(hooks_log)" "$1")" = "true" ]
+}
+
 wait_hooks() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		[ "$(json_get "$(hooks_log)" "$1")" = "true" ] && return 0
-		sleep 0.1
-	done
-	fail "webhook log never satisfied: $1"
+	wait_for "${2:-10}" hooks_true "$1" ||
+		fail "webhook log never satisfied: $1"
 }
 
 # start_rtpsink: counts RTP on a free port. Sets RTP_PORT, RTP_STATS.
@@ -172,6 +269,41 @@ start_rtpsink() {
 
 rtp_stat() {
 	json_get "$(cat "$RTP_STATS" 2>/dev/null || echo '{}')" "$1"
+}
+
+# rtp_true JS_CONDITION [STATS]: the sink's figures satisfy the
+# condition (an expression over `d`, as rtp_stat)
+rtp_true() {
+	[ "$(RTP_STATS=${2:-$RTP_STATS} rtp_stat "$1" 2>/dev/null)" = true ]
+}
+
+# wait_rtp JS_CONDITION [SECS] [STATS]: until the sink's figures (default
+# $RTP_STATS) satisfy the condition (default 10 s)
+wait_rtp() {
+	wait_for "${2:-10}" rtp_true "$1" "${3:-$RTP_STATS}" ||
+		fail "RTP sink $(basename "${3:-$RTP_STATS}") never satisfied: $1"
+}
+
+# rtp_settled T0_MS STATS: the sink wrote its figures at least 200 ms
+# after its last packet and after T0_MS
+rtp_settled() {
+	local at last
+	at=$(stat -c %.3Y "$2" 2>/dev/null) || return 1
+	at=${at/./}
+	last=$(RTP_STATS=$2 rtp_stat d.last_at 2>/dev/null) || return 1
+	[ "$last" -gt "$1" ] || last=$1
+	[ $((at - last)) -ge 200 ]
+}
+
+# rtp_quiet [STATS] [SECS]: until the sink (default $RTP_STATS) has seen
+# no packet for 200 ms and written that out (it writes every 100 ms):
+# after a call, its figures are then complete. Fails when RTP still
+# arrives after SECS (default 5).
+rtp_quiet() {
+	local stats=${1:-$RTP_STATS} t0
+	t0=$(($(_now_us) / 1000))
+	wait_for "${2:-5}" rtp_settled "$t0" "$stats" ||
+		fail "RTP sink $(basename "$stats") not quiet after ${2:-5} s (last packet at $(RTP_STATS=$stats rtp_stat d.last_at 2>/dev/null), now $(($(_now_us) / 1000)))"
 }
 
 # run_sipp NAME SCENARIO SERVICE [sipp args...]: one call against the
@@ -330,13 +462,10 @@ X
 # wait_idle [SECS]: until /metrics shows no call and no live listener,
 # then asserts it
 wait_idle() {
-	local i m
-	for ((i = 0; i < ${1:-5} * 10; i++)); do
-		m=$(curl -fsS "$FS_HTTP/metrics")
-		[ "$(json_get "$m" 'd.calls.active===0 && d.listeners.live===0')" = true ] &&
-			return 0
-		sleep 0.1
-	done
+	local m
+	wait_for "${1:-5}" metric_is 'd.calls.active===0 && d.listeners.live===0' \
+		true && return 0
+	m=$(curl -fsS "$FS_HTTP/metrics")
 	assert_eq "$(json_get "$m" d.calls.active)" "0" "active calls"
 	assert_eq "$(json_get "$m" d.listeners.live)" "0" "live listeners"
 }
@@ -384,7 +513,6 @@ start_mariadb() {
 # mariadb_run: start mariadbd on $DB_DIR/data and $DB_PORT (again, after
 # stop_mariadb) and wait until it takes connections
 mariadb_run() {
-	local i
 	mariadbd --no-defaults --datadir="$DB_DIR/data" --port="$DB_PORT" \
 		--bind-address=127.0.0.1 --socket="$DB_SOCK" \
 		--user="$(whoami)" --skip-log-bin --skip-name-resolve \
@@ -392,18 +520,23 @@ mariadb_run() {
 		--max-connections=500 >"$DB_DIR/mariadbd.out" 2>&1 &
 	DB_PID=$!
 	PIDS+=("$DB_PID")
-	for ((i = 0; i < 300; i++)); do
-		mariadb-admin --no-defaults -S "$DB_SOCK" -u root ping \
-			>/dev/null 2>&1 && return 0
-		kill -0 "$DB_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	fail "mariadbd did not start: $(tail -n 5 "$DB_DIR/mariadbd.out")"
+	wait_for 30 mariadb_up ||
+		fail "mariadbd did not start: $(tail -n 5 "$DB_DIR/mariadbd.out")"
+}
+
+# mariadb_up: the server takes connections; fails the case when it died
+mariadb_up() {
+	mariadb-admin --no-defaults -S "$DB_SOCK" -u root ping >/dev/null 2>&1 &&
+		return 0
+	kill -0 "$DB_PID" 2>/dev/null ||
+		fail "mariadbd died: $(tail -n 5 "$DB_DIR/mariadbd.out")"
+	return 1
 }
 
 # stop_mariadb: shut the server down cleanly and wait for it
 stop_mariadb() {
 	kill -TERM "$DB_PID" 2>/dev/null || true
+	wait_exit "$DB_PID" 30 mariadbd
 	wait "$DB_PID" 2>/dev/null || true
 }
 

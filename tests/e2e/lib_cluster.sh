@@ -9,7 +9,6 @@ declare -A INST_SIP INST_HTTP INST_PID INST_LOG
 # start_redis: redis-server on a free port, no persistence. Sets
 # REDIS_PORT.
 start_redis() {
-	local i
 	REDIS_PORT=$(free_port)
 	mkdir -p "$WORK/redis"
 	redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
@@ -17,12 +16,12 @@ start_redis() {
 		--daemonize no --protected-mode no --loglevel warning \
 		>"$WORK/redis.out" 2>&1 &
 	PIDS+=("$!")
-	for ((i = 0; i < 100; i++)); do
-		redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG &&
-			return 0
-		sleep 0.05
-	done
-	fail "redis-server did not start: $(tail -n 5 "$WORK/redis.out")"
+	wait_for 5 redis_up ||
+		fail "redis-server did not start: $(tail -n 5 "$WORK/redis.out")"
+}
+
+redis_up() {
+	redis-cli -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG
 }
 
 rcli() {
@@ -62,7 +61,7 @@ kam() {
 # given instances (host:port), probing every second. Sets KAM_PORT,
 # KAM_CTL, DS_LIST, KAM_PID.
 start_kamailio() {
-	local i dir=$WORK/kamailio
+	local d dir=$WORK/kamailio
 	mkdir -p "$dir"
 	KAM_PORT=$(free_port)
 	KAM_CTL=unix:$dir/ctl
@@ -76,14 +75,17 @@ start_kamailio() {
 		>"$WORK/kamailio.out" 2>&1 &
 	KAM_PID=$!
 	PIDS+=("$KAM_PID")
-	for ((i = 0; i < 100; i++)); do
-		kam core.uptime >/dev/null 2>&1 && break
-		kill -0 "$KAM_PID" 2>/dev/null ||
-			fail "kamailio died: $(tail -n 20 "$WORK/kamailio.out")"
-		sleep 0.1
-	done
-	kam core.uptime >/dev/null 2>&1 || fail "kamailio did not start"
+	wait_for 10 kam_up || fail "kamailio did not start"
 	for d in "$@"; do ds_wait "$d" A; done
+}
+
+# kam_up: Kamailio answers on its control socket; fails the case when
+# it died
+kam_up() {
+	kam core.uptime >/dev/null 2>&1 && return 0
+	kill -0 "$KAM_PID" 2>/dev/null ||
+		fail "kamailio died: $(tail -n 20 "$WORK/kamailio.out")"
+	return 1
 }
 
 # ds_flags DEST: the dispatcher's flags for sip:DEST (AP active, IP
@@ -96,16 +98,18 @@ ds_flags() {
 
 # ds_wait DEST A|I|none [SECS]: until DEST is active, inactive, or gone
 ds_wait() {
-	local dest=$1 want=$2 i f
-	for ((i = 0; i < ${3:-10} * 10; i++)); do
-		f=$(ds_flags "$dest")
-		case "$want" in
-		none) [ -z "$f" ] && return 0 ;;
-		*) [ "${f:0:1}" = "$want" ] && return 0 ;;
-		esac
-		sleep 0.1
-	done
-	fail "dispatcher: $dest is '$f', wanted $want"
+	wait_for "${3:-10}" ds_is "$1" "$2" ||
+		fail "dispatcher: $1 is '$(ds_flags "$1")', wanted $2"
+}
+
+# ds_is DEST A|I|none: DEST is active, inactive, or not in the set
+ds_is() {
+	local f
+	f=$(ds_flags "$1")
+	case "$2" in
+	none) [ -z "$f" ] ;;
+	*) [ "${f:0:1}" = "$2" ] ;;
+	esac
 }
 
 # calls_total NAME: the instance's /metrics calls.total
@@ -166,12 +170,12 @@ PY
 
 # wait_dbsize N [SECS]: until Redis holds N call entries
 wait_dbsize() {
-	local i
-	for ((i = 0; i < ${2:-5} * 10; i++)); do
-		[ "$(rcli DBSIZE)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	fail "registry holds $(rcli DBSIZE) entries, wanted $1"
+	wait_for "${2:-5}" dbsize_is "$1" ||
+		fail "registry holds $(rcli DBSIZE) entries, wanted $1"
+}
+
+dbsize_is() {
+	[ "$(rcli DBSIZE 2>/dev/null)" = "$1" ]
 }
 
 # other_instance URL: an instance whose REST URL is not URL

@@ -1,31 +1,9 @@
-# Helpers for the dial and REST call cases (080-089): called parties
-# played by sipp UAS processes on their own loopback ports, and the
-# checks made on their message traces.
+# Helpers for the dial and REST call cases (080-089, also 095, 098, 121,
+# 122): called parties played by sipp UAS processes on their own
+# loopback ports, and the checks made on their message traces.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 declare -A UAS_PID
-
-# free_port, stricter: these cases bind sipp's SIP and media ports on
-# UDP, so the port must be free on UDP as well as TCP and outside the
-# server's RTP range
-free_port() {
-	python3 - "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" <<'PY'
-import socket, sys
-lo, hi = int(sys.argv[1]), int(sys.argv[2])
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        u.close(); t.close()
-    if not lo <= p <= hi + 1:
-        print(p)
-        break
-PY
-}
 
 # The answer of a called party: PCMU (and telephone-event) on [rtpport]
 # (an RTP sink when -key rtpport names one, else sipp's media port)
@@ -43,7 +21,7 @@ a=rtpmap:101 telephone-event/8000'
 # UAS_RTP sets the media port its answer gives (an RTP sink).
 # Returns once the port is bound.
 start_uas() {
-	local name=$1 port=$2 scen=$3 mp i
+	local name=$1 port=$2 scen=$3 mp
 	shift 3
 	[ -f "$scen" ] || scen="$E2E_ROOT/tests/e2e/sipp/$scen.xml"
 	mp=$(free_port)
@@ -54,21 +32,14 @@ start_uas() {
 		>"$WORK/$name.sipp.log" 2>&1 &
 	UAS_PID[$name]=$!
 	PIDS+=("$!")
-	for ((i = 0; i < 200; i++)); do
-		ss -Hlun "sport = :$port" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	fail "called party $name did not bind port $port"
+	wait_for 10 port_bound "$port" udp ||
+		fail "called party $name did not bind port $port"
 }
 
 # wait_uas NAME [SECS]: until that sipp ends; fails when it failed
 wait_uas() {
-	local name=$1 secs=${2:-15} i rc=0
-	for ((i = 0; i < secs * 20; i++)); do
-		kill -0 "${UAS_PID[$name]}" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -0 "${UAS_PID[$name]}" 2>/dev/null &&
+	local name=$1 secs=${2:-15} rc=0
+	wait_for "$secs" gone "${UAS_PID[$name]}" ||
 		fail "called party $name still running after ${secs}s"
 	wait "${UAS_PID[$name]}" || rc=$?
 	[ "$rc" -eq 0 ] || fail "called party $name failed ($rc): $(cat "$WORK/$name.err" 2>/dev/null | tail -n 20)"

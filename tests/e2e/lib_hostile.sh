@@ -6,19 +6,15 @@
 # start_hostile SCRIPT_JSON: one more hostile server. Sets HX (its base
 # URL); several may run at once.
 start_hostile() {
-	local i port= n=$((${HX_N:-0} + 1))
+	local n=$((${HX_N:-0} + 1))
 	HX_N=$n
 	printf '%s' "$1" >"$WORK/hostile$n.json"
 	node "$E2E_ROOT/tests/tools/hostilesrv.js" "$WORK/hostile$n.json" \
 		>"$WORK/hostile$n.out" 2>"$WORK/hostile$n.log" &
 	PIDS+=("$!")
-	for ((i = 0; i < 100; i++)); do
-		port=$(sed -n 's/^PORT //p' "$WORK/hostile$n.out" 2>/dev/null) || true
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
-	[ -n "$port" ] || fail "hostile server did not start"
-	HX="http://127.0.0.1:$port"
+	wait_for 5 grep -q '^PORT ' "$WORK/hostile$n.out" ||
+		fail "hostile server did not start"
+	HX="http://127.0.0.1:$(sed -n 's/^PORT //p' "$WORK/hostile$n.out")"
 }
 
 # hx_log [BASE]: the requests a hostile server saw, as JSON
@@ -27,13 +23,13 @@ hx_log() {
 }
 
 # hx_wait JS_CONDITION [SECS] [BASE]: until the log satisfies it
+hx_true() {
+	[ "$(json_get "$(hx_log "${2:-$HX}")" "$1")" = "true" ]
+}
+
 hx_wait() {
-	local i
-	for ((i = 0; i < ${2:-10} * 10; i++)); do
-		[ "$(json_get "$(hx_log "${3:-$HX}")" "$1")" = "true" ] && return 0
-		sleep 0.1
-	done
-	fail "hostile server log never satisfied: $1"
+	wait_for "${2:-10}" hx_true "$1" "${3:-$HX}" ||
+		fail "hostile server log never satisfied: $1"
 }
 
 # reject_call NAME CODE X-REASON-REGEX SERVICE: a call the server must
@@ -94,16 +90,8 @@ baseline_take() {
 # descriptors and timers are back at the baseline, then asserts it, that RSS grew by less than the slack
 # (kB) and the heap, apart from what the caches hold, by under 2 MB
 baseline_check() {
-	local i m fds rss heap cache timers slack=${2:-32768} t0=$SECONDS
-	for ((i = 0; i < ${1:-40} * 5; i++)); do
-		m=$(curl -fsS "$FS_HTTP/metrics")
-		fds=$(fs_fds)
-		timers=$(json_get "$m" d.timers)
-		[ "$(json_get "$m" "$IDLE_EXPR")" = true ] &&
-			[ "$fds" -le "$B_FDS" ] && [ "$timers" -le "$B_TIMERS" ] &&
-			break
-		sleep 0.2
-	done
+	local m fds rss heap cache timers slack=${2:-32768} t0=$SECONDS
+	wait_for "${1:-40}" baseline_back || true
 	rss=$(fs_rss_kb)
 	heap=$(json_get "$m" d.memory.heapUsed)
 	echo "after $((SECONDS - t0)) s: $fds fds, $timers timers, RSS $rss kB, heap $heap"
@@ -125,6 +113,17 @@ baseline_check() {
 		[ $((heap - B_HEAP - cache)) -lt 2097152 ] ||
 			fail "heap grew by $((heap - B_HEAP)) bytes, caches by $cache"
 	fi
+}
+
+# baseline_back: every gauge at zero, descriptors and timers at the
+# baseline; leaves the figures it read in m, fds and timers (those of
+# baseline_check)
+baseline_back() {
+	m=$(curl -fsS "$FS_HTTP/metrics") || return 1
+	fds=$(fs_fds)
+	timers=$(json_get "$m" d.timers)
+	[ "$(json_get "$m" "$IDLE_EXPR")" = true ] &&
+		[ "$fds" -le "$B_FDS" ] && [ "$timers" -le "$B_TIMERS" ]
 }
 
 # counter_delta EXPR: how much a /metrics counter grew since the baseline
