@@ -1,0 +1,136 @@
+/**
+ * @file media_int.h  What the media files share: the objects and the
+ *                    functions one file calls in another (media.c's
+ *                    design notes apply to all of them)
+ */
+#ifndef MEDIA_INT_H
+#define MEDIA_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <re.h>
+#include "media/media.h"
+
+#define MEDIA_FRAME_MS      20
+#define MEDIA_FRAME_SAMPLES 160 /* 20 ms at 8 kHz */
+#define MEDIA_RTP_HDR       12
+#define MEDIA_CATCHUP_MAX   5 /* frames sent in one burst after a stall */
+
+struct media_loop {
+	struct sa ip;       /* local address, port set per bind */
+	struct tmr tick;    /* the shared 20 ms tick */
+	struct tmr async;   /* runs queued handlers when no tick runs */
+	struct list active; /* streams that send, weak links */
+	struct list done;   /* ended playbacks waiting for their handler */
+	uint16_t *ports;    /* free even ports, ports[0..nfree) */
+	uint32_t nports;    /* capacity (port pairs in range) */
+	uint32_t nfree;     /* free entries */
+	uint64_t t0;        /* time of frame 0 of the current run, ms */
+	uint64_t frame;     /* next frame to send in the current run */
+	bool in_tick;       /* the tick reschedules itself when done */
+	enum media_source src_mode; /* RTP_SOURCE_CHECK */
+	uint64_t streams;
+	uint64_t sending;
+	uint64_t packets_sent;
+	uint64_t packets_recv;
+	uint64_t packets_relayed;
+	uint64_t send_errors;
+	uint64_t dtmf;
+	uint64_t late_ticks;
+	uint64_t max_late_ms;
+	uint64_t skipped_frames;
+	uint64_t rtcp_recv;
+	uint64_t dropped_source; /* RTP and RTCP from a foreign address */
+	uint64_t latched;        /* sources latched or taken back */
+};
+
+struct media_play {
+	struct le le;            /* in ml->done once ended */
+	struct media_stream *ms; /* weak; NULL once detached */
+	struct fs_audio *audio;  /* reference, dropped when it ends */
+	uint64_t pos;            /* next sample */
+	uint64_t limit;          /* most samples to send, 0 = no limit */
+	uint64_t sent;           /* samples sent so far */
+	uint32_t loops;          /* 0 = forever */
+	uint32_t loops_done;
+	bool ended;
+	int err;
+	media_play_h *h;
+	void *arg;
+};
+
+/* Which address a stream takes RTP (or RTCP) from */
+struct media_src {
+	struct sa sdp;   /* the peer's SDP address (port + 1 for RTCP) */
+	struct sa latch; /* the latched source, when latched */
+	bool latched;
+};
+
+struct media_stream {
+	struct le le;          /* in ml->active while sending */
+	struct media_loop *ml; /* reference */
+	struct udp_sock *rtp;
+	struct udp_sock *rtcp; /* bound to keep the pair; input counted */
+	struct mbuf *mb;       /* one packet, reused for every frame */
+	struct sa raddr; /* where we send: SDP address or latched source */
+	struct media_src src_rtp;
+	struct media_src src_rtcp;
+	struct media_play *play; /* what plays now, owned */
+	media_dtmf_h *dtmfh;
+	void *arg;
+	uint64_t last_tx_ms; /* frame time of the last packet sent */
+	uint32_t ssrc;
+	uint32_t ts;      /* timestamp of the last packet sent */
+	uint32_t dtmf_ts; /* timestamp of the last DTMF end seen */
+	uint16_t seq;     /* sequence number of the next packet */
+	uint16_t port;
+	uint8_t pt;
+	int telev_pt;
+	bool has_peer;
+	bool send;
+	bool recv;
+	bool started;
+	bool stopped;
+	bool marker; /* next packet starts a talkspurt */
+	bool sent1;  /* a packet went out: ts follows the clock */
+	bool dtmf_seen;
+	bool drop_logged; /* a foreign source was reported */
+	bool muted;       /* silence instead of audio toward the peer */
+	struct media_stream *relay; /* bridged leg: its input goes out here */
+	bool relay_sync;            /* relay_off is set */
+	uint32_t relay_off;         /* our ts minus the source's ts */
+};
+
+/* media.c: the loop */
+
+/** Start the tick if it is not running (a stream began to send) */
+void media_tick_ensure(struct media_loop *ml);
+
+/** Run queued handlers soon: from the tick's end or a zero-delay timer */
+void media_done_kick(struct media_loop *ml);
+
+/** A random free even port of the range, 0 when none is left */
+uint16_t media_port_take(struct media_loop *ml);
+void media_port_put(struct media_loop *ml, uint16_t port);
+
+/* media_stream.c: one stream */
+
+/** Send the stream's frame due at frame_ms (called by the tick) */
+void media_stream_frame(struct media_stream *ms, uint64_t frame_ms);
+
+/* media_play.c: the player */
+
+void media_play_destructor(void *arg);
+
+/** End what ms plays: its handler is queued with err */
+void media_play_finish(struct media_stream *ms, int err);
+
+/** Up to want samples of the playback at 8 kHz; fewer at its end */
+size_t media_play_read(struct media_play *mp, int16_t *pcm, size_t want);
+
+/* media_dtmf.c */
+
+/** The digit of an RFC 4733 event, 0 for none */
+char media_telev_digit(uint8_t event);
+
+#endif
