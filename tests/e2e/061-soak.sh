@@ -11,9 +11,6 @@ start_hooks '{
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" \
 	DEFAULT_CALL_STATUS_HOOK="$HOOK/status" JAMBONES_LOGLEVEL=warn
 
-metric() {
-	json_get "$(curl -fsS "$FS_HTTP/metrics")" "$1"
-}
 heap0=$(metric d.memory.heapUsed)
 
 run_sipp soak uac_srv_bye 15551234567 -m 2000 -r 100 -timeout 120 \

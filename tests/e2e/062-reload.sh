@@ -19,7 +19,6 @@ start_hooks '{
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" PRELOAD_TASKS=say,hangup,tag \
 	HTTP_POOLSIZE=20
 conf="$WORK/main.conf"
-metric() { json_get "$(curl -fsS "$FS_HTTP/metrics")" "$1"; }
 
 assert_eq "$(metric 'd.tasks.loaded.sort().join()')" "hangup,say,tag" "preloaded"
 

@@ -25,20 +25,17 @@ final() {
 	awk '/^SIP\/2.0 [3-6][0-9][0-9] /,/^\r?$/' "$WORK/$1.msg" 2>/dev/null |
 		grep -E '^(SIP/2.0|X-Reason:)' | tr -d '\r' | paste -sd'|'
 }
-metric() {
-	json_get "$(curl -fsS "$FS_HTTP/metrics")" "d.directory.$1"
-}
 
 call before 486
 assert_eq "$(final before)" "SIP/2.0 486 App One" "before the restart"
-assert_eq "$(metric idle)" "1" "one idle connection"
+assert_eq "$(metric d.directory.idle)" "1" "one idle connection"
 
 # restart: the idle connection is dead, the retry on a fresh one works
 stop_mariadb
 mariadb_run
 call restarted 486
 assert_eq "$(final restarted)" "SIP/2.0 486 App One" "after a restart"
-[ "$(metric retries)" -ge 1 ] || fail "no retry counted"
+[ "$(metric d.directory.retries)" -ge 1 ] || fail "no retry counted"
 
 # down: a clean error, quickly, and the server stays up
 stop_mariadb
@@ -50,9 +47,9 @@ assert_eq "$(final down1)" "SIP/2.0 503 Service Unavailable|X-Reason: database u
 assert_eq "$(final down2)" "SIP/2.0 503 Service Unavailable|X-Reason: database unavailable" "still down"
 [ "$ms" -lt 5000 ] || fail "rejecting two calls took $ms ms"
 server_alive
-assert_eq "$(metric in_use)" "0" "no connection held while down"
-assert_eq "$(metric connections)" "0" "no connection left while down"
-[ "$(metric errors)" -ge 2 ] || fail "errors not counted"
+assert_eq "$(metric d.directory.in_use)" "0" "no connection held while down"
+assert_eq "$(metric d.directory.connections)" "0" "no connection left while down"
+[ "$(metric d.directory.errors)" -ge 2 ] || fail "errors not counted"
 
 # back: calls route again
 mariadb_run

@@ -25,14 +25,11 @@ final() {
 	awk '/^SIP\/2.0 [3-6][0-9][0-9] /,/^\r?$/' "$WORK/$1.msg" 2>/dev/null |
 		grep -E '^(SIP/2.0|X-Reason:)' | tr -d '\r' | paste -sd'|'
 }
-metric() {
-	json_get "$(curl -fsS "$FS_HTTP/metrics")" "d.directory.$1"
-}
 ok=$(mkscen uac_reject CODE=486 HDRS="X-Account-Sid: $A")
 busy=$(mkscen uac_reject CODE=503 HDRS="X-Account-Sid: $A")
 
 run_sipp warm "$ok" 15557770001 || fail "warm-up call"
-assert_eq "$(metric connections)" "1" "one connection"
+assert_eq "$(metric d.directory.connections)" "1" "one connection"
 
 # hold the table; wait until the lock is taken
 mariadb --no-defaults -S "$DB_SOCK" -u root jambones -e \
@@ -50,7 +47,7 @@ t0=$(date +%s%N)
 run_sipp held "$ok" 15557770001 &
 heldpid=$!
 wait_for 3 metric_is d.directory.in_use 1 || true
-assert_eq "$(metric in_use)" "1" "the held call has the connection"
+assert_eq "$(metric d.directory.in_use)" "1" "the held call has the connection"
 
 # three calls at once: each waits 200 ms for the connection, then 503
 pids=()
@@ -83,7 +80,7 @@ assert_eq "$(json_get "$m" d.directory.in_use)" "0" "in use after"
 
 # idle connections close after the idle timeout (1 s)
 wait_for 4 metric_is d.directory.connections 0 || true
-assert_eq "$(metric connections)" "0" "idle connection closed"
+assert_eq "$(metric d.directory.connections)" "0" "idle connection closed"
 run_sipp again "$ok" 15557770001 || fail "call after the idle close"
 wait_idle
 server_alive

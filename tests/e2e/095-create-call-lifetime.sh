@@ -8,7 +8,6 @@ source "$(dirname "$0")/lib_dial.sh"
 start_fs main SIP_LOOPS=1
 
 fds() { ls "/proc/$FS_PID/fd" | wc -l; }
-metric() { json_get "$(curl -fsS "$FS_HTTP/metrics")" "$1"; }
 
 long='This sentence is long enough that the called party hangs up while it is still being spoken to them, well before the end.'
 fd0=$(fds)

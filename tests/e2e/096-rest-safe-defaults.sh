@@ -67,7 +67,6 @@ assert_eq "$(code -X POST "${auth[@]}" "$FS_HTTP/v1/nosuch")" "404" "unknown rou
 for ((i = 0; i < 20; i++)); do
 	assert_eq "$(code -X POST "${auth[@]}" "$FS_HTTP/v1/reload")" "200" "reload $i"
 done
-metric() { json_get "$(curl -fsS "$FS_HTTP/metrics")" "$1"; }
 assert_eq "$(metric d.config.reloads)" "20" "reloads counted"
 wait_for 5 metric_is d.config.retained 0 || true
 assert_eq "$(metric d.config.retained)" "0" "old settings retained after 20 reloads"

@@ -166,6 +166,12 @@ wait_port() {
 		fail "nothing listens on port $1/${2:-udp} after ${3:-10} s"
 }
 
+# metric EXPR [BASE]: EXPR (a JavaScript expression over `d`, as in
+# json_get) of the /metrics document of BASE (default $FS_HTTP)
+metric() {
+	json_get "$(curl -fsS "${2:-$FS_HTTP}/metrics")" "$1"
+}
+
 # metric_is EXPR VALUE [BASE]: the /metrics document of BASE (default
 # $FS_HTTP) gives VALUE for EXPR, a JavaScript expression over `d` as in
 # json_get (d.calls.active)

@@ -54,10 +54,6 @@ fs_rss_kb() {
 	sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$FS_PID/status"
 }
 
-metric() {
-	json_get "$(curl -fsS "$FS_HTTP/metrics")" "$1"
-}
-
 # Every gauge that must read zero on an idle server
 IDLE_EXPR='d.calls.active===0 && d.listeners.live===0 &&
  d.listeners.scopes===0 && d.media.streams===0 && d.media.sending===0 &&
