@@ -27,10 +27,9 @@ CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all \
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-# flite ships no pkg-config file
-FLITE_LIBS  := -lflite_cmu_us_kal -lflite_cmu_us_kal16 -lflite_cmu_us_slt \
-	-lflite_cmu_us_awb -lflite_cmu_us_rms -lflite_usenglish \
-	-lflite_cmulex -lflite
+# flite ships no pkg-config file; its voices are dlopen()ed on first use
+# (core/audio/tts_flite.c), so only the engine is linked
+FLITE_LIBS  := -lflite
 DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem \
 	$(FLITE_LIBS) \
 	-lssl -lcrypto -lpthread -ldl -lm

@@ -6,7 +6,14 @@
  * that buffer around the call. Voices are registered on first use, on
  * that thread, and stay registered for the life of the process (flite
  * offers no safe point to unregister while other loops may still ask).
+ *
+ * Each voice is a shared library of 1.5 to 4 MB that the server is not
+ * linked with: it is dlopen()ed when a call first asks for the voice, so
+ * a server that never speaks with flite (or with that voice) does not
+ * map it. The voices need libflite, which the server is linked with, and
+ * pull in libflite_usenglish and libflite_cmulex themselves.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <string.h>
@@ -20,23 +27,12 @@
 #include "audio/audio.h"
 #include "base/log.h"
 
-/* Voice registration functions of the voice libraries (no header) */
-cst_voice *register_cmu_us_kal(const char *voxdir);
-cst_voice *register_cmu_us_kal16(const char *voxdir);
-cst_voice *register_cmu_us_slt(const char *voxdir);
-cst_voice *register_cmu_us_awb(const char *voxdir);
-cst_voice *register_cmu_us_rms(const char *voxdir);
-
+/* The registration function each voice library exports (no header) */
 typedef cst_voice *(tts_flite_reg_h)(const char *voxdir);
 
-static const struct {
-	const char *name;
-	tts_flite_reg_h *reg;
-} tts_flite_voices[] = {
-	{"kal", register_cmu_us_kal}, {"kal16", register_cmu_us_kal16},
-	{"slt", register_cmu_us_slt}, {"awb", register_cmu_us_awb},
-	{"rms", register_cmu_us_rms},
-};
+/* name, and the library's soname: libflite_cmu_us_<name>.so.1 */
+static const char *const tts_flite_voices[] = {"kal", "kal16", "slt", "awb",
+					       "rms"};
 
 #define TTS_FLITE_NVOICES \
 	(sizeof(tts_flite_voices) / sizeof(tts_flite_voices[0]))
@@ -45,6 +41,7 @@ static const struct {
 static struct {
 	bool init;
 	cst_voice *voice[TTS_FLITE_NVOICES];
+	bool failed[TTS_FLITE_NVOICES]; /* said once, not retried */
 } tts_flite;
 
 const char *tts_flite_voice(const char *name)
@@ -54,19 +51,46 @@ const char *tts_flite_voice(const char *name)
 	if (!strncasecmp(name, "cmu_us_", 7))
 		name += 7;
 	for (size_t i = 0; i < TTS_FLITE_NVOICES; i++) {
-		if (!strcasecmp(name, tts_flite_voices[i].name))
-			return tts_flite_voices[i].name;
+		if (!strcasecmp(name, tts_flite_voices[i]))
+			return tts_flite_voices[i];
 	}
 	return NULL;
+}
+
+/* Map the voice's library and register the voice (once per process) */
+static cst_voice *tts_flite_load(const char *name)
+{
+	char lib[64], sym[64];
+	tts_flite_reg_h *reg;
+	void *h;
+
+	re_snprintf(lib, sizeof(lib), "libflite_cmu_us_%s.so.1", name);
+	re_snprintf(sym, sizeof(sym), "register_cmu_us_%s", name);
+	/* never closed: the registered voice points into the library */
+	h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		fs_error("tts", "flite: voice %s: %s", name, dlerror());
+		return NULL;
+	}
+	*(void **)(&reg) = dlsym(h, sym);
+	if (!reg) {
+		fs_error("tts", "flite: voice %s: no %s in %s", name, sym,
+			 lib);
+		return NULL;
+	}
+	fs_info("tts", "flite: voice %s loaded (%s)", name, lib);
+	return reg(NULL);
 }
 
 static cst_voice *tts_flite_get(const char *name)
 {
 	for (size_t i = 0; i < TTS_FLITE_NVOICES; i++) {
-		if (strcmp(name, tts_flite_voices[i].name))
+		if (strcmp(name, tts_flite_voices[i]))
 			continue;
-		if (!tts_flite.voice[i])
-			tts_flite.voice[i] = tts_flite_voices[i].reg(NULL);
+		if (!tts_flite.voice[i] && !tts_flite.failed[i]) {
+			tts_flite.voice[i] = tts_flite_load(name);
+			tts_flite.failed[i] = !tts_flite.voice[i];
+		}
 		return tts_flite.voice[i];
 	}
 	return NULL;

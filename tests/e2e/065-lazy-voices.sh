@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Idle memory: the flite voices (1.5 to 4 MB each) are not mapped until a
+# call speaks with them, and then only the voice asked for is.
+source "$(dirname "$0")/lib.sh"
+
+voices() {
+	grep -o 'libflite_cmu_us_[a-z0-9]*' "/proc/$FS_PID/maps" | sort -u |
+		tr '\n' ' ' || true
+}
+
+start_hooks '{
+  "/call": {"seq": [
+    [{"verb":"say","text":"Seven.",
+      "synthesizer":{"vendor":"flite","voice":"slt"}},{"verb":"hangup"}],
+    [{"verb":"say","text":"Seven.",
+      "synthesizer":{"vendor":"flite","voice":"cmu_us_awb"}},
+     {"verb":"say","text":"Seven.",
+      "synthesizer":{"vendor":"flite","voice":"slt"}},{"verb":"hangup"}]
+  ]}
+}'
+start_fs main DEFAULT_CALL_HOOK="$HOOK/call" \
+	DEFAULT_CALL_STATUS_HOOK="$HOOK/status" TTS_VENDOR=flite
+
+assert_eq "$(voices)" "" "voices mapped by an idle server"
+assert_eq "$(grep -c 'flite: voice' "$WORK/main.log" || true)" "0" \
+	"voices loaded at start"
+
+start_rtpsink
+run_sipp slt uac_srv_bye 15551230065 || fail "slt call failed"
+rtp_quiet
+[ "$(rtp_stat d.nonsilent)" -ge 15 ] || fail "slt barely heard"
+assert_eq "$(voices)" "libflite_cmu_us_slt " "after a call speaking slt"
+
+start_rtpsink
+run_sipp awb uac_srv_bye 15551230065 || fail "awb call failed"
+rtp_quiet
+[ "$(rtp_stat d.nonsilent)" -ge 30 ] || fail "awb and slt barely heard"
+assert_eq "$(voices)" "libflite_cmu_us_awb libflite_cmu_us_slt " \
+	"after a call speaking awb and slt"
+# each voice is loaded once, however many calls use it
+assert_eq "$(grep -c 'flite: voice slt loaded' "$WORK/main.log")" "1" \
+	"slt loaded once"
+assert_eq "$(grep -c 'flite: voice awb loaded' "$WORK/main.log")" "1" \
+	"awb loaded once"
+
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===2'
+wait_idle
+echo OK
