@@ -422,7 +422,7 @@ bool cfg_addr_loopback(const char *addr)
 	return sa_is_loopback(&sa);
 }
 
-int cfg_http_base(char **urlp, const struct cfg *cfg)
+int cfg_http_url(char **urlp, const struct cfg *cfg, const char *path)
 {
 	const char *host;
 
@@ -431,7 +431,8 @@ int cfg_http_base(char **urlp, const struct cfg *cfg)
 	host = !*cfg->http_addr || !strcmp(cfg->http_addr, "0.0.0.0")
 		       ? "127.0.0.1"
 		       : cfg->http_addr;
-	return re_sdprintf(urlp, "http://%s:%u", host, cfg->http_port);
+	return re_sdprintf(urlp, "http://%s:%u%s", host, cfg->http_port,
+			   path ? path : "");
 }
 
 bool cfg_api_exposed(const struct cfg *cfg, const char *bound_addr)

@@ -139,11 +139,11 @@ bool cfg_addr_loopback(const char *addr);
 bool cfg_api_exposed(const struct cfg *cfg, const char *bound_addr);
 
 /**
- * The REST listener's base URL as this host reaches it, "http://host:port"
- * (new string): an empty or wildcard (0.0.0.0) HTTP_ADDR is reached on
- * 127.0.0.1.
+ * A URL of the REST listener as this host reaches it,
+ * "http://host:port<path>" (new string): an empty or wildcard (0.0.0.0)
+ * HTTP_ADDR is reached on 127.0.0.1.
  */
-int cfg_http_base(char **urlp, const struct cfg *cfg);
+int cfg_http_url(char **urlp, const struct cfg *cfg, const char *path);
 
 /** @return number of entries and the name of entry i (for tests) */
 size_t cfg_count(void);

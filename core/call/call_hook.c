@@ -92,12 +92,8 @@ struct json_object *call_payload(const struct fs_call *c)
 		call_add_hdr(o, "originating_sip_trunk_name", c->invite,
 			     "X-Originating-Carrier");
 	}
-	if (!cfg_http_base(&s, app->cfg)) {
-		char *v1 = NULL;
-
-		if (!re_sdprintf(&v1, "%s/v1", s))
-			call_add_str(o, "api_base_url", v1);
-		mem_deref(v1);
+	if (!cfg_http_url(&s, app->cfg, "/v1")) {
+		call_add_str(o, "api_base_url", s);
 		s = mem_deref(s);
 	}
 	if (c->state == CALL_ENDED) {

@@ -85,7 +85,7 @@ int cluster_alloc(struct cluster **clp, struct app *app)
 	if (cfg->instance_rest_url && *cfg->instance_rest_url)
 		err = str_dup(&self, cfg->instance_rest_url);
 	else
-		err = cfg_http_base(&self, cfg);
+		err = cfg_http_url(&self, cfg, NULL);
 	if (err) {
 		mem_deref(r);
 		return err;

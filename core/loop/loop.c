@@ -211,7 +211,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	status_hook.method = cfg->default_status_hook_method;
 	status_hook.username = cfg->default_call_hook_username;
 	status_hook.password = cfg->default_call_hook_password;
-	(void)cfg_http_base(&demo, cfg);
+	(void)cfg_http_url(&demo, cfg, NULL);
 	dc = (struct dir_conf){
 		.file = cfg->directory_file,
 		.call_hook = &call_hook,
