@@ -101,17 +101,30 @@ static void session_abort_hook(struct session *s)
 	s->hook_scope = mem_deref(s->hook_scope);
 }
 
+/* The task that ended or was cancelled is freed at the next step, once
+ * the plugin's stack has unwound */
+static void session_retire(struct session *s)
+{
+	mem_deref(s->prev);
+	s->prev = s->cur;
+	s->cur = NULL;
+}
+
+/* Cancel the running task and the hook in flight */
+static void session_halt(struct session *s)
+{
+	if (s->cur) {
+		task_cancel(s->cur);
+		session_retire(s);
+	}
+	session_abort_hook(s);
+}
+
 void session_replace(struct session *s, struct vlist *v)
 {
 	if (!s || s->stopped)
 		return;
-	if (s->cur) {
-		task_cancel(s->cur);
-		mem_deref(s->prev);
-		s->prev = s->cur;
-		s->cur = NULL;
-	}
-	session_abort_hook(s);
+	session_halt(s);
 	mem_deref(s->verbs);
 	s->verbs = mem_ref(v);
 	s->idx = 0;
@@ -124,13 +137,7 @@ void session_stop(struct session *s)
 		return;
 	s->stopped = true;
 	tmr_cancel(&s->tmr);
-	if (s->cur) {
-		task_cancel(s->cur);
-		mem_deref(s->prev);
-		s->prev = s->cur;
-		s->cur = NULL;
-	}
-	session_abort_hook(s);
+	session_halt(s);
 }
 
 static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
@@ -248,9 +255,7 @@ static void session_task_done(struct fs_task *t, int err,
 	if (err)
 		fs_warn("session", "%s: %s ended with error: %m", c->sid,
 			fs_task_name(t), err);
-	mem_deref(s->prev);
-	s->prev = s->cur;
-	s->cur = NULL;
+	session_retire(s);
 
 	if (!hook || s->stopped) {
 		json_object_put(result);
@@ -275,13 +280,7 @@ int session_redirect(struct session *s, const struct json_object *hook)
 
 	if (!s || s->stopped)
 		return ESHUTDOWN;
-	if (s->cur) {
-		task_cancel(s->cur);
-		mem_deref(s->prev);
-		s->prev = s->cur;
-		s->cur = NULL;
-	}
-	session_abort_hook(s);
+	session_halt(s);
 	tmr_cancel(&s->tmr);
 	/* the verbs left are dropped: the hook's answer replaces them */
 	s->idx = s->verbs ? s->verbs->n : 0;
