@@ -31,22 +31,12 @@ static int call_sdp_desc(struct fs_call *c, struct mbuf **descp)
 
 static void call_media_from_sdp(struct fs_call *c)
 {
-	const struct sdp_format *fmt, *te;
 	enum sdp_dir rdir;
-	uint8_t pt;
 
-	fmt = sdp_media_rformat(c->sdpm, NULL);
-	if (!fmt)
+	/* only no format stops here: the direction applies even when the
+	 * address was refused */
+	if (media_stream_set_peer_sdp(c->media, c->sdpm) == ENOENT)
 		return;
-	/* a static payload type without a=rtpmap has no name */
-	if (fmt->name)
-		pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA
-						    : MEDIA_PT_PCMU;
-	else
-		pt = fmt->pt == MEDIA_PT_PCMA ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
-	te = sdp_media_rformat(c->sdpm, "telephone-event");
-	(void)media_stream_set_peer(c->media, sdp_media_raddr(c->sdpm), pt,
-				    te ? te->pt : -1);
 	/* libre stores the remote direction mirrored, as what it allows
 	 * us: a=sendonly (hold) from the peer reads SDP_RECVONLY */
 	rdir = sdp_media_rdir(c->sdpm);

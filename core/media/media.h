@@ -85,6 +85,16 @@ uint16_t media_stream_port(const struct media_stream *ms);
 int media_stream_set_peer(struct media_stream *ms, const struct sa *raddr,
 			  uint8_t pt, int telev_pt);
 
+/**
+ * media_stream_set_peer() from the remote side of an SDP media line: its
+ * address, its first audio format (PCMA, else PCMU) and telephone-event.
+ *
+ * @return 0, ENOENT (no format offered), or set_peer's error
+ */
+struct sdp_media;
+int media_stream_set_peer_sdp(struct media_stream *ms,
+			      const struct sdp_media *m);
+
 /** Direction from SDP: hold = no sending (a=sendonly/inactive offers) */
 void media_stream_set_dir(struct media_stream *ms, bool send, bool recv);
 

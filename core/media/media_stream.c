@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <re.h>
 #include <rem/rem_g711.h>
 #include "base/log.h"
@@ -501,6 +502,26 @@ int media_stream_set_peer(struct media_stream *ms, const struct sa *raddr,
  * where it is; the first packet after resuming carries the marker bit and
  * a timestamp that covers the pause. While !recv input is dropped.
  */
+int media_stream_set_peer_sdp(struct media_stream *ms,
+			      const struct sdp_media *m)
+{
+	const struct sdp_format *fmt, *te;
+	uint8_t pt;
+
+	fmt = sdp_media_rformat(m, NULL);
+	if (!fmt)
+		return ENOENT;
+	/* a static payload type without a=rtpmap has no name */
+	if (fmt->name)
+		pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA
+						    : MEDIA_PT_PCMU;
+	else
+		pt = fmt->pt == MEDIA_PT_PCMA ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
+	te = sdp_media_rformat(m, "telephone-event");
+	return media_stream_set_peer(ms, sdp_media_raddr(m), pt,
+				     te ? te->pt : -1);
+}
+
 void media_stream_set_dir(struct media_stream *ms, bool send, bool recv)
 {
 	if (!ms)

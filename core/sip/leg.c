@@ -70,21 +70,8 @@ static void leg_event(struct leg *leg, enum leg_event ev, uint16_t scode,
 
 static void leg_media_from_sdp(struct leg *leg)
 {
-	const struct sdp_format *fmt, *te;
-	uint8_t pt;
-
-	fmt = sdp_media_rformat(leg->sdpm, NULL);
-	if (!fmt || !sa_isset(sdp_media_raddr(leg->sdpm), SA_ALL))
-		return;
-	/* a static payload type without a=rtpmap has no name */
-	if (fmt->name)
-		pt = !strcasecmp(fmt->name, "PCMA") ? MEDIA_PT_PCMA
-						    : MEDIA_PT_PCMU;
-	else
-		pt = fmt->pt == MEDIA_PT_PCMA ? MEDIA_PT_PCMA : MEDIA_PT_PCMU;
-	te = sdp_media_rformat(leg->sdpm, "telephone-event");
-	if (media_stream_set_peer(leg->media, sdp_media_raddr(leg->sdpm), pt,
-				  te ? te->pt : -1))
+	if (!sa_isset(sdp_media_raddr(leg->sdpm), SA_ALL) ||
+	    media_stream_set_peer_sdp(leg->media, leg->sdpm))
 		return;
 	media_stream_set_dir(leg->media, true, true);
 	(void)media_stream_start(leg->media);
