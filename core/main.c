@@ -28,6 +28,7 @@
 #include "loop/update.h"
 #include "sip/sipcheck.h"
 #include "base/worker.h"
+#include "base/timer.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
 #define MAIN_MAX_FDS 65536
@@ -275,6 +276,15 @@ int main(int argc, char *argv[])
 	if (!log_level_parse(app.cfg->loglevel, &lvl))
 		log_set_level(lvl);
 
+	/* without the override libre.so keeps its own timer list beside
+	 * ours, and half the timers would never fire */
+	if (timer_check()) {
+		fprintf(stderr, "feature-server: libre's tmr_* functions are "
+				"not overridden (binary linked without "
+				"its dynamic list?)\n");
+		mem_deref(app.cfg);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_nofile();
 	err = libre_init();
