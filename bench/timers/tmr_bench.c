@@ -13,6 +13,7 @@
  * which is cheap for both (libre's list searches from its tail); they
  * sit 10 minutes ahead so that none expires during a slow run. Then:
  *   start   with N pending, start OPS more at random places among them;
+ *   restart start those OPS again (armed: moved), at new random places;
  *   cancel  cancel those OPS again, in random order;
  *   expire  with N pending, start OPS timers of 1..20 ms (not measured:
  *           for libre each walks the whole list), wait 25 ms, and one
@@ -37,12 +38,13 @@
 enum {
 	OPS_DEFAULT = 2000,
 	ROUNDS_MAX = 15,
-	PHASES = 3,
+	PHASES = 4,
 	AHEAD_MS = 600000, /* the pending timers: 10 min ahead ... */
 	SPREAD_MS = 32000, /* ... spread over 32 s */
 };
 
-static const char *const phase_name[PHASES] = {"start", "cancel", "expire"};
+static const char *const phase_name[PHASES] = {"start", "restart", "cancel",
+					       "expire"};
 
 typedef void(start_fn)(struct tmr *tmr, uint64_t delay, tmr_h *th, void *arg);
 typedef void(poll_fn)(struct list *tmrl);
@@ -112,6 +114,12 @@ static void *job_main(void *arg)
 			  fired_h, j);
 	j->ns[0] = (double)(now_ns() - t0) / j->ops;
 
+	t0 = now_ns();
+	for (uint32_t i = 0; i < j->ops; i++)
+		im->start(&t[j->n + i], AHEAD_MS + rnd(&s) % SPREAD_MS,
+			  fired_h, j);
+	j->ns[1] = (double)(now_ns() - t0) / j->ops;
+
 	for (uint32_t i = 0; i < j->ops; i++)
 		perm[i] = j->n + i;
 	for (uint32_t i = j->ops - 1; i > 0; i--) {
@@ -123,7 +131,7 @@ static void *job_main(void *arg)
 	t0 = now_ns();
 	for (uint32_t i = 0; i < j->ops; i++)
 		im->start(&t[perm[i]], 0, NULL, NULL); /* = tmr_cancel */
-	j->ns[1] = (double)(now_ns() - t0) / j->ops;
+	j->ns[2] = (double)(now_ns() - t0) / j->ops;
 
 	for (uint32_t i = 0; i < j->ops; i++)
 		im->start(&t[j->n + i], 1 + rnd(&s) % 20, fired_h, j);
@@ -131,7 +139,7 @@ static void *job_main(void *arg)
 	j->fired = 0;
 	t0 = now_ns();
 	im->poll(tmrl_get());
-	j->ns[2] = (double)(now_ns() - t0) / j->ops;
+	j->ns[3] = (double)(now_ns() - t0) / j->ops;
 	if (j->fired != j->ops)
 		j->err = EPROTO;
 

@@ -137,20 +137,21 @@ static void tq_sift_down(struct tq *q, uint32_t i, const struct tq_ent *e)
 	tq_place(q, i, e);
 }
 
-/* Take an armed timer off its heap; frees the heap when it was the last */
-static void tq_remove(struct tmr *tmr)
+/* Move the entry at i to its place after its key changed */
+static void tq_fix(struct tq *q, uint32_t i)
 {
-	struct list *tmrl = tmr->le.list;
-	struct tq *q = tq_of(tmrl);
-	uint32_t i = (uint32_t)(uintptr_t)tmr->le.data;
+	const struct tq_ent e = q->v[i];
 
-	tmr->le.list = NULL;
-	tmr->le.data = NULL;
-	/* not where it says it is: memory was overwritten or copied, and
-	 * touching the heap would spread the damage */
-	if (!q || i >= q->n || q->v[i].tmr != tmr)
-		return;
+	if (i > 0 && tq_before(&e, &q->v[(i - 1) / TQ_ARITY]))
+		tq_sift_up(q, i, &e);
+	else
+		tq_sift_down(q, i, &e);
+}
 
+/* Drop the entry at i; frees the heap with its last entry. The timer of
+ * that entry is not touched. */
+static void tq_remove_at(struct list *tmrl, struct tq *q, uint32_t i)
+{
 	if (--q->n == 0) {
 		free(q);
 		tmrl->head = NULL;
@@ -159,11 +160,28 @@ static void tq_remove(struct tmr *tmr)
 	if (i == q->n)
 		return;
 
-	const struct tq_ent last = q->v[q->n];
-	if (i > 0 && tq_before(&last, &q->v[(i - 1) / TQ_ARITY]))
-		tq_sift_up(q, i, &last);
-	else
-		tq_sift_down(q, i, &last);
+	q->v[i] = q->v[q->n];
+	tq_fix(q, i);
+}
+
+/* Where an armed timer's entry is, or NULL when it is not where it says
+ * (its memory was overwritten or copied while armed: touching the heap
+ * through it would spread the damage) */
+static struct tq *tq_find(const struct tmr *tmr, uint32_t *ip)
+{
+	struct tq *q = tq_of(tmr->le.list);
+	uint32_t i = (uint32_t)(uintptr_t)tmr->le.data;
+
+	if (!q || i >= q->n || q->v[i].tmr != tmr)
+		return NULL;
+	*ip = i;
+	return q;
+}
+
+static void tq_detach(struct tmr *tmr)
+{
+	tmr->le.list = NULL;
+	tmr->le.data = NULL;
 }
 
 static struct tq *tq_reserve(struct list *tmrl)
@@ -199,17 +217,36 @@ static struct tq *tq_reserve(struct list *tmrl)
 void timer_start_at(struct list *tmrl, struct tmr *tmr, uint64_t now,
 		    uint64_t delay, tmr_h *th, void *arg)
 {
+	struct tq *q = NULL;
+	uint32_t i = 0;
 	struct tq_ent e;
-	struct tq *q;
 
 	if (!tmr)
 		return;
 
 	if (tmr->th && tmr->le.list)
-		tq_remove(tmr);
+		q = tq_find(tmr, &i);
 
 	tmr->th = th;
 	tmr->arg = arg;
+
+	if (th && tmrl) {
+		tmr->jfs = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
+
+		/* a restart on the same thread (an idle timer pushed back on
+		 * every packet, say) moves the entry instead of removing and
+		 * adding it */
+		if (q && tmr->le.list == tmrl) {
+			q->v[i].jfs = tmr->jfs;
+			q->v[i].seq = q->seq++;
+			tq_fix(q, i);
+			return;
+		}
+	}
+
+	if (q)
+		tq_remove_at(tmr->le.list, q, i);
+	tq_detach(tmr);
 
 	if (!th)
 		return;
@@ -217,8 +254,6 @@ void timer_start_at(struct list *tmrl, struct tmr *tmr, uint64_t now,
 		tmr->th = NULL;
 		return;
 	}
-
-	tmr->jfs = delay > UINT64_MAX - now ? UINT64_MAX : now + delay;
 
 	q = tq_reserve(tmrl);
 	tmr->le.prev = NULL;
@@ -245,15 +280,23 @@ void timer_poll_at(struct list *tmrl, uint64_t now)
 		struct tmr *tmr;
 		tmr_h *th;
 		void *arg;
+		bool ok;
 
 		if (!q || !q->n || q->v[0].jfs > now)
 			break;
 
+		/* the root goes whatever state its timer is in, so that a
+		 * damaged entry cannot make this loop spin */
 		tmr = q->v[0].tmr;
+		ok = tmr->le.list == tmrl && !tmr->le.data;
+		tq_remove_at(tmrl, q, 0);
+		if (!ok)
+			continue;
+
 		th = tmr->th;
 		arg = tmr->arg;
 		tmr->th = NULL;
-		tq_remove(tmr);
+		tq_detach(tmr);
 
 		if (th)
 			th(arg);
