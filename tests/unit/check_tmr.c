@@ -408,6 +408,26 @@ START_TEST(tmr_far_future_and_huge_delays)
 }
 END_TEST
 
+/* A timer wiped while armed (tmr_init on it, memory reused): libre's
+ * poll would spin on it for ever, the heap drops the entry */
+START_TEST(tmr_overwritten_while_armed)
+{
+	struct list l = LIST_INIT;
+	struct rec r = {.n = 0};
+	struct tag g[2] = {{&r, 'A'}, {&r, 'B'}};
+	struct tmr t[2];
+
+	tmr_init(&t[0]);
+	tmr_init(&t[1]);
+	timer_start_at(&l, &t[0], 0, 5, mark_h, &g[0]);
+	timer_start_at(&l, &t[1], 0, 6, mark_h, &g[1]);
+	tmr_init(&t[0]);
+	timer_poll_at(&l, 10);
+	ck_assert_str_eq(r.log, "B");
+	assert_list_empty(&l);
+}
+END_TEST
+
 static char *status_text(void)
 {
 	char *s = NULL;
@@ -835,6 +855,7 @@ Suite *tmr_suite(void)
 	tcase_add_test(tc, tmr_next_timeout_exact);
 	tcase_add_test(tc, tmr_get_expire_values);
 	tcase_add_test(tc, tmr_far_future_and_huge_delays);
+	tcase_add_test(tc, tmr_overwritten_while_armed);
 	tcase_add_test(tc, tmr_status_text);
 	tcase_add_test(tc, tmr_libre_uses_ours);
 	tcase_add_test(tc, tmr_per_thread);
