@@ -295,6 +295,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	(void)fd_setsize(MAIN_MAX_FDS);
+	timer_gauge_set(&app.loop_timers[0]);
 	err = req_global_init();
 	if (err)
 		goto out;
@@ -311,6 +312,7 @@ int main(int argc, char *argv[])
 
 out:
 	main_stop(&app);
+	timer_gauge_set(NULL);
 	req_global_close();
 	libre_close();
 	return err ? 1 : 0;

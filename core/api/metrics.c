@@ -86,6 +86,27 @@ static int metrics_memory(struct json_object *obj)
 	return err ? ENOMEM : 0;
 }
 
+/* Timers armed on each loop as it published them when it last went to
+ * sleep (base/timer.c): at most one loop iteration old */
+static int metrics_loop_timers(const struct app *app, struct json_object *doc)
+{
+	struct json_object *arr = json_object_new_array();
+	int err;
+
+	err = metrics_add(doc, "timersPerLoop", arr);
+	for (unsigned i = 0; i < app->nloops && i < APP_MAX_LOOPS && !err;
+	     i++) {
+		struct json_object *v = json_object_new_int64(__atomic_load_n(
+			&app->loop_timers[i], __ATOMIC_RELAXED));
+
+		if (!v || json_object_array_add(arr, v)) {
+			json_object_put(v);
+			err = ENOMEM;
+		}
+	}
+	return err;
+}
+
 /**
  * Build the /metrics document: memory, connections, tasks, listeners,
  * calls, uptime. Areas that are not set up yet appear as empty objects
@@ -218,6 +239,9 @@ int metrics_json(const struct app *app, struct json_object **op)
 
 	/* timers armed on this thread's loop (the one serving /metrics) */
 	err = metrics_add_int(doc, "timers", timer_pending(tmrl_get()));
+	if (err)
+		goto out;
+	err = metrics_loop_timers(app, doc);
 	if (err)
 		goto out;
 

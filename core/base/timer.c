@@ -86,6 +86,9 @@ enum {
  * this code and not libre's list */
 static __thread uint64_t tq_polls;
 
+/* where this thread publishes its count, or NULL */
+static __thread uint32_t *tq_gauge;
+
 static inline struct tq *tq_of(const struct list *tmrl)
 {
 	return tmrl ? (struct tq *)(void *)tmrl->head : NULL;
@@ -338,6 +341,14 @@ uint64_t timer_polls(void)
 	return tq_polls;
 }
 
+void timer_gauge_set(uint32_t *gauge)
+{
+	tq_gauge = gauge;
+	if (gauge)
+		__atomic_store_n(gauge, timer_pending(tmrl_get()),
+				 __ATOMIC_RELAXED);
+}
+
 int timer_check(void)
 {
 	static const struct {
@@ -397,6 +408,13 @@ void tmr_poll(struct list *tmrl)
 
 uint64_t tmr_next_timeout(struct list *tmrl)
 {
+	/* re_main() asks right before it sleeps: publishing here, once per
+	 * loop iteration rather than on every start and cancel, gives the
+	 * count the loop sleeps with */
+	if (tq_gauge)
+		__atomic_store_n(tq_gauge, timer_pending(tmrl),
+				 __ATOMIC_RELAXED);
+
 	return timer_next_at(tmrl, tmr_jiffies());
 }
 

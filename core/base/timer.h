@@ -27,6 +27,14 @@ uint32_t timer_pending(const struct list *tmrl);
 uint64_t timer_polls(void);
 
 /**
+ * Publish the calling thread's count of armed timers into *gauge each
+ * time its loop is about to sleep (tmr_next_timeout(), an atomic store),
+ * for /metrics on another thread; NULL stops it. The gauge must outlive
+ * the thread's loop.
+ */
+void timer_gauge_set(uint32_t *gauge);
+
+/**
  * Check that the process resolves tmr_* to this implementation, i.e.
  * that libre.so's calls come here and not to its own list
  *

@@ -408,6 +408,31 @@ START_TEST(tmr_far_future_and_huge_delays)
 }
 END_TEST
 
+START_TEST(tmr_gauge_published)
+{
+	uint32_t gauge = 99;
+	struct tmr t[2];
+
+	tmr_init(&t[0]);
+	tmr_init(&t[1]);
+	timer_gauge_set(&gauge);
+	ck_assert_uint_eq(gauge, 0);
+	tmr_start(&t[0], 60000, noop_h, NULL);
+	tmr_start(&t[1], 60000, noop_h, NULL);
+	/* published when re_main() is about to sleep */
+	ck_assert_uint_eq(gauge, 0);
+	(void)tmr_next_timeout(tmrl_get());
+	ck_assert_uint_eq(gauge, 2);
+	tmr_cancel(&t[0]);
+	(void)tmr_next_timeout(tmrl_get());
+	ck_assert_uint_eq(gauge, 1);
+	timer_gauge_set(NULL);
+	tmr_cancel(&t[1]);
+	(void)tmr_next_timeout(tmrl_get());
+	ck_assert_uint_eq(gauge, 1);
+}
+END_TEST
+
 /* A timer wiped while armed (tmr_init on it, memory reused): libre's
  * poll would spin on it for ever, the heap drops the entry */
 START_TEST(tmr_overwritten_while_armed)
@@ -856,6 +881,7 @@ Suite *tmr_suite(void)
 	tcase_add_test(tc, tmr_get_expire_values);
 	tcase_add_test(tc, tmr_far_future_and_huge_delays);
 	tcase_add_test(tc, tmr_overwritten_while_armed);
+	tcase_add_test(tc, tmr_gauge_published);
 	tcase_add_test(tc, tmr_status_text);
 	tcase_add_test(tc, tmr_libre_uses_ours);
 	tcase_add_test(tc, tmr_per_thread);
