@@ -276,8 +276,9 @@ int main(int argc, char *argv[])
 	if (!log_level_parse(app.cfg->loglevel, &lvl))
 		log_set_level(lvl);
 
-	/* without the override libre.so keeps its own timer list beside
-	 * ours, and half the timers would never fire */
+	/* without the override re_main() would poll libre's own list, so
+	 * the timers started here would never fire, and libre's would go
+	 * on walking its sorted list */
 	if (timer_check()) {
 		fprintf(stderr, "feature-server: libre's tmr_* functions are "
 				"not overridden (binary linked without "
