@@ -45,8 +45,10 @@ PLUGIN_CPPFLAGS := -Iinclude $(RE_DEFS) \
 	$(shell pkg-config --cflags $(PLUGIN_DEPS) 2>/dev/null)
 PLUGIN_CFLAGS    = $(CFLAGS_BASE) $(PLUGIN_CPPFLAGS) $(CFLAGS) -MMD -MP
 PLUGIN_LIBS := $(shell pkg-config --libs $(PLUGIN_DEPS) 2>/dev/null)
-# The plugin API the binary exports, from the declarations in include/fs/
+# The plugin API the binary exports, from the declarations in include/fs/,
+# and the libre timer functions it overrides (core/base/timer.c)
 SYMS        := $(BUILD)/fs.syms
+TMR_SYMS    := core/base/timer.syms
 EXPORTS     := -Wl,--dynamic-list=$(SYMS)
 
 CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c))
@@ -106,10 +108,11 @@ $(BUILD)/pobj/%.o: %.c
 $(BUILD)/pobj/plugins/%.o: PLUGIN_CPPFLAGS += \
 	-DPLUGIN_VERSION=\"$(VERSION)\"
 
-$(SYMS): $(wildcard include/fs/*.h) scripts/gen-syms
+$(SYMS): $(wildcard include/fs/*.h) $(TMR_SYMS) scripts/gen-syms
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
-	$(Q)scripts/gen-syms -c "$(CC)" $(wildcard include/fs/*.h) > $@.tmp && \
+	$(Q)scripts/gen-syms -c "$(CC)" -x $(TMR_SYMS) \
+		$(wildcard include/fs/*.h) > $@.tmp && \
 		mv $@.tmp $@
 
 $(CORE_LIB): $(CORE_OBJ)
@@ -143,21 +146,24 @@ $(SUITES_H): $(UNIT_SRC)
 $(BUILD)/obj/tests/unit/check_main.o: $(SUITES_H)
 $(BUILD)/obj/tests/unit/check_main.o: CPPFLAGS += -I$(BUILD)/tests
 
-$(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) $(SYMS)
+$(UNIT_BIN): $(UNIT_OBJ) $(CORE_LIB) $(SYMS) scripts/check-syms
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) $(EXPORTS) -o $@ $(UNIT_OBJ) \
 		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
 		$(CHECK_LIBS) $(DEP_LIBS)
+	$(Q)scripts/check-syms $(SYMS) $@ || { rm -f $@; exit 1; }
 
 # One libFuzzer binary per tests/fuzz/fuzz_<name>.c, with the glue
 $(BUILD)/fuzz_%: $(BUILD)/obj/tests/fuzz/fuzz_%.o \
-		$(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) $(CORE_LIB) $(SYMS)
+		$(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) $(CORE_LIB) $(SYMS) \
+		scripts/check-syms
 	@echo "  LD      $@"
 	$(Q)$(CC) -fsanitize=fuzzer,address,undefined $(LDFLAGS) $(EXPORTS) \
 		-o $@ $< $(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o) \
 		-Wl,--whole-archive $(CORE_LIB) -Wl,--no-whole-archive \
 		$(DEP_LIBS)
+	$(Q)scripts/check-syms $(SYMS) $@ || { rm -f $@; exit 1; }
 
 # not intermediate: kept for the next build
 .SECONDARY: $(FUZZ_SRC:%.c=$(BUILD)/obj/%.o) $(FUZZ_GLUE:%.c=$(BUILD)/obj/%.o)

@@ -48,6 +48,9 @@ struct app {
 	uint64_t calls_total;
 	bool draining;
 	struct sipcheck_stats *sipstats; /* SIP admission: atomic, or NULL */
+	/* timers armed on each loop when it last went to sleep
+	 * (base/timer.c): each written by its loop's thread, atomic */
+	uint32_t loop_timers[APP_MAX_LOOPS];
 };
 
 #endif

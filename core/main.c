@@ -28,6 +28,7 @@
 #include "loop/update.h"
 #include "sip/sipcheck.h"
 #include "base/worker.h"
+#include "base/timer.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
 #define MAIN_MAX_FDS 65536
@@ -275,6 +276,16 @@ int main(int argc, char *argv[])
 	if (!log_level_parse(app.cfg->loglevel, &lvl))
 		log_set_level(lvl);
 
+	/* without the override re_main() would poll libre's own list, so
+	 * the timers started here would never fire, and libre's would go
+	 * on walking its sorted list */
+	if (timer_check()) {
+		fprintf(stderr, "feature-server: libre's tmr_* functions are "
+				"not overridden (binary linked without "
+				"its dynamic list?)\n");
+		mem_deref(app.cfg);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	main_raise_nofile();
 	err = libre_init();
@@ -285,6 +296,7 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	(void)fd_setsize(MAIN_MAX_FDS);
+	timer_gauge_set(&app.loop_timers[0]);
 	err = req_global_init();
 	if (err)
 		goto out;
@@ -301,6 +313,7 @@ int main(int argc, char *argv[])
 
 out:
 	main_stop(&app);
+	timer_gauge_set(NULL);
 	req_global_close();
 	libre_close();
 	return err ? 1 : 0;

@@ -26,6 +26,7 @@
 #include "cluster/cluster.h"
 #include "api/rest.h"
 #include "base/scope.h"
+#include "base/timer.h"
 #include "sip/sipcheck.h"
 
 /* Longest metric name; deeper or longer paths are skipped, not cut */
@@ -85,40 +86,25 @@ static int metrics_memory(struct json_object *obj)
 	return err ? ENOMEM : 0;
 }
 
-/* The first line of libre's timer status, "Timers (N):", is all we
- * keep: the rest lists every timer */
-struct metrics_line {
-	char buf[48];
-	size_t n;
-};
-
-static int metrics_line_h(const char *p, size_t size, void *arg)
+/* Timers armed on each loop as it published them when it last went to
+ * sleep (base/timer.c): at most one loop iteration old */
+static int metrics_loop_timers(const struct app *app, struct json_object *doc)
 {
-	struct metrics_line *l = arg;
-	size_t room = sizeof(l->buf) - 1 - l->n;
+	struct json_object *arr = json_object_new_array();
+	int err;
 
-	if (size > room)
-		size = room;
-	memcpy(l->buf + l->n, p, size);
-	l->n += size;
-	l->buf[l->n] = '\0';
-	return 0;
-}
+	err = metrics_add(doc, "timersPerLoop", arr);
+	for (unsigned i = 0; i < app->nloops && i < APP_MAX_LOOPS && !err;
+	     i++) {
+		struct json_object *v = json_object_new_int64(__atomic_load_n(
+			&app->loop_timers[i], __ATOMIC_RELAXED));
 
-/* Timers armed on this thread's loop (the one serving /metrics); libre
- * counts them only in its status text, which is empty for none */
-static int64_t metrics_timers(void)
-{
-	struct metrics_line l = {.n = 0};
-	struct re_printf pf = {metrics_line_h, &l};
-	int64_t v = 0;
-
-	l.buf[0] = '\0';
-	if (tmr_status(&pf, NULL))
-		return -1;
-	if (l.n && sscanf(l.buf, "Timers (%" SCNd64 ")", &v) != 1)
-		return -1;
-	return v;
+		if (!v || json_object_array_add(arr, v)) {
+			json_object_put(v);
+			err = ENOMEM;
+		}
+	}
+	return err;
 }
 
 /**
@@ -251,7 +237,11 @@ int metrics_json(const struct app *app, struct json_object **op)
 	if (err)
 		goto out;
 
-	err = metrics_add_int(doc, "timers", metrics_timers());
+	/* timers armed on this thread's loop (the one serving /metrics) */
+	err = metrics_add_int(doc, "timers", timer_pending(tmrl_get()));
+	if (err)
+		goto out;
+	err = metrics_loop_timers(app, doc);
 	if (err)
 		goto out;
 

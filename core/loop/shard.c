@@ -14,6 +14,7 @@
 #include <re.h>
 #include "app.h"
 #include "base/log.h"
+#include "base/timer.h"
 #include "loop/loop.h"
 #include "loop/shard.h"
 #include "base/worker.h"
@@ -113,6 +114,7 @@ static void *shard_main(void *arg)
 		return NULL;
 	}
 	(void)fd_setsize(SHARD_MAX_FDS);
+	timer_gauge_set(&s->app->loop_timers[s->idx]);
 	err = loop_alloc(&l, s->app, s->idx);
 	s->loop = l;
 	if (!err)
@@ -127,6 +129,8 @@ static void *shard_main(void *arg)
 	s->mq = mem_deref(s->mq);
 	if (s->app->workers)
 		worker_loop_detach(s->app->workers);
+	timer_gauge_set(NULL);
+	__atomic_store_n(&s->app->loop_timers[s->idx], 0, __ATOMIC_RELAXED);
 	re_thread_close();
 	return NULL;
 }

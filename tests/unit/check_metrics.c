@@ -167,6 +167,9 @@ START_TEST(metrics_json_shape)
 	app.calls_active = 2;
 	app.calls_total = 5;
 	app.started_ms = tmr_jiffies() - 3500;
+	app.nloops = 2;
+	app.loop_timers[0] = 3;
+	app.loop_timers[1] = 7;
 
 	ck_assert_int_eq(metrics_json(&app, &doc), 0);
 	metrics_assert_int(doc, "memory", "rss");
@@ -204,10 +207,22 @@ START_TEST(metrics_json_shape)
 	metrics_assert_int(doc, "uptime", NULL);
 	ck_assert_int_eq(
 		json_object_get_int64(metrics_get(doc, "uptime", NULL)), 3);
+	{
+		struct json_object *pl =
+			metrics_get(doc, "timersPerLoop", NULL);
+
+		ck_assert(json_object_is_type(pl, json_type_array));
+		ck_assert_uint_eq(json_object_array_length(pl), 2);
+		ck_assert_int_eq(json_object_get_int64(
+					 json_object_array_get_idx(pl, 1)),
+				 7);
+	}
 
 	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_calls_active 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_uptime 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_timers_per_loop{index=\"1\"} 7\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_listeners_scopes 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_total "));
 	if (!perr)
