@@ -48,7 +48,7 @@ PLUGIN_LIBS := $(shell pkg-config --libs $(PLUGIN_DEPS) 2>/dev/null)
 # The plugin API the binary exports, from the declarations in include/fs/,
 # and the libre timer functions it overrides (core/base/timer.c)
 SYMS        := $(BUILD)/fs.syms
-TMR_SYMS    := core/base/timer.syms
+OVR_SYMS    := $(sort $(wildcard core/*/*.syms))
 EXPORTS     := -Wl,--dynamic-list=$(SYMS)
 
 CORE_SRC  := $(filter-out core/main.c,$(wildcard core/*.c core/*/*.c))
@@ -108,10 +108,10 @@ $(BUILD)/pobj/%.o: %.c
 $(BUILD)/pobj/plugins/%.o: PLUGIN_CPPFLAGS += \
 	-DPLUGIN_VERSION=\"$(VERSION)\"
 
-$(SYMS): $(wildcard include/fs/*.h) $(TMR_SYMS) scripts/gen-syms
+$(SYMS): $(wildcard include/fs/*.h) $(OVR_SYMS) scripts/gen-syms
 	@mkdir -p $(dir $@)
 	@echo "  GEN     $@"
-	$(Q)scripts/gen-syms -c "$(CC)" -x $(TMR_SYMS) \
+	$(Q)scripts/gen-syms -c "$(CC)" $(addprefix -x ,$(OVR_SYMS)) \
 		$(wildcard include/fs/*.h) > $@.tmp && \
 		mv $@.tmp $@
 

@@ -25,6 +25,15 @@ struct cluster;
 struct life;
 struct sipcheck_stats;
 
+/* One loop's figures for /metrics: each written by its loop's thread,
+ * read atomically by the listener's */
+struct app_loop_stats {
+	uint32_t timers;       /* armed when the loop last went to sleep */
+	uint32_t calls_active; /* calls this loop owns */
+	uint64_t calls_total;
+	int tid; /* the loop's thread, for its CPU time; 0 until it runs */
+};
+
 struct app {
 	struct cfg *cfg;      /* replaced by a reload (atomic store) */
 	const char *cfg_path; /* -c FILE or NULL */
@@ -48,9 +57,7 @@ struct app {
 	uint64_t calls_total;
 	bool draining;
 	struct sipcheck_stats *sipstats; /* SIP admission: atomic, or NULL */
-	/* timers armed on each loop when it last went to sleep
-	 * (base/timer.c): each written by its loop's thread, atomic */
-	uint32_t loop_timers[APP_MAX_LOOPS];
+	struct app_loop_stats loops[APP_MAX_LOOPS];
 };
 
 #endif

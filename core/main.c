@@ -1,10 +1,12 @@
 /**
  * @file main.c  Process entry: options, configuration, start, run, stop
  */
+#define _GNU_SOURCE /* sched_getaffinity */
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +31,7 @@
 #include "sip/sipcheck.h"
 #include "base/worker.h"
 #include "base/timer.h"
+#include "sip/reuseport.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
 #define MAIN_MAX_FDS 65536
@@ -85,6 +88,29 @@ static void main_raise_nofile(void)
 		fs_warn("main", "cannot raise open file limit: %m", errno);
 }
 
+
+/* SIP_LOOPS=auto: one loop per CPU this process may run on (taskset and
+ * cpusets narrow it; the count of CPUs online would overcommit them) */
+static unsigned main_loops(uint32_t want)
+{
+	unsigned n = want;
+	cpu_set_t set;
+
+	if (!n) {
+		CPU_ZERO(&set);
+		if (!sched_getaffinity(0, sizeof(set), &set))
+			n = (unsigned)CPU_COUNT(&set);
+		if (!n) {
+			long c = sysconf(_SC_NPROCESSORS_ONLN);
+
+			n = c > 0 ? (unsigned)c : 1;
+		}
+		if (n > APP_MAX_LOOPS)
+			n = APP_MAX_LOOPS;
+		fs_info("main", "SIP_LOOPS=auto: %u event loops", n);
+	}
+	return n > APP_MAX_LOOPS ? APP_MAX_LOOPS : n;
+}
 static int main_start(struct app *app)
 {
 	char *dir = NULL;
@@ -149,9 +175,7 @@ static int main_start(struct app *app)
 		err = update_alloc(&app->update);
 	if (err)
 		return err;
-	app->nloops = app->cfg->sip_loops;
-	if (app->nloops > APP_MAX_LOOPS)
-		app->nloops = APP_MAX_LOOPS;
+	app->nloops = main_loops(app->cfg->sip_loops);
 	err = loop_alloc(&app->loop, app, 0);
 	if (err) {
 		fs_error("main", "cannot start: %m", err);
@@ -279,10 +303,12 @@ int main(int argc, char *argv[])
 	/* without the override re_main() would poll libre's own list, so
 	 * the timers started here would never fire, and libre's would go
 	 * on walking its sorted list */
-	if (timer_check()) {
-		fprintf(stderr, "feature-server: libre's tmr_* functions are "
-				"not overridden (binary linked without "
-				"its dynamic list?)\n");
+	if (timer_check() || reuseport_check()) {
+		fprintf(stderr,
+			"feature-server: libre's tmr_* or "
+			"net_sockopt_reuse_set functions are not "
+			"overridden (binary linked without its dynamic "
+			"list?)\n");
 		mem_deref(app.cfg);
 		return 1;
 	}
@@ -296,7 +322,8 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	(void)fd_setsize(MAIN_MAX_FDS);
-	timer_gauge_set(&app.loop_timers[0]);
+	timer_gauge_set(&app.loops[0].timers);
+	app.loops[0].tid = (int)gettid();
 	err = req_global_init();
 	if (err)
 		goto out;

@@ -41,6 +41,7 @@ static const struct {
 	const char *label;
 } metrics_labels[] = {
 	{"fs_tasks_loaded", "verb"},
+	{"fs_loops", "loop"},
 };
 
 static int metrics_add(struct json_object *obj, const char *key,
@@ -86,23 +87,69 @@ static int metrics_memory(struct json_object *obj)
 	return err ? ENOMEM : 0;
 }
 
-/* Timers armed on each loop as it published them when it last went to
- * sleep (base/timer.c): at most one loop iteration old */
-static int metrics_loop_timers(const struct app *app, struct json_object *doc)
+/* CPU seconds (user + system) a thread of this process has used */
+static double metrics_thread_cpu(int tid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut = 0, st = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+	size_t n;
+	FILE *f;
+
+	if (tid <= 0 || hz <= 0)
+		return 0;
+	(void)snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* the name in parentheses may hold spaces: fields follow the last ) */
+	p = strrchr(buf, ')');
+	if (!p ||
+	    sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+		   &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)hz;
+}
+
+/* Each loop's share: its calls, the timers it had armed when it last
+ * went to sleep (base/timer.c, at most one iteration old) and its
+ * thread's CPU, so a reader sees where the load lands */
+static int metrics_loops(const struct app *app, struct json_object *doc)
 {
 	struct json_object *arr = json_object_new_array();
 	int err;
 
-	err = metrics_add(doc, "timersPerLoop", arr);
+	err = metrics_add(doc, "loops", arr);
 	for (unsigned i = 0; i < app->nloops && i < APP_MAX_LOOPS && !err;
 	     i++) {
-		struct json_object *v = json_object_new_int64(__atomic_load_n(
-			&app->loop_timers[i], __ATOMIC_RELAXED));
+		const struct app_loop_stats *ls = &app->loops[i];
+		struct json_object *o = json_object_new_object();
 
-		if (!v || json_object_array_add(arr, v)) {
-			json_object_put(v);
+		if (!o || json_object_array_add(arr, o)) {
+			json_object_put(o);
 			err = ENOMEM;
+			break;
 		}
+		err |= metrics_add_int(
+			o, "callsActive",
+			__atomic_load_n(&ls->calls_active, __ATOMIC_RELAXED));
+		err |= metrics_add_int(
+			o, "callsTotal",
+			(int64_t)__atomic_load_n(&ls->calls_total,
+						 __ATOMIC_RELAXED));
+		err |= metrics_add_int(
+			o, "timers",
+			__atomic_load_n(&ls->timers, __ATOMIC_RELAXED));
+		err |= metrics_add(
+			o, "cpuSeconds",
+			json_object_new_double(metrics_thread_cpu(
+				__atomic_load_n(&ls->tid, __ATOMIC_RELAXED))));
+		if (err)
+			err = ENOMEM;
 	}
 	return err;
 }
@@ -241,7 +288,7 @@ int metrics_json(const struct app *app, struct json_object **op)
 	err = metrics_add_int(doc, "timers", timer_pending(tmrl_get()));
 	if (err)
 		goto out;
-	err = metrics_loop_timers(app, doc);
+	err = metrics_loops(app, doc);
 	if (err)
 		goto out;
 
@@ -367,8 +414,54 @@ static const char *metrics_label_for(const char *name)
 }
 
 /*
+ * An array of objects (one per loop, say): each numeric member becomes
+ * one metric with a series per element, labelled by the element's
+ * index, as fs_loops_calls_active{loop="1"} 4. The first element names
+ * the members; Prometheus wants a metric's series together.
+ */
+static int metrics_array_objects(struct mbuf *mb, const char *name,
+				 const struct json_object *arr)
+{
+	const struct json_object *first = json_object_array_get_idx(arr, 0);
+	size_t n = json_object_array_length(arr);
+	const char *label = metrics_label_for(name);
+	char full[METRICS_NAME_MAX + 1];
+	int err = 0;
+
+	if (!strcmp(label, "value"))
+		label = "index";
+	json_object_object_foreach((struct json_object *)first, key, v0)
+	{
+		size_t len = strlen(name);
+
+		if (!metrics_is_number(v0) || len >= sizeof(full))
+			continue;
+		memcpy(full, name, len + 1);
+		if (metrics_name_push(full, &len, key))
+			continue;
+		err = mbuf_printf(mb, "# TYPE %s gauge\n", full);
+		for (size_t i = 0; i < n && !err; i++) {
+			struct json_object *e, *v;
+
+			e = json_object_array_get_idx(arr, i);
+			if (!json_object_object_get_ex(e, key, &v) ||
+			    !metrics_is_number(v))
+				continue;
+			err = mbuf_printf(mb, "%s{%s=\"%zu\"} ", full, label,
+					  i);
+			err = err ? err : metrics_value(mb, v);
+			err = err ? err : mbuf_write_u8(mb, '\n');
+		}
+		if (err)
+			break;
+	}
+	return err;
+}
+
+/*
  * Strings become one series each with the string as a label; numbers are
- * indexed. Anything else in an array has no Prometheus shape: skipped.
+ * indexed; objects as metrics_array_objects() says. Anything else in an
+ * array has no Prometheus shape: skipped.
  */
 static int metrics_array(struct mbuf *mb, const char *name,
 			 const struct json_object *arr)
@@ -378,6 +471,9 @@ static int metrics_array(struct mbuf *mb, const char *name,
 	bool typed = false;
 	int err = 0;
 
+	if (n && json_object_is_type(json_object_array_get_idx(arr, 0),
+				     json_type_object))
+		return metrics_array_objects(mb, name, arr);
 	for (size_t i = 0; i < n && !err; i++) {
 		const struct json_object *e =
 			json_object_array_get_idx(arr, i);

@@ -20,6 +20,7 @@
 enum cfg_type {
 	CFG_STR,
 	CFG_U32,
+	CFG_U32_AUTO, /* a number, or "auto" stored as 0 */
 	CFG_BOOL,
 	CFG_LOGLEVEL,
 };
@@ -39,8 +40,9 @@ struct cfg_item {
 static const struct cfg_item cfg_items[] = {
 	{"SIP_LISTEN", CFG_STR, CFG_OFF(sip_listen), "0.0.0.0:5060", 0, 0,
 	 false, "SIP address:port, UDP and TCP"},
-	{"SIP_LOOPS", CFG_U32, CFG_OFF(sip_loops), "1", 1, 64, false,
-	 "event loops (one per core), each owning its calls"},
+	{"SIP_LOOPS", CFG_U32_AUTO, CFG_OFF(sip_loops), "auto", 1, 64, false,
+	 "event loops, each owning its calls: a number, or auto (one per CPU "
+	 "this process may run on)"},
 	{"RTP_PORT_MIN", CFG_U32, CFG_OFF(rtp_port_min), "40000", 1024, 65534,
 	 false, "lowest RTP port"},
 	{"RTP_PORT_MAX", CFG_U32, CFG_OFF(rtp_port_max), "60000", 1025, 65535,
@@ -275,17 +277,27 @@ static int cfg_set(struct cfg *cfg, const struct cfg_item *it, const char *v,
 	int e;
 
 	switch (it->type) {
+	case CFG_U32_AUTO:
+		if (!strcasecmp(v, "auto")) {
+			*(uint32_t *)field = 0;
+			return 0;
+		}
+		/* fall through */
 	case CFG_U32:
 		errno = 0;
 		if (!*v || *v == '-') {
-			re_snprintf(err, errsz, "%s: '%s' is not a number",
-				    it->name, v);
+			re_snprintf(err, errsz, "%s: '%s' is not a number%s",
+				    it->name, v,
+				    it->type == CFG_U32_AUTO ? " or auto"
+							     : "");
 			return EINVAL;
 		}
 		n = strtoull(v, &end, 10);
 		if (errno || *end) {
-			re_snprintf(err, errsz, "%s: '%s' is not a number",
-				    it->name, v);
+			re_snprintf(err, errsz, "%s: '%s' is not a number%s",
+				    it->name, v,
+				    it->type == CFG_U32_AUTO ? " or auto"
+							     : "");
 			return EINVAL;
 		}
 		if (n < it->min || n > it->max) {
@@ -540,6 +552,12 @@ static void cfg_print_value(const struct cfg *cfg, const struct cfg_item *it,
 	const void *field = (const char *)cfg + it->off;
 
 	switch (it->type) {
+	case CFG_U32_AUTO:
+		if (!*(const uint32_t *)field) {
+			fputs("auto", f);
+			break;
+		}
+		/* fall through */
 	case CFG_U32:
 		fprintf(f, "%u", *(const uint32_t *)field);
 		break;

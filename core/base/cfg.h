@@ -15,7 +15,7 @@
 struct cfg {
 	/* SIP and media */
 	char *sip_listen;      /* SIP_LISTEN "0.0.0.0:5060"            */
-	uint32_t sip_loops;    /* SIP_LOOPS 1                          */
+	uint32_t sip_loops;    /* SIP_LOOPS auto: 0 until main resolves */
 	uint32_t rtp_port_min; /* RTP_PORT_MIN 40000                   */
 	uint32_t rtp_port_max; /* RTP_PORT_MAX 60000                   */
 

@@ -101,11 +101,17 @@ static void loop_call_event(struct fs_call *c, enum call_event ev, void *arg)
 	case CALL_EV_START:
 		__atomic_add_fetch(&app->calls_active, 1, __ATOMIC_RELAXED);
 		__atomic_add_fetch(&app->calls_total, 1, __ATOMIC_RELAXED);
+		__atomic_add_fetch(&app->loops[l->stk.idx].calls_active, 1,
+				   __ATOMIC_RELAXED);
+		__atomic_add_fetch(&app->loops[l->stk.idx].calls_total, 1,
+				   __ATOMIC_RELAXED);
 		registry_add(app->registry, c->sid, l->stk.idx);
 		break;
 	case CALL_EV_END:
 		registry_del(app->registry, c->sid);
 		__atomic_sub_fetch(&app->calls_active, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&app->loops[l->stk.idx].calls_active, 1,
+				   __ATOMIC_RELAXED);
 		break;
 	}
 }
@@ -115,6 +121,7 @@ struct loop_ifctx {
 	uint16_t port;
 	int err;
 	unsigned n;
+	bool udp; /* the first loop: UDP and TCP; the others TCP only */
 };
 
 static bool loop_if_add(const char *ifname, const struct sa *sa, void *arg)
@@ -127,7 +134,10 @@ static bool loop_if_add(const char *ifname, const struct sa *sa, void *arg)
 	if (sa_af(sa) != AF_INET)
 		return false;
 	sa_set_port(&laddr, x->port);
-	err = sip_transp_add(x->l->stk.sip, SIP_TRANSP_UDP, &laddr);
+	err = x->udp ? sip_transp_add(x->l->stk.sip, SIP_TRANSP_UDP, &laddr)
+		     : 0;
+	/* libre sets SO_REUSEPORT on its TCP listeners: every loop listens
+	 * on the public port and the kernel spreads the connections */
 	if (!err)
 		err = sip_transp_add(x->l->stk.sip, SIP_TRANSP_TCP, &laddr);
 	if (err) {
@@ -139,20 +149,23 @@ static bool loop_if_add(const char *ifname, const struct sa *sa, void *arg)
 	return false;
 }
 
-static int loop_sip_listen(struct loop *l, const char *listen)
+/* Listen on SIP_LISTEN: UDP and TCP (udp), or TCP only; addr returns
+ * where, the default source address when SIP_LISTEN is 0.0.0.0 */
+static int loop_sip_listen(struct loop *l, const char *listen, bool udp,
+			   struct sa *addr)
 {
-	struct loop_ifctx x = {.l = l};
+	struct loop_ifctx x = {.l = l, .udp = udp};
 	int err;
 
-	err = sa_decode(&l->stk.addr, listen, strlen(listen));
+	err = sa_decode(addr, listen, strlen(listen));
 	if (err) {
 		fs_error("sip", "bad SIP_LISTEN '%s' (want address:port)",
 			 listen);
 		return EINVAL;
 	}
-	x.port = sa_port(&l->stk.addr);
-	if (!sa_is_any(&l->stk.addr)) {
-		(void)loop_if_add(NULL, &l->stk.addr, &x);
+	x.port = sa_port(addr);
+	if (!sa_is_any(addr)) {
+		(void)loop_if_add(NULL, addr, &x);
 		return x.err;
 	}
 	/* bind each local IPv4 address rather than 0.0.0.0: libre builds
@@ -163,8 +176,8 @@ static int loop_sip_listen(struct loop *l, const char *listen)
 	if (!err && !x.n)
 		err = EADDRNOTAVAIL;
 	if (!err)
-		(void)net_default_source_addr_get(AF_INET, &l->stk.addr),
-			sa_set_port(&l->stk.addr, x.port);
+		(void)net_default_source_addr_get(AF_INET, addr),
+			sa_set_port(addr, x.port);
 	return err;
 }
 
@@ -259,9 +272,19 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 	if (err)
 		goto out;
 	if (idx == 0) {
-		err = loop_sip_listen(l, cfg->sip_listen);
+		err = loop_sip_listen(l, cfg->sip_listen, true, &l->stk.addr);
 	} else {
-		/* a private port on the first loop's address */
+		struct sa pub;
+
+		/* TCP on the public port beside the first loop (not when
+		 * that port is picked at random: each bind would pick its
+		 * own); UDP on a private port of the first loop's address */
+		err = sa_decode(&pub, cfg->sip_listen,
+				strlen(cfg->sip_listen));
+		if (!err && sa_port(&pub))
+			err = loop_sip_listen(l, cfg->sip_listen, false, &pub);
+		if (err)
+			goto out;
 		sa_cpy(&l->stk.addr, &app->loop->stk.addr);
 		sa_set_port(&l->stk.addr, 0);
 		err = sip_transp_add(l->stk.sip, SIP_TRANSP_UDP, &l->stk.addr);
@@ -317,8 +340,9 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		fs_info("loop", "loop 0: SIP on %s (UDP, TCP), RTP %u-%u",
 			cfg->sip_listen, rtp_min, rtp_max);
 	else
-		fs_info("loop", "loop %u: SIP on %J (UDP), RTP %u-%u", idx,
-			&l->stk.addr, rtp_min, rtp_max);
+		fs_info("loop",
+			"loop %u: SIP on %J (UDP), %s (TCP), RTP %u-%u", idx,
+			&l->stk.addr, cfg->sip_listen, rtp_min, rtp_max);
 out:
 	if (err)
 		mem_deref(l);

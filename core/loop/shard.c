@@ -6,6 +6,7 @@
  * cross-thread traffic is SIP over loopback (sipfwd.c) and the messages
  * below: shard_call() work, reloads and the stop.
  */
+#define _GNU_SOURCE /* gettid */
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -114,7 +115,9 @@ static void *shard_main(void *arg)
 		return NULL;
 	}
 	(void)fd_setsize(SHARD_MAX_FDS);
-	timer_gauge_set(&s->app->loop_timers[s->idx]);
+	timer_gauge_set(&s->app->loops[s->idx].timers);
+	__atomic_store_n(&s->app->loops[s->idx].tid, (int)gettid(),
+			 __ATOMIC_RELAXED);
 	err = loop_alloc(&l, s->app, s->idx);
 	s->loop = l;
 	if (!err)
@@ -130,7 +133,8 @@ static void *shard_main(void *arg)
 	if (s->app->workers)
 		worker_loop_detach(s->app->workers);
 	timer_gauge_set(NULL);
-	__atomic_store_n(&s->app->loop_timers[s->idx], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->app->loops[s->idx].timers, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->app->loops[s->idx].tid, 0, __ATOMIC_RELAXED);
 	re_thread_close();
 	return NULL;
 }

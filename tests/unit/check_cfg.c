@@ -53,7 +53,48 @@ START_TEST(cfg_defaults)
 	ck_assert_str_eq(cfg->preload_tasks, "say,gather,dial,hangup,play");
 	ck_assert_str_eq(cfg->http_user_agent, "jambonz");
 	ck_assert_str_eq(cfg->loglevel, "info");
+	ck_assert_uint_eq(cfg->sip_loops, 0); /* auto */
 	mem_deref(cfg);
+}
+END_TEST
+
+/* SIP_LOOPS: a number in range, or auto (0, resolved at start) */
+START_TEST(cfg_loops_auto)
+{
+	struct cfg *cfg = NULL;
+	char err[256], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(
+		cfg_load(&cfg, cfg_write("SIP_LOOPS=3\n"), err, sizeof(err)),
+		0);
+	unlink(cfg_path);
+	ck_assert_uint_eq(cfg->sip_loops, 3);
+	cfg = mem_deref(cfg);
+	ck_assert_int_eq(cfg_load(&cfg, cfg_write("SIP_LOOPS=AUTO\n"), err,
+				  sizeof(err)),
+			 0);
+	unlink(cfg_path);
+	ck_assert_uint_eq(cfg->sip_loops, 0);
+	f = open_memstream(&buf, &len);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(cfg_print(cfg, f), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "\nSIP_LOOPS=auto\n"));
+	free(buf);
+	cfg = mem_deref(cfg);
+	ck_assert_int_ne(
+		cfg_load(&cfg, cfg_write("SIP_LOOPS=0\n"), err, sizeof(err)),
+		0);
+	unlink(cfg_path);
+	ck_assert_ptr_nonnull(
+		strstr(err, "SIP_LOOPS: 0 is out of range 1..64"));
+	ck_assert_int_ne(cfg_load(&cfg, cfg_write("SIP_LOOPS=autox\n"), err,
+				  sizeof(err)),
+			 0);
+	ck_assert_ptr_nonnull(
+		strstr(err, "SIP_LOOPS: 'autox' is not a number or auto"));
 }
 END_TEST
 
@@ -173,6 +214,7 @@ Suite *cfg_suite(void)
 	tcase_add_test(tc, cfg_file_and_env);
 	tcase_add_loop_test(tc, cfg_errors, 0,
 			    sizeof(cfg_bad) / sizeof(cfg_bad[0]));
+	tcase_add_test(tc, cfg_loops_auto);
 	tcase_add_test(tc, cfg_env_error);
 	tcase_add_test(tc, cfg_shipped_file);
 	suite_add_tcase(s, tc);

@@ -2,6 +2,7 @@
  * @file check_metrics.c  /metrics document, Prometheus renderer and the
  *                        HTTP listener running inside the re loop
  */
+#define _GNU_SOURCE /* gettid */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -168,8 +169,11 @@ START_TEST(metrics_json_shape)
 	app.calls_total = 5;
 	app.started_ms = tmr_jiffies() - 3500;
 	app.nloops = 2;
-	app.loop_timers[0] = 3;
-	app.loop_timers[1] = 7;
+	app.loops[0].timers = 3;
+	app.loops[0].tid = (int)gettid();
+	app.loops[1].timers = 7;
+	app.loops[1].calls_active = 2;
+	app.loops[1].calls_total = 9;
 
 	ck_assert_int_eq(metrics_json(&app, &doc), 0);
 	metrics_assert_int(doc, "memory", "rss");
@@ -208,21 +212,40 @@ START_TEST(metrics_json_shape)
 	ck_assert_int_eq(
 		json_object_get_int64(metrics_get(doc, "uptime", NULL)), 3);
 	{
-		struct json_object *pl =
-			metrics_get(doc, "timersPerLoop", NULL);
+		struct json_object *pl = metrics_get(doc, "loops", NULL);
+		struct json_object *l0, *l1, *v;
+		char *prom = NULL;
 
 		ck_assert(json_object_is_type(pl, json_type_array));
 		ck_assert_uint_eq(json_object_array_length(pl), 2);
-		ck_assert_int_eq(json_object_get_int64(
-					 json_object_array_get_idx(pl, 1)),
-				 7);
+		l0 = json_object_array_get_idx(pl, 0);
+		l1 = json_object_array_get_idx(pl, 1);
+		ck_assert(json_object_object_get_ex(l1, "timers", &v));
+		ck_assert_int_eq(json_object_get_int64(v), 7);
+		ck_assert(json_object_object_get_ex(l1, "callsActive", &v));
+		ck_assert_int_eq(json_object_get_int64(v), 2);
+		ck_assert(json_object_object_get_ex(l1, "callsTotal", &v));
+		ck_assert_int_eq(json_object_get_int64(v), 9);
+		/* loop 0 is this thread, which has used some CPU; loop 1
+		 * has no thread */
+		ck_assert(json_object_object_get_ex(l0, "cpuSeconds", &v));
+		ck_assert(json_object_is_type(v, json_type_double));
+		ck_assert(json_object_get_double(v) >= 0);
+		ck_assert(json_object_object_get_ex(l1, "cpuSeconds", &v));
+		ck_assert(json_object_get_double(v) == 0);
+		ck_assert_int_eq(metrics_prometheus(doc, &prom), 0);
+		ck_assert_ptr_nonnull(
+			strstr(prom, "# TYPE fs_loops_timers gauge\n"
+				     "fs_loops_timers{loop=\"0\"} 3\n"
+				     "fs_loops_timers{loop=\"1\"} 7\n"));
+		ck_assert_ptr_nonnull(
+			strstr(prom, "fs_loops_calls_total{loop=\"1\"} 9\n"));
+		mem_deref(prom);
 	}
 
 	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_calls_active 2\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_uptime 3\n"));
-	ck_assert_ptr_nonnull(
-		strstr(text, "\nfs_timers_per_loop{index=\"1\"} 7\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_listeners_scopes 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_total "));
 	if (!perr)
