@@ -21,6 +21,7 @@ struct dbpool;
 struct shard;
 struct registry;
 struct update;
+struct loopstat;
 struct cluster;
 struct life;
 struct sipcheck_stats;
@@ -45,6 +46,7 @@ struct app {
 	struct sa loop_addr[APP_MAX_LOOPS];  /* private SIP UDP of each */
 	struct registry *registry;           /* call_sid -> loop */
 	struct update *update;               /* updateCall across loops */
+	struct loopstat *loopstat;           /* /metrics of every loop */
 	struct cluster *cluster; /* other instances (Redis), or NULL */
 	struct worker *workers;  /* blocking work: speech, decoding */
 	struct dbpool *dbpool;   /* MySQL directory pool, or NULL */

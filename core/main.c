@@ -28,6 +28,7 @@
 #include "api/rest.h"
 #include "loop/shard.h"
 #include "loop/update.h"
+#include "loop/loopstat.h"
 #include "sip/sipcheck.h"
 #include "base/worker.h"
 #include "base/timer.h"
@@ -173,6 +174,8 @@ static int main_start(struct app *app)
 		err = registry_alloc(&app->registry, app->cluster);
 	if (!err)
 		err = update_alloc(&app->update);
+	if (!err)
+		err = loopstat_alloc(&app->loopstat);
 	if (err)
 		return err;
 	app->nloops = main_loops(app->cfg->sip_loops);
@@ -226,6 +229,7 @@ static void main_stop(struct app *app)
 	app->dbpool = mem_deref(app->dbpool);
 	/* after the loops: jobs still travelling are freed here */
 	app->update = mem_deref(app->update);
+	app->loopstat = mem_deref(app->loopstat);
 	app->registry = mem_deref(app->registry);
 	/* after the worker pool: its threads talk to Redis until joined */
 	app->cluster = mem_deref(app->cluster);

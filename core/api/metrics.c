@@ -154,6 +154,87 @@ static int metrics_loops(const struct app *app, struct json_object *doc)
 	return err;
 }
 
+static bool metrics_is_number(const struct json_object *v);
+
+/* How one figure of two loops combines: maxima and percentiles keep the
+ * larger (a percentile over all loops is at most the worst loop's), a
+ * setting (poolsize, max) is the same everywhere; the rest adds up */
+static bool metrics_merge_is_max(const char *key)
+{
+	static const char *const keys[] = {"max", "peak",      "p50",
+					   "p90", "p99",       "poolsize",
+					   "avg", "cache_size"};
+
+	if (!strncmp(key, "max_", 4))
+		return true;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (!strcmp(key, keys[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Add another loop's figures (src) into dst: numbers by the rule above,
+ * objects member by member; members only src has are copied */
+static void metrics_merge(struct json_object *dst,
+			  const struct json_object *src)
+{
+	struct json_object *da, *dc, *sa, *sc;
+
+	if (!json_object_is_type(dst, json_type_object) ||
+	    !json_object_is_type(src, json_type_object))
+		return;
+	/* an average weighs by its count, before the counts add up */
+	if (json_object_object_get_ex(dst, "avg", &da) &&
+	    json_object_object_get_ex(dst, "count", &dc) &&
+	    json_object_object_get_ex(src, "avg", &sa) &&
+	    json_object_object_get_ex(src, "count", &sc)) {
+		double n = json_object_get_double(dc) +
+			   json_object_get_double(sc);
+
+		if (n > 0)
+			json_object_set_double(
+				da, (json_object_get_double(da) *
+					     json_object_get_double(dc) +
+				     json_object_get_double(sa) *
+					     json_object_get_double(sc)) /
+					    n);
+	}
+	json_object_object_foreach((struct json_object *)src, key, sv)
+	{
+		struct json_object *dv;
+
+		if (!json_object_object_get_ex(dst, key, &dv)) {
+			struct json_object *copy = NULL;
+
+			if (!json_object_deep_copy(sv, &copy, NULL))
+				(void)metrics_add(dst, key, copy);
+			continue;
+		}
+		if (json_object_is_type(dv, json_type_object)) {
+			metrics_merge(dv, sv);
+		} else if (json_object_is_type(dv, json_type_int) &&
+			   json_object_is_type(sv, json_type_int)) {
+			int64_t a = json_object_get_int64(dv);
+			int64_t b = json_object_get_int64(sv);
+
+			json_object_set_int64(dv, metrics_merge_is_max(key)
+							  ? (a > b ? a : b)
+							  : a + b);
+		} else if (json_object_is_type(dv, json_type_double) &&
+			   metrics_is_number(sv)) {
+			double a = json_object_get_double(dv);
+			double b = json_object_get_double(sv);
+
+			if (!strcmp(key, "avg"))
+				continue;
+			json_object_set_double(dv, metrics_merge_is_max(key)
+							   ? (a > b ? a : b)
+							   : a + b);
+		}
+	}
+}
+
 /**
  * Build the /metrics document: memory, connections, tasks, listeners,
  * calls, uptime. Areas that are not set up yet appear as empty objects
@@ -163,7 +244,8 @@ static int metrics_loops(const struct app *app, struct json_object *doc)
  * @param op  Returns a new reference (json_object_put)
  * @return 0, EINVAL, ENOMEM, or an area's error
  */
-int metrics_json(const struct app *app, struct json_object **op)
+int metrics_json(const struct app *app, const struct json_object *others,
+		 struct json_object **op)
 {
 	static const char *const parts[] = {"memory", "connections", "tasks",
 					    "listeners", "calls"};
@@ -186,45 +268,37 @@ int metrics_json(const struct app *app, struct json_object **op)
 	if (err)
 		goto out;
 
-	if (app->req) {
-		err = req_metrics(app->req,
-				  json_object_object_get(doc, "connections"));
-		if (err)
-			goto out;
-	}
 	if (app->loader) {
 		err = loader_metrics(app->loader,
 				     json_object_object_get(doc, "tasks"));
 		if (err)
 			goto out;
 	}
-	if (app->scopes) {
-		err = scopemgr_metrics(
-			app->scopes, json_object_object_get(doc, "listeners"));
+	if (app->loop) {
+		err = loop_metrics(app->loop, doc);
+		if (err)
+			goto out;
+	} else {
+		/* before the loops run (and in tests): what is set */
+		if (app->req)
+			err = req_metrics(
+				app->req,
+				json_object_object_get(doc, "connections"));
+		if (!err && app->scopes)
+			err = scopemgr_metrics(
+				app->scopes,
+				json_object_object_get(doc, "listeners"));
 		if (err)
 			goto out;
 	}
+	/* the first loop's own figures above, the others' added */
+	for (size_t i = 1; others && i < json_object_array_length(others);
+	     i++) {
+		const struct json_object *p =
+			json_object_array_get_idx(others, i);
 
-	/* media, speech and audio of the first loop */
-	if (app->loop) {
-		struct json_object *o;
-
-		o = json_object_new_object();
-		err = metrics_add(doc, "media", o);
-		if (!err && app->loop->stk.media)
-			err = media_loop_metrics(app->loop->stk.media, o);
-		o = json_object_new_object();
-		if (!err)
-			err = metrics_add(doc, "tts", o);
-		if (!err && app->loop->env.tts)
-			err = tts_metrics(app->loop->env.tts, o);
-		o = json_object_new_object();
-		if (!err)
-			err = metrics_add(doc, "audio", o);
-		if (!err && app->loop->env.audio)
-			err = audiocache_metrics(app->loop->env.audio, o);
-		if (err)
-			goto out;
+		if (p)
+			metrics_merge(doc, p);
 	}
 
 	/* the directory pool is process-wide and thread safe */
@@ -284,8 +358,16 @@ int metrics_json(const struct app *app, struct json_object **op)
 	if (err)
 		goto out;
 
-	/* timers armed on this thread's loop (the one serving /metrics) */
-	err = metrics_add_int(doc, "timers", timer_pending(tmrl_get()));
+	/* timers armed on this thread's loop (the one serving /metrics),
+	 * and on the others as each published when it last went to sleep */
+	{
+		int64_t n = (int64_t)timer_pending(tmrl_get());
+
+		for (unsigned i = 1; i < app->nloops && i < APP_MAX_LOOPS; i++)
+			n += __atomic_load_n(&app->loops[i].timers,
+					     __ATOMIC_RELAXED);
+		err = metrics_add_int(doc, "timers", n);
+	}
 	if (err)
 		goto out;
 	err = metrics_loops(app, doc);

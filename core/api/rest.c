@@ -31,6 +31,7 @@
 #include "call/outcall.h"
 #include "cluster/cluster.h"
 #include "loop/update.h"
+#include "loop/loopstat.h"
 
 enum {
 	REST_MAX_BODY = 1024 * 1024,  /* request body cap, bytes       */
@@ -62,6 +63,10 @@ struct rest_conn {
 	uint16_t job_status;
 	char job_err[300];
 	bool job_done;
+	/* /metrics with several loops: their figures, gathered */
+	struct loopstat_job *stat;
+	struct json_object *stat_parts;
+	bool stat_done;
 	struct rest *r;
 	struct MHD_Connection *conn;
 	bool too_large;
@@ -211,15 +216,38 @@ static bool rest_wants_prometheus(struct MHD_Connection *conn)
 	       strstr(accept, "application/openmetrics-text");
 }
 
-static enum MHD_Result rest_metrics(struct rest *r,
-				    struct MHD_Connection *conn)
+static void rest_resume(struct rest_conn *rc);
+
+/* The other loops' figures are in: MHD calls rest_access_h again */
+static void rest_stat_done(struct json_object *parts, void *arg)
+{
+	struct rest_conn *rc = arg;
+
+	rc->stat = NULL;
+	rc->stat_done = true;
+	rc->stat_parts = json_object_get(parts);
+	list_unlink(&rc->wle);
+	rest_resume(rc);
+}
+
+static enum MHD_Result
+rest_metrics(struct rest *r, struct MHD_Connection *conn, struct rest_conn *rc)
 {
 	struct json_object *doc = NULL;
 	enum MHD_Result ret;
 	char *text = NULL;
 	int err;
 
-	err = metrics_json(r->app, &doc);
+	/* each loop reads its own figures on its thread: ask, wait */
+	if (!rc->stat_done && r->app->nloops > 1 &&
+	    !loopstat_gather(r->app, &rc->stat, rest_stat_done, rc)) {
+		rc->r = r;
+		rc->conn = conn;
+		list_append(&r->waits, &rc->wle, rc);
+		MHD_suspend_connection(conn);
+		return MHD_YES;
+	}
+	err = metrics_json(r->app, rc->stat_parts, &doc);
 	if (err) {
 		fs_warn("rest", "metrics: %m", err);
 		return rest_reply_msg(conn, MHD_HTTP_INTERNAL_SERVER_ERROR,
@@ -343,16 +371,20 @@ static enum MHD_Result rest_create_call(struct rest *r,
 
 /* --- scale-out: updateCall for a call of another instance ----------- */
 
-/* The owner answered: MHD calls rest_access_h again, which replies */
-static void rest_fwd_done(void *arg)
+/* An answer is in: MHD calls rest_access_h again, which replies */
+static void rest_resume(struct rest_conn *rc)
 {
-	struct rest_conn *rc = arg;
-
 	MHD_resume_connection(rc->conn);
 	/* external epoll: MHD notices the resume on its next run only;
 	 * a listener being destroyed runs no more */
 	if (!rc->r->closing)
 		tmr_start(&rc->r->tmr, 0, rest_tmr_h, rc->r);
+}
+
+/* The instance owning the call answered */
+static void rest_fwd_done(void *arg)
+{
+	rest_resume(arg);
 }
 
 /* Another loop of this instance answered an updateCall */
@@ -505,7 +537,7 @@ static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
 	if (!strcmp(url, "/metrics")) {
 		if (!rest_is_read(method))
 			goto not_allowed;
-		return rest_metrics(r, conn);
+		return rest_metrics(r, conn, rc);
 	}
 	return rest_reply_msg(conn, MHD_HTTP_NOT_FOUND, "not found");
 
@@ -521,6 +553,8 @@ static void rest_conn_destructor(void *arg)
 	mem_deref(rc->body);
 	mem_deref(rc->fwd);
 	update_job_cancel(rc->job);
+	loopstat_cancel(rc->stat);
+	json_object_put(rc->stat_parts);
 	list_unlink(&rc->wle);
 }
 
@@ -608,6 +642,11 @@ static void rest_destructor(void *arg)
 	while (r->waits.head) {
 		struct rest_conn *rc = r->waits.head->data;
 
+		if (rc->stat) {
+			loopstat_cancel(rc->stat);
+			rest_stat_done(NULL, rc);
+			continue;
+		}
 		update_job_cancel(rc->job);
 		rest_job_done(503, "shutting down", rc);
 	}

@@ -21,8 +21,14 @@ struct json_object;
 int rest_alloc(struct rest **rp, struct app *app, const char *addr,
 	       uint16_t port);
 
-/** Build the /metrics JSON document (new reference in *op) */
-int metrics_json(const struct app *app, struct json_object **op);
+/**
+ * Build the /metrics JSON document (new reference in *op).
+ *
+ * @param others The other loops' figures as loopstat_gather() returns
+ *               them (index = loop), added to the first loop's; or NULL
+ */
+int metrics_json(const struct app *app, const struct json_object *others,
+		 struct json_object **op);
 
 /** Render a metrics JSON document as Prometheus text into a new string */
 int metrics_prometheus(const struct json_object *doc, char **strp);

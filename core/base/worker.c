@@ -420,6 +420,13 @@ static int worker_lane_get(struct worker *wp, struct worker_lane **lanep)
 	return 0;
 }
 
+int worker_loop_attach(struct worker *wp)
+{
+	struct worker_lane *lane;
+
+	return wp ? worker_lane_get(wp, &lane) : EINVAL;
+}
+
 int worker_submit(struct worker *wp, uint32_t qid, worker_work_h *work,
 		  worker_done_h *done, void *arg)
 {

@@ -102,6 +102,15 @@ int worker_submit(struct worker *wp, uint32_t qid, worker_work_h *work,
 		  worker_done_h *done, void *arg);
 
 /**
+ * Give the calling thread its lane now rather than at its first submit,
+ * so a loop's descriptors (the lane's queue) are the same before and
+ * after its first call.
+ *
+ * @return 0, EINVAL, ENOMEM, or the queue's error
+ */
+int worker_loop_attach(struct worker *wp);
+
+/**
  * Release the calling thread's lane: cancel its queued jobs, wait for
  * its running jobs, run every pending done handler now. Call it on each
  * loop thread other than the pool's own before that loop ends. A later

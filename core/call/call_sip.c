@@ -135,10 +135,10 @@ static int call_accept(struct fs_call *c, uint16_t scode, const char *reason,
 	/* hand the INVITE over from our transaction to the session's */
 	c->st = mem_deref(c->st);
 	err = sipsess_accept(
-		&c->sess, c->env->stk->sock, c->invite, scode, reason, "fs",
-		"application/sdp", desc, NULL, NULL, false, call_sess_offer,
-		call_sess_answer, call_sess_estab, call_sess_info, NULL,
-		call_sess_close, c,
+		&c->sess, c->env->stk->sock, c->invite, scode, reason,
+		c->env->stk->cuser, "application/sdp", desc, NULL, NULL, false,
+		call_sess_offer, call_sess_answer, call_sess_estab,
+		call_sess_info, NULL, call_sess_close, c,
 		"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n");
 	return err;
 }

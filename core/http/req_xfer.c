@@ -3,6 +3,7 @@
  *                   body, retries and the answer to its handler
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,6 +15,9 @@
 #include "http/req_int.h"
 #include <fs/fs_log.h>
 #include <fs/fs_scope.h>
+
+/* an answer buffer at least this large returns its pages once freed */
+#define REQ_TRIM_BYTES (256u * 1024u)
 
 static void xfer_destructor(void *arg)
 {
@@ -270,6 +274,7 @@ void xfer_done(struct req_xfer *x, CURLcode res)
 	char *ctype = NULL;
 	uint32_t cls;
 	fs_resp_h *h;
+	bool big;
 	int err;
 
 	curl_multi_remove_handle(req->multi, x->easy);
@@ -308,6 +313,7 @@ void xfer_done(struct req_xfer *x, CURLcode res)
 	x->resph = NULL;
 	list_unlink(&x->le);
 
+	big = x->rcap >= REQ_TRIM_BYTES;
 	if (h && !err) {
 		curl_easy_getinfo(x->easy, CURLINFO_CONTENT_TYPE, &ctype);
 		resp.status = (uint16_t)status;
@@ -320,6 +326,11 @@ void xfer_done(struct req_xfer *x, CURLcode res)
 		h(err, NULL, x->arg);
 	}
 	mem_deref(x);
+	/* a large answer and what was parsed from it are freed now; in a
+	 * loop thread's own malloc arena the pages would otherwise stay
+	 * resident (tens of MB after a hostile 100,000-verb answer) */
+	if (big)
+		(void)malloc_trim(0);
 }
 
 /** Scope closed: abort the transfer, never call the handler */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <re.h>
+#include <json-c/json.h>
 #include "app.h"
 #include "audio/audio.h"
 #include "call/call.h"
@@ -15,6 +16,7 @@
 #include "media/media.h"
 #include "http/req.h"
 #include "base/scope.h"
+#include "base/worker.h"
 #include "sip/sipcheck.h"
 #include "sip/sipfwd.h"
 #include "audio/tts.h"
@@ -200,6 +202,7 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		return ENOMEM;
 	l->stk.app = app;
 	l->stk.idx = idx;
+	(void)re_snprintf(l->stk.cuser, sizeof(l->stk.cuser), "fs-%u", idx);
 	list_init(&l->env.calls);
 	l->env.stk = &l->stk;
 	l->env.eh = loop_call_event;
@@ -249,6 +252,12 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.cache_bytes = (size_t)cfg->tts_cache_mb << 20,
 		.max_queue = cfg->tts_max_queue,
 	};
+	/* the lane now: a first call would otherwise add descriptors */
+	if (app->workers) {
+		err = worker_loop_attach(app->workers);
+		if (err)
+			goto out;
+	}
 	err = tts_alloc(&l->env.tts, app->workers, &tc);
 	if (err) {
 		fs_error("loop", "speech synthesis: %m", err);
@@ -348,6 +357,49 @@ out:
 		mem_deref(l);
 	else
 		*lp = l;
+	return err;
+}
+
+/* one area of loop_metrics(): a new object in doc, filled by fill */
+static int loop_metrics_area(struct json_object *doc, const char *name,
+			     struct json_object **op)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o || json_object_object_add(doc, name, o)) {
+		json_object_put(o);
+		return ENOMEM;
+	}
+	*op = o;
+	return 0;
+}
+
+int loop_metrics(const struct loop *l, struct json_object *doc)
+{
+	struct json_object *o;
+	int err;
+
+	if (!l || !doc)
+		return EINVAL;
+	err = loop_metrics_area(doc, "connections", &o);
+	if (!err && l->env.req)
+		err = req_metrics(l->env.req, o);
+	if (!err)
+		err = loop_metrics_area(doc, "listeners", &o);
+	if (!err && l->env.scopes)
+		err = scopemgr_metrics(l->env.scopes, o);
+	if (!err)
+		err = loop_metrics_area(doc, "media", &o);
+	if (!err && l->stk.media)
+		err = media_loop_metrics(l->stk.media, o);
+	if (!err)
+		err = loop_metrics_area(doc, "tts", &o);
+	if (!err && l->env.tts)
+		err = tts_metrics(l->env.tts, o);
+	if (!err)
+		err = loop_metrics_area(doc, "audio", &o);
+	if (!err && l->env.audio)
+		err = audiocache_metrics(l->env.audio, o);
 	return err;
 }
 

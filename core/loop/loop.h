@@ -45,6 +45,17 @@ struct cfg;
  */
 void loop_reconf(struct loop *l, const struct cfg *cfg);
 
+struct json_object;
+
+/**
+ * The loop's own figures, on its thread: "connections" (requestor),
+ * "listeners", "media", "tts" and "audio" objects added to doc, as
+ * /metrics shows them.
+ *
+ * @return 0 or ENOMEM, or an area's error
+ */
+int loop_metrics(const struct loop *l, struct json_object *doc);
+
 /** The requestor settings of a configuration */
 struct req_conf;
 struct cfg;

@@ -295,12 +295,12 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 	if (err)
 		goto out;
 	routev[0] = p->route;
-	err = sipsess_connect(&leg->sess, l->sock, p->uri, from_name, from_uri,
-			      "fs", p->route ? routev : NULL, p->route ? 1 : 0,
-			      "application/sdp", desc, leg_auth_h, leg, false,
-			      leg_offer_h, leg_answer_h, leg_progr_h,
-			      leg_estab_h, leg_info_h, NULL, leg_close_h, leg,
-			      "%s", p->headers ? p->headers : "");
+	err = sipsess_connect(
+		&leg->sess, l->sock, p->uri, from_name, from_uri, l->cuser,
+		p->route ? routev : NULL, p->route ? 1 : 0, "application/sdp",
+		desc, leg_auth_h, leg, false, leg_offer_h, leg_answer_h,
+		leg_progr_h, leg_estab_h, leg_info_h, NULL, leg_close_h, leg,
+		"%s", p->headers ? p->headers : "");
 	if (err) {
 		fs_warn("leg", "cannot call %s: %m", p->uri, err);
 		goto out;

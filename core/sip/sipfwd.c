@@ -33,12 +33,37 @@ static void sipfwd_destructor(void *data)
 	mem_deref(f->resp);
 }
 
+/* The loop named by a Contact we gave ("fs-<k>", sip/stack.h), or -1 */
+static int sipfwd_contact_loop(const struct pl *user, unsigned nloops)
+{
+	uint32_t k = 0;
+
+	if (user->l < 4 || user->l > 6 || memcmp(user->p, "fs-", 3))
+		return -1;
+	for (size_t i = 3; i < user->l; i++) {
+		if (user->p[i] < '0' || user->p[i] > '9')
+			return -1;
+		k = k * 10 + (uint32_t)(user->p[i] - '0');
+	}
+	return k < nloops ? (int)k : -1;
+}
+
 unsigned sipfwd_owner(const struct sip_msg *msg, unsigned nloops)
 {
-	/* a TCP connection ends in the first loop, so its calls stay
-	 * there; UDP calls spread by Call-ID */
+	int k;
+
+	/* a TCP connection ends in one loop, which keeps its calls; UDP
+	 * calls spread by Call-ID */
 	if (nloops <= 1 || msg->tp != SIP_TRANSP_UDP)
 		return 0;
+	/* a request inside a dialog we made names its loop in the Contact
+	 * we gave: a call we placed has a Call-ID of libre's choosing,
+	 * which may hash to another loop than the one that placed it */
+	if (msg->req && pl_isset(&msg->to.tag)) {
+		k = sipfwd_contact_loop(&msg->uri.user, nloops);
+		if (k >= 0)
+			return (unsigned)k;
+	}
 	return hash_joaat_pl(&msg->callid) % nloops;
 }
 
@@ -199,11 +224,17 @@ static bool sipfwd_response(const struct sip_msg *msg, void *arg)
 	bool ours = msg->via.branch.l >= sizeof(SIPFWD_BRANCH) - 1 &&
 		    !memcmp(msg->via.branch.p, SIPFWD_BRANCH,
 			    sizeof(SIPFWD_BRANCH) - 1);
-	unsigned k = sipfwd_owner(msg, f->n);
+	unsigned k = 0;
 	struct mbuf *mb;
 	struct sa dst;
 	int err;
 
+	/* not relayed by us: another loop's own request, if its Via (which
+	 * that loop wrote) names its socket; else the first loop's own */
+	for (unsigned i = 1; !ours && i < f->n; i++) {
+		if (sa_cmp(&msg->via.addr, &f->targets[i], SA_ALL))
+			k = i;
+	}
 	if (!ours && !k)
 		return false;
 	if (ours && !sipcheck_from_loop(f->l, msg)) {
@@ -227,7 +258,8 @@ static bool sipfwd_response(const struct sip_msg *msg, void *arg)
 			return true;
 	} else {
 		/* an answer to a request another loop sent, arriving here
-		 * because the peer answers to the address it knows */
+		 * because the peer answers to the address it knows rather
+		 * than to the Via */
 		dst = f->targets[k];
 	}
 	mb = mbuf_alloc(1024 + mbuf_get_left(msg->mb));

@@ -19,6 +19,9 @@ struct sip_stack {
 	struct sip *sip;
 	struct sipsess_sock *sock;
 	struct sa addr; /* where this loop's SIP listens */
+	/* user part of our Contact, "fs-<idx>": in-dialog requests that
+	 * reach the first loop carry it back and find their loop */
+	char cuser[16];
 	struct media_loop *media;
 };
 

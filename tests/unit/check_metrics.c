@@ -5,6 +5,7 @@
 #define _GNU_SOURCE /* gettid */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <regex.h>
@@ -175,7 +176,7 @@ START_TEST(metrics_json_shape)
 	app.loops[1].calls_active = 2;
 	app.loops[1].calls_total = 9;
 
-	ck_assert_int_eq(metrics_json(&app, &doc), 0);
+	ck_assert_int_eq(metrics_json(&app, NULL, &doc), 0);
 	metrics_assert_int(doc, "memory", "rss");
 	metrics_assert_int(doc, "memory", "heapUsed");
 	metrics_assert_int(doc, "memory", "heapTotal");
@@ -259,13 +260,69 @@ START_TEST(metrics_json_shape)
 	mem_deref(sc);
 	app.scopes = mem_deref(app.scopes);
 	app.loader = mem_deref(app.loader);
-	ck_assert_int_eq(metrics_json(&app, &doc), 0);
+	ck_assert_int_eq(metrics_json(&app, NULL, &doc), 0);
 	ck_assert(json_object_is_type(metrics_get(doc, "tasks", NULL),
 				      json_type_object));
 	ck_assert(json_object_is_type(metrics_get(doc, "listeners", NULL),
 				      json_type_object));
 	json_object_put(doc);
-	ck_assert_int_eq(metrics_json(NULL, &doc), EINVAL);
+	ck_assert_int_eq(metrics_json(NULL, NULL, &doc), EINVAL);
+}
+END_TEST
+
+/* Other loops' figures add to the first loop's: counts sum, maxima and
+ * percentiles keep the larger, settings stay, averages weigh by count,
+ * areas only another loop has are copied */
+START_TEST(metrics_json_merge)
+{
+	struct app app;
+	struct json_object *doc = NULL, *others;
+
+	memset(&app, 0, sizeof(app));
+	ck_assert_int_eq(scopemgr_alloc(&app.scopes, 200), 0);
+	others = json_tokener_parse(
+		"[null,"
+		" {\"listeners\":{\"live\":4,\"peak\":6,\"max\":200},"
+		"  \"media\":{\"ports_free\":5,\"max_late_ms\":9},"
+		"  "
+		"\"tts\":{\"synth_ms\":{\"avg\":2.0,\"count\":2,\"p50\":1.5}}}"
+		","
+		" {\"listeners\":{\"live\":1,\"peak\":2,\"max\":200},"
+		"  \"media\":{\"ports_free\":7,\"max_late_ms\":3},"
+		"  "
+		"\"tts\":{\"synth_ms\":{\"avg\":5.0,\"count\":1,\"p50\":4.0}}}"
+		"]");
+	ck_assert_ptr_nonnull(others);
+	ck_assert_int_eq(metrics_json(&app, others, &doc), 0);
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "listeners", "live")),
+		5);
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "listeners", "peak")),
+		6);
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "listeners", "max")),
+		200);
+	ck_assert_int_eq(
+		json_object_get_int64(metrics_get(doc, "media", "ports_free")),
+		12);
+	ck_assert_int_eq(json_object_get_int64(
+				 metrics_get(doc, "media", "max_late_ms")),
+			 9);
+	{
+		struct json_object *sm = metrics_get(doc, "tts", "synth_ms"),
+				   *v;
+
+		ck_assert(json_object_object_get_ex(sm, "count", &v));
+		ck_assert_int_eq(json_object_get_int64(v), 3);
+		ck_assert(json_object_object_get_ex(sm, "avg", &v));
+		ck_assert(fabs(json_object_get_double(v) - 3.0) < 1e-9);
+		ck_assert(json_object_object_get_ex(sm, "p50", &v));
+		ck_assert(fabs(json_object_get_double(v) - 4.0) < 1e-9);
+	}
+	json_object_put(doc);
+	json_object_put(others);
+	app.scopes = mem_deref(app.scopes);
 }
 END_TEST
 
@@ -511,6 +568,7 @@ Suite *metrics_suite(void)
 	tcase_set_timeout(tc, fixture_timeout(30));
 	tcase_add_test(tc, metrics_prometheus_render);
 	tcase_add_test(tc, metrics_json_shape);
+	tcase_add_test(tc, metrics_json_merge);
 	tcase_add_test(tc, metrics_rest_routes);
 	suite_add_tcase(s, tc);
 	return s;

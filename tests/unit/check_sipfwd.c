@@ -122,6 +122,74 @@ START_TEST(sipfwd_owner_spread)
 }
 END_TEST
 
+/* A BYE to ruri inside a dialog (To-tag) or outside it */
+static unsigned sipfwd_owner_bye(const char *ruri, const char *callid,
+				 bool dialog, unsigned n)
+{
+	struct sip_msg *msg = NULL;
+	struct mbuf *mb = mbuf_alloc(512);
+	unsigned k;
+
+	ck_assert_ptr_nonnull(mb);
+	ck_assert_int_eq(mbuf_printf(mb,
+				     "BYE %s SIP/2.0\r\n"
+				     "Via: SIP/2.0/UDP 192.0.2.1:5060;branch="
+				     "z9hG4bKb\r\n"
+				     "From: <sip:bob@192.0.2.1>;tag=b1\r\n"
+				     "To: <sip:alice@127.0.0.1>%s\r\n"
+				     "Call-ID: %s\r\n"
+				     "CSeq: 2 BYE\r\n"
+				     "Content-Length: 0\r\n\r\n",
+				     ruri, dialog ? ";tag=t1" : "", callid),
+			 0);
+	mb->pos = 0;
+	ck_assert_int_eq(sip_msg_decode(&msg, mb), 0);
+	msg->tp = SIP_TRANSP_UDP;
+	k = sipfwd_owner(msg, n);
+	mem_deref(msg);
+	mem_deref(mb);
+	return k;
+}
+
+/* A call we placed has libre's Call-ID: requests of its dialog find the
+ * loop that placed it by the Contact user we gave, "fs-<k>" */
+START_TEST(sipfwd_owner_contact)
+{
+	char callid[64];
+
+	for (unsigned i = 0; i < 64; i++) {
+		unsigned h;
+
+		snprintf(callid, sizeof(callid), "placed-%u", i);
+		h = sipfwd_owner_bye("sip:x@127.0.0.1", callid, true, 4);
+		for (unsigned k = 0; k < 4; k++) {
+			char ruri[64];
+
+			snprintf(ruri, sizeof(ruri),
+				 "sip:fs-%u@127.0.0.1:5060", k);
+			ck_assert_uint_eq(
+				sipfwd_owner_bye(ruri, callid, true, 4), k);
+			/* outside a dialog the Call-ID decides */
+			ck_assert_uint_eq(
+				sipfwd_owner_bye(ruri, callid, false, 4), h);
+		}
+		/* no such loop, or not our shape: the Call-ID decides */
+		ck_assert_uint_eq(sipfwd_owner_bye("sip:fs-4@127.0.0.1",
+						   callid, true, 4),
+				  h);
+		ck_assert_uint_eq(sipfwd_owner_bye("sip:fs-1x@127.0.0.1",
+						   callid, true, 4),
+				  h);
+		ck_assert_uint_eq(
+			sipfwd_owner_bye("sip:fs-@127.0.0.1", callid, true, 4),
+			h);
+		ck_assert_uint_eq(sipfwd_owner_bye("sip:fs-9999999@127.0.0.1",
+						   callid, true, 4),
+				  h);
+	}
+}
+END_TEST
+
 START_TEST(sipfwd_owner_first_loop)
 {
 	char callid[64];
@@ -451,6 +519,7 @@ Suite *sipfwd_suite(void)
 	tcase_add_test(tc, sipfwd_owner_stable);
 	tcase_add_test(tc, sipfwd_owner_spread);
 	tcase_add_test(tc, sipfwd_owner_first_loop);
+	tcase_add_test(tc, sipfwd_owner_contact);
 	tcase_add_test(tc, sipfwd_alloc_refused);
 	suite_add_tcase(s, tc);
 
