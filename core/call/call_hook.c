@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "call/call.h"
 #include "call/session.h"
+#include "call/ws_app.h"
 #include "dir/directory.h"
 #include "http/req.h"
 #include "sip/sipcheck.h"
@@ -230,7 +231,22 @@ void call_status(struct fs_call *c, const char *status)
 	struct fs_hook h = {0};
 	int err;
 
-	if (!c->app || !c->app->status_hook.url)
+	if (!c->app)
+		return;
+	/* a WebSocket application hears of status changes over its
+	 * socket, unless its status hook is a webhook of its own */
+	if (c->ws && !ws_app_url_is_http(c->app->status_hook.url)) {
+		p = call_payload(c);
+		if (status)
+			json_object_object_add(p, "call_status",
+					       json_object_new_string(status));
+		err = ws_app_notify(c->ws, "call:status", p);
+		if (err && err != ENOTCONN)
+			fs_warn("call", "%s: call:status: %m", c->sid, err);
+		json_object_put(p);
+		return;
+	}
+	if (!c->app->status_hook.url)
 		return;
 	p = call_payload(c);
 	if (status)
@@ -312,12 +328,19 @@ void call_send_first(struct fs_call *c)
 			       c->app->env_vars
 				       ? json_object_get(c->app->env_vars)
 				       : json_object_new_object());
+	if (c->ws) {
+		err = ws_app_request(c->ws, c->scope, "session:new", NULL, p,
+				     call_first_resp, c);
+		json_object_put(p);
+		goto out;
+	}
 	dir_hook_req(&c->app->call_hook, &h);
 	opts.secret = c->app->webhook_secret;
 	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
 	err = fs_req_send(c->env->req, c->scope, &h, &opts, call_first_resp,
 			  c);
 	json_object_put(p);
+out:
 	if (err) {
 		char why[160];
 
@@ -359,6 +382,16 @@ void call_app_found(int err, uint16_t scode, const char *reason,
 	}
 	c->app = mem_ref(app);
 	call_synth_defaults(c);
+	/* the socket first: "trying" already goes over it */
+	if (!app->app_json && ws_app_hook_is_ws(&app->call_hook)) {
+		err = ws_app_alloc(&c->ws, c);
+		if (err) {
+			re_snprintf(why, sizeof(why),
+				    "websocket call_hook: %m", err);
+			call_reject_webhook(c, why);
+			return;
+		}
+	}
 	call_status(c, "trying");
 
 	if (app->app_json) {

@@ -20,6 +20,7 @@
 #include "sip/stack.h"
 #include "call/session.h"
 #include "verb/task.h"
+#include "call/ws_app.h"
 
 struct session {
 	struct fs_call *call; /* borrowed: the call owns the session */
@@ -231,7 +232,12 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 		payload,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	e = fs_scope_alloc(&s->hook_scope, c->scope, what);
-	if (!e)
+	/* a WebSocket application takes its hooks over the socket, but
+	 * an absolute http(s) hook still goes over HTTP, as in jambonz */
+	if (!e && c->ws && !ws_app_url_is_http(h.url))
+		e = ws_app_request(c->ws, s->hook_scope, "verb:hook", h.url,
+				   payload, session_hook_resp, s);
+	else if (!e)
 		e = fs_req_send(c->env->req, s->hook_scope, &h, &opts,
 				session_hook_resp, s);
 	json_object_put(payload);
@@ -305,6 +311,15 @@ static void session_step(void *arg)
 	if (s->stopped || s->cur || s->hook_scope)
 		return;
 	if (!s->verbs || s->idx >= s->verbs->n) {
+		/* a WebSocket application may send verbs at any time:
+		 * the call waits for them, as jambonz does */
+		if (ws_app_alive(c->ws)) {
+			fs_debug("session",
+				 "%s: verbs done, waiting for "
+				 "commands",
+				 c->sid);
+			return;
+		}
 		s->stopped = true;
 		call_list_ended(c, false);
 		return;
