@@ -314,6 +314,23 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 	mem_deref(v);
 }
 
+/* Open the socket of a WebSocket application once; a failure ends the
+ * call as a failed first webhook does. @return 0 or the error */
+static int call_ws_open(struct fs_call *c)
+{
+	char why[96];
+	int err;
+
+	if (c->ws || !ws_app_hook_is_ws(&c->app->call_hook))
+		return 0;
+	err = ws_app_alloc(&c->ws, c);
+	if (err) {
+		re_snprintf(why, sizeof(why), "websocket call_hook: %m", err);
+		call_reject_webhook(c, why);
+	}
+	return err;
+}
+
 void call_send_first(struct fs_call *c)
 {
 	struct json_object *p = call_payload(c);
@@ -321,6 +338,11 @@ void call_send_first(struct fs_call *c)
 	struct fs_hook h = {0};
 	int err;
 
+	/* an outbound call's socket opens once the far end answers */
+	if (call_ws_open(c)) {
+		json_object_put(p);
+		return;
+	}
 	if (c->invite)
 		call_sip_json(c, p);
 	call_defaults_json(c, p);
@@ -383,15 +405,8 @@ void call_app_found(int err, uint16_t scode, const char *reason,
 	c->app = mem_ref(app);
 	call_synth_defaults(c);
 	/* the socket first: "trying" already goes over it */
-	if (!app->app_json && ws_app_hook_is_ws(&app->call_hook)) {
-		err = ws_app_alloc(&c->ws, c);
-		if (err) {
-			re_snprintf(why, sizeof(why),
-				    "websocket call_hook: %m", err);
-			call_reject_webhook(c, why);
-			return;
-		}
-	}
+	if (!app->app_json && call_ws_open(c))
+		return;
 	call_status(c, "trying");
 
 	if (app->app_json) {

@@ -132,6 +132,25 @@ void session_replace(struct session *s, struct vlist *v)
 	session_schedule(s);
 }
 
+int session_append(struct session *s, const struct vlist *v)
+{
+	struct vlist *nv = NULL;
+	int err;
+
+	if (!s || s->stopped)
+		return ESHUTDOWN;
+	err = vlist_concat(&nv, s->verbs, s->idx, v);
+	if (err)
+		return err;
+	mem_deref(s->verbs);
+	s->verbs = nv;
+	s->idx = 0;
+	/* a list that had run out (waiting for commands) goes on */
+	if (!s->cur && !s->hook_scope)
+		session_schedule(s);
+	return 0;
+}
+
 void session_stop(struct session *s)
 {
 	if (!s || s->stopped)

@@ -291,9 +291,10 @@ static void ws_app_ack(struct ws_app *w, const char *msgid,
 	fs_info(WS_LOG, "%s: ack for unknown msgid, discarded", w->call->sid);
 }
 
-/* redirect: the verbs replace the list, as jambonz's _onCommand */
+/* redirect: the verbs replace the list, or with queueCommand go after
+ * it, as jambonz's _onCommand */
 static void ws_app_redirect(struct ws_app *w, const char *text, size_t len,
-			    struct json_object *data)
+			    struct json_object *data, bool queue)
 {
 	struct fs_call *c = w->call;
 	struct vlist_limits lim;
@@ -313,11 +314,14 @@ static void ws_app_redirect(struct ws_app *w, const char *text, size_t len,
 		ws_app_invalid(w, text, len, why);
 		return;
 	}
-	fs_info(WS_LOG, "%s: redirect: %zu verbs", c->sid, v->n);
-	if (c->session)
-		session_replace(c->session, v);
-	else
+	fs_info(WS_LOG, "%s: redirect: %zu verbs%s", c->sid, v->n,
+		queue ? ", queued" : "");
+	if (!c->session)
 		call_start_verbs(c, v);
+	else if (!queue)
+		session_replace(c->session, v);
+	else if (session_append(c->session, v))
+		fs_warn(WS_LOG, "%s: queued verbs dropped", c->sid);
 	mem_deref(v);
 }
 
@@ -352,12 +356,17 @@ static void ws_app_call_status(struct ws_app *w, const char *text, size_t len,
 }
 
 static void ws_app_command(struct ws_app *w, const char *text, size_t len,
-			   const char *command, struct json_object *data)
+			   struct json_object *o, const char *command,
+			   struct json_object *data)
 {
+	struct json_object *q;
 	char why[96];
 
 	if (!strcmp(command, "redirect")) {
-		ws_app_redirect(w, text, len, data);
+		ws_app_redirect(
+			w, text, len, data,
+			json_object_object_get_ex(o, "queueCommand", &q) &&
+				json_object_get_boolean(q));
 	} else if (!strcmp(command, "call:status")) {
 		ws_app_call_status(w, text, len, data);
 	} else {
@@ -423,7 +432,7 @@ static void ws_app_msg(const char *text, size_t len, void *arg)
 			ws_app_invalid(w, text, len,
 				       "data property not supplied");
 		else
-			ws_app_command(w, text, len, s, data);
+			ws_app_command(w, text, len, o, s, data);
 	} else {
 		re_snprintf(why, sizeof(why), "invalid type property: %s",
 			    type);

@@ -5,8 +5,8 @@
 # gather; the gather's actionHook as verb:hook over the same socket, its
 # ack's say + hangup ending the call; call:status over the socket; msgid
 # and call_sid on every message; hostile messages answered with
-# jambonz:error without ending the call; the redirect and call:status
-# commands; a message over JAMBONES_WS_MAX_PAYLOAD and a cut socket
+# jambonz:error without ending the call; the redirect (also with
+# queueCommand) and call:status commands; a message over JAMBONES_WS_MAX_PAYLOAD and a cut socket
 # ending the call; a refused handshake rejected with 480 and X-Reason.
 source "$(dirname "$0")/lib.sh"
 
@@ -33,8 +33,9 @@ cat >"$WORK/directory.json" <<J
 {
   "accounts": [{"account_sid": "$A", "name": "a", "is_active": true}],
   "applications": [$(app 1 /app), $(app 2 /redirect), $(app 3 /hangup),
-                   $(app 4 /big), $(app 5 /drop), $(app 6 /nope)],
-  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5), $(num 6)]
+                   $(app 4 /big), $(app 5 /drop), $(app 6 /nope),
+                   $(app 7 /queue)],
+  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5), $(num 6), $(num 7)]
 }
 J
 start_fs main DIRECTORY_FILE="$WORK/directory.json"
@@ -85,6 +86,13 @@ run_sipp redirect uac_srv_bye 15558880002 || fail "redirect call failed"
 dt=$(($(date +%s%3N) - t0))
 echo "redirect: $dt ms"
 [ "$dt" -le 8000 ] || fail "redirect command did not replace the pause ($dt ms)"
+
+# redirect with queueCommand: the hangup waits for the 2 s pause
+t0=$(date +%s%3N)
+run_sipp queue uac_srv_bye 15558880007 || fail "queued redirect call failed"
+dt=$(($(date +%s%3N) - t0))
+echo "queueCommand: $dt ms"
+[ "$dt" -ge 2000 ] && [ "$dt" -le 8000 ] || fail "queued hangup did not wait for the pause ($dt ms)"
 
 # call:status completed: hung up at once
 t0=$(date +%s%3N)

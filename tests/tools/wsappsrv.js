@@ -11,6 +11,8 @@
 //              nested say, actionHook /digits); /digits answers say + hangup
 //   /redirect  session:new answered with say + a long pause; 500 ms later a
 //              redirect command (say + hangup) replaces it
+//   /queue     long pause; a redirect with queueCommand (hangup) goes
+//              after it
 //   /hangup    long pause; 500 ms later the command call:status completed
 //   /big       long pause; then a message over JAMBONES_WS_MAX_PAYLOAD
 //   /drop      long pause; then the socket is cut
@@ -80,11 +82,12 @@ makeService({path: '/app'}).on('session:new', (session) => {
 const holding = (p, then) => {
   makeService({path: p}).on('session:new', (session) => {
     watch(p, session);
-    session.say({text: 'Hold on.'}).pause({length: 20}).send();
+    session.say({text: 'Hold on.'}).pause({length: p === '/queue' ? 2 : 20}).send();
     setTimeout(() => then(session), 500);
   });
 };
 holding('/redirect', (session) => session.say({text: 'Redirected.'}).hangup().send());
+holding('/queue', (session) => session.hangup().send({execImmediate: false}));
 holding('/hangup', (session) => session.sendCommand('call:status', {call_status: 'completed'}));
 holding('/big', (session) => session.ws.send(JSON.stringify({type: 'command',
   command: 'redirect', data: [{verb: 'say', text: 'x'.repeat(40000)}]})));
