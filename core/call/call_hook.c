@@ -310,6 +310,8 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 		call_reject_webhook(c, why);
 		return;
 	}
+	if (c->ws && c->state == CALL_TRYING)
+		call_status(c, "trying");
 	call_start_verbs(c, v);
 	mem_deref(v);
 }
@@ -338,7 +340,8 @@ void call_send_first(struct fs_call *c)
 	struct fs_hook h = {0};
 	int err;
 
-	/* an outbound call's socket opens once the far end answers */
+	/* an inbound call's socket opens here, an outbound call's once
+	 * the far end answers */
 	if (call_ws_open(c)) {
 		json_object_put(p);
 		return;
@@ -404,9 +407,11 @@ void call_app_found(int err, uint16_t scode, const char *reason,
 	}
 	c->app = mem_ref(app);
 	call_synth_defaults(c);
-	/* the socket first: "trying" already goes over it */
-	if (!app->app_json && call_ws_open(c))
+	if (!app->app_json && ws_app_hook_is_ws(&app->call_hook)) {
+		/* jambonz sends "trying" once session:new is acked */
+		call_send_first(c);
 		return;
+	}
 	call_status(c, "trying");
 
 	if (app->app_json) {

@@ -56,6 +56,7 @@ out='d.filter(e => e.path==="/app" && e.out).map(e => e.msg)'
 echo "received: $(json_get "$log" "$in.map(m => m.type).join()")"
 new="$in[0]"
 assert_eq "$(json_get "$log" "$new.type")" "session:new" "first message"
+assert_eq "$(json_get "$log" "$new.data.call_status")" "trying" "status in session:new"
 sid=$(json_get "$log" "$new.call_sid")
 [ -n "$sid" ] && [ "$sid" != "undefined" ] || fail "session:new without call_sid"
 assert_eq "$(json_get "$log" "$new.data.call_sid === $new.call_sid")" "true" "data.call_sid"
@@ -76,7 +77,7 @@ acks="$out.filter(m => m.type===\"ack\").map(m => m.msgid).join()"
 assert_eq "$(json_get "$log" "$acks")" \
 	"$(json_get "$log" "[$new.msgid, $hook.msgid].join()")" "acks pair with session:new and verb:hook"
 assert_eq "$(json_get "$log" "$in.filter(m => m.type===\"call:status\").map(m => m.data.call_status).join()")" \
-	"in-progress,completed" "call:status over the socket"
+	"trying,in-progress,completed" "call:status over the socket"
 rtp_quiet
 [ "$(rtp_stat d.nonsilent)" -ge 25 ] || fail "speech not heard"
 

@@ -46,9 +46,12 @@ const makeService = createEndpoint({server, middlewares: [record]});
 
 // every message from the feature server after session:new, as sent
 function watch(p, session) {
+  // session.data lacks the three status fields, which the session
+  // keeps as its own properties
+  const {sip_status, sip_reason, call_status} = session;
   log.push({path: p, at: Date.now(), msg: {
     type: 'session:new', msgid: session.msgid, call_sid: session.call_sid,
-    data: session.data}});
+    data: {...session.data, sip_status, sip_reason, call_status}}});
   session.ws.on('message', (raw) => {
     let msg;
     try { msg = JSON.parse(raw); } catch (e) { msg = {unparsable: String(raw)}; }
