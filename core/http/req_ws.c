@@ -10,15 +10,23 @@
  *
  * What libre leaves to us: the handshake deadline (its HTTP client waits
  * 30 s to connect and 60 s for an answer), the largest message, joining
- * fragments, and HTTP_DENY_NETS (libre resolves and connects on its own,
+ * fragments, HTTP_DENY_NETS (libre resolves and connects on its own,
  * so a name is resolved here first and its addresses checked; libre then
- * resolves it again, a window a rebinding DNS server could use).
+ * resolves it again, a window a rebinding DNS server could use), and
+ * for wss:// the server's certificate, which libre 1.1.0's HTTP client
+ * never verifies (req_ws_tls).
  */
+/* declares tls_openssl_context() in re_tls.h (Debian's libre is built
+ * with OpenSSL and exports it) */
+#define USE_OPENSSL 1
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <fs/fs_req.h>
 #include "base/log.h"
 #include "base/netlist.h"
@@ -35,7 +43,8 @@ struct req_ws {
 };
 
 struct req_ws_conn {
-	struct fs_req *req; /* borrowed: outlives its connections */
+	struct fs_req *req;   /* borrowed: outlives its connections */
+	struct http_cli *cli; /* wss:// only: its own, for its host name */
 	struct websock_conn *wc;
 	struct dns_query *dq;
 	struct tmr tmr; /* handshake deadline */
@@ -118,8 +127,10 @@ static void req_ws_conn_destructor(void *arg)
 	tmr_cancel(&c->tmr);
 	mem_deref(c->dq);
 	/* libre sends a close frame (1001) if it is still open, and keeps
-	 * the connection until the peer answers it */
+	 * the connection until the peer answers it; the handshake's HTTP
+	 * request, if any, goes with it, before its client */
 	mem_deref(c->wc);
+	mem_deref(c->cli);
 	mem_deref(c->url);
 	mem_deref(c->host);
 	mem_deref(c->hdrs);
@@ -215,14 +226,62 @@ static void req_ws_closed(int err, void *arg)
 	req_ws_end(c, err == EOVERFLOW ? EFBIG : err);
 }
 
+/* The head of libre 1.1.0's struct http_cli (src/http/client.c), only to
+ * reach its TLS context, for which it has no call. The dnsc field, which
+ * we set, proves the layout before tls is believed. */
+struct req_ws_cli_head {
+	struct list reql;
+	struct hash *ht_conn;
+	struct dnsc *dnsc;
+	struct tls *tls;
+};
+
+/* A client of its own for a wss:// connection, whose TLS context verifies
+ * the chain against the system's CA folder and the name against the
+ * host: libre would connect to anyone. Fails closed. */
+static int req_ws_tls(struct req_ws_conn *c, struct dnsc *dnsc)
+{
+	const struct req_ws_cli_head *head;
+	const char *dir = getenv(X509_get_default_cert_dir_env());
+	X509_VERIFY_PARAM *vp;
+	SSL_CTX *ctx;
+	struct sa sa;
+	int err;
+
+	err = http_client_alloc(&c->cli, dnsc);
+	if (err)
+		return err;
+	head = (const struct req_ws_cli_head *)(const void *)c->cli;
+	if (head->dnsc != dnsc || !head->tls ||
+	    !(ctx = tls_openssl_context(head->tls))) {
+		fs_error(REQ_LOG, "wss: cannot reach libre's TLS context: "
+				  "refused");
+		return ENOTSUP;
+	}
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	/* the hashed folder is read per certificate, when needed; a CA
+	 * file would be parsed whole for every call */
+	if (!SSL_CTX_load_verify_locations(
+		    ctx, NULL, dir ? dir : X509_get_default_cert_dir()))
+		return ENOENT;
+	vp = SSL_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_hostflags(vp,
+					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (!sa_set_str(&sa, c->host, 0))
+		err = X509_VERIFY_PARAM_set1_ip_asc(vp, c->host) ? 0 : EINVAL;
+	else
+		err = X509_VERIFY_PARAM_set1_host(vp, c->host, 0) ? 0 : EINVAL;
+	return err;
+}
+
 static int req_ws_connect(struct req_ws_conn *c)
 {
 	struct req_ws *w = c->req->ws;
 	unsigned kaint = c->opts.ping_ms;
 
-	return websock_connect(&c->wc, w->sock, w->cli, c->url, kaint,
-			       req_ws_estab, req_ws_recv, req_ws_closed, c,
-			       "%s", c->hdrs);
+	return websock_connect(&c->wc, w->sock, c->cli ? c->cli : w->cli,
+			       c->url, kaint, req_ws_estab, req_ws_recv,
+			       req_ws_closed, c, "%s", c->hdrs);
 }
 
 static bool req_ws_denied_rr(struct dnsrr *rr, void *arg)
@@ -370,6 +429,8 @@ int req_ws_open(struct req_ws_conn **cp, struct fs_req *req,
 	if (err)
 		goto out;
 	err = req_ws_client(req, &w);
+	if (!err && !strncmp(c->url, "wss:", 4))
+		err = req_ws_tls(c, w->dnsc);
 	if (err)
 		goto out;
 

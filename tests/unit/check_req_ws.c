@@ -5,13 +5,16 @@
  * The server's behaviour is chosen by the request path: /echo sends each
  * message back, /refuse answers 404, /silent never answers, /big?N sends
  * N bytes, /bin a binary message, /frag a text message in two fragments,
- * /close closes normally. It records the handshake's headers.
+ * /close closes normally. It records the handshake's headers. wss://
+ * runs against the same server over TLS, with certificates made for the
+ * test case.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <re.h>
+#include <openssl/x509.h>
 #include "fixture.h"
 #include "http/req.h"
 #include "http/req_int.h"
@@ -406,12 +409,109 @@ START_TEST(ws_denied)
 }
 END_TEST
 
+/* ---- wss:// against a libre TLS server with a throw-away CA ---- */
+
+static char tls_dir[64];
+
+/* Certificates for 127.0.0.1 and for 127.0.0.2, each its own CA, in
+ * hashed folders as SSL_CERT_DIR wants them, and an empty folder */
+static void tls_make(void)
+{
+	char cmd[1024];
+	int n;
+
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/fs-wss-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tls_dir));
+	n = snprintf(cmd, sizeof(cmd),
+		     "cd %s && mkdir empty ca1 ca2 && "
+		     "for i in 1 2; do openssl req -x509 -newkey ec "
+		     "-pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+		     "-keyout k$i.pem -out c$i.pem -days 2 -subj /CN=t$i "
+		     "-addext subjectAltName=IP:127.0.0.$i && "
+		     "cat k$i.pem c$i.pem >s$i.pem && cp c$i.pem ca$i/ && "
+		     "openssl rehash ca$i || exit 1; done >/dev/null 2>&1",
+		     tls_dir);
+	ck_assert_int_lt(n, (int)sizeof(cmd));
+	ck_assert_msg(system(cmd) == 0, "openssl could not make certificates");
+}
+
+static void tls_clean(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+	(void)system(cmd);
+}
+
+/* The TLS server with certificate n; the client trusts CA folder ca */
+static struct req_ws_conn *wss_open(int n, const char *ca)
+{
+	struct req_ws_opts o = {.handshake_ms = 1000};
+	struct fs_hook h = {0};
+	struct req_ws_conn *c = NULL;
+	char pem[128], dir[128], url[128];
+	struct sa sa;
+
+	snprintf(pem, sizeof(pem), "%s/s%d.pem", tls_dir, n);
+	snprintf(dir, sizeof(dir), "%s/%s", tls_dir, ca);
+	srv.hs = mem_deref(srv.hs);
+	sa_set_str(&sa, "127.0.0.1", 0);
+	ck_assert_int_eq(https_listen(&srv.hs, &sa, pem, srv_req, NULL), 0);
+	ck_assert_int_eq(tcp_sock_local_get(http_sock_tcp(srv.hs), &sa), 0);
+	setenv(X509_get_default_cert_dir_env(), dir, 1);
+	snprintf(url, sizeof(url), "wss://127.0.0.1:%u/echo", sa_port(&sa));
+	h.url = url;
+	ck_assert_int_eq(
+		req_ws_open(&c, req, &h, &o, on_estab, on_msg, on_close, NULL),
+		0);
+	return c;
+}
+
+START_TEST(wss_trusted)
+{
+	struct req_ws_conn *c = wss_open(1, "ca1");
+
+	ck_assert_int_eq(fixture_run_until(estab_or_closed, NULL, 3000), 0);
+	ck_assert_int_eq(r.estab, 1);
+	ck_assert_int_eq(req_ws_send(c, "over tls"), 0);
+	ck_assert_int_eq(fixture_run_until(got_msg_or_closed, NULL, 2000), 0);
+	ck_assert_str_eq(r.last, "over tls");
+	mem_deref(c);
+}
+END_TEST
+
+START_TEST(wss_untrusted)
+{
+	struct req_ws_conn *c = wss_open(1, "empty");
+
+	ck_assert_int_eq(fixture_run_until(closed, NULL, 3000), 0);
+	ck_assert_int_eq(r.estab, 0);
+	ck_assert_int_ne(r.err, 0);
+	ck_assert_str_eq(srv.path, ""); /* no request got through */
+	mem_deref(c);
+}
+END_TEST
+
+START_TEST(wss_wrong_name)
+{
+	/* a certificate of a trusted CA, for another address */
+	struct req_ws_conn *c = wss_open(2, "ca2");
+
+	ck_assert_int_eq(fixture_run_until(closed, NULL, 3000), 0);
+	ck_assert_int_eq(r.estab, 0);
+	ck_assert_int_ne(r.err, 0);
+	ck_assert_str_eq(srv.path, "");
+	mem_deref(c);
+}
+END_TEST
+
 extern Suite *req_ws_suite(void);
 
 Suite *req_ws_suite(void)
 {
 	Suite *s = suite_create("req_ws");
 	TCase *tc = tcase_create("ws");
+	TCase *tt;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, fixture_timeout(10));
@@ -427,5 +527,14 @@ Suite *req_ws_suite(void)
 	tcase_add_test(tc, ws_peer_close);
 	tcase_add_test(tc, ws_denied);
 	suite_add_tcase(s, tc);
+
+	tt = tcase_create("wss");
+	tcase_add_unchecked_fixture(tt, tls_make, tls_clean);
+	tcase_add_checked_fixture(tt, setup, teardown);
+	tcase_set_timeout(tt, fixture_timeout(10));
+	tcase_add_test(tt, wss_trusted);
+	tcase_add_test(tt, wss_untrusted);
+	tcase_add_test(tt, wss_wrong_name);
+	suite_add_tcase(s, tt);
 	return s;
 }
