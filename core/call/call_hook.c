@@ -265,7 +265,15 @@ void call_status(struct fs_call *c, const char *status)
 
 void call_start_verbs(struct fs_call *c, struct vlist *v)
 {
-	int err = session_alloc(&c->session, c);
+	int err;
+
+	/* a WebSocket application's redirect may have started it before
+	 * session:new was acked */
+	if (c->session) {
+		session_replace(c->session, v);
+		return;
+	}
+	err = session_alloc(&c->session, c);
 
 	if (err) {
 		call_terminate(c, 500, "Server Error", "out of memory", NULL);

@@ -34,8 +34,8 @@ cat >"$WORK/directory.json" <<J
   "accounts": [{"account_sid": "$A", "name": "a", "is_active": true}],
   "applications": [$(app 1 /app), $(app 2 /redirect), $(app 3 /hangup),
                    $(app 4 /big), $(app 5 /drop), $(app 6 /nope),
-                   $(app 7 /queue)],
-  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5), $(num 6), $(num 7)]
+                   $(app 7 /queue), $(app 8 /early)],
+  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5), $(num 6), $(num 7), $(num 8)]
 }
 J
 start_fs main DIRECTORY_FILE="$WORK/directory.json"
@@ -94,6 +94,13 @@ run_sipp queue uac_srv_bye 15558880007 || fail "queued redirect call failed"
 dt=$(($(date +%s%3N) - t0))
 echo "queueCommand: $dt ms"
 [ "$dt" -ge 2000 ] && [ "$dt" -le 8000 ] || fail "queued hangup did not wait for the pause ($dt ms)"
+
+# a redirect before the ack of session:new: the ack's hangup replaces it
+t0=$(date +%s%3N)
+run_sipp early uac_srv_bye 15558880008 || fail "early redirect call failed"
+dt=$(($(date +%s%3N) - t0))
+echo "early redirect: $dt ms"
+[ "$dt" -le 5000 ] || fail "the ack after an early redirect did not replace its verbs ($dt ms)"
 
 # call:status completed: hung up at once
 t0=$(date +%s%3N)

@@ -11,6 +11,8 @@
 //              nested say, actionHook /digits); /digits answers say + hangup
 //   /redirect  session:new answered with say + a long pause; 500 ms later a
 //              redirect command (say + hangup) replaces it
+//   /early     a redirect command (say + long pause) before the ack,
+//              which comes 300 ms later with a hangup
 //   /queue     long pause; a redirect with queueCommand (hangup) goes
 //              after it
 //   /hangup    long pause; 500 ms later the command call:status completed
@@ -80,6 +82,15 @@ makeService({path: '/app'}).on('session:new', (session) => {
     session.locals.digits = evt.digits;
     session.say({text: 'Thank you.'}).hangup().reply();
   });
+});
+
+// a redirect command before the ack of session:new; the ack's hangup
+// then replaces what it started
+makeService({path: '/early'}).on('session:new', (session) => {
+  watch('/early', session);
+  session.ws.send(JSON.stringify({type: 'command', command: 'redirect',
+    data: [{verb: 'say', text: 'Early.'}, {verb: 'pause', length: 20}]}));
+  setTimeout(() => session.hangup().send(), 300);
 });
 
 const holding = (p, then) => {
