@@ -462,42 +462,31 @@ static void ws_app_estab(void *arg)
 
 static void ws_app_why(char *why, size_t sz, bool was_up, int err)
 {
-	if (!was_up) {
-		switch (err) {
-		case EPROTO:
-			re_snprintf(why, sz, "websocket handshake refused");
-			break;
-		case ETIMEDOUT:
-			re_snprintf(why, sz,
-				    "websocket handshake timed out "
-				    "(JAMBONES_WS_HANDSHAKE_TIMEOUT_MS)");
-			break;
-		case EACCES:
-			re_snprintf(why, sz,
-				    "websocket address refused "
-				    "(HTTP_DENY_NETS)");
-			break;
-		default:
-			re_snprintf(why, sz, "websocket connect failed: %m",
-				    err);
+	static const struct {
+		bool up;
+		int err;
+		const char *text;
+	} whys[] = {
+		{false, EPROTO, "websocket handshake refused"},
+		{false, ETIMEDOUT,
+		 "websocket handshake timed out "
+		 "(JAMBONES_WS_HANDSHAKE_TIMEOUT_MS)"},
+		{false, EACCES, "websocket address refused (HTTP_DENY_NETS)"},
+		{true, 0, "websocket closed by the application"},
+		{true, EFBIG,
+		 "websocket message larger than "
+		 "JAMBONES_WS_MAX_PAYLOAD"},
+		{true, EBADMSG, "binary websocket message"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(whys); i++) {
+		if (whys[i].up == was_up && whys[i].err == err) {
+			re_snprintf(why, sz, "%s", whys[i].text);
+			return;
 		}
-		return;
 	}
-	switch (err) {
-	case 0:
-		re_snprintf(why, sz, "websocket closed by the application");
-		break;
-	case EFBIG:
-		re_snprintf(why, sz,
-			    "websocket message larger than "
-			    "JAMBONES_WS_MAX_PAYLOAD");
-		break;
-	case EBADMSG:
-		re_snprintf(why, sz, "binary websocket message");
-		break;
-	default:
-		re_snprintf(why, sz, "websocket lost: %m", err);
-	}
+	re_snprintf(why, sz, "websocket %s: %m",
+		    was_up ? "lost" : "connect failed", err);
 }
 
 static void ws_app_closed(int err, void *arg)

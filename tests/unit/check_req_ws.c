@@ -228,6 +228,22 @@ static struct req_ws_conn *open_path(const char *path, const char *user,
 	return c;
 }
 
+/* Open path and run until the end, which must come with err, before
+ * any message and (unless estab) before the handshake completed */
+static void expect_end(const char *path, uint32_t max_payload, int err,
+		       int estab)
+{
+	struct req_ws_conn *c = open_path(path, NULL, max_payload);
+
+	ck_assert_int_eq(fixture_run_until(closed, NULL, 2000), 0);
+	ck_assert_int_eq(r.estab, estab);
+	ck_assert_int_eq(r.msgs, 0);
+	ck_assert_int_eq(r.err, err);
+	ck_assert(!req_ws_is_open(c));
+	mem_deref(c);
+	memset(&r, 0, sizeof(r));
+}
+
 START_TEST(ws_echo_headers)
 {
 	struct req_ws_conn *c = open_path("/echo", "user", 0);
@@ -294,12 +310,7 @@ END_TEST
 
 START_TEST(ws_refused)
 {
-	struct req_ws_conn *c = open_path("/refuse", NULL, 0);
-
-	ck_assert_int_eq(fixture_run_until(closed, NULL, 2000), 0);
-	ck_assert_int_eq(r.estab, 0);
-	ck_assert_int_eq(r.err, EPROTO);
-	mem_deref(c);
+	expect_end("/refuse", 0, EPROTO, 0);
 }
 END_TEST
 
@@ -340,32 +351,16 @@ START_TEST(ws_max_payload)
 	ck_assert_int_eq(r.msgs, 1);
 	ck_assert_uint_eq(r.last_len, 1024);
 	mem_deref(c);
-
 	memset(&r, 0, sizeof(r));
-	c = open_path("/big?1025", NULL, 1024);
-	ck_assert_int_eq(fixture_run_until(closed, NULL, 2000), 0);
-	ck_assert_int_eq(r.msgs, 0);
-	ck_assert_int_eq(r.err, EFBIG);
-	mem_deref(c);
-
+	expect_end("/big?1025", 1024, EFBIG, 1);
 	/* beyond libre's own frame buffer */
-	memset(&r, 0, sizeof(r));
-	c = open_path("/big?200000", NULL, 0);
-	ck_assert_int_eq(fixture_run_until(closed, NULL, 2000), 0);
-	ck_assert_int_eq(r.msgs, 0);
-	ck_assert_int_eq(r.err, EFBIG);
-	mem_deref(c);
+	expect_end("/big?200000", 0, EFBIG, 1);
 }
 END_TEST
 
 START_TEST(ws_binary)
 {
-	struct req_ws_conn *c = open_path("/bin", NULL, 0);
-
-	ck_assert_int_eq(fixture_run_until(closed, NULL, 2000), 0);
-	ck_assert_int_eq(r.msgs, 0);
-	ck_assert_int_eq(r.err, EBADMSG);
-	mem_deref(c);
+	expect_end("/bin", 0, EBADMSG, 1);
 }
 END_TEST
 
@@ -382,14 +377,7 @@ END_TEST
 
 START_TEST(ws_peer_close)
 {
-	struct req_ws_conn *c = open_path("/close", NULL, 0);
-
-	ck_assert_int_eq(fixture_run_until(closed, NULL, 2000), 0);
-	ck_assert_int_eq(r.estab, 1);
-	ck_assert_int_eq(r.closed, 1);
-	ck_assert_int_eq(r.err, 0);
-	ck_assert(!req_ws_is_open(c));
-	mem_deref(c);
+	expect_end("/close", 0, 0, 1);
 }
 END_TEST
 
