@@ -218,9 +218,10 @@ int ws_app_request(struct ws_app *w, struct fs_scope *scope, const char *type,
 	if (err)
 		goto out;
 	list_append(&w->pending, &p->le, p);
-	/* the clock runs from now, handshake included, as in jambonz */
+	/* a message queued for the handshake has that much longer */
 	tmr_start(&p->tmr,
-		  cfg->ws_handshake_timeout_ms + cfg->ws_response_timeout_ms,
+		  cfg->ws_response_timeout_ms +
+			  (w->up ? 0 : cfg->ws_handshake_timeout_ms),
 		  ws_pend_timeout, p);
 out:
 	if (err)
