@@ -40,6 +40,9 @@ const char *session_hook_err(int err)
 	switch (err) {
 	case ETIMEDOUT:
 		return "timed out (JAMBONES_HTTP_TIMEOUT)";
+	case ETIME: /* ws_app.c: a message of a WebSocket application */
+		return "not acked in time "
+		       "(JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT)";
 	case EFBIG:
 		return "answer larger than HTTP_MAX_BODY";
 	case EACCES:

@@ -117,7 +117,7 @@ static void ws_pend_timeout(void *arg)
 	struct ws_pend *p = arg;
 
 	fs_warn(WS_LOG, "%s: no ack for %s", p->w->call->sid, p->msgid);
-	ws_pend_finish(p, ETIMEDOUT, NULL);
+	ws_pend_finish(p, ETIME, NULL);
 }
 
 /** Scope closed: forget the message, never call the handler */

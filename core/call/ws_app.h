@@ -41,8 +41,9 @@ int ws_app_alloc(struct ws_app **wp, struct fs_call *c);
 /**
  * Send a message that wants an ack: its data (or an empty array) comes to
  * resph as a 200 application/json answer; the ack timeout
- * (JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT) as ETIMEDOUT, a lost socket as
- * ENOTCONN. Bound to scope like an HTTP request.
+ * (JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT) as ETIME. Bound to scope like
+ * an HTTP request; a lost socket ends the call, whose scopes drop the
+ * handler.
  *
  * @param type "session:new" or "verb:hook"
  * @param hook The hook's URL for verb:hook, else NULL

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # WebSocket applications (a ws:// call_hook), against an app written with
 # @jambonz/node-client-ws: the handshake (subprotocol ws.jambonz.org,
-# basic auth, User-Agent); session:new answered by an ack with say +
-# gather; the gather's actionHook as verb:hook over the same socket, its
-# ack's say + hangup ending the call; call:status over the socket; msgid
-# and call_sid on every message; hostile messages answered with
+# basic auth, User-Agent); session:new acked with a gather; its
+# actionHook as verb:hook over the same socket, whose ack (say + hangup)
+# ends the call; call:status over the socket; msgid and call_sid on
+# every message, acks paired with them; hostile messages answered with
 # jambonz:error without ending the call; the redirect (also with
-# queueCommand) and call:status commands; a message over JAMBONES_WS_MAX_PAYLOAD and a cut socket
-# ending the call; a refused handshake rejected with 480 and X-Reason.
+# queueCommand, and before the first ack) and call:status commands; a
+# message over JAMBONES_WS_MAX_PAYLOAD and a cut socket ending the call;
+# a refused handshake and an unacked session:new rejected with 480 and
+# an X-Reason.
 source "$(dirname "$0")/lib.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &
@@ -34,11 +36,12 @@ cat >"$WORK/directory.json" <<J
   "accounts": [{"account_sid": "$A", "name": "a", "is_active": true}],
   "applications": [$(app 1 /app), $(app 2 /redirect), $(app 3 /hangup),
                    $(app 4 /big), $(app 5 /drop), $(app 6 /nope),
-                   $(app 7 /queue), $(app 8 /early)],
-  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5), $(num 6), $(num 7), $(num 8)]
+                   $(app 7 /queue), $(app 8 /early), $(app 9 /noack)],
+  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5), $(num 6), $(num 7), $(num 8), $(num 9)]
 }
 J
-start_fs main DIRECTORY_FILE="$WORK/directory.json"
+start_fs main DIRECTORY_FILE="$WORK/directory.json" \
+	JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT=1000
 
 # say + gather, digits 1 2, the actionHook over the socket, say + hangup
 start_rtpsink
@@ -112,6 +115,15 @@ run_sipp refused "$scen" 15558880006 || fail "refused handshake: no 480"
 xr=$(awk '/^SIP\/2.0 480 /,/^$/' "$WORK/refused.msg" | sed -n 's/^X-Reason: //p' | tr -d '\r')
 echo "refused: X-Reason: $xr"
 grep -qi "handshake refused" <<<"$xr" || fail "X-Reason '$xr'"
+
+# session:new never acked: 480 once the handshake and ack time are up
+t0=$(date +%s%3N)
+run_sipp noack "$scen" 15558880009 || fail "unacked session:new: no 480"
+dt=$(($(date +%s%3N) - t0))
+xr=$(awk '/^SIP\/2.0 480 /,/^$/' "$WORK/noack.msg" | sed -n 's/^X-Reason: //p' | tr -d '\r')
+echo "noack: X-Reason: $xr ($dt ms)"
+grep -q "JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT" <<<"$xr" || fail "X-Reason '$xr'"
+[ "$dt" -ge 900 ] && [ "$dt" -le 4000 ] || fail "no ack: rejected after $dt ms"
 
 grep -q "invalid message from the application" "$WORK/main.log" ||
 	fail "hostile messages not logged"

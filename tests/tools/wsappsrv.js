@@ -18,6 +18,7 @@
 //   /hangup    long pause; 500 ms later the command call:status completed
 //   /big       long pause; then a message over JAMBONES_WS_MAX_PAYLOAD
 //   /drop      long pause; then the socket is cut
+//   /noack     session:new never acked
 //   anything else: the handshake is refused (404)
 //
 //   GET /_log  [{event:"upgrade", path, headers} | {path, msg, at, out}]
@@ -92,6 +93,9 @@ makeService({path: '/early'}).on('session:new', (session) => {
     data: [{verb: 'say', text: 'Early.'}, {verb: 'pause', length: 20}]}));
   setTimeout(() => session.hangup().send(), 300);
 });
+
+// never acks session:new
+makeService({path: '/noack'}).on('session:new', (session) => watch('/noack', session));
 
 const holding = (p, then) => {
   makeService({path: p}).on('session:new', (session) => {
