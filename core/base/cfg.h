@@ -35,6 +35,13 @@ struct cfg {
 				   */
 	char *http_user_agent;    /* JAMBONES_HTTP_USER_AGENT_HEADER */
 	uint32_t webhook_error_return; /* JAMBONES_WEBHOOK_ERROR_RETURN 480 */
+	uint32_t ws_handshake_timeout_ms; /* JAMBONES_WS_HANDSHAKE_TIMEOUT_MS
+					     1500 */
+	uint32_t ws_ping_interval_ms;     /* JAMBONES_WS_PING_INTERVAL_MS 0 */
+	uint32_t
+		ws_response_timeout_ms; /* JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT
+					   5000 */
+	uint32_t ws_max_payload;        /* JAMBONES_WS_MAX_PAYLOAD 24576 */
 
 	/* plugins */
 	char *plugin_dir;    /* PLUGIN_DIR "" = <binary dir>/plugins */

@@ -17,6 +17,7 @@
 #include "base/uuid.h"
 #include "call/call.h"
 #include "call/session.h"
+#include "call/ws_app.h"
 #include "dir/directory.h"
 #include "media/media.h"
 #include "sip/leg.h"
@@ -32,6 +33,7 @@ static void call_destructor(void *data)
 	directory_cancel(c->env->dir, c);
 	list_unlink(&c->le);
 	c->session = mem_deref(c->session);
+	c->ws = mem_deref(c->ws);
 	if (c->scope)
 		fs_scope_close(c->scope);
 	c->scope = mem_deref(c->scope);
@@ -149,6 +151,8 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 	fs_scope_close(c->scope);
 
 	call_status(c, NULL);
+	/* after the last call:status, which may go over it */
+	ws_app_close(c->ws);
 	fs_info("call", "%s: ended: %s (%s by %s)", c->sid,
 		call_status_name(c), reason ? reason : "", c->termination_by);
 

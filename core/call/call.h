@@ -26,6 +26,7 @@ struct dir_app;
 struct json_object;
 struct media_stream;
 struct session;
+struct ws_app;
 struct leg;
 struct vlist;
 
@@ -87,6 +88,7 @@ struct fs_call {
 	struct fs_scope *scope;
 	struct dir_app *app;
 	struct session *session;
+	struct ws_app *ws;         /* WebSocket application or NULL */
 	struct json_object *tag;   /* customerData */
 	struct json_object *synth; /* session synthesizer defaults */
 	struct json_object *recog;

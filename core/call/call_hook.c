@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "call/call.h"
 #include "call/session.h"
+#include "call/ws_app.h"
 #include "dir/directory.h"
 #include "http/req.h"
 #include "sip/sipcheck.h"
@@ -230,7 +231,22 @@ void call_status(struct fs_call *c, const char *status)
 	struct fs_hook h = {0};
 	int err;
 
-	if (!c->app || !c->app->status_hook.url)
+	if (!c->app)
+		return;
+	/* a WebSocket application hears of status changes over its
+	 * socket, unless its status hook is a webhook of its own */
+	if (c->ws && !ws_app_url_is_http(c->app->status_hook.url)) {
+		p = call_payload(c);
+		if (status)
+			json_object_object_add(p, "call_status",
+					       json_object_new_string(status));
+		err = ws_app_notify(c->ws, "call:status", p);
+		if (err && err != ENOTCONN)
+			fs_warn("call", "%s: call:status: %m", c->sid, err);
+		json_object_put(p);
+		return;
+	}
+	if (!c->app->status_hook.url)
 		return;
 	p = call_payload(c);
 	if (status)
@@ -249,7 +265,15 @@ void call_status(struct fs_call *c, const char *status)
 
 void call_start_verbs(struct fs_call *c, struct vlist *v)
 {
-	int err = session_alloc(&c->session, c);
+	int err;
+
+	/* a WebSocket application's redirect may have started it before
+	 * session:new was acked */
+	if (c->session) {
+		session_replace(c->session, v);
+		return;
+	}
+	err = session_alloc(&c->session, c);
 
 	if (err) {
 		call_terminate(c, 500, "Server Error", "out of memory", NULL);
@@ -294,8 +318,27 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 		call_reject_webhook(c, why);
 		return;
 	}
+	if (c->ws && c->state == CALL_TRYING)
+		call_status(c, "trying");
 	call_start_verbs(c, v);
 	mem_deref(v);
+}
+
+/* Open the socket of a WebSocket application once; a failure ends the
+ * call as a failed first webhook does. @return 0 or the error */
+static int call_ws_open(struct fs_call *c)
+{
+	char why[96];
+	int err;
+
+	if (c->ws || !ws_app_hook_is_ws(&c->app->call_hook))
+		return 0;
+	err = ws_app_alloc(&c->ws, c);
+	if (err) {
+		re_snprintf(why, sizeof(why), "websocket call_hook: %m", err);
+		call_reject_webhook(c, why);
+	}
+	return err;
 }
 
 void call_send_first(struct fs_call *c)
@@ -305,6 +348,12 @@ void call_send_first(struct fs_call *c)
 	struct fs_hook h = {0};
 	int err;
 
+	/* an inbound call's socket opens here, an outbound call's once
+	 * the far end answers */
+	if (call_ws_open(c)) {
+		json_object_put(p);
+		return;
+	}
 	if (c->invite)
 		call_sip_json(c, p);
 	call_defaults_json(c, p);
@@ -312,12 +361,19 @@ void call_send_first(struct fs_call *c)
 			       c->app->env_vars
 				       ? json_object_get(c->app->env_vars)
 				       : json_object_new_object());
+	if (c->ws) {
+		err = ws_app_request(c->ws, c->scope, "session:new", NULL, p,
+				     call_first_resp, c);
+		json_object_put(p);
+		goto out;
+	}
 	dir_hook_req(&c->app->call_hook, &h);
 	opts.secret = c->app->webhook_secret;
 	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
 	err = fs_req_send(c->env->req, c->scope, &h, &opts, call_first_resp,
 			  c);
 	json_object_put(p);
+out:
 	if (err) {
 		char why[160];
 
@@ -359,6 +415,11 @@ void call_app_found(int err, uint16_t scode, const char *reason,
 	}
 	c->app = mem_ref(app);
 	call_synth_defaults(c);
+	if (!app->app_json && ws_app_hook_is_ws(&app->call_hook)) {
+		/* jambonz sends "trying" once session:new is acked */
+		call_send_first(c);
+		return;
+	}
 	call_status(c, "trying");
 
 	if (app->app_json) {

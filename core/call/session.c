@@ -20,6 +20,7 @@
 #include "sip/stack.h"
 #include "call/session.h"
 #include "verb/task.h"
+#include "call/ws_app.h"
 
 struct session {
 	struct fs_call *call; /* borrowed: the call owns the session */
@@ -39,6 +40,9 @@ const char *session_hook_err(int err)
 	switch (err) {
 	case ETIMEDOUT:
 		return "timed out (JAMBONES_HTTP_TIMEOUT)";
+	case ETIME: /* ws_app.c: a message of a WebSocket application */
+		return "not acked in time "
+		       "(JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT)";
 	case EFBIG:
 		return "answer larger than HTTP_MAX_BODY";
 	case EACCES:
@@ -129,6 +133,25 @@ void session_replace(struct session *s, struct vlist *v)
 	s->verbs = mem_ref(v);
 	s->idx = 0;
 	session_schedule(s);
+}
+
+int session_append(struct session *s, const struct vlist *v)
+{
+	struct vlist *nv = NULL;
+	int err;
+
+	if (!s || s->stopped)
+		return ESHUTDOWN;
+	err = vlist_concat(&nv, s->verbs, s->idx, v);
+	if (err)
+		return err;
+	mem_deref(s->verbs);
+	s->verbs = nv;
+	s->idx = 0;
+	/* a list that had run out (waiting for commands) goes on */
+	if (!s->cur && !s->hook_scope)
+		session_schedule(s);
+	return 0;
 }
 
 void session_stop(struct session *s)
@@ -231,7 +254,12 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 		payload,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	e = fs_scope_alloc(&s->hook_scope, c->scope, what);
-	if (!e)
+	/* a WebSocket application takes its hooks over the socket, but
+	 * an absolute http(s) hook still goes over HTTP, as in jambonz */
+	if (!e && c->ws && !ws_app_url_is_http(h.url))
+		e = ws_app_request(c->ws, s->hook_scope, "verb:hook", h.url,
+				   payload, session_hook_resp, s);
+	else if (!e)
 		e = fs_req_send(c->env->req, s->hook_scope, &h, &opts,
 				session_hook_resp, s);
 	json_object_put(payload);
@@ -305,6 +333,15 @@ static void session_step(void *arg)
 	if (s->stopped || s->cur || s->hook_scope)
 		return;
 	if (!s->verbs || s->idx >= s->verbs->n) {
+		/* a WebSocket application may send verbs at any time:
+		 * the call waits for them, as jambonz does */
+		if (ws_app_alive(c->ws)) {
+			fs_debug("session",
+				 "%s: verbs done, waiting for "
+				 "commands",
+				 c->sid);
+			return;
+		}
 		s->stopped = true;
 		call_list_ended(c, false);
 		return;

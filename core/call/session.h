@@ -30,6 +30,15 @@ int session_alloc(struct session **sp, struct fs_call *call);
 void session_replace(struct session *s, struct vlist *v);
 
 /**
+ * Add v after the verbs left, the running task going on (a
+ * WebSocket application's redirect with queueCommand); a list that had
+ * run out starts again.
+ *
+ * @return 0, ESHUTDOWN (stopped), ENOMEM
+ */
+int session_append(struct session *s, const struct vlist *v);
+
+/**
  * Fetch new verbs from hook (updateCall call_hook): the running task is
  * cancelled, and the answer replaces the list.
  */

@@ -300,6 +300,7 @@ static void req_destructor(void *arg)
 		curl_multi_cleanup(req->multi);
 	req_socks_flush(req);
 	tmr_cancel(&req->tmr);
+	req_ws_flush(req);
 	mem_deref(req->user_agent);
 	mem_deref(req->deny);
 }

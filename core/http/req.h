@@ -67,6 +67,60 @@ bool req_same_origin(const char *url, const char *base);
  */
 int req_url_print(struct re_printf *pf, const char *url);
 
+/* ---- WebSocket connections (req_ws.c) ---- */
+
+struct req_ws_conn;
+
+/** Settings of one WebSocket connection */
+struct req_ws_opts {
+	uint32_t handshake_ms;   /* connect + handshake deadline (1500)  */
+	uint32_t ping_ms;        /* ping interval, 0 for none             */
+	uint32_t max_payload;    /* largest message taken (131072 at most) */
+	const char *subprotocol; /* Sec-WebSocket-Protocol or NULL       */
+};
+
+/** The handshake succeeded: req_ws_send() may be used */
+typedef void(req_ws_estab_h)(void *arg);
+
+/** One whole text message (fragments joined, NUL-terminated, borrowed) */
+typedef void(req_ws_msg_h)(const char *text, size_t len, void *arg);
+
+/**
+ * The connection is over, reported once (not after req_ws_close()):
+ * err 0 when the peer closed it, EPROTO for a refused handshake or a
+ * protocol error, ETIMEDOUT (handshake deadline), EACCES (HTTP_DENY_NETS),
+ * EFBIG (a message over max_payload), EBADMSG (a binary message), or
+ * the socket's errno. The handler may free the connection.
+ */
+typedef void(req_ws_close_h)(int err, void *arg);
+
+/**
+ * Open a WebSocket to hook->url (ws:// or wss://; basic auth from the
+ * hook, else from the URL) on req's loop. Handlers run on that loop and
+ * never after the connection is freed.
+ *
+ * @return 0, EINVAL (bad URL or arguments), EACCES (a denied address),
+ *         ENOMEM
+ */
+int req_ws_open(struct req_ws_conn **cp, struct fs_req *req,
+		const struct fs_hook *hook, const struct req_ws_opts *opts,
+		req_ws_estab_h *estabh, req_ws_msg_h *msgh,
+		req_ws_close_h *closeh, void *arg);
+
+/** Send a text message; ENOTCONN before the handshake or after the end */
+int req_ws_send(struct req_ws_conn *c, const char *text);
+
+/**
+ * Close with 1000 (normal closure); no handler runs after it. The
+ * connection must still be freed with mem_deref.
+ */
+void req_ws_close(struct req_ws_conn *c);
+
+bool req_ws_is_open(const struct req_ws_conn *c);
+
+/** Free the requestor's WebSocket client (the requestor's destructor) */
+void req_ws_flush(struct fs_req *req);
+
 /** Curl global init/cleanup, once per process */
 int req_global_init(void);
 void req_global_close(void);

@@ -120,6 +120,7 @@ struct fs_req {
 	struct req_conf conf;
 	char *user_agent;
 	struct netlist *deny; /* HTTP_DENY_NETS, parsed; NULL = none */
+	struct req_ws *ws;    /* WebSocket client, made on first use */
 	struct req_stats st;
 };
 

@@ -125,3 +125,37 @@ int vlist_from_body(struct vlist **vp, struct loader *l,
 	json_object_put(doc);
 	return e;
 }
+
+int vlist_concat(struct vlist **vp, const struct vlist *a, size_t from,
+		 const struct vlist *b)
+{
+	size_t na = a && from < a->n ? a->n - from : 0;
+	size_t nb = b ? b->n : 0;
+	struct vlist *v;
+
+	if (!vp)
+		return EINVAL;
+	v = mem_zalloc(sizeof(*v), vlist_destructor);
+	if (!v)
+		return ENOMEM;
+	if (na + nb) {
+		v->items = mem_zalloc((na + nb) * sizeof(*v->items), NULL);
+		if (!v->items) {
+			mem_deref(v);
+			return ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < na + nb; i++) {
+		const struct vitem *it =
+			i < na ? &a->items[from + i] : &b->items[i - na];
+
+		if (str_dup(&v->items[i].name, it->name)) {
+			mem_deref(v);
+			return ENOMEM;
+		}
+		v->items[i].data = json_object_get(it->data);
+		v->n = i + 1;
+	}
+	*vp = v;
+	return 0;
+}

@@ -52,4 +52,13 @@ int vlist_from_body(struct vlist **vp, struct loader *l,
 		    const struct vlist_limits *lim, const char *body,
 		    size_t len, char *err, size_t errsz);
 
+/**
+ * A new list: the items of a from index from, then those of b (either
+ * may be NULL); verbs are shared, not copied.
+ *
+ * @return 0, EINVAL, ENOMEM
+ */
+int vlist_concat(struct vlist **vp, const struct vlist *a, size_t from,
+		 const struct vlist *b);
+
 #endif

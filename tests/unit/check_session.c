@@ -576,6 +576,35 @@ START_TEST(session_limits_from_cfg)
 }
 END_TEST
 
+START_TEST(vlist_concat_rest)
+{
+	struct vlist *a = NULL, *b = NULL, *v = NULL;
+
+	ck_assert_int_eq(session_parse(&a,
+				       "[{\"verb\":\"say\",\"text\":\"a\"},"
+				       "{\"verb\":\"pause\",\"length\":1}]"),
+			 0);
+	ck_assert_int_eq(session_parse(&b, "[{\"verb\":\"hangup\"}]"), 0);
+	/* what is left of a (from index 1), then b */
+	ck_assert_int_eq(vlist_concat(&v, a, 1, b), 0);
+	ck_assert_uint_eq(v->n, 2);
+	ck_assert_str_eq(v->items[0].name, "pause");
+	ck_assert_str_eq(v->items[1].name, "hangup");
+	ck_assert_ptr_eq(v->items[1].data, b->items[0].data);
+	v = mem_deref(v);
+	/* a run out, or none */
+	ck_assert_int_eq(vlist_concat(&v, a, 5, b), 0);
+	ck_assert_uint_eq(v->n, 1);
+	v = mem_deref(v);
+	ck_assert_int_eq(vlist_concat(&v, NULL, 0, NULL), 0);
+	ck_assert_uint_eq(v->n, 0);
+	v = mem_deref(v);
+	ck_assert_int_eq(vlist_concat(NULL, a, 0, b), EINVAL);
+	mem_deref(a);
+	mem_deref(b);
+}
+END_TEST
+
 extern Suite *session_suite(void);
 
 Suite *session_suite(void)
@@ -589,6 +618,7 @@ Suite *session_suite(void)
 	tcase_add_test(tv, vlist_both_forms);
 	tcase_add_test(tv, vlist_same_either_form);
 	tcase_add_test(tv, vlist_empty);
+	tcase_add_test(tv, vlist_concat_rest);
 	tcase_add_test(tv, vlist_refused);
 	tcase_add_test(tv, vlist_schema_refused);
 	tcase_add_test(tv, vlist_body_ok);
