@@ -127,12 +127,15 @@ void call_terminate(struct fs_call *c, uint16_t scode, const char *reason,
 		c->final_scode = scode;
 		(void)str_dup(&c->final_reason, reason);
 		if (c->sess && !c->peer_term) {
-			(void)sipsess_reject(c->sess, scode, reason,
-					     "%s%s%s%s",
-					     x_reason ? "X-Reason: " : "",
-					     x_reason ? x_reason : "",
-					     x_reason ? "\r\n" : "",
-					     extra_hdrs ? extra_hdrs : "");
+			/* libre writes no Content-Length nor the blank line
+			 * when given headers: they are ours to end */
+			(void)sipsess_reject(
+				c->sess, scode, reason,
+				"%s%s%s%sContent-Length: 0\r\n\r\n",
+				x_reason ? "X-Reason: " : "",
+				x_reason ? x_reason : "",
+				x_reason ? "\r\n" : "",
+				extra_hdrs ? extra_hdrs : "");
 		} else if (c->st) {
 			(void)sip_treplyf(&c->st, NULL, c->env->stk->sip,
 					  c->invite, false, scode, reason,

@@ -31,6 +31,10 @@ assert_contains "$msgs" "SIP/2.0 183 Session Progress" "183"
 assert_contains "$msgs" "SIP/2.0 486 Busy Right Now" "final status line"
 assert_contains "$msgs" "X-Decline-Why: e2e busy" "decline header"
 assert_contains "$msgs" "X-Count: 2" "decline header 2"
+# the final answer ends as SIP says: a Content-Length and the blank line
+# (a parser that insists on it, libre's own among them, drops it else)
+fin=$(awk '/^SIP\/2.0 486 /,/^\r?$/' "$WORK/early.msg")
+assert_contains "$fin" "^Content-Length: 0" "486 Content-Length"
 grep -q "SIP/2.0 200 OK" "$WORK/early.msg" && fail "the call was answered"
 loud=$(rtp_stat d.nonsilent)
 [ "$loud" -ge 25 ] || fail "early media speech not heard: $loud loud packets"

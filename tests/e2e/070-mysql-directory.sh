@@ -30,7 +30,8 @@ start_fs main "${DB_CONF[@]}" JAMBONES_MYSQL_CACHE_TTL=60000
 call() { # NAME NUMBER CODE [HEADERS, '|' between]
 	local scen hdrs=${4:-}
 	scen=$(mkscen uac_reject CODE="$3" HDRS="${hdrs//|/$'\n'}")
-	run_sipp "$1" "$scen" "$2" || fail "$1: no $3 ($(final "$1"))"
+	# shellcheck disable=SC2086 # CALL_ARGS: extra sipp arguments
+	run_sipp "$1" "$scen" "$2" ${CALL_ARGS:-} || fail "$1: no $3 ($(final "$1"))"
 }
 final() { # the final response's status line and X-Reason of a call
 	awk '/^SIP\/2.0 [3-6][0-9][0-9] /,/^\r?$/' "$WORK/$1.msg" 2>/dev/null |
@@ -39,10 +40,13 @@ final() { # the final response's status line and X-Reason of a call
 acct="X-Account-Sid: $A"
 
 # by number, '+' stripped: the webhook application, signed with the
-# account's secret; the second call is answered from the cache
+# account's secret; the second call is answered from the cache (each
+# loop has its own: one Call-ID puts both calls on one loop)
+CALL_ARGS="-cid_str dircache-%u@127.0.0.1"
 call num1 +15557770001 486 "$acct"
 assert_eq "$(final num1)" "SIP/2.0 486 App One" "number +15557770001"
 call num1b 15557770001 486 "$acct"
+CALL_ARGS=
 assert_eq "$(final num1b)" "SIP/2.0 486 App One" "number 15557770001"
 wait_hooks 'd.filter(r => r.path==="/app1").length===2'
 log=$(hooks_log)
