@@ -6,8 +6,14 @@
  * reference for as long as it runs, so evicting a plugin from the list
  * never unmaps code that is still executing: the object is dlclosed when
  * its last reference goes.
+ *
+ * Every event loop uses the one loader: its lists, counts and the
+ * plugins' reference counts (libre's are not atomic) change under its
+ * mutex. A plugin's validate() runs outside it. The mutex is recursive:
+ * a plugin's start code may itself ask for a verb.
  */
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <errno.h>
@@ -30,6 +36,7 @@ struct loader {
 	struct list plugins; /* LRU order, head = least recently used */
 	struct list mapped;  /* every plugin object alive, listed or not */
 	struct loader_stats st;
+	pthread_mutex_t mtx; /* all of the above, and plugin references */
 };
 
 struct plugin {
@@ -43,6 +50,7 @@ struct plugin {
 	uint64_t load_us;
 	uint64_t tasks; /* acquisitions */
 	uint32_t users; /* running tasks */
+	struct loader *loader;
 };
 
 static void plugin_destructor(void *data)
@@ -63,24 +71,33 @@ static void loader_destructor(void *data)
 {
 	struct loader *l = data;
 
+	pthread_mutex_lock(&l->mtx);
 	list_flush(&l->plugins);
 	/* plugins still used by tasks outlive us: forget them */
 	list_clear(&l->mapped);
+	pthread_mutex_unlock(&l->mtx);
+	pthread_mutex_destroy(&l->mtx);
 	mem_deref(l->dir);
 	mem_deref(l->copy_dir);
 }
 
 int loader_alloc(struct loader **lp, const char *dir, uint32_t cache_size)
 {
+	pthread_mutexattr_t ma;
 	struct loader *l;
 	int err;
 
 	if (!lp || !dir)
 		return EINVAL;
 
+	/* the destructor locks the mutex: nothing fails before it is made */
 	l = mem_zalloc(sizeof(*l), loader_destructor);
 	if (!l)
 		return ENOMEM;
+	pthread_mutexattr_init(&ma);
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&l->mtx, &ma);
+	pthread_mutexattr_destroy(&ma);
 	list_init(&l->plugins);
 	list_init(&l->mapped);
 	l->cache_size = cache_size;
@@ -95,8 +112,11 @@ int loader_alloc(struct loader **lp, const char *dir, uint32_t cache_size)
 
 void loader_set_cache_size(struct loader *l, uint32_t cache_size)
 {
-	if (l)
-		l->cache_size = cache_size;
+	if (!l)
+		return;
+	pthread_mutex_lock(&l->mtx);
+	l->cache_size = cache_size;
+	pthread_mutex_unlock(&l->mtx);
 }
 
 int loader_file_stem(const char *verb, char *buf, size_t sz)
@@ -289,6 +309,8 @@ static int plugin_load(struct loader *l, const char *verb, struct plugin **pp)
 	}
 
 	p = mem_zalloc(sizeof(*p), plugin_destructor);
+	if (p)
+		p->loader = l;
 	if (!p)
 		return ENOMEM;
 	err = str_dup(&p->verb, verb);
@@ -386,6 +408,7 @@ int loader_rescan(struct loader *l, struct loader_rescan *rs)
 	if (!l || !rs)
 		return EINVAL;
 	memset(rs, 0, sizeof(*rs));
+	pthread_mutex_lock(&l->mtx);
 	le = list_head(&l->plugins);
 	while (le) {
 		struct plugin *p = le->data, *np = NULL;
@@ -419,17 +442,21 @@ int loader_rescan(struct loader *l, struct loader_rescan *rs)
 		rs->reloaded++;
 		fs_info("loader", "'%s' reloaded", np->verb);
 	}
+	pthread_mutex_unlock(&l->mtx);
 	return 0;
 }
 
-int loader_acquire(struct loader *l, const char *verb, struct plugin **pp)
+/* task: counted as a use (a task), or only looked at (validation) */
+static int loader_get(struct loader *l, const char *verb, struct plugin **pp,
+		      bool task)
 {
 	struct plugin *p;
-	int err;
+	int err = 0;
 
 	if (!l || !verb || !pp)
 		return EINVAL;
 
+	pthread_mutex_lock(&l->mtx);
 	p = loader_find(l, verb);
 	if (p) {
 		l->st.hits++;
@@ -440,21 +467,34 @@ int loader_acquire(struct loader *l, const char *verb, struct plugin **pp)
 		l->st.misses++;
 		err = loader_open(l, verb, &p);
 		if (err)
-			return err;
+			goto out;
 	}
 	p->users++;
-	p->tasks++;
+	if (task)
+		p->tasks++;
 	*pp = mem_ref(p);
-	return 0;
+out:
+	pthread_mutex_unlock(&l->mtx);
+	return err;
+}
+
+int loader_acquire(struct loader *l, const char *verb, struct plugin **pp)
+{
+	return loader_get(l, verb, pp, true);
 }
 
 void loader_release(struct plugin *p)
 {
+	struct loader *l;
+
 	if (!p)
 		return;
+	l = p->loader;
+	pthread_mutex_lock(&l->mtx);
 	if (p->users)
 		p->users--;
 	mem_deref(p);
+	pthread_mutex_unlock(&l->mtx);
 }
 
 uint32_t plugin_flags(const struct plugin *p)
@@ -504,15 +544,14 @@ int loader_preload(struct loader *l, const char *list)
 			continue;
 		}
 		pl_strcpy(&item, verb, sizeof(verb));
-		err = loader_acquire(l, verb, &p);
+		/* preloading is not a use */
+		err = loader_get(l, verb, &p, false);
 		if (err) {
 			fs_error("loader", "preload of '%s' failed: %m", verb,
 				 err);
 			last = err;
 			continue;
 		}
-		/* preloading is not a use */
-		p->tasks--;
 		loader_release(p);
 	}
 	return last;
@@ -586,7 +625,8 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 		return EINVAL;
 	}
 
-	e = loader_acquire(l, name, &p);
+	/* the loading itself is not a task */
+	e = loader_get(l, name, &p, false);
 	if (e == ENOENT) {
 		re_snprintf(err, errsz, "invalid instruction: %b", name,
 			    loader_err_len(name));
@@ -597,8 +637,6 @@ int loader_validate(struct loader *l, const struct json_object *entry,
 			    loader_err_len(name), e);
 		goto out;
 	}
-	/* the loading itself is not a task */
-	p->tasks--;
 	*err = '\0';
 	e = p->desc->validate(data, err, errsz);
 	if (e && !*err)
@@ -620,8 +658,10 @@ void loader_stats(const struct loader *l, struct loader_stats *st)
 {
 	if (!l || !st)
 		return;
+	pthread_mutex_lock((pthread_mutex_t *)&l->mtx);
 	*st = l->st;
 	st->loaded = list_count(&l->plugins);
+	pthread_mutex_unlock((pthread_mutex_t *)&l->mtx);
 }
 
 int loader_metrics(const struct loader *l, struct json_object *obj)
@@ -639,6 +679,7 @@ int loader_metrics(const struct loader *l, struct json_object *obj)
 		json_object_put(per);
 		return ENOMEM;
 	}
+	pthread_mutex_lock((pthread_mutex_t *)&l->mtx);
 	LIST_FOREACH(&l->plugins, le) {
 		const struct plugin *p = le->data;
 		struct json_object *o = json_object_new_object();
@@ -666,6 +707,7 @@ int loader_metrics(const struct loader *l, struct json_object *obj)
 			       json_object_new_int64((int64_t)l->st.failures));
 	json_object_object_add(obj, "unloads",
 			       json_object_new_int64((int64_t)l->st.unloads));
+	pthread_mutex_unlock((pthread_mutex_t *)&l->mtx);
 	json_object_object_add(obj, "plugins", per);
 	return 0;
 }

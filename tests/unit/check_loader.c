@@ -3,6 +3,7 @@
  * preload, LRU eviction, drop-in while running, verb validation
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,66 @@ START_TEST(loader_lru)
 }
 END_TEST
 
+/* Every loop's thread uses the one loader: acquisitions, releases and
+ * evictions from several threads at once keep its lists and counts
+ * whole (run under ASan/TSan or valgrind, a race shows; without the
+ * lock the LRU list could turn into a cycle and the lookup spin) */
+#define LOADER_MT_THREADS 4
+#define LOADER_MT_ROUNDS  20000
+
+static void *loader_mt_run(void *arg)
+{
+	static const char *const verbs[] = {"t_good", "t_good2", "t_good3"};
+	struct loader *l = arg;
+
+	for (unsigned i = 0; i < LOADER_MT_ROUNDS; i++) {
+		struct plugin *p = NULL;
+
+		if (loader_acquire(l, verbs[i % 3], &p))
+			return (void *)1;
+		loader_release(p);
+	}
+	return NULL;
+}
+
+START_TEST(loader_threads)
+{
+	/* a cache of two for three verbs: loads and evictions too */
+	struct loader *l = loader_new(2);
+	pthread_t th[LOADER_MT_THREADS];
+	struct loader_stats st;
+	struct json_object *m, *plugins;
+
+	for (unsigned i = 0; i < LOADER_MT_THREADS; i++)
+		ck_assert_int_eq(
+			pthread_create(&th[i], NULL, loader_mt_run, l), 0);
+	for (unsigned i = 0; i < LOADER_MT_THREADS; i++) {
+		void *rv = (void *)1;
+
+		ck_assert_int_eq(pthread_join(th[i], &rv), 0);
+		ck_assert_ptr_null(rv);
+	}
+	loader_stats(l, &st);
+	/* above the cache size only while all were busy at once */
+	ck_assert_uint_ge(st.loaded, 1);
+	ck_assert_uint_le(st.loaded, 3);
+	ck_assert_uint_eq(st.hits + st.misses,
+			  LOADER_MT_THREADS * LOADER_MT_ROUNDS);
+	m = json_object_new_object();
+	ck_assert_int_eq(loader_metrics(l, m), 0);
+	plugins = json_object_object_get(m, "plugins");
+	json_object_object_foreach(plugins, k, v)
+	{
+		(void)k;
+		ck_assert_int_eq(json_object_get_int64(
+					 json_object_object_get(v, "running")),
+				 0);
+	}
+	json_object_put(m);
+	mem_deref(l);
+}
+END_TEST
+
 START_TEST(loader_dropin)
 {
 	char dir[] = "/tmp/fs-loader.XXXXXX";
@@ -270,6 +331,7 @@ Suite *loader_suite(void)
 	tcase_add_test(tc, loader_preload_list);
 	tcase_add_test(tc, loader_lru);
 	tcase_add_test(tc, loader_dropin);
+	tcase_add_test(tc, loader_threads);
 	tcase_add_test(tc, loader_validate_forms);
 	tcase_set_timeout(tc, fixture_timeout(10));
 	suite_add_tcase(s, tc);
