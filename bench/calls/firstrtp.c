@@ -453,6 +453,11 @@ static void on_response(const char *msg, int code)
 			/* first 2xx or a retransmission: ACK it */
 			keep_dialog(c, msg);
 			send_in_dialog(i, "ACK", "a", 1);
+		} else if (c->oc == OC_TIMEOUT && !c->to) {
+			/* answered after we gave up: take it down (once) */
+			keep_dialog(c, msg);
+			send_in_dialog(i, "ACK", "a", 1);
+			send_in_dialog(i, "BYE", "b", 2);
 		}
 		return;
 	}
@@ -562,7 +567,7 @@ int main(int argc, char *argv[])
 	int64_t t0, deadline, hold_ns, ivl_ns;
 	struct rlimit rl;
 	socklen_t sl = sizeof(local);
-	int opt, next = 0, active;
+	int opt, next = 0, lo = 0, active;
 	int answered = 0, failed = 0, timeout = 0, bye = 0, nobye = 0,
 	    rtp = 0, n200 = 0, nrtp = 0;
 	int64_t *d200, *drtp;
@@ -659,9 +664,12 @@ int main(int argc, char *argv[])
 		if (next < ncalls && t0 + next * ivl_ns < wake)
 			wake = t0 + next * ivl_ns;
 
-		/* timers: INVITE retransmissions, Timer B, the hold limit */
+		/* timers: INVITE retransmissions, Timer B, the hold limit;
+		 * calls below lo are all done */
 		active = ncalls - next;
-		for (int i = 0; i < next; i++) {
+		while (lo < next && calls[lo].st == ST_DONE)
+			lo++;
+		for (int i = lo; i < next; i++) {
 			struct call *c = &calls[i];
 
 			if (c->st == ST_DONE)
