@@ -682,9 +682,9 @@ int main(int argc, char *argv[])
 			}
 			if (c->st == ST_CALLING && now >= c->t_retx) {
 				send_sip(c->invite, c->invite_len);
+				/* INVITE: doubling, no T2 cap (RFC 3261
+				 * 17.1.1.2), until Timer B */
 				c->retx_ivl *= 2;
-				if (c->retx_ivl > 4 * T1_NS) /* T2 */
-					c->retx_ivl = 4 * T1_NS;
 				c->t_retx = now + c->retx_ivl;
 			}
 			if (c->st == ST_ANSWERED && now - c->t_200 >= hold_ns) {
