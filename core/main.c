@@ -33,6 +33,7 @@
 #include "base/worker.h"
 #include "base/timer.h"
 #include "sip/reuseport.h"
+#include "base/memz.h"
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
 #define MAIN_MAX_FDS 65536
@@ -307,10 +308,10 @@ int main(int argc, char *argv[])
 	/* without the override re_main() would poll libre's own list, so
 	 * the timers started here would never fire, and libre's would go
 	 * on walking its sorted list */
-	if (timer_check() || reuseport_check()) {
+	if (timer_check() || reuseport_check() || memz_check()) {
 		fprintf(stderr,
-			"feature-server: libre's tmr_* or "
-			"net_sockopt_reuse_set functions are not "
+			"feature-server: libre's tmr_*, "
+			"net_sockopt_reuse_set or mem_zalloc are not "
 			"overridden (binary linked without its dynamic "
 			"list?)\n");
 		mem_deref(app.cfg);
