@@ -7,8 +7,11 @@ Q       := $(if $(V),,@)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS    := libre json-c libcurl libmicrohttpd sndfile speexdsp espeak-ng \
+PKGS    := libre json-c libcurl libmicrohttpd sndfile speexdsp \
 	libmariadb libsystemd hiredis
+# espeak-ng is dlopen()ed on first use (core/audio/tts_espeak.c): its
+# headers only
+HDR_PKGS := espeak-ng
 CC      ?= cc
 CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing
@@ -26,7 +29,7 @@ CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all \
 	-fsanitize=fuzzer-no-link,address,undefined
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
-DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) $(HDR_PKGS) 2>/dev/null)
 # flite ships no pkg-config file; its voices are dlopen()ed on first use
 # (core/audio/tts_flite.c), so only the engine is linked
 FLITE_LIBS  := -lflite

@@ -4,8 +4,15 @@
  * espeak-ng keeps process-wide state (one engine, one global callback),
  * so it is initialised and used only on the espeak worker thread; the
  * tts_espeak context below is that state's single owner.
+ *
+ * The library is not linked: it is dlopen()ed by the first synthesis,
+ * as the flite voices are. Linked, it mapped itself and its audio output
+ * stack (PulseAudio, ALSA, X11 client libraries: 1.5 MB resident) into
+ * every server at start, used or not.
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <re.h>
@@ -22,8 +29,21 @@ struct tts_espeak_sink {
 	int err;
 };
 
+#define TTS_ESPEAK_LIB "libespeak-ng.so.1"
+
+/* The library's entry points we use, typed by its own header (only
+ * declared, never linked), resolved by tts_espeak_open() */
+struct tts_espeak_api {
+	__typeof__(espeak_Initialize) *initialize;
+	__typeof__(espeak_SetSynthCallback) *set_synth_callback;
+	__typeof__(espeak_SetVoiceByName) *set_voice_by_name;
+	__typeof__(espeak_SetVoiceByProperties) *set_voice_by_properties;
+	__typeof__(espeak_Synth) *synth;
+};
+
 /* The engine's state; touched only by the espeak thread */
 static struct {
+	struct tts_espeak_api api;
 	bool init;
 	int init_err;
 	int srate;
@@ -60,6 +80,45 @@ static int tts_espeak_cb(short *wav, int n, espeak_EVENT *ev)
 	return 0;
 }
 
+/* Map the library and find what we call; never closed: the engine's
+ * state lives in it */
+static int tts_espeak_open(struct tts_espeak_api *api)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+		{"espeak_Initialize",
+		 offsetof(struct tts_espeak_api, initialize)},
+		{"espeak_SetSynthCallback",
+		 offsetof(struct tts_espeak_api, set_synth_callback)},
+		{"espeak_SetVoiceByName",
+		 offsetof(struct tts_espeak_api, set_voice_by_name)},
+		{"espeak_SetVoiceByProperties",
+		 offsetof(struct tts_espeak_api, set_voice_by_properties)},
+		{"espeak_Synth", offsetof(struct tts_espeak_api, synth)},
+	};
+	void *h = dlopen(TTS_ESPEAK_LIB, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		fs_error("tts", "espeak-ng: %s", dlerror());
+		return ENOENT;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(h, syms[i].name);
+
+		if (!f) {
+			fs_error("tts", "espeak-ng: no %s in %s", syms[i].name,
+				 TTS_ESPEAK_LIB);
+			return ENOENT;
+		}
+		/* POSIX: a function pointer and a data pointer convert */
+		memcpy((char *)api + syms[i].off, &f, sizeof(f));
+	}
+	fs_info("tts", "espeak-ng: engine loaded (%s)", TTS_ESPEAK_LIB);
+	return 0;
+}
+
 static int tts_espeak_init(void)
 {
 	int rate;
@@ -67,15 +126,19 @@ static int tts_espeak_init(void)
 	if (tts_espeak.init)
 		return tts_espeak.init_err;
 	tts_espeak.init = true;
-	rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL,
-				 espeakINITIALIZE_DONT_EXIT);
+	if (tts_espeak_open(&tts_espeak.api)) {
+		tts_espeak.init_err = EIO;
+		return EIO;
+	}
+	rate = tts_espeak.api.initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL,
+					 espeakINITIALIZE_DONT_EXIT);
 	if (rate <= 0) {
 		fs_error("tts", "espeak-ng: initialisation failed (%d)", rate);
 		tts_espeak.init_err = EIO;
 		return EIO;
 	}
 	tts_espeak.srate = rate;
-	espeak_SetSynthCallback(tts_espeak_cb);
+	tts_espeak.api.set_synth_callback(tts_espeak_cb);
 	return 0;
 }
 
@@ -85,7 +148,9 @@ static int tts_espeak_by_lang(const char *lang)
 
 	memset(&spec, 0, sizeof(spec));
 	spec.languages = lang;
-	return espeak_SetVoiceByProperties(&spec) == EE_OK ? 0 : ENOTSUP;
+	return tts_espeak.api.set_voice_by_properties(&spec) == EE_OK
+		       ? 0
+		       : ENOTSUP;
 }
 
 static int tts_espeak_select(const char *lang, const char *voice)
@@ -98,7 +163,7 @@ static int tts_espeak_select(const char *lang, const char *voice)
 	if (!strcmp(sel, tts_espeak.sel))
 		return 0;
 
-	if (*voice && espeak_SetVoiceByName(voice) == EE_OK)
+	if (*voice && tts_espeak.api.set_voice_by_name(voice) == EE_OK)
 		err = 0;
 	if (err && *lang)
 		err = tts_espeak_by_lang(lang);
@@ -136,8 +201,8 @@ int tts_espeak_synth(struct fs_audio **ap, const char *lang, const char *voice,
 	if (!strncmp(text, "<speak", 6))
 		flags |= espeakSSML;
 	tts_espeak.sink = &sink;
-	e = espeak_Synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0, flags,
-			 NULL, NULL);
+	e = tts_espeak.api.synth(text, strlen(text) + 1, 0, POS_CHARACTER, 0,
+				 flags, NULL, NULL);
 	tts_espeak.sink = NULL;
 
 	if (e != EE_OK)

@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # Idle memory: the flite voices (1.5 to 4 MB each) are not mapped until a
-# call speaks with them, and then only the voice asked for is.
+# call speaks with them, and then only the voice asked for is; nor is the
+# espeak-ng engine (and the audio stack it links) until a call speaks
+# with it.
 source "$(dirname "$0")/lib.sh"
+
+espeak() {
+	grep -c 'libespeak-ng' "/proc/$FS_PID/maps" || true
+}
 
 voices() {
 	grep -o 'libflite_cmu_us_[a-z0-9]*' "/proc/$FS_PID/maps" | sort -u |
@@ -15,13 +21,16 @@ start_hooks '{
     [{"verb":"say","text":"Seven.",
       "synthesizer":{"vendor":"flite","voice":"cmu_us_awb"}},
      {"verb":"say","text":"Seven.",
-      "synthesizer":{"vendor":"flite","voice":"slt"}},{"verb":"hangup"}]
+      "synthesizer":{"vendor":"flite","voice":"slt"}},{"verb":"hangup"}],
+    [{"verb":"say","text":"Sieben.",
+      "synthesizer":{"vendor":"espeak","language":"de-DE"}},{"verb":"hangup"}]
   ]}
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" \
 	DEFAULT_CALL_STATUS_HOOK="$HOOK/status" TTS_VENDOR=flite
 
 assert_eq "$(voices)" "" "voices mapped by an idle server"
+assert_eq "$(espeak)" "0" "espeak-ng mappings of an idle server"
 assert_eq "$(grep -c 'flite: voice' "$WORK/main.log" || true)" "0" \
 	"voices loaded at start"
 
@@ -42,7 +51,17 @@ assert_eq "$(grep -c 'flite: voice slt loaded' "$WORK/main.log")" "1" \
 	"slt loaded once"
 assert_eq "$(grep -c 'flite: voice awb loaded' "$WORK/main.log")" "1" \
 	"awb loaded once"
+assert_eq "$(espeak)" "0" "espeak-ng mappings after flite calls"
 
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===2'
+# the first espeak-ng call maps the engine, and it speaks
+start_rtpsink
+run_sipp espeak uac_srv_bye 15551230065 || fail "espeak call failed"
+rtp_quiet
+[ "$(rtp_stat d.nonsilent)" -ge 15 ] || fail "espeak-ng barely heard"
+[ "$(espeak)" -ge 1 ] || fail "espeak-ng not mapped after speaking with it"
+assert_eq "$(grep -c 'espeak-ng: engine loaded' "$WORK/main.log")" "1" \
+	"espeak-ng loaded once"
+
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===3'
 wait_idle
 echo OK
