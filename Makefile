@@ -7,11 +7,12 @@ Q       := $(if $(V),,@)
 
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS    := libre json-c libcurl libmicrohttpd sndfile speexdsp \
+PKGS    := libre json-c libcurl libmicrohttpd speexdsp \
 	libmariadb libsystemd hiredis
-# espeak-ng is dlopen()ed on first use (core/audio/tts_espeak.c): its
-# headers only
-HDR_PKGS := espeak-ng
+# espeak-ng and libsndfile are dlopen()ed on first use
+# (core/audio/tts_espeak.c, audio_buf.c): their headers only; the unit
+# tests write their audio files with libsndfile, linked
+HDR_PKGS := espeak-ng sndfile
 CC      ?= cc
 CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing
@@ -69,7 +70,7 @@ UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_OBJ  := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN  := $(BUILD)/tests/check_all
 SUITES_H  := $(BUILD)/tests/suites.h
-CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check sndfile 2>/dev/null)
 
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_GLUE := $(filter-out $(FUZZ_SRC),$(wildcard tests/fuzz/*.c))

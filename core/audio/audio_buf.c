@@ -7,7 +7,10 @@
  * to the caller (Debian's libre is built without MEM_DEBUG, so mem_zalloc
  * touches no global list).
  */
+#include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,6 +19,7 @@
 #include <sndfile.h>
 #include <speex/speex_resampler.h>
 #include "audio/audio.h"
+#include "base/log.h"
 
 /* Longest decoded file by default: an hour, at the file's own rate */
 #define AUDIO_DECODE_MAX_SECS 3600
@@ -229,6 +233,57 @@ struct audio_vio {
 	sf_count_t pos;
 };
 
+/* libsndfile and the codecs it links (FLAC, Vorbis, Opus, MPEG: 0.8 MB
+ * resident) are dlopen()ed by the first decoding rather than linked, so
+ * a server that never plays a file never maps them. Decoders run on
+ * worker threads: the library is opened once, under pthread_once. */
+#define AUDIO_SF_LIB "libsndfile.so.1"
+
+static struct {
+	__typeof__(sf_open_virtual) *open_virtual;
+	__typeof__(sf_readf_short) *readf_short;
+	__typeof__(sf_error) *error;
+	__typeof__(sf_close) *close;
+	int err;
+} audio_sf;
+
+static pthread_once_t audio_sf_once = PTHREAD_ONCE_INIT;
+
+static void audio_sf_open(void)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+		{"sf_open_virtual",
+		 offsetof(__typeof__(audio_sf), open_virtual)},
+		{"sf_readf_short",
+		 offsetof(__typeof__(audio_sf), readf_short)},
+		{"sf_error", offsetof(__typeof__(audio_sf), error)},
+		{"sf_close", offsetof(__typeof__(audio_sf), close)},
+	};
+	void *h = dlopen(AUDIO_SF_LIB, RTLD_NOW | RTLD_LOCAL);
+
+	if (!h) {
+		fs_error("audio", "libsndfile: %s", dlerror());
+		audio_sf.err = ENOSYS;
+		return;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *f = dlsym(h, syms[i].name);
+
+		if (!f) {
+			fs_error("audio", "libsndfile: no %s in %s",
+				 syms[i].name, AUDIO_SF_LIB);
+			audio_sf.err = ENOSYS;
+			return;
+		}
+		/* POSIX: a function pointer and a data pointer convert */
+		memcpy((char *)&audio_sf + syms[i].off, &f, sizeof(f));
+	}
+	fs_info("audio", "libsndfile loaded (%s)", AUDIO_SF_LIB);
+}
+
 static sf_count_t audio_vio_len(void *user)
 {
 	return ((struct audio_vio *)user)->len;
@@ -314,8 +369,11 @@ int audio_decode_lim(struct fs_audio **ap, const void *buf, size_t len,
 		max_ms = AUDIO_DECODE_MAX_MS;
 	deadline = audio_now_us() + (uint64_t)max_ms * 1000;
 
+	(void)pthread_once(&audio_sf_once, audio_sf_open);
+	if (audio_sf.err)
+		return audio_sf.err;
 	memset(&info, 0, sizeof(info));
-	sf = sf_open_virtual(&vio, SFM_READ, &info, &mem);
+	sf = audio_sf.open_virtual(&vio, SFM_READ, &info, &mem);
 	if (!sf)
 		return EPROTO;
 	ch = info.channels;
@@ -343,7 +401,7 @@ int audio_decode_lim(struct fs_audio **ap, const void *buf, size_t len,
 
 	for (;;) {
 		sf_count_t got =
-			sf_readf_short(sf, frames, AUDIO_DECODE_CHUNK);
+			audio_sf.readf_short(sf, frames, AUDIO_DECODE_CHUNK);
 
 		if (got <= 0)
 			break;
@@ -376,7 +434,7 @@ int audio_decode_lim(struct fs_audio **ap, const void *buf, size_t len,
 			goto out;
 	}
 
-	if (!total || sf_error(sf) != SF_ERR_NO_ERROR) {
+	if (!total || audio_sf.error(sf) != SF_ERR_NO_ERROR) {
 		err = EPROTO;
 		goto out;
 	}
@@ -385,7 +443,7 @@ out:
 	audio_rs_abort(&rs);
 	mem_deref(frames);
 	mem_deref(mono);
-	sf_close(sf);
+	audio_sf.close(sf);
 	return err;
 }
 

@@ -2,11 +2,15 @@
 # Idle memory: the flite voices (1.5 to 4 MB each) are not mapped until a
 # call speaks with them, and then only the voice asked for is; nor is the
 # espeak-ng engine (and the audio stack it links) until a call speaks
-# with it.
+# with it, nor libsndfile and its codecs until a file is played.
 source "$(dirname "$0")/lib.sh"
 
 espeak() {
 	grep -c 'libespeak-ng' "/proc/$FS_PID/maps" || true
+}
+
+sndfile() {
+	grep -c 'libsndfile' "/proc/$FS_PID/maps" || true
 }
 
 voices() {
@@ -22,15 +26,18 @@ start_hooks '{
       "synthesizer":{"vendor":"flite","voice":"cmu_us_awb"}},
      {"verb":"say","text":"Seven.",
       "synthesizer":{"vendor":"flite","voice":"slt"}},{"verb":"hangup"}],
+    [{"verb":"play","url":"@BASE@/tone.wav"},{"verb":"hangup"}],
     [{"verb":"say","text":"Sieben.",
       "synthesizer":{"vendor":"espeak","language":"de-DE"}},{"verb":"hangup"}]
-  ]}
+  ]},
+  "/tone.wav": {"wav":{"secs":0.5,"freq":440,"rate":8000}}
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" \
 	DEFAULT_CALL_STATUS_HOOK="$HOOK/status" TTS_VENDOR=flite
 
 assert_eq "$(voices)" "" "voices mapped by an idle server"
 assert_eq "$(espeak)" "0" "espeak-ng mappings of an idle server"
+assert_eq "$(sndfile)" "0" "libsndfile mappings of an idle server"
 assert_eq "$(grep -c 'flite: voice' "$WORK/main.log" || true)" "0" \
 	"voices loaded at start"
 
@@ -52,6 +59,17 @@ assert_eq "$(grep -c 'flite: voice slt loaded' "$WORK/main.log")" "1" \
 assert_eq "$(grep -c 'flite: voice awb loaded' "$WORK/main.log")" "1" \
 	"awb loaded once"
 assert_eq "$(espeak)" "0" "espeak-ng mappings after flite calls"
+# (espeak-ng links libsndfile itself: checked before it is loaded)
+assert_eq "$(sndfile)" "0" "libsndfile mappings after flite speech"
+
+# the first file played maps libsndfile, and the tone is heard
+start_rtpsink
+run_sipp play uac_srv_bye 15551230065 || fail "play call failed"
+rtp_quiet
+[ "$(rtp_stat d.nonsilent)" -ge 15 ] || fail "the played tone barely heard"
+[ "$(sndfile)" -ge 1 ] || fail "libsndfile not mapped after playing a file"
+assert_eq "$(grep -c 'libsndfile loaded' "$WORK/main.log")" "1" "libsndfile loaded once"
+assert_eq "$(espeak)" "0" "espeak-ng mappings after playing a file"
 
 # the first espeak-ng call maps the engine, and it speaks
 start_rtpsink
@@ -62,6 +80,6 @@ rtp_quiet
 assert_eq "$(grep -c 'espeak-ng: engine loaded' "$WORK/main.log")" "1" \
 	"espeak-ng loaded once"
 
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===3'
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===4'
 wait_idle
 echo OK
