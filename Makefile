@@ -8,11 +8,12 @@ Q       := $(if $(V),,@)
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
 PKGS    := libre json-c libcurl libmicrohttpd speexdsp \
-	libmariadb libsystemd hiredis
-# espeak-ng and libsndfile are dlopen()ed on first use
-# (core/audio/tts_espeak.c, audio_buf.c): their headers only; the unit
-# tests write their audio files with libsndfile, linked
-HDR_PKGS := espeak-ng sndfile
+	hiredis
+# espeak-ng, libsndfile and the MariaDB client are dlopen()ed on first
+# use (core/audio/tts_espeak.c, audio_buf.c, core/dir/mysql_dl.c): their
+# headers only; the unit tests write their audio files with libsndfile,
+# linked
+HDR_PKGS := espeak-ng sndfile libmariadb
 CC      ?= cc
 CFLAGS_BASE := -std=gnu11 -g -O2 -Wall -Wextra -Werror -Wshadow \
 	-Wstrict-prototypes -Wmissing-prototypes -fno-strict-aliasing
@@ -31,11 +32,9 @@ CFLAGS_BASE += -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all \
 LDFLAGS_SAN := -fsanitize=address,undefined
 endif
 DEP_CFLAGS  := $(shell pkg-config --cflags $(PKGS) $(HDR_PKGS) 2>/dev/null)
-# flite ships no pkg-config file; its voices are dlopen()ed on first use
-# (core/audio/tts_flite.c), so only the engine is linked
-FLITE_LIBS  := -lflite
+# flite (which ships no pkg-config file), espeak-ng and libsndfile are
+# dlopen()ed by their first use (core/audio/), so none is linked
 DEP_LIBS    := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lrem \
-	$(FLITE_LIBS) \
 	-lssl -lcrypto -lpthread -ldl -lm
 # libre 1.1.0 headers need the feature macros its own build defines
 RE_DEFS     := -DHAVE_INTTYPES_H -DHAVE_STDBOOL_H -DHAVE_INET6

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include <systemd/sd-daemon.h>
+
 #include <re.h>
 #include "app.h"
 #include "base/cfg.h"
@@ -21,6 +21,7 @@
 #include "loop/life.h"
 #include "verb/loader.h"
 #include "base/log.h"
+#include "base/notify.h"
 #include "loop/loop.h"
 #include "http/req.h"
 #include "loop/registry.h"
@@ -216,7 +217,7 @@ static int main_start(struct app *app)
 
 static void main_stop(struct app *app)
 {
-	(void)sd_notify(0, "STOPPING=1");
+	(void)notify_send("STOPPING=1");
 	app->rest = mem_deref(app->rest);
 	app->req = NULL;
 	app->scopes = NULL;

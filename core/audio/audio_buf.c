@@ -19,6 +19,7 @@
 #include <sndfile.h>
 #include <speex/speex_resampler.h>
 #include "audio/audio.h"
+#include "base/dlib.h"
 #include "base/log.h"
 
 /* Longest decoded file by default: an hour, at the file's own rate */
@@ -251,10 +252,7 @@ static pthread_once_t audio_sf_once = PTHREAD_ONCE_INIT;
 
 static void audio_sf_open(void)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} syms[] = {
+	static const struct dlib_sym syms[] = {
 		{"sf_open_virtual",
 		 offsetof(__typeof__(audio_sf), open_virtual)},
 		{"sf_readf_short",
@@ -262,24 +260,10 @@ static void audio_sf_open(void)
 		{"sf_error", offsetof(__typeof__(audio_sf), error)},
 		{"sf_close", offsetof(__typeof__(audio_sf), close)},
 	};
-	void *h = dlopen(AUDIO_SF_LIB, RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		fs_error("audio", "libsndfile: %s", dlerror());
+	if (dlib_open(AUDIO_SF_LIB, "audio", "libsndfile", syms,
+		      DLIB_NSYMS(syms), &audio_sf)) {
 		audio_sf.err = ENOSYS;
 		return;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *f = dlsym(h, syms[i].name);
-
-		if (!f) {
-			fs_error("audio", "libsndfile: no %s in %s",
-				 syms[i].name, AUDIO_SF_LIB);
-			audio_sf.err = ENOSYS;
-			return;
-		}
-		/* POSIX: a function pointer and a data pointer convert */
-		memcpy((char *)&audio_sf + syms[i].off, &f, sizeof(f));
 	}
 	fs_info("audio", "libsndfile loaded (%s)", AUDIO_SF_LIB);
 }

@@ -19,6 +19,7 @@
 #include <espeak-ng/speak_lib.h>
 #include "audio/tts.h"
 #include "audio/audio.h"
+#include "base/dlib.h"
 #include "base/log.h"
 
 /* Samples collected by the synthesis callback */
@@ -84,10 +85,7 @@ static int tts_espeak_cb(short *wav, int n, espeak_EVENT *ev)
  * state lives in it */
 static int tts_espeak_open(struct tts_espeak_api *api)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} syms[] = {
+	static const struct dlib_sym syms[] = {
 		{"espeak_Initialize",
 		 offsetof(struct tts_espeak_api, initialize)},
 		{"espeak_SetSynthCallback",
@@ -98,23 +96,9 @@ static int tts_espeak_open(struct tts_espeak_api *api)
 		 offsetof(struct tts_espeak_api, set_voice_by_properties)},
 		{"espeak_Synth", offsetof(struct tts_espeak_api, synth)},
 	};
-	void *h = dlopen(TTS_ESPEAK_LIB, RTLD_NOW | RTLD_LOCAL);
-
-	if (!h) {
-		fs_error("tts", "espeak-ng: %s", dlerror());
+	if (dlib_open(TTS_ESPEAK_LIB, "tts", "espeak-ng", syms,
+		      DLIB_NSYMS(syms), api))
 		return ENOENT;
-	}
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *f = dlsym(h, syms[i].name);
-
-		if (!f) {
-			fs_error("tts", "espeak-ng: no %s in %s", syms[i].name,
-				 TTS_ESPEAK_LIB);
-			return ENOENT;
-		}
-		/* POSIX: a function pointer and a data pointer convert */
-		memcpy((char *)api + syms[i].off, &f, sizeof(f));
-	}
 	fs_info("tts", "espeak-ng: engine loaded (%s)", TTS_ESPEAK_LIB);
 	return 0;
 }

@@ -10,11 +10,14 @@
  * Each voice is a shared library of 1.5 to 4 MB that the server is not
  * linked with: it is dlopen()ed when a call first asks for the voice, so
  * a server that never speaks with flite (or with that voice) does not
- * map it. The voices need libflite, which the server is linked with, and
- * pull in libflite_usenglish and libflite_cmulex themselves.
+ * map it. The engine itself (libflite, and the ALSA client it links) is
+ * not linked either: it is dlopen()ed by the first synthesis, so a server
+ * that never speaks with flite maps none of it. The voices name libflite
+ * as a dependency and find the copy already loaded.
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stddef.h>
 #include <setjmp.h>
 #include <string.h>
 #include <strings.h>
@@ -25,6 +28,7 @@
 #pragma GCC diagnostic pop
 #include "audio/tts.h"
 #include "audio/audio.h"
+#include "base/dlib.h"
 #include "base/log.h"
 
 /* The registration function each voice library exports (no header) */
@@ -37,9 +41,21 @@ static const char *const tts_flite_voices[] = {"kal", "kal16", "slt", "awb",
 #define TTS_FLITE_NVOICES \
 	(sizeof(tts_flite_voices) / sizeof(tts_flite_voices[0]))
 
+#define TTS_FLITE_LIB "libflite.so.1"
+
+/* What we call in libflite, found by dlsym */
+struct tts_flite_api {
+	int (*init)(void);
+	cst_wave *(*text_to_wave)(const char *text, cst_voice *voice);
+	void (*delete_wave)(cst_wave *w);
+	jmp_buf **errjmp; /* libflite's cst_errjmp */
+};
+
 /* The engine's state; touched only by the flite thread */
 static struct {
 	bool init;
+	int init_err;
+	struct tts_flite_api api;
 	cst_voice *voice[TTS_FLITE_NVOICES];
 	bool failed[TTS_FLITE_NVOICES]; /* said once, not retried */
 } tts_flite;
@@ -96,6 +112,37 @@ static cst_voice *tts_flite_get(const char *name)
 	return NULL;
 }
 
+/* Map the engine and find what we call; never closed: the voices
+ * registered stay in it */
+static int tts_flite_open(struct tts_flite_api *api)
+{
+	static const struct dlib_sym syms[] = {
+		{"flite_init", offsetof(struct tts_flite_api, init)},
+		{"flite_text_to_wave",
+		 offsetof(struct tts_flite_api, text_to_wave)},
+		{"delete_wave", offsetof(struct tts_flite_api, delete_wave)},
+		{"cst_errjmp", offsetof(struct tts_flite_api, errjmp)},
+	};
+	if (dlib_open(TTS_FLITE_LIB, "tts", "flite", syms, DLIB_NSYMS(syms),
+		      api))
+		return ENOENT;
+	fs_info("tts", "flite: engine loaded (%s)", TTS_FLITE_LIB);
+	return 0;
+}
+
+static int tts_flite_init(void)
+{
+	if (tts_flite.init)
+		return tts_flite.init_err;
+	tts_flite.init = true;
+	if (tts_flite_open(&tts_flite.api)) {
+		tts_flite.init_err = EIO;
+		return EIO;
+	}
+	tts_flite.api.init();
+	return 0;
+}
+
 int tts_flite_synth(struct fs_audio **ap, const char *voice, const char *text)
 {
 	cst_wave *volatile w = NULL;
@@ -105,23 +152,22 @@ int tts_flite_synth(struct fs_audio **ap, const char *voice, const char *text)
 
 	if (!ap || !voice || !text)
 		return EINVAL;
-	if (!tts_flite.init) {
-		flite_init();
-		tts_flite.init = true;
-	}
+	err = tts_flite_init();
+	if (err)
+		return err;
 	v = tts_flite_get(voice);
 	if (!v)
 		return ENOTSUP;
 
 	/* flite's errors longjmp here instead of ending the process */
 	if (setjmp(jb)) {
-		cst_errjmp = NULL;
+		*tts_flite.api.errjmp = NULL;
 		fs_error("tts", "flite: synthesis failed (voice %s)", voice);
 		return EIO;
 	}
-	cst_errjmp = &jb;
-	w = flite_text_to_wave(text, v);
-	cst_errjmp = NULL;
+	*tts_flite.api.errjmp = &jb;
+	w = tts_flite.api.text_to_wave(text, v);
+	*tts_flite.api.errjmp = NULL;
 	if (!w)
 		return EIO;
 
@@ -130,6 +176,6 @@ int tts_flite_synth(struct fs_audio **ap, const char *voice, const char *text)
 	else
 		err = audio_resample(ap, w->samples, (size_t)w->num_samples,
 				     (uint32_t)w->sample_rate);
-	delete_wave(w);
+	tts_flite.api.delete_wave(w);
 	return err;
 }

@@ -11,13 +11,14 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
-#include <systemd/sd-daemon.h>
+
 #include <re.h>
 #include <json-c/json.h>
 #include "app.h"
 #include "base/cfg.h"
 #include "verb/loader.h"
 #include "base/log.h"
+#include "base/notify.h"
 #include "loop/loop.h"
 #include "loop/life.h"
 #include "http/req.h"
@@ -75,7 +76,7 @@ static void life_idle_check(void *arg)
 		return;
 	}
 	fs_info("life", "drained: no calls left, exiting");
-	(void)sd_notify(0, "STOPPING=1");
+	(void)notify_send("STOPPING=1");
 	re_cancel();
 }
 
@@ -177,13 +178,13 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 
 	if (!lf)
 		return EINVAL;
-	(void)sd_notify(0, "RELOADING=1");
+	(void)notify_send("RELOADING=1");
 	e = cfg_load(&cfg, app->cfg_path, err, sizeof(err));
 	if (e) {
 		fs_error("life", "reload refused, configuration unchanged: %s",
 			 err);
 		re_snprintf(msg, msgsz, "refused: %s", err);
-		(void)sd_notify(0, "READY=1");
+		(void)notify_send("READY=1");
 		return EINVAL;
 	}
 	/* the listener stays where it was bound: judge the key there */
@@ -198,13 +199,13 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 			    "the REST API listens on %s",
 			    app->http_addr);
 		mem_deref(cfg);
-		(void)sd_notify(0, "READY=1");
+		(void)notify_send("READY=1");
 		return EINVAL;
 	}
 	lc = mem_zalloc(sizeof(*lc), life_cfg_destructor);
 	if (!lc) {
 		mem_deref(cfg);
-		(void)sd_notify(0, "READY=1");
+		(void)notify_send("READY=1");
 		return ENOMEM;
 	}
 	life_restart_needed(old, cfg);
@@ -235,7 +236,7 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 	re_snprintf(msg, msgsz,
 		    "reloaded; plugins: %u reloaded, %u removed, %u refused",
 		    rs.reloaded, rs.removed, rs.failed);
-	(void)sd_notify(0, "READY=1");
+	(void)notify_send("READY=1");
 	return 0;
 }
 
@@ -320,5 +321,5 @@ int life_alloc(struct life **lp, struct app *app)
 void life_ready(struct life *lf)
 {
 	(void)lf;
-	(void)sd_notify(0, "READY=1");
+	(void)notify_send("READY=1");
 }

@@ -26,6 +26,11 @@ start_hooks '{
 }' acct-secret
 db_point_hooks "$HOOK"
 start_fs main "${DB_CONF[@]}" JAMBONES_MYSQL_CACHE_TTL=60000
+# the client library is not linked: opened once, by the MySQL directory
+assert_eq "$(grep -c 'mysql: client library loaded' "$WORK/main.log")" "1" \
+	"MariaDB client opened at start"
+[ "$(grep -c libmariadb "/proc/$FS_PID/maps")" -ge 1 ] ||
+	fail "MariaDB client not mapped with a MySQL directory"
 
 call() { # NAME NUMBER CODE [HEADERS, '|' between]
 	local scen hdrs=${4:-}
