@@ -16,18 +16,26 @@
 #include <fs/fs_scope.h>
 #include "audio/tts.h"
 #include "audio/audio.h"
+#include "audio/speechcred.h"
+#include "audio/ttsv.h"
+#include "http/req.h"
+#include "base/scope.h"
 #include "base/worker.h"
 #include "base/log.h"
 
 #define TTS_WARNED_MAX 16
 #define TTS_VENDOR_MAX 32
 
+/* Largest audio a cloud vendor may answer with (raw PCM: minutes) */
+#define TTS_CLOUD_MAX_BODY (16u << 20)
+
 enum tts_vendor {
 	TTS_FLITE,
 	TTS_ESPEAK,
+	TTS_CLOUD, /* over HTTP: the job's ops say which */
 };
 
-static const char *const tts_vendor_names[] = {"flite", "espeak"};
+static const char *const tts_vendor_names[] = {"flite", "espeak", "cloud"};
 
 struct tts {
 	struct worker *wp; /* borrowed */
@@ -38,6 +46,11 @@ struct tts {
 	bool strict;
 	uint32_t max_queue;
 	struct audio_lru *cache;
+	struct fs_req *req; /* borrowed; NULL: no cloud vendors */
+	struct speechcred *creds;
+	struct scopemgr *mgr;
+	struct fs_scope *root; /* owns the vendor requests in flight */
+	uint32_t cloud_timeout_ms;
 	struct list pending;    /* audio_pend by key, shared syntheses */
 	struct list nc_pending; /* nocache requests, never shared */
 	struct list jobs;       /* in flight */
@@ -54,6 +67,12 @@ struct tts_job {
 	struct tts *tts;         /* weak: NULL once the tts is gone */
 	struct audio_pend *pend; /* weak: owned by a tts list */
 	enum tts_vendor vendor;
+	const struct ttsv_ops *ops; /* TTS_CLOUD */
+	bool fetching;              /* TTS_CLOUD: the request in flight */
+	uint8_t *body;              /* TTS_CLOUD: the answer, for the worker */
+	size_t len;
+	char *ctype;
+	uint64_t t0;
 	char *voice;
 	char *lang;
 	char *text;
@@ -71,12 +90,17 @@ static void tts_job_destructor(void *arg)
 	mem_deref(job->lang);
 	mem_deref(job->text);
 	mem_deref(job->audio);
+	mem_deref(job->body);
+	mem_deref(job->ctype);
 }
 
 static void tts_destructor(void *arg)
 {
 	struct tts *tts = arg;
 	struct le *le;
+
+	/* aborts the vendor requests; their handlers will not run */
+	fs_scope_close(tts->root);
 
 	/* running jobs finish on their thread; their results are dropped */
 	while ((le = list_head(&tts->jobs))) {
@@ -85,12 +109,17 @@ static void tts_destructor(void *arg)
 		list_unlink(&job->le);
 		job->tts = NULL;
 		job->pend = NULL;
+		if (job->fetching)
+			mem_deref(job);
 	}
 	while ((le = list_head(&tts->pending)))
 		audio_pend_abort(le->data);
 	while ((le = list_head(&tts->nc_pending)))
 		audio_pend_abort(le->data);
 	mem_deref(tts->cache);
+	mem_deref(tts->root);
+	mem_deref(tts->mgr);
+	mem_deref(tts->creds);
 	mem_deref(tts->def_voice);
 	mem_deref(tts->def_lang);
 }
@@ -150,6 +179,15 @@ int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf)
 	err = audio_lru_alloc(&tts->cache, conf->cache_bytes);
 	if (err)
 		goto out;
+	tts->req = conf->req;
+	tts->cloud_timeout_ms = conf->cloud_timeout_ms;
+	err = speechcred_load(&tts->creds, conf->creds_file);
+	if (!err)
+		err = scopemgr_alloc(&tts->mgr, 0);
+	if (!err)
+		err = scope_alloc_root(&tts->root, tts->mgr, "tts");
+	if (err)
+		goto out;
 
 	/* one thread per engine: both keep process-wide state */
 	err = worker_queue_add(wp, "tts-flite", 1, &tts->qid[TTS_FLITE]);
@@ -190,7 +228,8 @@ static void tts_lang_norm(char *dst, size_t sz, const char *lang)
 	dst[i] = '\0';
 }
 
-/* flite reads plain text: drop SSML markup, keep what is between tags */
+/* The embedded engines read plain text: drop SSML markup, keep what is
+ * between tags, a tag ending a word */
 static int tts_strip_tags(char **dstp, const char *text)
 {
 	size_t len = strlen(text), j = 0;
@@ -204,7 +243,7 @@ static int tts_strip_tags(char **dstp, const char *text)
 		if (text[i] == '<')
 			in_tag = true;
 		else if (text[i] == '>' && in_tag)
-			in_tag = false;
+			in_tag = false, d[j++] = ' ';
 		else if (!in_tag)
 			d[j++] = text[i];
 	}
@@ -219,12 +258,17 @@ static int tts_job_work(void *arg)
 	uint64_t t0 = audio_now_us();
 	int err;
 
-	if (job->vendor == TTS_FLITE)
+	if (job->vendor == TTS_CLOUD)
+		err = ttsv_decode(job->ops, &job->audio, job->ctype, job->body,
+				  job->len);
+	else if (job->vendor == TTS_FLITE)
 		err = tts_flite_synth(&job->audio, job->voice, job->text);
 	else
 		err = tts_espeak_synth(&job->audio, job->lang, job->voice,
 				       job->text);
-	job->us = (uint32_t)(audio_now_us() - t0);
+	/* a cloud job's time so far is its request's */
+	job->us = (job->vendor == TTS_CLOUD ? job->us : 0) +
+		  (uint32_t)(audio_now_us() - t0);
 	return err;
 }
 
@@ -238,12 +282,15 @@ static void tts_job_done(int err, void *arg)
 		mem_deref(job);
 		return;
 	}
+	job->body = mem_deref(job->body);
 
 	if (err) {
 		tts->st.errors++;
 		if (err != ECANCELED)
 			fs_warn("tts", "%s synthesis failed: %m",
-				tts_vendor_names[job->vendor], err);
+				job->ops ? job->ops->name
+					 : tts_vendor_names[job->vendor],
+				err);
 	} else {
 		audio_timing_add(&tts->st.synth, job->us);
 		if (!job->nocache)
@@ -299,10 +346,127 @@ static int tts_resolve(struct tts *tts, const char *vendor, const char *voice,
 	return 0;
 }
 
-int tts_synth(struct tts *tts, const char *vendor, const char *lang,
-	      const char *voice, const char *text, bool nocache,
-	      struct fs_scope *scope, fs_audio_h *h, void *arg)
+/* What an HTTP status from a vendor means for the call */
+static int tts_cloud_status_err(uint16_t status)
 {
+	if (status == 401 || status == 403)
+		return EACCES;
+	if (status == 429)
+		return EBUSY;
+	if (status < 200 || status > 299)
+		return EPROTO;
+	return 0;
+}
+
+static void tts_cloud_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	struct tts_job *job = arg;
+	struct tts *tts = job->tts;
+	char esc[200], snip[120];
+
+	job->fetching = false;
+	job->us = (uint32_t)(audio_now_us() - job->t0);
+	if (!err && (err = tts_cloud_status_err(resp->status))) {
+		size_t n = resp->len < sizeof(snip) - 1 ? resp->len
+							: sizeof(snip) - 1;
+
+		memcpy(snip, resp->body, n);
+		snip[n] = '\0';
+		log_escape(esc, sizeof(esc), snip);
+		fs_warn("tts", "%s: HTTP %u: %s", job->ops->name,
+			(unsigned)resp->status, esc);
+	}
+	if (!err && !resp->len)
+		err = EPROTO;
+	if (!err) {
+		job->body = mem_alloc(resp->len, NULL);
+		err = job->body ? 0 : ENOMEM;
+	}
+	if (!err && resp->ctype)
+		err = str_dup(&job->ctype, resp->ctype);
+	if (!err) {
+		memcpy(job->body, resp->body, resp->len);
+		job->len = resp->len;
+		err = worker_submit(tts->wp, WORKER_QUEUE_POOL, tts_job_work,
+				    tts_job_done, job);
+		if (!err)
+			return;
+	}
+	tts_job_done(err, job);
+}
+
+/* Send a cloud job's request; on error the caller frees the job */
+static int tts_cloud_start(struct tts *tts, struct tts_job *job,
+			   const struct tts_ask *ask, const char *text)
+{
+	const struct json_object *cred;
+	struct ttsv_http h = {0};
+	struct fs_hook hook = {.method = "POST"};
+	struct fs_req_opts opts = {0};
+	struct ttsv_ask va;
+	char why[160] = "";
+	int err;
+
+	cred = speechcred_find(tts->creds, ask->vendor, ask->label, true);
+	va = (struct ttsv_ask){
+		.vendor = ask->vendor,
+		.voice = job->voice,
+		.lang = ask->lang && *ask->lang ? ask->lang : tts->def_lang,
+		.text = text,
+		.ssml = !strncmp(text, "<speak", 6),
+		.engine = ask->engine ? ask->engine : "",
+		.model = ask->model ? ask->model : "",
+		.cred = cred,
+		.options = ask->options,
+	};
+	err = job->ops->build(&h, &va, why, sizeof(why));
+	if (err == EINVAL)
+		fs_warn("tts", "%s: %s", job->ops->name, why);
+	if (!err) {
+		hook.url = h.url;
+		opts.body = h.body;
+		opts.max_body = TTS_CLOUD_MAX_BODY;
+		opts.timeout_ms = tts->cloud_timeout_ms;
+		job->t0 = audio_now_us();
+		job->fetching = true;
+		err = req_send_hdrs(tts->req, tts->root, &hook, &opts, h.hdrs,
+				    tts_cloud_resp, job);
+		if (err)
+			job->fetching = false;
+	}
+	ttsv_http_reset(&h);
+	return err;
+}
+
+/* A vendor we speak over HTTP needs its credential: without one the
+ * say ends, as jambonz's SpeechCredentialError does */
+static int tts_cloud_resolve(struct tts *tts, const struct tts_ask *ask,
+			     const struct ttsv_ops **opsp)
+{
+	const struct ttsv_ops *ops = tts->req ? ttsv_find(ask->vendor) : NULL;
+
+	*opsp = ops;
+	if (!ops)
+		return ENOENT;
+	if (!speechcred_find(tts->creds, ask->vendor, ask->label, true)) {
+		fs_warn("tts",
+			"no credential for vendor '%s'%s%s%s "
+			"(SPEECH_CREDENTIALS_FILE): the say ends",
+			ask->vendor,
+			ask->label && *ask->label ? " (label '" : "",
+			ask->label && *ask->label ? ask->label : "",
+			ask->label && *ask->label ? "')" : "");
+		tts->st.errors++;
+		return ENOKEY;
+	}
+	return 0;
+}
+
+int tts_synth_ask(struct tts *tts, const struct tts_ask *ask, const char *text,
+		  struct fs_scope *scope, fs_audio_h *h, void *arg)
+{
+	const struct ttsv_ops *ops = NULL;
+	const char *voice = ask ? ask->voice : NULL;
 	enum tts_vendor v;
 	struct audio_pend *pend;
 	struct tts_job *job;
@@ -312,7 +476,7 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 	size_t len;
 	int err;
 
-	if (!tts || !text || !h)
+	if (!tts || !ask || !text || !h)
 		return EINVAL;
 	len = strlen(text);
 	if (!len || len > TTS_TEXT_MAX)
@@ -320,20 +484,35 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 	if (scope && fs_scope_closed(scope))
 		return ESHUTDOWN;
 
-	err = tts_resolve(tts, vendor, voice, &v, &voice);
-	if (err)
-		return err;
+	if (ask->vendor && *ask->vendor && tts_vendor_parse(ask->vendor, &v)) {
+		err = tts_cloud_resolve(tts, ask, &ops);
+		if (err && err != ENOENT)
+			return err;
+	}
+	if (ops) {
+		v = TTS_CLOUD;
+		if (!voice)
+			voice = "";
+	} else {
+		err = tts_resolve(tts, ask->vendor, voice, &v, &voice);
+		if (err)
+			return err;
+	}
 	/* flite speaks English only: the language must not split the key */
 	tts_lang_norm(lnorm, sizeof(lnorm),
-		      v == TTS_FLITE ? ""
-				     : (lang && *lang ? lang : tts->def_lang));
+		      v == TTS_FLITE
+			      ? ""
+			      : (ask->lang && *ask->lang ? ask->lang
+							 : tts->def_lang));
 
-	err = re_sdprintf(&key, "%s\n%s\n%s\n%s", tts_vendor_names[v], voice,
-			  lnorm, text);
+	err = re_sdprintf(&key, "%s\n%s\n%s\n%s\n%s\n%s",
+			  ops ? ops->name : tts_vendor_names[v], voice, lnorm,
+			  ask->engine ? ask->engine : "",
+			  ask->model ? ask->model : "", text);
 	if (err)
 		return err;
 
-	if (!nocache) {
+	if (!ask->nocache) {
 		a = audio_lru_get(tts->cache, key);
 		if (a) {
 			tts->st.hits++;
@@ -368,18 +547,19 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 		return ENOMEM;
 	}
 	job->vendor = v;
-	job->nocache = nocache;
+	job->ops = ops;
+	job->nocache = ask->nocache;
 	err = str_dup(&job->voice, voice);
 	err |= str_dup(&job->lang, lnorm);
 	if (err)
 		err = ENOMEM;
-	else if (v == TTS_FLITE)
+	else if (v != TTS_CLOUD)
 		err = tts_strip_tags(&job->text, text);
 	else
 		err = str_dup(&job->text, text);
 	if (!err)
 		err = audio_pend_alloc(
-			&pend, nocache ? &tts->nc_pending : &tts->pending,
+			&pend, ask->nocache ? &tts->nc_pending : &tts->pending,
 			key);
 	mem_deref(key);
 	if (err) {
@@ -396,15 +576,33 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 	job->tts = tts;
 	job->pend = pend;
 	list_append(&tts->jobs, &job->le, job);
-	err = worker_submit(tts->wp, tts->qid[v], tts_job_work, tts_job_done,
-			    job);
+	if (v == TTS_CLOUD)
+		err = tts_cloud_start(tts, job, ask, job->text);
+	else
+		err = worker_submit(tts->wp, tts->qid[v], tts_job_work,
+				    tts_job_done, job);
 	if (err) {
+		tts->st.errors++;
 		audio_pend_abort(pend);
 		mem_deref(job);
 		return err;
 	}
 	tts->st.misses++;
 	return 0;
+}
+
+int tts_synth(struct tts *tts, const char *vendor, const char *lang,
+	      const char *voice, const char *text, bool nocache,
+	      struct fs_scope *scope, fs_audio_h *h, void *arg)
+{
+	const struct tts_ask ask = {
+		.vendor = vendor,
+		.lang = lang,
+		.voice = voice,
+		.nocache = nocache,
+	};
+
+	return tts_synth_ask(tts, &ask, text, scope, h, arg);
 }
 
 int tts_metrics(const struct tts *tts, struct json_object *obj)

@@ -9,7 +9,11 @@
  * loop. Audio is cached by vendor, voice, language and text; concurrent
  * requests for one key share one synthesis.
  *
- * Vendors of other jambonz deployments ("google", "aws", ...) fall back
+ * Cloud vendors (microsoft, google, aws, deepgram, elevenlabs, openai,
+ * custom:<name>; ttsv.h) are asked over HTTP through the loop's
+ * requestor with the credential SPEECH_CREDENTIALS_FILE holds for them;
+ * without one the synthesis fails (ENOKEY), as jambonz's
+ * SpeechCredentialError ends the say. Vendors we do not speak fall back
  * to the default vendor with its default voice (one warning per vendor
  * and synthesiser), or fail with ENOTSUP in strict mode.
  */
@@ -37,6 +41,24 @@ struct tts_conf {
 	size_t cache_bytes;         /* most PCM bytes kept                */
 	uint32_t max_queue;         /* syntheses queued or running; 0 =
 				       no limit                          */
+	struct fs_req *req;         /* the loop's requestor (borrowed);
+				       NULL: no cloud vendors            */
+	const char *creds_file;     /* SPEECH_CREDENTIALS_FILE, NULL or ""
+				       for none                          */
+	uint32_t cloud_timeout_ms;  /* one vendor request; 0 = the
+				       requestor's default               */
+};
+
+/** One synthesis as a verb's synthesizer asks for it; all borrowed */
+struct tts_ask {
+	const char *vendor; /* NULL or "" = default vendor             */
+	const char *lang;   /* NULL or "" = default language           */
+	const char *voice;  /* NULL or "" = the vendor's default voice */
+	const char *label;  /* which of the vendor's credentials       */
+	const char *engine; /* aws: standard, neural, ...              */
+	const char *model;  /* deepgram, elevenlabs, openai            */
+	const struct json_object *options; /* vendor options           */
+	bool nocache; /* disableTtsCache                         */
 };
 
 /**
@@ -73,6 +95,17 @@ int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf);
 int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 	      const char *voice, const char *text, bool nocache,
 	      struct fs_scope *scope, fs_audio_h *h, void *arg);
+
+/**
+ * tts_synth() with every synthesizer field. Errors besides tts_synth()'s:
+ * ENOKEY (a cloud vendor with no credential), EINVAL (the credential or
+ * the voice lacks what the vendor needs: logged); given to h: EACCES
+ * (the vendor refused the credential, HTTP 401/403), EBUSY (HTTP 429),
+ * EPROTO (another HTTP error, or not the audio asked for), ETIMEDOUT,
+ * ECONNREFUSED.
+ */
+int tts_synth_ask(struct tts *tts, const struct tts_ask *ask, const char *text,
+		  struct fs_scope *scope, fs_audio_h *h, void *arg);
 
 /**
  * Add hits, misses, coalesced, entries, bytes, errors, fallbacks,

@@ -99,6 +99,8 @@ struct cfg {
 	uint32_t audio_decode_max_ms; /* AUDIO_DECODE_MAX_MS 10000       */
 	uint32_t tts_max_text;        /* TTS_MAX_TEXT 20000              */
 	uint32_t tts_max_queue;       /* TTS_MAX_QUEUE 200               */
+	char *speech_creds_file;      /* SPEECH_CREDENTIALS_FILE ""      */
+	uint32_t tts_vendor_timeout_ms; /* TTS_VENDOR_TIMEOUT_MS 20000   */
 
 	/* scale-out: call registry in Redis */
 	char *redis_host;        /* JAMBONES_REDIS_HOST "" = none        */

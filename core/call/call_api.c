@@ -232,27 +232,6 @@ void fs_call_play_stop(struct fs_call *c)
 		media_stream_play_stop(c->media, true);
 }
 
-int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
-		const struct json_object *synth, const char *text,
-		fs_audio_h *h, void *arg)
-{
-	const char *vendor, *lang, *voice;
-
-	if (!c || !scope || !text)
-		return EINVAL;
-	vendor = jsonutil_str(synth, "vendor");
-	if (!vendor)
-		vendor = jsonutil_str(c->synth, "vendor");
-	lang = jsonutil_str(synth, "language");
-	if (!lang)
-		lang = jsonutil_str(c->synth, "language");
-	voice = jsonutil_str(synth, "voice");
-	if (!voice && (!vendor || !jsonutil_str(synth, "vendor")))
-		voice = jsonutil_str(c->synth, "voice");
-	return tts_synth(c->env->tts, vendor, lang, voice, text, false, scope,
-			 h, arg);
-}
-
 int fs_call_audio(struct fs_call *c, struct fs_scope *scope, const char *url,
 		  fs_audio_h *h, void *arg)
 {

@@ -260,40 +260,19 @@ static void prompt_item_ready(int err, struct fs_audio *audio, void *arg)
 	prompt_start(p);
 }
 
-/* Strip SSML markup: the embedded engines speak plain text */
-static void prompt_plain(char *s)
-{
-	char *w = s;
-	bool tag = false;
-
-	for (char *r = s; *r; r++) {
-		if (*r == '<')
-			tag = true;
-		else if (*r == '>' && tag)
-			tag = false, *w++ = ' ';
-		else if (!tag)
-			*w++ = *r;
-	}
-	*w = '\0';
-}
-
 static int prompt_request(struct prompt *p, size_t slot,
 			  const struct json_object *synth)
 {
 	struct prompt_req *r = &p->reqs[slot];
-	char *text = NULL;
 	int err;
 
 	r->p = p;
 	r->slot = slot;
 	if (p->is_say) {
-		err = str_dup(&text, p->items[slot]);
-		if (err)
-			return err;
-		prompt_plain(text);
-		err = fs_call_tts(p->call, p->scope, synth, text,
+		/* SSML goes on: the cloud vendors speak it, the embedded
+		 * engines get it stripped (tts.c) */
+		err = fs_call_tts(p->call, p->scope, synth, p->items[slot],
 				  prompt_item_ready, r);
-		mem_deref(text);
 	} else {
 		err = fs_call_audio(p->call, p->scope, p->items[slot],
 				    prompt_item_ready, r);

@@ -62,6 +62,13 @@ int req_send_hdrs(struct fs_req *req, struct fs_scope *scope,
 bool req_same_origin(const char *url, const char *base);
 
 /**
+ * Percent-encode s for a URL's path segment or query value: everything
+ * but RFC 3986's unreserved characters (%H with a const char *). AWS
+ * signing requires exactly this set.
+ */
+int req_url_escape(struct re_printf *pf, const char *s);
+
+/**
  * Print a URL for a log line: without its user and password, which a
  * log must never hold (%H with a const char *).
  */

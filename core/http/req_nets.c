@@ -1,6 +1,7 @@
 /**
  * @file req_nets.c  Address checks of the requestor: the origin a
- *                   credential may go to, URLs fit for a log line
+ *                   credential may go to, URLs fit for a log line,
+ *                   URL escaping
  *
  * HTTP_DENY_NETS (netlist.h) is checked in req.c on the address curl is
  * about to connect to, after name resolution, so a host name that
@@ -40,6 +41,22 @@ int req_url_print(struct re_printf *pf, const char *url)
 	return re_hprintf(pf, "%b%s", url, (size_t)(host - url), at + 1);
 }
 
+int req_url_escape(struct re_printf *pf, const char *s)
+{
+	int err = 0;
+
+	for (; s && *s && !err; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+		    c == '_' || c == '~')
+			err = re_hprintf(pf, "%c", c);
+		else
+			err = re_hprintf(pf, "%%%02X", c);
+	}
+	return err;
+}
 
 /* ---- origins ---- */
 

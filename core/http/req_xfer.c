@@ -72,6 +72,21 @@ static size_t xfer_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* Whether the caller's extra header lines set Content-Type */
+static bool xfer_has_ctype(const char *hdrs)
+{
+	for (const char *p = hdrs; p && *p;) {
+		const char *nl = strchr(p, '\n');
+
+		if (!strncasecmp(p, "Content-Type:", 13))
+			return true;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return false;
+}
+
 /** (Re)build the per-attempt headers: the signature carries the time */
 static int xfer_headers(struct req_xfer *x)
 {
@@ -84,7 +99,8 @@ static int xfer_headers(struct req_xfer *x)
 	if (!t)
 		goto nomem;
 	h = t;
-	if (x->post) {
+	/* a caller's own Content-Type (SSML for a speech vendor) wins */
+	if (x->post && !xfer_has_ctype(x->xhdrs)) {
 		t = curl_slist_append(h, "Content-Type: application/json");
 		if (!t)
 			goto nomem;

@@ -251,6 +251,9 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.strict = cfg->tts_strict,
 		.cache_bytes = (size_t)cfg->tts_cache_mb << 20,
 		.max_queue = cfg->tts_max_queue,
+		.req = l->env.req,
+		.creds_file = cfg->speech_creds_file,
+		.cloud_timeout_ms = cfg->tts_vendor_timeout_ms,
 	};
 	/* the lane now: a first call would otherwise add descriptors */
 	if (app->workers) {

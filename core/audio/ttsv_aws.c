@@ -1,0 +1,97 @@
+/**
+ * @file ttsv_aws.c  Amazon Polly (POST /v1/speech, SigV4)
+ *
+ * {Engine, LanguageCode, OutputFormat "pcm", SampleRate "8000", Text,
+ * TextType, VoiceId}, signed with the credential's accessKeyId and
+ * secretAccessKey (and sessionToken) for the service "polly" in its
+ * region. The answer is raw 16-bit PCM at 8 kHz. jambonz also takes a
+ * roleArn (an STS AssumeRole); that is not done here.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "audio/ttsv.h"
+#include "http/sigv4.h"
+
+static int aws_body(char **bodyp, const struct ttsv_ask *a)
+{
+	struct json_object *o = json_object_new_object();
+	int e = !o;
+
+	if (!e && *a->engine)
+		e |= json_object_object_add(o, "Engine",
+					    json_object_new_string(a->engine));
+	if (!e) {
+		e |= json_object_object_add(o, "LanguageCode",
+					    json_object_new_string(a->lang));
+		e |= json_object_object_add(o, "OutputFormat",
+					    json_object_new_string("pcm"));
+		e |= json_object_object_add(o, "SampleRate",
+					    json_object_new_string("8000"));
+		e |= json_object_object_add(o, "Text",
+					    json_object_new_string(a->text));
+		e |= json_object_object_add(
+			o, "TextType",
+			json_object_new_string(a->ssml ? "ssml" : "text"));
+		e |= json_object_object_add(o, "VoiceId",
+					    json_object_new_string(a->voice));
+	}
+	if (!e)
+		e = ttsv_json_body(bodyp, o);
+	json_object_put(o);
+	return e ? ENOMEM : 0;
+}
+
+static int aws_build(struct ttsv_http *h, const struct ttsv_ask *a, char *err,
+		     size_t errsz)
+{
+	const char *id = ttsv_cred(a, "accessKeyId", NULL);
+	const char *secret = ttsv_cred(a, "secretAccessKey", NULL);
+	const char *region = ttsv_cred(a, "region", NULL);
+	struct sigv4_req sr;
+	char def[96], *base = NULL;
+	int e;
+
+	if (!id || !secret || !region) {
+		re_snprintf(err, errsz,
+			    "aws credential needs accessKeyId, "
+			    "secretAccessKey and region");
+		return EINVAL;
+	}
+	if (!*a->voice) {
+		re_snprintf(err, errsz, "aws polly needs a voice");
+		return EINVAL;
+	}
+	re_snprintf(def, sizeof(def), "https://polly.%s.amazonaws.com",
+		    region);
+	e = ttsv_base(&base, a, NULL, def);
+	if (!e)
+		e = re_sdprintf(&h->url, "%s/v1/speech", base);
+	mem_deref(base);
+	if (!e)
+		e = aws_body(&h->body, a);
+	if (e)
+		return ENOMEM;
+	sr = (struct sigv4_req){
+		.method = "POST",
+		.url = h->url,
+		.ctype = "application/json",
+		.body = h->body,
+		.body_len = strlen(h->body),
+		.region = region,
+		.service = "polly",
+		.key_id = id,
+		.secret = secret,
+		.token = ttsv_cred(a, "sessionToken", NULL),
+		.now = time(NULL),
+	};
+	return sigv4_headers(&h->hdrs, &sr);
+}
+
+const struct ttsv_ops ttsv_aws = {
+	.name = "aws",
+	.build = aws_build,
+	.pcm_rate = 8000,
+};
