@@ -116,11 +116,17 @@ static bool speechcred_use(struct json_object *row, bool tts)
 	return json_object_get_boolean(u);
 }
 
+/* NULL and "" are both "no label", as MySQL and the file may say */
+static bool speechcred_label_eq(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
 const struct json_object *speechcred_find(const struct speechcred *sc,
 					  const char *vendor,
 					  const char *label, bool tts)
 {
-	struct json_object *first = NULL, *c;
+	struct json_object *c;
 	const char *want;
 
 	if (!sc || !sc->rows || !vendor)
@@ -129,27 +135,17 @@ const struct json_object *speechcred_find(const struct speechcred *sc,
 	for (size_t i = 0; i < json_object_array_length(sc->rows); i++) {
 		struct json_object *row =
 			json_object_array_get_idx(sc->rows, i);
-		const char *l = jsonutil_str(row, "label");
 
 		if (strcasecmp(speechcred_canon(jsonutil_str(row, "vendor")),
 			       want) ||
-		    !speechcred_use(row, tts))
+		    !speechcred_label_eq(jsonutil_str(row, "label"), label))
 			continue;
-		if (label && *label) {
-			if (l && !strcmp(l, label))
-				first = row;
-			if (first)
-				break;
-			continue;
-		}
-		if (!l || !*l) {
-			first = row;
-			break;
-		}
-		if (!first)
-			first = row;
+		/* jambonz takes the first row of the vendor and label, and
+		 * then fails if it is not for this use */
+		if (!speechcred_use(row, tts) ||
+		    !json_object_object_get_ex(row, "credential", &c))
+			return NULL;
+		return c;
 	}
-	if (!first || !json_object_object_get_ex(first, "credential", &c))
-		return NULL;
-	return c;
+	return NULL;
 }

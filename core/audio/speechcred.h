@@ -28,9 +28,9 @@ int speechcred_load(struct speechcred **scp, const char *path);
 
 /**
  * The credential fields for vendor (aliases: aws/polly,
- * microsoft/azure, openai/whisper) and label ("" or NULL: a row with no
- * label first, else the vendor's first row), for synthesis (tts) or
- * recognition.
+ * microsoft/azure, openai/whisper) and label, matched exactly as jambonz
+ * does (NULL and "" alike mean no label): the first such row, if it is
+ * for synthesis (tts) or recognition as asked.
  *
  * @return the credential object (borrowed), or NULL
  */

@@ -14,72 +14,14 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs_scope.h>
-#include "audio/tts.h"
-#include "audio/audio.h"
+#include "audio/tts_int.h"
 #include "audio/speechcred.h"
-#include "audio/ttsv.h"
-#include "http/req.h"
+#include "audio/tts_token.h"
 #include "base/scope.h"
 #include "base/worker.h"
 #include "base/log.h"
 
-#define TTS_WARNED_MAX 16
-#define TTS_VENDOR_MAX 32
-
-/* Largest audio a cloud vendor may answer with (raw PCM: minutes) */
-#define TTS_CLOUD_MAX_BODY (16u << 20)
-
-enum tts_vendor {
-	TTS_FLITE,
-	TTS_ESPEAK,
-	TTS_CLOUD, /* over HTTP: the job's ops say which */
-};
-
 static const char *const tts_vendor_names[] = {"flite", "espeak", "cloud"};
-
-struct tts {
-	struct worker *wp; /* borrowed */
-	uint32_t qid[2];   /* worker queue per engine */
-	enum tts_vendor def_vendor;
-	char *def_voice;
-	char *def_lang;
-	bool strict;
-	uint32_t max_queue;
-	struct audio_lru *cache;
-	struct fs_req *req; /* borrowed; NULL: no cloud vendors */
-	struct speechcred *creds;
-	struct scopemgr *mgr;
-	struct fs_scope *root; /* owns the vendor requests in flight */
-	uint32_t cloud_timeout_ms;
-	struct list pending;    /* audio_pend by key, shared syntheses */
-	struct list nc_pending; /* nocache requests, never shared */
-	struct list jobs;       /* in flight */
-	char warned[TTS_WARNED_MAX][TTS_VENDOR_MAX];
-	uint32_t nwarned;
-	struct {
-		uint64_t hits, misses, coalesced, errors, fallbacks;
-		struct audio_timing synth;
-	} st;
-};
-
-struct tts_job {
-	struct le le;            /* in tts->jobs */
-	struct tts *tts;         /* weak: NULL once the tts is gone */
-	struct audio_pend *pend; /* weak: owned by a tts list */
-	enum tts_vendor vendor;
-	const struct ttsv_ops *ops; /* TTS_CLOUD */
-	bool fetching;              /* TTS_CLOUD: the request in flight */
-	uint8_t *body;              /* TTS_CLOUD: the answer, for the worker */
-	size_t len;
-	char *ctype;
-	uint64_t t0;
-	char *voice;
-	char *lang;
-	char *text;
-	bool nocache;
-	struct fs_audio *audio; /* made on the worker, handed over once */
-	uint32_t us;
-};
 
 static void tts_job_destructor(void *arg)
 {
@@ -92,6 +34,12 @@ static void tts_job_destructor(void *arg)
 	mem_deref(job->audio);
 	mem_deref(job->body);
 	mem_deref(job->ctype);
+	mem_deref(job->vendor_s);
+	mem_deref(job->label);
+	mem_deref(job->engine);
+	mem_deref(job->model);
+	mem_deref(job->lang_s);
+	json_object_put(job->options);
 }
 
 static void tts_destructor(void *arg)
@@ -117,6 +65,7 @@ static void tts_destructor(void *arg)
 	while ((le = list_head(&tts->nc_pending)))
 		audio_pend_abort(le->data);
 	mem_deref(tts->cache);
+	mem_deref(tts->tokens);
 	mem_deref(tts->root);
 	mem_deref(tts->mgr);
 	mem_deref(tts->creds);
@@ -186,6 +135,9 @@ int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf)
 		err = scopemgr_alloc(&tts->mgr, 0);
 	if (!err)
 		err = scope_alloc_root(&tts->root, tts->mgr, "tts");
+	if (!err)
+		err = tts_tokens_alloc(&tts->tokens, tts->req, tts->root,
+				       tts->cloud_timeout_ms);
 	if (err)
 		goto out;
 
@@ -252,7 +204,7 @@ static int tts_strip_tags(char **dstp, const char *text)
 	return 0;
 }
 
-static int tts_job_work(void *arg)
+int tts_job_work(void *arg)
 {
 	struct tts_job *job = arg;
 	uint64_t t0 = audio_now_us();
@@ -272,7 +224,7 @@ static int tts_job_work(void *arg)
 	return err;
 }
 
-static void tts_job_done(int err, void *arg)
+void tts_job_done(int err, void *arg)
 {
 	struct tts_job *job = arg;
 	struct tts *tts = job->tts;
@@ -343,122 +295,6 @@ static int tts_resolve(struct tts *tts, const char *vendor, const char *voice,
 		voice = v;
 	}
 	*voicep = voice;
-	return 0;
-}
-
-/* What an HTTP status from a vendor means for the call */
-static int tts_cloud_status_err(uint16_t status)
-{
-	if (status == 401 || status == 403)
-		return EACCES;
-	if (status == 429)
-		return EBUSY;
-	if (status < 200 || status > 299)
-		return EPROTO;
-	return 0;
-}
-
-static void tts_cloud_resp(int err, const struct fs_resp *resp, void *arg)
-{
-	struct tts_job *job = arg;
-	struct tts *tts = job->tts;
-	char esc[200], snip[120];
-
-	job->fetching = false;
-	job->us = (uint32_t)(audio_now_us() - job->t0);
-	if (!err && (err = tts_cloud_status_err(resp->status))) {
-		size_t n = resp->len < sizeof(snip) - 1 ? resp->len
-							: sizeof(snip) - 1;
-
-		memcpy(snip, resp->body, n);
-		snip[n] = '\0';
-		log_escape(esc, sizeof(esc), snip);
-		fs_warn("tts", "%s: HTTP %u: %s", job->ops->name,
-			(unsigned)resp->status, esc);
-	}
-	if (!err && !resp->len)
-		err = EPROTO;
-	if (!err) {
-		job->body = mem_alloc(resp->len, NULL);
-		err = job->body ? 0 : ENOMEM;
-	}
-	if (!err && resp->ctype)
-		err = str_dup(&job->ctype, resp->ctype);
-	if (!err) {
-		memcpy(job->body, resp->body, resp->len);
-		job->len = resp->len;
-		err = worker_submit(tts->wp, WORKER_QUEUE_POOL, tts_job_work,
-				    tts_job_done, job);
-		if (!err)
-			return;
-	}
-	tts_job_done(err, job);
-}
-
-/* Send a cloud job's request; on error the caller frees the job */
-static int tts_cloud_start(struct tts *tts, struct tts_job *job,
-			   const struct tts_ask *ask, const char *text)
-{
-	const struct json_object *cred;
-	struct ttsv_http h = {0};
-	struct fs_hook hook = {.method = "POST"};
-	struct fs_req_opts opts = {0};
-	struct ttsv_ask va;
-	char why[160] = "";
-	int err;
-
-	cred = speechcred_find(tts->creds, ask->vendor, ask->label, true);
-	va = (struct ttsv_ask){
-		.vendor = ask->vendor,
-		.voice = job->voice,
-		.lang = ask->lang && *ask->lang ? ask->lang : tts->def_lang,
-		.text = text,
-		.ssml = !strncmp(text, "<speak", 6),
-		.engine = ask->engine ? ask->engine : "",
-		.model = ask->model ? ask->model : "",
-		.cred = cred,
-		.options = ask->options,
-	};
-	err = job->ops->build(&h, &va, why, sizeof(why));
-	if (err == EINVAL)
-		fs_warn("tts", "%s: %s", job->ops->name, why);
-	if (!err) {
-		hook.url = h.url;
-		opts.body = h.body;
-		opts.max_body = TTS_CLOUD_MAX_BODY;
-		opts.timeout_ms = tts->cloud_timeout_ms;
-		job->t0 = audio_now_us();
-		job->fetching = true;
-		err = req_send_hdrs(tts->req, tts->root, &hook, &opts, h.hdrs,
-				    tts_cloud_resp, job);
-		if (err)
-			job->fetching = false;
-	}
-	ttsv_http_reset(&h);
-	return err;
-}
-
-/* A vendor we speak over HTTP needs its credential: without one the
- * say ends, as jambonz's SpeechCredentialError does */
-static int tts_cloud_resolve(struct tts *tts, const struct tts_ask *ask,
-			     const struct ttsv_ops **opsp)
-{
-	const struct ttsv_ops *ops = tts->req ? ttsv_find(ask->vendor) : NULL;
-
-	*opsp = ops;
-	if (!ops)
-		return ENOENT;
-	if (!speechcred_find(tts->creds, ask->vendor, ask->label, true)) {
-		fs_warn("tts",
-			"no credential for vendor '%s'%s%s%s "
-			"(SPEECH_CREDENTIALS_FILE): the say ends",
-			ask->vendor,
-			ask->label && *ask->label ? " (label '" : "",
-			ask->label && *ask->label ? ask->label : "",
-			ask->label && *ask->label ? "')" : "");
-		tts->st.errors++;
-		return ENOKEY;
-	}
 	return 0;
 }
 
@@ -577,7 +413,7 @@ int tts_synth_ask(struct tts *tts, const struct tts_ask *ask, const char *text,
 	job->pend = pend;
 	list_append(&tts->jobs, &job->le, job);
 	if (v == TTS_CLOUD)
-		err = tts_cloud_start(tts, job, ask, job->text);
+		err = tts_cloud_start(tts, job, ask);
 	else
 		err = worker_submit(tts->wp, tts->qid[v], tts_job_work,
 				    tts_job_done, job);

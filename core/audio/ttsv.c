@@ -7,9 +7,11 @@
 #include <strings.h>
 #include <re.h>
 #include <json-c/json.h>
+#include <fs/fs_req.h>
 #include "audio/ttsv.h"
 #include "audio/audio.h"
 #include "base/jsonutil.h"
+#include "base/log.h"
 
 const struct ttsv_ops *ttsv_find(const char *vendor)
 {
@@ -192,4 +194,15 @@ struct json_object *ttsv_options_copy(const struct ttsv_ask *a)
 	    !json_object_deep_copy((struct json_object *)a->options, &o, NULL))
 		return o;
 	return json_object_new_object();
+}
+
+void ttsv_log_status(const char *who, const struct fs_resp *resp)
+{
+	char esc[200], snip[120];
+	size_t n = resp->len < sizeof(snip) - 1 ? resp->len : sizeof(snip) - 1;
+
+	memcpy(snip, resp->body, n);
+	snip[n] = '\0';
+	log_escape(esc, sizeof(esc), snip);
+	fs_warn("tts", "%s: HTTP %u: %s", who, (unsigned)resp->status, esc);
 }

@@ -24,6 +24,7 @@
 
 struct json_object;
 struct re_printf;
+struct fs_resp;
 
 /** One synthesis, everything borrowed */
 struct ttsv_ask {
@@ -36,6 +37,7 @@ struct ttsv_ask {
 	const char *model;                 /* synthesizer.model or ""   */
 	const struct json_object *cred;    /* the credential's fields  */
 	const struct json_object *options; /* synthesizer.options, NULL */
+	const char *token; /* the OAuth2 access token, for build() */
 };
 
 /** The request a vendor wants; every string allocated with mem_* */
@@ -58,6 +60,15 @@ struct ttsv_ops {
 	int (*decode)(struct fs_audio **ap, const char *ctype,
 		      const uint8_t *body, size_t len);
 	uint32_t pcm_rate;
+	/**
+	 * OAuth2: the token request this credential needs first, and the
+	 * key it is cached by (NULL: the vendor never needs one).
+	 *
+	 * @return 0, ENOENT (this credential needs no token: build() at
+	 *         once), EINVAL with why in err, ENOMEM
+	 */
+	int (*token_build)(struct ttsv_http *h, const struct ttsv_ask *a,
+			   char *key, size_t keysz, char *err, size_t errsz);
 };
 
 /** Decode a vendor's answer on a worker thread, as its ops say */
@@ -83,6 +94,10 @@ int ttsv_base(char **basep, const struct ttsv_ask *a, const char *alt,
 
 /** JSON-escaped copy of s in quotes, for request bodies (%H) */
 int ttsv_json_str(struct re_printf *pf, const char *s);
+
+/** One log line: who, the HTTP status and the start of the body,
+ *  escaped (a vendor's error message) */
+void ttsv_log_status(const char *who, const struct fs_resp *resp);
 
 /** XML-escaped s, for SSML (%H) */
 int ttsv_xml_str(struct re_printf *pf, const char *s);

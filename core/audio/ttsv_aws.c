@@ -47,17 +47,21 @@ static int aws_body(char **bodyp, const struct ttsv_ask *a)
 static int aws_build(struct ttsv_http *h, const struct ttsv_ask *a, char *err,
 		     size_t errsz)
 {
-	const char *id = ttsv_cred(a, "accessKeyId", NULL);
-	const char *secret = ttsv_cred(a, "secretAccessKey", NULL);
-	const char *region = ttsv_cred(a, "region", NULL);
+	/* as the api-server stores them, or as jambonz hands them on */
+	const char *id = ttsv_cred(a, "access_key_id",
+				   ttsv_cred(a, "accessKeyId", NULL));
+	const char *secret = ttsv_cred(a, "secret_access_key",
+				       ttsv_cred(a, "secretAccessKey", NULL));
+	const char *region =
+		ttsv_cred(a, "aws_region", ttsv_cred(a, "region", NULL));
 	struct sigv4_req sr;
 	char def[96], *base = NULL;
 	int e;
 
 	if (!id || !secret || !region) {
 		re_snprintf(err, errsz,
-			    "aws credential needs accessKeyId, "
-			    "secretAccessKey and region");
+			    "aws credential needs access_key_id, "
+			    "secret_access_key and aws_region");
 		return EINVAL;
 	}
 	if (!*a->voice) {
@@ -84,7 +88,8 @@ static int aws_build(struct ttsv_http *h, const struct ttsv_ask *a, char *err,
 		.service = "polly",
 		.key_id = id,
 		.secret = secret,
-		.token = ttsv_cred(a, "sessionToken", NULL),
+		.token = ttsv_cred(a, "session_token",
+				   ttsv_cred(a, "sessionToken", NULL)),
 		.now = time(NULL),
 	};
 	return sigv4_headers(&h->hdrs, &sr);

@@ -4,14 +4,25 @@
 # the SigV4 signature, the audio format asked for, the body), the tone it
 # answers heard by the caller; a refused credential falling back to
 # another vendor; a vendor with no credential, a 500 and garbage ending
-# the say while the list goes on (and a vendor too slow); a repeated text served from the cache.
+# the say while the list goes on (and a vendor too slow); a Google
+# service account trading a signed JWT for a token, reused; a repeated text served from the cache.
 source "$(dirname "$0")/lib.sh"
 
-cat >"$WORK/keys.json" <<'JSON'
-{"microsoft":"ms-key-1","google":"g-key-1","deepgram":"dg-key-1",
- "elevenlabs":"el-key-1","openai":"sk-test-1","custom":"cu-token-1",
- "aws":{"id":"AKIDEXAMPLE","secret":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY","region":"eu-west-1"}}
-JSON
+# a Google service account: its private key signs, the simulator verifies
+node -e '
+const {generateKeyPairSync} = require("crypto");
+const {publicKey, privateKey} = generateKeyPairSync("rsa", {modulusLength: 2048});
+require("fs").writeFileSync(process.argv[1], JSON.stringify({
+  pub: publicKey.export({type: "spki", format: "pem"}),
+  key: privateKey.export({type: "pkcs8", format: "pem"})}));
+' "$WORK/sa.json"
+node -e '
+const sa = JSON.parse(require("fs").readFileSync(process.argv[1]));
+process.stdout.write(JSON.stringify({microsoft: "ms-key-1", google: "g-key-1",
+  deepgram: "dg-key-1", elevenlabs: "el-key-1", openai: "sk-test-1", custom: "cu-token-1",
+  aws: {id: "AKIDEXAMPLE", secret: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", region: "eu-west-1"},
+  google_sa: {client_email: "tts@fs-test.iam.gserviceaccount.com", public_key: sa.pub}}));
+' "$WORK/sa.json" >"$WORK/keys.json"
 node "$E2E_ROOT/tests/tools/ttssim.js" "$WORK/keys.json" >"$WORK/sim.out" 2>"$WORK/sim.log" &
 PIDS+=("$!")
 wait_for 5 grep -q '^PORT ' "$WORK/sim.out" || fail "vendor simulator did not start"
@@ -19,11 +30,19 @@ SIM="http://127.0.0.1:$(sed -n 's/^PORT //p' "$WORK/sim.out")"
 sim_log() { curl -fsS "$SIM/_log"; }
 sim_true() { [ "$(json_get "$(sim_log)" "$1")" = "true" ]; }
 
+# the service key as jambonz stores it: JSON text, here in service_key
+sa_cred=$(node -e '
+const sa = JSON.parse(require("fs").readFileSync(process.argv[1]));
+process.stdout.write(JSON.stringify({service_key: JSON.stringify({type: "service_account",
+  client_email: "tts@fs-test.iam.gserviceaccount.com", private_key: sa.key,
+  token_uri: process.argv[2] + "/token"}), base_url: process.argv[2]}));
+' "$WORK/sa.json" "$SIM")
 cat >"$WORK/creds.json" <<JSON
 [{"vendor":"microsoft","credential":{"api_key":"ms-key-1","region":"westeurope","base_url":"$SIM"}},
  {"vendor":"microsoft","label":"stale","credential":{"api_key":"revoked","region":"westeurope","base_url":"$SIM"}},
  {"vendor":"google","credential":"{\"api_key\":\"g-key-1\",\"base_url\":\"$SIM\"}"},
- {"vendor":"aws","credential":{"accessKeyId":"AKIDEXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY","region":"eu-west-1","base_url":"$SIM"}},
+ {"vendor":"google","label":"sa","credential":$sa_cred},
+ {"vendor":"aws","credential":{"access_key_id":"AKIDEXAMPLE","secret_access_key":"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY","aws_region":"eu-west-1","base_url":"$SIM"}},
  {"vendor":"deepgram","use_for_tts":1,"credential":{"api_key":"dg-key-1","deepgram_tts_uri":"$SIM"}},
  {"vendor":"elevenlabs","credential":{"api_key":"el-key-1","model_id":"eleven_turbo_v2_5","api_uri":"$SIM"}},
  {"vendor":"whisper","credential":{"api_key":"sk-test-1","model_id":"tts-1","baseURL":"$SIM/v1"}},
@@ -46,6 +65,7 @@ calls=(
 	"[$(say microsoft en-US-JennyNeural 'Refused key.' ',"label":"stale","fallbackVendor":"flite","fallbackVoice":"kal"'),{\"verb\":\"hangup\"}]"
 	"[$(say deepgram aura-asteria-en 'No credential.' ',"label":"stt-only"'),$(say whisper alloy 'E500 now.'),$(say deepgram aura-asteria-en 'SLOW answer.'),$(say google en-US-Wavenet-D 'GARBAGE here.'),{\"verb\":\"say\",\"text\":\"After.\",\"synthesizer\":{\"vendor\":\"flite\"}},{\"verb\":\"hangup\"}]"
 	"[$(say microsoft en-US-JennyNeural 'Hello & welcome <to> Azure.'),{\"verb\":\"hangup\"}]"
+	"[$(say google en-GB-Neural2-A 'Service account one.' ',"label":"sa"'),$(say google en-GB-Neural2-A 'Service account two.' ',"label":"sa"'),{\"verb\":\"hangup\"}]"
 )
 seq=$(IFS=,; echo "${calls[*]}")
 start_hooks "{\"/call\": {\"seq\": [$seq]}}"
@@ -53,7 +73,7 @@ start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/sta
 	SPEECH_CREDENTIALS_FILE="$WORK/creds.json" TTS_VENDOR_TIMEOUT_MS=1500 \
 	SIP_LOOPS=1 # the cache is per loop: the repeated text must meet it
 
-names=(microsoft google aws deepgram elevenlabs whisper custom fallback errors cached)
+names=(microsoft google aws deepgram elevenlabs whisper custom fallback errors cached service-account)
 for i in "${!names[@]}"; do
 	start_rtpsink
 	run_sipp "${names[i]}" uac_srv_bye 15551230180 || fail "${names[i]}: call failed"
@@ -68,6 +88,11 @@ for v in microsoft google aws deepgram elevenlabs openai custom; do
 	sim_true "d.some(r => r.vendor===\"$v\" && r.ok)" ||
 		fail "$v: no request passed the simulator's checks: $(sim_log)"
 done
+# a service account: one token (the second say reuses it), then Bearer
+assert_eq "$(json_get "$(sim_log)" 'd.filter(r => r.vendor==="google-token" && r.ok).length')" "1" \
+	"google tokens asked for"
+sim_true 'd.filter(r => r.vendor==="google" && r.ok && /^Bearer ya29\./.test(r.headers.authorization||"")).length===2' ||
+	fail "google: the service account's token not used: $(sim_log)"
 sim_true 'd.filter(r => !r.ok).every(r => r.vendor==="microsoft" && r.why==="bad key")' ||
 	fail "a request failed a check it should pass: $(sim_log)"
 # the SSML wrapping escapes the text
@@ -100,7 +125,7 @@ assert_eq "$(json_get "$(sim_log)" 'd.filter(r => r.vendor==="microsoft" && r.ok
 
 m=$(curl -fsS "$FS_HTTP/metrics")
 [ "$(json_get "$m" d.tts.hits)" -ge 1 ] || fail "no cache hit counted"
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===10'
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===11'
 wait_idle
 server_alive
 

@@ -8,7 +8,10 @@
 //   node ttssim.js KEYS.json          prints "PORT <n>" when ready
 //
 // KEYS: {microsoft, google, deepgram, elevenlabs, openai, custom,
-//        aws: {id, secret, region}}
+//        aws: {id, secret, region},
+//        google_sa: {client_email, public_key}}   (a service account: its
+//        JWT assertions are verified at POST /token, RFC 7523 as Google
+//        has it, and the tokens issued are taken as Bearer by google)
 // Behaviour by the text spoken: containing "SLOW" the answer waits 3 s,
 // "E500" answers 500, "GARBAGE" answers 200 with bytes that are not the
 // audio asked for (google: not JSON).
@@ -21,6 +24,28 @@ const fs = require('fs');
 
 const keys = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
 const log = [];
+const issued = new Set();
+
+function b64url(s) { return Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64'); }
+
+// Google's OAuth2 token endpoint for service accounts
+function checkAssertion(form, port) {
+  if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return 'grant_type';
+  const parts = (form.get('assertion') || '').split('.');
+  if (parts.length !== 3) return 'not a JWT';
+  let hdr, claims;
+  try { hdr = JSON.parse(b64url(parts[0])); claims = JSON.parse(b64url(parts[1])); } catch (e) { return 'JWT not JSON'; }
+  if (hdr.alg !== 'RS256') return 'alg';
+  const sa = keys.google_sa;
+  if (!crypto.verify('RSA-SHA256', Buffer.from(`${parts[0]}.${parts[1]}`), sa.public_key, b64url(parts[2])))
+    return 'bad signature';
+  if (claims.iss !== sa.client_email) return 'iss';
+  if (claims.aud !== `http://127.0.0.1:${port}/token`) return 'aud';
+  if (!String(claims.scope).split(' ').includes('https://www.googleapis.com/auth/cloud-platform')) return 'scope';
+  const now = Date.now() / 1000;
+  if (Math.abs(now - claims.iat) > 300 || claims.exp - claims.iat > 3600 || claims.exp <= now) return 'times';
+  return null;
+}
 
 function tone(rate, secs, freq) {
   const n = Math.round(rate * secs);
@@ -92,7 +117,8 @@ const vendors = {
   google: {
     match: (u) => u.pathname === '/v1/text:synthesize',
     check(req, raw, b) {
-      if (req.headers['x-goog-api-key'] !== keys.google)
+      const bearer = /^Bearer (.+)$/.exec(req.headers.authorization || '');
+      if (req.headers['x-goog-api-key'] !== keys.google && !(bearer && issued.has(bearer[1])))
         return [403, 'bad key', JSON.stringify({error: {code: 403, message: 'API key not valid', status: 'PERMISSION_DENIED'}})];
       if (!b || !b.input || !(b.input.text || b.input.ssml) || !b.voice || !b.voice.languageCode) return [400, 'bad body', ''];
       if (!b.audioConfig || b.audioConfig.audioEncoding !== 'LINEAR16' || b.audioConfig.sampleRateHertz !== 8000)
@@ -171,6 +197,20 @@ const srv = http.createServer((req, res) => {
     if (req.method === 'GET' && u.pathname === '/_log') {
       res.writeHead(200, {'Content-Type': 'application/json'});
       res.end(JSON.stringify(log));
+      return;
+    }
+    if (req.method === 'POST' && u.pathname === '/token') {
+      const why = checkAssertion(new URLSearchParams(raw.toString()), srv.address().port);
+      log.push({vendor: 'google-token', ok: !why, why, path: u.pathname, headers: req.headers});
+      if (why) {
+        res.writeHead(400, {'Content-Type': 'application/json'});
+        res.end(JSON.stringify({error: 'invalid_grant', error_description: why}));
+        return;
+      }
+      const tok = 'ya29.' + crypto.randomBytes(12).toString('hex');
+      issued.add(tok);
+      res.writeHead(200, {'Content-Type': 'application/json'});
+      res.end(JSON.stringify({access_token: tok, expires_in: 3599, token_type: 'Bearer'}));
       return;
     }
     const name = Object.keys(vendors).find((n) => vendors[n].match(u));

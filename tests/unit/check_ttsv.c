@@ -9,6 +9,10 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include "http/jwt.h"
 #include "http/sigv4.h"
 #include "audio/speechcred.h"
 #include "audio/ttsv.h"
@@ -58,6 +62,56 @@ START_TEST(sigv4_aws_example)
 }
 END_TEST
 
+/* RS256: the signature verifies with the key's public half, over
+ * header.claims; a key that is not one is refused */
+START_TEST(jwt_rs256_signs)
+{
+	EVP_PKEY *key = EVP_RSA_gen(2048);
+	BIO *bio = BIO_new(BIO_s_mem());
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char *pem, *jwt = NULL, *dot;
+	uint8_t sig[512];
+	char b64[700];
+	size_t slen = sizeof(sig), n;
+	long plen;
+
+	ck_assert_ptr_nonnull(key);
+	ck_assert_int_eq(
+		PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL),
+		1);
+	plen = BIO_get_mem_data(bio, &pem);
+	pem[plen - 1] = '\0'; /* the last newline: a NUL-terminated PEM */
+	ck_assert_int_eq(jwt_rs256(&jwt, pem, "{\"iss\":\"a@b\"}"), 0);
+	/* {"alg":"RS256","typ":"JWT"} . {"iss":"a@b"} */
+	ck_assert_ptr_eq(strstr(jwt, "eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9."
+				     "eyJpc3MiOiJhQGIifQ."),
+			 jwt);
+	dot = strrchr(jwt, '.');
+	n = strlen(dot + 1);
+	ck_assert_uint_lt(n + 4, sizeof(b64));
+	memcpy(b64, dot + 1, n);
+	for (size_t i = 0; i < n; i++)
+		b64[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
+	while (n % 4)
+		b64[n++] = '=';
+	ck_assert_int_eq(base64_decode(b64, n, sig, &slen), 0);
+	ck_assert_int_eq(
+		EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, key), 1);
+	ck_assert_int_eq(EVP_DigestVerify(ctx, sig, slen, (uint8_t *)jwt,
+					  (size_t)(dot - jwt)),
+			 1);
+	mem_deref(jwt);
+	jwt = NULL;
+	ck_assert_int_eq(
+		jwt_rs256(&jwt, "-----BEGIN PRIVATE KEY-----\nAAAA\n", "{}"),
+		EINVAL);
+	ck_assert_ptr_null(jwt);
+	EVP_MD_CTX_free(ctx);
+	BIO_free(bio);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
 static struct speechcred *creds_from(const char *text)
 {
 	char path[] = "/tmp/check_ttsv_XXXXXX";
@@ -95,8 +149,11 @@ START_TEST(speechcred_lookup)
 				 (struct json_object *)c, "region")),
 			 "r-b");
 	ck_assert_ptr_null(speechcred_find(sc, "aws", "nope", true));
-	/* use_for_tts 0: recognition only; the JSON-text credential parsed */
-	c = speechcred_find(sc, "microsoft", NULL, true);
+	/* the unlabelled row is for recognition only: jambonz fails rather
+	 * than take another label's */
+	ck_assert_ptr_null(speechcred_find(sc, "microsoft", NULL, true));
+	/* the JSON-text credential parsed */
+	c = speechcred_find(sc, "microsoft", "x", true);
 	ck_assert_str_eq(json_object_get_string(json_object_object_get(
 				 (struct json_object *)c, "region")),
 			 "text");
@@ -162,7 +219,7 @@ START_TEST(ttsv_requests)
 			 EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "voice"));
 	ck_assert_int_eq(ttsv_aws.build(&h, &a, err, sizeof(err)), EINVAL);
-	ck_assert_ptr_nonnull(strstr(err, "accessKeyId"));
+	ck_assert_ptr_nonnull(strstr(err, "access_key_id"));
 	ck_assert_int_eq(ttsv_elevenlabs.build(&h, &a, err, sizeof(err)),
 			 EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "model_id"));
@@ -215,6 +272,7 @@ Suite *ttsv_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, sigv4_aws_example);
+	tcase_add_test(tc, jwt_rs256_signs);
 	tcase_add_test(tc, speechcred_lookup);
 	tcase_add_test(tc, ttsv_requests);
 	tcase_add_test(tc, ttsv_decoding);
