@@ -162,7 +162,7 @@ rcnew.on('session:new', (session) => {
 });
 rcnew.on('session:reconnect', (session) => {
   watch('/rcnew', session, 'session:reconnect');
-  session.pause({length: 0.5}).hangup().send();
+  session.say({text: 'Reconnected.'}).hangup().send();
 });
 
 // commands, one after the other
@@ -201,7 +201,7 @@ makeService({path: '/cmd'}).on('session:new', (session, p, req) => {
 });
 makeService({path: '/dialed'}).on('session:new', (session) => {
   watch('/dialed', session);
-  session.pause({length: 0.5}).hangup().send();
+  session.say({text: 'Dialed.'}).hangup().send();
 });
 
 server.listen(0, '127.0.0.1', () => {
