@@ -9,7 +9,8 @@
 # UAS whose call_hook /dialed, relative, is taken from the app's host;
 # redirect to a call_hook sends session:redirect (hook /newapp, the call's
 # data with customerData) whose verbs replace the say, with verb:status
-# for each. The counters of jambonz:error in /metrics.
+# for each. A REST updateCall with a new call_hook sends session:redirect
+# too. The counters of jambonz:error in /metrics.
 source "$(dirname "$0")/lib_dial.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &
@@ -25,9 +26,13 @@ cat >"$WORK/directory.json" <<J
 {
   "accounts": [{"account_sid": "$A", "name": "a", "is_active": true}],
   "applications": [{"application_sid": "22222222-bbbb-4bbb-8bbb-000000000001", "account_sid": "$A",
-     "call_hook": {"url": "$WS/cmd?dial=sip:dave@127.0.0.1:$B"}}],
+     "call_hook": {"url": "$WS/cmd?dial=sip:dave@127.0.0.1:$B"}},
+    {"application_sid": "22222222-bbbb-4bbb-8bbb-000000000002", "account_sid": "$A",
+     "call_hook": {"url": "$WS/upd"}}],
   "phone_numbers": [{"number": "15556660001", "account_sid": "$A",
-     "application_sid": "22222222-bbbb-4bbb-8bbb-000000000001"}]
+     "application_sid": "22222222-bbbb-4bbb-8bbb-000000000001"},
+    {"number": "15556660002", "account_sid": "$A",
+     "application_sid": "22222222-bbbb-4bbb-8bbb-000000000002"}]
 }
 J
 start_fs main DIRECTORY_FILE="$WORK/directory.json"
@@ -123,10 +128,26 @@ assert_eq "$(json_get "$log" "$dn.msg.data.from")" "15550001234" "dialed call fr
 assert_eq "$(json_get "$log" 'd.filter(e => e.event==="upgrade" && e.path==="/dialed").length')" "1" "dialed call's socket"
 assert_eq "$(msg_count dave '^BYE sip:')" "1" "BYE to the dialed party"
 
+# REST updateCall with a call_hook: session:redirect over the socket
+run_sipp upd uac_srv_bye 15556660002 &
+UP=$!
+ws_new() { [ "$(json_get "$(wslog)" 'd.some(e => e.path==="/upd" && e.msg && e.msg.type==="session:new")')" = true ]; }
+wait_for 10 ws_new || fail "no session:new on /upd"
+sid=$(json_get "$(wslog)" 'd.find(e => e.path==="/upd" && e.msg && e.msg.type==="session:new").msg.call_sid')
+sleep 0.5 # fixed delay: the say is playing
+r=$(post "/v1/updateCall/$sid" '{"call_hook":"/rest"}')
+assert_eq "${r%% *}" "202" "updateCall call_hook"
+wait "$UP" || fail "updated call: no BYE"
+log=$(wslog)
+red='d.find(e => e.path==="/upd" && e.msg && e.msg.type==="session:redirect").msg'
+assert_eq "$(json_get "$log" "$red.hook")" "/rest" "updateCall: session:redirect hook"
+assert_eq "$(json_get "$log" "$red.call_sid")" "$sid" "updateCall: session:redirect call_sid"
+assert_eq "$(json_get "$log" 'd.filter(e => e.path==="/upd" && e.msg && e.msg.type==="verb:hook").length')" "0" "no verb:hook for the update"
+
 m=$(curl -fsS "$FS_HTTP/metrics")
 echo "websocket: $(json_get "$m" 'JSON.stringify(d.websocket)')"
 assert_eq "$(json_get "$m" d.websocket.errors_sent_total)" "6" "errors_sent_total"
-assert_eq "$(json_get "$m" d.websocket.opened_total)" "2" "opened_total"
+assert_eq "$(json_get "$m" d.websocket.opened_total)" "3" "opened_total"
 server_alive || fail "server died"
 wait_idle
 echo OK

@@ -31,7 +31,9 @@
 //              sip:request (NOTIFY, MESSAGE), bad ones, config
 //              notifyEvents, dial (to ?dial=<sip uri>, call_hook /dialed),
 //              redirect to the call_hook /newapp (pause 1 + hangup)
-//   /dialed    the call the dial command placed: hangup
+//   /dialed    the call the dial command placed: say + hangup
+//   /upd       say forever, until a REST updateCall's call_hook /rest
+//              (session:redirect) answers say + hangup
 //   /noack     session:new never acked
 //   anything else: the handshake is refused (404)
 //
@@ -198,6 +200,11 @@ makeService({path: '/cmd'}).on('session:new', (session, p, req) => {
     .pause({length: 1, id: 'p9'})
     .hangup({id: 'h9'})
     .reply());
+});
+makeService({path: '/upd'}).on('session:new', (session) => {
+  watch('/upd', session);
+  session.say({text: 'Waiting for an update.', loop: 'forever'}).send();
+  session.on('/rest', () => session.say({text: 'Updated.'}).hangup().reply());
 });
 makeService({path: '/dialed'}).on('session:new', (session) => {
   watch('/dialed', session);
