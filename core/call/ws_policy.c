@@ -93,8 +93,10 @@ uint32_t ws_policy_next_backoff(uint32_t ms)
 
 bool ws_policy_retry(const struct ws_policy *p, int err)
 {
-	bool ct = err == ECONNREFUSED || err == ETIMEDOUT ||
-		  err == ECONNRESET || err == ECONNABORTED;
+	/* req_ws's ETIMEDOUT is the handshake deadline, which jambonz's
+	 * ws client reports without an error code: not "ct" */
+	bool ct = err == ECONNREFUSED || err == ECONNRESET ||
+		  err == ECONNABORTED;
 
 	if (!p)
 		return false;

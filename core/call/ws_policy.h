@@ -14,7 +14,7 @@
 
 /** Retry policy flags (#rp=ct,4xx,5xx,rt,all; "ct" when none) */
 enum {
-	WS_RP_CT = 1 << 0,  /* refused, reset or timed-out connection */
+	WS_RP_CT = 1 << 0,  /* refused or reset connection            */
 	WS_RP_RT = 1 << 1,  /* request timeout (never on a socket)    */
 	WS_RP_4XX = 1 << 2, /* handshake answered 4xx                 */
 	WS_RP_5XX = 1 << 3, /* handshake answered 5xx                 */
