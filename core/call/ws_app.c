@@ -1,12 +1,13 @@
 /**
- * @file ws_app.c  The jambonz WebSocket API of one call: messages out
- *                 with their acks, commands in
+ * @file ws_app.c  The jambonz WebSocket API of one call: its socket,
+ *                 messages out with their acks, and the reconnects
  *
  * Message shapes are those of jambonz's ws-requestor.js: out,
- * {type, msgid, call_sid, hook (verb:hook only), data}; in,
- * {type:"ack", msgid, data} or {type:"command", command, data}. A
- * message we cannot use is answered with jambonz:error and never ends
- * the call.
+ * {type, msgid, call_sid, hook (verb:hook, session:redirect), data};
+ * in (ws_in.c), {type:"ack", msgid, data} or {type:"command", command,
+ * data}. A socket the application drops is opened again under the
+ * URL's #rc=/#rp= policy (ws_policy.c) and greeted with
+ * session:reconnect; what the call sends meanwhile waits for it.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,13 +20,11 @@
 #include "base/log.h"
 #include "base/uuid.h"
 #include "call/call.h"
-#include "call/session.h"
 #include "call/ws_app.h"
 #include "call/ws_int.h"
 #include "dir/dir_app.h"
 #include "http/req.h"
 #include "sip/stack.h"
-#include "verb/vlist.h"
 
 #define WS_SUBPROTOCOL "ws.jambonz.org"
 
@@ -323,32 +322,9 @@ void ws_app_close(struct ws_app *w)
 	ws_cmd_flush(w);
 }
 
-/* ---- what comes in ---- */
+/* ---- acks ---- */
 
-void ws_app_invalid(struct ws_app *w, const char *text, size_t len,
-		    const char *details)
-{
-	struct json_object *d = json_object_new_object();
-	char esc[256];
-
-	log_escape(esc, sizeof(esc), text);
-	fs_warn(WS_LOG,
-		"%s: invalid message from the application (%zu "
-		"bytes): %s: %s",
-		w->call->sid, len, details, esc);
-	if (!d)
-		return;
-	json_object_object_add(d, "msg",
-			       json_object_new_string("InvalidMessage"));
-	json_object_object_add(d, "details", json_object_new_string(details));
-	json_object_object_add(d, "content",
-			       json_object_new_string_len(text, (int)len));
-	(void)ws_app_notify(w, "jambonz:error", d);
-	json_object_put(d);
-}
-
-static void ws_app_ack(struct ws_app *w, const char *msgid,
-		       struct json_object *data)
+void ws_app_ack(struct ws_app *w, const char *msgid, struct json_object *data)
 {
 	struct fs_resp resp = {.status = 200, .ctype = "application/json"};
 	struct ws_pend *p = ws_pend_find(w, msgid);
@@ -364,73 +340,6 @@ static void ws_app_ack(struct ws_app *w, const char *msgid,
 	resp.len = strlen(resp.body);
 	resp.attempts = 1;
 	ws_pend_finish(p, 0, &resp);
-}
-
-const char *ws_str(const struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static void ws_app_msg(const char *text, size_t len, void *arg)
-{
-	struct ws_app *w = arg;
-	const struct cfg *cfg = w->call->env->stk->app->cfg;
-	struct json_tokener *tok;
-	struct json_object *o, *data = NULL;
-	const char *type, *s;
-	char why[96];
-
-	if (w->down || w->call->closing)
-		return;
-	WS_STAT(w, msgs_in, 1);
-	/* nesting bounded as for webhook answers (HOOK_JSON_MAX_DEPTH),
-	 * plus the envelope */
-	tok = json_tokener_new_ex(cfg->hook_json_max_depth
-					  ? (int)cfg->hook_json_max_depth + 1
-					  : JSON_TOKENER_DEFAULT_DEPTH);
-	if (!tok)
-		return;
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len)
-		o = (json_object_put(o), NULL);
-	json_tokener_free(tok);
-	if (!json_object_is_type(o, json_type_object)) {
-		ws_app_invalid(w, text, len, "not a JSON object");
-		goto out;
-	}
-	(void)json_object_object_get_ex(o, "data", &data);
-	type = ws_str(o, "type");
-	if (!type) {
-		ws_app_invalid(w, text, len, "type property not supplied");
-	} else if (!strcmp(type, "ack")) {
-		s = ws_str(o, "msgid");
-		if (!s)
-			ws_app_invalid(w, text, len, "msgid not supplied");
-		else
-			ws_app_ack(w, s, data);
-	} else if (!strcmp(type, "command")) {
-		s = ws_str(o, "command");
-		if (!s)
-			ws_app_invalid(w, text, len,
-				       "command property not supplied");
-		else if (!data)
-			ws_app_invalid(w, text, len,
-				       "data property not supplied");
-		else
-			ws_cmd_run(w, text, len, o, s, data);
-	} else {
-		re_snprintf(why, sizeof(why), "invalid type property: %s",
-			    type);
-		ws_app_invalid(w, text, len, why);
-	}
-out:
-	json_object_put(o);
 }
 
 /* ---- the socket, and getting it back ---- */
@@ -693,7 +602,7 @@ static int ws_app_connect(struct ws_app *w)
 	};
 	w->conn = mem_deref(w->conn);
 	return req_ws_open(&w->conn, c->env->req, &h, &opts, ws_app_estab,
-			   ws_app_msg, ws_app_closed, w);
+			   ws_in_msg, ws_app_closed, w);
 }
 
 int ws_app_alloc(struct ws_app **wp, struct fs_call *c)
@@ -720,15 +629,6 @@ int ws_app_alloc(struct ws_app **wp, struct fs_call *c)
 	}
 	*wp = w;
 	return 0;
-}
-
-void ws_app_config_seen(struct fs_call *c, const struct json_object *data)
-{
-	struct json_object *v;
-
-	if (c && json_object_object_get_ex(data, "notifyEvents", &v) &&
-	    json_object_get_boolean(v))
-		c->notify_events = true;
 }
 
 void ws_app_verb_status(struct fs_call *c, const char *event, const char *name,

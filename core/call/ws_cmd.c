@@ -231,8 +231,12 @@ static int ws_cmd_send_sip(struct ws_app *w, const char *method,
 	size_t blen = body ? strlen(body) : 0;
 	int err;
 
-	if (c->state != CALL_ANSWERED || c->closing || !c->sess)
+	if (c->state != CALL_ANSWERED || c->closing)
 		return ENOTCONN;
+	/* an outbound call's dialog is its leg's (sip/leg.c), which lends
+	 * it to no one yet */
+	if (!c->sess)
+		return ENOTSUP;
 	dlg = sipsess_dialog(c->sess);
 	if (!dlg)
 		return ENOTCONN;
@@ -313,7 +317,9 @@ static void ws_cmd_sip_request(struct ws_app *w, const char *text, size_t len,
 	}
 	if (err) {
 		re_snprintf(why, sizeof(why), "sip:request not sent: %s",
-			    err == ENOTCONN ? "call not answered" : "error");
+			    err == ENOTCONN  ? "call not answered"
+			    : err == ENOTSUP ? "not on an outbound call yet"
+					     : "error");
 		ws_app_invalid(w, text, len, why);
 	}
 }
@@ -355,8 +361,10 @@ static void ws_cmd_dtmf(struct ws_app *w, const char *text, size_t len,
 	json_object_put(hdrs);
 	if (err)
 		ws_app_invalid(w, text, len,
-			       err == ENOTCONN ? "dtmf: call not answered"
-					       : "dtmf: not sent");
+			       err == ENOTCONN  ? "dtmf: call not answered"
+			       : err == ENOTSUP ? "dtmf: not on an outbound "
+						  "call yet"
+						: "dtmf: not sent");
 }
 
 static void ws_side_task_done(struct fs_task *t, int err,
@@ -529,4 +537,13 @@ void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 			    command);
 		ws_app_invalid(w, text, len, why);
 	}
+}
+
+void ws_app_config_seen(struct fs_call *c, const struct json_object *data)
+{
+	struct json_object *v;
+
+	if (c && json_object_object_get_ex(data, "notifyEvents", &v) &&
+	    json_object_get_boolean(v))
+		c->notify_events = true;
 }

@@ -1,6 +1,7 @@
 /**
  * @file ws_int.h  Inside the WebSocket API of a call: shared by ws_app.c
- *                 (the socket and its messages) and ws_cmd.c (commands)
+ *                 (the socket, messages out, reconnects), ws_in.c
+ *                 (messages in) and ws_cmd.c (commands)
  */
 #ifndef WS_INT_H
 #define WS_INT_H
@@ -43,6 +44,12 @@ struct ws_app {
  * warning that quotes it escaped; never ends the call */
 void ws_app_invalid(struct ws_app *w, const char *text, size_t len,
 		    const char *details);
+
+/** A whole text message from the socket (ws_in.c; req_ws_msg_h) */
+void ws_in_msg(const char *text, size_t len, void *arg);
+
+/** An ack: its data goes to the request's handler (ws_app.c) */
+void ws_app_ack(struct ws_app *w, const char *msgid, struct json_object *data);
 
 /** A string member of o, or NULL */
 const char *ws_str(const struct json_object *o, const char *k);
