@@ -218,6 +218,43 @@ static void ws_sip_resp(int err, const struct sip_msg *msg, void *arg)
 	tmr_start(&s->tmr, 0, ws_side_free, s);
 }
 
+/* The app's headers as lines: a value leg_headers() would refuse is
+ * dropped here first, so the warning quotes it escaped */
+static int ws_cmd_headers(char **outp, const struct fs_call *c,
+			  const struct json_object *headers)
+{
+	struct json_object *ok;
+	int err;
+
+	*outp = NULL;
+	if (!json_object_is_type(headers, json_type_object))
+		return 0;
+	ok = json_object_new_object();
+	if (!ok)
+		return ENOMEM;
+	json_object_object_foreach((struct json_object *)headers, k, v)
+	{
+		const char *val = json_object_get_string(v);
+		char ek[64], ev[128];
+
+		if (val && sipsafe_token(k) && sipsafe_value(val) &&
+		    (!json_object_is_type(v, json_type_string) ||
+		     strlen(val) == (size_t)json_object_get_string_len(v))) {
+			json_object_object_add(ok, k, json_object_get(v));
+			continue;
+		}
+		log_escape(ek, sizeof(ek), k);
+		log_escape(ev, sizeof(ev), val ? val : "");
+		fs_warn(WS_LOG,
+			"%s: sip:request header '%s' refused: not a token, "
+			"or a value with control characters: '%s'",
+			c->sid, ek, ev);
+	}
+	err = leg_headers(outp, ok);
+	json_object_put(ok);
+	return err;
+}
+
 /* An in-dialog request on the caller's leg; its answer is logged, as
  * jambonz logs it */
 static int ws_cmd_send_sip(struct ws_app *w, const char *method,
@@ -240,7 +277,7 @@ static int ws_cmd_send_sip(struct ws_app *w, const char *method,
 	dlg = sipsess_dialog(c->sess);
 	if (!dlg)
 		return ENOTCONN;
-	err = leg_headers(&hdrs, headers);
+	err = ws_cmd_headers(&hdrs, c, headers);
 	if (err)
 		return err;
 	s = ws_side_alloc(w);

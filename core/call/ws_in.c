@@ -21,13 +21,15 @@ void ws_app_invalid(struct ws_app *w, const char *text, size_t len,
 		    const char *details)
 {
 	struct json_object *d = json_object_new_object();
-	char esc[256];
+	char esc[256], why[160];
 
+	/* details may quote the message (a type, a command name) */
 	log_escape(esc, sizeof(esc), text);
+	log_escape(why, sizeof(why), details);
 	fs_warn(WS_LOG,
 		"%s: invalid message from the application (%zu "
 		"bytes): %s: %s",
-		w->call->sid, len, details, esc);
+		w->call->sid, len, why, esc);
 	if (!d)
 		return;
 	json_object_object_add(d, "msg",

@@ -98,6 +98,8 @@ assert_contains "$notify" "Content-Type: text/plain" "NOTIFY content type"
 assert_contains "$notify" "hello" "NOTIFY body"
 grep -q "X-Injected" <<<"$notify" && fail "header injected into the NOTIFY"
 grep -q "X-Evil" <<<"$notify" && fail "header with a line break sent"
+grep -q "sip:request header 'X-Evil' refused" "$WORK/main.log" || fail "refused header not logged"
+grep -q '^X-Injected' "$WORK/main.log" && fail "header value reached the log unescaped"
 message=$(msg_first cmd '^MESSAGE ')
 assert_contains "$message" "hi there" "MESSAGE body"
 grep -q "NOTIFY answered 200" "$WORK/main.log" || fail "NOTIFY's answer not logged"
