@@ -481,19 +481,16 @@ static void ws_app_give_up(struct ws_app *w, const char *why)
 	list_flush(&w->pending);
 }
 
+static void ws_app_connect_failed(struct ws_app *w, int err);
+
 static void ws_app_retry_tmr(void *arg)
 {
 	struct ws_app *w = arg;
 	int err = ws_app_connect(w);
 
-	if (err) {
-		char why[128];
-
-		ws_app_why(why, sizeof(why), false, err);
-		fs_warn(WS_LOG, "%s: %H: %s; the call ends", w->call->sid,
-			req_url_print, w->call->app->call_hook.url, why);
-		ws_app_give_up(w, why);
-	}
+	/* refused before any packet (HTTP_DENY_NETS): as a failed attempt */
+	if (err)
+		ws_app_connect_failed(w, err);
 }
 
 static void ws_app_schedule(struct ws_app *w)

@@ -9,7 +9,12 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
 #include "fixture.h"
+#include "app.h"
+#include "api/rest.h"
 #include "call/ws_app.h"
 #include "call/ws_policy.h"
 #include "dir/dir_app.h"
@@ -126,6 +131,53 @@ START_TEST(ws_policy_retries)
 }
 END_TEST
 
+static int64_t ws_metric(struct json_object *doc, const char *k)
+{
+	struct json_object *ws, *v;
+
+	ck_assert(json_object_object_get_ex(doc, "websocket", &ws));
+	ck_assert_msg(json_object_object_get_ex(ws, k, &v), "no websocket.%s",
+		      k);
+	return json_object_get_int64(v);
+}
+
+/* /metrics: every loop's WebSocket counters added up, in both forms */
+START_TEST(ws_app_metrics)
+{
+	struct app app = {0};
+	struct json_object *doc = NULL;
+	char *text = NULL;
+
+	app.nloops = 2;
+	app.loops[0].ws = (struct app_ws_stats){
+		.open = 1, .opened = 4, .reconnects = 1, .msgs_in = 10};
+	app.loops[1].ws = (struct app_ws_stats){.open = 2,
+						.opened = 3,
+						.handshake_failures = 5,
+						.msgs_in = 1,
+						.msgs_out = 7,
+						.errors_sent = 2};
+	/* a loop past nloops is not counted */
+	app.loops[2].ws.opened = 100;
+	ck_assert_int_eq(metrics_json(&app, NULL, &doc), 0);
+	ck_assert_int_eq(ws_metric(doc, "open"), 3);
+	ck_assert_int_eq(ws_metric(doc, "opened_total"), 7);
+	ck_assert_int_eq(ws_metric(doc, "reconnects_total"), 1);
+	ck_assert_int_eq(ws_metric(doc, "handshake_failures_total"), 5);
+	ck_assert_int_eq(ws_metric(doc, "messages_in_total"), 11);
+	ck_assert_int_eq(ws_metric(doc, "messages_out_total"), 7);
+	ck_assert_int_eq(ws_metric(doc, "errors_sent_total"), 2);
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_websocket_open 3\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_websocket_reconnects_total 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_websocket_messages_in_total 11\n"));
+	mem_deref(text);
+	json_object_put(doc);
+}
+END_TEST
+
 extern Suite *ws_app_suite(void);
 
 Suite *ws_app_suite(void)
@@ -139,6 +191,9 @@ Suite *ws_app_suite(void)
 	tc = tcase_create("policy");
 	tcase_add_test(tc, ws_policy_fragment);
 	tcase_add_test(tc, ws_policy_retries);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("metrics");
+	tcase_add_test(tc, ws_app_metrics);
 	suite_add_tcase(s, tc);
 	return s;
 }
