@@ -10,7 +10,8 @@
 # redirect to a call_hook sends session:redirect (hook /newapp, the call's
 # data with customerData) whose verbs replace the say, with verb:status
 # for each. A REST updateCall with a new call_hook sends session:redirect
-# too. The counters of jambonz:error in /metrics.
+# too, and so does a redirect verb's actionHook. The counters of
+# jambonz:error in /metrics.
 source "$(dirname "$0")/lib_dial.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &
@@ -144,7 +145,10 @@ log=$(wslog)
 red='d.find(e => e.path==="/upd" && e.msg && e.msg.type==="session:redirect").msg'
 assert_eq "$(json_get "$log" "$red.hook")" "/rest" "updateCall: session:redirect hook"
 assert_eq "$(json_get "$log" "$red.call_sid")" "$sid" "updateCall: session:redirect call_sid"
-assert_eq "$(json_get "$log" 'd.filter(e => e.path==="/upd" && e.msg && e.msg.type==="verb:hook").length')" "0" "no verb:hook for the update"
+# the redirect verb's actionHook is a session:redirect too
+assert_eq "$(json_get "$log" 'd.filter(e => e.path==="/upd" && e.msg && e.msg.type==="session:redirect").map(e => e.msg.hook).join()')" \
+	"/rest,/r2" "session:redirect for the update and the redirect verb"
+assert_eq "$(json_get "$log" 'd.filter(e => e.path==="/upd" && e.msg && e.msg.type==="verb:hook").length')" "0" "no verb:hook on /upd"
 
 m=$(curl -fsS "$FS_HTTP/metrics")
 echo "websocket: $(json_get "$m" 'JSON.stringify(d.websocket)')"

@@ -33,7 +33,8 @@
 //              redirect to the call_hook /newapp (pause 1 + hangup)
 //   /dialed    the call the dial command placed: say + hangup
 //   /upd       say forever, until a REST updateCall's call_hook /rest
-//              (session:redirect) answers say + hangup
+//              (session:redirect) answers a redirect verb to /r2, whose
+//              session:redirect answers say + hangup
 //   /noack     session:new never acked
 //   anything else: the handshake is refused (404)
 //
@@ -204,7 +205,8 @@ makeService({path: '/cmd'}).on('session:new', (session, p, req) => {
 makeService({path: '/upd'}).on('session:new', (session) => {
   watch('/upd', session);
   session.say({text: 'Waiting for an update.', loop: 'forever'}).send();
-  session.on('/rest', () => session.say({text: 'Updated.'}).hangup().reply());
+  session.on('/rest', () => session.redirect({actionHook: '/r2'}).reply());
+  session.on('/r2', () => session.say({text: 'Updated.'}).hangup().reply());
 });
 makeService({path: '/dialed'}).on('session:new', (session) => {
   watch('/dialed', session);
