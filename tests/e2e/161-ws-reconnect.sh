@@ -7,7 +7,8 @@
 # answered by the ack of session:reconnect; a server that never comes
 # back (#rc=2&rp=4xx: three more refused handshakes, 0.5 + 1 + 2 s
 # apart) and one allowing no reconnect (#rc=1): the call ends with a log
-# line; the websocket counters of /metrics.
+# line; a first connect refused is tried again before the 480; the
+# websocket counters of /metrics.
 source "$(dirname "$0")/lib.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &
@@ -32,8 +33,10 @@ cat >"$WORK/directory.json" <<J
 {
   "accounts": [{"account_sid": "$A", "name": "a", "is_active": true}],
   "applications": [$(app 1 /rc), $(app 2 /rcnew), $(app 3 '/gone#rc=2&rp=4xx'),
-                   $(app 4 '/gone1#rc=1')],
-  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4)]
+                   $(app 4 '/gone1#rc=1'),
+                   {"application_sid": "22222222-bbbb-4bbb-8bbb-000000000005", "account_sid": "$A",
+                    "call_hook": {"url": "ws://127.0.0.1:$(free_port)/nobody#rc=1"}}],
+  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5)]
 }
 J
 start_fs main DIRECTORY_FILE="$WORK/directory.json"
@@ -116,12 +119,23 @@ assert_eq "$(json_get "$(wslog)" 'd.filter(e => e.event==="upgrade" && e.path===
 grep -q "websocket closed by the application; the call ends (no reconnect left)" "$WORK/main.log" ||
 	fail "no reconnect left not logged"
 
-# the counters: 7 handshakes done, 2 of them reconnects, 4 refused
+# 5. the first connect is refused (nothing listens): tried once more
+# 500 ms later (#rc=1, rp ct), then the call is rejected with 480
+scen=$(mkscen uac_reject CODE=480)
+t0=$(date +%s%3N)
+run_sipp nobody "$scen" 15557770005 || fail "refused first connect: no 480"
+dt=$(($(date +%s%3N) - t0))
+echo "nobody: rejected after $dt ms"
+[ "$dt" -ge 450 ] && [ "$dt" -le 3000 ] || fail "refused first connect: rejected after $dt ms"
+grep -q "/nobody#rc=1: websocket connect failed: .*try 2 of 2 in 500 ms" "$WORK/main.log" ||
+	fail "retry of the first connect not logged"
+
+# the counters: 6 handshakes done, 2 of them reconnects, 5 failed
 m=$(curl -fsS "$FS_HTTP/metrics")
 echo "websocket: $(json_get "$m" 'JSON.stringify(d.websocket)')"
 assert_eq "$(json_get "$m" d.websocket.opened_total)" "6" "opened_total"
 assert_eq "$(json_get "$m" d.websocket.reconnects_total)" "2" "reconnects_total"
-assert_eq "$(json_get "$m" d.websocket.handshake_failures_total)" "3" "handshake_failures_total"
+assert_eq "$(json_get "$m" d.websocket.handshake_failures_total)" "5" "handshake_failures_total"
 assert_eq "$(json_get "$m" d.websocket.open)" "0" "open"
 [ "$(json_get "$m" d.websocket.messages_in_total)" -ge 6 ] || fail "messages_in_total"
 [ "$(json_get "$m" d.websocket.messages_out_total)" -ge 15 ] || fail "messages_out_total"
