@@ -33,6 +33,15 @@ struct app_loop_stats {
 	uint32_t calls_active; /* calls this loop owns */
 	uint64_t calls_total;
 	int tid; /* the loop's thread, for its CPU time; 0 until it runs */
+	/* WebSocket applications (call/ws_app.c), summed in /metrics */
+	struct app_ws_stats {
+		uint32_t open;       /* sockets up now                  */
+		uint64_t opened;     /* handshakes that succeeded       */
+		uint64_t reconnects; /* of those, after a drop          */
+		uint64_t handshake_failures;
+		uint64_t msgs_in, msgs_out;
+		uint64_t errors_sent; /* jambonz:error                  */
+	} ws;
 };
 
 struct app {

@@ -235,6 +235,57 @@ static void metrics_merge(struct json_object *dst,
 	}
 }
 
+/* One loop's WebSocket application counters (call/ws_app.c) */
+static struct json_object *metrics_ws_loop(const struct app_ws_stats *ws)
+{
+	const struct {
+		const char *key;
+		int64_t v;
+	} f[] = {
+		{"open", __atomic_load_n(&ws->open, __ATOMIC_RELAXED)},
+		{"opened_total",
+		 (int64_t)__atomic_load_n(&ws->opened, __ATOMIC_RELAXED)},
+		{"reconnects_total",
+		 (int64_t)__atomic_load_n(&ws->reconnects, __ATOMIC_RELAXED)},
+		{"handshake_failures_total",
+		 (int64_t)__atomic_load_n(&ws->handshake_failures,
+					  __ATOMIC_RELAXED)},
+		{"messages_in_total",
+		 (int64_t)__atomic_load_n(&ws->msgs_in, __ATOMIC_RELAXED)},
+		{"messages_out_total",
+		 (int64_t)__atomic_load_n(&ws->msgs_out, __ATOMIC_RELAXED)},
+		{"errors_sent_total",
+		 (int64_t)__atomic_load_n(&ws->errors_sent, __ATOMIC_RELAXED)},
+	};
+	struct json_object *o = json_object_new_object();
+
+	for (size_t i = 0; o && i < ARRAY_SIZE(f); i++) {
+		if (metrics_add_int(o, f[i].key, f[i].v)) {
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* "websocket": every loop's counters, added up as loops' figures are */
+static int metrics_ws(const struct app *app, struct json_object *doc)
+{
+	struct json_object *sum = metrics_ws_loop(&app->loops[0].ws);
+	int err = metrics_add(doc, "websocket", sum);
+
+	for (unsigned i = 1; !err && i < app->nloops && i < APP_MAX_LOOPS;
+	     i++) {
+		struct json_object *o = metrics_ws_loop(&app->loops[i].ws);
+
+		if (!o)
+			return ENOMEM;
+		metrics_merge(sum, o);
+		json_object_put(o);
+	}
+	return err;
+}
+
 /**
  * Build the /metrics document: memory, connections, tasks, listeners,
  * calls, uptime. Areas that are not set up yet appear as empty objects
@@ -371,6 +422,8 @@ int metrics_json(const struct app *app, const struct json_object *others,
 	if (err)
 		goto out;
 	err = metrics_loops(app, doc);
+	if (!err)
+		err = metrics_ws(app, doc);
 	if (err)
 		goto out;
 

@@ -68,10 +68,11 @@ struct fs_call {
 	enum call_state state;
 	bool early_media; /* 183 with SDP sent                    */
 	bool closing;
-	bool started;   /* CALL_EV_START reported              */
-	bool peer_term; /* the peer ended the dialog            */
-	bool has_offer; /* the INVITE carried SDP               */
-	bool has_media; /* remote RTP address known             */
+	bool started;       /* CALL_EV_START reported              */
+	bool peer_term;     /* the peer ended the dialog            */
+	bool has_offer;     /* the INVITE carried SDP               */
+	bool has_media;     /* remote RTP address known             */
+	bool notify_events; /* verb:status (config notifyEvents) */
 	struct call_play *playing;
 	const char *termination_by; /* "caller" or "jambonz"          */
 	uint16_t final_scode;

@@ -109,6 +109,9 @@ static void session_abort_hook(struct session *s)
  * the plugin's stack has unwound */
 static void session_retire(struct session *s)
 {
+	if (s->cur)
+		ws_app_verb_status(s->call, "finished", fs_task_name(s->cur),
+				   fs_task_data(s->cur));
 	mem_deref(s->prev);
 	s->prev = s->cur;
 	s->cur = NULL;
@@ -214,9 +217,11 @@ next:
 }
 
 /* Post the call's payload (plus extra fields) to hook; its answer comes
- * to session_hook_resp */
+ * to session_hook_resp. A WebSocket application gets it as a message of
+ * type (verb:hook, or session:redirect for a new application) */
 static int session_send_hook(struct session *s, const struct json_object *hook,
-			     struct json_object *extra, const char *what)
+			     struct json_object *extra, const char *what,
+			     const char *type)
 {
 	struct fs_call *c = s->call;
 	uint32_t max = c->env->stk->app->cfg->max_hook_rounds;
@@ -257,8 +262,8 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 	/* a WebSocket application takes its hooks over the socket, but
 	 * an absolute http(s) hook still goes over HTTP, as in jambonz */
 	if (!e && c->ws && !ws_app_url_is_http(h.url))
-		e = ws_app_request(c->ws, s->hook_scope, "verb:hook", h.url,
-				   payload, session_hook_resp, s);
+		e = ws_app_request(c->ws, s->hook_scope, type, h.url, payload,
+				   session_hook_resp, s);
 	else if (!e)
 		e = fs_req_send(c->env->req, s->hook_scope, &h, &opts,
 				session_hook_resp, s);
@@ -290,8 +295,12 @@ static void session_task_done(struct fs_task *t, int err,
 		session_schedule(s);
 		return;
 	}
+	/* a redirect verb's hook is a new application: session:redirect,
+	 * as jambonz's performAction */
 	s->hook_fatal = !strcmp(fs_task_name(t), "redirect");
-	e = session_send_hook(s, hook, result, "actionHook");
+	e = session_send_hook(s, hook, result, "actionHook",
+			      s->hook_fatal ? "session:redirect"
+					    : "verb:hook");
 	json_object_put(result);
 	if (e == ECANCELED) {
 		return;
@@ -313,7 +322,7 @@ int session_redirect(struct session *s, const struct json_object *hook)
 	/* the verbs left are dropped: the hook's answer replaces them */
 	s->idx = s->verbs ? s->verbs->n : 0;
 	s->hook_fatal = true;
-	e = session_send_hook(s, hook, NULL, "redirect");
+	e = session_send_hook(s, hook, NULL, "redirect", "session:redirect");
 	if (e && e != ECANCELED)
 		session_schedule(s);
 	return e;
@@ -382,6 +391,11 @@ static void session_step(void *arg)
 	}
 	s->cur = t;
 	fs_debug("session", "%s: running %s", c->sid, it->name);
+	/* jambonz sends "starting" before the verb runs, so a config that
+	 * turns notifyEvents on is heard of from its "finished" on */
+	ws_app_verb_status(c, "starting", it->name, it->data);
+	if (!strcmp(it->name, "config"))
+		ws_app_config_seen(c, it->data);
 	err = task_exec(t);
 	if (err && s->cur == t) {
 		if (err == ENOSYS)

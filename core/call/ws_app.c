@@ -1,12 +1,13 @@
 /**
- * @file ws_app.c  The jambonz WebSocket API of one call: messages out
- *                 with their acks, commands in
+ * @file ws_app.c  The jambonz WebSocket API of one call: its socket,
+ *                 messages out with their acks, and the reconnects
  *
  * Message shapes are those of jambonz's ws-requestor.js: out,
- * {type, msgid, call_sid, hook (verb:hook only), data}; in,
- * {type:"ack", msgid, data} or {type:"command", command, data}. A
- * message we cannot use is answered with jambonz:error and never ends
- * the call.
+ * {type, msgid, call_sid, hook (verb:hook, session:redirect), data};
+ * in (ws_in.c), {type:"ack", msgid, data} or {type:"command", command,
+ * data}. A socket the application drops is opened again under the
+ * URL's #rc=/#rp= policy (ws_policy.c) and greeted with
+ * session:reconnect; what the call sends meanwhile waits for it.
  */
 #include <errno.h>
 #include <string.h>
@@ -19,41 +20,30 @@
 #include "base/log.h"
 #include "base/uuid.h"
 #include "call/call.h"
-#include "call/session.h"
 #include "call/ws_app.h"
+#include "call/ws_int.h"
 #include "dir/dir_app.h"
 #include "http/req.h"
 #include "sip/stack.h"
-#include "verb/vlist.h"
 
-#define WS_LOG         "ws"
 #define WS_SUBPROTOCOL "ws.jambonz.org"
-#define WS_JSON_FLAGS  (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-struct ws_app {
-	struct fs_call *call; /* borrowed: the call owns us */
-	struct req_ws_conn *conn;
-	struct list pending; /* struct ws_pend: sent, ack awaited  */
-	struct list queue;   /* struct ws_out: before the handshake */
-	bool up;             /* handshake done                      */
-	bool down;           /* socket over, or closed by us        */
-};
 
 /** A message that wants an ack */
 struct ws_pend {
 	struct le le;
 	struct ws_app *w;
 	char msgid[UUID_STR_LEN];
-	struct tmr tmr;
+	struct tmr tmr; /* armed once the message is on the wire */
 	struct fs_listener *bind;
 	fs_resp_h *resph;
 	void *arg;
 };
 
-/** A message waiting for the handshake */
+/** A message waiting for a socket */
 struct ws_out {
 	struct le le;
 	char *text;
+	char msgid[UUID_STR_LEN]; /* of its ws_pend, or "" */
 };
 
 bool ws_app_hook_is_ws(const struct dir_hook *h)
@@ -71,6 +61,13 @@ bool ws_app_url_is_http(const char *url)
 		       !strncasecmp(url, "https://", 8));
 }
 
+struct app_ws_stats *ws_app_stats(const struct ws_app *w)
+{
+	const struct sip_stack *stk = w->call->env->stk;
+
+	return &stk->app->loops[stk->idx].ws;
+}
+
 static void ws_pend_destructor(void *arg)
 {
 	struct ws_pend *p = arg;
@@ -78,6 +75,8 @@ static void ws_pend_destructor(void *arg)
 	tmr_cancel(&p->tmr);
 	fs_listener_cancel(p->bind);
 	list_unlink(&p->le);
+	if (p->w && p->w->newp == p)
+		p->w->newp = NULL;
 }
 
 static void ws_out_destructor(void *arg)
@@ -88,13 +87,26 @@ static void ws_out_destructor(void *arg)
 	mem_deref(o->text);
 }
 
+/* the socket that was up is gone: out of the gauge */
+static void ws_app_uncount(struct ws_app *w)
+{
+	if (!w->counted)
+		return;
+	w->counted = false;
+	(void)__atomic_sub_fetch(&ws_app_stats(w)->open, 1, __ATOMIC_RELAXED);
+}
+
 static void ws_app_destructor(void *arg)
 {
 	struct ws_app *w = arg;
 
+	tmr_cancel(&w->tmr_rc);
+	ws_cmd_flush(w);
 	list_flush(&w->pending);
 	list_flush(&w->queue);
 	mem_deref(w->conn);
+	json_object_put(w->sdata);
+	ws_app_uncount(w);
 }
 
 /* Hand an answer (or a failure) to the request's handler, once */
@@ -130,15 +142,53 @@ static void ws_pend_release(void *arg)
 	mem_deref(p);
 }
 
-static int ws_app_send_text(struct ws_app *w, const char *text)
+static struct ws_pend *ws_pend_find(const struct ws_app *w, const char *msgid)
+{
+	for (struct le *le = list_head(&w->pending); le; le = le->next) {
+		struct ws_pend *p = le->data;
+
+		if (!strcmp(p->msgid, msgid))
+			return p;
+	}
+	return NULL;
+}
+
+/* The message is on the wire: its ack is awaited from now on, as
+ * jambonz starts the timer when it sends */
+static void ws_pend_arm(struct ws_app *w, const char *msgid)
+{
+	struct ws_pend *p = *msgid ? ws_pend_find(w, msgid) : NULL;
+
+	if (p)
+		tmr_start(&p->tmr,
+			  w->call->env->stk->app->cfg->ws_response_timeout_ms,
+			  ws_pend_timeout, p);
+}
+
+static int ws_app_wire(struct ws_app *w, const char *text)
+{
+	int err = req_ws_send(w->conn, text);
+
+	if (!err)
+		WS_STAT(w, msgs_out, 1);
+	return err;
+}
+
+/* Send now, or queue for the socket coming (back) up */
+static int ws_app_send_text(struct ws_app *w, const char *text,
+			    const char *msgid)
 {
 	struct ws_out *o;
 	int err;
 
 	if (w->down)
 		return ENOTCONN;
-	if (w->up)
-		return req_ws_send(w->conn, text);
+	if (w->up && !w->rc_wait) {
+		err = ws_app_wire(w, text);
+		if (!err && msgid)
+			ws_pend_arm(w, msgid);
+		return err;
+	}
 	o = mem_zalloc(sizeof(*o), ws_out_destructor);
 	if (!o)
 		return ENOMEM;
@@ -147,15 +197,19 @@ static int ws_app_send_text(struct ws_app *w, const char *text)
 		mem_deref(o);
 		return err;
 	}
+	if (msgid)
+		str_ncpy(o->msgid, msgid, sizeof(o->msgid));
 	list_append(&w->queue, &o->le, o);
 	return 0;
 }
 
 /* {type, msgid, call_sid, hook, data} as text */
 static int ws_app_send(struct ws_app *w, const char *type, const char *msgid,
-		       const char *hook, const struct json_object *data)
+		       const char *hook, const struct json_object *data,
+		       bool acked, bool now)
 {
 	struct json_object *o = json_object_new_object();
+	const char *text;
 	int err;
 
 	if (!o)
@@ -171,8 +225,15 @@ static int ws_app_send(struct ws_app *w, const char *type, const char *msgid,
 		o, "data",
 		data ? json_object_get((struct json_object *)data)
 		     : json_object_new_object());
-	err = ws_app_send_text(
-		w, json_object_to_json_string_ext(o, WS_JSON_FLAGS));
+	text = json_object_to_json_string_ext(o, WS_JSON_FLAGS);
+	if (now) {
+		/* session:reconnect goes before what waits for it */
+		err = ws_app_wire(w, text);
+		if (!err && acked)
+			ws_pend_arm(w, msgid);
+	} else {
+		err = ws_app_send_text(w, text, acked ? msgid : NULL);
+	}
 	json_object_put(o);
 	return err;
 }
@@ -181,27 +242,23 @@ int ws_app_notify(struct ws_app *w, const char *type,
 		  const struct json_object *data)
 {
 	char msgid[UUID_STR_LEN];
-
-	if (!w || !type)
-		return EINVAL;
-	uuid_v4(msgid);
-	return ws_app_send(w, type, msgid, NULL, data);
-}
-
-int ws_app_request(struct ws_app *w, struct fs_scope *scope, const char *type,
-		   const char *hook, const struct json_object *data,
-		   fs_resp_h *resph, void *arg)
-{
-	const struct cfg *cfg;
-	struct ws_pend *p;
 	int err;
 
 	if (!w || !type)
 		return EINVAL;
-	if (w->down)
-		return ENOTCONN;
-	cfg = w->call->env->stk->app->cfg;
-	p = mem_zalloc(sizeof(*p), ws_pend_destructor);
+	uuid_v4(msgid);
+	err = ws_app_send(w, type, msgid, NULL, data, false, false);
+	if (!err && !strcmp(type, "jambonz:error"))
+		WS_STAT(w, errors_sent, 1);
+	return err;
+}
+
+static int ws_pend_alloc(struct ws_pend **pp, struct ws_app *w,
+			 struct fs_scope *scope, fs_resp_h *resph, void *arg)
+{
+	struct ws_pend *p = mem_zalloc(sizeof(*p), ws_pend_destructor);
+	int err;
+
 	if (!p)
 		return ENOMEM;
 	tmr_init(&p->tmr);
@@ -211,19 +268,37 @@ int ws_app_request(struct ws_app *w, struct fs_scope *scope, const char *type,
 	uuid_v4(p->msgid);
 	if (scope) {
 		err = fs_scope_bind(scope, ws_pend_release, p, &p->bind);
-		if (err)
-			goto out;
+		if (err) {
+			mem_deref(p);
+			return err;
+		}
 	}
-	err = ws_app_send(w, type, p->msgid, hook, data);
-	if (err)
-		goto out;
 	list_append(&w->pending, &p->le, p);
-	/* a message queued for the handshake has that much longer */
-	tmr_start(&p->tmr,
-		  cfg->ws_response_timeout_ms +
-			  (w->up ? 0 : cfg->ws_handshake_timeout_ms),
-		  ws_pend_timeout, p);
-out:
+	*pp = p;
+	return 0;
+}
+
+int ws_app_request(struct ws_app *w, struct fs_scope *scope, const char *type,
+		   const char *hook, const struct json_object *data,
+		   fs_resp_h *resph, void *arg)
+{
+	struct ws_pend *p;
+	int err;
+
+	if (!w || !type)
+		return EINVAL;
+	if (w->down)
+		return ENOTCONN;
+	err = ws_pend_alloc(&p, w, scope, resph, arg);
+	if (err)
+		return err;
+	if (!strcmp(type, "session:new")) {
+		/* session:reconnect carries it again */
+		json_object_put(w->sdata);
+		w->sdata = json_object_get((struct json_object *)data);
+		w->newp = p;
+	}
+	err = ws_app_send(w, type, p->msgid, hook, data, true, false);
 	if (err)
 		mem_deref(p);
 	return err;
@@ -240,225 +315,127 @@ void ws_app_close(struct ws_app *w)
 		return;
 	w->down = true;
 	w->up = false;
+	tmr_cancel(&w->tmr_rc);
 	req_ws_close(w->conn);
+	ws_app_uncount(w);
 	list_flush(&w->queue);
+	ws_cmd_flush(w);
 }
 
-/* ---- what comes in ---- */
+/* ---- acks ---- */
 
-/* Log outside text escaped, and tell the app (never ends the call) */
-static void ws_app_invalid(struct ws_app *w, const char *text, size_t len,
-			   const char *details)
-{
-	struct json_object *d = json_object_new_object();
-	char esc[256];
-
-	log_escape(esc, sizeof(esc), text);
-	fs_warn(WS_LOG,
-		"%s: invalid message from the application (%zu "
-		"bytes): %s: %s",
-		w->call->sid, len, details, esc);
-	if (!d)
-		return;
-	json_object_object_add(d, "msg",
-			       json_object_new_string("InvalidMessage"));
-	json_object_object_add(d, "details", json_object_new_string(details));
-	json_object_object_add(d, "content",
-			       json_object_new_string_len(text, (int)len));
-	(void)ws_app_notify(w, "jambonz:error", d);
-	json_object_put(d);
-}
-
-static void ws_app_ack(struct ws_app *w, const char *msgid,
-		       struct json_object *data)
+void ws_app_ack(struct ws_app *w, const char *msgid, struct json_object *data)
 {
 	struct fs_resp resp = {.status = 200, .ctype = "application/json"};
+	struct ws_pend *p = ws_pend_find(w, msgid);
+
+	if (!p) {
+		fs_info(WS_LOG, "%s: ack for unknown msgid, discarded",
+			w->call->sid);
+		return;
+	}
+	/* no data is "nothing new": the list goes on */
+	resp.body = data ? json_object_to_json_string_ext(data, WS_JSON_FLAGS)
+			 : "[]";
+	resp.len = strlen(resp.body);
+	resp.attempts = 1;
+	ws_pend_finish(p, 0, &resp);
+}
+
+/* ---- the socket, and getting it back ---- */
+
+static int ws_app_connect(struct ws_app *w);
+
+/* Send what waited for the socket, arming the acks it carries */
+static void ws_app_flush_queue(struct ws_app *w)
+{
 	struct le *le;
 
-	for (le = list_head(&w->pending); le; le = le->next) {
-		struct ws_pend *p = le->data;
+	while (!w->down && w->up && (le = list_head(&w->queue))) {
+		struct ws_out *o = le->data;
+		int err = ws_app_wire(w, o->text);
 
-		if (strcmp(p->msgid, msgid))
-			continue;
-		/* no data is "nothing new": the list goes on */
-		resp.body = data ? json_object_to_json_string_ext(
-					   data, WS_JSON_FLAGS)
-				 : "[]";
-		resp.len = strlen(resp.body);
-		resp.attempts = 1;
-		ws_pend_finish(p, 0, &resp);
-		return;
-	}
-	fs_info(WS_LOG, "%s: ack for unknown msgid, discarded", w->call->sid);
-}
-
-/* redirect: the verbs replace the list, or with queueCommand go after
- * it, as jambonz's _onCommand */
-static void ws_app_redirect(struct ws_app *w, const char *text, size_t len,
-			    struct json_object *data, bool queue)
-{
-	struct fs_call *c = w->call;
-	struct vlist_limits lim;
-	struct vlist *v = NULL;
-	const char *body;
-	char why[256];
-
-	if (!json_object_is_type(data, json_type_array)) {
-		ws_app_invalid(w, text, len,
-			       "redirect to a call_hook is not supported yet");
-		return;
-	}
-	body = json_object_to_json_string_ext(data, WS_JSON_FLAGS);
-	session_limits(c, &lim);
-	if (vlist_from_body(&v, c->env->stk->app->loader, &lim, body,
-			    strlen(body), why, sizeof(why))) {
-		ws_app_invalid(w, text, len, why);
-		return;
-	}
-	fs_info(WS_LOG, "%s: redirect: %zu verbs%s", c->sid, v->n,
-		queue ? ", queued" : "");
-	if (!c->session)
-		call_start_verbs(c, v);
-	else if (!queue)
-		session_replace(c->session, v);
-	else if (session_append(c->session, v))
-		fs_warn(WS_LOG, "%s: queued verbs dropped", c->sid);
-	mem_deref(v);
-}
-
-/* call:status: "completed" hangs up an answered call, "no-answer"
- * rejects one not yet answered, as jambonz's _lccCallStatus */
-static void ws_app_call_status(struct ws_app *w, const char *text, size_t len,
-			       struct json_object *data)
-{
-	struct fs_call *c = w->call;
-	struct json_object *st;
-	const char *s;
-
-	if (!json_object_object_get_ex(data, "call_status", &st) ||
-	    !json_object_is_type(st, json_type_string)) {
-		ws_app_invalid(w, text, len,
-			       "call:status without call_status");
-		return;
-	}
-	s = json_object_get_string(st);
-	if (!strcmp(s, "completed") && c->state == CALL_ANSWERED) {
-		fs_info(WS_LOG, "%s: hangup asked by the application", c->sid);
-		(void)fs_call_hangup(c, NULL);
-	} else if (!strcmp(s, "no-answer") && c->state != CALL_ANSWERED &&
-		   !c->uac) {
-		fs_info(WS_LOG, "%s: no-answer asked by the application",
-			c->sid);
-		call_terminate(c, 503, "Service Unavailable", NULL, NULL);
-	} else {
-		fs_info(WS_LOG, "%s: call:status %s ignored in state %s",
-			c->sid, s, call_status_name(c));
+		if (err)
+			fs_warn(WS_LOG, "%s: send: %m", w->call->sid, err);
+		else
+			ws_pend_arm(w, o->msgid);
+		mem_deref(o);
 	}
 }
 
-static void ws_app_command(struct ws_app *w, const char *text, size_t len,
-			   struct json_object *o, const char *command,
-			   struct json_object *data)
-{
-	struct json_object *q;
-	char why[96];
-
-	if (!strcmp(command, "redirect")) {
-		ws_app_redirect(
-			w, text, len, data,
-			json_object_object_get_ex(o, "queueCommand", &q) &&
-				json_object_get_boolean(q));
-	} else if (!strcmp(command, "call:status")) {
-		ws_app_call_status(w, text, len, data);
-	} else {
-		re_snprintf(why, sizeof(why), "unsupported command: %s",
-			    command);
-		ws_app_invalid(w, text, len, why);
-	}
-}
-
-static const char *ws_str(struct json_object *o, const char *k)
-{
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(o, k, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static void ws_app_msg(const char *text, size_t len, void *arg)
+/* session:reconnect's ack: what waited goes out. Its data is ignored,
+ * as jambonz ignores it */
+static void ws_app_rc_resp(int err, const struct fs_resp *resp, void *arg)
 {
 	struct ws_app *w = arg;
-	const struct cfg *cfg = w->call->env->stk->app->cfg;
-	struct json_tokener *tok;
-	struct json_object *o, *data = NULL;
-	const char *type, *s;
-	char why[96];
+	struct fs_call *c = w->call;
 
-	if (w->down || w->call->closing)
+	(void)resp;
+	w->rc_wait = false;
+	if (err) {
+		/* jambonz's _onSessionReconnectError: hang up */
+		fs_warn(WS_LOG, "%s: session:reconnect %s; the call ends",
+			c->sid,
+			err == ETIME ? "not acked in time "
+				       "(JAMBONES_WS_API_MSG_RESPONSE_TIMEOUT)"
+				     : "failed");
+		list_flush(&w->queue);
+		call_reject_webhook(c,
+				    "websocket session:reconnect not acked");
 		return;
-	/* nesting bounded as for webhook answers (HOOK_JSON_MAX_DEPTH),
-	 * plus the envelope */
-	tok = json_tokener_new_ex(cfg->hook_json_max_depth
-					  ? (int)cfg->hook_json_max_depth + 1
-					  : JSON_TOKENER_DEFAULT_DEPTH);
-	if (!tok)
-		return;
-	o = json_tokener_parse_ex(tok, text, (int)len);
-	if (json_tokener_get_error(tok) != json_tokener_success ||
-	    json_tokener_get_parse_end(tok) != len)
-		o = (json_object_put(o), NULL);
-	json_tokener_free(tok);
-	if (!json_object_is_type(o, json_type_object)) {
-		ws_app_invalid(w, text, len, "not a JSON object");
-		goto out;
 	}
-	(void)json_object_object_get_ex(o, "data", &data);
-	type = ws_str(o, "type");
-	if (!type) {
-		ws_app_invalid(w, text, len, "type property not supplied");
-	} else if (!strcmp(type, "ack")) {
-		s = ws_str(o, "msgid");
-		if (!s)
-			ws_app_invalid(w, text, len, "msgid not supplied");
-		else
-			ws_app_ack(w, s, data);
-	} else if (!strcmp(type, "command")) {
-		s = ws_str(o, "command");
-		if (!s)
-			ws_app_invalid(w, text, len,
-				       "command property not supplied");
-		else if (!data)
-			ws_app_invalid(w, text, len,
-				       "data property not supplied");
-		else
-			ws_app_command(w, text, len, o, s, data);
+	ws_app_flush_queue(w);
+}
+
+/* A new socket after a drop: session:reconnect with session:new's data */
+static void ws_app_send_reconnect(struct ws_app *w)
+{
+	struct fs_call *c = w->call;
+	struct ws_pend *p;
+	int err;
+
+	WS_STAT(w, reconnects, 1);
+	if (w->newp) {
+		/* session:new was never acked: the ack of session:reconnect
+		 * answers it (its msgid moves over, its deadline runs on) */
+		p = w->newp;
+		uuid_v4(p->msgid);
+		err = ws_app_send(w, "session:reconnect", p->msgid, NULL,
+				  w->sdata, false, true);
+		if (!err)
+			ws_app_flush_queue(w);
 	} else {
-		re_snprintf(why, sizeof(why), "invalid type property: %s",
-			    type);
-		ws_app_invalid(w, text, len, why);
+		err = ws_pend_alloc(&p, w, c->scope, ws_app_rc_resp, w);
+		if (!err) {
+			w->rc_wait = true;
+			err = ws_app_send(w, "session:reconnect", p->msgid,
+					  NULL, w->sdata, true, true);
+			if (err) {
+				w->rc_wait = false;
+				mem_deref(p);
+			}
+		}
 	}
-out:
-	json_object_put(o);
+	if (err)
+		fs_warn(WS_LOG, "%s: session:reconnect: %m", c->sid, err);
 }
 
 static void ws_app_estab(void *arg)
 {
 	struct ws_app *w = arg;
-	struct le *le;
 
-	fs_info(WS_LOG, "%s: connected to %H", w->call->sid, req_url_print,
-		w->call->app->call_hook.url);
+	fs_info(WS_LOG, "%s: connected to %H%s", w->call->sid, req_url_print,
+		w->call->app->call_hook.url, w->conns ? " again" : "");
 	w->up = true;
-	while (!w->down && (le = list_head(&w->queue))) {
-		struct ws_out *o = le->data;
-		int err = req_ws_send(w->conn, o->text);
-
-		if (err)
-			fs_warn(WS_LOG, "%s: send: %m", w->call->sid, err);
-		mem_deref(o);
-	}
+	w->tries = 0;
+	w->conns++;
+	w->counted = true;
+	WS_STAT(w, opened, 1);
+	(void)__atomic_add_fetch(&ws_app_stats(w)->open, 1, __ATOMIC_RELAXED);
+	if (w->conns > 1)
+		ws_app_send_reconnect(w);
+	else
+		ws_app_flush_queue(w);
 }
 
 static void ws_app_why(char *why, size_t sz, bool was_up, int err)
@@ -490,42 +467,126 @@ static void ws_app_why(char *why, size_t sz, bool was_up, int err)
 		    was_up ? "lost" : "connect failed", err);
 }
 
-static void ws_app_closed(int err, void *arg)
+/* Over for good: the call ends as a failed webhook ends it */
+static void ws_app_give_up(struct ws_app *w, const char *why)
 {
-	struct ws_app *w = arg;
 	struct fs_call *c = w->call;
-	bool was_up = w->up;
-	char why[128];
 
 	w->down = true;
-	w->up = false;
+	tmr_cancel(&w->tmr_rc);
 	list_flush(&w->queue);
-	ws_app_why(why, sizeof(why), was_up, err);
-	fs_warn(WS_LOG, "%s: %H: %s; the call ends (no reconnect)", c->sid,
-		req_url_print, c->app->call_hook.url, why);
 	/* requests in flight are bound to the call's scopes, which
 	 * closing the call releases without their handlers */
 	call_reject_webhook(c, why);
 	list_flush(&w->pending);
 }
 
-int ws_app_alloc(struct ws_app **wp, struct fs_call *c)
+static void ws_app_connect_failed(struct ws_app *w, int err);
+
+static void ws_app_retry_tmr(void *arg)
 {
-	const struct cfg *cfg;
+	struct ws_app *w = arg;
+	int err = ws_app_connect(w);
+
+	/* refused before any packet (HTTP_DENY_NETS): as a failed attempt */
+	if (err)
+		ws_app_connect_failed(w, err);
+}
+
+static void ws_app_schedule(struct ws_app *w)
+{
+	uint32_t ms = w->backoff_ms;
+
+	w->backoff_ms = ws_policy_next_backoff(w->backoff_ms);
+	tmr_start(&w->tmr_rc, ms, ws_app_retry_tmr, w);
+}
+
+/* A connect failed: jambonz's connect loop tries rc more times, each
+ * after the back-off, while the policy (#rp=) takes the error */
+static void ws_app_connect_failed(struct ws_app *w, int err)
+{
+	struct fs_call *c = w->call;
+	char why[128];
+
+	WS_STAT(w, handshake_failures, 1);
+	ws_app_why(why, sizeof(why), false, err);
+	w->tries++;
+	if (ws_policy_again(&w->pol, w->tries, err)) {
+		fs_info(WS_LOG, "%s: %H: %s; try %u of %u in %u ms", c->sid,
+			req_url_print, c->app->call_hook.url, why,
+			w->tries + 1, w->pol.max_reconnects + 1,
+			w->backoff_ms);
+		ws_app_schedule(w);
+		return;
+	}
+	if (w->conns)
+		fs_warn(WS_LOG,
+			"%s: %H: %s; reconnecting failed after %u attempts: "
+			"the call ends",
+			c->sid, req_url_print, c->app->call_hook.url, why,
+			w->tries);
+	else
+		fs_warn(WS_LOG, "%s: %H: %s; the call ends", c->sid,
+			req_url_print, c->app->call_hook.url, why);
+	ws_app_give_up(w, why);
+}
+
+/* The socket that was up went: reconnected while fewer than #rc= have
+ * been up, as jambonz's _onSocketClosed. A message we refused (too
+ * large, binary) ends the call instead */
+static void ws_app_dropped(struct ws_app *w, int err)
+{
+	struct fs_call *c = w->call;
+	char why[128];
+	struct le *le;
+
+	ws_app_why(why, sizeof(why), true, err);
+	if (err == EFBIG || err == EBADMSG ||
+	    w->conns >= w->pol.max_reconnects) {
+		fs_warn(WS_LOG, "%s: %H: %s; the call ends (%s)", c->sid,
+			req_url_print, c->app->call_hook.url, why,
+			err == EFBIG || err == EBADMSG ? "no reconnect"
+						       : "no reconnect left");
+		ws_app_give_up(w, why);
+		return;
+	}
+	fs_warn(WS_LOG, "%s: %H: %s; reconnecting in %u ms", c->sid,
+		req_url_print, c->app->call_hook.url, why, w->backoff_ms);
+	/* what was in flight is abandoned, unless session:new was never
+	 * acked: session:reconnect answers for it */
+	if (!w->newp) {
+		while ((le = list_head(&w->pending)))
+			ws_pend_finish(le->data, ENOTCONN, NULL);
+	}
+	if (w->down || c->closing)
+		return;
+	ws_app_schedule(w);
+}
+
+static void ws_app_closed(int err, void *arg)
+{
+	struct ws_app *w = arg;
+	bool was_up = w->up;
+
+	w->up = false;
+	w->rc_wait = false;
+	w->conn = mem_deref(w->conn);
+	ws_app_uncount(w);
+	if (w->down)
+		return;
+	if (was_up)
+		ws_app_dropped(w, err);
+	else
+		ws_app_connect_failed(w, err);
+}
+
+static int ws_app_connect(struct ws_app *w)
+{
+	struct fs_call *c = w->call;
+	const struct cfg *cfg = c->env->stk->app->cfg;
 	struct req_ws_opts opts;
 	struct fs_hook h = {0};
-	struct ws_app *w;
-	int err;
 
-	if (!wp || !c || !c->app)
-		return EINVAL;
-	cfg = c->env->stk->app->cfg;
-	w = mem_zalloc(sizeof(*w), ws_app_destructor);
-	if (!w)
-		return ENOMEM;
-	w->call = c;
-	list_init(&w->pending);
-	list_init(&w->queue);
 	dir_hook_req(&c->app->call_hook, &h);
 	opts = (struct req_ws_opts){
 		.handshake_ms = cfg->ws_handshake_timeout_ms,
@@ -536,12 +597,51 @@ int ws_app_alloc(struct ws_app **wp, struct fs_call *c)
 		.max_payload = cfg->ws_max_payload,
 		.subprotocol = WS_SUBPROTOCOL,
 	};
-	err = req_ws_open(&w->conn, c->env->req, &h, &opts, ws_app_estab,
-			  ws_app_msg, ws_app_closed, w);
+	w->conn = mem_deref(w->conn);
+	return req_ws_open(&w->conn, c->env->req, &h, &opts, ws_app_estab,
+			   ws_in_msg, ws_app_closed, w);
+}
+
+int ws_app_alloc(struct ws_app **wp, struct fs_call *c)
+{
+	struct ws_app *w;
+	int err;
+
+	if (!wp || !c || !c->app)
+		return EINVAL;
+	w = mem_zalloc(sizeof(*w), ws_app_destructor);
+	if (!w)
+		return ENOMEM;
+	w->call = c;
+	list_init(&w->pending);
+	list_init(&w->queue);
+	list_init(&w->side);
+	tmr_init(&w->tmr_rc);
+	ws_policy_parse(&w->pol, c->app->call_hook.url);
+	w->backoff_ms = WS_POLICY_FIRST_BACKOFF;
+	err = ws_app_connect(w);
 	if (err) {
 		mem_deref(w);
 		return err;
 	}
 	*wp = w;
 	return 0;
+}
+
+void ws_app_verb_status(struct fs_call *c, const char *event, const char *name,
+			const struct json_object *data)
+{
+	struct json_object *d, *id;
+
+	if (!c || !c->ws || !c->notify_events)
+		return;
+	d = json_object_new_object();
+	if (!d)
+		return;
+	json_object_object_add(d, "event", json_object_new_string(event));
+	if (json_object_object_get_ex(data, "id", &id))
+		json_object_object_add(d, "id", json_object_get(id));
+	json_object_object_add(d, "name", json_object_new_string(name));
+	(void)ws_app_notify(c->ws, "verb:status", d);
+	json_object_put(d);
 }

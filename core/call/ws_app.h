@@ -61,6 +61,24 @@ int ws_app_notify(struct ws_app *w, const char *type,
  * commands instead of ending the call */
 bool ws_app_alive(const struct ws_app *w);
 
+
+/**
+ * A config verb (or command) ran with data: notifyEvents true turns
+ * verb:status on for the call. As jambonz's config task, false never
+ * turns it off.
+ */
+void ws_app_config_seen(struct fs_call *c, const struct json_object *data);
+
+/**
+ * verb:status {event, id, name} for a verb of the list, when the call
+ * has notifyEvents on (jambonz's _notifyTaskStatus)
+ *
+ * @param event "starting" or "finished"
+ * @param data  The verb's properties: its "id", if any, goes along
+ */
+void ws_app_verb_status(struct fs_call *c, const char *event, const char *name,
+			const struct json_object *data);
+
 /** Close the socket normally (the call ended); no handler runs after */
 void ws_app_close(struct ws_app *w);
 

@@ -7,9 +7,9 @@
 # every message, acks paired with them; hostile messages answered with
 # jambonz:error without ending the call; the redirect (also with
 # queueCommand, and before the first ack) and call:status commands; a
-# message over JAMBONES_WS_MAX_PAYLOAD and a cut socket ending the call;
-# a refused handshake and an unacked session:new rejected with 480 and
-# an X-Reason.
+# message over JAMBONES_WS_MAX_PAYLOAD, and a cut socket whose reconnect
+# is refused, ending the call; a refused handshake and an unacked
+# session:new rejected with 480 and an X-Reason.
 source "$(dirname "$0")/lib.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &

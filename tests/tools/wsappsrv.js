@@ -17,7 +17,24 @@
 //              after it
 //   /hangup    long pause; 500 ms later the command call:status completed
 //   /big       long pause; then a message over JAMBONES_WS_MAX_PAYLOAD
-//   /drop      long pause; then the socket is cut
+//   /drop      long pause; then the socket is cut, and a reconnect refused
+//   /rc        config notifyEvents, pause 1 (id p1), gather (id g1, 1 s,
+//              actionHook /after); the socket is cut 500 ms in and the
+//              reconnect's handshake held 700 ms, so verb:status of the
+//              pause's end waits for it; /after answers hangup
+//   /rcnew     the socket is cut before session:new is acked; the ack of
+//              session:reconnect (hangup) answers it
+//   /gone      long pause; the socket is cut 300 ms in; every reconnect
+//              refused (404)
+//   /gone1     the same, for a URL allowing no reconnect (#rc=1)
+//   /cmd       say forever; then commands: mute:status, tag, dtmf,
+//              sip:request (NOTIFY, MESSAGE), bad ones, config
+//              notifyEvents, dial (to ?dial=<sip uri>, call_hook /dialed),
+//              redirect to the call_hook /newapp (pause 1 + hangup)
+//   /dialed    the call the dial command placed: say + hangup
+//   /upd       say forever, until a REST updateCall's call_hook /rest
+//              (session:redirect) answers a redirect verb to /r2, whose
+//              session:redirect answers say + hangup
 //   /noack     session:new never acked
 //   anything else: the handshake is refused (404)
 //
@@ -31,6 +48,10 @@ const nm = path.join(__dirname, '..', 'node_modules');
 const {createEndpoint} = require(path.join(nm, '@jambonz', 'node-client-ws'));
 
 const log = [];
+// paths whose reconnects are refused, and by how long an upgrade waits
+const refuseAgain = new Set(['/drop', '/gone', '/gone1']);
+const holdAgain = {'/rc': 700};
+const upgrades = {};
 const server = http.createServer((req, res) => {
   if (req.url === '/_log') {
     const s = JSON.stringify(log);
@@ -42,18 +63,26 @@ const server = http.createServer((req, res) => {
 });
 
 const record = (req, res, next) => {
-  log.push({event: 'upgrade', path: req.url, headers: req.headers, at: Date.now()});
+  const p = req.url.split('?')[0];
+  const n = upgrades[p] = (upgrades[p] || 0) + 1;
+  log.push({event: 'upgrade', path: p, url: req.url, headers: req.headers, at: Date.now(), n});
+  if (n > 1 && refuseAgain.has(p)) {
+    res.writeHead(404);
+    res.end();
+    return;
+  }
+  if (n > 1 && holdAgain[p]) return setTimeout(next, holdAgain[p]);
   next();
 };
 const makeService = createEndpoint({server, middlewares: [record]});
 
 // every message from the feature server after session:new, as sent
-function watch(p, session) {
+function watch(p, session, type = 'session:new') {
   // session.data lacks the three status fields, which the session
   // keeps as its own properties
   const {sip_status, sip_reason, call_status} = session;
   log.push({path: p, at: Date.now(), msg: {
-    type: 'session:new', msgid: session.msgid, call_sid: session.call_sid,
+    type, msgid: session.msgid, call_sid: session.call_sid,
     data: {...session.data, sip_status, sip_reason, call_status}}});
   session.ws.on('message', (raw) => {
     let msg;
@@ -110,6 +139,79 @@ holding('/hangup', (session) => session.sendCommand('call:status', {call_status:
 holding('/big', (session) => session.ws.send(JSON.stringify({type: 'command',
   command: 'redirect', data: [{verb: 'say', text: 'x'.repeat(40000)}]})));
 holding('/drop', (session) => session.ws.terminate());
+holding('/gone', (session) => session.ws.terminate());
+holding('/gone1', (session) => session.ws.terminate());
+
+// reconnects: each socket's messages are logged under its path
+const rc = makeService({path: '/rc'});
+rc.on('session:new', (session) => {
+  watch('/rc', session);
+  session
+    .config({notifyEvents: true})
+    .pause({length: 1, id: 'p1'})
+    .gather({input: ['digits'], numDigits: 1, timeout: 1, actionHook: '/after', id: 'g1'})
+    .send();
+  setTimeout(() => session.ws.terminate(), 500);
+});
+rc.on('session:reconnect', (session) => {
+  watch('/rc', session, 'session:reconnect');
+  session.reply();
+  session.on('/after', () => session.hangup({id: 'h1'}).reply());
+});
+const rcnew = makeService({path: '/rcnew'});
+rcnew.on('session:new', (session) => {
+  watch('/rcnew', session);
+  setTimeout(() => session.ws.terminate(), 100);
+});
+rcnew.on('session:reconnect', (session) => {
+  watch('/rcnew', session, 'session:reconnect');
+  session.say({text: 'Reconnected.'}).hangup().send();
+});
+
+// commands, one after the other
+const after = (ms, f) => setTimeout(f, ms);
+makeService({path: '/cmd'}).on('session:new', (session, p, req) => {
+  watch('/cmd', session);
+  const dialTo = new URL(req.url, 'ws://x').searchParams.get('dial');
+  const cmd = (command, data, at) => after(at, () => {
+    log.push({path: '/cmd', at: Date.now(), mark: command, data});
+    session.sendCommand(command, data);
+  });
+  session.say({text: 'Please hold. One two three four five six seven.', loop: 'forever'}).send();
+  cmd('mute:status', 'mute', 1500);
+  cmd('mute:status', {mute_status: 'unmute'}, 2700);
+  cmd('tag', {tag: {order: '42'}}, 2800);
+  cmd('dtmf', {dtmf: {digit: '5', duration: 400}}, 2900);
+  cmd('sip:request', {sip_request: {method: 'NOTIFY', content_type: 'text/plain',
+    content: 'hello', headers: {'X-Test': 'one', 'Event': 'foo', 'X-Evil': 'a\r\nX-Injected: 1'}}}, 3000);
+  cmd('sip:request', {sip_request: {method: 'message', content_type: 'text/plain', content: 'hi there'}}, 3100);
+  // bad ones: each answered with jambonz:error
+  cmd('mute:status', 'loud', 3200);
+  cmd('sip:request', {sip_request: {method: 'BYE'}}, 3250);
+  cmd('dtmf', {dtmf: {digit: 'x'}}, 3300);
+  cmd('tag', {tag: 'x'}, 3350);
+  cmd('redirect', {nothing: true}, 3400);
+  cmd('whisper', {verb: 'say', text: 'x'}, 3450);
+  cmd('config', {notifyEvents: true}, 3500);
+  if (dialTo) {
+    cmd('dial', {from: '15550001234', to: {type: 'sip', sipUri: dialTo}, call_hook: '/dialed'}, 3600);
+  }
+  cmd('redirect', {call_hook: {url: '/newapp'}}, 4500);
+  session.on('/newapp', () => session
+    .pause({length: 1, id: 'p9'})
+    .hangup({id: 'h9'})
+    .reply());
+});
+makeService({path: '/upd'}).on('session:new', (session) => {
+  watch('/upd', session);
+  session.say({text: 'Waiting for an update.', loop: 'forever'}).send();
+  session.on('/rest', () => session.redirect({actionHook: '/r2'}).reply());
+  session.on('/r2', () => session.say({text: 'Updated.'}).hangup().reply());
+});
+makeService({path: '/dialed'}).on('session:new', (session) => {
+  watch('/dialed', session);
+  session.say({text: 'Dialed.'}).hangup().send();
+});
 
 server.listen(0, '127.0.0.1', () => {
   console.log('PORT ' + server.address().port);
