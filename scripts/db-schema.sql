@@ -6,6 +6,7 @@
 
 SET FOREIGN_KEY_CHECKS=0;
 
+DROP TABLE IF EXISTS speech_credentials;
 DROP TABLE IF EXISTS call_routes;
 DROP TABLE IF EXISTS phone_numbers;
 DROP TABLE IF EXISTS voip_carriers;
@@ -97,11 +98,31 @@ application_sid CHAR(36) NOT NULL,
 PRIMARY KEY (call_route_sid)
 ) COMMENT='a regex-based pattern match for call routing';
 
+CREATE TABLE speech_credentials
+(
+speech_credential_sid CHAR(36) NOT NULL UNIQUE ,
+service_provider_sid CHAR(36),
+account_sid CHAR(36),
+vendor VARCHAR(32) NOT NULL,
+credential VARCHAR(8192) NOT NULL,
+use_for_tts BOOLEAN DEFAULT true,
+use_for_stt BOOLEAN DEFAULT true,
+last_used DATETIME,
+last_tested DATETIME,
+tts_tested_ok BOOLEAN,
+stt_tested_ok BOOLEAN,
+created_at DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
+label VARCHAR(64),
+PRIMARY KEY (speech_credential_sid)
+);
+
 CREATE INDEX account_sid_idx ON accounts (account_sid);
 CREATE INDEX application_sid_idx ON applications (application_sid);
 CREATE INDEX account_sid_idx ON applications (account_sid);
 CREATE INDEX number_idx ON phone_numbers (number);
 CREATE INDEX voip_carrier_sid_idx ON phone_numbers (voip_carrier_sid);
 CREATE INDEX call_routes_account_sid_idx ON call_routes (account_sid);
+CREATE INDEX speech_credential_sid_idx ON speech_credentials (speech_credential_sid);
+CREATE INDEX speech_service_provider_sid_idx ON speech_credentials (service_provider_sid);
 
 SET FOREIGN_KEY_CHECKS=1;

@@ -126,15 +126,21 @@ const struct json_object *speechcred_find(const struct speechcred *sc,
 					  const char *vendor,
 					  const char *label, bool tts)
 {
+	return sc ? speechcred_rows_find(sc->rows, vendor, label, tts) : NULL;
+}
+
+const struct json_object *speechcred_rows_find(const struct json_object *rows,
+					       const char *vendor,
+					       const char *label, bool tts)
+{
 	struct json_object *c;
 	const char *want;
 
-	if (!sc || !sc->rows || !vendor)
+	if (!json_object_is_type(rows, json_type_array) || !vendor)
 		return NULL;
 	want = speechcred_canon(vendor);
-	for (size_t i = 0; i < json_object_array_length(sc->rows); i++) {
-		struct json_object *row =
-			json_object_array_get_idx(sc->rows, i);
+	for (size_t i = 0; i < json_object_array_length(rows); i++) {
+		struct json_object *row = json_object_array_get_idx(rows, i);
 
 		if (strcasecmp(speechcred_canon(jsonutil_str(row, "vendor")),
 			       want) ||

@@ -38,4 +38,10 @@ const struct json_object *speechcred_find(const struct speechcred *sc,
 					  const char *vendor,
 					  const char *label, bool tts);
 
+/** speechcred_find() over rows of that shape (the MySQL directory's,
+ *  dir_app.h); NULL rows find nothing */
+const struct json_object *speechcred_rows_find(const struct json_object *rows,
+					       const char *vendor,
+					       const char *label, bool tts);
+
 #endif

@@ -40,6 +40,7 @@ static void tts_job_destructor(void *arg)
 	mem_deref(job->model);
 	mem_deref(job->lang_s);
 	json_object_put(job->options);
+	json_object_put(job->cred);
 }
 
 static void tts_destructor(void *arg)

@@ -58,6 +58,9 @@ struct tts_ask {
 	const char *engine; /* aws: standard, neural, ...              */
 	const char *model;  /* deepgram, elevenlabs, openai            */
 	const struct json_object *options; /* vendor options           */
+	const struct json_object *creds;   /* the account's credential
+					      rows (speechcred.h), asked
+					      before SPEECH_CREDENTIALS_FILE */
 	bool nocache; /* disableTtsCache                         */
 };
 

@@ -102,6 +102,17 @@ static void tts_cloud_token(int err, const char *token, void *arg)
 		tts_job_done(err, job);
 }
 
+/* The account's credential, else the file's */
+static const struct json_object *tts_cloud_cred(const struct tts *tts,
+						const struct tts_ask *ask)
+{
+	const struct json_object *c = speechcred_rows_find(
+		ask->creds, ask->vendor, ask->label, true);
+
+	return c ? c
+		 : speechcred_find(tts->creds, ask->vendor, ask->label, true);
+}
+
 /* Copy what the verb asked into the job, which may outlive the verb */
 static int tts_cloud_copy(struct tts *tts, struct tts_job *job,
 			  const struct tts_ask *ask)
@@ -119,6 +130,9 @@ static int tts_cloud_copy(struct tts *tts, struct tts_job *job,
 	if (ask->options)
 		job->options =
 			json_object_get((struct json_object *)ask->options);
+	/* the call's rows may go with the call before the vendor answers */
+	job->cred = json_object_get(
+		(struct json_object *)tts_cloud_cred(tts, ask));
 	job->va = (struct ttsv_ask){
 		.vendor = job->vendor_s,
 		.voice = job->voice,
@@ -127,9 +141,7 @@ static int tts_cloud_copy(struct tts *tts, struct tts_job *job,
 		.ssml = !strncmp(job->text, "<speak", 6),
 		.engine = job->engine,
 		.model = job->model,
-		/* the credentials live as long as the synthesiser */
-		.cred = speechcred_find(tts->creds, ask->vendor, ask->label,
-					true),
+		.cred = job->cred,
 		.options = job->options,
 	};
 	return 0;
@@ -175,7 +187,7 @@ int tts_cloud_resolve(struct tts *tts, const struct tts_ask *ask,
 	*opsp = ops;
 	if (!ops)
 		return ENOENT;
-	if (!speechcred_find(tts->creds, ask->vendor, ask->label, true)) {
+	if (!tts_cloud_cred(tts, ask)) {
 		fs_warn("tts",
 			"no credential for vendor '%s'%s%s%s "
 			"(SPEECH_CREDENTIALS_FILE): the say ends",

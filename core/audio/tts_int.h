@@ -70,6 +70,7 @@ struct tts_job {
 	struct ttsv_ask va; /* TTS_CLOUD: what is asked, its strings owned */
 	char *vendor_s, *label, *engine, *model, *lang_s;
 	struct json_object *options; /* a reference */
+	struct json_object *cred;    /* a reference */
 	char *voice;
 	char *lang;
 	char *text;

@@ -167,6 +167,16 @@ static const struct cfg_item cfg_items[] = {
 	 0, false,
 	 "speech vendor credentials (JSON rows shaped as jambonz's "
 	 "speech_credentials); empty = none"},
+	{"ENCRYPTION_SECRET", CFG_STR, CFG_OFF(encryption_secret), "", 0, 0,
+	 true,
+	 "the jambonz api-server's secret: decrypts the speech credentials "
+	 "of the MySQL directory"},
+	{"JWT_SECRET", CFG_STR, CFG_OFF(jwt_secret), "", 0, 0, true,
+	 "used instead of ENCRYPTION_SECRET when that is empty, as jambonz "
+	 "does"},
+	{"LEGACY_CRYPTO", CFG_BOOL, CFG_OFF(legacy_crypto), "false", 0, 0,
+	 false, "values were encrypted with AES-256-CTR (jambonz's "
+		"LEGACY_CRYPTO)"},
 	{"TTS_VENDOR_TIMEOUT_MS", CFG_U32, CFG_OFF(tts_vendor_timeout_ms),
 	 "20000", 100, 600000, false,
 	 "one request to a cloud speech vendor, ms"},

@@ -100,6 +100,9 @@ struct cfg {
 	uint32_t tts_max_text;        /* TTS_MAX_TEXT 20000              */
 	uint32_t tts_max_queue;       /* TTS_MAX_QUEUE 200               */
 	char *speech_creds_file;      /* SPEECH_CREDENTIALS_FILE ""      */
+	char *encryption_secret;      /* ENCRYPTION_SECRET ""            */
+	char *jwt_secret;             /* JWT_SECRET ""                   */
+	bool legacy_crypto;           /* LEGACY_CRYPTO false             */
 	uint32_t tts_vendor_timeout_ms; /* TTS_VENDOR_TIMEOUT_MS 20000   */
 
 	/* scale-out: call registry in Redis */

@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "call/call.h"
 #include "audio/tts.h"
+#include "dir/dir_app.h"
 
 struct call_tts {
 	struct fs_call *c;
@@ -104,6 +105,7 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 		.engine = call_tts_field(synth, c, "engine"),
 		.model = call_tts_field(synth, c, "model"),
 		.options = call_tts_options(synth, c),
+		.creds = c->app ? c->app->speech : NULL,
 	};
 	if (!ask.voice && (!ask.vendor || !jsonutil_str(synth, "vendor")))
 		ask.voice = jsonutil_str(c->synth, "voice");
@@ -123,6 +125,7 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 		.lang = call_tts_field(synth, c, "fallbackLanguage"),
 		.voice = call_tts_field(synth, c, "fallbackVoice"),
 		.label = call_tts_field(synth, c, "fallbackLabel"),
+		.creds = ask.creds,
 	};
 	if (!ct->fb.lang)
 		ct->fb.lang = ask.lang;

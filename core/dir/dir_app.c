@@ -40,6 +40,7 @@ static void dir_app_destructor(void *data)
 	dir_hook_reset(&a->status_hook);
 	json_object_put(a->app_json);
 	json_object_put(a->env_vars);
+	json_object_put(a->speech);
 	mem_deref(a->tts_vendor);
 	mem_deref(a->tts_language);
 	mem_deref(a->tts_voice);

@@ -29,6 +29,9 @@ struct dir_app {
 	struct json_object *env_vars; /* object or NULL */
 	char *tts_vendor, *tts_language, *tts_voice;
 	char *stt_vendor, *stt_language;
+	struct json_object *speech; /* the account's speech credentials,
+				       decrypted: rows as speechcred.h
+				       reads them, or NULL */
 };
 
 /** What the lookup needs from the INVITE (all borrowed) */

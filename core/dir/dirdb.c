@@ -25,6 +25,7 @@
 #include "dir/dbpool.h"
 #include "dir/backend.h"
 #include "dir/dirdb.h"
+#include "base/jcrypt.h"
 #include "base/log.h"
 
 /* Most cached lookups per loop; the oldest go first */
@@ -40,6 +41,7 @@ enum dirdb_stmt {
 	DIRDB_NUMBER_CARRIER,
 	DIRDB_APP_BY_CARRIER,
 	DIRDB_ROUTES,
+	DIRDB_SPEECH,
 };
 
 /* The application with both hooks, in the column order of dirdb_app_row */
@@ -77,6 +79,13 @@ static const char *const dirdb_sql[] = {
 	[DIRDB_ROUTES] = "SELECT regex, application_sid FROM call_routes "
 			 "WHERE account_sid = ? "
 			 "ORDER BY priority, call_route_sid",
+	/* the account's own rows first, then its service provider's, as
+	 * jambonz's getSpeechCredentials() prefers them */
+	[DIRDB_SPEECH] = "SELECT speech_credential_sid, vendor, label, "
+			 "use_for_tts, use_for_stt, credential, account_sid "
+			 "FROM speech_credentials WHERE account_sid = ? OR "
+			 "(account_sid IS NULL AND service_provider_sid = ?) "
+			 "ORDER BY account_sid IS NULL, created_at",
 };
 
 enum dirdb_app_col {
@@ -101,6 +110,8 @@ struct dirdb {
 	struct list order;   /* dirdb_entry, oldest first */
 	uint32_t nentries;
 	uint32_t ttl_ms;
+	char *enc_secret; /* ENCRYPTION_SECRET or NULL */
+	bool legacy;
 };
 
 struct dirdb_entry {
@@ -124,6 +135,8 @@ struct dirdb_job {
 	char *key;
 	/* the query (copies, read by the worker) */
 	char *called, *account_sid, *application_sid, *carrier_sid;
+	char *enc_secret;
+	bool legacy;
 	uint64_t deadline;
 	/* the answer (written by the worker) */
 	int err;
@@ -174,6 +187,7 @@ static void dirdb_job_destructor(void *data)
 	mem_deref(job->account_sid);
 	mem_deref(job->application_sid);
 	mem_deref(job->carrier_sid);
+	mem_deref(job->enc_secret);
 }
 
 static void dirdb_destructor(void *data)
@@ -191,9 +205,13 @@ static void dirdb_destructor(void *data)
 	}
 	list_flush(&db->order);
 	db->cache = mem_deref(db->cache);
+	if (db->enc_secret)
+		explicit_bzero(db->enc_secret, strlen(db->enc_secret));
+	mem_deref(db->enc_secret);
 }
 
-int dirdb_alloc(struct dirdb **dp, struct dbpool *pool, uint32_t ttl_ms)
+int dirdb_alloc(struct dirdb **dp, struct dbpool *pool, uint32_t ttl_ms,
+		const char *secret, bool legacy)
 {
 	struct dirdb *db;
 	int err;
@@ -205,6 +223,11 @@ int dirdb_alloc(struct dirdb **dp, struct dbpool *pool, uint32_t ttl_ms)
 		return ENOMEM;
 	db->pool = pool;
 	db->ttl_ms = ttl_ms;
+	db->legacy = legacy;
+	if (secret && *secret && str_dup(&db->enc_secret, secret)) {
+		mem_deref(db);
+		return ENOMEM;
+	}
 	list_init(&db->jobs);
 	list_init(&db->order);
 	err = hash_alloc(&db->cache, DIRDB_CACHE_HASH);
@@ -414,6 +437,85 @@ static int dirdb_find_app(struct dbpool_conn *c, struct dirdb_job *job)
 	return dirdb_app_query(c, job, DIRDB_APP_BY_SID, job->route_app, NULL);
 }
 
+/* One speech credential row: decrypted and parsed, or skipped with a
+ * log line (a row we cannot read must not stop the call) */
+static int dirdb_speech_row(unsigned ncols, const char *const *cols, void *arg)
+{
+	struct dirdb_job *job = arg;
+	struct json_object *row, *cred;
+	const char *sid = cols[0] ? cols[0] : "?";
+	char *plain = NULL;
+	int err;
+
+	if (ncols < 7 || !cols[1] || !cols[5])
+		return 0;
+	err = jcrypt_decrypt(&plain, cols[5], job->enc_secret, job->legacy);
+	if (err) {
+		fs_warn("dir",
+			"speech credential %s (%s) cannot be decrypted: %m "
+			"(ENCRYPTION_SECRET, LEGACY_CRYPTO)",
+			sid, cols[1], err);
+		return 0;
+	}
+	cred = json_tokener_parse(plain);
+	explicit_bzero(plain, strlen(plain));
+	mem_deref(plain);
+	if (!json_object_is_type(cred, json_type_object)) {
+		json_object_put(cred);
+		fs_warn("dir", "speech credential %s (%s): not a JSON object",
+			sid, cols[1]);
+		return 0;
+	}
+	row = json_object_new_object();
+	if (!row) {
+		json_object_put(cred);
+		return ENOMEM;
+	}
+	err = json_object_object_add(row, "vendor",
+				     json_object_new_string(cols[1]));
+	if (cols[2] && *cols[2])
+		err |= json_object_object_add(row, "label",
+					      json_object_new_string(cols[2]));
+	err |= json_object_object_add(
+		row, "use_for_tts",
+		json_object_new_boolean(!cols[3] || strcmp(cols[3], "0")));
+	err |= json_object_object_add(
+		row, "use_for_stt",
+		json_object_new_boolean(!cols[4] || strcmp(cols[4], "0")));
+	err |= json_object_object_add(row, "credential", cred);
+	if (!err && !job->app->speech) {
+		job->app->speech = json_object_new_array();
+		err = !job->app->speech;
+	}
+	if (!err)
+		err = json_object_array_add(job->app->speech, row);
+	if (err) {
+		json_object_put(row);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+/* The account's speech credentials, as jambonz loads them with the
+ * account; none without ENCRYPTION_SECRET, and a schema without the
+ * table routes the call all the same */
+static int dirdb_speech(struct dbpool_conn *c, struct dirdb_job *job)
+{
+	const char *params[2] = {job->account_sid, job->sp_sid};
+	int err;
+
+	if (!job->enc_secret)
+		return 0;
+	err = dbpool_query(c, DIRDB_SPEECH, dirdb_sql[DIRDB_SPEECH], params, 2,
+			   dirdb_speech_row, job);
+	if (err == EIO) {
+		fs_warn("dir", "speech_credentials: the query was refused; "
+			       "the call goes on without them");
+		return 0;
+	}
+	return err;
+}
+
 /* The whole routing on one connection; run again on a fresh one when
  * the connection breaks, so it starts from a clean slate */
 static int dirdb_route(struct dbpool_conn *c, void *arg)
@@ -467,6 +569,10 @@ static int dirdb_route(struct dbpool_conn *c, void *arg)
 		dirdb_reject(job, EPERM, 403, "%s", why);
 		return 0;
 	}
+
+	err = dirdb_speech(c, job);
+	if (err)
+		return err;
 
 	/* the account of the call signs its webhooks */
 	err = dirdb_dup(&job->app->account_sid, job->account_sid);
@@ -645,6 +751,8 @@ int dirdb_lookup(struct dirdb *db, const struct dir_query *q, dir_lookup_h *h,
 	err |= dirdb_copy(&job->account_sid, q->account_sid);
 	err |= dirdb_copy(&job->application_sid, q->application_sid);
 	err |= dirdb_copy(&job->carrier_sid, q->carrier_sid);
+	err |= dirdb_copy(&job->enc_secret, db->enc_secret);
+	job->legacy = db->legacy;
 	if (err) {
 		mem_deref(job);
 		return ENOMEM;

@@ -10,6 +10,7 @@
 #ifndef DIRDB_H
 #define DIRDB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "dir/dir_app.h"
 
@@ -20,8 +21,12 @@ struct dirdb;
  * @param dp     Returns a new reference
  * @param pool   The process-wide pool (borrowed; outlives the dirdb)
  * @param ttl_ms Cache lifetime of a lookup result; 0 = no cache
+ * @param secret ENCRYPTION_SECRET for the speech credentials (copied),
+ *               NULL or "" when none is set: they are then skipped
+ * @param legacy LEGACY_CRYPTO
  */
-int dirdb_alloc(struct dirdb **dp, struct dbpool *pool, uint32_t ttl_ms);
+int dirdb_alloc(struct dirdb **dp, struct dbpool *pool, uint32_t ttl_ms,
+		const char *secret, bool legacy);
 
 /**
  * Look up a call's application. A cached result answers before this

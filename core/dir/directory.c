@@ -34,7 +34,8 @@ int directory_alloc(struct directory **dp, const struct dir_conf *conf,
 	if (conf->pool) {
 		struct dirdb *db = NULL;
 
-		e = dirdb_alloc(&db, conf->pool, conf->cache_ttl_ms);
+		e = dirdb_alloc(&db, conf->pool, conf->cache_ttl_ms,
+				conf->enc_secret, conf->legacy_crypto);
 		if (e)
 			re_snprintf(err, errsz, "MySQL directory: %m", e);
 		d->be = db;

@@ -12,6 +12,7 @@
 #define DIRECTORY_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include "dir/dir_app.h"
 
@@ -22,10 +23,13 @@ struct dir_conf {
 	const char *file;                 /* JSON directory or "" for none  */
 	const struct dir_hook *call_hook; /* DEFAULT_CALL_HOOK or NULL */
 	const struct dir_hook *status_hook; /* DEFAULT_CALL_STATUS_HOOK  */
-	const char *secret;    /* DEFAULT_WEBHOOK_SECRET         */
-	const char *demo_base; /* base URL of the built-in demo  */
-	struct dbpool *pool;   /* MySQL pool, or NULL for a file */
-	uint32_t cache_ttl_ms; /* MySQL lookup cache, 0 = off    */
+	const char *secret;     /* DEFAULT_WEBHOOK_SECRET         */
+	const char *demo_base;  /* base URL of the built-in demo  */
+	struct dbpool *pool;    /* MySQL pool, or NULL for a file */
+	uint32_t cache_ttl_ms;  /* MySQL lookup cache, 0 = off    */
+	const char *enc_secret; /* ENCRYPTION_SECRET (else JWT_SECRET):
+				   decrypts what the api-server stored */
+	bool legacy_crypto;     /* LEGACY_CRYPTO: AES-256-CTR        */
 };
 
 /**

@@ -236,6 +236,9 @@ int loop_alloc(struct loop **lp, struct app *app, unsigned idx)
 		.demo_base = demo,
 		.pool = app->dbpool,
 		.cache_ttl_ms = cfg->mysql_cache_ttl_ms,
+		.enc_secret = *cfg->encryption_secret ? cfg->encryption_secret
+						      : cfg->jwt_secret,
+		.legacy_crypto = cfg->legacy_crypto,
 	};
 	err = directory_alloc(&l->env.dir, &dc, why, sizeof(why));
 	mem_deref(demo);
