@@ -1,0 +1,86 @@
+/**
+ * @file fs_tap.h  A call's audio for plugins (ABI 1.3): taps on what the
+ *                 caller (and, bridged, the far end) says, audio injected
+ *                 toward the caller, and the call's fields as JSON
+ *
+ * All on the call's loop. See fs_resamp.h for other sample rates.
+ */
+#ifndef FS_TAP_H
+#define FS_TAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct fs_call;
+struct fs_scope;
+struct fs_tap;
+struct json_object;
+
+/**
+ * One 20 ms frame (n = 160 samples, 8 kHz, 16-bit) of received audio:
+ * the caller's and, while the call is bridged (dial), the far end's
+ * (NULL when not bridged); silence where no packet came. Runs from the
+ * media tick, 50 times a second: it must not block, only copy or queue
+ * (a socket's send queue, see fs_ws_queued()), and must not close taps
+ * other than its own.
+ */
+typedef void(fs_tap_h)(const int16_t *caller, const int16_t *peer, size_t n,
+		       void *arg);
+
+/**
+ * Tap the call's received audio until the scope closes or fs_tap_close().
+ *
+ * @param tp Returns a handle (borrowed, valid until then); may be NULL
+ * @return 0, EINVAL, ENOTCONN (no media yet, or ended), ESHUTDOWN
+ *         (scope closed), ENOMEM
+ */
+int fs_call_tap(struct fs_tap **tp, struct fs_call *c, struct fs_scope *scope,
+		fs_tap_h *h, void *arg);
+
+/** Remove a tap now; NULL is ignored */
+void fs_tap_close(struct fs_tap *t);
+
+/**
+ * An injected piece ended: err 0 once its last sample was sent,
+ * ECANCELED when killed (fs_call_inject_kill(), a playback of the call
+ * that took over the media, the call's end)
+ */
+typedef void(fs_inject_h)(int err, void *arg);
+
+/**
+ * Queue 16-bit mono PCM at srate for the caller, after what is queued.
+ * It plays while nothing else (say, play) plays on the call. The
+ * samples are copied (resampled to 8 kHz). Bound to scope: closing it
+ * drops the scope's pieces without calling h.
+ *
+ * @return 0, EINVAL (bad rate or arguments), ENOTCONN (no media),
+ *         ESHUTDOWN, ENOMEM
+ */
+int fs_call_inject(struct fs_call *c, struct fs_scope *scope,
+		   const int16_t *pcm, size_t n, uint32_t srate,
+		   fs_inject_h *h, void *arg);
+
+/** Drop every queued piece (handlers get ECANCELED from the loop) */
+void fs_call_inject_kill(struct fs_call *c);
+
+/** @return samples (8 kHz) still queued for injection */
+uint64_t fs_call_inject_queued(const struct fs_call *c);
+
+/**
+ * The call's fields as jambonz gives them to listen's servers: callSid,
+ * direction, from, to, callId, sipStatus, callStatus, accountSid, ...,
+ * customerData (camelCase; a webhook gets the same fields snake_cased).
+ *
+ * @return a new object (json_object_put it), NULL on ENOMEM
+ */
+struct json_object *fs_call_info(const struct fs_call *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
