@@ -173,7 +173,9 @@ int media_stream_tap(struct media_tap **tp, struct media_stream *ms,
 /**
  * Queue 8 kHz audio after what the injected queue holds; it plays when
  * no media_stream_play() playback does. h runs from the loop once the
- * piece's last sample left (err 0) or it was flushed (ECANCELED).
+ * piece's last sample left (err 0) or it was flushed (ECANCELED); an
+ * empty piece ends when the frame that follows the audio before it is
+ * sent (a mark).
  *
  * @param audio Takes a reference
  * @return 0, EINVAL, ESHUTDOWN (stopped), ENOMEM

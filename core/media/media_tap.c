@@ -202,11 +202,8 @@ int media_stream_inject(struct media_stream *ms, struct fs_audio *audio,
 	err = media_play_alloc(&mp, ms, audio, h, arg);
 	if (err)
 		return err;
+	/* an empty piece too waits for its turn: a mark in the queue */
 	list_append(&ms->inq, &mp->le, mp);
-	if (!audio->samples) {
-		media_inq_end(ms, mp, 0);
-		media_done_kick(ms->ml);
-	}
 	return 0;
 }
 

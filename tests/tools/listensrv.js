@@ -15,6 +15,7 @@
 //   stream=RATE     500 ms in, 1 s of 1 kHz tone as binary L16 at RATE in
 //                   20 ms messages, then a mark "m1"; a mark "m2" and a
 //                   clearMarks follow a second stream of 3 s
+//   kill=MS         500 ms in, a playAudio of 3 s of tone; a killAudio at MS
 //   hostile=1       300 ms in: text that is not JSON, a playAudio whose
 //                   audioContent is not base64, a message of unknown type
 //                   and binary audio (refused unless streaming)
@@ -118,6 +119,11 @@ function session(ws, req, url) {
         send({type: 'mark', data: {name: 'm2'}});
         later(300, () => send({type: 'clearMarks'}));
       });
+    }
+    if (q.kill) {
+      later(500, () => send({type: 'playAudio', data: {audioContentType: 'raw', sampleRate: 8000,
+        audioContent: tone(3, 8000, 1000).toString('base64'), id: 'k1'}}));
+      later(Number(q.kill), () => send({type: 'killAudio'}));
     }
     if (q.hostile)
       later(300, () => {
