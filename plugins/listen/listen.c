@@ -207,7 +207,12 @@ static void listen_closed(int err, void *arg)
 {
 	struct listen *l = arg;
 
-	if (err)
+	if (err == EFBIG)
+		fs_warn(LISTEN_LOG,
+			"%s: %s: connection lost: a message over 131072 "
+			"bytes (closed with 1009)",
+			fs_call_sid(l->c), l->url_log);
+	else if (err)
 		fs_warn(LISTEN_LOG, "%s: %s: %s: %m", fs_call_sid(l->c),
 			l->url_log,
 			l->open ? "connection lost" : "cannot connect", err);

@@ -47,8 +47,13 @@ static void listen_bad(struct listen *l, const char *why, const char *text,
 	char esc[120];
 
 	listen_esc(esc, sizeof(esc), text, len);
-	fs_warn(LISTEN_LOG, "%s: %s: %s (message '%s'%s)", fs_call_sid(l->c),
-		l->url_log, why, esc, len > 40 ? "..." : "");
+	if (len)
+		fs_warn(LISTEN_LOG, "%s: %s: %s (message '%s'%s)",
+			fs_call_sid(l->c), l->url_log, why, esc,
+			strlen(esc) < len ? "..." : "");
+	else
+		fs_warn(LISTEN_LOG, "%s: %s: %s", fs_call_sid(l->c),
+			l->url_log, why);
 	json_object_object_add(o, "type", json_object_new_string("error"));
 	json_object_object_add(d, "message", json_object_new_string(why));
 	json_object_object_add(o, "data", d);
