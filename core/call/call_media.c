@@ -80,84 +80,80 @@ void fs_tap_close(struct fs_tap *t)
 	mem_deref(t);
 }
 
-/* one injected piece, bound to its scope */
-struct call_inj {
+struct fs_inject {
 	struct fs_call *c;
 	struct fs_listener *bind;
-	fs_inject_h *h;
-	void *arg;
 };
-
-static void call_inj_done(int err, uint64_t samples, void *arg);
 
 static void call_inj_release(void *arg)
 {
-	struct call_inj *p = arg;
+	struct fs_inject *inj = arg;
 
-	p->bind = NULL;
-	media_stream_inject_drop(p->c->media, call_inj_done, p);
-	mem_deref(p);
+	inj->bind = NULL;
+	media_stream_inject_drop(inj->c->media, inj);
+	mem_deref(inj);
 }
 
-static void call_inj_done(int err, uint64_t samples, void *arg)
+int fs_call_injector(struct fs_inject **ip, struct fs_call *c,
+		     struct fs_scope *scope)
 {
-	struct call_inj *p = arg;
-	fs_inject_h *h = p->h;
-	void *harg = p->arg;
-
-	(void)samples;
-	if (!p->bind)
-		return;
-	fs_listener_cancel(p->bind);
-	p->bind = NULL;
-	mem_deref(p);
-	if (h)
-		h(err, harg);
-}
-
-int fs_call_inject(struct fs_call *c, struct fs_scope *scope,
-		   const int16_t *pcm, size_t n, uint32_t srate,
-		   fs_inject_h *h, void *arg)
-{
-	struct fs_audio *a = NULL;
-	struct call_inj *p;
+	struct fs_inject *inj;
 	int err;
 
-	if (!c || !scope || (!pcm && n) || srate < 1000 || srate > 192000)
+	if (!ip || !c || !scope)
 		return EINVAL;
 	if (c->closing || !c->media || !c->has_media)
 		return ENOTCONN;
-	err = audio_resample(&a, pcm, n, srate);
+	inj = mem_zalloc(sizeof(*inj), NULL);
+	if (!inj)
+		return ENOMEM;
+	inj->c = c;
+	err = fs_scope_bind(scope, call_inj_release, inj, &inj->bind);
+	if (err) {
+		mem_deref(inj);
+		return err;
+	}
+	*ip = inj;
+	return 0;
+}
+
+int fs_inject_pcm(struct fs_inject *inj, const int16_t *pcm, size_t n,
+		  uint32_t srate, fs_inject_h *h, void *arg)
+{
+	struct fs_audio *a = NULL;
+	int err;
+
+	if (!inj || !inj->bind || (!pcm && n) || srate < 1000 ||
+	    srate > 192000)
+		return EINVAL;
+	if (inj->c->closing || !inj->c->media)
+		return ENOTCONN;
+	err = n ? audio_resample(&a, pcm, n, srate)
+		: audio_buf_alloc(&a, NULL, 0);
 	if (err)
 		return err;
-	p = mem_zalloc(sizeof(*p), NULL);
-	if (!p) {
-		mem_deref(a);
-		return ENOMEM;
-	}
-	p->c = c;
-	p->h = h;
-	p->arg = arg;
-	err = fs_scope_bind(scope, call_inj_release, p, &p->bind);
-	if (!err)
-		err = media_stream_inject(c->media, a, call_inj_done, p);
+	err = media_stream_inject(inj->c->media, a, h, arg, inj);
 	mem_deref(a);
-	if (err) {
-		fs_listener_cancel(p->bind);
-		mem_deref(p);
-	}
 	return err;
 }
 
-void fs_call_inject_kill(struct fs_call *c)
+void fs_inject_kill(struct fs_inject *inj)
 {
-	if (c && c->media)
-		media_stream_inject_kill(c->media, true);
+	if (inj && inj->c->media)
+		media_stream_inject_kill(inj->c->media, true);
 }
 
-uint64_t fs_call_inject_queued(const struct fs_call *c)
+uint64_t fs_inject_queued(const struct fs_inject *inj)
 {
-	return c ? media_stream_inject_queued(c->media) : 0;
+	return inj ? media_stream_inject_queued(inj->c->media) : 0;
+}
+
+void fs_inject_close(struct fs_inject *inj)
+{
+	if (!inj || !inj->bind)
+		return;
+	fs_listener_cancel(inj->bind);
+	call_inj_release(inj);
 }
 
 /* "call_sid" -> "callSid" */

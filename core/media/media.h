@@ -172,25 +172,29 @@ int media_stream_tap(struct media_tap **tp, struct media_stream *ms,
 
 /**
  * Queue 8 kHz audio after what the injected queue holds; it plays when
- * no media_stream_play() playback does. h runs from the loop once the
- * piece's last sample left (err 0) or it was flushed (ECANCELED); an
- * empty piece ends when the frame that follows the audio before it is
- * sent (a mark).
+ * no media_stream_play() playback does. h (may be NULL) runs from the
+ * loop once the piece's last sample left (err 0) or it was flushed
+ * (ECANCELED); an empty piece ends when the frame that follows the audio
+ * before it is sent (a mark).
  *
  * @param audio Takes a reference
+ * @param owner Whose piece it is, for media_stream_inject_drop()
  * @return 0, EINVAL, ESHUTDOWN (stopped), ENOMEM
  */
 int media_stream_inject(struct media_stream *ms, struct fs_audio *audio,
-			media_play_h *h, void *arg);
+			media_play_h *h, void *arg, const void *owner);
 
 /**
  * Drop the injected queue: with notify each piece's handler gets
- * ECANCELED from the loop; without, only the pieces of (h, arg) go,
- * silently (an owner going away), queued end notifications included.
+ * ECANCELED from the loop; without, silently.
  */
 void media_stream_inject_kill(struct media_stream *ms, bool notify);
-void media_stream_inject_drop(struct media_stream *ms, media_play_h *h,
-			      const void *arg);
+
+/**
+ * Drop owner's pieces silently, queued end notifications included (the
+ * owner is going away): none of its handlers runs afterwards.
+ */
+void media_stream_inject_drop(struct media_stream *ms, const void *owner);
 
 /** @return samples waiting in the injected queue */
 uint64_t media_stream_inject_queued(const struct media_stream *ms);

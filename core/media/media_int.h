@@ -62,6 +62,7 @@ struct media_play {
 	int err;
 	media_play_h *h;
 	void *arg;
+	const void *owner; /* injected pieces: whose, for dropping them */
 };
 
 /* Received audio of a stream, decoded, for its taps (a ring) */

@@ -194,7 +194,7 @@ void media_inq_flush(struct media_stream *ms, int err, bool notify)
 }
 
 int media_stream_inject(struct media_stream *ms, struct fs_audio *audio,
-			media_play_h *h, void *arg)
+			media_play_h *h, void *arg, const void *owner)
 {
 	struct media_play *mp;
 	int err;
@@ -202,6 +202,7 @@ int media_stream_inject(struct media_stream *ms, struct fs_audio *audio,
 	err = media_play_alloc(&mp, ms, audio, h, arg);
 	if (err)
 		return err;
+	mp->owner = owner;
 	/* an empty piece too waits for its turn: a mark in the queue */
 	list_append(&ms->inq, &mp->le, mp);
 	return 0;
@@ -213,25 +214,29 @@ void media_stream_inject_kill(struct media_stream *ms, bool notify)
 		media_inq_flush(ms, ECANCELED, notify);
 }
 
-void media_stream_inject_drop(struct media_stream *ms, media_play_h *h,
-			      const void *arg)
+void media_stream_inject_drop(struct media_stream *ms, const void *owner)
 {
 	struct le *le;
 
-	if (!ms)
+	if (!ms || !owner)
 		return;
 	le = ms->inq.head;
 	while (le) {
 		struct media_play *mp = le->data;
 
 		le = le->next;
-		if (mp->h != h || mp->arg != arg)
+		if (mp->owner != owner)
 			continue;
 		list_unlink(&mp->le);
 		mp->ms = NULL;
 		mem_deref(mp);
 	}
-	media_stream_play_forget(ms, h, arg);
+	for (le = ms->ml->done.head; le; le = le->next) {
+		struct media_play *mp = le->data;
+
+		if (mp->owner == owner)
+			mp->h = NULL;
+	}
 }
 
 uint64_t media_stream_inject_queued(const struct media_stream *ms)

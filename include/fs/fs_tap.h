@@ -18,6 +18,7 @@ extern "C" {
 struct fs_call;
 struct fs_scope;
 struct fs_tap;
+struct fs_inject;
 struct json_object;
 
 /**
@@ -46,29 +47,48 @@ void fs_tap_close(struct fs_tap *t);
 
 /**
  * An injected piece ended: err 0 once its last sample was sent,
- * ECANCELED when killed (fs_call_inject_kill(), a playback of the call
- * that took over the media, the call's end)
+ * ECANCELED when killed (fs_inject_kill(), the call's end, a bridge)
+ *
+ * @param samples 8 kHz samples of it that were sent
  */
-typedef void(fs_inject_h)(int err, void *arg);
+typedef void(fs_inject_h)(int err, uint64_t samples, void *arg);
 
 /**
- * Queue 16-bit mono PCM at srate for the caller, after what is queued.
- * It plays while nothing else (say, play) plays on the call. The
- * samples are copied (resampled to 8 kHz). Bound to scope: closing it
- * drops the scope's pieces without calling h.
+ * An injector: audio toward the caller, in pieces queued one after the
+ * other, played while nothing else (say, play) plays on the call. One
+ * binding to scope however many pieces: closing the scope, or
+ * fs_inject_close(), drops its pieces and no handler of them runs
+ * afterwards.
  *
- * @return 0, EINVAL (bad rate or arguments), ENOTCONN (no media),
- *         ESHUTDOWN, ENOMEM
+ * @param ip Returns a handle (borrowed), valid until then
+ * @return 0, EINVAL, ENOTCONN (no media), ESHUTDOWN, ENOMEM
  */
-int fs_call_inject(struct fs_call *c, struct fs_scope *scope,
-		   const int16_t *pcm, size_t n, uint32_t srate,
-		   fs_inject_h *h, void *arg);
+int fs_call_injector(struct fs_inject **ip, struct fs_call *c,
+		     struct fs_scope *scope);
 
-/** Drop every queued piece (handlers get ECANCELED from the loop) */
-void fs_call_inject_kill(struct fs_call *c);
+/**
+ * Queue 16-bit mono PCM at srate after what is queued on the call. The
+ * samples are copied (resampled to 8 kHz: a piece on its own; for a
+ * stream cut into frames resample with fs_resamp and pass 8000). An
+ * empty piece is a mark: h runs once the audio queued before it has
+ * been sent.
+ *
+ * @param h May be NULL
+ * @return 0, EINVAL (bad rate or arguments), ENOTCONN (the call's media
+ *         ended), ENOMEM
+ */
+int fs_inject_pcm(struct fs_inject *inj, const int16_t *pcm, size_t n,
+		  uint32_t srate, fs_inject_h *h, void *arg);
 
-/** @return samples (8 kHz) still queued for injection */
-uint64_t fs_call_inject_queued(const struct fs_call *c);
+/** Drop every piece queued toward the caller, any injector's: their
+ *  handlers get ECANCELED from the loop (jambonz's killAudio) */
+void fs_inject_kill(struct fs_inject *inj);
+
+/** @return samples (8 kHz) queued toward the caller, any injector's */
+uint64_t fs_inject_queued(const struct fs_inject *inj);
+
+/** Drop this injector's pieces and free it now; NULL is ignored */
+void fs_inject_close(struct fs_inject *inj);
 
 /**
  * The call's fields as jambonz gives them to listen's servers: callSid,

@@ -184,6 +184,8 @@ static void listen_open(void *arg)
 	json_object_put(md);
 	if (!err)
 		err = listen_tx_start(l);
+	if (!err)
+		err = listen_rx_start(l);
 	if (err) {
 		fs_warn(LISTEN_LOG, "%s: cannot stream: %m", fs_call_sid(l->c),
 			err);

@@ -37,6 +37,7 @@ struct fs_call;
 struct fs_ws;
 struct fs_tap;
 struct fs_resamp;
+struct fs_inject;
 
 enum listen_mix {
 	LISTEN_MONO = 0, /* the caller */
@@ -74,10 +75,13 @@ struct listen {
 	uint64_t frames_dropped;
 	uint32_t quiet_ms; /* silence heard so far */
 	/* listen_rx.c */
+	struct fs_inject *inj;   /* audio toward the caller, or NULL */
 	struct fs_resamp *rs_in; /* streamed audio to 8 kHz */
 	uint32_t plays;          /* playAudio pieces queued */
 	uint32_t marks;          /* marks pending */
-	struct list markl;       /* struct listen_mark */
+	uint32_t bad;            /* messages refused */
+	struct list playl;       /* struct listen_play, queued */
+	struct list markl;       /* struct listen_mark, queued */
 	uint64_t bin_ignored;    /* binary messages not taken */
 	uint64_t bin_dropped;    /* streamed audio over the queue's bound */
 };
@@ -98,6 +102,9 @@ int listen_tx_start(struct listen *l);
 void listen_tx_free(struct listen *l);
 
 /* listen_rx.c */
+
+/** Take the server's audio from now on (bidirectionalAudio) */
+int listen_rx_start(struct listen *l);
 
 /** A text message from the server */
 void listen_rx_text(struct listen *l, const char *text, size_t len);

@@ -17,17 +17,24 @@
 #include <fs/fs.h>
 #include "listen.h"
 
+/* the pieces' handler arguments, freed by the handlers or, when the
+ * verb ends first, with the lists once the injector is closed */
 struct listen_mark {
 	struct le le;
 	struct listen *l;
-	struct fs_scope *sc; /* its piece goes with it */
 	char *name;
+	bool answered; /* cleared by clearMarks before it played */
 };
 
 struct listen_play {
+	struct le le;
 	struct listen *l;
 	char *id; /* the app's data.id, echoed in playDone */
 };
+
+/* one line per refused message, for the first ones: a server sending
+ * nothing else must not fill the log */
+#define LISTEN_BAD_LOGGED 20
 
 static void listen_send_json(struct listen *l, struct json_object *o)
 {
@@ -46,6 +53,13 @@ static void listen_bad(struct listen *l, const char *why, const char *text,
 	struct json_object *d = json_object_new_object();
 	char esc[120];
 
+	if (++l->bad > LISTEN_BAD_LOGGED) {
+		if (l->bad == LISTEN_BAD_LOGGED + 1)
+			fs_warn(LISTEN_LOG,
+				"%s: %s: more refused messages, not logged",
+				fs_call_sid(l->c), l->url_log);
+		goto reply;
+	}
 	listen_esc(esc, sizeof(esc), text, len);
 	if (len)
 		fs_warn(LISTEN_LOG, "%s: %s: %s (message '%s'%s)",
@@ -54,6 +68,7 @@ static void listen_bad(struct listen *l, const char *why, const char *text,
 	else
 		fs_warn(LISTEN_LOG, "%s: %s: %s", fs_call_sid(l->c),
 			l->url_log, why);
+reply:
 	json_object_object_add(o, "type", json_object_new_string("error"));
 	json_object_object_add(d, "message", json_object_new_string(why));
 	json_object_object_add(o, "data", d);
@@ -74,15 +89,17 @@ static void listen_play_destructor(void *arg)
 {
 	struct listen_play *p = arg;
 
+	list_unlink(&p->le);
 	mem_deref(p->id);
 }
 
-static void listen_play_done(int err, void *arg)
+static void listen_play_done(int err, uint64_t samples, void *arg)
 {
 	struct listen_play *p = arg;
 	struct listen *l = p->l;
 	struct json_object *o, *d;
 
+	(void)samples;
 	--l->plays;
 	o = json_object_new_object();
 	d = json_object_new_object();
@@ -111,7 +128,7 @@ static void listen_play(struct listen *l, const struct json_object *data,
 	size_t blen = 0, n = 0;
 	int err;
 
-	if (!l->bidir) {
+	if (!l->inj) {
 		listen_bad(l, "playAudio ignored: bidirectionalAudio is off",
 			   text, len);
 		return;
@@ -160,8 +177,7 @@ static void listen_play(struct listen *l, const struct json_object *data,
 		return;
 	}
 	p->l = l;
-	err = fs_call_inject(l->c, fs_task_scope(l->t), pcm, n, rate,
-			     listen_play_done, p);
+	err = fs_inject_pcm(l->inj, pcm, n, rate, listen_play_done, p);
 	mem_deref(pcm);
 	if (err) {
 		mem_deref(p);
@@ -169,6 +185,7 @@ static void listen_play(struct listen *l, const struct json_object *data,
 			fs_call_sid(l->c), err);
 		return;
 	}
+	list_append(&l->playl, &p->le, p);
 	++l->plays;
 }
 
@@ -177,9 +194,6 @@ static void listen_mark_destructor(void *arg)
 	struct listen_mark *m = arg;
 
 	list_unlink(&m->le);
-	if (m->sc)
-		fs_scope_close(m->sc);
-	mem_deref(m->sc);
 	mem_deref(m->name);
 }
 
@@ -193,14 +207,19 @@ static void listen_mark_event(struct listen_mark *m, const char *event)
 	json_object_object_add(d, "name", json_object_new_string(m->name));
 	json_object_object_add(d, "event", json_object_new_string(event));
 	json_object_object_add(o, "data", d);
+	m->answered = true;
 	--l->marks;
-	mem_deref(m);
 	listen_send_json(l, o);
 }
 
-static void listen_mark_done(int err, void *arg)
+static void listen_mark_done(int err, uint64_t samples, void *arg)
 {
-	listen_mark_event(arg, err ? "cleared" : "playout");
+	struct listen_mark *m = arg;
+
+	(void)samples;
+	if (!m->answered)
+		listen_mark_event(m, err ? "cleared" : "playout");
+	mem_deref(m);
 }
 
 static void listen_mark(struct listen *l, const struct json_object *data,
@@ -210,6 +229,11 @@ static void listen_mark(struct listen *l, const struct json_object *data,
 	struct listen_mark *m;
 	int err;
 
+	if (!l->inj) {
+		listen_bad(l, "mark ignored: bidirectionalAudio is off", text,
+			   len);
+		return;
+	}
 	if (!name) {
 		listen_bad(l, "mark: no name string", text, len);
 		return;
@@ -224,10 +248,8 @@ static void listen_mark(struct listen *l, const struct json_object *data,
 	m->l = l;
 	err = str_dup(&m->name, name);
 	if (!err)
-		err = fs_scope_alloc(&m->sc, fs_task_scope(l->t), "mark");
-	if (!err)
-		err = fs_call_inject(l->c, m->sc, NULL, 0, 8000,
-				     listen_mark_done, m);
+		err = fs_inject_pcm(l->inj, NULL, 0, 8000, listen_mark_done,
+				    m);
 	if (err) {
 		mem_deref(m);
 		fs_warn(LISTEN_LOG, "%s: mark not queued: %m",
@@ -238,11 +260,18 @@ static void listen_mark(struct listen *l, const struct json_object *data,
 	++l->marks;
 }
 
-/* clearMarks: every pending mark is answered "cleared" at once */
+/* clearMarks: every pending mark is answered "cleared" at once; its
+ * empty piece stays queued, unanswered when it comes */
 static void listen_clear_marks(struct listen *l)
 {
-	while (l->markl.head)
-		listen_mark_event(l->markl.head->data, "cleared");
+	struct le *le;
+
+	LIST_FOREACH(&l->markl, le) {
+		struct listen_mark *m = le->data;
+
+		if (!m->answered)
+			listen_mark_event(m, "cleared");
+	}
 }
 
 void listen_rx_text(struct listen *l, const char *text, size_t len)
@@ -270,7 +299,7 @@ void listen_rx_text(struct listen *l, const char *text, size_t len)
 	} else if (!strcmp(type, "playAudio")) {
 		listen_play(l, data, text, len);
 	} else if (!strcmp(type, "killAudio")) {
-		fs_call_inject_kill(l->c);
+		fs_inject_kill(l->inj);
 	} else if (!strcmp(type, "disconnect")) {
 		listen_end_soon(l, "disconnect");
 	} else if (!strcmp(type, "mark")) {
@@ -295,7 +324,7 @@ void listen_rx_bin(struct listen *l, const uint8_t *data, size_t len)
 
 	if (l->ended)
 		return;
-	if (!l->bidir || !l->streaming) {
+	if (!l->inj || !l->streaming) {
 		if (!l->bin_ignored++)
 			listen_bad(l,
 				   "binary audio ignored: "
@@ -303,7 +332,7 @@ void listen_rx_bin(struct listen *l, const uint8_t *data, size_t len)
 				   "", 0);
 		return;
 	}
-	if (fs_call_inject_queued(l->c) > LISTEN_INJECT_MAX_SECS * 8000) {
+	if (fs_inject_queued(l->inj) > LISTEN_INJECT_MAX_SECS * 8000) {
 		if (!l->bin_dropped++)
 			listen_bad(l,
 				   "streamed audio dropped: 30 s are "
@@ -326,19 +355,28 @@ void listen_rx_bin(struct listen *l, const uint8_t *data, size_t len)
 	}
 	k = fs_resamp_run(l->rs_in, pcm, n, out, cap);
 	mem_deref(pcm);
-	err = k ? fs_call_inject(l->c, fs_task_scope(l->t), out, k, 8000, NULL,
-				 NULL)
-		: 0;
+	/* no handler: nothing allocated per message beyond the audio */
+	err = k ? fs_inject_pcm(l->inj, out, k, 8000, NULL, NULL) : 0;
 	mem_deref(out);
 	if (err)
 		fs_warn(LISTEN_LOG, "%s: streamed audio not played: %m",
 			fs_call_sid(l->c), err);
 }
 
+int listen_rx_start(struct listen *l)
+{
+	if (!l->bidir)
+		return 0;
+	return fs_call_injector(&l->inj, l->c, fs_task_scope(l->t));
+}
+
 void listen_rx_free(struct listen *l)
 {
-	/* their pieces go with their scopes, unanswered: the socket is
-	 * closing */
+	/* first: no handler of a piece runs after this; the pieces go
+	 * unanswered, the socket is closing */
+	fs_inject_close(l->inj);
+	l->inj = NULL;
 	list_flush(&l->markl);
+	list_flush(&l->playl);
 	l->rs_in = mem_deref(l->rs_in);
 }

@@ -14,7 +14,8 @@
 //                   at 8 kHz, or a 16 kHz WAV)
 //   stream=RATE     500 ms in, 1 s of 1 kHz tone as binary L16 at RATE in
 //                   20 ms messages, then a mark "m1"; a mark "m2" and a
-//                   clearMarks follow a second stream of 3 s
+//                   clearMarks follow a second stream of 6 s (300
+//                   messages at once) 2.5 s in
 //   kill=MS         500 ms in, a playAudio of 3 s of tone; a killAudio at MS
 //   hostile=1       300 ms in: text that is not JSON, a playAudio whose
 //                   audioContent is not base64, a message of unknown type
@@ -115,7 +116,7 @@ function session(ws, req, url) {
         send({type: 'mark', data: {name: 'm1'}});
       });
       later(2500, () => {
-        for (const f of frames(3)) ws.send(f);
+        for (const f of frames(6)) ws.send(f);
         send({type: 'mark', data: {name: 'm2'}});
         later(300, () => send({type: 'clearMarks'}));
       });

@@ -319,9 +319,9 @@ START_TEST(inject_seamless_with_mark)
 	unsigned want = 6;
 	size_t i, k;
 
-	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &da), 0);
-	ck_assert_int_eq(media_stream_inject(ms, b, done_h, &db), 0);
-	ck_assert_int_eq(media_stream_inject(ms, mark, done_h, &dm), 0);
+	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &da, NULL), 0);
+	ck_assert_int_eq(media_stream_inject(ms, b, done_h, &db, NULL), 0);
+	ck_assert_int_eq(media_stream_inject(ms, mark, done_h, &dm, NULL), 0);
 	mem_deref(a);
 	mem_deref(b);
 	mem_deref(mark);
@@ -356,13 +356,17 @@ START_TEST(inject_kill_and_drop)
 	struct fs_audio *a = audio_new(0, 8000);
 	struct done d1 = {0}, d2 = {0};
 
-	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &d1), 0);
-	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &d2), 0);
+	static const char owner2[] = "second owner";
+	struct done d3 = {0};
+
+	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &d1, NULL), 0);
+	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &d2, owner2), 0);
+	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &d3, owner2), 0);
 	ck_assert_int_eq(media_stream_start(ms), 0);
 	(void)fixture_run_until(NULL, NULL, 100);
 	ck_assert_int_eq(d1.calls, 0);
 	/* drop: the owner goes, its piece goes silently */
-	media_stream_inject_drop(ms, done_h, &d2);
+	media_stream_inject_drop(ms, owner2);
 	ck_assert_uint_le(media_stream_inject_queued(ms), 8000);
 	media_stream_inject_kill(ms, true);
 	ck_assert_uint_eq(media_stream_inject_queued(ms), 0);
@@ -370,6 +374,7 @@ START_TEST(inject_kill_and_drop)
 	ck_assert_int_eq(d1.err, ECANCELED);
 	(void)fixture_run_until(NULL, NULL, 60);
 	ck_assert_int_eq(d2.calls, 0);
+	ck_assert_int_eq(d3.calls, 0);
 	ck_assert_uint_eq(mem_nrefs(a), 1);
 	mem_deref(a);
 	mem_deref(ms);
@@ -385,7 +390,7 @@ START_TEST(inject_waits_for_playback)
 	size_t i;
 
 	ck_assert_int_eq(media_stream_play(ms, p, 1, 0, 0, done_h, &dp), 0);
-	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &da), 0);
+	ck_assert_int_eq(media_stream_inject(ms, a, done_h, &da, NULL), 0);
 	ck_assert_int_eq(media_stream_start(ms), 0);
 	ck_assert_int_eq(fixture_run_until(done_ran, &da, 2000), 0);
 	ck_assert_int_eq(fixture_run_until(rx_ge, &want, 2000), 0);
