@@ -15,6 +15,10 @@
 extern "C" {
 #endif
 
+/* Emitted on the call scope by updateCall listen_status (or
+ * stream_status): data is the const char * "pause" or "resume" */
+#define FS_EV_LISTEN_STATUS "listen_status"
+
 struct fs_call;
 struct fs_scope;
 struct fs_tap;

@@ -101,6 +101,22 @@ void listen_end_soon(struct listen *l, const char *why)
 		l->end_why = NULL;
 }
 
+/* updateCall listen_status: jambonz pauses the fork, which then sends
+ * nothing, and resumes it */
+static void listen_status(int err, const char *ev, void *data, void *arg)
+{
+	struct listen *l = arg;
+	bool pause = data && !strcmp(data, "pause");
+
+	(void)err;
+	(void)ev;
+	if (l->ended || l->paused == pause)
+		return;
+	l->paused = pause;
+	fs_info(LISTEN_LOG, "%s: %s %s", fs_call_sid(l->c), l->url_log,
+		pause ? "paused" : "resumed");
+}
+
 static void listen_max_length(int err, const char *ev, void *data, void *arg)
 {
 	(void)err;
@@ -376,6 +392,9 @@ static int listen_exec(struct fs_task *t, const struct json_object *data)
 		return err;
 	err = fs_scope_listen(fs_task_scope(t), FS_EV_DTMF, 0, listen_dtmf, l,
 			      NULL);
+	if (!err)
+		err = fs_scope_listen(fs_task_scope(t), FS_EV_LISTEN_STATUS, 0,
+				      listen_status, l, NULL);
 	if (err)
 		return err;
 	if (listen_bool(data, "playBeep", false)) {

@@ -63,6 +63,7 @@ struct listen {
 	bool started;        /* the socket was asked for */
 	bool open;           /* metadata sent, audio flowing */
 	bool ended;
+	bool paused; /* updateCall listen_status pause: no audio sent */
 	const char *end_why; /* the end is on its way, for this reason */
 	uint64_t start_ms;
 	char digits[2];

@@ -131,7 +131,8 @@ static void listen_tap(const int16_t *caller, const int16_t *peer, size_t n,
 	int16_t ra[LISTEN_OUT_MAX], rb[LISTEN_OUT_MAX];
 	size_t i, na, nb;
 
-	if (!l->open || l->ended || !l->ws || n > LISTEN_TAP_SAMPLES)
+	if (!l->open || l->ended || !l->ws || l->paused ||
+	    n > LISTEN_TAP_SAMPLES)
 		return;
 	listen_quiet(l, caller, peer, n);
 	switch (l->mix) {

@@ -24,7 +24,8 @@
 //   refuse=1        the handshake is refused (403)
 //
 //   GET /_log  [{name, query, headers, protocol, meta, texts, frames,
-//               bytes, sizes, first_bin, last_bin, loud, loud_l, loud_r,
+//               bytes, sizes, first_bin, last_bin, max_gap (longest ms
+//               between binary messages), loud, loud_l, loud_r,
 //               meta_first, closed, close_code}]
 'use strict';
 const http = require('http');
@@ -88,7 +89,7 @@ function session(ws, req, url) {
   const q = Object.fromEntries(url.searchParams);
   const c = {name: url.pathname.slice(1), query: q, headers: req.headers,
     protocol: ws.protocol, meta: null, meta_first: null, texts: [], frames: 0,
-    bytes: 0, sizes: {}, first_bin: 0, last_bin: 0, loud: 0, loud_l: 0,
+    bytes: 0, sizes: {}, first_bin: 0, last_bin: 0, max_gap: 0, loud: 0, loud_l: 0,
     loud_r: 0, closed: false, close_code: 0, at: Date.now()};
   conns.push(c);
   const timers = [];
@@ -153,6 +154,7 @@ function session(ws, req, url) {
       return;
     }
     const now = Date.now();
+    if (c.last_bin && now - c.last_bin > c.max_gap) c.max_gap = now - c.last_bin;
     if (!c.first_bin) c.first_bin = now;
     c.last_bin = now;
     c.frames++;
