@@ -22,6 +22,8 @@
 //                   and binary audio (refused unless streaming)
 //   huge=1          300 ms in, a playAudio of 200 KB
 //   refuse=1        the handshake is refused (403)
+//   stall=MS        stop reading the socket for MS ms after the metadata
+//                   (a server too slow for the audio)
 //
 //   GET /_log  [{name, query, headers, protocol, meta, texts, frames,
 //               bytes, sizes, first_bin, last_bin, max_gap (longest ms
@@ -97,6 +99,13 @@ function session(ws, req, url) {
   const send = (o) => { if (ws.readyState === ws.OPEN) ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
 
   function start() {
+    if (q.stall) {
+      // below the stream: ws resumes a paused socket on its own, libuv
+      // does not read until told to
+      const h = ws._socket._handle;
+      h.readStop();
+      later(Number(q.stall), () => h.readStart());
+    }
     if (q.disconnect) later(Number(q.disconnect), () => send({type: 'disconnect'}));
     if (q.close) later(Number(q.close), () => ws.close(1000));
     if (q.play === 'raw')
