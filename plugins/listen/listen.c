@@ -248,8 +248,7 @@ static void listen_start(struct listen *l)
 
 	hook.url = json_object_get_string(
 		json_object_object_get_ex(data, "url", &v) ? v : NULL);
-	if (json_object_object_get_ex(data, "wsAuth", &auth) ||
-	    json_object_object_get_ex(data, "auth", &auth)) {
+	if (json_object_object_get_ex(data, "wsAuth", &auth)) {
 		if (json_object_object_get_ex(auth, "username", &v))
 			hook.username = json_object_get_string(v);
 		if (json_object_object_get_ex(auth, "password", &v))

@@ -443,7 +443,7 @@ static int txq_empty(void *arg)
 START_TEST(ws_send_queue)
 {
 	struct req_ws_conn *c = open_path("/sink", NULL, 0);
-	uint8_t *blob = mem_zalloc(65536, NULL);
+	static uint8_t blob[65536];
 	size_t most = 0;
 	int i;
 
@@ -465,7 +465,6 @@ START_TEST(ws_send_queue)
 	ck_assert_msg(most >= 65536, "queued at most %zu", most);
 	sent = (size_t)i * 65536;
 	ck_assert_int_eq(fixture_run_until(txq_empty, c, 5000), 0);
-	mem_deref(blob);
 	mem_deref(c);
 }
 END_TEST
