@@ -9,7 +9,7 @@
 # silent (not bridged); the server's disconnect ending the verb, whose
 # actionHook gets dialCallDuration; playAudio (raw and WAV) heard by the
 # caller and answered with playDone; passDtmf and finishOnKey; maxLength;
-# the stream alias.
+# the stream alias; playBeep before the socket opens.
 source "$(dirname "$0")/lib.sh"
 
 node "$E2E_ROOT/tests/tools/listensrv.js" >"$WORK/ls.out" 2>"$WORK/ls.log" &
@@ -34,7 +34,8 @@ start_hooks '{
     ['"$(listen 'dtmf' '"passDtmf":true,"finishOnKey":"#"')"', {"verb":"hangup"}],
     ['"$(listen 'maxlen' '"maxLength":2,"sampleRate":24000')"', {"verb":"hangup"}],
     [{"verb":"stream","url":"'"$LS"'/alias?disconnect=1500","actionHook":"/done","mixType":"mixed"},
-     {"verb":"hangup"}]
+     {"verb":"hangup"}],
+    ['"$(listen 'beep?disconnect=1000' '"playBeep":true')"', {"verb":"hangup"}]
   ]},
   "/done": []
 }'
@@ -134,6 +135,20 @@ log=$(lslog)
 c=$(conn alias)
 assert_eq "$(json_get "$log" "$c.meta.mixType")" "mixed" "stream: mixType"
 [ "$(json_get "$log" "$c.loud")" -ge 40 ] || fail "stream: the caller was not heard"
+
+# --- playBeep: 500 ms of tone before the socket opens -------------------
+start_rtpsink
+t0=$(date +%s%3N)
+run_sipp beep uac_srv_bye 15551230008 || fail "beep call failed"
+rtp_quiet
+log=$(lslog)
+loud=$(rtp_stat d.nonsilent)
+echo "beep: caller heard $loud loud packets"
+[ "$loud" -ge 22 ] && [ "$loud" -le 28 ] || fail "playBeep: $loud loud packets, not 500 ms"
+# the socket opened after the beep
+first=$(rtp_stat 'd.log.find(p => p[1]===1)[0]')
+opened=$(json_get "$log" "$(conn beep).at")
+[ "$opened" -ge $((first + 400)) ] || fail "the socket opened $((opened - first)) ms after the beep began"
 
 wait_idle
 server_alive
