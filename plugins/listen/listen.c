@@ -96,9 +96,14 @@ void listen_end_soon(struct listen *l, const char *why)
 	if (l->ended || l->end_why)
 		return;
 	l->end_why = why;
-	if (fs_scope_listen(fs_task_scope(l->t), NULL, 1, listen_end_timer, l,
-			    NULL))
-		l->end_why = NULL;
+	if (!fs_scope_listen(fs_task_scope(l->t), NULL, 1, listen_end_timer, l,
+			     NULL))
+		return;
+	/* no timer (the scope's ceiling): at once, but never inside the
+	 * media tick, where the next frame asks again */
+	l->end_why = NULL;
+	if (!l->in_tick)
+		listen_finish(l, why);
 }
 
 /* updateCall listen_status: jambonz pauses the fork, which then sends

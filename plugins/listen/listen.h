@@ -63,7 +63,8 @@ struct listen {
 	bool started;        /* the socket was asked for */
 	bool open;           /* metadata sent, audio flowing */
 	bool ended;
-	bool paused; /* updateCall listen_status pause: no audio sent */
+	bool paused;  /* updateCall listen_status pause: no audio sent */
+	bool in_tick; /* inside the tap handler: the media tick */
 	const char *end_why; /* the end is on its way, for this reason */
 	uint64_t start_ms;
 	char digits[2];

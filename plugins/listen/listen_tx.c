@@ -134,7 +134,9 @@ static void listen_tap(const int16_t *caller, const int16_t *peer, size_t n,
 	if (!l->open || l->ended || !l->ws || l->paused ||
 	    n > LISTEN_TAP_SAMPLES)
 		return;
+	l->in_tick = true;
 	listen_quiet(l, caller, peer, n);
+	l->in_tick = false;
 	switch (l->mix) {
 	case LISTEN_MONO:
 		memcpy(a, caller, n * sizeof(*a));
