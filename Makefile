@@ -61,7 +61,10 @@ CORE_LIB  := $(BUILD)/libfscore.a
 BIN       := $(BUILD)/feature-server
 
 PLUGINS     := $(notdir $(wildcard plugins/*))
-PLUGIN_SOS  := $(PLUGINS:%=$(BUILD)/plugins/%.so)
+# stream is jambonz's alias of listen: the same code under the second
+# name (LISTEN_VERB), its own objects and shared object
+ALIAS_SOS   := $(BUILD)/plugins/stream.so
+PLUGIN_SOS  := $(PLUGINS:%=$(BUILD)/plugins/%.so) $(ALIAS_SOS)
 TPLUGINS    := $(notdir $(wildcard tests/plugins/*))
 TPLUGIN_SOS := $(TPLUGINS:%=$(BUILD)/tests/plugins/%.so)
 
@@ -138,6 +141,18 @@ $(BUILD)/$(2)/$(1).so: $$(patsubst %.c,$(BUILD)/pobj/%.o,$$(wildcard $(3)/$(1)/*
 	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(PLUGIN_LIBS)
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p),plugins,plugins)))
+
+STREAM_OBJ := $(patsubst plugins/listen/%.c,$(BUILD)/pobj/stream/%.o,\
+	$(wildcard plugins/listen/*.c))
+$(BUILD)/pobj/stream/%.o: plugins/listen/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (stream)"
+	$(Q)$(CC) $(PLUGIN_CFLAGS) -DPLUGIN_VERSION=\"$(VERSION)\" \
+		-DLISTEN_VERB=\"stream\" -fPIC -fvisibility=hidden -c $< -o $@
+$(BUILD)/plugins/stream.so: $(STREAM_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  SO      $@"
+	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $@ $^ $(PLUGIN_LIBS)
 $(foreach p,$(TPLUGINS),$(eval $(call plugin_rule,$(p),tests/plugins,tests/plugins)))
 
 $(SUITES_H): $(UNIT_SRC)

@@ -92,12 +92,16 @@ typedef void(req_ws_estab_h)(void *arg);
 /** One whole text message (fragments joined, NUL-terminated, borrowed) */
 typedef void(req_ws_msg_h)(const char *text, size_t len, void *arg);
 
+/** One whole binary message (fragments joined, borrowed) */
+typedef void(req_ws_bin_h)(const uint8_t *data, size_t len, void *arg);
+
 /**
  * The connection is over, reported once (not after req_ws_close()):
  * err 0 when the peer closed it, EPROTO for a refused handshake or a
  * protocol error, ETIMEDOUT (handshake deadline), EACCES (HTTP_DENY_NETS),
- * EFBIG (a message over max_payload), EBADMSG (a binary message), or
- * the socket's errno. The handler may free the connection.
+ * EFBIG (a message over max_payload), EBADMSG (a binary message on a
+ * connection without a binary handler), or the socket's errno. The handler may
+ * free the connection.
  */
 typedef void(req_ws_close_h)(int err, void *arg);
 
@@ -116,6 +120,22 @@ int req_ws_open(struct req_ws_conn **cp, struct fs_req *req,
 
 /** Send a text message; ENOTCONN before the handshake or after the end */
 int req_ws_send(struct req_ws_conn *c, const char *text);
+
+/**
+ * Take binary messages with binh instead of ending the connection with
+ * 1003 (EBADMSG), which stays the default (applications' sockets).
+ * NULL restores the default.
+ */
+void req_ws_set_bin(struct req_ws_conn *c, req_ws_bin_h *binh);
+
+/** Send a binary message; ENOTCONN before the handshake or after the end */
+int req_ws_send_bin(struct req_ws_conn *c, const void *data, size_t len);
+
+/**
+ * @return bytes waiting in the socket's send queue (libre queues what
+ *         the kernel did not take): how far the peer lags behind
+ */
+size_t req_ws_txq(const struct req_ws_conn *c);
 
 /**
  * Close with 1000 (normal closure); no handler runs after it. The

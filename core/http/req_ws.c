@@ -1,6 +1,8 @@
 /**
  * @file req_ws.c  WebSocket connections of the requestor: one socket to
- *                 an application's server, text messages both ways
+ *                 an application's server, text messages both ways, and
+ *                 binary ones for the connections that ask for them
+ *                 (audio streams: req_ws_set_bin)
  *
  * libre's WebSocket client (re_websock.h) over its HTTP client, on the
  * loop that owns the requestor: no thread and no library beyond libre.
@@ -53,11 +55,13 @@ struct req_ws_conn {
 	uint16_t port;
 	char *hdrs; /* extra handshake header lines */
 	struct mbuf *frag;
+	bool frag_bin; /* the message being joined is binary */
 	struct req_ws_opts opts;
 	bool open;
 	bool ended; /* closeh ran or will never run */
 	req_ws_estab_h *estabh;
 	req_ws_msg_h *msgh;
+	req_ws_bin_h *binh; /* NULL: a binary message ends the connection */
 	req_ws_close_h *closeh;
 	void *arg;
 };
@@ -175,7 +179,7 @@ static void req_ws_recv(const struct websock_hdr *hdr, struct mbuf *mb,
 
 	if (c->ended)
 		return;
-	if (hdr->opcode == WEBSOCK_BIN) {
+	if (hdr->opcode == WEBSOCK_BIN && !c->binh) {
 		req_ws_refuse(c, WEBSOCK_UNSUPPORTED_DATA, EBADMSG);
 		return;
 	}
@@ -193,6 +197,7 @@ static void req_ws_recv(const struct websock_hdr *hdr, struct mbuf *mb,
 			req_ws_refuse(c, WEBSOCK_INTERNAL_ERROR, ENOMEM);
 			return;
 		}
+		c->frag_bin = hdr->opcode == WEBSOCK_BIN;
 	}
 	err = mbuf_write_mem(c->frag, mbuf_buf(mb), len);
 	if (err) {
@@ -211,8 +216,12 @@ static void req_ws_recv(const struct websock_hdr *hdr, struct mbuf *mb,
 
 		c->frag = NULL;
 		/* the handler may free c: nothing of c after it */
-		if (c->msgh)
+		if (c->frag_bin) {
+			if (c->binh)
+				c->binh(m->buf, m->end - 1, c->arg);
+		} else if (c->msgh) {
 			c->msgh((const char *)m->buf, m->end - 1, c->arg);
+		}
 		mem_deref(m);
 	}
 }
@@ -469,6 +478,28 @@ int req_ws_send(struct req_ws_conn *c, const char *text)
 	return websock_send(c->wc, WEBSOCK_TEXT, "%s", text);
 }
 
+void req_ws_set_bin(struct req_ws_conn *c, req_ws_bin_h *binh)
+{
+	if (c)
+		c->binh = binh;
+}
+
+int req_ws_send_bin(struct req_ws_conn *c, const void *data, size_t len)
+{
+	if (!c || (!data && len))
+		return EINVAL;
+	if (!c->open || !c->wc)
+		return ENOTCONN;
+	return websock_send(c->wc, WEBSOCK_BIN, "%b", data, len);
+}
+
+size_t req_ws_txq(const struct req_ws_conn *c)
+{
+	if (!c || !c->wc)
+		return 0;
+	return tcp_conn_txqsz(websock_tcp(c->wc));
+}
+
 void req_ws_close(struct req_ws_conn *c)
 {
 	if (!c)
@@ -479,6 +510,7 @@ void req_ws_close(struct req_ws_conn *c)
 	c->ended = true;
 	c->closeh = NULL;
 	c->msgh = NULL;
+	c->binh = NULL;
 	c->estabh = NULL;
 }
 

@@ -8,7 +8,10 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "app.h"
+#include <fs/fs_scope.h>
+#include <fs/fs_tap.h>
 #include "base/log.h"
+#include "call/call.h"
 #include "call/outcall.h"
 #include "loop/loop.h"
 #include "loop/registry.h"
@@ -101,6 +104,57 @@ int update_alloc(struct update **up)
 	return 0;
 }
 
+/*
+ * listen_status (or stream_status, its other name): "pause" or "resume"
+ * the call's listen, told by an event on the call's scope; jambonz only
+ * logs when no listen runs, and so do we. The rest of the body goes to
+ * outcall_update.
+ */
+static uint16_t update_apply(struct call_env *env, const char *sid,
+			     const struct json_object *body, char *err,
+			     size_t errsz)
+{
+	struct json_object *v, *rest;
+	const char *key = "listen_status", *st;
+	struct fs_call *c;
+	uint16_t r;
+
+	if (!json_object_object_get_ex(body, key, &v)) {
+		key = "stream_status";
+		if (!json_object_object_get_ex(body, key, &v))
+			return outcall_update(env, sid, body, err, errsz);
+	}
+	st = json_object_get_string(v);
+	if (!json_object_is_type(v, json_type_string) ||
+	    (strcmp(st, "pause") && strcmp(st, "resume"))) {
+		re_snprintf(err, errsz, "%s must be pause or resume", key);
+		return 400;
+	}
+	c = call_find(env, sid);
+	if (!c) {
+		re_snprintf(err, errsz, "call %s not found", sid);
+		return 404;
+	}
+	if (!fs_scope_emit(c->scope, FS_EV_LISTEN_STATUS, (void *)st))
+		fs_info("update", "%s: %s %s: no listen is running", sid, key,
+			st);
+	rest = json_object_new_object();
+	if (!rest) {
+		re_snprintf(err, errsz, "out of memory");
+		return 503;
+	}
+	json_object_object_foreach((struct json_object *)body, k, kv)
+	{
+		if (strcmp(k, "listen_status") && strcmp(k, "stream_status"))
+			json_object_object_add(rest, k, json_object_get(kv));
+	}
+	r = json_object_object_length(rest)
+		    ? outcall_update(env, sid, rest, err, errsz)
+		    : 202;
+	json_object_put(rest);
+	return r;
+}
+
 /* On the owning loop's thread: apply, then send the answer back */
 static void update_run(struct loop *l, void *arg)
 {
@@ -108,7 +162,7 @@ static void update_run(struct loop *l, void *arg)
 	struct json_object *body = json_tokener_parse(j->body);
 
 	j->status =
-		outcall_update(&l->env, j->sid, body, j->err, sizeof(j->err));
+		update_apply(&l->env, j->sid, body, j->err, sizeof(j->err));
 	json_object_put(body);
 	if (mqueue_push(j->u->mq, 0, j))
 		fs_warn("update", "%s: answer of loop %u lost", j->sid,
@@ -135,7 +189,7 @@ uint16_t update_call(struct app *app, const char *sid,
 		return 404;
 	}
 	if (loop == 0)
-		return outcall_update(&app->loop->env, sid, body, err, errsz);
+		return update_apply(&app->loop->env, sid, body, err, errsz);
 	if (!u || (unsigned)loop >= APP_MAX_LOOPS) {
 		re_snprintf(err, errsz, "loop %d unavailable", loop);
 		return 503;

@@ -23,6 +23,10 @@
  * (receivers see a gap and conceal it) while the player keeps its
  * position, so a long stall delays the prompt instead of cutting it.
  *
+ * Taps (media_tap.c) ride the same tick: after each frame's walk every
+ * tap gets one frame of received audio, so a loop with taps ticks even
+ * when none of its streams sends (both legs bridged).
+ *
  * Playback ends and cancellations are queued on the loop's `done` list
  * and their handlers run at the end of a tick (or from a zero-delay timer
  * when no tick runs), never from inside a media_* call. A handler may free
@@ -58,7 +62,7 @@ static void media_tick_schedule(struct media_loop *ml)
 {
 	uint64_t now, next;
 
-	if (!ml->active.head) {
+	if (!ml->active.head && !ml->taps.head) {
 		tmr_cancel(&ml->tick);
 		return;
 	}
@@ -139,6 +143,7 @@ static void media_tick(void *arg)
 		LIST_FOREACH(&ml->active, le) {
 			media_stream_frame(le->data, fms);
 		}
+		media_tap_frame(ml);
 		++ml->frame;
 	}
 
@@ -202,6 +207,7 @@ int media_loop_alloc(struct media_loop **mlp, const struct sa *ip,
 	tmr_init(&ml->async);
 	list_init(&ml->active);
 	list_init(&ml->done);
+	list_init(&ml->taps);
 
 	*mlp = ml;
 	return 0;
@@ -274,6 +280,9 @@ int media_loop_metrics(const struct media_loop *ml, struct json_object *obj)
 	err |= media_add_u64(obj, "packets_dropped_source",
 			     ml->dropped_source);
 	err |= media_add_u64(obj, "sources_latched", ml->latched);
+	err |= media_add_u64(obj, "taps", list_count(&ml->taps));
+	err |= media_add_u64(obj, "tap_frames", ml->tap_frames);
+	err |= media_add_u64(obj, "tap_gaps", ml->tap_gaps);
 
 	return err ? ENOMEM : 0;
 }

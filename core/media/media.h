@@ -56,7 +56,7 @@ void media_loop_set_source(struct media_loop *ml, enum media_source mode);
  * Add media stats to obj: streams, sending, packets_sent, packets_recv,
  * dtmf, late_ticks, max_late_ms, ports_free, rtcp_recv,
  * packets_dropped_source (RTP and RTCP from a foreign address),
- * sources_latched.
+ * sources_latched, taps, tap_frames, tap_gaps.
  */
 int media_loop_metrics(const struct media_loop *ml, struct json_object *obj);
 
@@ -149,6 +149,55 @@ void media_stream_unbridge(struct media_stream *ms);
 
 /** Send silence instead of audio toward this leg's peer */
 void media_stream_mute(struct media_stream *ms, bool mute);
+
+/**
+ * A frame of received audio, every 20 ms from the tick: the stream's own
+ * input and, while bridged, its peer's (NULL when not bridged), decoded
+ * to 8 kHz; silence where no packet came. Runs inside the tick: it must
+ * not block, free streams, or add or remove taps other than its own.
+ */
+typedef void(media_tap_h)(const int16_t *own, const int16_t *peer, size_t n,
+			  void *arg);
+
+struct media_tap;
+
+/**
+ * Tap a stream's received audio (and its bridged peer's).
+ *
+ * @param tp Returns the tap; free it with mem_deref to remove it
+ * @return 0, EINVAL, ESHUTDOWN (stream stopped), ENOMEM
+ */
+int media_stream_tap(struct media_tap **tp, struct media_stream *ms,
+		     media_tap_h *h, void *arg);
+
+/**
+ * Queue 8 kHz audio after what the injected queue holds; it plays when
+ * no media_stream_play() playback does. h (may be NULL) runs from the
+ * loop once the piece's last sample left (err 0) or it was flushed
+ * (ECANCELED); an empty piece ends when the frame that follows the audio
+ * before it is sent (a mark).
+ *
+ * @param audio Takes a reference
+ * @param owner Whose piece it is, for media_stream_inject_drop()
+ * @return 0, EINVAL, ESHUTDOWN (stopped), ENOMEM
+ */
+int media_stream_inject(struct media_stream *ms, struct fs_audio *audio,
+			media_play_h *h, void *arg, const void *owner);
+
+/**
+ * Drop the injected queue: with notify each piece's handler gets
+ * ECANCELED from the loop; without, silently.
+ */
+void media_stream_inject_kill(struct media_stream *ms, bool notify);
+
+/**
+ * Drop owner's pieces silently, queued end notifications included (the
+ * owner is going away): none of its handlers runs afterwards.
+ */
+void media_stream_inject_drop(struct media_stream *ms, const void *owner);
+
+/** @return samples waiting in the injected queue */
+uint64_t media_stream_inject_queued(const struct media_stream *ms);
 
 /**
  * Parse a SIP INFO DTMF body (application/dtmf-relay "Signal=5" or

@@ -15,6 +15,8 @@
 #define MEDIA_FRAME_SAMPLES 160 /* 20 ms at 8 kHz */
 #define MEDIA_RTP_HDR       12
 #define MEDIA_CATCHUP_MAX   5 /* frames sent in one burst after a stall */
+/* received audio a tap may lag behind by, samples (160 ms) */
+#define MEDIA_RX_CAP (MEDIA_FRAME_SAMPLES * 8)
 
 struct media_loop {
 	struct sa ip;       /* local address, port set per bind */
@@ -22,6 +24,7 @@ struct media_loop {
 	struct tmr async;   /* runs queued handlers when no tick runs */
 	struct list active; /* streams that send, weak links */
 	struct list done;   /* ended playbacks waiting for their handler */
+	struct list taps;   /* struct media_tap, run by the tick */
 	uint16_t *ports;    /* free even ports, ports[0..nfree) */
 	uint32_t nports;    /* capacity (port pairs in range) */
 	uint32_t nfree;     /* free entries */
@@ -42,6 +45,8 @@ struct media_loop {
 	uint64_t rtcp_recv;
 	uint64_t dropped_source; /* RTP and RTCP from a foreign address */
 	uint64_t latched;        /* sources latched or taken back */
+	uint64_t tap_frames;     /* frames handed to taps */
+	uint64_t tap_gaps;       /* tapped frames padded with silence */
 };
 
 struct media_play {
@@ -56,6 +61,22 @@ struct media_play {
 	bool ended;
 	int err;
 	media_play_h *h;
+	void *arg;
+	const void *owner; /* injected pieces: whose, for dropping them */
+};
+
+/* Received audio of a stream, decoded, for its taps (a ring) */
+struct media_rx {
+	int16_t pcm[MEDIA_RX_CAP];
+	uint32_t head; /* oldest sample */
+	uint32_t len;
+};
+
+/* A tap on a stream: its decoded input (and its bridged peer's) */
+struct media_tap {
+	struct le le;            /* in ml->taps */
+	struct media_stream *ms; /* weak: the stream unlinks its taps */
+	media_tap_h *h;
 	void *arg;
 };
 
@@ -76,6 +97,9 @@ struct media_stream {
 	struct media_src src_rtp;
 	struct media_src src_rtcp;
 	struct media_play *play; /* what plays now, owned */
+	struct list inq;         /* struct media_play queued by inject */
+	struct media_rx *rx;     /* input kept for taps, or NULL */
+	uint32_t ntaps;
 	media_dtmf_h *dtmfh;
 	void *arg;
 	uint64_t last_tx_ms; /* frame time of the last packet sent */
@@ -122,11 +146,33 @@ void media_stream_frame(struct media_stream *ms, uint64_t frame_ms);
 
 void media_play_destructor(void *arg);
 
+/** A playback of audio (once) for ms, not yet placed anywhere
+ * @return 0, EINVAL, ESHUTDOWN (ms stopped), ENOMEM */
+int media_play_alloc(struct media_play **mpp, struct media_stream *ms,
+		     struct fs_audio *audio, media_play_h *h, void *arg);
+
 /** End what ms plays: its handler is queued with err */
 void media_play_finish(struct media_stream *ms, int err);
 
 /** Up to want samples of the playback at 8 kHz; fewer at its end */
 size_t media_play_read(struct media_play *mp, int16_t *pcm, size_t want);
+
+/* media_tap.c: taps and injected audio */
+
+/** Keep a received audio payload for taps of ms or of its peer */
+void media_tap_input(struct media_stream *ms, const uint8_t *pay, size_t n);
+
+/** Hand one frame to every tap of the loop (called by the tick) */
+void media_tap_frame(struct media_loop *ml);
+
+/** Up to want samples of the injected queue; ended pieces are queued */
+size_t media_inq_read(struct media_stream *ms, int16_t *pcm, size_t want);
+
+/** End every queued piece of ms: handlers with err, or none (!notify) */
+void media_inq_flush(struct media_stream *ms, int err, bool notify);
+
+/** Forget what a freed stream had for its taps */
+void media_tap_stream_gone(struct media_stream *ms);
 
 /* media_dtmf.c */
 

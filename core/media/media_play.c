@@ -14,6 +14,27 @@ void media_play_destructor(void *arg)
 	mem_deref(mp->audio);
 }
 
+int media_play_alloc(struct media_play **mpp, struct media_stream *ms,
+		     struct fs_audio *audio, media_play_h *h, void *arg)
+{
+	struct media_play *mp;
+
+	if (!ms || !audio || (!audio->pcm && audio->samples))
+		return EINVAL;
+	if (ms->stopped)
+		return ESHUTDOWN;
+	mp = mem_zalloc(sizeof(*mp), media_play_destructor);
+	if (!mp)
+		return ENOMEM;
+	mp->ms = ms;
+	mp->audio = mem_ref(audio);
+	mp->loops = 1;
+	mp->h = h;
+	mp->arg = arg;
+	*mpp = mp;
+	return 0;
+}
+
 /* Queue the handler of a playback that ended; runs from the loop */
 void media_play_finish(struct media_stream *ms, int err)
 {
@@ -103,23 +124,14 @@ int media_stream_play(struct media_stream *ms, struct fs_audio *audio,
 		      media_play_h *h, void *arg)
 {
 	struct media_play *mp;
+	int err;
 
-	if (!ms || !audio || (!audio->pcm && audio->samples))
-		return EINVAL;
-	if (ms->stopped)
-		return ESHUTDOWN;
-
-	mp = mem_zalloc(sizeof(*mp), media_play_destructor);
-	if (!mp)
-		return ENOMEM;
-
-	mp->ms = ms;
-	mp->audio = mem_ref(audio);
+	err = media_play_alloc(&mp, ms, audio, h, arg);
+	if (err)
+		return err;
 	mp->pos = offset;
 	mp->loops = loops;
 	mp->limit = (uint64_t)max_ms * (FS_AUDIO_SRATE / 1000);
-	mp->h = h;
-	mp->arg = arg;
 
 	media_play_finish(ms, ECANCELED);
 	ms->play = mp;

@@ -38,6 +38,8 @@ void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 		n = media_play_read(ms->play, pcm, MEDIA_FRAME_SAMPLES);
 		if (ms->play->ended)
 			media_play_finish(ms, 0);
+	} else if (ms->inq.head) {
+		n = media_inq_read(ms, pcm, MEDIA_FRAME_SAMPLES);
 	}
 	if (ms->muted)
 		n = 0;
@@ -103,7 +105,7 @@ static void media_stream_update(struct media_stream *ms)
 	} else {
 		list_unlink(&ms->le);
 		--ml->sending;
-		if (!ml->active.head && !ml->in_tick) {
+		if (!ml->active.head && !ml->taps.head && !ml->in_tick) {
 			tmr_cancel(&ml->tick);
 			media_done_kick(ml);
 		}
@@ -301,6 +303,7 @@ static void media_rtp_recv(const struct sa *src, struct mbuf *mb, void *arg)
 	pt = p[1] & 0x7f;
 	if (pt == ms->pt) {
 		++ms->ml->packets_recv;
+		media_tap_input(ms, p + hlen, len - hlen);
 		if (ms->relay)
 			media_relay(ms, p, hlen, len, false);
 		return;
@@ -341,6 +344,8 @@ static void media_stream_destructor(void *arg)
 		ms->play->ms = NULL;
 		ms->play = mem_deref(ms->play);
 	}
+	media_inq_flush(ms, 0, false);
+	media_tap_stream_gone(ms);
 
 	/* nobody is left to tell about playbacks that ended */
 	le = ml->done.head;
@@ -565,6 +570,7 @@ void media_stream_stop(struct media_stream *ms)
 	media_stream_unbridge(ms);
 	media_stream_update(ms);
 	media_play_finish(ms, ECANCELED);
+	media_inq_flush(ms, ECANCELED, true);
 }
 
 /**
@@ -581,6 +587,13 @@ int media_stream_bridge(struct media_stream *a, struct media_stream *b)
 		return EALREADY;
 	media_play_finish(a, ECANCELED);
 	media_play_finish(b, ECANCELED);
+	media_inq_flush(a, ECANCELED, true);
+	media_inq_flush(b, ECANCELED, true);
+	/* a tap's two channels start level */
+	if (a->rx)
+		a->rx->len = 0;
+	if (b->rx)
+		b->rx->len = 0;
 	a->relay = b;
 	b->relay = a;
 	a->relay_sync = b->relay_sync = false;

@@ -15,5 +15,8 @@
 #include <fs/fs_prompt.h>
 #include <fs/fs_leg.h>
 #include <fs/fs_num.h>
+#include <fs/fs_ws.h>
+#include <fs/fs_resamp.h>
+#include <fs/fs_tap.h>
 
 #endif

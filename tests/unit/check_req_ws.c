@@ -3,9 +3,10 @@
  *                       libre WebSocket server on the same loop
  *
  * The server's behaviour is chosen by the request path: /echo sends each
- * message back, /refuse answers 404, /silent never answers, /big?N sends
- * N bytes, /bin a binary message, /frag a text message in two fragments,
- * /close closes normally. It records the handshake's headers. wss://
+ * message back (binary as binary), /refuse answers 404, /silent never
+ * answers, /big?N sends N bytes, /bin a binary message, /frag a text
+ * message in two fragments, /binfrag a binary one, /close closes
+ * normally. It records the handshake's headers. wss://
  * runs against the same server over TLS, with certificates made for the
  * test case.
  */
@@ -29,12 +30,16 @@ static struct {
 	char auth[128];
 	char ua[64];
 	size_t big;
+	size_t got; /* payload bytes received */
 	struct tmr tmr;
 } srv;
 
 static struct {
 	int estab;
 	int msgs;
+	int bins;
+	uint8_t bin[64];
+	size_t bin_len;
 	char last[32768];
 	size_t last_len;
 	int closed;
@@ -55,11 +60,13 @@ static void hdr_copy(char *dst, size_t sz, const struct http_msg *msg,
 
 static void srv_recv(const struct websock_hdr *hdr, struct mbuf *mb, void *arg)
 {
-	(void)hdr;
 	(void)arg;
 	if (!strcmp(srv.path, "/echo"))
-		(void)websock_send(srv.conn, WEBSOCK_TEXT, "%b", mbuf_buf(mb),
-				   mbuf_get_left(mb));
+		(void)websock_send(srv.conn,
+				   hdr->opcode == WEBSOCK_BIN ? WEBSOCK_BIN
+							      : WEBSOCK_TEXT,
+				   "%b", mbuf_buf(mb), mbuf_get_left(mb));
+	srv.got += mbuf_get_left(mb);
 }
 
 static void srv_close(int err, void *arg)
@@ -69,14 +76,18 @@ static void srv_close(int err, void *arg)
 	srv.conn = mem_deref(srv.conn);
 }
 
-static void srv_frag(void)
+static void srv_frag(bool bin)
 {
 	static const uint8_t frames[] = {0x01, 3, 'h', 'e', 'l',
 					 0x80, 2, 'l', 'o'};
+	static const uint8_t bframes[] = {0x02, 2, 0, 'b', 0x80, 1, 0xff};
 	struct mbuf *mb = mbuf_alloc(sizeof(frames));
 
 	ck_assert_ptr_nonnull(mb);
-	(void)mbuf_write_mem(mb, frames, sizeof(frames));
+	if (bin)
+		(void)mbuf_write_mem(mb, bframes, sizeof(bframes));
+	else
+		(void)mbuf_write_mem(mb, frames, sizeof(frames));
 	mb->pos = 0;
 	(void)tcp_send(websock_tcp(srv.conn), mb);
 	mem_deref(mb);
@@ -97,7 +108,9 @@ static void srv_act(void *arg)
 	} else if (!strcmp(srv.path, "/bin")) {
 		(void)websock_send(srv.conn, WEBSOCK_BIN, "ab");
 	} else if (!strcmp(srv.path, "/frag")) {
-		srv_frag();
+		srv_frag(false);
+	} else if (!strcmp(srv.path, "/binfrag")) {
+		srv_frag(true);
 	} else if (!strcmp(srv.path, "/close")) {
 		(void)websock_close(srv.conn, WEBSOCK_NORMAL_CLOSURE, NULL);
 	}
@@ -364,6 +377,98 @@ START_TEST(ws_binary)
 }
 END_TEST
 
+static void on_bin(const uint8_t *data, size_t len, void *arg)
+{
+	(void)arg;
+	r.bins++;
+	r.bin_len = len;
+	memcpy(r.bin, data, len < sizeof(r.bin) ? len : sizeof(r.bin));
+}
+
+static int got_bins(void *arg)
+{
+	return r.bins >= *(int *)arg || r.closed;
+}
+
+/* With a binary handler, binary messages arrive (joined when
+ * fragmented) and the connection stays up; both ways */
+START_TEST(ws_binary_taken)
+{
+	static const char *const paths[] = {"/bin", "/binfrag"};
+	static const uint8_t bf[] = {0, 'b', 0xff};
+	struct req_ws_conn *c;
+	int one = 1, two = 2;
+
+	for (size_t i = 0; i < 2; i++) {
+		c = open_path(paths[i], NULL, 0);
+		req_ws_set_bin(c, on_bin);
+		ck_assert_int_eq(fixture_run_until(got_bins, &one, 2000), 0);
+		ck_assert_int_eq(r.closed, 0);
+		ck_assert_int_eq(r.bins, 1);
+		if (i == 0) {
+			ck_assert_uint_eq(r.bin_len, 2);
+			ck_assert_int_eq(memcmp(r.bin, "ab", 2), 0);
+		} else {
+			ck_assert_uint_eq(r.bin_len, 3);
+			ck_assert_int_eq(memcmp(r.bin, bf, 3), 0);
+		}
+		ck_assert(req_ws_is_open(c));
+		mem_deref(c);
+		memset(&r, 0, sizeof(r));
+	}
+	c = open_path("/echo", NULL, 0);
+	req_ws_set_bin(c, on_bin);
+	ck_assert_int_eq(req_ws_send_bin(c, bf, 3), ENOTCONN);
+	ck_assert_int_eq(fixture_run_until(estab_or_closed, NULL, 2000), 0);
+	ck_assert_int_eq(req_ws_send_bin(c, bf, 3), 0);
+	ck_assert_int_eq(req_ws_send_bin(c, bf, 2), 0);
+	ck_assert_int_eq(fixture_run_until(got_bins, &two, 2000), 0);
+	ck_assert_int_eq(r.bins, 2);
+	ck_assert_uint_eq(r.bin_len, 2);
+	ck_assert_int_eq(r.msgs, 0);
+	ck_assert_int_eq(req_ws_send_bin(c, NULL, 1), EINVAL);
+	mem_deref(c);
+}
+END_TEST
+
+static size_t sent;
+
+static int txq_empty(void *arg)
+{
+	return req_ws_txq(arg) == 0 && srv.got >= sent;
+}
+
+/* The send queue: what the kernel did not take waits in libre's queue,
+ * and req_ws_txq() says how much; it drains once the peer reads */
+START_TEST(ws_send_queue)
+{
+	struct req_ws_conn *c = open_path("/sink", NULL, 0);
+	static uint8_t blob[65536];
+	size_t most = 0;
+	int i;
+
+	sent = SIZE_MAX;
+	ck_assert_uint_eq(req_ws_txq(NULL), 0);
+	ck_assert_int_eq(fixture_run_until(estab_or_closed, NULL, 2000), 0);
+	ck_assert_uint_eq(req_ws_txq(c), 0);
+	/* the server runs on this loop: it reads nothing meanwhile */
+	for (i = 0; i < 400; i++) {
+		int err = req_ws_send_bin(c, blob, 65536);
+
+		if (req_ws_txq(c) > most)
+			most = req_ws_txq(c);
+		/* libre's queue has a ceiling: ENOSPC beyond it */
+		if (err == ENOSPC)
+			break;
+		ck_assert_int_eq(err, 0);
+	}
+	ck_assert_msg(most >= 65536, "queued at most %zu", most);
+	sent = (size_t)i * 65536;
+	ck_assert_int_eq(fixture_run_until(txq_empty, c, 5000), 0);
+	mem_deref(c);
+}
+END_TEST
+
 START_TEST(ws_fragments)
 {
 	struct req_ws_conn *c = open_path("/frag", NULL, 0);
@@ -512,6 +617,8 @@ Suite *req_ws_suite(void)
 	tcase_add_test(tc, ws_max_payload);
 	tcase_add_test(tc, ws_binary);
 	tcase_add_test(tc, ws_fragments);
+	tcase_add_test(tc, ws_binary_taken);
+	tcase_add_test(tc, ws_send_queue);
 	tcase_add_test(tc, ws_peer_close);
 	tcase_add_test(tc, ws_denied);
 	suite_add_tcase(s, tc);
