@@ -41,9 +41,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#define T1_NS 500000000LL
+#define T1_NS      500000000LL
 #define TIMER_B_NS (64 * T1_NS)
-#define MAXMSG 8192
+#define MAXMSG     8192
 
 enum state { ST_NEW, ST_CALLING, ST_PROCEEDING, ST_ANSWERED, ST_DONE };
 
@@ -54,15 +54,15 @@ struct call {
 	enum outcome oc;
 	int rtp_fd;
 	uint16_t rtp_port;
-	int64_t t_inv;      /* first INVITE sent */
-	int64_t t_retx;     /* next INVITE retransmission */
-	int64_t retx_ivl;   /* current Timer A interval */
-	int64_t t_200;      /* 2xx received, 0 = not yet */
-	int64_t t_rtp;      /* first RTP datagram, 0 = not yet */
-	char *invite;       /* the INVITE as sent, for retransmissions */
+	int64_t t_inv;    /* first INVITE sent */
+	int64_t t_retx;   /* next INVITE retransmission */
+	int64_t retx_ivl; /* current Timer A interval */
+	int64_t t_200;    /* 2xx received, 0 = not yet */
+	int64_t t_rtp;    /* first RTP datagram, 0 = not yet */
+	char *invite;     /* the INVITE as sent, for retransmissions */
 	size_t invite_len;
-	char *to;           /* To header line of the 2xx (with tag) */
-	char *contact;      /* Contact URI of the 2xx */
+	char *to;                /* To header line of the 2xx (with tag) */
+	char *contact;           /* Contact URI of the 2xx */
 	struct sockaddr_in peer; /* where ACK and BYE go: the Contact */
 };
 
@@ -284,8 +284,7 @@ static void respond(const char *msg, const char *status,
 	static const struct {
 		const char *name;
 		char compact;
-	} copy[] = {{"From", 'f'}, {"To", 't'}, {"Call-ID", 'i'},
-		    {"CSeq", 0}};
+	} copy[] = {{"From", 'f'}, {"To", 't'}, {"Call-ID", 'i'}, {"CSeq", 0}};
 	char out[MAXMSG];
 	size_t off = 0;
 	const char *p = msg, *end = strstr(msg, "\r\n\r\n");
@@ -568,8 +567,8 @@ int main(int argc, char *argv[])
 	struct rlimit rl;
 	socklen_t sl = sizeof(local);
 	int opt, next = 0, lo = 0, active;
-	int answered = 0, failed = 0, timeout = 0, bye = 0, nobye = 0,
-	    rtp = 0, n200 = 0, nrtp = 0;
+	int answered = 0, failed = 0, timeout = 0, bye = 0, nobye = 0, rtp = 0,
+	    n200 = 0, nrtp = 0;
 	int64_t *d200, *drtp;
 
 	target.sin_family = 0;
@@ -687,7 +686,8 @@ int main(int argc, char *argv[])
 				c->retx_ivl *= 2;
 				c->t_retx = now + c->retx_ivl;
 			}
-			if (c->st == ST_ANSWERED && now - c->t_200 >= hold_ns) {
+			if (c->st == ST_ANSWERED &&
+			    now - c->t_200 >= hold_ns) {
 				send_in_dialog(i, "BYE", "b", 2);
 				finish(c, OC_NOBYE);
 			}

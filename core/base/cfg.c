@@ -154,7 +154,8 @@ static const struct cfg_item cfg_items[] = {
 	{"DEFAULT_WEBHOOK_SECRET", CFG_STR, CFG_OFF(default_webhook_secret),
 	 "", 0, 0, true, "signs the default hooks (Jambonz-Signature)"},
 	{"TTS_VENDOR", CFG_STR, CFG_OFF(tts_vendor), "flite", 0, 0, false,
-	 "default speech vendor (flite, espeak); vendors not spoken fall back to it"},
+	 "default speech vendor (flite, espeak); vendors not spoken fall back "
+	 "to it"},
 	{"TTS_LANGUAGE", CFG_STR, CFG_OFF(tts_language), "en-US", 0, 0, false,
 	 "default speech language"},
 	{"TTS_VOICE", CFG_STR, CFG_OFF(tts_voice), "", 0, 0, false,
@@ -175,8 +176,9 @@ static const struct cfg_item cfg_items[] = {
 	 "used instead of ENCRYPTION_SECRET when that is empty, as jambonz "
 	 "does"},
 	{"LEGACY_CRYPTO", CFG_BOOL, CFG_OFF(legacy_crypto), "false", 0, 0,
-	 false, "values were encrypted with AES-256-CTR (jambonz's "
-		"LEGACY_CRYPTO)"},
+	 false,
+	 "values were encrypted with AES-256-CTR (jambonz's "
+	 "LEGACY_CRYPTO)"},
 	{"TTS_VENDOR_TIMEOUT_MS", CFG_U32, CFG_OFF(tts_vendor_timeout_ms),
 	 "20000", 100, 600000, false,
 	 "one request to a cloud speech vendor, ms"},

@@ -89,20 +89,20 @@ struct cfg {
 	uint32_t audio_max_file_mb; /* AUDIO_MAX_FILE_MB 50              */
 
 	/* limits on what webhooks and media may cost a call */
-	uint32_t max_verbs_per_doc;   /* MAX_VERBS_PER_DOC 1000          */
-	uint32_t hook_json_max_depth; /* HOOK_JSON_MAX_DEPTH 64          */
-	uint32_t max_hook_rounds;     /* MAX_HOOK_ROUNDS 1000 (0: none)  */
-	char *http_deny_nets;         /* HTTP_DENY_NETS link-local       */
-	uint32_t audio_max_inflight;  /* AUDIO_MAX_INFLIGHT 4            */
-	uint32_t audio_max_call_mb;   /* AUDIO_MAX_CALL_MB 64            */
-	uint32_t audio_max_secs;      /* AUDIO_MAX_SECS 3600             */
-	uint32_t audio_decode_max_ms; /* AUDIO_DECODE_MAX_MS 10000       */
-	uint32_t tts_max_text;        /* TTS_MAX_TEXT 20000              */
-	uint32_t tts_max_queue;       /* TTS_MAX_QUEUE 200               */
-	char *speech_creds_file;      /* SPEECH_CREDENTIALS_FILE ""      */
-	char *encryption_secret;      /* ENCRYPTION_SECRET ""            */
-	char *jwt_secret;             /* JWT_SECRET ""                   */
-	bool legacy_crypto;           /* LEGACY_CRYPTO false             */
+	uint32_t max_verbs_per_doc;     /* MAX_VERBS_PER_DOC 1000          */
+	uint32_t hook_json_max_depth;   /* HOOK_JSON_MAX_DEPTH 64          */
+	uint32_t max_hook_rounds;       /* MAX_HOOK_ROUNDS 1000 (0: none)  */
+	char *http_deny_nets;           /* HTTP_DENY_NETS link-local       */
+	uint32_t audio_max_inflight;    /* AUDIO_MAX_INFLIGHT 4            */
+	uint32_t audio_max_call_mb;     /* AUDIO_MAX_CALL_MB 64            */
+	uint32_t audio_max_secs;        /* AUDIO_MAX_SECS 3600             */
+	uint32_t audio_decode_max_ms;   /* AUDIO_DECODE_MAX_MS 10000       */
+	uint32_t tts_max_text;          /* TTS_MAX_TEXT 20000              */
+	uint32_t tts_max_queue;         /* TTS_MAX_QUEUE 200               */
+	char *speech_creds_file;        /* SPEECH_CREDENTIALS_FILE ""      */
+	char *encryption_secret;        /* ENCRYPTION_SECRET ""            */
+	char *jwt_secret;               /* JWT_SECRET ""                   */
+	bool legacy_crypto;             /* LEGACY_CRYPTO false             */
 	uint32_t tts_vendor_timeout_ms; /* TTS_VENDOR_TIMEOUT_MS 20000   */
 
 	/* scale-out: call registry in Redis */

@@ -141,6 +141,10 @@ static void req_ws_conn_destructor(void *arg)
 	mem_deref(c->frag);
 }
 
+/* Mid-handshake (TLS too) the websock_conn goes at once with what libre
+ * made for it: HTTP request, connection, SSL object, TCP socket and its
+ * fd; none is left on the loop. The client stays until c goes (the SSL
+ * object holds its own reference to the client's SSL_CTX anyway). */
 static void req_ws_timeout(void *arg)
 {
 	struct req_ws_conn *c = arg;

@@ -4,11 +4,12 @@
  *
  * The server's behaviour is chosen by the request path: /echo sends each
  * message back (binary as binary), /refuse answers 404, /silent never
- * answers, /big?N sends N bytes, /bin a binary message, /frag a text
- * message in two fragments, /binfrag a binary one, /close closes
- * normally. It records the handshake's headers. wss://
- * runs against the same server over TLS, with certificates made for the
- * test case.
+ * answers, /late answers after srv.late_ms, /big?N sends N bytes, /bin a
+ * binary message, /frag a text message in two fragments, /binfrag a
+ * binary one, /close closes normally. It records the handshake's
+ * headers. wss:// runs against the same server over TLS, with
+ * certificates made for the test case, and against raw TCP peers that
+ * stall the TLS handshake.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -31,6 +32,11 @@ static struct {
 	char ua[64];
 	size_t big;
 	size_t got; /* payload bytes received */
+	int accept_err;
+	unsigned late_ms;
+	struct http_conn *late_conn;
+	struct http_msg *late_msg;
+	bool late_done;
 	struct tmr tmr;
 } srv;
 
@@ -116,6 +122,34 @@ static void srv_act(void *arg)
 	}
 }
 
+/* Upgrade the request. No check here: a failed one longjmps out of
+ * re_main() under CK_FORK=no and leaves fixture_run_until()'s timers,
+ * on its stack, in the loop's timer heap; and the accept fails rightly
+ * when the client gave up first. The tests check r.estab. */
+static void srv_accept(struct http_conn *conn, const struct http_msg *msg)
+{
+	srv.conn = mem_deref(srv.conn);
+	srv.accept_err = websock_accept(&srv.conn, srv.ws, conn, msg, 0,
+					srv_recv, srv_close, NULL);
+	if (srv.accept_err)
+		return;
+	if (pl_isset(&msg->prm) && msg->prm.p[0] == '?')
+		srv.big = strtoul(msg->prm.p + 1, NULL, 10);
+	/* later: libre's HTTP client drops bytes that come in the same
+	 * read as the 101 answer */
+	tmr_start(&srv.tmr, 20, srv_act, NULL);
+}
+
+/* /late: the 101 goes once the client's deadline has passed */
+static void srv_late(void *arg)
+{
+	(void)arg;
+	srv_accept(srv.late_conn, srv.late_msg);
+	srv.late_conn = mem_deref(srv.late_conn);
+	srv.late_msg = mem_deref(srv.late_msg);
+	srv.late_done = true;
+}
+
 static void srv_req(struct http_conn *conn, const struct http_msg *msg,
 		    void *arg)
 {
@@ -131,15 +165,13 @@ static void srv_req(struct http_conn *conn, const struct http_msg *msg,
 		(void)http_ereply(conn, 404, "Not Found");
 		return;
 	}
-	srv.conn = mem_deref(srv.conn);
-	ck_assert_int_eq(websock_accept(&srv.conn, srv.ws, conn, msg, 0,
-					srv_recv, srv_close, NULL),
-			 0);
-	if (pl_isset(&msg->prm) && msg->prm.p[0] == '?')
-		srv.big = strtoul(msg->prm.p + 1, NULL, 10);
-	/* later: libre's HTTP client drops bytes that come in the same
-	 * read as the 101 answer */
-	tmr_start(&srv.tmr, 20, srv_act, NULL);
+	if (!strcmp(srv.path, "/late") && srv.late_ms) {
+		srv.late_conn = mem_ref(conn);
+		srv.late_msg = mem_ref((void *)msg);
+		tmr_start(&srv.tmr, srv.late_ms, srv_late, NULL);
+		return;
+	}
+	srv_accept(conn, msg);
 }
 
 static void setup(void)
@@ -166,15 +198,20 @@ static int never(void *arg)
 	return 0;
 }
 
+static void stall_free(void);
+
 static void teardown(void)
 {
 	/* let close handshakes finish so libre holds nothing */
 	(void)fixture_run_until(never, NULL, 100);
 	tmr_cancel(&srv.tmr);
+	srv.late_conn = mem_deref(srv.late_conn);
+	srv.late_msg = mem_deref(srv.late_msg);
 	req = mem_deref(req);
 	srv.conn = mem_deref(srv.conn);
 	srv.hs = mem_deref(srv.hs);
 	srv.ws = mem_deref(srv.ws);
+	stall_free();
 	(void)fixture_run_until(never, NULL, 50);
 	req_global_close();
 	fixture_re_teardown();
@@ -536,10 +573,11 @@ static void tls_clean(void)
 	(void)system(cmd);
 }
 
-/* The TLS server with certificate n; the client trusts CA folder ca */
-static struct req_ws_conn *wss_open(int n, const char *ca)
+/* The TLS server with certificate n; the client trusts CA folder ca. The
+ * deadline leaves room for memcheck, whose handshake takes over 1 s. */
+static struct req_ws_conn *wss_open(int n, const char *ca, const char *path)
 {
-	struct req_ws_opts o = {.handshake_ms = 1000};
+	struct req_ws_opts o = {.handshake_ms = fixture_timeout(1) * 1000};
 	struct fs_hook h = {0};
 	struct req_ws_conn *c = NULL;
 	char pem[128], dir[128], url[128];
@@ -552,7 +590,7 @@ static struct req_ws_conn *wss_open(int n, const char *ca)
 	ck_assert_int_eq(https_listen(&srv.hs, &sa, pem, srv_req, NULL), 0);
 	ck_assert_int_eq(tcp_sock_local_get(http_sock_tcp(srv.hs), &sa), 0);
 	setenv(X509_get_default_cert_dir_env(), dir, 1);
-	snprintf(url, sizeof(url), "wss://127.0.0.1:%u/echo", sa_port(&sa));
+	snprintf(url, sizeof(url), "wss://127.0.0.1:%u%s", sa_port(&sa), path);
 	h.url = url;
 	ck_assert_int_eq(
 		req_ws_open(&c, req, &h, &o, on_estab, on_msg, on_close, NULL),
@@ -562,10 +600,13 @@ static struct req_ws_conn *wss_open(int n, const char *ca)
 
 START_TEST(wss_trusted)
 {
-	struct req_ws_conn *c = wss_open(1, "ca1");
+	struct req_ws_conn *c = wss_open(1, "ca1", "/echo");
 
-	ck_assert_int_eq(fixture_run_until(estab_or_closed, NULL, 3000), 0);
+	ck_assert_int_eq(fixture_run_until(estab_or_closed, NULL,
+					   fixture_timeout(3) * 1000),
+			 0);
 	ck_assert_int_eq(r.estab, 1);
+	ck_assert_int_eq(srv.accept_err, 0);
 	ck_assert_int_eq(req_ws_send(c, "over tls"), 0);
 	ck_assert_int_eq(fixture_run_until(got_msg_or_closed, NULL, 2000), 0);
 	ck_assert_str_eq(r.last, "over tls");
@@ -575,7 +616,7 @@ END_TEST
 
 START_TEST(wss_untrusted)
 {
-	struct req_ws_conn *c = wss_open(1, "empty");
+	struct req_ws_conn *c = wss_open(1, "empty", "/echo");
 
 	ck_assert_int_eq(fixture_run_until(closed, NULL, 3000), 0);
 	ck_assert_int_eq(r.estab, 0);
@@ -588,13 +629,186 @@ END_TEST
 START_TEST(wss_wrong_name)
 {
 	/* a certificate of a trusted CA, for another address */
-	struct req_ws_conn *c = wss_open(2, "ca2");
+	struct req_ws_conn *c = wss_open(2, "ca2", "/echo");
 
 	ck_assert_int_eq(fixture_run_until(closed, NULL, 3000), 0);
 	ck_assert_int_eq(r.estab, 0);
 	ck_assert_int_ne(r.err, 0);
 	ck_assert_str_eq(srv.path, "");
 	mem_deref(c);
+}
+END_TEST
+
+/* ---- wss:// whose deadline strikes inside the TLS handshake ---- */
+
+/* A TCP peer that takes one connection and then says nothing, or the
+ * first bytes of a ServerHello, and stalls */
+static struct {
+	struct tcp_sock *ts;
+	struct tcp_conn *tc;
+	bool hello;
+	size_t rx;     /* bytes of the client's first flight */
+	uint8_t first; /* its first byte */
+	int closed;    /* the client's close reached the peer */
+} stall;
+
+/* A handshake record of 90 bytes whose first 16 come: a ServerHello
+ * (type 2, 86 bytes) of which only the version and random's start
+ * arrive, so the client waits for the rest */
+static const uint8_t stall_part[] = {0x16, 0x03, 0x03, 0x00, 0x5a, 0x02,
+				     0x00, 0x00, 0x56, 0x03, 0x03, 0x01,
+				     0x02, 0x03, 0x04, 0x05};
+
+static void stall_send(const uint8_t *p, size_t n)
+{
+	struct mbuf *mb = mbuf_alloc(n);
+
+	if (!mb)
+		return;
+	(void)mbuf_write_mem(mb, p, n);
+	mb->pos = 0;
+	(void)tcp_send(stall.tc, mb);
+	mem_deref(mb);
+}
+
+static void stall_recv(struct mbuf *mb, void *arg)
+{
+	(void)arg;
+	if (!mbuf_get_left(mb))
+		return;
+	if (!stall.rx) {
+		stall.first = mbuf_buf(mb)[0];
+		if (stall.hello)
+			stall_send(stall_part, sizeof(stall_part));
+	}
+	stall.rx += mbuf_get_left(mb);
+}
+
+static void stall_close(int err, void *arg)
+{
+	(void)err;
+	(void)arg;
+	stall.closed++;
+}
+
+static void stall_conn(const struct sa *peer, void *arg)
+{
+	(void)peer;
+	(void)arg;
+	if (stall.tc || tcp_accept(&stall.tc, stall.ts, NULL, stall_recv,
+				   stall_close, NULL))
+		tcp_reject(stall.ts);
+}
+
+static int stall_closed(void *arg)
+{
+	(void)arg;
+	return stall.closed;
+}
+
+static void stall_free(void)
+{
+	stall.tc = mem_deref(stall.tc);
+	stall.ts = mem_deref(stall.ts);
+	memset(&stall, 0, sizeof(stall));
+}
+
+/* As ws_app's handler does: the connection is freed inside it */
+static void on_close_free(int err, void *arg)
+{
+	struct req_ws_conn **cp = arg;
+
+	on_close(err, NULL);
+	*cp = mem_deref(*cp);
+}
+
+/* The deadline strikes while the peer stalls the handshake. With keep,
+ * the connection outlives its close handler (the deadline alone must
+ * have let the socket go); else the handler frees it, as ws_app's does. */
+static void stall_run(bool hello, bool keep)
+{
+	const unsigned ms = fixture_timeout(1) * 150;
+	struct req_ws_opts o = {.handshake_ms = ms};
+	struct fs_hook h = {0};
+	struct req_ws_conn *c = NULL;
+	char url[64], dir[128];
+	struct sa sa;
+	uint64_t t0;
+
+	stall.hello = hello;
+	sa_set_str(&sa, "127.0.0.1", 0);
+	ck_assert_int_eq(tcp_listen(&stall.ts, &sa, stall_conn, NULL), 0);
+	ck_assert_int_eq(tcp_sock_local_get(stall.ts, &sa), 0);
+	snprintf(dir, sizeof(dir), "%s/ca1", tls_dir);
+	setenv(X509_get_default_cert_dir_env(), dir, 1);
+	snprintf(url, sizeof(url), "wss://127.0.0.1:%u/echo", sa_port(&sa));
+	h.url = url;
+	t0 = tmr_jiffies();
+	ck_assert_int_eq(req_ws_open(&c, req, &h, &o, on_estab, on_msg,
+				     keep ? on_close : on_close_free, &c),
+			 0);
+	ck_assert_int_eq(fixture_run_until(closed, NULL, ms * 10), 0);
+	ck_assert_int_eq(r.err, ETIMEDOUT);
+	ck_assert_int_eq(r.estab, 0);
+	ck_assert_int_eq(r.closed, 1);
+	ck_assert(keep ? c != NULL : c == NULL);
+	ck_assert_uint_ge(tmr_jiffies() - t0, ms - 10);
+	/* the deadline struck inside the handshake: a TLS record came */
+	ck_assert_uint_gt(stall.rx, 0);
+	ck_assert_uint_eq(stall.first, 0x16);
+	/* the rest of the record after the deadline: an SSL object of the
+	 * client still reading the socket would take it. Its socket must
+	 * be closed. */
+	if (hello && stall.tc)
+		stall_send(stall_part, sizeof(stall_part));
+	ck_assert_int_eq(fixture_run_until(stall_closed, NULL, ms * 10), 0);
+	(void)fixture_run_until(never, NULL, 50);
+	ck_assert_int_eq(r.closed, 1);
+	ck_assert_int_eq(r.msgs, 0);
+	mem_deref(c);
+	stall_free();
+}
+
+START_TEST(wss_stall_silent)
+{
+	stall_run(false, false);
+}
+END_TEST
+
+START_TEST(wss_stall_server_hello)
+{
+	stall_run(true, true);
+}
+END_TEST
+
+static int late_done(void *arg)
+{
+	(void)arg;
+	return srv.late_done;
+}
+
+/* The handshake over and the request sent, the deadline strikes before
+ * the 101, which comes later (the sequence of a memcheck run, whose
+ * handshake outlasts 1 s): one ETIMEDOUT, nothing after it */
+START_TEST(wss_late)
+{
+	struct req_ws_conn *c;
+
+	srv.late_ms = fixture_timeout(1) * 1500;
+	c = wss_open(1, "ca1", "/late");
+	ck_assert_int_eq(
+		fixture_run_until(closed, NULL, fixture_timeout(3) * 1000), 0);
+	ck_assert_int_eq(r.err, ETIMEDOUT);
+	ck_assert_str_eq(srv.path, "/late");
+	ck_assert(!srv.late_done);
+	mem_deref(c);
+	ck_assert_int_eq(
+		fixture_run_until(late_done, NULL, fixture_timeout(3) * 1000),
+		0);
+	(void)fixture_run_until(never, NULL, 100);
+	ck_assert_int_eq(r.closed, 1);
+	ck_assert_int_eq(r.estab, 0);
+	ck_assert_int_eq(r.msgs, 0);
 }
 END_TEST
 
@@ -630,6 +844,9 @@ Suite *req_ws_suite(void)
 	tcase_add_test(tt, wss_trusted);
 	tcase_add_test(tt, wss_untrusted);
 	tcase_add_test(tt, wss_wrong_name);
+	tcase_add_test(tt, wss_stall_silent);
+	tcase_add_test(tt, wss_stall_server_hello);
+	tcase_add_test(tt, wss_late);
 	suite_add_tcase(s, tt);
 	return s;
 }
