@@ -48,15 +48,22 @@ static void fixture_deadline(void *arg)
 
 int fixture_run_until(int (*done)(void *arg), void *arg, unsigned ms)
 {
-	struct tmr poll, deadline;
-	struct {
+	/* per thread, not on the stack: a failed check inside a callback
+	 * longjmps out of re_main() (CK_FORK=no), which would leave these
+	 * in the loop's timer heap pointing at a dead frame; here they are
+	 * taken out again by the next run */
+	static _Thread_local struct tmr poll, deadline;
+	static _Thread_local struct {
 		int (*done)(void *);
 		void *arg;
 		struct tmr *tmr;
-	} w = {done, arg, &poll};
+	} w;
 
-	tmr_init(&poll);
-	tmr_init(&deadline);
+	tmr_cancel(&poll);
+	tmr_cancel(&deadline);
+	w.done = done;
+	w.arg = arg;
+	w.tmr = &poll;
 	fixture_loop_done = 0;
 	if (done && done(arg))
 		return 0;
