@@ -89,20 +89,20 @@ struct cfg {
 	uint32_t audio_max_file_mb; /* AUDIO_MAX_FILE_MB 50              */
 
 	/* limits on what webhooks and media may cost a call */
-	uint32_t max_verbs_per_doc;   /* MAX_VERBS_PER_DOC 1000          */
-	uint32_t hook_json_max_depth; /* HOOK_JSON_MAX_DEPTH 64          */
-	uint32_t max_hook_rounds;     /* MAX_HOOK_ROUNDS 1000 (0: none)  */
-	char *http_deny_nets;         /* HTTP_DENY_NETS link-local       */
-	uint32_t audio_max_inflight;  /* AUDIO_MAX_INFLIGHT 4            */
-	uint32_t audio_max_call_mb;   /* AUDIO_MAX_CALL_MB 64            */
-	uint32_t audio_max_secs;      /* AUDIO_MAX_SECS 3600             */
-	uint32_t audio_decode_max_ms; /* AUDIO_DECODE_MAX_MS 10000       */
-	uint32_t tts_max_text;        /* TTS_MAX_TEXT 20000              */
-	uint32_t tts_max_queue;       /* TTS_MAX_QUEUE 200               */
-	char *speech_creds_file;      /* SPEECH_CREDENTIALS_FILE ""      */
-	char *encryption_secret;      /* ENCRYPTION_SECRET ""            */
-	char *jwt_secret;             /* JWT_SECRET ""                   */
-	bool legacy_crypto;           /* LEGACY_CRYPTO false             */
+	uint32_t max_verbs_per_doc;     /* MAX_VERBS_PER_DOC 1000          */
+	uint32_t hook_json_max_depth;   /* HOOK_JSON_MAX_DEPTH 64          */
+	uint32_t max_hook_rounds;       /* MAX_HOOK_ROUNDS 1000 (0: none)  */
+	char *http_deny_nets;           /* HTTP_DENY_NETS link-local       */
+	uint32_t audio_max_inflight;    /* AUDIO_MAX_INFLIGHT 4            */
+	uint32_t audio_max_call_mb;     /* AUDIO_MAX_CALL_MB 64            */
+	uint32_t audio_max_secs;        /* AUDIO_MAX_SECS 3600             */
+	uint32_t audio_decode_max_ms;   /* AUDIO_DECODE_MAX_MS 10000       */
+	uint32_t tts_max_text;          /* TTS_MAX_TEXT 20000              */
+	uint32_t tts_max_queue;         /* TTS_MAX_QUEUE 200               */
+	char *speech_creds_file;        /* SPEECH_CREDENTIALS_FILE ""      */
+	char *encryption_secret;        /* ENCRYPTION_SECRET ""            */
+	char *jwt_secret;               /* JWT_SECRET ""                   */
+	bool legacy_crypto;             /* LEGACY_CRYPTO false             */
 	uint32_t tts_vendor_timeout_ms; /* TTS_VENDOR_TIMEOUT_MS 20000   */
 
 	/* scale-out: call registry in Redis */
@@ -119,7 +119,8 @@ struct cfg {
 	uint32_t max_call_duration_s; /* MAX_CALL_DURATION_SECS 14400    */
 
 	/* logging */
-	char *loglevel; /* JAMBONES_LOGLEVEL "info"             */
+	char *loglevel;  /* JAMBONES_LOGLEVEL "info"             */
+	char *logformat; /* LOG_FORMAT "plain" or "json"          */
 };
 
 /**
@@ -132,6 +133,14 @@ struct cfg {
  * @return 0, ENOENT (file missing), EINVAL (bad line or value), ENOMEM
  */
 int cfg_load(struct cfg **cfgp, const char *path, char *err, size_t errsz);
+
+/**
+ * The configuration file read when none is named (-c): FS_CONFIG_FILE,
+ * compiled in from the install's SYSCONFDIR, when it is there.
+ *
+ * @return the path (static), or NULL: defaults and environment only
+ */
+const char *cfg_default_path(void);
 
 /** Print every setting with its effective value (passwords masked) */
 int cfg_print(const struct cfg *cfg, FILE *f);

@@ -14,6 +14,69 @@
 #include "fixture.h"
 #include "base/log.h"
 
+/* LOG_FORMAT=json: pino's fields, the call_sid lifted out of the text,
+ * outside text escaped twice over (as in plain, then for JSON) */
+START_TEST(log_line_json)
+{
+	char path[] = "/tmp/fs-log.XXXXXX";
+	char buf[2048];
+	int fd = mkstemp(path), saved;
+	enum fs_log_level lvl = log_get_level();
+	enum log_format fmt;
+	FILE *f;
+	size_t n;
+
+	ck_assert_int_eq(log_format_parse("JSON", &fmt), 0);
+	ck_assert_int_eq(fmt, LOG_FORMAT_JSON);
+	ck_assert_int_eq(log_format_parse("plain", NULL), 0);
+	ck_assert_int_eq(log_format_parse("xml", &fmt), EINVAL);
+	ck_assert_int_eq(log_format_parse(NULL, &fmt), EINVAL);
+
+	ck_assert_int_ge(fd, 0);
+	fflush(stderr);
+	saved = dup(2);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	log_configure("warn", "json");
+	fs_warn("call", "%s: said \"%s\"",
+		"0f8fad5b-d9cb-469f-a165-70867728950e", "a\\b\r\n{\"x\":1}");
+	fs_error("mod\"x", "no call here: 0f8fad5b");
+	fs_info("test", "not at warn");
+	/* a bad level or format leaves the setting as it was */
+	log_configure("loud", "xml");
+	fs_warn("test", "still json");
+	log_configure("info", "plain");
+	fs_info("test", "plain again");
+	fflush(stderr);
+	ck_assert_int_ge(dup2(saved, 2), 0);
+	close(saved);
+	log_set_level(lvl);
+	log_set_format(LOG_FORMAT_PLAIN);
+
+	f = fdopen(fd, "r");
+	ck_assert_ptr_nonnull(f);
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	ck_assert_ptr_nonnull(strstr(buf, "{\"level\":40,\"time\":"));
+	ck_assert_ptr_nonnull(strstr(
+		buf,
+		",\"module\":\"call\","
+		"\"callSid\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+		"\"msg\":\"said \\\"a\\\\b\\\\r\\\\n{\\\"x\\\":1}\\\"\"}\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"level\":50,\"time\":"));
+	ck_assert_ptr_nonnull(strstr(buf,
+				     ",\"module\":\"mod\\\"x\","
+				     "\"msg\":\"no call here: 0f8fad5b\"}\n"));
+	ck_assert_ptr_null(strstr(buf, "not at warn"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"msg\":\"still json\"}\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "Z INFO  test: plain again\n"));
+	ck_assert_ptr_null(strchr(buf, '\r'));
+}
+END_TEST
+
 Suite *log_suite(void);
 
 START_TEST(log_escape_controls)
@@ -120,6 +183,7 @@ Suite *log_suite(void)
 	tcase_add_test(tc, log_escape_controls);
 	tcase_add_test(tc, log_redacts_credentials);
 	tcase_add_test(tc, log_line_written);
+	tcase_add_test(tc, log_line_json);
 	suite_add_tcase(s, tc);
 	return s;
 }
