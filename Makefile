@@ -140,7 +140,7 @@ define plugin_rule
 $(BUILD)/$(2)/$(1).so: $$(patsubst %.c,$(BUILD)/pobj/%.o,$$(wildcard $(3)/$(1)/*.c))
 	@mkdir -p $$(dir $$@)
 	@echo "  SO      $$@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(PLUGIN_LIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -shared -o $$@ $$^ $(PLUGIN_LIBS)
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p),plugins,plugins)))
 
@@ -154,7 +154,7 @@ $(BUILD)/pobj/stream/%.o: plugins/listen/%.c
 $(BUILD)/plugins/stream.so: $(STREAM_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  SO      $@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $@ $^ $(PLUGIN_LIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -shared -o $@ $^ $(PLUGIN_LIBS)
 $(foreach p,$(TPLUGINS),$(eval $(call plugin_rule,$(p),tests/plugins,tests/plugins)))
 
 $(SUITES_H): $(UNIT_SRC)
