@@ -8,6 +8,36 @@
 source "$(dirname "$0")/lib.sh"
 
 t_start=$(date +%s)
+
+# make install first (the tree's own build, its default SYSCONFDIR /etc
+# kept so that nothing is rebuilt): the configuration under it, the unit
+# naming the installed paths, both .pc names; a second install keeps a
+# changed configuration
+build=${FS_BUILD:-build}
+variant=
+case "$build" in build/*) variant=${build#build/} ;; esac
+inst=$WORK/inst
+minst() {
+	(cd "$E2E_ROOT" && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		make --no-print-directory -s BUILD="$build" \
+		${variant:+VARIANT=$variant} install DESTDIR="$inst" \
+		PREFIX=/opt/fs) >"$WORK/install.log" 2>&1 ||
+		fail "make install: $(tail -n 20 "$WORK/install.log")"
+}
+minst
+[ -f "$inst/etc/feature-server/feature-server.conf" ] ||
+	fail "make install: no /etc/feature-server/feature-server.conf"
+for f in lib/systemd/system/feature-server.service lib/pkgconfig/feature-server-plugin.pc lib/pkgconfig/feature-server.pc \
+	include/fs/fs_plugin.h lib/feature-server/plugins/say.so; do
+	[ -f "$inst/opt/fs/$f" ] || fail "make install: no /opt/fs/$f"
+done
+assert_contains "$(cat "$inst/opt/fs/lib/systemd/system/feature-server.service")" \
+	"^ExecStart=/opt/fs/bin/feature-server -c /etc/feature-server/feature-server.conf$" \
+	"installed unit"
+echo "HTTP_PORT=3999" >>"$inst/etc/feature-server/feature-server.conf"
+minst
+assert_contains "$(cat "$inst/etc/feature-server/feature-server.conf")" \
+	"^HTTP_PORT=3999$" "configuration kept on reinstall"
 out=$WORK/b
 # nothing of the outer make (jobserver, BUILD, VARIANT) leaks in; no
 # debug-symbol package: it is not what this case looks at
