@@ -88,9 +88,9 @@ START_TEST(metrics_prometheus_render)
 	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
 	ck_assert_ptr_nonnull(text);
 
-	ck_assert_ptr_nonnull(
-		strstr(text, "# TYPE fs_memory_rss_bytes "
-			     "gauge\nfs_memory_rss_bytes 100\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "# TYPE fs_memory_rss_bytes "
+				     "gauge\nfs_memory_rss_bytes 100\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_used_bytes 5\n"));
 	/* HELP before TYPE, naming the JSON path */
 	ck_assert_ptr_nonnull(strstr(
