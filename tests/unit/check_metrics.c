@@ -205,6 +205,46 @@ START_TEST(metrics_prometheus_conventions)
 }
 END_TEST
 
+/* The MySQL pool's and the Redis registry's figures, as their areas
+ * write them: states are gauges, events counters, strings left out */
+START_TEST(metrics_prometheus_directory_cluster)
+{
+	static const char src[] =
+		"{\"directory\":{\"backend\":\"mysql\",\"limit\":10,"
+		"\"connections\":3,\"in_use\":1,\"idle\":2,\"waits\":4,"
+		"\"queries\":20,\"lookups\":7,\"cache_hits\":5},"
+		"\"cluster\":{\"redis\":{\"up\":true,\"sets\":3,\"live\":2,"
+		"\"pending\":0},\"forwarded\":{\"sent\":1}}}";
+	static const char *const want[] = {
+		"# TYPE fs_directory_limit gauge\n",
+		"# TYPE fs_directory_connections gauge\n",
+		"# TYPE fs_directory_in_use gauge\n",
+		"# TYPE fs_directory_idle gauge\n",
+		"# TYPE fs_directory_waits_total counter\n",
+		"# TYPE fs_directory_queries_total counter\n"
+		"fs_directory_queries_total 20\n",
+		"# TYPE fs_directory_cache_hits_total counter\n",
+		"# TYPE fs_cluster_redis_up gauge\nfs_cluster_redis_up 1\n",
+		"# TYPE fs_cluster_redis_sets_total counter\n",
+		"# TYPE fs_cluster_redis_live gauge\n",
+		"# TYPE fs_cluster_redis_pending gauge\n",
+		"# TYPE fs_cluster_forwarded_sent_total counter\n",
+	};
+	struct json_object *doc = json_tokener_parse(src);
+	char *text = NULL;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strstr(text, want[i]), "missing '%s' in %s",
+			      want[i], text);
+	ck_assert_ptr_null(strstr(text, "mysql"));
+	metrics_assert_format(text);
+	mem_deref(text);
+	json_object_put(doc);
+}
+END_TEST
+
 static struct json_object *metrics_get(struct json_object *doc, const char *a,
 				       const char *b)
 {
@@ -644,6 +684,7 @@ Suite *metrics_suite(void)
 	tcase_set_timeout(tc, fixture_timeout(30));
 	tcase_add_test(tc, metrics_prometheus_render);
 	tcase_add_test(tc, metrics_prometheus_conventions);
+	tcase_add_test(tc, metrics_prometheus_directory_cluster);
 	tcase_add_test(tc, metrics_json_shape);
 	tcase_add_test(tc, metrics_json_merge);
 	tcase_add_test(tc, metrics_rest_routes);
