@@ -273,7 +273,7 @@ static int prom_number(struct prom *pr, const struct prom_at *at,
 		return 0;
 	/* a flag is a state whatever its name */
 	if (json_object_is_type(v, json_type_boolean) &&
-	    s.type == PROM_COUNTER) {
+	    s.type == PROM_COUNTER && !prom_ends(at->name, "_total")) {
 		s.type = PROM_GAUGE;
 		s.family[strlen(s.family) - 6] = '\0';
 	}
