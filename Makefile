@@ -80,7 +80,7 @@ FUZZ_BINS := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/%)
 FUZZ_SECS ?= 60
 
 .PHONY: all run test test-build unit e2e asan valgrind deps format check-format \
-	clean help bench fuzz fuzz-build fuzz-smoke depgraph install FORCE
+	clean help bench fuzz fuzz-build fuzz-smoke depgraph install deb FORCE
 all: $(BIN) $(PLUGIN_SOS)
 
 help:
@@ -93,8 +93,10 @@ help:
 	@echo "make fuzz       libFuzzer targets, FUZZ_SECS (60) each"
 	@echo "make format     clang-format the sources"
 	@echo "make depgraph   folder dependencies of core/, fails on a cycle"
-	@echo "make install    binary, plugins, include/fs/ and feature-server.pc"
-	@echo "                under PREFIX ($(PREFIX)), staged in DESTDIR"
+	@echo "make install    binary, plugins, include/fs/, feature-server-plugin.pc"
+	@echo "                under PREFIX ($(PREFIX)), the config under"
+	@echo "                SYSCONFDIR ($(SYSCONFDIR)), the unit; staged in DESTDIR"
+	@echo "make deb        the Debian package, into $(BUILD)/deb/"
 
 deps:
 	$(Q)scripts/install-deps
@@ -138,7 +140,7 @@ define plugin_rule
 $(BUILD)/$(2)/$(1).so: $$(patsubst %.c,$(BUILD)/pobj/%.o,$$(wildcard $(3)/$(1)/*.c))
 	@mkdir -p $$(dir $$@)
 	@echo "  SO      $$@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $$@ $$^ $(PLUGIN_LIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -shared -o $$@ $$^ $(PLUGIN_LIBS)
 endef
 $(foreach p,$(PLUGINS),$(eval $(call plugin_rule,$(p),plugins,plugins)))
 
@@ -152,7 +154,7 @@ $(BUILD)/pobj/stream/%.o: plugins/listen/%.c
 $(BUILD)/plugins/stream.so: $(STREAM_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  SO      $@"
-	$(Q)$(CC) $(LDFLAGS_SAN) -shared -o $@ $^ $(PLUGIN_LIBS)
+	$(Q)$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -shared -o $@ $^ $(PLUGIN_LIBS)
 $(foreach p,$(TPLUGINS),$(eval $(call plugin_rule,$(p),tests/plugins,tests/plugins)))
 
 $(SUITES_H): $(UNIT_SRC)
@@ -237,16 +239,34 @@ depgraph: $(CORE_OBJ) $(MAIN_OBJ)
 
 # The binary and its plugins share one folder, so the default PLUGIN_DIR
 # ("plugins" beside the binary, symlinks resolved) finds them; BINDIR gets
-# a symlink. Out-of-tree plugins build with the installed headers and
-# `pkg-config --cflags feature-server` (docs/abi.md).
+# a symlink. Without -c the server reads $(CONFIG_FILE) when it exists
+# (core/base/cfg.c), so the installed binary finds both by default.
+# Out-of-tree plugins build with the installed headers and
+# `pkg-config --cflags feature-server-plugin` (docs/abi.md);
+# feature-server.pc is the same file under its first name.
 PREFIX       ?= /usr/local
 BINDIR       ?= $(PREFIX)/bin
 LIBDIR       ?= $(PREFIX)/lib
 INCLUDEDIR   ?= $(PREFIX)/include
+SYSCONFDIR   ?= /etc
 PKGLIBDIR    ?= $(LIBDIR)/feature-server
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+UNITDIR      ?= $(LIBDIR)/systemd/system
 PLUGINDIR    := $(PKGLIBDIR)/plugins
-PC           := $(BUILD)/feature-server.pc
+CONFDIR      := $(SYSCONFDIR)/feature-server
+CONFIG_FILE  := $(CONFDIR)/feature-server.conf
+PC           := $(BUILD)/feature-server-plugin.pc
+UNIT         := $(BUILD)/feature-server.service
+
+$(BUILD)/obj/core/base/cfg.o: CPPFLAGS += \
+	-DFS_CONFIG_FILE=\"$(CONFIG_FILE)\"
+# the default path is compiled in: rebuilt when it changes
+CFG_STAMP := $(BUILD)/config-file.stamp
+$(CFG_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	$(Q)echo '$(CONFIG_FILE)' > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/core/base/cfg.o: $(CFG_STAMP)
 
 # Relative to ${prefix} where possible, so that
 # pkg-config --define-variable=prefix=... can relocate a staged install
@@ -260,7 +280,7 @@ $(PC): FORCE
 	echo 'includedir=$(call pc_rel,$(INCLUDEDIR))'; \
 	echo 'plugindir=$(call pc_rel,$(PLUGINDIR))'; \
 	echo; \
-	echo 'Name: feature-server'; \
+	echo 'Name: feature-server-plugin'; \
 	echo 'Description: verb plugin API of feature-server'; \
 	echo 'Version: $(VERSION)'; \
 	echo 'Cflags: -I$${includedir} $(RE_DEFS) $(strip $(shell \
@@ -271,15 +291,43 @@ $(PC): FORCE
 	} > $@.tmp
 	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 
-install: $(BIN) $(PLUGIN_SOS) $(PC)
+# The unit names the installed paths
+$(UNIT): etc/feature-server.service FORCE
+	@mkdir -p $(dir $@)
+	$(Q)sed -e 's|/usr/local/bin/feature-server|$(BINDIR)/feature-server|' \
+		-e 's|/etc/feature-server/feature-server.conf|$(CONFIG_FILE)|' \
+		$< > $@.tmp
+	$(Q)cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
+# An existing configuration is kept (the package's is a conffile)
+install: $(BIN) $(PLUGIN_SOS) $(PC) $(UNIT)
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(PLUGINDIR) \
-		$(DESTDIR)$(INCLUDEDIR)/fs $(DESTDIR)$(PKGCONFIGDIR)
+		$(DESTDIR)$(INCLUDEDIR)/fs $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(CONFDIR) $(DESTDIR)$(UNITDIR)
 	$(Q)install -m 755 $(BIN) $(DESTDIR)$(PKGLIBDIR)/feature-server
 	$(Q)ln -sfn $(PKGLIBDIR)/feature-server $(DESTDIR)$(BINDIR)/feature-server
-	$(Q)install -m 755 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
+	$(Q)install -m 644 $(PLUGIN_SOS) $(DESTDIR)$(PLUGINDIR)/
 	$(Q)install -m 644 include/fs/*.h $(DESTDIR)$(INCLUDEDIR)/fs/
+	$(Q)install -m 644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/feature-server-plugin.pc
 	$(Q)install -m 644 $(PC) $(DESTDIR)$(PKGCONFIGDIR)/feature-server.pc
+	$(Q)install -m 644 $(UNIT) $(DESTDIR)$(UNITDIR)/feature-server.service
+	$(Q)[ -e $(DESTDIR)$(CONFIG_FILE) ] || \
+		install -m 644 etc/feature-server.conf $(DESTDIR)$(CONFIG_FILE)
 	@echo "  INSTALL $(DESTDIR)$(PREFIX)"
+
+# The Debian package, built from a copy of the tracked files so that
+# dpkg-buildpackage writes nothing beside the source tree; the .deb
+# lands in $(DEB_DIR)
+DEB_DIR := $(BUILD)/deb
+deb:
+	$(Q)rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/feature-server-$(VERSION)
+	$(Q)git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 cp --parents -t $(DEB_DIR)/feature-server-$(VERSION)
+	$(Q)cd $(DEB_DIR)/feature-server-$(VERSION) && \
+		env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+		dpkg-buildpackage -us -uc -b -j2 >../build.log 2>&1 || \
+		{ tail -n 40 ../build.log; exit 1; }
+	$(Q)ls $(DEB_DIR)/*.deb
 
 bench: all
 	$(Q)bench/run

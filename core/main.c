@@ -254,7 +254,6 @@ int main(int argc, char *argv[])
 	struct app app = {0};
 	const char *path = NULL;
 	bool check = false, print = false;
-	enum fs_log_level lvl;
 	char err_msg[1024];
 	int c, err;
 
@@ -287,6 +286,9 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 
+	/* the installed configuration, when no other is named */
+	if (!path)
+		path = cfg_default_path();
 	app.cfg_path = path;
 	err = cfg_load(&app.cfg, path, err_msg, sizeof(err_msg));
 	if (err) {
@@ -303,8 +305,7 @@ int main(int argc, char *argv[])
 		mem_deref(app.cfg);
 		return 0;
 	}
-	if (!log_level_parse(app.cfg->loglevel, &lvl))
-		log_set_level(lvl);
+	log_configure(app.cfg->loglevel, app.cfg->logformat);
 
 	/* without the override re_main() would poll libre's own list, so
 	 * the timers started here would never fire, and libre's would go

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <re.h>
 #include "base/cfg.h"
 #include "base/log.h"
@@ -240,6 +241,9 @@ static const struct cfg_item cfg_items[] = {
 	 "seconds after which a call is hung up; 0 = no limit"},
 	{"JAMBONES_LOGLEVEL", CFG_LOGLEVEL, CFG_OFF(loglevel), "info", 0, 0,
 	 false, "error, warn, info or debug"},
+	{"LOG_FORMAT", CFG_STR, CFG_OFF(logformat), "plain", 0, 0, false,
+	 "plain (one text line each) or json (one JSON object a line, pino's "
+	 "fields)"},
 };
 
 #define CFG_N (sizeof(cfg_items) / sizeof(cfg_items[0]))
@@ -524,6 +528,12 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 			return e;
 		}
 	}
+	if (log_format_parse(cfg->logformat, NULL)) {
+		re_snprintf(err, errsz,
+			    "LOG_FORMAT: '%s' is not one of plain, json",
+			    cfg->logformat);
+		return EINVAL;
+	}
 	if (strcasecmp(cfg->rtp_source_check, "latch") &&
 	    strcasecmp(cfg->rtp_source_check, "sdp") &&
 	    strcasecmp(cfg->rtp_source_check, "off")) {
@@ -534,6 +544,15 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 		return EINVAL;
 	}
 	return 0;
+}
+
+#ifndef FS_CONFIG_FILE
+#define FS_CONFIG_FILE "/etc/feature-server/feature-server.conf"
+#endif
+
+const char *cfg_default_path(void)
+{
+	return access(FS_CONFIG_FILE, R_OK) ? NULL : FS_CONFIG_FILE;
 }
 
 int cfg_load(struct cfg **cfgp, const char *path, char *err, size_t errsz)

@@ -119,7 +119,8 @@ struct cfg {
 	uint32_t max_call_duration_s; /* MAX_CALL_DURATION_SECS 14400    */
 
 	/* logging */
-	char *loglevel; /* JAMBONES_LOGLEVEL "info"             */
+	char *loglevel;  /* JAMBONES_LOGLEVEL "info"             */
+	char *logformat; /* LOG_FORMAT "plain" or "json"          */
 };
 
 /**
@@ -132,6 +133,14 @@ struct cfg {
  * @return 0, ENOENT (file missing), EINVAL (bad line or value), ENOMEM
  */
 int cfg_load(struct cfg **cfgp, const char *path, char *err, size_t errsz);
+
+/**
+ * The configuration file read when none is named (-c): FS_CONFIG_FILE,
+ * compiled in from the install's SYSCONFDIR, when it is there.
+ *
+ * @return the path (static), or NULL: defaults and environment only
+ */
+const char *cfg_default_path(void);
 
 /** Print every setting with its effective value (passwords masked) */
 int cfg_print(const struct cfg *cfg, FILE *f);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 #include <re.h>
 /* re_dbg.h wants a module name and level of its own */
 #define DEBUG_MODULE "log"
@@ -26,7 +27,9 @@
 
 static struct {
 	volatile int level;
-} log_ctx = {FS_LOG_INFO};
+	volatile int format;
+	char host[256]; /* JSON-escaped, for the json format */
+} log_ctx = {FS_LOG_INFO, LOG_FORMAT_PLAIN, ""};
 
 static const char *const log_names[] = {"ERROR", "WARN", "INFO", "DEBUG"};
 
@@ -81,6 +84,56 @@ void log_set_level(enum fs_log_level lvl)
 enum fs_log_level log_get_level(void)
 {
 	return (enum fs_log_level)log_ctx.level;
+}
+
+int log_format_parse(const char *s, enum log_format *fmtp)
+{
+	enum log_format f;
+
+	if (!s)
+		return EINVAL;
+	if (!strcasecmp(s, "plain"))
+		f = LOG_FORMAT_PLAIN;
+	else if (!strcasecmp(s, "json"))
+		f = LOG_FORMAT_JSON;
+	else
+		return EINVAL;
+	if (fmtp)
+		*fmtp = f;
+	return 0;
+}
+
+static size_t log_json_escape(char *dst, size_t dstsz, const char *src);
+
+void log_set_format(enum log_format fmt)
+{
+	char host[128] = "";
+
+	/* the host is written on every line: looked up once, here */
+	if (fmt == LOG_FORMAT_JSON && !log_ctx.host[0]) {
+		if (gethostname(host, sizeof(host) - 1))
+			host[0] = '\0';
+		host[sizeof(host) - 1] = '\0';
+		(void)log_json_escape(log_ctx.host, sizeof(log_ctx.host),
+				      host);
+	}
+	log_ctx.format = fmt;
+}
+
+enum log_format log_get_format(void)
+{
+	return (enum log_format)log_ctx.format;
+}
+
+void log_configure(const char *level, const char *format)
+{
+	enum fs_log_level lvl;
+	enum log_format fmt;
+
+	if (!log_level_parse(level, &lvl))
+		log_set_level(lvl);
+	if (!log_format_parse(format, &fmt))
+		log_set_format(fmt);
 }
 
 int fs_log_enabled(enum fs_log_level lvl)
@@ -191,6 +244,81 @@ size_t log_sanitize(char *dst, size_t dstsz, char *line)
 	return log_escape(dst, dstsz, line);
 }
 
+/*
+ * JSON string content: the text is sanitized already (no control
+ * characters, valid UTF-8), so only the quote and the backslash of its
+ * escapes need escaping.
+ */
+static size_t log_json_escape(char *dst, size_t dstsz, const char *src)
+{
+	size_t o = 0;
+
+	if (!dst || !dstsz)
+		return 0;
+	for (; src && *src; src++) {
+		bool esc = *src == '"' || *src == '\\';
+		unsigned char c = (unsigned char)*src;
+
+		/* not reached after log_sanitize(); kept for the host name */
+		if (c < 0x20 || c == 0x7f) {
+			if (o + 6 >= dstsz)
+				break;
+			o += (size_t)snprintf(dst + o, dstsz - o, "\\u%04x",
+					      c);
+			continue;
+		}
+		if (o + 1 + esc >= dstsz)
+			break;
+		if (esc)
+			dst[o++] = '\\';
+		dst[o++] = *src;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+/* A line about a call starts "<call_sid>: " (a UUID) */
+static bool log_call_sid(const char *s)
+{
+	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
+
+	for (size_t i = 0; i < sizeof(shape) - 1; i++) {
+		char c = s[i];
+
+		if (shape[i] == '-' ? c != '-'
+				    : !((c >= '0' && c <= '9') ||
+					(c >= 'a' && c <= 'f') ||
+					(c >= 'A' && c <= 'F')))
+			return false;
+	}
+	return s[sizeof(shape) - 1] == ':' && s[sizeof(shape)] == ' ';
+}
+
+/* pino's shape: level as a number, time in ms, pid, hostname, then the
+ * bindings (module, callSid) and msg, as jambonz's logs are */
+static void log_json(enum fs_log_level lvl, const char *module,
+		     const struct timespec *now, const char *out)
+{
+	static const int pino_level[] = {50, 40, 30, 20};
+	char msg[2 * 4 * 2048 + 1], mod[64], sid[40] = "";
+	const size_t sidlen = 36;
+
+	if (log_call_sid(out)) {
+		memcpy(sid, out, sidlen);
+		sid[sidlen] = '\0';
+		out += sidlen + 2;
+	}
+	(void)log_json_escape(mod, sizeof(mod), module ? module : "-");
+	(void)log_json_escape(msg, sizeof(msg), out);
+	fprintf(stderr,
+		"{\"level\":%d,\"time\":%lld,\"pid\":%d,\"hostname\":\"%s\","
+		"\"module\":\"%s\"%s%s%s,\"msg\":\"%s\"}\n",
+		pino_level[lvl],
+		(long long)now->tv_sec * 1000 + now->tv_nsec / 1000000,
+		(int)getpid(), log_ctx.host, mod,
+		sid[0] ? ",\"callSid\":\"" : "", sid, sid[0] ? "\"" : "", msg);
+}
+
 void fs_log(enum fs_log_level lvl, const char *module, const char *fmt, ...)
 {
 	char line[2048];
@@ -205,8 +333,6 @@ void fs_log(enum fs_log_level lvl, const char *module, const char *fmt, ...)
 		return;
 
 	clock_gettime(CLOCK_REALTIME, &now);
-	gmtime_r(&now.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 
 	va_start(ap, fmt);
 	n = re_vsnprintf(line, sizeof(line), fmt, ap);
@@ -216,6 +342,12 @@ void fs_log(enum fs_log_level lvl, const char *module, const char *fmt, ...)
 	(void)log_sanitize(out, sizeof(out), line);
 
 	/* one write per line so lines from threads do not interleave */
+	if (log_ctx.format == LOG_FORMAT_JSON) {
+		log_json(lvl, module, &now, out);
+		return;
+	}
+	gmtime_r(&now.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 	fprintf(stderr, "%s.%03ldZ %-5s %s: %s\n", ts, now.tv_nsec / 1000000,
 		log_names[lvl], module ? module : "-", out);
 }

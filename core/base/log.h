@@ -13,6 +13,17 @@ int log_level_parse(const char *s, enum fs_log_level *lvlp);
 void log_set_level(enum fs_log_level lvl);
 enum fs_log_level log_get_level(void);
 
+enum log_format { LOG_FORMAT_PLAIN = 0, LOG_FORMAT_JSON };
+
+/** Parse "plain" or "json" (fmtp may be NULL: a check only) */
+int log_format_parse(const char *s, enum log_format *fmtp);
+/** plain: "time LEVEL module: msg"; json: one pino-shaped object a line */
+void log_set_format(enum log_format fmt);
+enum log_format log_get_format(void);
+
+/** Level and format from a configuration's strings (unparsable: kept) */
+void log_configure(const char *level, const char *format);
+
 /**
  * Copy src into dst with control characters escaped: CR, LF and TAB as
  * \r \n \t, other C0 bytes, DEL, C1 controls (U+0080-U+009F) and bytes

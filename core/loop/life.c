@@ -172,7 +172,6 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 	struct cfg *cfg = NULL, *old = app ? app->cfg : NULL;
 	struct loader_rescan rs;
 	struct life_cfg *lc;
-	enum fs_log_level lvl;
 	char err[512];
 	int e;
 
@@ -210,8 +209,8 @@ int life_reload(struct life *lf, char *msg, size_t msgsz)
 	}
 	life_restart_needed(old, cfg);
 
-	if (!log_level_parse(cfg->loglevel, &lvl))
-		log_set_level(lvl);
+	/* level and format: the next line is written the new way */
+	log_configure(cfg->loglevel, cfg->logformat);
 	loader_set_cache_size(app->loader, cfg->task_cache_size);
 	loop_reconf(app->loop, cfg);
 

@@ -40,11 +40,16 @@ done
 # Prometheus text, by Accept and by query
 prom_check() {
 	local text=$1 how=$2 v
-	assert_contains "$text" '^# TYPE fs_memory_rss gauge$' "$how"
-	assert_contains "$text" '^fs_memory_rss [0-9][0-9]*$' "$how"
+	assert_contains "$text" '^# TYPE fs_memory_rss_bytes gauge$' "$how"
+	assert_contains "$text" '^fs_memory_rss_bytes [0-9][0-9]*$' "$how"
+	assert_contains "$text" '^# TYPE fs_calls_active gauge$' "$how"
 	assert_contains "$text" '^fs_calls_active 0$' "$how"
+	assert_contains "$text" '^# TYPE fs_calls_total counter$' "$how"
 	assert_contains "$text" '^fs_listeners_live 0$' "$how"
-	assert_contains "$text" '^fs_uptime [0-9][0-9]*$' "$how"
+	assert_contains "$text" '^fs_uptime_seconds [0-9][0-9]*$' "$how"
+	assert_contains "$text" '^# TYPE fs_connections_latency_seconds summary$' "$how"
+	assert_contains "$text" '^fs_tasks_plugins_running{verb="say"} 0$' "$how"
+	assert_contains "$text" '^fs_loops_calls_active{loop="0"} 0$' "$how"
 	for v in say gather dial hangup play; do
 		assert_contains "$text" "^fs_tasks_loaded{verb=\"$v\"} 1\$" "$how"
 	done
@@ -59,6 +64,17 @@ ctype=$(curl -sS -o "$WORK/prom1" -w '%{content_type}' \
 assert_contains "$ctype" 'text/plain' "Accept content type"
 prom_check "$(cat "$WORK/prom1")" "Accept: text/plain"
 prom_check "$(curl -sS "$FS_HTTP/metrics?format=prometheus")" "?format=prometheus"
+
+# Prometheus's own linter: HELP and TYPE everywhere, _total on counters,
+# base units, no _count on gauges (docs/operations.md, metrics names)
+promtool_check() {
+	local out
+	out=$(promtool check metrics <"$1" 2>&1) ||
+		fail "promtool check metrics ($2): $out"
+	assert_eq "$out" "" "promtool problems ($2)"
+}
+curl -sS "$FS_HTTP/metrics?format=prometheus" >"$WORK/prom2"
+promtool_check "$WORK/prom2" "idle server"
 
 # errors
 code=$(curl -sS -o "$WORK/404" -w '%{http_code}' "$FS_HTTP/no/such/path")

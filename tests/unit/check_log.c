@@ -64,39 +64,59 @@ START_TEST(log_redacts_credentials)
 }
 END_TEST
 
-/* What fs_log writes: one line, escaped, no password */
-START_TEST(log_line_written)
+/* stderr into a temporary file while a test writes log lines */
+struct log_capture {
+	char path[32];
+	int fd, saved;
+};
+
+static void log_capture_start(struct log_capture *c)
 {
-	char path[] = "/tmp/fs-log.XXXXXX";
-	char buf[1024];
-	int fd = mkstemp(path), saved;
-	enum fs_log_level lvl = log_get_level();
+	strcpy(c->path, "/tmp/fs-log.XXXXXX");
+	c->fd = mkstemp(c->path);
+	ck_assert_int_ge(c->fd, 0);
+	fflush(stderr);
+	c->saved = dup(2);
+	ck_assert_int_ge(c->saved, 0);
+	ck_assert_int_ge(dup2(c->fd, 2), 0);
+}
+
+/* @return the length of what was written, in buf */
+static size_t log_capture_end(struct log_capture *c, char *buf, size_t size)
+{
 	FILE *f;
 	size_t n;
 
-	ck_assert_int_ge(fd, 0);
 	fflush(stderr);
-	saved = dup(2);
-	ck_assert_int_ge(saved, 0);
-	ck_assert_int_ge(dup2(fd, 2), 0);
+	ck_assert_int_ge(dup2(c->saved, 2), 0);
+	close(c->saved);
+	f = fdopen(c->fd, "r");
+	ck_assert_ptr_nonnull(f);
+	rewind(f);
+	n = fread(buf, 1, size - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(c->path);
+	return n;
+}
+
+/* What fs_log writes: one line, escaped, no password */
+START_TEST(log_line_written)
+{
+	struct log_capture cap;
+	char buf[1024];
+	enum fs_log_level lvl = log_get_level();
+	size_t n;
+
+	log_capture_start(&cap);
 	log_set_level(FS_LOG_INFO);
 	fs_info("test", "from %s url %s", "x\r\nFAKE ERROR line\x1b[31m",
 		"http://u:pw@h/x");
 	/* libre's own messages come through the same sanitizer */
 	dbg_printf(DBG_WARNING, "sip: bad %s\n", "a\r\nFORGED\x1b[0m");
 	dbg_printf(DBG_DEBUG, "not at info\n");
-	fflush(stderr);
-	ck_assert_int_ge(dup2(saved, 2), 0);
-	close(saved);
+	n = log_capture_end(&cap, buf, sizeof(buf));
 	log_set_level(lvl);
-
-	f = fdopen(fd, "r");
-	ck_assert_ptr_nonnull(f);
-	rewind(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	unlink(path);
 	ck_assert_ptr_nonnull(strstr(buf,
 				     "INFO  test: from "
 				     "x\\r\\nFAKE ERROR line\\x1b[31m url "
@@ -112,6 +132,52 @@ START_TEST(log_line_written)
 }
 END_TEST
 
+/* LOG_FORMAT=json: pino's fields, the call_sid lifted out of the text,
+ * outside text escaped twice over (as in plain, then for JSON) */
+START_TEST(log_line_json)
+{
+	struct log_capture cap;
+	char buf[2048];
+	enum fs_log_level lvl = log_get_level();
+	enum log_format fmt;
+
+	ck_assert_int_eq(log_format_parse("JSON", &fmt), 0);
+	ck_assert_int_eq(fmt, LOG_FORMAT_JSON);
+	ck_assert_int_eq(log_format_parse("plain", NULL), 0);
+	ck_assert_int_eq(log_format_parse("xml", &fmt), EINVAL);
+	ck_assert_int_eq(log_format_parse(NULL, &fmt), EINVAL);
+
+	log_capture_start(&cap);
+	log_configure("warn", "json");
+	fs_warn("call", "%s: said \"%s\"",
+		"0f8fad5b-d9cb-469f-a165-70867728950e", "a\\b\r\n{\"x\":1}");
+	fs_error("mod\"x", "no call here: 0f8fad5b");
+	fs_info("test", "not at warn");
+	/* a bad level or format leaves the setting as it was */
+	log_configure("loud", "xml");
+	fs_warn("test", "still json");
+	log_configure("info", "plain");
+	fs_info("test", "plain again");
+	(void)log_capture_end(&cap, buf, sizeof(buf));
+	log_set_level(lvl);
+	log_set_format(LOG_FORMAT_PLAIN);
+	ck_assert_ptr_nonnull(strstr(buf, "{\"level\":40,\"time\":"));
+	ck_assert_ptr_nonnull(strstr(
+		buf,
+		",\"module\":\"call\","
+		"\"callSid\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+		"\"msg\":\"said \\\"a\\\\b\\\\r\\\\n{\\\"x\\\":1}\\\"\"}\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "{\"level\":50,\"time\":"));
+	ck_assert_ptr_nonnull(strstr(buf,
+				     ",\"module\":\"mod\\\"x\","
+				     "\"msg\":\"no call here: 0f8fad5b\"}\n"));
+	ck_assert_ptr_null(strstr(buf, "not at warn"));
+	ck_assert_ptr_nonnull(strstr(buf, "\"msg\":\"still json\"}\n"));
+	ck_assert_ptr_nonnull(strstr(buf, "Z INFO  test: plain again\n"));
+	ck_assert_ptr_null(strchr(buf, '\r'));
+}
+END_TEST
+
 Suite *log_suite(void)
 {
 	Suite *s = suite_create("log");
@@ -120,6 +186,7 @@ Suite *log_suite(void)
 	tcase_add_test(tc, log_escape_controls);
 	tcase_add_test(tc, log_redacts_credentials);
 	tcase_add_test(tc, log_line_written);
+	tcase_add_test(tc, log_line_json);
 	suite_add_tcase(s, tc);
 	return s;
 }

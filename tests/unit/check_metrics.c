@@ -33,7 +33,7 @@ static void metrics_teardown(void)
 	fixture_re_teardown();
 }
 
-/* Every line is a TYPE comment or "name{labels} value" */
+/* Every line is a HELP or TYPE comment or "name{labels} value" */
 static void metrics_assert_format(const char *text)
 {
 	regex_t sample, type;
@@ -47,7 +47,9 @@ static void metrics_assert_format(const char *text)
 				 REG_EXTENDED | REG_NOSUB),
 			 0);
 	ck_assert_int_eq(regcomp(&type,
-				 "^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* gauge$",
+				 "^# (TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
+				 "(gauge|counter|summary)|"
+				 "HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*)$",
 				 REG_EXTENDED | REG_NOSUB),
 			 0);
 	while (*p) {
@@ -86,24 +88,33 @@ START_TEST(metrics_prometheus_render)
 	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
 	ck_assert_ptr_nonnull(text);
 
+	ck_assert_ptr_nonnull(strstr(text,
+				     "# TYPE fs_memory_rss_bytes "
+				     "gauge\nfs_memory_rss_bytes 100\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_used_bytes 5\n"));
+	/* HELP before TYPE, naming the JSON path */
 	ck_assert_ptr_nonnull(strstr(
-		text, "# TYPE fs_memory_rss gauge\nfs_memory_rss 100\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_used 5\n"));
+		text, "# HELP fs_memory_rss_bytes memory.rss in the JSON form "
+		      "of /metrics\n# TYPE fs_memory_rss_bytes gauge\n"));
 	ck_assert_ptr_nonnull(strstr(text, "# TYPE fs_tasks_loaded gauge\n"
 					   "fs_tasks_loaded{verb=\"say\"} 1\n"
 					   "fs_tasks_loaded{verb=\"gather\"} "
 					   "1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_tasks_hits 3\n"));
+	/* counters get _total, microseconds become seconds */
+	ck_assert_ptr_nonnull(strstr(text,
+				     "# TYPE fs_tasks_hits_total counter\n"
+				     "fs_tasks_hits_total 3\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text, "\nfs_tasks_per_sip_decline_load_seconds 7e-06\n"));
 	ck_assert_ptr_nonnull(
-		strstr(text, "\nfs_tasks_per_sip_decline_load_us 7\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_flag 1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_ratio 0.5\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_weird_key_ 1\n"));
+		strstr(text, "# TYPE fs_flag gauge\nfs_flag 1\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_ratio_total 0.5\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_weird_key__total 1\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_arr{index=\"0\"} 1\n"
 					   "fs_arr{index=\"1\"} 2.5\n"));
 	ck_assert_ptr_nonnull(
 		strstr(text, "\nfs_q{value=\"a\\\"b\\\\c\\nd\"} 1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_neg -4\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_neg_total -4\n"));
 	/* strings, nulls and empty arrays have no Prometheus shape */
 	ck_assert_ptr_null(strstr(text, "fs_name"));
 	ck_assert_ptr_null(strstr(text, "fs_nil"));
@@ -124,6 +135,111 @@ START_TEST(metrics_prometheus_render)
 	doc = json_object_new_object();
 	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
 	ck_assert_str_eq(text, "");
+	mem_deref(text);
+	json_object_put(doc);
+}
+END_TEST
+
+/* Summaries, per-name objects, per-loop arrays: one family each, HELP
+ * and TYPE once, series together, in base units */
+START_TEST(metrics_prometheus_conventions)
+{
+	static const char src[] =
+		"{\"tts\":{\"synth_ms\":{\"p50\":20,\"p99\":80,\"max\":90,"
+		"\"avg\":25,\"count\":4},\"inflight\":2},"
+		"\"connections\":{\"failures\":{\"connect\":1,\"timeout\":2}},"
+		"\"tasks\":{\"plugins\":{\"say\":{\"running\":1,\"tasks\":5},"
+		"\"a\\\"b\\nc\":{\"running\":0,\"tasks\":1}}},"
+		"\"loops\":[{\"callsActive\":1,\"cpuSeconds\":0.5},"
+		"{\"callsActive\":2,\"cpuSeconds\":1.5}],"
+		"\"we\\\\ird\\n\":{\"open\":1}}";
+	struct json_object *doc = json_tokener_parse(src);
+	char *text = NULL;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	ck_assert_ptr_nonnull(
+		strstr(text, "# TYPE fs_tts_synth_seconds summary\n"
+			     "fs_tts_synth_seconds{quantile=\"0.5\"} 0.02\n"
+			     "fs_tts_synth_seconds{quantile=\"0.99\"} 0.08\n"
+			     "fs_tts_synth_seconds_count 4\n"
+			     "fs_tts_synth_seconds_sum 0.1\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "# TYPE fs_tts_synth_seconds_max gauge\n"
+				     "fs_tts_synth_seconds_max 0.09\n"));
+	ck_assert_ptr_nonnull(strstr(text, "# TYPE fs_tts_inflight gauge\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text, "# TYPE fs_connections_failures_total counter\n"
+		      "fs_connections_failures_total{reason=\"connect\"} "
+		      "1\n"
+		      "fs_connections_failures_total{reason=\"timeout\"} "
+		      "2\n"));
+	/* the plugin's name is a label value, escaped */
+	ck_assert_ptr_nonnull(
+		strstr(text, "# TYPE fs_tasks_plugins_running gauge\n"
+			     "fs_tasks_plugins_running{verb=\"say\"} 1\n"
+			     "fs_tasks_plugins_running{verb=\"a\\\"b\\nc\"} "
+			     "0\n"));
+	ck_assert_ptr_nonnull(strstr(
+		text, "# TYPE fs_tasks_plugins_tasks_total counter\n"
+		      "fs_tasks_plugins_tasks_total{verb=\"say\"} 5\n"));
+	ck_assert_ptr_nonnull(strstr(text,
+				     "# TYPE fs_loops_calls_active gauge\n"
+				     "fs_loops_calls_active{loop=\"0\"} 1\n"
+				     "fs_loops_calls_active{loop=\"1\"} 2\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "# TYPE fs_loops_cpu_seconds_total counter\n"
+			     "fs_loops_cpu_seconds_total{loop=\"0\"} 0.5\n"
+			     "fs_loops_cpu_seconds_total{loop=\"1\"} 1.5\n"));
+	/* HELP escapes the path's backslash and newline */
+	ck_assert_ptr_nonnull(
+		strstr(text, "# HELP fs_we_ird__open we\\\\ird\\n.open in"));
+	/* each family's HELP once */
+	ck_assert_ptr_eq(
+		strstr(strstr(text, "# HELP fs_loops_calls_active ") + 1,
+		       "# HELP fs_loops_calls_active "),
+		NULL);
+	metrics_assert_format(text);
+	mem_deref(text);
+	json_object_put(doc);
+}
+END_TEST
+
+/* The MySQL pool's and the Redis registry's figures, as their areas
+ * write them: states are gauges, events counters, strings left out */
+START_TEST(metrics_prometheus_directory_cluster)
+{
+	static const char src[] =
+		"{\"directory\":{\"backend\":\"mysql\",\"limit\":10,"
+		"\"connections\":3,\"in_use\":1,\"idle\":2,\"waits\":4,"
+		"\"queries\":20,\"lookups\":7,\"cache_hits\":5},"
+		"\"cluster\":{\"redis\":{\"up\":true,\"sets\":3,\"live\":2,"
+		"\"pending\":0},\"forwarded\":{\"sent\":1}}}";
+	static const char *const want[] = {
+		"# TYPE fs_directory_limit gauge\n",
+		"# TYPE fs_directory_connections gauge\n",
+		"# TYPE fs_directory_in_use gauge\n",
+		"# TYPE fs_directory_idle gauge\n",
+		"# TYPE fs_directory_waits_total counter\n",
+		"# TYPE fs_directory_queries_total counter\n"
+		"fs_directory_queries_total 20\n",
+		"# TYPE fs_directory_cache_hits_total counter\n",
+		"# TYPE fs_cluster_redis_up gauge\nfs_cluster_redis_up 1\n",
+		"# TYPE fs_cluster_redis_sets_total counter\n",
+		"# TYPE fs_cluster_redis_live gauge\n",
+		"# TYPE fs_cluster_redis_pending gauge\n",
+		"# TYPE fs_cluster_forwarded_sent_total counter\n",
+	};
+	struct json_object *doc = json_tokener_parse(src);
+	char *text = NULL;
+
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strstr(text, want[i]), "missing '%s' in %s",
+			      want[i], text);
+	ck_assert_ptr_null(strstr(text, "mysql"));
+	metrics_assert_format(text);
 	mem_deref(text);
 	json_object_put(doc);
 }
@@ -246,9 +362,9 @@ START_TEST(metrics_json_shape)
 
 	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_calls_active 2\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_uptime 3\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_uptime_seconds 3\n"));
 	ck_assert_ptr_nonnull(strstr(text, "\nfs_listeners_scopes 1\n"));
-	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_total "));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_memory_heap_size_bytes "));
 	if (!perr)
 		ck_assert_ptr_nonnull(strstr(
 			text, "\nfs_tasks_loaded{verb=\"t_good\"} 1\n"));
@@ -567,6 +683,8 @@ Suite *metrics_suite(void)
 	tcase_add_checked_fixture(tc, metrics_setup, metrics_teardown);
 	tcase_set_timeout(tc, fixture_timeout(30));
 	tcase_add_test(tc, metrics_prometheus_render);
+	tcase_add_test(tc, metrics_prometheus_conventions);
+	tcase_add_test(tc, metrics_prometheus_directory_cluster);
 	tcase_add_test(tc, metrics_json_shape);
 	tcase_add_test(tc, metrics_json_merge);
 	tcase_add_test(tc, metrics_rest_routes);
