@@ -2,7 +2,7 @@
  * @file fs_sip.h  SIP requests inside a call's dialog (ABI 1.4)
  *
  * For the sip:request, sip:refer and dtmf verbs and the WebSocket
- * sip:request and dtmf commands: one place that sends in-dialog
+ * sip:request command: one place that sends in-dialog
  * requests, with the headers of the application checked as the dial
  * verb's are (a name is a token, a value one line, the stack's own
  * headers refused), so outside text never reaches a header unchecked.
@@ -56,17 +56,37 @@ struct fs_sipreq {
 int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 		    const struct fs_sipreq *r, fs_sipreq_h *h, void *arg);
 
-/* Event emitted on the call scope (see fs_scope_listen) for an
- * in-dialog NOTIFY, after the core answered it 200:
- *   FS_EV_NOTIFY  data: const struct fs_sip_notify * */
-#define FS_EV_NOTIFY "sip:notify"
-
+/** An in-dialog NOTIFY (the core answered it 200 OK) */
 struct fs_sip_notify {
 	const char *event; /**< Event header ("refer;id=2"), "" if none */
 	const char *ctype; /**< "type/subtype", "" if none              */
 	const char *body;  /**< the body, NUL-terminated                 */
 	size_t body_len;
 };
+
+typedef void(fs_notify_h)(const struct fs_sip_notify *n, void *arg);
+
+/**
+ * Take the NOTIFYs of the call's dialog (a REFER's progress, RFC 3515)
+ * while scope is open: each is answered 200 OK and handed to h. Without
+ * a taker a NOTIFY is refused (405), as before.
+ *
+ * @return 0, ENOTSUP (no dialog of ours: outbound), ESHUTDOWN, ENOMEM
+ */
+int fs_call_notifies(struct fs_call *c, struct fs_scope *scope, fs_notify_h *h,
+		     void *arg);
+
+/**
+ * Post the call's fields plus fields to hook, as jambonz's verb:hook
+ * requests of an eventHook: over the WebSocket of a WebSocket
+ * application, else HTTP; the answer is only logged. Bound to scope.
+ *
+ * @param fields Takes the reference
+ * @return 0, EINVAL (no URL), ESHUTDOWN, ENOMEM
+ */
+int fs_call_event_hook(struct fs_call *c, struct fs_scope *scope,
+		       const struct json_object *hook,
+		       struct json_object *fields);
 
 /**
  * DTMF toward the caller: RFC 4733 events on the call's RTP when the

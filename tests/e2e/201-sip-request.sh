@@ -7,7 +7,7 @@
 # dialogs (BYE) is not sent: {result: failed, err}. On a call not
 # answered the verb is skipped (jambonz's StableCall) and the list goes
 # on to its sip:decline, without an INFO.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/20x_lib.sh"
 
 start_hooks '{
   "/call": {"seq": [
@@ -25,21 +25,7 @@ start_hooks '{
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
 
-reply() {
-	cat <<X
-<send><![CDATA[
-SIP/2.0 $1
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-X
-}
-acts="<recv request=\"INFO\"/>$(reply "200 OK")<recv request=\"NOTIFY\"/>$(reply "489 Bad Event")"
+acts="<recv request=\"INFO\"/>$(x_reply "200 OK")<recv request=\"NOTIFY\"/>$(x_reply "489 Bad Event")"
 start_rtpsink
 run_sipp req "$(mkscen uac_answer ACTIONS="$acts")" 15551232101 || fail "sip:request call failed"
 info=$(awk '/^INFO sip:/,/^hello/' "$WORK/req.msg" | tr -d '\r')

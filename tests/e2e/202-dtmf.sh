@@ -9,7 +9,7 @@
 # dtmf-relay, Signal and Duration), the next after the previous was
 # answered. The verb ends once the digits were sent (the hangup after it
 # comes then). Bad digits: a log line, nothing sent, the list goes on.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/20x_lib.sh"
 
 start_hooks '{
   "/call": {"seq": [
@@ -47,16 +47,6 @@ pts=$(rtp_stat 'd.log.map(l => l[2] === 0 ? "a" : "e").join("")')
 assert_contains "$(cat "$WORK/main.log")" "dtmf: 3 digits as RFC 4733 events, 200 ms each" "RFC 4733 log line"
 
 # 2: no telephone-event: SIP INFO
-ok200='<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>'
 sdp='v=0
 o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
 s=-
@@ -65,7 +55,7 @@ t=0 0
 m=audio [rtpport] RTP/AVP 0
 a=rtpmap:0 PCMU/8000
 a=sendrecv'
-scen=$(mkscen uac_answer SDP="$sdp" ACTIONS="<recv request=\"INFO\"/>$ok200<recv request=\"INFO\"/>$ok200")
+scen=$(mkscen uac_answer SDP="$sdp" ACTIONS="<recv request=\"INFO\"/>$(x_reply "200 OK")<recv request=\"INFO\"/>$(x_reply "200 OK")")
 start_rtpsink
 run_sipp info "$scen" 15551232202 || fail "dtmf by INFO failed"
 infos=$(awk '/^INFO sip:/,/^Duration/' "$WORK/info.msg" | tr -d '\r')
