@@ -59,7 +59,13 @@ static int dtmf_exec(struct fs_task *t, const struct json_object *data)
 		fs_warn("dtmf", "%s: '%s' not sent: %s", fs_call_sid(c), esc,
 			err == EINVAL
 				? "digits must be 1 to 64 of 0-9, *, #, A-D"
-				: "the call has no media");
+			: err == EBUSY
+				? "digits are being sent already, or the call "
+				  "is bridged"
+			: err == ENOTSUP ? "no telephone-event, and no dialog "
+					   "of ours for a SIP INFO (an "
+					   "outbound call)"
+					 : "the call has no media");
 		fs_task_done(t, err, NULL, NULL);
 		return 0;
 	}
