@@ -8,7 +8,8 @@
 # to the caller's number, the verb's headers go along (one with a line
 # break refused). Rejected: 603 to the REFER gives {refer_status: 603}
 # and no NOTIFY is awaited; a URI referTo is sent as given with
-# X-Refer-To-Leave-Untouched. (A pause after the answer: the 200 goes
+# X-Refer-To-Leave-Untouched. The caller's own REFER gets 501, as from
+# jambonz without a referHook, and a NOTIFY outside a REFER 405. (A pause after the answer: the 200 goes
 # back through the first loop, the REFER straight from the call's, and
 # the caller must see the 200 first.)
 source "$(dirname "$0")/20x_lib.sh"
@@ -20,12 +21,33 @@ start_hooks '{
       "headers":{"X-Transfer":"yes","X-Evil":"a\r\nContact: <sip:evil@10.6.6.6>"}}],
     [{"verb":"answer"},{"verb":"pause","length":0.3},
      {"verb":"sip:refer","referTo":"sip:bob@example.com","referredBy":"sip:alice@example.com",
-      "actionHook":"/done"}]
+      "actionHook":"/done"}],
+    [{"verb":"answer"},{"verb":"pause","length":1},{"verb":"hangup"}]
   ]},
   "/done": [{"verb":"hangup"}]
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
 
+# req METHOD CSEQ STATUS: the caller's request in the dialog, answered
+req() {
+	cat <<X
+<send retrans="500"><![CDATA[
+$1 sip:[service]@[remote_ip]:[remote_port] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: "sipp" <sip:15550001111@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
+To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
+Call-ID: [call_id]
+CSeq: $2 $1
+Contact: sip:sipp@[local_ip]:[local_port]
+Max-Forwards: 70
+Refer-To: <sip:carol@example.com>
+Event: refer
+Content-Length: 0
+
+]]></send>
+<recv response="$3"/>
+X
+}
 # notify CSEQ FRAG
 notify() {
 	cat <<X
@@ -76,6 +98,10 @@ assert_contains "$refer" "^X-Refer-To-Leave-Untouched: true" "leave-untouched wi
 wait_hooks 'd.filter(r => r.path==="/done").length===2'
 assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/done")[1].body.refer_status')" "603" "refer_status of a refusal"
 assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/done")[1].body.final_referred_call_status === undefined')" "true" "no final status"
+
+# 3: the caller's REFER and a NOTIFY of no REFER of ours
+run_sipp inrefer "$(mkscen uac_answer ACTIONS="$(req REFER 2 501)$(req NOTIFY 3 405)")" 15551232403 ||
+	fail "incoming REFER not answered 501, or NOTIFY not 405"
 wait_idle
 server_alive
 echo OK
