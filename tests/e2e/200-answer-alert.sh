@@ -7,7 +7,8 @@
 # after it gets its 486 with jambonz's X-Reason: SIP Decline Verb, no
 # 180 or 183 before), and an alert on an answered call changes nothing.
 # The alert text is logged escaped. A sip:decline with an X-Reason of
-# its own sends that one alone.
+# its own sends that one alone; its header with a line break is left
+# out and logged escaped.
 source "$(dirname "$0")/lib.sh"
 
 start_hooks '{
@@ -16,7 +17,8 @@ start_hooks '{
      {"answer":{}},{"verb":"pause","length":0.5},{"verb":"hangup"}],
     [{"verb":"alert","message":"before answer"},
      {"verb":"sip:decline","status":486}],
-    [{"verb":"sip:decline","status":603,"headers":{"X-Reason":"app reason"}}]
+    [{"verb":"sip:decline","status":603,
+      "headers":{"X-Reason":"app reason","X-Evil":"a\r\nContact: <sip:evil@10.6.6.6>"}}]
   ]}
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
@@ -55,6 +57,8 @@ run_sipp xreason "$(mkscen uac_reject CODE=603)" 15551232003 || fail "decline wi
 fin=$(awk '/^SIP\/2.0 603 /,/^\r?$/' "$WORK/xreason.msg")
 assert_contains "$fin" "^X-Reason: app reason" "the application's X-Reason"
 assert_eq "$(grep -ci '^X-Reason:' <<<"$fin")" "1" "one X-Reason"
+grep -q "evil" <<<"$fin" && fail "a header with a line break went out"
+assert_contains "$(cat "$WORK/main.log")" "header 'X-Evil' refused: value has control characters: 'a\\\\r\\\\nContact: <sip:evil@10.6.6.6>'" "refused header logged escaped"
 wait_idle
 server_alive
 echo OK
