@@ -31,7 +31,11 @@ msgs=$(cat "$WORK/answer.msg")
 inv=$(awk '/^SIP\/2.0 /{st=$0} /^CSeq: [0-9]+ INVITE/{if (st) print st; st=""} /^[A-Z]+ sip:/{st=""}' "$WORK/answer.msg" | tr -d '\r')
 assert_eq "$(grep -c '^SIP/2.0 200' <<<"$inv")" "1" "one 200 for the INVITE (answer twice)"
 grep -q "^SIP/2.0 18[03]" <<<"$inv" && fail "a provisional answer before the 200"
-assert_contains "$msgs" "^m=audio [0-9]* RTP/AVP 0" "200 with SDP"
+# the 200 of the INVITE, up to the next message of the trace
+ok=$(awk '/^--------------------/{if (f) {printf "%s", b; exit} b=""; next} {b=b $0 "\n"} /^CSeq: 1 INVITE/ && b ~ /SIP\/2.0 200 OK/{f=1} END{if (f) printf "%s", b}' "$WORK/answer.msg")
+assert_contains "$ok" "^Content-Type: application/sdp" "200 with SDP"
+assert_contains "$ok" "^m=audio [0-9]* RTP/AVP 0" "200's SDP: PCMU"
+assert_contains "$ok" "^a=rtpmap:101 telephone-event" "200's SDP: telephone-event"
 assert_contains "$msgs" "^BYE sip:" "the server's BYE after the pause"
 grep -q "X-Evil" <<<"$msgs" && fail "alert text reached SIP"
 log=$(cat "$WORK/main.log")
