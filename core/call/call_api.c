@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
@@ -66,6 +67,25 @@ int fs_call_hangup(struct fs_call *c, const struct json_object *headers)
 	return 0;
 }
 
+/* headers (the application's object) names h, in any case */
+static bool call_has_header(const struct json_object *headers, const char *h)
+{
+	if (!json_object_is_type(headers, json_type_object))
+		return false;
+	json_object_object_foreach((struct json_object *)headers, k, v)
+	{
+		(void)v;
+		if (!strcasecmp(k, h))
+			return true;
+	}
+	return false;
+}
+
+size_t fs_log_escape(char *dst, size_t dstsz, const char *src)
+{
+	return log_escape(dst, dstsz, src);
+}
+
 int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 		   const struct json_object *headers)
 {
@@ -79,10 +99,13 @@ int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 	if (c->closing)
 		return 0;
 	if (reason && (!sipsafe_value(reason) || strlen(reason) > 128)) {
+		char esc[160];
+
+		log_escape(esc, sizeof(esc), reason);
 		fs_warn("call",
 			"%s: sip:decline reason '%s' refused: control "
 			"characters or longer than 128",
-			c->sid, reason);
+			c->sid, esc);
 		reason = NULL;
 	}
 	err = leg_headers(&hdrs, headers);
@@ -90,10 +113,14 @@ int fs_call_reject(struct fs_call *c, uint16_t status, const char *reason,
 		return err;
 	c->termination_by = "jambonz";
 	/* no reason: the standard phrase of the status, as a SIP stack
-	 * fills it in for jambonz */
+	 * fills it in for jambonz; X-Reason as jambonz sets it, unless the
+	 * application gives its own */
 	call_terminate(c, status,
 		       reason && *reason ? reason : call_reason_phrase(status),
-		       NULL, hdrs);
+		       call_has_header(headers, "X-Reason")
+			       ? NULL
+			       : "SIP Decline Verb",
+		       hdrs);
 	mem_deref(hdrs);
 	return 0;
 }

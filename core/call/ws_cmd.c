@@ -20,21 +20,18 @@
 #include "call/ws_app.h"
 #include "call/ws_int.h"
 #include "dir/dir_app.h"
-#include "sip/leg.h"
 #include "sip/sipsafe.h"
 #include "sip/stack.h"
 #include "verb/loader.h"
 #include "verb/task.h"
 #include "verb/vlist.h"
 
-/** A config command's verb, run beside the verb list, or a SIP request
- * in flight: freed once done, or when the socket's owner goes */
+/** A config command's verb, run beside the verb list: freed once done,
+ * or when the socket's owner goes */
 struct ws_side {
 	struct le le;
 	struct ws_app *w;
 	struct fs_task *t;
-	struct sip_request *req;
-	char method[16];
 	bool done;
 	struct tmr tmr; /* frees a finished task off its plugin's stack */
 };
@@ -48,8 +45,6 @@ static void ws_side_destructor(void *arg)
 	if (s->t && !s->done)
 		task_cancel(s->t);
 	mem_deref(s->t);
-	/* libre drops the handler of a request still in flight */
-	mem_deref(s->req);
 }
 
 void ws_cmd_flush(struct ws_app *w)
@@ -201,107 +196,21 @@ static void ws_cmd_tag(struct ws_app *w, const char *text, size_t len,
 	ws_cmd_update(w, text, len, "tag", v);
 }
 
-static void ws_sip_resp(int err, const struct sip_msg *msg, void *arg)
-{
-	struct ws_side *s = arg;
-	const char *sid = s->w->call->sid;
-
-	if (msg && msg->scode < 200)
-		return;
-	if (err)
-		fs_info(WS_LOG, "%s: %s failed: %m", sid, s->method, err);
-	else
-		fs_info(WS_LOG, "%s: %s answered %u", sid, s->method,
-			msg->scode);
-	/* the request is done: nothing of s is used after this */
-	s->req = NULL;
-	tmr_start(&s->tmr, 0, ws_side_free, s);
-}
-
-/* The app's headers as lines: a value leg_headers() would refuse is
- * dropped here first, so the warning quotes it escaped */
-static int ws_cmd_headers(char **outp, const struct fs_call *c,
-			  const struct json_object *headers)
-{
-	struct json_object *ok;
-	int err;
-
-	*outp = NULL;
-	if (!json_object_is_type(headers, json_type_object))
-		return 0;
-	ok = json_object_new_object();
-	if (!ok)
-		return ENOMEM;
-	json_object_object_foreach((struct json_object *)headers, k, v)
-	{
-		const char *val = json_object_get_string(v);
-		char ek[64], ev[128];
-
-		if (val && sipsafe_token(k) && sipsafe_value(val) &&
-		    (!json_object_is_type(v, json_type_string) ||
-		     strlen(val) == (size_t)json_object_get_string_len(v))) {
-			json_object_object_add(ok, k, json_object_get(v));
-			continue;
-		}
-		log_escape(ek, sizeof(ek), k);
-		log_escape(ev, sizeof(ev), val ? val : "");
-		fs_warn(WS_LOG,
-			"%s: sip:request header '%s' refused: not a token, "
-			"or a value with control characters: '%s'",
-			c->sid, ek, ev);
-	}
-	err = leg_headers(outp, ok);
-	json_object_put(ok);
-	return err;
-}
-
 /* An in-dialog request on the caller's leg; its answer is logged, as
- * jambonz logs it */
+ * jambonz logs it (fs_call_request's own line, with no handler) */
 static int ws_cmd_send_sip(struct ws_app *w, const char *method,
 			   const char *ctype, const char *body,
 			   const struct json_object *headers)
 {
-	struct fs_call *c = w->call;
-	struct sip_dialog *dlg;
-	struct ws_side *s;
-	char *hdrs = NULL;
-	size_t blen = body ? strlen(body) : 0;
-	int err;
+	struct fs_sipreq r = {0};
 
-	if (c->state != CALL_ANSWERED || c->closing)
-		return ENOTCONN;
-	/* an outbound call's dialog is its leg's (sip/leg.c), which lends
-	 * it to no one yet */
-	if (!c->sess)
-		return ENOTSUP;
-	dlg = sipsess_dialog(c->sess);
-	if (!dlg)
-		return ENOTCONN;
-	err = ws_cmd_headers(&hdrs, c, headers);
-	if (err)
-		return err;
-	s = ws_side_alloc(w);
-	if (!s) {
-		mem_deref(hdrs);
-		return ENOMEM;
-	}
-	str_ncpy(s->method, method, sizeof(s->method));
-	err = sip_drequestf(&s->req, c->env->stk->sip, true, method, dlg, 0,
-			    NULL, NULL, ws_sip_resp, s,
-			    "%s%s%s"
-			    "%s"
-			    "Content-Length: %zu\r\n"
-			    "\r\n"
-			    "%b",
-			    ctype ? "Content-Type: " : "", ctype ? ctype : "",
-			    ctype ? "\r\n" : "", hdrs ? hdrs : "", blen, body,
-			    blen);
-	mem_deref(hdrs);
-	if (err)
-		mem_deref(s);
-	else
-		fs_info(WS_LOG, "%s: %s sent", c->sid, method);
-	return err;
+	r.method = method;
+	r.ctype = ctype;
+	r.body = body;
+	r.body_len = body ? strlen(body) : 0;
+	r.headers = headers;
+	r.what = "sip:request";
+	return fs_call_request(w->call, w->call->scope, &r, NULL, NULL);
 }
 
 /* sip:request: {sip_request: {method, content_type, content, headers}} */

@@ -199,6 +199,28 @@ void media_stream_inject_drop(struct media_stream *ms, const void *owner);
 /** @return samples waiting in the injected queue */
 uint64_t media_stream_inject_queued(const struct media_stream *ms);
 
+/** Digits were sent: 0 once the last end packet left */
+typedef void(media_dtmf_done_h)(int err, void *arg);
+
+/** @return true when the peer negotiated telephone-event */
+bool media_stream_telev(const struct media_stream *ms);
+
+/**
+ * Send digits to the peer as RFC 4733 events (telephone-event), in
+ * place of audio while they last; h runs from the loop once the last
+ * end packet was sent. Sending waits while the stream is on hold.
+ *
+ * @param dur_ms Per digit, 40..8000
+ * @return 0, EINVAL (bad digits or duration), ENOTSUP (no
+ *         telephone-event), EBUSY (digits being sent, or bridged),
+ *         ESHUTDOWN (stopped), ENOMEM
+ */
+int media_stream_dtmf(struct media_stream *ms, const char *digits,
+		      uint32_t dur_ms, media_dtmf_done_h *h, void *arg);
+
+/** Stop sending digits; the handler does not run */
+void media_stream_dtmf_stop(struct media_stream *ms);
+
 /**
  * Parse a SIP INFO DTMF body (application/dtmf-relay "Signal=5" or
  * application/dtmf "5").

@@ -1,7 +1,8 @@
 /**
  * @file media_dtmf.c  DTMF in SIP INFO bodies (application/dtmf-relay,
- *                     application/dtmf)
+ *                     application/dtmf), and the RFC 4733 events we send
  */
+#include <errno.h>
 #include <string.h>
 #include <re.h>
 #include "media/media_int.h"
@@ -11,6 +12,87 @@ char media_telev_digit(uint8_t event)
 	static const char map[] = "0123456789*#ABCD";
 
 	return event < 16 ? map[event] : 0;
+}
+
+int media_telev_event(char digit)
+{
+	static const char map[] = "0123456789*#ABCD";
+	const char *p;
+
+	if (digit >= 'a' && digit <= 'd')
+		digit = (char)(digit - 'a' + 'A');
+	p = digit ? strchr(map, digit) : NULL;
+	return p ? (int)(p - map) : -1;
+}
+
+void media_telev_encode(uint8_t pay[4], uint8_t event, bool end,
+			uint8_t volume, uint16_t duration)
+{
+	pay[0] = event;
+	/* E, then R (reserved, 0), then the 6-bit volume */
+	pay[1] = (uint8_t)((end ? 0x80 : 0) | (volume & 0x3f));
+	pay[2] = (uint8_t)(duration >> 8);
+	pay[3] = (uint8_t)duration;
+}
+
+int media_dtx_init(struct media_dtx *d, const char *digits, uint32_t dur)
+{
+	size_t n = digits ? strlen(digits) : 0;
+
+	if (!d || !n || n > MEDIA_DTMF_MAX || dur < MEDIA_DTMF_DUR_MIN ||
+	    dur > MEDIA_DTMF_DUR_MAX)
+		return EINVAL;
+	memset(d, 0, sizeof(*d));
+	for (size_t i = 0; i < n; i++) {
+		int ev = media_telev_event(digits[i]);
+
+		if (ev < 0)
+			return EINVAL;
+		d->events[i] = (uint8_t)ev;
+	}
+	d->n = (uint32_t)n;
+	d->dur = dur;
+	return 0;
+}
+
+/*
+ * An event's packets all carry its first timestamp; the duration grows
+ * by a frame a packet up to the full length, which the end packets
+ * repeat (RFC 4733 2.5.1.4: three of them, so one lost does not leave
+ * the receiver waiting).
+ */
+enum media_dtx_out media_dtx_next(struct media_dtx *d, uint32_t now,
+				  uint8_t pay[4], uint32_t *ts, bool *marker)
+{
+	bool end;
+
+	if (d->i >= d->n)
+		return MEDIA_DTX_DONE;
+	if (d->gap) {
+		--d->gap;
+		return MEDIA_DTX_AUDIO;
+	}
+	*marker = false;
+	if (!d->elapsed) {
+		d->ts = now;
+		*marker = true;
+	}
+	if (d->elapsed < d->dur) {
+		d->elapsed += MEDIA_FRAME_SAMPLES;
+		if (d->elapsed > d->dur)
+			d->elapsed = d->dur;
+	}
+	end = d->elapsed >= d->dur;
+	media_telev_encode(pay, d->events[d->i], end, MEDIA_DTMF_VOLUME,
+			   (uint16_t)d->elapsed);
+	*ts = d->ts;
+	if (end && ++d->ends >= MEDIA_DTMF_ENDS) {
+		d->elapsed = 0;
+		d->ends = 0;
+		++d->i;
+		d->gap = d->i < d->n ? MEDIA_DTMF_GAP : 0;
+	}
+	return MEDIA_DTX_EVENT;
 }
 
 static char media_dtmf_char(char c)

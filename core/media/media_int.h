@@ -87,6 +87,32 @@ struct media_src {
 	bool latched;
 };
 
+/* RFC 4733 events being sent (media_dtmf.c steps it, one frame a call) */
+#define MEDIA_DTMF_MAX     64
+#define MEDIA_DTMF_ENDS    3     /* end packets per event */
+#define MEDIA_DTMF_VOLUME  10    /* -10 dBm0 */
+#define MEDIA_DTMF_GAP     5     /* frames of audio between events (100 ms) */
+#define MEDIA_DTMF_DUR_MIN 320   /* samples: 40 ms */
+#define MEDIA_DTMF_DUR_MAX 64000 /* samples: 8 s, within 16 bits */
+
+struct media_dtx {
+	uint8_t events[MEDIA_DTMF_MAX];
+	uint32_t n;       /* events queued */
+	uint32_t i;       /* the one being sent */
+	uint32_t dur;     /* samples per event */
+	uint32_t elapsed; /* samples of the current event sent, 0: none */
+	uint32_t ts;      /* the current event's timestamp */
+	uint32_t ends;    /* end packets of the current event sent */
+	uint32_t gap;     /* audio frames left before the next event */
+};
+
+/** What a frame carries while events are sent */
+enum media_dtx_out {
+	MEDIA_DTX_AUDIO = 0, /* an audio frame (a gap between events) */
+	MEDIA_DTX_EVENT,     /* the event packet in pay/ts/marker */
+	MEDIA_DTX_DONE,      /* all sent: an audio frame, and tell the owner */
+};
+
 struct media_stream {
 	struct le le;          /* in ml->active while sending */
 	struct media_loop *ml; /* reference */
@@ -123,6 +149,10 @@ struct media_stream {
 	struct media_stream *relay; /* bridged leg: its input goes out here */
 	bool relay_sync;            /* relay_off is set */
 	uint32_t relay_off;         /* our ts minus the source's ts */
+	struct media_dtx *dtx;      /* RFC 4733 events being sent, or NULL */
+	media_dtmf_done_h *dtxh;
+	void *dtx_arg;
+	struct tmr dtx_tmr; /* tells the owner off the tick */
 };
 
 /* media.c: the loop */
@@ -178,5 +208,33 @@ void media_tap_stream_gone(struct media_stream *ms);
 
 /** The digit of an RFC 4733 event, 0 for none */
 char media_telev_digit(uint8_t event);
+
+/** The RFC 4733 event of a digit (0-9 * # A-D a-d), -1 for none */
+int media_telev_event(char digit);
+
+/**
+ * Write the 4-byte RFC 4733 payload: event, E bit, volume, duration
+ * (samples since the event's timestamp).
+ */
+void media_telev_encode(uint8_t pay[4], uint8_t event, bool end,
+			uint8_t volume, uint16_t duration);
+
+/**
+ * Fill d for digits (each checked), dur samples each.
+ *
+ * @return 0, EINVAL (no digits, more than MEDIA_DTMF_MAX, a bad digit,
+ *         dur out of MEDIA_DTMF_DUR_MIN..MEDIA_DTMF_DUR_MAX)
+ */
+int media_dtx_init(struct media_dtx *d, const char *digits, uint32_t dur);
+
+/**
+ * One 20 ms frame of the events: an event packet (its payload, its
+ * timestamp, the marker on an event's first packet) while an event
+ * lasts, then its three end packets, then MEDIA_DTMF_GAP audio frames.
+ *
+ * @param now The frame's RTP timestamp, where an event starts
+ */
+enum media_dtx_out media_dtx_next(struct media_dtx *d, uint32_t now,
+				  uint8_t pay[4], uint32_t *ts, bool *marker);
 
 #endif

@@ -24,6 +24,77 @@ static inline void media_put_be32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
+/*
+ * The timestamp follows the clock across holds and skipped frames;
+ * rounding keeps it moving when a new timeline starts off the grid.
+ */
+static void media_stream_ts_advance(struct media_stream *ms, uint64_t frame_ms)
+{
+	if (ms->sent1) {
+		uint64_t gap = frame_ms > ms->last_tx_ms
+				       ? frame_ms - ms->last_tx_ms
+				       : 0;
+		uint64_t frames = (gap + MEDIA_FRAME_MS / 2) / MEDIA_FRAME_MS;
+
+		ms->ts += (uint32_t)((frames ? frames : 1) *
+				     MEDIA_FRAME_SAMPLES);
+	}
+	ms->last_tx_ms = frame_ms;
+	ms->sent1 = true;
+}
+
+static void media_dtx_end(void *arg)
+{
+	struct media_stream *ms = arg;
+	media_dtmf_done_h *h = ms->dtxh;
+	void *harg = ms->dtx_arg;
+
+	ms->dtx = mem_deref(ms->dtx);
+	ms->dtxh = NULL;
+	ms->dtx_arg = NULL;
+	if (h)
+		h(0, harg);
+}
+
+/*
+ * A frame while digits are sent: an event packet in place of audio (the
+ * player waits meanwhile), or audio between events. The owner hears of
+ * the end from a timer: the tick walks the streams and must not see one
+ * freed under it.
+ *
+ * @return true when the frame went out as an event packet
+ */
+static bool media_stream_dtx_frame(struct media_stream *ms)
+{
+	struct mbuf *mb = ms->mb;
+	uint8_t *p = mb->buf;
+	uint32_t ts = 0;
+	bool marker = false;
+	enum media_dtx_out out;
+
+	out = media_dtx_next(ms->dtx, ms->ts, p + MEDIA_RTP_HDR, &ts, &marker);
+	if (out == MEDIA_DTX_DONE) {
+		if (!tmr_isrunning(&ms->dtx_tmr))
+			tmr_start(&ms->dtx_tmr, 0, media_dtx_end, ms);
+		return false;
+	}
+	if (out == MEDIA_DTX_AUDIO || ms->telev_pt < 0)
+		return false;
+	p[0] = 0x80;
+	p[1] = (uint8_t)((marker ? 0x80 : 0) | (ms->telev_pt & 0x7f));
+	media_put_be16(p + 2, ms->seq);
+	media_put_be32(p + 4, ts);
+	media_put_be32(p + 8, ms->ssrc);
+	++ms->seq;
+	mb->pos = 0;
+	mb->end = MEDIA_RTP_HDR + 4;
+	if (udp_send(ms->rtp, &ms->raddr, mb))
+		++ms->ml->send_errors;
+	else
+		++ms->ml->packets_sent;
+	return true;
+}
+
 /* Send one frame of ms; frame_ms is the frame's place on the timeline */
 void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 {
@@ -33,6 +104,10 @@ void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 	uint8_t *pay = p + MEDIA_RTP_HDR;
 	int16_t pcm[MEDIA_FRAME_SAMPLES];
 	size_t n = 0, i;
+
+	media_stream_ts_advance(ms, frame_ms);
+	if (ms->dtx && media_stream_dtx_frame(ms))
+		return;
 
 	if (ms->play) {
 		n = media_play_read(ms->play, pcm, MEDIA_FRAME_SAMPLES);
@@ -53,22 +128,6 @@ void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 			pay[i] = g711_pcm2ulaw(pcm[i]);
 		memset(pay + n, g711_pcm2ulaw(0), MEDIA_FRAME_SAMPLES - n);
 	}
-
-	/*
-	 * The timestamp follows the clock across holds and skipped frames;
-	 * rounding keeps it moving when a new timeline starts off the grid.
-	 */
-	if (ms->sent1) {
-		uint64_t gap = frame_ms > ms->last_tx_ms
-				       ? frame_ms - ms->last_tx_ms
-				       : 0;
-		uint64_t frames = (gap + MEDIA_FRAME_MS / 2) / MEDIA_FRAME_MS;
-
-		ms->ts += (uint32_t)((frames ? frames : 1) *
-				     MEDIA_FRAME_SAMPLES);
-	}
-	ms->last_tx_ms = frame_ms;
-	ms->sent1 = true;
 
 	p[0] = 0x80; /* version 2, no padding, extension or CSRC */
 	p[1] = (uint8_t)((ms->marker ? 0x80 : 0) | (ms->pt & 0x7f));
@@ -339,6 +398,7 @@ static void media_stream_destructor(void *arg)
 	ms->stopped = true;
 	media_stream_unbridge(ms);
 	media_stream_update(ms);
+	media_stream_dtmf_stop(ms);
 
 	if (ms->play) {
 		ms->play->ms = NULL;
@@ -446,6 +506,7 @@ int media_stream_alloc(struct media_stream **msp, struct media_loop *ml,
 	ms->ssrc = rand_u32();
 	ms->seq = rand_u16();
 	ms->ts = rand_u32();
+	tmr_init(&ms->dtx_tmr);
 
 	ms->mb = mbuf_alloc(MEDIA_RTP_HDR + MEDIA_FRAME_SAMPLES);
 	if (!ms->mb) {
@@ -569,6 +630,7 @@ void media_stream_stop(struct media_stream *ms)
 	ms->recv = false;
 	media_stream_unbridge(ms);
 	media_stream_update(ms);
+	media_stream_dtmf_stop(ms);
 	media_play_finish(ms, ECANCELED);
 	media_inq_flush(ms, ECANCELED, true);
 }
@@ -615,6 +677,49 @@ void media_stream_unbridge(struct media_stream *ms)
 	peer->marker = ms->marker = true;
 	media_stream_update(peer);
 	media_stream_update(ms);
+}
+
+bool media_stream_telev(const struct media_stream *ms)
+{
+	return ms && ms->telev_pt >= 0;
+}
+
+int media_stream_dtmf(struct media_stream *ms, const char *digits,
+		      uint32_t dur_ms, media_dtmf_done_h *h, void *arg)
+{
+	struct media_dtx *d;
+	int err;
+
+	if (!ms || dur_ms > MEDIA_DTMF_DUR_MAX / 8)
+		return EINVAL;
+	if (ms->stopped)
+		return ESHUTDOWN;
+	if (ms->telev_pt < 0)
+		return ENOTSUP;
+	if (ms->dtx || ms->relay)
+		return EBUSY;
+	d = mem_zalloc(sizeof(*d), NULL);
+	if (!d)
+		return ENOMEM;
+	err = media_dtx_init(d, digits, dur_ms * 8);
+	if (err) {
+		mem_deref(d);
+		return err;
+	}
+	ms->dtx = d;
+	ms->dtxh = h;
+	ms->dtx_arg = arg;
+	return 0;
+}
+
+void media_stream_dtmf_stop(struct media_stream *ms)
+{
+	if (!ms)
+		return;
+	tmr_cancel(&ms->dtx_tmr);
+	ms->dtx = mem_deref(ms->dtx);
+	ms->dtxh = NULL;
+	ms->dtx_arg = NULL;
 }
 
 /** Mute: silence instead of audio toward the peer (updateCall) */

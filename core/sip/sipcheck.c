@@ -20,6 +20,7 @@
 #include "sip/stack.h"
 #include "base/netlist.h"
 #include "sip/sipcheck.h"
+#include "sip/sipdlg.h"
 #include "sip/siprate.h"
 
 /* Most sources with an INVITE bucket per loop */
@@ -442,6 +443,10 @@ static bool sipcheck_request(const struct sip_msg *msg, void *arg)
 		return true;
 	}
 	if (sipcheck_conform(sc, msg, relayed))
+		return true;
+	/* a NOTIFY of a call's dialog (a REFER's progress), which the
+	 * session layer after us does not take */
+	if (sipdlg_offer(sc->l, msg))
 		return true;
 
 	/* a new INVITE from outside: who may send it, and how often */

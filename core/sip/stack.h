@@ -23,6 +23,7 @@ struct sip_stack {
 	 * reach the first loop carry it back and find their loop */
 	char cuser[16];
 	struct media_loop *media;
+	struct list dlg_lsnrs; /* sipdlg.c: calls waiting for NOTIFYs */
 };
 
 #endif

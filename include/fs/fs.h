@@ -18,5 +18,6 @@
 #include <fs/fs_ws.h>
 #include <fs/fs_resamp.h>
 #include <fs/fs_tap.h>
+#include <fs/fs_sip.h>
 
 #endif

@@ -7,6 +7,8 @@
 #ifndef FS_LOG_H
 #define FS_LOG_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -29,6 +31,16 @@ void fs_log(enum fs_log_level lvl, const char *module, const char *fmt, ...);
 
 /** @return true when a line at lvl would be written (skip costly args) */
 int fs_log_enabled(enum fs_log_level lvl);
+
+/**
+ * Copy outside text for a log line with control characters escaped (CR,
+ * LF, TAB as \r \n \t, other controls and bytes that are not UTF-8 as
+ * \xNN), as the core quotes input. Always NUL-terminates; truncates to
+ * fit. ABI 1.4
+ *
+ * @return length written
+ */
+size_t fs_log_escape(char *dst, size_t dstsz, const char *src);
 
 #define fs_error(mod, ...) fs_log(FS_LOG_ERROR, (mod), __VA_ARGS__)
 #define fs_warn(mod, ...)  fs_log(FS_LOG_WARN, (mod), __VA_ARGS__)

@@ -4,6 +4,11 @@
 // marker bits, and how many G.711 payloads were not silence. `log` is
 // the timeline, one [arrival ms, loud 0/1, payload type] per packet
 // (the first 30000), so tests can tell when audio stopped or resumed.
+// RFC 4733 telephone-events (a 4-byte payload of another payload type
+// than PCMU/PCMA) are decoded into `events`, one per SSRC and timestamp:
+// its digit, payload type, volume, the marker bits, every packet's
+// duration and E bit in order, and its first arrival; `dtmf` counts the
+// events that ended and `digits` strings their digits.
 //
 //   node rtpsink.js PORT OUT.json
 'use strict';
@@ -13,7 +18,27 @@ const fs = require('fs');
 const port = Number(process.argv[2]);
 const out = process.argv[3];
 const st = {packets: 0, pts: {}, ssrcs: [], markers: 0, seq_faults: 0,
-  ts_faults: 0, nonsilent: 0, bytes: 0, first_at: 0, last_at: 0, dtmf: 0, log: []};
+  ts_faults: 0, nonsilent: 0, bytes: 0, first_at: 0, last_at: 0, dtmf: 0, log: [],
+  events: [], digits: ''};
+const DIGITS = '0123456789*#ABCD';
+
+function telev(pt, marker, seq, ts, ssrc, p) {
+  let ev = st.events.find((e) => e.ssrc === ssrc && e.ts === ts);
+  if (!ev) {
+    ev = {ssrc, ts, pt, event: p[0], digit: DIGITS[p[0]] || '', volume: p[1] & 0x3f,
+      markers: 0, packets: 0, durations: [], ends: [], seqs: [], at: Date.now()};
+    st.events.push(ev);
+  }
+  if (marker) ev.markers++;
+  ev.packets++;
+  ev.durations.push(p.readUInt16BE(2));
+  ev.ends.push(p[1] >> 7);
+  ev.seqs.push(seq);
+  if ((p[1] >> 7) && ev.ends.filter((e) => e).length === 1) {
+    st.dtmf++;
+    st.digits += ev.digit;
+  }
+}
 let last = null;
 
 // 0xff/0x7f (PCMU) and 0xd5/0x55 (PCMA) are the encodings of zero
@@ -42,6 +67,8 @@ sock.on('message', (m) => {
   const loud = (pt === 0 || pt === 8) && !silent(pt, payload);
   if (loud) st.nonsilent++;
   if (st.log.length < 30000) st.log.push([st.last_at, loud ? 1 : 0, pt]);
+  if (pt !== 0 && pt !== 8 && payload.length === 4 && st.events.length < 1000)
+    telev(pt, marker, seq, ts, ssrc, payload);
   if (last && last.ssrc === ssrc) {
     if (((last.seq + 1) & 0xffff) !== seq) st.seq_faults++;
     if (pt === last.pt && (pt === 0 || pt === 8) && ((last.ts + 160) >>> 0) !== ts) st.ts_faults++;

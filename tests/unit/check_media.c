@@ -1,7 +1,8 @@
 /**
  * @file check_media.c  RTP legs over loopback: pacing, RTP header fields,
  *                      G.711 payloads, player, hold, stop, port range,
- *                      RFC 4733 and SIP INFO DTMF, random ports,
+ *                      RFC 4733 and SIP INFO DTMF (received, and
+ *                      RFC 4733 sent), random ports,
  *                      source checks (sdp, latching, off)
  *
  * A plain UDP socket on 127.0.0.1 plays the peer: it records what the
@@ -663,6 +664,100 @@ START_TEST(media_dtmf_rfc4733)
 }
 END_TEST
 
+/* What a DTMF send handler saw */
+struct dtxrec {
+	int calls;
+	int err;
+};
+
+static void dtx_h(int err, void *arg)
+{
+	struct dtxrec *r = arg;
+
+	++r->calls;
+	r->err = err;
+}
+
+static int dtx_done(void *arg)
+{
+	return ((struct dtxrec *)arg)->calls > 0;
+}
+
+/* Digits sent as RFC 4733 events in place of audio, on the stream's own
+ * sequence and clock; the handler runs once after the last end packet */
+START_TEST(media_dtmf_send)
+{
+	struct media_stream *ms = stream_new(MEDIA_PT_PCMU);
+	struct dtxrec r = {0, -1};
+	unsigned i, first = RX_MAX, nev = 0, nend = 0;
+
+	ck_assert_int_eq(media_stream_start(ms), 0);
+	wait_rx(3);
+	ck_assert_int_eq(media_stream_dtmf(ms, "9", 60, dtx_h, &r), 0);
+	/* one at a time; bad digits and durations refused */
+	ck_assert_int_eq(media_stream_dtmf(ms, "1", 60, dtx_h, &r), EBUSY);
+	ck_assert_int_eq(fixture_run_until(dtx_done, &r, 2000), 0);
+	ck_assert_int_eq(r.err, 0);
+	ck_assert_int_eq(r.calls, 1);
+	wait_rx(rx.n + 2); /* audio again after the events */
+	for (i = 1; i < rx.n && i < RX_MAX; i++) {
+		const struct rx_pkt *k = &rx.p[i];
+
+		ck_assert_uint_eq(k->seq, (uint16_t)(rx.p[0].seq + i));
+		ck_assert_uint_eq(k->ssrc, rx.p[0].ssrc);
+		if (k->pt != TELEV_PT) {
+			/* audio keeps the clock across the events */
+			ck_assert_uint_eq(k->ts, rx.p[0].ts + i * FRAME);
+			continue;
+		}
+		if (first == RX_MAX)
+			first = i;
+		++nev;
+		ck_assert_uint_eq(k->len, 4);
+		ck_assert_uint_eq(k->pay[0], 9);
+		ck_assert(k->m == (i == first));
+		ck_assert_uint_eq(k->ts, rx.p[first].ts);
+		ck_assert_uint_eq(k->ts, rx.p[0].ts + first * FRAME);
+		if (k->pay[1] & 0x80) {
+			++nend;
+			ck_assert_uint_eq(k->pay[2] << 8 | k->pay[3], 480);
+		}
+	}
+	/* 60 ms: 160, 320, 480 (end), two more ends */
+	ck_assert_uint_eq(nev, 5);
+	ck_assert_uint_eq(nend, 3);
+
+	ck_assert_int_eq(media_stream_dtmf(ms, "1x", 60, dtx_h, &r), EINVAL);
+	ck_assert_int_eq(media_stream_dtmf(ms, "1", 9000, dtx_h, &r), EINVAL);
+	/* stopped before the end: the handler never runs */
+	r.calls = 0;
+	ck_assert_int_eq(media_stream_dtmf(ms, "123", 100, dtx_h, &r), 0);
+	(void)fixture_run_until(NULL, NULL, 60);
+	media_stream_dtmf_stop(ms);
+	(void)fixture_run_until(NULL, NULL, 600);
+	ck_assert_int_eq(r.calls, 0);
+	/* freed while sending: nothing left behind */
+	ck_assert_int_eq(media_stream_dtmf(ms, "4", 100, dtx_h, &r), 0);
+	mem_deref(ms);
+	(void)fixture_run_until(NULL, NULL, 60);
+	ck_assert_int_eq(r.calls, 0);
+}
+END_TEST
+
+START_TEST(media_dtmf_send_needs_telev)
+{
+	struct media_stream *ms = NULL;
+	struct dtxrec r = {0, -1};
+
+	ck_assert_int_eq(media_stream_alloc(&ms, ml, NULL, NULL), 0);
+	ck_assert_int_eq(
+		media_stream_set_peer(ms, &rx.addr, MEDIA_PT_PCMU, -1), 0);
+	ck_assert(!media_stream_telev(ms));
+	ck_assert_int_eq(media_stream_dtmf(ms, "1", 100, dtx_h, &r), ENOTSUP);
+	mem_deref(ms);
+}
+END_TEST
+
 /* A socket playing another party: counts what reaches it */
 struct party {
 	struct udp_sock *us;
@@ -1083,6 +1178,8 @@ Suite *media_suite(void)
 	tcase_add_test(tc, media_source_parse_names);
 	tcase_add_test(tc, media_dtmf_rfc4733);
 	tcase_add_test(tc, media_dtmf_info);
+	tcase_add_test(tc, media_dtmf_send);
+	tcase_add_test(tc, media_dtmf_send_needs_telev);
 	tcase_add_test(tc, media_late_tick_catch_up);
 	tcase_add_test(tc, media_free_in_handler);
 	suite_add_tcase(s, tc);

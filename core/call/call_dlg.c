@@ -1,0 +1,214 @@
+/**
+ * @file call_dlg.c  Requests in a call's dialog (include/fs/fs_sip.h):
+ *                   INFO, NOTIFY, MESSAGE, REFER from verbs and from
+ *                   WebSocket commands, through one path
+ *
+ * The application's headers pass the checks of the dial verb's
+ * (sipsafe: a token for a name, one line for a value, none of the
+ * stack's own) before leg_headers() writes them; a refused one is logged
+ * escaped here, so the warning never carries the control characters.
+ */
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+#include <re.h>
+#include <json-c/json.h>
+#include <fs/fs.h>
+#include "base/log.h"
+#include "call/call.h"
+#include "sip/leg.h"
+#include "sip/sipsafe.h"
+#include "sip/stack.h"
+
+/* One request in flight, bound to its owner's scope */
+struct call_sipreq {
+	struct fs_call *c;
+	struct sip_request *req;
+	struct fs_listener *bind;
+	fs_sipreq_h *h;
+	void *arg;
+	char method[16];
+	char what[24];
+};
+
+/* the owner's scope closed: libre drops the handler of a request still
+ * in flight when its handle goes */
+static void call_sipreq_release(void *arg)
+{
+	struct call_sipreq *p = arg;
+
+	p->bind = NULL;
+	mem_deref(p->req);
+	mem_deref(p);
+}
+
+static void call_sipreq_resp(int err, const struct sip_msg *msg, void *arg)
+{
+	struct call_sipreq *p = arg;
+	fs_sipreq_h *h = p->h;
+	void *harg = p->arg;
+	char reason[128] = "";
+	uint16_t scode = 0;
+
+	if (msg && msg->scode < 200)
+		return;
+	if (!err && msg) {
+		scode = msg->scode;
+		(void)pl_strcpy(&msg->reason, reason, sizeof(reason));
+	}
+	if (err)
+		fs_info("call", "%s: %s: %s failed: %m", p->c->sid, p->what,
+			p->method, err);
+	else
+		fs_info("call", "%s: %s: %s answered %u", p->c->sid, p->what,
+			p->method, scode);
+	/* libre cleared p->req before calling here and frees it after */
+	p->req = NULL;
+	fs_listener_cancel(p->bind);
+	mem_deref(p);
+	if (h) {
+		char esc[160];
+
+		log_escape(esc, sizeof(esc), reason);
+		h(err, scode, esc, harg);
+	}
+}
+
+/* The application's headers as lines, what the checks refuse left out
+ * with a warning that quotes it escaped */
+static int call_dlg_headers(char **outp, const struct fs_call *c,
+			    const char *what,
+			    const struct json_object *headers)
+{
+	struct json_object *ok;
+	int err;
+
+	*outp = NULL;
+	if (!json_object_is_type(headers, json_type_object))
+		return 0;
+	ok = json_object_new_object();
+	if (!ok)
+		return ENOMEM;
+	json_object_object_foreach((struct json_object *)headers, k, v)
+	{
+		const char *val = json_object_get_string(v);
+		char ek[64], ev[128];
+
+		if (val && sipsafe_token(k) && !sipsafe_reserved(k) &&
+		    sipsafe_value(val) &&
+		    (!json_object_is_type(v, json_type_string) ||
+		     strlen(val) == (size_t)json_object_get_string_len(v))) {
+			json_object_object_add(ok, k, json_object_get(v));
+			continue;
+		}
+		log_escape(ek, sizeof(ek), k);
+		log_escape(ev, sizeof(ev), val ? val : "");
+		fs_warn("call",
+			"%s: %s header '%s' refused: not a token, set by the "
+			"SIP stack, or a value with control characters: '%s'",
+			c->sid, what, ek, ev);
+	}
+	err = leg_headers(outp, ok);
+	json_object_put(ok);
+	return err;
+}
+
+static bool call_method_ok(const char *m)
+{
+	size_t n = m ? strlen(m) : 0;
+
+	if (!n || n >= 16)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!(m[i] >= 'A' && m[i] <= 'Z'))
+			return false;
+	/* these make or end dialogs: never the application's to send */
+	return strcmp(m, "INVITE") && strcmp(m, "ACK") && strcmp(m, "BYE") &&
+	       strcmp(m, "CANCEL") && strcmp(m, "PRACK");
+}
+
+int fs_call_request(struct fs_call *c, struct fs_scope *scope,
+		    const struct fs_sipreq *r, fs_sipreq_h *h, void *arg)
+{
+	struct sip_dialog *dlg;
+	struct call_sipreq *p;
+	char *hdrs = NULL;
+	size_t blen;
+	int err;
+
+	if (!c || !scope || !r || !call_method_ok(r->method))
+		return EINVAL;
+	if (r->ctype && (!sipsafe_value(r->ctype) || strlen(r->ctype) > 128))
+		return EINVAL;
+	blen = r->body ? r->body_len : 0;
+	if (blen && !r->ctype)
+		return EINVAL;
+	if (c->state != CALL_ANSWERED || c->closing)
+		return ENOTCONN;
+	/* an outbound call's dialog is its leg's (sip/leg.c), which lends
+	 * it to no one yet */
+	if (!c->sess)
+		return ENOTSUP;
+	dlg = sipsess_dialog(c->sess);
+	if (!dlg)
+		return ENOTCONN;
+	err = call_dlg_headers(&hdrs, c, r->what ? r->what : r->method,
+			       r->headers);
+	if (err)
+		return err;
+	p = mem_zalloc(sizeof(*p), NULL);
+	if (!p) {
+		mem_deref(hdrs);
+		return ENOMEM;
+	}
+	p->c = c;
+	p->h = h;
+	p->arg = arg;
+	str_ncpy(p->method, r->method, sizeof(p->method));
+	str_ncpy(p->what, r->what ? r->what : "request", sizeof(p->what));
+	err = fs_scope_bind(scope, call_sipreq_release, p, &p->bind);
+	if (err) {
+		mem_deref(hdrs);
+		mem_deref(p);
+		return err;
+	}
+	err = sip_drequestf(&p->req, c->env->stk->sip, true, r->method, dlg, 0,
+			    NULL, NULL, call_sipreq_resp, p,
+			    "%s%s%s"
+			    "%s"
+			    "Content-Length: %zu\r\n"
+			    "\r\n"
+			    "%b",
+			    r->ctype ? "Content-Type: " : "",
+			    r->ctype ? r->ctype : "", r->ctype ? "\r\n" : "",
+			    hdrs ? hdrs : "", blen, r->body, blen);
+	mem_deref(hdrs);
+	if (err) {
+		fs_listener_cancel(p->bind);
+		mem_deref(p);
+		return err;
+	}
+	fs_info("call", "%s: %s: %s sent", c->sid, p->what, r->method);
+	return 0;
+}
+
+int fs_call_remote_host(const struct fs_call *c, char *buf, size_t sz)
+{
+	const struct sip_hdr *hdr;
+	struct sip_addr addr;
+	int n;
+
+	if (!c || !buf || !sz)
+		return EINVAL;
+	/* the dialog's remote target: the INVITE's Contact (re-INVITEs that
+	 * move it are rare for an SBC, and jambonz reads it the same way) */
+	hdr = c->invite ? sip_msg_hdr(c->invite, SIP_HDR_CONTACT) : NULL;
+	if (!hdr || sip_addr_decode(&addr, &hdr->val))
+		return ENOTCONN;
+	if (addr.uri.port)
+		n = re_snprintf(buf, sz, "%r:%u", &addr.uri.host,
+				(unsigned)addr.uri.port);
+	else
+		n = re_snprintf(buf, sz, "%r", &addr.uri.host);
+	return n < 0 || (size_t)n >= sz ? ENOMEM : 0;
+}
