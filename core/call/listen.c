@@ -494,8 +494,16 @@ int fs_listen_start(struct fs_listen **lp, struct fs_call *c,
 
 void fs_listen_stop(struct fs_listen *l)
 {
-	if (l && !l->ended)
-		listen_stop_now(l);
+	if (!l || l->ended)
+		return;
+	/* a nested or background listen posts its actionHook however it
+	 * ends, as jambonz's killed listen task does */
+	if (l->post_hook) {
+		l->endh = NULL;
+		listen_finish(l, "stopped");
+		return;
+	}
+	listen_stop_now(l);
 }
 
 bool fs_listen_ended(const struct fs_listen *l)

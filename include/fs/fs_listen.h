@@ -64,8 +64,9 @@ int fs_listen_start(struct fs_listen **lp, struct fs_call *c,
 		    const struct fs_listen_opts *o, fs_listen_end_h *endh,
 		    void *arg);
 
-/** Stop at once, without the handler or actionHook: the socket closes
- *  (1000). NULL or a second call is ignored */
+/** Stop at once, without the handler: the socket closes (1000); the
+ *  actionHook is posted when post_hook says so. NULL or a second call
+ *  is ignored */
 void fs_listen_stop(struct fs_listen *l);
 
 /** Pause (nothing is sent) or resume, as updateCall listen_status */
