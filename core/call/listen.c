@@ -59,11 +59,22 @@ static void listen_destructor(void *arg)
 	json_object_put(l->info);
 }
 
+/* Every end says what went through, the call's hang-up too */
+static void listen_log_end(const struct fs_listen *l, const char *why)
+{
+	fs_info(l->log, "%s: %s ended (%s): %llu frames sent, %llu dropped",
+		fs_call_sid(l->c), l->url_log, why,
+		(unsigned long long)l->frames_sent,
+		(unsigned long long)l->frames_dropped);
+}
+
 /* Our scope closes (the owner's did): what it held is gone with it */
 static void listen_scope_gone(void *arg)
 {
 	struct fs_listen *l = arg;
 
+	if (!l->ended)
+		listen_log_end(l, "hang-up");
 	l->ended = true;
 	l->ws = NULL;
 	l->tap = NULL;
@@ -80,10 +91,7 @@ static void listen_finish(struct fs_listen *l, const char *why)
 
 	if (l->ended)
 		return;
-	fs_info(l->log, "%s: %s ended (%s): %llu frames sent, %llu dropped",
-		fs_call_sid(l->c), l->url_log, why,
-		(unsigned long long)l->frames_sent,
-		(unsigned long long)l->frames_dropped);
+	listen_log_end(l, why);
 	listen_stop_now(l);
 	r = json_object_new_object();
 	if (*l->digits)
@@ -503,6 +511,7 @@ void fs_listen_stop(struct fs_listen *l)
 		listen_finish(l, "stopped");
 		return;
 	}
+	listen_log_end(l, "stopped");
 	listen_stop_now(l);
 }
 
