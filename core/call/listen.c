@@ -21,11 +21,9 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include <fs/fs_listen.h>
-#include "app.h"
 #include "call/call.h"
 #include "call/listen_int.h"
 #include "call/ws_app.h"
-#include "dir/directory.h"
 
 /* the beep: 500 ms of 1500 Hz (jambonz: tone_stream L=1 500 ms) */
 #define LISTEN_BEEP_SAMPLES 4000
