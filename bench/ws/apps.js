@@ -4,6 +4,8 @@
 //                   (@jambonz/node-client-ws)
 //   POST /listen    webhook: a listen verb to LISTEN_URL (8 kHz mono)
 //                   that lasts until the caller hangs up
+//   POST /hold      webhook: the listen's peer, a gather for digits that
+//                   lasts until the caller hangs up (answered, nothing sent)
 // It prints "PORT <n>" when ready.
 'use strict';
 const http = require('http');
@@ -14,11 +16,12 @@ const {createEndpoint} = require(path.join(nm, '@jambonz', 'node-client-ws'));
 const say = JSON.stringify([{verb: 'say', text: 'Hello.'}, {verb: 'hangup'}]);
 const listen = JSON.stringify([{verb: 'listen', url: process.env.LISTEN_URL || 'ws://127.0.0.1:1/',
   sampleRate: 8000, mixType: 'mono'}]);
+const hold = JSON.stringify([{verb: 'gather', input: ['digits'], numDigits: 30, timeout: 3600}]);
 const server = http.createServer((req, res) => {
   req.resume();
   req.on('end', () => {
     if (req.url.startsWith('/status')) { res.writeHead(204); return res.end(); }
-    const body = req.url.startsWith('/listen') ? listen : say;
+    const body = req.url.startsWith('/listen') ? listen : req.url.startsWith('/hold') ? hold : say;
     res.writeHead(200, {'Content-Type': 'application/json', 'Content-Length': body.length});
     res.end(body);
   });
