@@ -196,6 +196,34 @@ static void ws_cmd_tag(struct ws_app *w, const char *text, size_t len,
 	ws_cmd_update(w, text, len, "tag", v);
 }
 
+/* listen:status (or stream:status): {listen_status} (or stream_status)
+ * "pause" or "resume", as updateCall: told to the call's listens (a verb,
+ * dial's nested one, the background one) by an event on its scope */
+static void ws_cmd_listen(struct ws_app *w, const char *text, size_t len,
+			  struct json_object *data)
+{
+	struct fs_call *c = w->call;
+	struct json_object *v = NULL;
+	const char *st;
+
+	if (!json_object_object_get_ex(data, "listen_status", &v))
+		(void)json_object_object_get_ex(data, "stream_status", &v);
+	st = json_object_is_type(v, json_type_string)
+		     ? json_object_get_string(v)
+		     : NULL;
+	if (!st || (strcmp(st, "pause") && strcmp(st, "resume"))) {
+		ws_app_invalid(w, text, len,
+			       "listen:status without listen_status pause "
+			       "or resume");
+		return;
+	}
+	if (!fs_scope_emit(c->scope, FS_EV_LISTEN_STATUS, (void *)st))
+		fs_info(WS_LOG, "%s: listen:status %s: no listen is running",
+			c->sid, st);
+	else
+		fs_info(WS_LOG, "%s: listen:status %s applied", c->sid, st);
+}
+
 /* An in-dialog request on the caller's leg; its answer is logged, as
  * jambonz logs it (fs_call_request's own line, with no handler) */
 static int ws_cmd_send_sip(struct ws_app *w, const char *method,
@@ -468,6 +496,9 @@ void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 		ws_cmd_call_status(w, text, len, data);
 	} else if (!strcmp(command, "mute:status")) {
 		ws_cmd_mute(w, text, len, data);
+	} else if (!strcmp(command, "listen:status") ||
+		   !strcmp(command, "stream:status")) {
+		ws_cmd_listen(w, text, len, data);
 	} else if (!strcmp(command, "tag")) {
 		ws_cmd_tag(w, text, len, data);
 	} else if (!strcmp(command, "sip:request")) {

@@ -5,6 +5,10 @@
  * with the caller and the others are cancelled. The outcome goes to
  * the actionHook (dial_call_status, dial_sip_status, dial_call_sid,
  * dial_sbc_callid); the verb list goes on when the bridge ends.
+ * A listen (or stream) property streams the bridged call, as jambonz's
+ * nested listen, from the answer to the bridge's end (the core's listen
+ * service, fs/fs_listen.h): its metadata carries the answered leg's
+ * fields, its actionHook's answer is not acted on.
  * The verb JSON is checked against its spec of
  * @jambonz/verb-specifications (schema.h).
  */
@@ -14,6 +18,7 @@
 #include <string.h>
 #include <re.h>
 #include <fs/fs.h>
+#include <fs/fs_listen.h>
 #include "schema.h"
 
 #define DIAL_MAX_TARGETS 10
@@ -23,6 +28,7 @@ struct dial;
 struct dial_target {
 	struct dial *d;
 	struct fs_leg *leg;
+	const struct json_object *spec; /* its target entry */
 	bool done;
 };
 
@@ -39,7 +45,16 @@ struct dial {
 	uint32_t time_limit_ms;
 	uint16_t last_scode;
 	bool any_busy;
+	struct fs_listen *listen; /* nested listen, once bridged */
 };
+
+static void dial_destructor(void *arg)
+{
+	struct dial *d = arg;
+
+	fs_listen_stop(d->listen);
+	d->listen = mem_deref(d->listen);
+}
 
 static void dial_finish(struct dial *d, const char *status, uint16_t scode)
 {
@@ -49,6 +64,8 @@ static void dial_finish(struct dial *d, const char *status, uint16_t scode)
 	if (d->ended)
 		return;
 	d->ended = true;
+	/* the stream is the bridge's: it ends before the actionHook */
+	fs_listen_stop(d->listen);
 	r = json_object_new_object();
 	json_object_object_add(r, "dial_call_status",
 			       json_object_new_string(status));
@@ -80,6 +97,57 @@ static void dial_time_limit(int err, const char *ev, void *data, void *arg)
 	if (d->winner)
 		fs_leg_hangup(d->winner->leg);
 	dial_finish(d, "completed", 200);
+}
+
+static void dial_add_str(struct json_object *o, const char *k, const char *v)
+{
+	if (v)
+		json_object_object_add(o, k, json_object_new_string(v));
+}
+
+/* The answered leg's fields, as jambonz gives a nested listen its
+ * dial's call (sd.callInfo): an outbound call, child of the caller's */
+static struct json_object *dial_leg_info(struct dial *d,
+					 const struct dial_target *dt)
+{
+	struct json_object *o = fs_call_info(d->call), *v;
+	const char *to = NULL;
+
+	if (!o)
+		return NULL;
+	if (json_object_object_get_ex(dt->spec, "number", &v) ||
+	    json_object_object_get_ex(dt->spec, "sipUri", &v) ||
+	    json_object_object_get_ex(dt->spec, "name", &v))
+		to = json_object_get_string(v);
+	dial_add_str(o, "parentCallSid", fs_call_sid(d->call));
+	dial_add_str(o, "callSid", fs_leg_sid(dt->leg));
+	dial_add_str(o, "callId", fs_leg_callid(dt->leg));
+	dial_add_str(o, "direction", "outbound");
+	dial_add_str(o, "to", to);
+	dial_add_str(o, "callStatus", "in-progress");
+	json_object_object_add(o, "sipStatus", json_object_new_int(200));
+	return o;
+}
+
+/* listen (or stream): the bridged call to a WebSocket server, caller
+ * on the left, the answered target on the right in stereo */
+static void dial_listen(struct dial *d, const struct dial_target *dt)
+{
+	const struct json_object *data = fs_task_data(d->t);
+	struct fs_listen_opts o = {.post_hook = true};
+	struct json_object *spec;
+	int err;
+
+	if (!json_object_object_get_ex(data, "listen", &spec) &&
+	    !json_object_object_get_ex(data, "stream", &spec))
+		return;
+	o.info = dial_leg_info(d, dt);
+	err = fs_listen_start(&d->listen, d->call, fs_task_scope(d->t), spec,
+			      &o, NULL, NULL);
+	json_object_put((struct json_object *)o.info);
+	if (err)
+		fs_warn("dial", "%s: nested listen not started: %m",
+			fs_call_sid(d->call), err);
 }
 
 static void dial_leg_event(struct fs_leg *leg, enum fs_leg_event ev,
@@ -130,6 +198,7 @@ static void dial_leg_event(struct fs_leg *leg, enum fs_leg_event ev,
 			dial_finish(d, "failed", 500);
 			break;
 		}
+		dial_listen(d, dt);
 		if (d->time_limit_ms)
 			(void)fs_scope_listen(fs_task_scope(d->t), NULL,
 					      d->time_limit_ms,
@@ -182,7 +251,7 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 	size_t n;
 	int err;
 
-	d = mem_zalloc(sizeof(*d), NULL);
+	d = mem_zalloc(sizeof(*d), dial_destructor);
 	if (!d)
 		return ENOMEM;
 	d->t = t;
@@ -221,6 +290,7 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 		struct dial_target *dt = &d->targets[d->n];
 
 		dt->d = d;
+		dt->spec = json_object_array_get_idx(targets, i);
 		err = fs_leg_dial(&dt->leg, d->call, fs_task_scope(t),
 				  json_object_array_get_idx(targets, i), &o,
 				  dial_leg_event, dt, why, sizeof(why));

@@ -28,7 +28,8 @@
 //   GET /_log  [{name, query, headers, protocol, meta, texts, frames,
 //               bytes, sizes, first_bin, last_bin, max_gap (longest ms
 //               between binary messages), loud, loud_l, loud_r,
-//               meta_first, closed, close_code}]
+//               meta_first, closed, close_code, hz_l, hz_r (the tone
+//               of each stereo channel's loud frames, by zero crossings)}]
 'use strict';
 const http = require('http');
 const path = require('path');
@@ -87,12 +88,31 @@ function loudest(buf, off, stride) {
   return m;
 }
 
+// sign changes of one channel's samples, for a tone's frequency
+function crossings(buf, off, stride) {
+  let n = 0, prev = 0;
+  for (let i = off; i + 1 < buf.length; i += stride) {
+    const v = buf.readInt16LE(i);
+    if ((v >= 0) !== (prev >= 0) && i !== off) n++;
+    prev = v;
+  }
+  return n;
+}
+
+// a loud frame's crossings, counted to give the channel's tone in Hz
+function addTone(c, ch, data, off, stride) {
+  c.zc[ch] = (c.zc[ch] || 0) + crossings(data, off, stride);
+  c.zn[ch] = (c.zn[ch] || 0) + Math.floor((data.length - off) / stride);
+  const rate = (c.meta && c.meta.sampleRate) || 8000;
+  c['hz_' + ch] = Math.round(c.zc[ch] * rate / 2 / c.zn[ch]);
+}
+
 function session(ws, req, url) {
   const q = Object.fromEntries(url.searchParams);
   const c = {name: url.pathname.slice(1), query: q, headers: req.headers,
     protocol: ws.protocol, meta: null, meta_first: null, texts: [], frames: 0,
     bytes: 0, sizes: {}, first_bin: 0, last_bin: 0, max_gap: 0, loud: 0, loud_l: 0,
-    loud_r: 0, closed: false, close_code: 0, at: Date.now()};
+    loud_r: 0, closed: false, close_code: 0, at: Date.now(), zc: {}, zn: {}};
   conns.push(c);
   const timers = [];
   const later = (ms, f) => timers.push(setTimeout(f, ms));
@@ -171,8 +191,8 @@ function session(ws, req, url) {
     c.sizes[data.length] = (c.sizes[data.length] || 0) + 1;
     const stereo = c.meta && c.meta.mixType === 'stereo';
     if (stereo) {
-      if (loudest(data, 0, 4) > 1000) c.loud_l++;
-      if (loudest(data, 2, 4) > 1000) c.loud_r++;
+      if (loudest(data, 0, 4) > 1000) { c.loud_l++; addTone(c, 'l', data, 0, 4); }
+      if (loudest(data, 2, 4) > 1000) { c.loud_r++; addTone(c, 'r', data, 2, 4); }
     }
     if (loudest(data, 0, 2) > 1000) c.loud++;
   });

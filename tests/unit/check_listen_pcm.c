@@ -10,7 +10,7 @@
 #include <string.h>
 #include <re.h>
 #include "fixture.h"
-#include "../../plugins/listen/listen_pcm.c"
+#include "call/listen_int.h"
 
 extern Suite *listen_pcm_suite(void);
 

@@ -15,20 +15,20 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
-#include "listen.h"
+#include "call/listen_int.h"
 
 /* the pieces' handler arguments, freed by the handlers or, when the
  * verb ends first, with the lists once the injector is closed */
 struct listen_mark {
 	struct le le;
-	struct listen *l;
+	struct fs_listen *l;
 	char *name;
 	bool answered; /* cleared by clearMarks before it played */
 };
 
 struct listen_play {
 	struct le le;
-	struct listen *l;
+	struct fs_listen *l;
 	char *id; /* the app's data.id, echoed in playDone */
 };
 
@@ -36,7 +36,7 @@ struct listen_play {
  * nothing else must not fill the log */
 #define LISTEN_BAD_LOGGED 20
 
-static void listen_send_json(struct listen *l, struct json_object *o)
+static void listen_send_json(struct fs_listen *l, struct json_object *o)
 {
 	if (o && !l->ended && fs_ws_is_open(l->ws))
 		(void)fs_ws_send_text(l->ws,
@@ -46,7 +46,7 @@ static void listen_send_json(struct listen *l, struct json_object *o)
 }
 
 /* A bad message: one log line with its text escaped, an error back */
-static void listen_bad(struct listen *l, const char *why, const char *text,
+static void listen_bad(struct fs_listen *l, const char *why, const char *text,
 		       size_t len)
 {
 	struct json_object *o = json_object_new_object();
@@ -55,19 +55,19 @@ static void listen_bad(struct listen *l, const char *why, const char *text,
 
 	if (++l->bad > LISTEN_BAD_LOGGED) {
 		if (l->bad == LISTEN_BAD_LOGGED + 1)
-			fs_warn(LISTEN_LOG,
+			fs_warn(l->log,
 				"%s: %s: more refused messages, not logged",
 				fs_call_sid(l->c), l->url_log);
 		goto reply;
 	}
 	listen_esc(esc, sizeof(esc), text, len);
 	if (len)
-		fs_warn(LISTEN_LOG, "%s: %s: %s (message '%s'%s)",
+		fs_warn(l->log, "%s: %s: %s (message '%s'%s)",
 			fs_call_sid(l->c), l->url_log, why, esc,
 			strlen(esc) < len ? "..." : "");
 	else
-		fs_warn(LISTEN_LOG, "%s: %s: %s", fs_call_sid(l->c),
-			l->url_log, why);
+		fs_warn(l->log, "%s: %s: %s", fs_call_sid(l->c), l->url_log,
+			why);
 reply:
 	json_object_object_add(o, "type", json_object_new_string("error"));
 	json_object_object_add(d, "message", json_object_new_string(why));
@@ -96,7 +96,7 @@ static void listen_play_destructor(void *arg)
 static void listen_play_done(int err, uint64_t samples, void *arg)
 {
 	struct listen_play *p = arg;
-	struct listen *l = p->l;
+	struct fs_listen *l = p->l;
 	struct json_object *o, *d;
 
 	(void)samples;
@@ -114,7 +114,7 @@ static void listen_play_done(int err, uint64_t samples, void *arg)
 	listen_send_json(l, o);
 }
 
-static void listen_play(struct listen *l, const struct json_object *data,
+static void listen_play(struct fs_listen *l, const struct json_object *data,
 			const char *text, size_t len)
 {
 	const char *b64 = listen_str(data, "audioContent");
@@ -181,7 +181,7 @@ static void listen_play(struct listen *l, const struct json_object *data,
 	mem_deref(pcm);
 	if (err) {
 		mem_deref(p);
-		fs_warn(LISTEN_LOG, "%s: playAudio not played: %m",
+		fs_warn(l->log, "%s: playAudio not played: %m",
 			fs_call_sid(l->c), err);
 		return;
 	}
@@ -199,7 +199,7 @@ static void listen_mark_destructor(void *arg)
 
 static void listen_mark_event(struct listen_mark *m, const char *event)
 {
-	struct listen *l = m->l;
+	struct fs_listen *l = m->l;
 	struct json_object *o = json_object_new_object();
 	struct json_object *d = json_object_new_object();
 
@@ -222,7 +222,7 @@ static void listen_mark_done(int err, uint64_t samples, void *arg)
 	mem_deref(m);
 }
 
-static void listen_mark(struct listen *l, const struct json_object *data,
+static void listen_mark(struct fs_listen *l, const struct json_object *data,
 			const char *text, size_t len)
 {
 	const char *name = listen_str(data, "name");
@@ -252,8 +252,8 @@ static void listen_mark(struct listen *l, const struct json_object *data,
 				    m);
 	if (err) {
 		mem_deref(m);
-		fs_warn(LISTEN_LOG, "%s: mark not queued: %m",
-			fs_call_sid(l->c), err);
+		fs_warn(l->log, "%s: mark not queued: %m", fs_call_sid(l->c),
+			err);
 		return;
 	}
 	list_append(&l->markl, &m->le, m);
@@ -262,7 +262,7 @@ static void listen_mark(struct listen *l, const struct json_object *data,
 
 /* clearMarks: every pending mark is answered "cleared" at once; its
  * empty piece stays queued, unanswered when it comes */
-static void listen_clear_marks(struct listen *l)
+static void listen_clear_marks(struct fs_listen *l)
 {
 	struct le *le;
 
@@ -274,7 +274,7 @@ static void listen_clear_marks(struct listen *l)
 	}
 }
 
-void listen_rx_text(struct listen *l, const char *text, size_t len)
+void listen_rx_text(struct fs_listen *l, const char *text, size_t len)
 {
 	struct json_tokener *tok;
 	struct json_object *o = NULL, *data = NULL;
@@ -308,15 +308,15 @@ void listen_rx_text(struct listen *l, const char *text, size_t len)
 		listen_clear_marks(l);
 	} else if (!strcmp(type, "transcription") ||
 		   !strcmp(type, "transfer")) {
-		fs_debug(LISTEN_LOG, "%s: %s message ignored",
-			 fs_call_sid(l->c), type);
+		fs_debug(l->log, "%s: %s message ignored", fs_call_sid(l->c),
+			 type);
 	} else {
 		listen_bad(l, "unknown message type", text, len);
 	}
 	json_object_put(o);
 }
 
-void listen_rx_bin(struct listen *l, const uint8_t *data, size_t len)
+void listen_rx_bin(struct fs_listen *l, const uint8_t *data, size_t len)
 {
 	int16_t *pcm = NULL, *out;
 	size_t n = 0, cap, k;
@@ -359,18 +359,18 @@ void listen_rx_bin(struct listen *l, const uint8_t *data, size_t len)
 	err = k ? fs_inject_pcm(l->inj, out, k, 8000, NULL, NULL) : 0;
 	mem_deref(out);
 	if (err)
-		fs_warn(LISTEN_LOG, "%s: streamed audio not played: %m",
+		fs_warn(l->log, "%s: streamed audio not played: %m",
 			fs_call_sid(l->c), err);
 }
 
-int listen_rx_start(struct listen *l)
+int listen_rx_start(struct fs_listen *l)
 {
 	if (!l->bidir)
 		return 0;
-	return fs_call_injector(&l->inj, l->c, fs_task_scope(l->t));
+	return fs_call_injector(&l->inj, l->c, l->scope);
 }
 
-void listen_rx_free(struct listen *l)
+void listen_rx_free(struct fs_listen *l)
 {
 	/* first: no handler of a piece runs after this; the pieces go
 	 * unanswered, the socket is closing */

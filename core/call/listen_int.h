@@ -1,27 +1,23 @@
 /**
- * @file listen.h  What the files of the listen verb share
+ * @file listen_int.h  What the files of the listen service share
  *
- * listen.c     the verb: options, the socket's life, the end and its
- *              actionHook
+ * listen.c     a listen: options, the socket's life, the end and its
+ *              actionHook (include/fs/fs_listen.h)
+ * listen_bg.c  the call's background listen (config)
  * listen_tx.c  the call's audio to the socket: mixing, resampling, the
  *              send queue's bound
  * listen_rx.c  the server's messages: playAudio, killAudio, disconnect,
  *              marks, streamed audio
  * listen_pcm.c base64, WAV and L16 byte order, and log-safe text
  */
-#ifndef PLUGIN_LISTEN_H
-#define PLUGIN_LISTEN_H
+#ifndef CALL_LISTEN_INT_H
+#define CALL_LISTEN_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <re.h>
-
-/* the verb this build runs: "listen", or "stream" (its jambonz alias) */
-#ifndef LISTEN_VERB
-#define LISTEN_VERB "listen"
-#endif
-#define LISTEN_LOG LISTEN_VERB
+#include <fs/fs_listen.h>
 
 /* samples of one 20 ms frame at 8 kHz, as taps deliver them */
 #define LISTEN_TAP_SAMPLES 160
@@ -32,7 +28,9 @@
 /* pending marks */
 #define LISTEN_MARKS_MAX 64
 
-struct fs_task;
+struct fs_scope;
+struct fs_listener;
+struct json_object;
 struct fs_call;
 struct fs_ws;
 struct fs_tap;
@@ -45,9 +43,19 @@ enum listen_mix {
 	LISTEN_MIXED,    /* their sum */
 };
 
-struct listen {
-	struct fs_task *t;
+struct fs_listen {
 	struct fs_call *c;
+	struct fs_scope *scope;   /* our own, a child of the owner's */
+	struct json_object *spec; /* the listen's properties */
+	struct json_object *info; /* the call's fields for the metadata */
+	char log[16];             /* "listen", "stream": log lines' module */
+	bool post_hook;           /* the actionHook is ours to post */
+	fs_listen_end_h *endh;
+	void *arg;
+	/* listen_bg.c */
+	struct fs_listener *bind; /* on the call's scope: its end frees us */
+	struct tmr free_tmr;
+	bool bg;
 	struct fs_ws *ws;
 	struct fs_tap *tap;
 	char url_log[160]; /* the URL without credentials, escaped */
@@ -90,32 +98,38 @@ struct listen {
 
 /* listen.c */
 
-/** End the verb from the loop, soon (never from inside the media tick) */
-void listen_end_soon(struct listen *l, const char *why);
+/** End the listen from the loop, soon (never from inside the media
+ *  tick) */
+void listen_end_soon(struct fs_listen *l, const char *why);
+
+/** Post the actionHook of a listen without a verb: the call's fields
+ *  plus result (taken); the answer is not acted on */
+void listen_post_hook(struct fs_call *c, const struct json_object *hook,
+		      struct json_object *result);
 
 /* listen_tx.c */
 
 /** Allocate the resamplers and buffers for l->rate and l->mix */
-int listen_tx_init(struct listen *l);
+int listen_tx_init(struct fs_listen *l);
 
 /** Start tapping the call's audio toward the socket */
-int listen_tx_start(struct listen *l);
+int listen_tx_start(struct fs_listen *l);
 
-void listen_tx_free(struct listen *l);
+void listen_tx_free(struct fs_listen *l);
 
 /* listen_rx.c */
 
 /** Take the server's audio from now on (bidirectionalAudio) */
-int listen_rx_start(struct listen *l);
+int listen_rx_start(struct fs_listen *l);
 
 /** A text message from the server */
-void listen_rx_text(struct listen *l, const char *text, size_t len);
+void listen_rx_text(struct fs_listen *l, const char *text, size_t len);
 
 /** A binary message from the server */
-void listen_rx_bin(struct listen *l, const uint8_t *data, size_t len);
+void listen_rx_bin(struct fs_listen *l, const uint8_t *data, size_t len);
 
-/** Forget pending marks and plays (the verb ends) */
-void listen_rx_free(struct listen *l);
+/** Forget pending marks and plays (the listen ends) */
+void listen_rx_free(struct fs_listen *l);
 
 /* listen_pcm.c */
 

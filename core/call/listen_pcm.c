@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <re.h>
-#include "listen.h"
+#include "call/listen_int.h"
 
 static bool listen_b64_char(char ch)
 {

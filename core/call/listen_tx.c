@@ -14,7 +14,7 @@
 #include <string.h>
 #include <re.h>
 #include <fs/fs.h>
-#include "listen.h"
+#include "call/listen_int.h"
 
 /* the largest rate taken, 64 kHz: 8 times a tap frame, with slack for
  * the resampler's uneven output */
@@ -24,12 +24,12 @@
 /* the send queue's bound, at least (bytes) */
 #define LISTEN_TXQ_MIN 65536
 
-static uint32_t listen_channels(const struct listen *l)
+static uint32_t listen_channels(const struct fs_listen *l)
 {
 	return l->mix == LISTEN_STEREO ? 2 : 1;
 }
 
-int listen_tx_init(struct listen *l)
+int listen_tx_init(struct fs_listen *l)
 {
 	uint32_t ch, nch = listen_channels(l);
 	int err;
@@ -50,7 +50,7 @@ int listen_tx_init(struct listen *l)
 	return 0;
 }
 
-void listen_tx_free(struct listen *l)
+void listen_tx_free(struct fs_listen *l)
 {
 	fs_tap_close(l->tap);
 	l->tap = NULL;
@@ -64,8 +64,8 @@ static int16_t listen_sat(int32_t v)
 	return (int16_t)(v > 32767 ? 32767 : v < -32768 ? -32768 : v);
 }
 
-static void listen_quiet(struct listen *l, const int16_t *a, const int16_t *b,
-			 size_t n)
+static void listen_quiet(struct fs_listen *l, const int16_t *a,
+			 const int16_t *b, size_t n)
 {
 	size_t i;
 
@@ -97,7 +97,7 @@ static void listen_put_le(int16_t *out, size_t n)
 	}
 }
 
-static void listen_send(struct listen *l, size_t samples)
+static void listen_send(struct fs_listen *l, size_t samples)
 {
 	size_t bytes = samples * sizeof(int16_t);
 	int err;
@@ -106,7 +106,7 @@ static void listen_send(struct listen *l, size_t samples)
 		return;
 	if (fs_ws_queued(l->ws) > l->txq_max) {
 		if (!l->frames_dropped++)
-			fs_warn(LISTEN_LOG,
+			fs_warn(l->log,
 				"%s: %s reads slower than audio comes: "
 				"dropping frames",
 				fs_call_sid(l->c), l->url_log);
@@ -116,7 +116,7 @@ static void listen_send(struct listen *l, size_t samples)
 	err = fs_ws_send_bin(l->ws, l->out, bytes);
 	if (err) {
 		if (!l->frames_dropped++)
-			fs_warn(LISTEN_LOG, "%s: audio frame not sent: %m",
+			fs_warn(l->log, "%s: audio frame not sent: %m",
 				fs_call_sid(l->c), err);
 		return;
 	}
@@ -126,7 +126,7 @@ static void listen_send(struct listen *l, size_t samples)
 static void listen_tap(const int16_t *caller, const int16_t *peer, size_t n,
 		       void *arg)
 {
-	struct listen *l = arg;
+	struct fs_listen *l = arg;
 	int16_t a[LISTEN_TAP_SAMPLES], b[LISTEN_TAP_SAMPLES];
 	int16_t ra[LISTEN_OUT_MAX], rb[LISTEN_OUT_MAX];
 	size_t i, na, nb;
@@ -171,7 +171,7 @@ static void listen_tap(const int16_t *caller, const int16_t *peer, size_t n,
 	listen_send(l, 2 * na);
 }
 
-int listen_tx_start(struct listen *l)
+int listen_tx_start(struct fs_listen *l)
 {
-	return fs_call_tap(&l->tap, l->c, fs_task_scope(l->t), listen_tap, l);
+	return fs_call_tap(&l->tap, l->c, l->scope, listen_tap, l);
 }
