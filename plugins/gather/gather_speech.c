@@ -1,0 +1,196 @@
+/**
+ * @file gather_speech.c  A gather's speech: the recognizer's results to
+ *                        the outcome, as jambonz's TaskGather decides it
+ *
+ * An interim result means the caller is speaking: with bargein (and
+ * minBargeinWordCount words) it stops the prompt, and it restarts the
+ * no-input timer while the words change, so a stream that never
+ * finalises still ends in
+ * timeout (the same words again do not restart it). A final result with a
+ * transcript ends the verb with speechDetected, or stt-low-confidence below
+ * recognizer.minConfidence; an empty one is ignored and listening goes on. A
+ * vendor failure ends it with reason error and the vendor's words as details;
+ * no credential ends it quietly (the log says why) and the list goes on.
+ */
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <json-c/json.h>
+#include <re.h>
+#include <fs/fs.h>
+#include <fs/fs_stt.h>
+#include "gather.h"
+
+void gather_speech_free(struct gather *g)
+{
+	fs_stt_close(g->stt);
+	g->stt = NULL;
+	json_object_put(g->recog);
+	g->recog = NULL;
+}
+
+static const char *gather_sp_str(const struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	if (!json_object_object_get_ex(o, k, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int gather_speech_init(struct gather *g, const struct json_object *data)
+{
+	struct json_object *r = NULL, *v;
+
+	(void)json_object_object_get_ex(data, "recognizer", &r);
+	g->recog = fs_call_recognizer(fs_task_call(g->t), r);
+	if (!g->recog)
+		return ENOMEM;
+	g->sp_bargein = json_object_object_get_ex(data, "bargein", &v) &&
+			json_object_get_boolean(v);
+	g->during_prompt =
+		!json_object_object_get_ex(data, "listenDuringPrompt", &v) ||
+		json_object_get_boolean(v);
+	g->min_words =
+		fs_num_u32(gather_num(data, "minBargeinWordCount", 1), 1000);
+	if (!g->min_words)
+		g->min_words = 1;
+	g->min_conf = gather_num(g->recog, "minConfidence", 0);
+	return 0;
+}
+
+static uint32_t gather_words(const char *s)
+{
+	uint32_t n = 0;
+	bool in = false;
+
+	for (; s && *s; s++) {
+		bool sp = *s == ' ' || *s == '\t' || *s == '\n';
+
+		if (!sp && !in)
+			n++;
+		in = !sp;
+	}
+	return n;
+}
+
+static const char *gather_transcript(const struct json_object *evt,
+				     double *confp)
+{
+	struct json_object *alts, *alt;
+
+	if (!json_object_object_get_ex(evt, "alternatives", &alts) ||
+	    !json_object_is_type(alts, json_type_array) ||
+	    !(alt = json_object_array_get_idx(alts, 0)))
+		return NULL;
+	*confp = gather_num(alt, "confidence", 0);
+	return gather_sp_str(alt, "transcript");
+}
+
+/* partialResultHook: {speech} plus the call's fields, fire and forget;
+ * an absolute URL (the plugin API does not give the call hook's base) */
+static void gather_partial(struct gather *g, const struct json_object *evt)
+{
+	struct json_object *hook = NULL, *body;
+	const struct json_object *data = fs_task_data(g->t);
+	struct fs_hook h = {0};
+	struct fs_req_opts o = {0};
+
+	if (!json_object_object_get_ex(data, "partialResultHook", &hook))
+		return;
+	if (json_object_is_type(hook, json_type_string))
+		h.url = json_object_get_string(hook);
+	else {
+		h.url = gather_sp_str(hook, "url");
+		h.method = gather_sp_str(hook, "method");
+		h.username = gather_sp_str(hook, "username");
+		h.password = gather_sp_str(hook, "password");
+	}
+	if (!h.url)
+		return;
+	body = fs_call_info(fs_task_call(g->t));
+	if (!body)
+		return;
+	json_object_object_add(body, "speech",
+			       json_object_get((struct json_object *)evt));
+	o.body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+	(void)fs_req_send(fs_call_req(fs_task_call(g->t)), fs_task_scope(g->t),
+			  &h, &o, NULL, NULL);
+	json_object_put(body);
+}
+
+static void gather_result(int err, const struct json_object *evt, void *arg)
+{
+	struct gather *g = arg;
+	const char *text;
+	double conf = 0;
+	struct json_object *v;
+
+	if (g->ended)
+		return;
+	if (err || !evt) {
+		const char *why = evt ? gather_sp_str(evt, "error") : NULL;
+
+		g->stt = NULL; /* gone with this handler's return */
+		gather_end(g, "error", NULL,
+			   why ? why : "the recognition ended");
+		return;
+	}
+	text = gather_transcript(evt, &conf);
+	if (!text || !*text)
+		return; /* nothing heard yet: listening goes on */
+	if (json_object_object_get_ex(evt, "is_final", &v) &&
+	    json_object_get_boolean(v)) {
+		if (g->min_conf > 0 && conf > 0 && conf < g->min_conf) {
+			fs_info("gather",
+				"%s: transcript confidence %.2f below "
+				"minConfidence %.2f",
+				fs_call_sid(fs_task_call(g->t)), conf,
+				g->min_conf);
+			gather_end(g, "stt-low-confidence", evt, NULL);
+			return;
+		}
+		gather_end(g, "speechDetected", evt, NULL);
+		return;
+	}
+	gather_partial(g, evt);
+	if (g->prompting && g->sp_bargein &&
+	    gather_words(text) >= g->min_words) {
+		fs_info("gather", "%s: speech barge-in",
+			fs_call_sid(fs_task_call(g->t)));
+		gather_stop_prompt(g);
+	}
+	/* the caller goes on speaking: time from now; the same words
+	 * again are no progress (a stream that never finalises) */
+	if (!g->hearing || strncmp(g->heard, text, sizeof(g->heard) - 1)) {
+		g->hearing = true;
+		str_ncpy(g->heard, text, sizeof(g->heard));
+		gather_arm(g);
+	}
+}
+
+int gather_speech_start(struct gather *g)
+{
+	struct fs_call *c = fs_task_call(g->t);
+	int err;
+
+	err = fs_call_stt(&g->stt, c, fs_task_scope(g->t), g->recog,
+			  gather_result, g);
+	if (!err)
+		return 0;
+	g->stt = NULL;
+	if (err == ENOKEY) {
+		/* as jambonz's SpeechCredentialError: the verb ends, the
+		 * list goes on; the log line is the core's */
+		g->ended = true;
+		fs_task_done(g->t, 0, NULL, NULL);
+		return err;
+	}
+	fs_warn("gather", "%s: cannot start recognition: %m", fs_call_sid(c),
+		err);
+	gather_end(g, "error", NULL,
+		   err == ENOTSUP ? "speech vendor not supported"
+				  : "cannot start recognition");
+	return err;
+}

@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// Streaming speech-to-text vendors, simulated from their public
+// documentation for the end-to-end tests: each checks what the vendor's
+// endpoint checks (the key, the query, the audio's encoding and rate,
+// the order of messages, the end of the stream) and answers in the
+// vendor's format. It "recognises" by answering with the transcript the
+// key's script holds, but only after real audio arrived: bytes at the
+// rate asked for, loud enough to be speech, then a pause.
+//
+//   node sttsim.js KEYS.json     prints "PORT <n>" when ready
+//
+// KEYS.json: {"<api key>": {"transcript": "...", "confidence": 0.97,
+//             "mode": "ok"|"401"|"429"|"slow"|"garbage"|"nofinal"|"drop"}}
+// (a key not listed is refused as the vendor refuses a bad key)
+//
+// Deepgram (wss://api.deepgram.com/v1/listen): the key as
+// "Authorization: Token <key>" or the subprotocol pair "token, <key>";
+// encoding=linear16, sample_rate, channels=1, a model; binary audio,
+// {"type":"KeepAlive"}, {"type":"CloseStream"} (then the last results,
+// Metadata and a close 1000); Results {type, channel_index, duration,
+// start, is_final, speech_final, channel {alternatives [{transcript,
+// confidence, words}]}, metadata}.
+//
+//   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
+//               loud_ms, texts, sent, close_code, ended}]
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const crypto = require('crypto');
+const {WebSocketServer} = require(path.join(__dirname, '..', 'node_modules', 'ws'));
+
+const keys = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const conns = [];
+const slow = [];
+
+const server = http.createServer((req, res) => {
+  if (req.url === '/_log') {
+    res.writeHead(200, {'Content-Type': 'application/json'});
+    return res.end(JSON.stringify(conns));
+  }
+  res.writeHead(404);
+  res.end();
+});
+
+const wss = new WebSocketServer({
+  noServer: true,
+  maxPayload: 1 << 20,
+  // Deepgram answers the pair "token, <key>" with "token"
+  handleProtocols: (protocols) => (protocols.has('token') ? 'token' : false)
+});
+
+function refuse(sock, status, text, body) {
+  const b = JSON.stringify(body);
+  sock.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`);
+}
+
+function rms(buf) {
+  let sum = 0;
+  const n = buf.length >> 1;
+  for (let i = 0; i < n; i++) {
+    const s = buf.readInt16LE(i * 2);
+    sum += s * s;
+  }
+  return n ? Math.sqrt(sum / n) : 0;
+}
+
+// What every vendor's stream measures of the audio
+function meter(rec, rate) {
+  return {
+    t0: 0, bytes: 0, loud_ms: 0, quiet_ms: 0,
+    add(buf) {
+      const now = Date.now();
+      if (!this.t0) this.t0 = now;
+      this.bytes += buf.length;
+      const ms = (buf.length / 2) * 1000 / rate;
+      if (rms(buf) > 500) {
+        this.loud_ms += ms;
+        this.quiet_ms = 0;
+      } else {
+        this.quiet_ms += ms;
+      }
+      rec.bytes = this.bytes;
+      rec.loud_ms = Math.round(this.loud_ms);
+      const secs = (now - this.t0) / 1000;
+      if (secs >= 1) rec.rate = Math.round(this.bytes / 2 / secs);
+    },
+    // real audio, at the rate asked for (the pre-open buffer makes the
+    // first second come faster: measured over the whole)
+    rateOk() {
+      return rec.rate && Math.abs(rec.rate - rate) / rate < 0.2;
+    }
+  };
+}
+
+// ---- Deepgram ----------------------------------------------------------
+
+function deepgramUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'deepgram', query: Object.fromEntries(url.searchParams),
+    keywords: url.searchParams.getAll('keywords'),
+    protocol: req.headers['sec-websocket-protocol'] || null,
+    authorization: req.headers.authorization || null, texts: [], sent: 0, ok: false};
+  conns.push(rec);
+  let key = null;
+  const auth = req.headers.authorization || '';
+  const proto = (req.headers['sec-websocket-protocol'] || '').split(',').map((s) => s.trim());
+  if (/^Token /.test(auth)) key = auth.slice(6);
+  else if (proto[0] === 'token' && proto[1]) key = proto[1];
+  rec.key = key;
+  const script = key && keys[key];
+  if (!script) {
+    rec.why = 'bad key';
+    return refuse(sock, 401, 'Unauthorized', {err_code: 'INVALID_AUTH',
+      err_msg: 'Invalid credentials.', request_id: crypto.randomUUID()});
+  }
+  if (script.mode === '429') {
+    rec.why = 'rate limited';
+    return refuse(sock, 429, 'Too Many Requests', {err_code: 'TOO_MANY_REQUESTS',
+      err_msg: 'Too many requests. Please try again later'});
+  }
+  if (script.mode === 'slow') {
+    rec.why = 'slow';
+    slow.push(sock); // never answers the handshake
+    return;
+  }
+  const q = url.searchParams;
+  const bad = [];
+  if (q.get('encoding') !== 'linear16') bad.push('encoding');
+  const rate = Number(q.get('sample_rate'));
+  if (!(rate >= 8000 && rate <= 48000)) bad.push('sample_rate');
+  if ((q.get('channels') || '1') !== '1') bad.push('channels');
+  if (!q.get('model')) bad.push('model');
+  if (bad.length) {
+    rec.why = 'bad query: ' + bad.join(',');
+    return refuse(sock, 400, 'Bad Request', {err_code: 'Bad Request',
+      err_msg: 'Bad Request: ' + rec.why});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => deepgramSession(ws, rec, script, rate, q));
+}
+
+function deepgramSession(ws, rec, script, rate, q) {
+  const m = meter(rec, rate);
+  const requestId = crypto.randomUUID();
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let interim = false, finals = 0, closing = false, pos = 0;
+  let ticker = null;
+
+  const results = (text, isFinal, speechFinal) => {
+    const start = pos;
+    pos = m.bytes / 2 / rate;
+    const msg = {type: 'Results', channel_index: [0, 1], duration: +(pos - start).toFixed(3),
+      start: +start.toFixed(3), is_final: isFinal, speech_final: speechFinal,
+      channel: {alternatives: [{transcript: text, confidence: script.confidence || 0.97,
+        words: text.split(' ').filter(Boolean).map((w, i) => ({word: w.toLowerCase(),
+          start: start + i * 0.3, end: start + i * 0.3 + 0.25,
+          confidence: script.confidence || 0.97}))}]},
+      metadata: {request_id: requestId, model_info: {name: q.get('model'), version: '2024-01-09',
+        arch: q.get('model')}, model_uuid: crypto.randomUUID()},
+      from_finalize: false};
+    rec.sent++;
+    ws.send(JSON.stringify(msg));
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rate}`;
+      results('', true, true);
+      return;
+    }
+    rec.ok = true;
+    const half = Math.ceil(words.length / 2);
+    results(words.slice(0, half).join(' '), true, false);
+    results(words.slice(half).join(' '), true, true);
+  };
+
+  ws.on('message', (data, isBinary) => {
+    if (closing) {
+      rec.after_close = (rec.after_close || 0) + 1;
+      return;
+    }
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (!o || !['KeepAlive', 'CloseStream', 'Finalize'].includes(o.type)) {
+        rec.why = 'unknown message';
+        ws.close(1008, 'DATA-0000');
+        return;
+      }
+      if (o.type === 'CloseStream') {
+        closing = true;
+        rec.close_stream = true;
+        if (!finals && words.length && m.loud_ms >= 400) recognise();
+        ws.send(JSON.stringify({type: 'Metadata', transaction_key: 'deprecated',
+          request_id: requestId, sha256: crypto.createHash('sha256').update('x').digest('hex'),
+          created: new Date().toISOString(), duration: m.bytes / 2 / rate, channels: 1}));
+        ws.close(1000);
+      }
+      return;
+    }
+    m.add(data);
+    if (script.mode === 'drop' && m.loud_ms >= 300) {
+      rec.why = 'dropped';
+      ws.terminate();
+      return;
+    }
+    if (!interim && m.loud_ms >= 300 && words.length) {
+      interim = true;
+      if (script.mode === 'garbage') {
+        rec.sent++;
+        ws.send('{"type": "Results", "channel": {"alternatives": [{"transcr');
+        return;
+      }
+      results(words[0], false, false);
+      if (script.mode === 'nofinal')
+        ticker = setInterval(() => results(words.slice(0, 2).join(' '), false, false), 400);
+    }
+    if (script.mode === 'nofinal') return;
+    if (!finals && interim && m.loud_ms >= 600 && m.quiet_ms >= 500) {
+      finals++;
+      recognise();
+    }
+  });
+  ws.on('close', (code) => {
+    clearInterval(ticker);
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
+server.on('upgrade', (req, sock, head) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/v1/listen') return deepgramUpgrade(req, sock, head, url);
+  conns.push({vendor: 'unknown', path: url.pathname});
+  refuse(sock, 404, 'Not Found', {error: 'not found'});
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`PORT ${server.address().port}\n`);
+});
+process.on('SIGTERM', () => {
+  slow.forEach((s) => s.destroy());
+  process.exit(0);
+});
