@@ -17,9 +17,9 @@
 #include <fs/fs_resamp.h>
 #include <fs/fs_scope.h>
 #include <fs/fs_stt.h>
-#include <fs/fs_ws.h>
 #include "base/jsonutil.h"
 #include "base/log.h"
+#include "http/req.h"
 #include "speech/stt.h"
 #include "speech/sttv.h"
 
@@ -30,6 +30,8 @@ static void stt_destructor(void *arg)
 	if (s->scope)
 		fs_scope_close(s->scope);
 	mem_deref(s->scope);
+	req_ws_close(s->ws);
+	mem_deref(s->ws);
 	mem_deref(s->rs);
 	mem_deref(s->pre);
 	mem_deref(s->vst);
@@ -58,6 +60,15 @@ static void stt_release(void *arg)
 
 	s->bind = NULL;
 	stt_drop(s);
+}
+
+/* our scope closed: the socket goes with it (1000), silently */
+static void stt_ws_release(void *arg)
+{
+	struct fs_stt *s = arg;
+
+	req_ws_close(s->ws);
+	s->ws = mem_deref(s->ws);
 }
 
 static void stt_end(struct fs_stt *s, int err, const struct json_object *evt)
@@ -113,7 +124,7 @@ static int stt_send(struct fs_stt *s, const int16_t *pcm, size_t n)
 {
 	if (s->v->audio)
 		return s->v->audio(s, pcm, n);
-	return fs_ws_send_bin(s->ws, pcm, n * sizeof(*pcm));
+	return req_ws_send_bin(s->ws, pcm, n * sizeof(*pcm));
 }
 
 static void stt_opened(void *arg)
@@ -153,7 +164,6 @@ static void stt_closed(int err, void *arg)
 {
 	struct fs_stt *s = arg;
 
-	s->ws = NULL;
 	if (!err && s->finishing) {
 		stt_done(s);
 		return;
@@ -190,7 +200,7 @@ void stt_feed(struct fs_stt *s, const int16_t *pcm, size_t n)
 		return;
 	}
 	/* a vendor reading slower than real time: drop, never block */
-	if (fs_ws_queued(s->ws) > (size_t)s->rate * 2 * STT_TXQ_MS / 1000 ||
+	if (req_ws_txq(s->ws) > (size_t)s->rate * 2 * STT_TXQ_MS / 1000 ||
 	    stt_send(s, out, k)) {
 		s->frames_dropped++;
 		return;
@@ -200,9 +210,9 @@ void stt_feed(struct fs_stt *s, const int16_t *pcm, size_t n)
 
 int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 {
-	struct fs_ws_opts wo = {0};
+	struct req_ws_opts wo = {0};
 	struct fs_hook hook = {0};
-	char *url = NULL, *proto = NULL;
+	char *url = NULL, *hdrs = NULL;
 	const struct sttv *v;
 	struct fs_stt *s;
 	int err;
@@ -238,7 +248,7 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 		err = ENOMEM;
 		goto out;
 	}
-	err = v->prepare(s, &url, &proto);
+	err = v->prepare(s, &url, &hdrs);
 	if (err)
 		goto out;
 	s->pre = mbuf_alloc(4096);
@@ -253,10 +263,19 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	if (err)
 		goto out;
 	hook.url = url;
-	wo.subprotocol = proto;
+	wo.headers = hdrs;
 	wo.handshake_ms = conf->handshake_ms;
-	err = fs_ws_open(&s->ws, conf->req, s->scope, &hook, &wo, stt_opened,
-			 stt_text, stt_bin, stt_closed, s);
+	wo.max_payload = 131072;
+	err = req_ws_open(&s->ws, conf->req, &hook, &wo, stt_opened, stt_text,
+			  stt_closed, s);
+	if (!err) {
+		req_ws_set_bin(s->ws, stt_bin);
+		err = fs_scope_bind(s->scope, stt_ws_release, s, NULL);
+		if (err) {
+			req_ws_close(s->ws);
+			s->ws = mem_deref(s->ws);
+		}
+	}
 	if (err) {
 		fs_info("stt", "%s: %s: cannot open the stream: %m", s->sid,
 			s->vendor, err);
@@ -265,7 +284,7 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	err = fs_scope_bind(conf->scope, stt_release, s, &s->bind);
 out:
 	mem_deref(url);
-	mem_deref(proto);
+	mem_deref(hdrs);
 	if (err) {
 		mem_deref(s);
 		return err;

@@ -8,7 +8,6 @@
 #include <strings.h>
 #include <re.h>
 #include <json-c/json.h>
-#include <fs/fs_ws.h>
 #include "base/jsonutil.h"
 #include "http/req.h"
 #include "speech/sttv.h"
@@ -112,10 +111,10 @@ int sttv_send_json(struct fs_stt *s, struct json_object *o)
 
 	if (!o)
 		return ENOMEM;
-	err = fs_ws_send_text(
-		s->ws, json_object_to_json_string_ext(
-			       o, JSON_C_TO_STRING_PLAIN |
-					  JSON_C_TO_STRING_NOSLASHESCAPE));
+	err = req_ws_send(s->ws,
+			  json_object_to_json_string_ext(
+				  o, JSON_C_TO_STRING_PLAIN |
+					     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return err;
 }

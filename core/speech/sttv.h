@@ -12,17 +12,18 @@
 #include <fs/fs_stt.h>
 
 struct fs_stt;
-struct fs_ws;
+struct req_ws_conn;
 struct json_object;
 
 struct sttv {
 	const char *name;
 	/**
-	 * The stream's URL and subprotocol (new strings, or NULL for no
-	 * subprotocol) and s->rate; the vendor state in s->vst.
+	 * The stream's URL and request headers (new strings; headers
+	 * NULL or lines ending in CRLF, made of checked values) and
+	 * s->rate; the vendor state in s->vst.
 	 * @return 0, or EINVAL (logged: what the credential lacks)
 	 */
-	int (*prepare)(struct fs_stt *s, char **urlp, char **protop);
+	int (*prepare)(struct fs_stt *s, char **urlp, char **hdrsp);
 	/** the handshake succeeded: a configuration message, if any */
 	int (*opened)(struct fs_stt *s);
 	/** one text message of the vendor */
@@ -42,7 +43,7 @@ struct fs_stt {
 	const struct sttv *v;
 	struct fs_scope *scope;   /* ours: socket, tap, timers */
 	struct fs_listener *bind; /* in the owner's scope */
-	struct fs_ws *ws;
+	struct req_ws_conn *ws;
 	struct fs_resamp *rs;
 	struct json_object *recog;
 	struct json_object *cred;

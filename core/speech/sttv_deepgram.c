@@ -2,9 +2,8 @@
  * @file sttv_deepgram.c  Deepgram's live streaming API
  *
  * wss://api.deepgram.com/v1/listen?encoding=linear16&sample_rate=8000
- * &channels=1&interim_results=true&model=...&language=..., the key as
- * the subprotocol pair "token, <key>" (Deepgram's documented form for
- * clients that cannot set Authorization); raw L16 in binary messages;
+ * &channels=1&interim_results=true&model=...&language=...,
+ * "Authorization: Token <key>"; raw L16 in binary messages;
  * {"type":"KeepAlive"} while paused, {"type":"CloseStream"} to finish.
  * Results are {"type":"Results", is_final, speech_final, channel
  * {alternatives [{transcript, confidence}]}}: segments that are final
@@ -115,7 +114,7 @@ static int dg_query(struct fs_stt *s, struct mbuf *q)
 	return err;
 }
 
-static int dg_prepare(struct fs_stt *s, char **urlp, char **protop)
+static int dg_prepare(struct fs_stt *s, char **urlp, char **hdrsp)
 {
 	const char *key = sttv_cred(s, "api_key", NULL);
 	char *base = NULL;
@@ -157,7 +156,7 @@ static int dg_prepare(struct fs_stt *s, char **urlp, char **protop)
 				  q->end);
 	/* without a key (on-premise) no authorization at all */
 	if (!err && key)
-		err = re_sdprintf(protop, "token, %s", key);
+		err = re_sdprintf(hdrsp, "Authorization: Token %s\r\n", key);
 	mem_deref(base);
 	mem_deref(q);
 	return err;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gather with speech, recognised by Deepgram's live streaming API as a
-# simulator checks it (tests/tools/sttsim.js: the key in the subprotocol
-# pair, the query, linear16 at 8 kHz arriving in real time and loud
+# simulator checks it (tests/tools/sttsim.js: Authorization: Token, the
+# query, linear16 at 8 kHz arriving in real time and loud
 # enough, CloseStream or a close 1000 at the end) while sipp sends
 # speech espeak-ng recorded (tests/tools/sttpcap.py): the transcript, in
 # the jambonz shape, reaching the actionHook, interim results on the
@@ -95,7 +95,7 @@ assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/partial").every(r => r.bo
 # what the simulator checked on the way
 c='d.find(c => c.key==="dg-ok" && c.ok)'
 assert_eq "$(json_get "$sim" "!!$c")" "true" "a recognised stream: $(json_get "$sim" 'd.filter(c=>c.key==="dg-ok").map(c=>c.why)')"
-assert_eq "$(json_get "$sim" "$c.protocol")" "token, dg-ok" "the key as Deepgram's subprotocol pair"
+assert_eq "$(json_get "$sim" "$c.authorization")" "Token dg-ok" "Authorization: Token"
 for kv in encoding=linear16 sample_rate=8000 channels=1 interim_results=true model=nova-2 \
 	language=en-US punctuate=true; do
 	assert_eq "$(json_get "$sim" "$c.query.${kv%%=*}")" "${kv#*=}" "query ${kv%%=*}"
