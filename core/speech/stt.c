@@ -92,7 +92,7 @@ void stt_fail(struct fs_stt *s, int err, const char *why)
 	if (s->ended)
 		return;
 	log_escape(esc, sizeof(esc), why ? why : "");
-	fs_info("stt", "%s: %s recognition failed (%m): %s", s->sid, s->vendor,
+	fs_info("stt", "%s: %s recognition failed (%m): %s", s->sid, s->vlog,
 		err, esc);
 	evt = json_object_new_object();
 	if (evt)
@@ -133,7 +133,7 @@ static void stt_opened(void *arg)
 	int err = 0;
 
 	s->open = true;
-	fs_debug("stt", "%s: %s stream open", s->sid, s->vendor);
+	fs_debug("stt", "%s: %s stream open", s->sid, s->vlog);
 	if (s->v->opened)
 		err = s->v->opened(s);
 	if (!err && s->pre && s->pre->end)
@@ -240,7 +240,9 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	s->cred = conf->cred
 			  ? json_object_get((struct json_object *)conf->cred)
 			  : json_object_new_object();
-	err = str_dup(&s->vendor, v->name);
+	/* custom:<name> is the vendor's whole name */
+	err = str_dup(&s->vendor, conf->vendor);
+	log_escape(s->vlog, sizeof(s->vlog), conf->vendor);
 	err |= str_dup(&s->lang, jsonutil_str(s->recog, "language")
 					 ? jsonutil_str(s->recog, "language")
 					 : "en-US");
@@ -278,7 +280,7 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	}
 	if (err) {
 		fs_info("stt", "%s: %s: cannot open the stream: %m", s->sid,
-			s->vendor, err);
+			s->vlog, err);
 		goto out;
 	}
 	err = fs_scope_bind(conf->scope, stt_release, s, &s->bind);
@@ -364,6 +366,11 @@ const char *fs_stt_vendor(const struct fs_stt *s)
 
 void fs_stt_close(struct fs_stt *s)
 {
-	if (s)
-		stt_drop(s);
+	if (!s)
+		return;
+	/* tell the vendor the audio is over (CloseStream, stop) before
+	 * the close frame, as a client that ends cleanly does */
+	if (s->open && !s->ended && !s->finishing && s->v->finish)
+		(void)s->v->finish(s);
+	stt_drop(s);
 }

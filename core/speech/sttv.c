@@ -14,15 +14,23 @@
 
 static const struct sttv *const sttv_all[] = {
 	&sttv_deepgram,
+	&sttv_custom,
 };
 
 const struct sttv *sttv_find(const char *vendor)
 {
 	if (!vendor)
 		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(sttv_all); i++)
-		if (!strcasecmp(vendor, sttv_all[i]->name))
+	for (size_t i = 0; i < ARRAY_SIZE(sttv_all); i++) {
+		const char *n = sttv_all[i]->name;
+		size_t len = strlen(n);
+
+		/* "custom:" names a family: custom:<name> */
+		if (n[len - 1] == ':'
+			    ? !strncasecmp(vendor, n, len) && vendor[len]
+			    : !strcasecmp(vendor, n))
 			return sttv_all[i];
+	}
 	return NULL;
 }
 

@@ -49,6 +49,7 @@ struct fs_stt {
 	struct json_object *cred;
 	struct fs_listener *tmr; /* finish deadline or keepalive */
 	char *vendor;
+	char vlog[64]; /* vendor, escaped for log lines */
 	char *lang;
 	char sid[40];
 	uint32_t rate; /* what the vendor gets */
@@ -61,6 +62,7 @@ struct fs_stt {
 };
 
 extern const struct sttv sttv_deepgram;
+extern const struct sttv sttv_custom;
 
 const struct sttv *sttv_find(const char *vendor);
 

@@ -11,20 +11,17 @@
 # (timeout), a vendor down, one that never answers the handshake, one
 # that drops the stream, a transcript below minConfidence.
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/19-stt-lib.sh"
 
 TEXT="i would like to book a table for two"
-cat >"$WORK/keys.json" <<JSON
+start_sttsim "$(cat <<JSON
 {"dg-ok": {"transcript": "$TEXT", "confidence": 0.96},
  "dg-low": {"transcript": "maybe", "confidence": 0.41},
  "dg-429": {"mode": "429"}, "dg-garbage": {"transcript": "x y", "mode": "garbage"},
  "dg-nofinal": {"transcript": "never ending story", "mode": "nofinal"},
  "dg-slow": {"mode": "slow"}, "dg-drop": {"transcript": "a b", "mode": "drop"}}
 JSON
-node "$E2E_ROOT/tests/tools/sttsim.js" "$WORK/keys.json" >"$WORK/sim.out" 2>"$WORK/sim.log" &
-PIDS+=("$!")
-wait_for 5 grep -q '^PORT ' "$WORK/sim.out" || fail "STT simulator did not start"
-SIM="http://127.0.0.1:$(sed -n 's/^PORT //p' "$WORK/sim.out")"
-sim_log() { curl -fsS "$SIM/_log"; }
+)"
 DOWN="ws://127.0.0.1:$(free_port)"
 
 row() { # LABEL KEY [BASE]
@@ -42,8 +39,6 @@ gather() { # NAME [LABEL] [RECOGNIZER_EXTRA] [VERB_EXTRA] [TIMEOUT]
 	printf '{"verb":"gather","input":["speech"],"actionHook":"/result/%s","timeout":%s,"recognizer":{"vendor":"deepgram","language":"en-US"%s%s}%s}' \
 		"$1" "${5:-8}" "${2:+,\"label\":\"$2\"}" "${3:-}" "${4:-}"
 }
-# the failures end the list at once: sipp needs its BYE a little later
-bye='{"verb":"pause","length":1}, {"verb":"hangup"}'
 after='{"verb":"gather","input":["digits"],"timeout":1,"actionHook":"/after"}'
 start_hooks '{
   "/call": {"seq": [
@@ -51,29 +46,23 @@ start_hooks '{
     ['"$(gather bargein '' '' ',"bargein":true,"say":{"text":"Welcome to the restaurant. Please tell us what you would like to do today, after the tone, and we will do our very best to help you with it.","synthesizer":{"vendor":"flite"}}')"', {"verb":"hangup"}],
     ['"$(gather low low ',"minConfidence":0.8')"', {"verb":"hangup"}],
     ['"$(gather nocred ttsonly)"', '"$after"', {"verb":"hangup"}],
-    ['"$(gather bad bad)"', '"$bye"'],
-    ['"$(gather r429 r429)"', '"$bye"'],
-    ['"$(gather garbage garbage)"', '"$bye"'],
+    ['"$(gather bad bad)"', '"$STT_BYE"'],
+    ['"$(gather r429 r429)"', '"$STT_BYE"'],
+    ['"$(gather garbage garbage)"', '"$STT_BYE"'],
     ['"$(gather nofinal nofinal '' '' 3)"', {"verb":"hangup"}],
-    ['"$(gather down down)"', '"$bye"'],
-    ['"$(gather slow slow)"', '"$bye"'],
-    ['"$(gather drop drop)"', '"$bye"']
+    ['"$(gather down down)"', '"$STT_BYE"'],
+    ['"$(gather slow slow)"', '"$STT_BYE"'],
+    ['"$(gather drop drop)"', '"$STT_BYE"']
   ]},
   "/result": [], "/after": [], "/partial": []
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status" \
 	SPEECH_CREDENTIALS_FILE="$WORK/creds.json"
 
-python3 "$E2E_ROOT/tests/tools/sttpcap.py" "$WORK/speech.pcap" "$TEXT" 0.5 2.5 >/dev/null ||
-	fail "could not record the speech"
-scen=$(mkscen uac_answer ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>")
-result() { echo "d.find(r => r.path===\"/result/$1\")"; }
+speech_scen "$TEXT"
 
 names=(ok bargein low nocred bad r429 garbage nofinal down slow drop)
-for n in "${names[@]}"; do
-	run_sipp "$n" "$scen" 15551230190 || fail "$n: call failed"
-done
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===11' 20
+call_all 15551230190 "${names[@]}"
 log=$(hooks_log)
 sim=$(sim_log)
 

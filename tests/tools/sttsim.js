@@ -10,7 +10,7 @@
 //   node sttsim.js KEYS.json     prints "PORT <n>" when ready
 //
 // KEYS.json: {"<api key>": {"transcript": "...", "confidence": 0.97,
-//             "mode": "ok"|"401"|"429"|"slow"|"garbage"|"nofinal"|"drop"}}
+//             "mode": "ok"|"429"|"slow"|"garbage"|"nofinal"|"drop"|"error"}}
 // (a key not listed is refused as the vendor refuses a bad key)
 //
 // Deepgram (wss://api.deepgram.com/v1/listen): the key as
@@ -20,6 +20,8 @@
 // Metadata and a close 1000); Results {type, channel_index, duration,
 // start, is_final, speech_final, channel {alternatives [{transcript,
 // confidence, words}]}, metadata}.
+//
+// jambonz's custom STT API (ws://HOST/custom...): see customSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
 //               loud_ms, texts, sent, close_code, ended}]
@@ -94,6 +96,145 @@ function meter(rec, rate) {
   };
 }
 
+const heardBy = new WeakMap();
+function heard(rec) {
+  if (!heardBy.has(rec)) heardBy.set(rec, {interim: false, finals: 0});
+  return heardBy.get(rec);
+}
+
+// One binary message of audio: measure it, and answer as the script
+// says once there is speech (an interim result) and then a pause (the
+// final): io.interim(text), io.final(), io.garbage(), io.error()
+function hear(ws, m, rec, script, data, io) {
+  const st = heard(rec);
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  m.add(data);
+  if (script.mode === 'drop' && m.loud_ms >= 300) {
+    rec.why = 'dropped';
+    ws.terminate();
+    return;
+  }
+  if (!st.interim && m.loud_ms >= 300 && words.length) {
+    st.interim = true;
+    if (script.mode === 'garbage') return io.garbage();
+    if (script.mode === 'error') return io.error();
+    io.interim(words[0]);
+    if (script.mode === 'nofinal') {
+      const t = setInterval(() => io.interim(words.slice(0, 2).join(' ')), 400);
+      ws.on('close', () => clearInterval(t));
+    }
+  }
+  if (script.mode === 'nofinal' || st.finals || !st.interim) return;
+  if (m.loud_ms >= 600 && m.quiet_ms >= 500) {
+    st.finals++;
+    io.final();
+  }
+}
+
+// The key's script, or the refusal the vendor answers (rec.why says it)
+function admit(rec, key, sock) {
+  rec.key = key;
+  const script = key && keys[key];
+  if (!script) {
+    rec.why = 'bad key';
+    refuse(sock, 401, 'Unauthorized', {err_code: 'INVALID_AUTH',
+      err_msg: 'Invalid credentials.', request_id: crypto.randomUUID()});
+    return null;
+  }
+  if (script.mode === '429') {
+    rec.why = 'rate limited';
+    refuse(sock, 429, 'Too Many Requests', {err_code: 'TOO_MANY_REQUESTS',
+      err_msg: 'Too many requests. Please try again later'});
+    return null;
+  }
+  if (script.mode === 'slow') {
+    rec.why = 'slow';
+    slow.push(sock); // never answers the handshake
+    return null;
+  }
+  return script;
+}
+
+// ---- jambonz custom STT API ---------------------------------------------
+// Authorization: Bearer <key>; {type "start", language, format "raw",
+// encoding "LINEAR16", interimResults, sampleRateHz, options} first, then
+// binary L16 at sampleRateHz, {type "stop"} last, and the server closes.
+
+function customUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'custom', path: url.pathname, authorization: req.headers.authorization || null,
+    texts: [], sent: 0, ok: false};
+  conns.push(rec);
+  const auth = req.headers.authorization || '';
+  const script = admit(rec, /^Bearer /.test(auth) ? auth.slice(7) : null, sock);
+  if (!script) return;
+  wss.handleUpgrade(req, sock, head, (ws) => customSession(ws, rec, script));
+}
+
+function customSession(ws, rec, script) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let m = null, start = null;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const result = (text, isFinal) => send({type: 'transcription', is_final: isFinal,
+    alternatives: [{transcript: text, confidence: script.confidence || 0.9}],
+    channel: 1, language: start.language});
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${start.sampleRateHz}`;
+      return result('', true);
+    }
+    rec.ok = true;
+    result(words.join(' '), true);
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (o && o.type === 'start' && !start) {
+        const bad = [];
+        if (typeof o.language !== 'string') bad.push('language');
+        if (o.format !== 'raw') bad.push('format');
+        if (o.encoding !== 'LINEAR16') bad.push('encoding');
+        if (!(o.sampleRateHz >= 8000)) bad.push('sampleRateHz');
+        if (typeof o.interimResults !== 'boolean') bad.push('interimResults');
+        if (bad.length) {
+          rec.why = 'bad start: ' + bad.join(',');
+          send({type: 'error', error: rec.why});
+          return ws.close(1000);
+        }
+        start = o;
+        rec.start = o;
+        m = meter(rec, o.sampleRateHz);
+        return;
+      }
+      if (o && o.type === 'stop' && start) {
+        rec.stop = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        return ws.close(1000); // the server closes, as the API asks
+      }
+      rec.why = 'unexpected message';
+      send({type: 'error', error: 'unexpected message'});
+      return ws.close(1000);
+    }
+    if (!start) {
+      rec.why = 'audio before start';
+      send({type: 'error', error: 'audio before start'});
+      return ws.close(1000);
+    }
+    hear(ws, m, rec, script, data, {
+      interim: (text) => result(text, false),
+      final: recognise,
+      garbage: () => send('<html>502 Bad Gateway</html>'),
+      error: () => send({type: 'error', error: 'upstream "vendor" unavailable'})
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
 // ---- Deepgram ----------------------------------------------------------
 
 function deepgramUpgrade(req, sock, head, url) {
@@ -107,23 +248,8 @@ function deepgramUpgrade(req, sock, head, url) {
   const proto = (req.headers['sec-websocket-protocol'] || '').split(',').map((s) => s.trim());
   if (/^Token /.test(auth)) key = auth.slice(6);
   else if (proto[0] === 'token' && proto[1]) key = proto[1];
-  rec.key = key;
-  const script = key && keys[key];
-  if (!script) {
-    rec.why = 'bad key';
-    return refuse(sock, 401, 'Unauthorized', {err_code: 'INVALID_AUTH',
-      err_msg: 'Invalid credentials.', request_id: crypto.randomUUID()});
-  }
-  if (script.mode === '429') {
-    rec.why = 'rate limited';
-    return refuse(sock, 429, 'Too Many Requests', {err_code: 'TOO_MANY_REQUESTS',
-      err_msg: 'Too many requests. Please try again later'});
-  }
-  if (script.mode === 'slow') {
-    rec.why = 'slow';
-    slow.push(sock); // never answers the handshake
-    return;
-  }
+  const script = admit(rec, key, sock);
+  if (!script) return;
   const q = url.searchParams;
   const bad = [];
   if (q.get('encoding') !== 'linear16') bad.push('encoding');
@@ -143,8 +269,7 @@ function deepgramSession(ws, rec, script, rate, q) {
   const m = meter(rec, rate);
   const requestId = crypto.randomUUID();
   const words = (script.transcript || '').split(' ').filter(Boolean);
-  let interim = false, finals = 0, closing = false, pos = 0;
-  let ticker = null;
+  let closing = false, pos = 0;
 
   const results = (text, isFinal, speechFinal) => {
     const start = pos;
@@ -191,7 +316,7 @@ function deepgramSession(ws, rec, script, rate, q) {
       if (o.type === 'CloseStream') {
         closing = true;
         rec.close_stream = true;
-        if (!finals && words.length && m.loud_ms >= 400) recognise();
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
         ws.send(JSON.stringify({type: 'Metadata', transaction_key: 'deprecated',
           request_id: requestId, sha256: crypto.createHash('sha256').update('x').digest('hex'),
           created: new Date().toISOString(), duration: m.bytes / 2 / rate, channels: 1}));
@@ -199,31 +324,17 @@ function deepgramSession(ws, rec, script, rate, q) {
       }
       return;
     }
-    m.add(data);
-    if (script.mode === 'drop' && m.loud_ms >= 300) {
-      rec.why = 'dropped';
-      ws.terminate();
-      return;
-    }
-    if (!interim && m.loud_ms >= 300 && words.length) {
-      interim = true;
-      if (script.mode === 'garbage') {
+    hear(ws, m, rec, script, data, {
+      interim: (text) => results(text, false, false),
+      final: recognise,
+      garbage: () => {
         rec.sent++;
         ws.send('{"type": "Results", "channel": {"alternatives": [{"transcr');
-        return;
-      }
-      results(words[0], false, false);
-      if (script.mode === 'nofinal')
-        ticker = setInterval(() => results(words.slice(0, 2).join(' '), false, false), 400);
-    }
-    if (script.mode === 'nofinal') return;
-    if (!finals && interim && m.loud_ms >= 600 && m.quiet_ms >= 500) {
-      finals++;
-      recognise();
-    }
+      },
+      error: () => ws.close(1011, 'NET-0001')
+    });
   });
   ws.on('close', (code) => {
-    clearInterval(ticker);
     rec.close_code = code;
     rec.ended = true;
   });
@@ -232,6 +343,7 @@ function deepgramSession(ws, rec, script, rate, q) {
 server.on('upgrade', (req, sock, head) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/v1/listen') return deepgramUpgrade(req, sock, head, url);
+  if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
   conns.push({vendor: 'unknown', path: url.pathname});
   refuse(sock, 404, 'Not Found', {error: 'not found'});
 });
