@@ -19,6 +19,7 @@
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "call/call.h"
+#include "call/ws_app.h"
 #include "audio/speechcred.h"
 #include "dir/dir_app.h"
 #include "sip/stack.h"
@@ -139,5 +140,49 @@ int fs_call_stt(struct fs_stt **sp, struct fs_call *c, struct fs_scope *scope,
 		fs_stt_close(*sp);
 		*sp = NULL;
 	}
+	return err;
+}
+
+static void call_stt_hook_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	(void)resp;
+	if (err)
+		fs_info("stt", "%s: a transcription hook failed: %m",
+			(const char *)arg, err);
+}
+
+int fs_call_stt_hook(struct fs_call *c, struct fs_scope *scope,
+		     const struct json_object *hook,
+		     const struct json_object *fields)
+{
+	struct json_object *payload;
+	struct fs_req_opts opts;
+	struct fs_hook h;
+	int err;
+
+	if (!c || !scope || !hook)
+		return EINVAL;
+	call_hook_fill(c, hook, &h, &opts);
+	if (!h.url || !*h.url)
+		return EINVAL;
+	payload = call_payload(c);
+	if (!payload)
+		return ENOMEM;
+	if (fields && json_object_is_type(fields, json_type_object)) {
+		json_object_object_foreach((struct json_object *)fields, k, v)
+		{
+			json_object_object_add(payload, k, json_object_get(v));
+		}
+	}
+	opts.body = json_object_to_json_string_ext(
+		payload,
+		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (c->ws && !ws_app_url_is_http(h.url))
+		err = ws_app_request(c->ws, scope, "verb:hook", h.url, payload,
+				     call_stt_hook_resp, c->sid);
+	else
+		err = fs_req_send(c->env->req, scope, &h, &opts,
+				  call_stt_hook_resp, c->sid);
+	json_object_put(payload);
 	return err;
 }

@@ -269,5 +269,5 @@ const struct sttv sttv_deepgram = {
 	.text = dg_text,
 	.finish = dg_finish,
 	.keepalive = dg_keepalive,
-	.keepalive_ms = 5000,
+	.keepalive_ms = 3000,
 };

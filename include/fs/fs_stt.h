@@ -21,6 +21,10 @@
 extern "C" {
 #endif
 
+/* Emitted on the call scope by updateCall transcribe_status: data is the
+ * const char * "pause" or "resume" */
+#define FS_EV_TRANSCRIBE_STATUS "transcribe_status"
+
 struct fs_call;
 struct fs_scope;
 struct fs_stt;
@@ -66,6 +70,20 @@ struct json_object *fs_call_recognizer(const struct fs_call *c,
  */
 int fs_call_stt(struct fs_stt **sp, struct fs_call *c, struct fs_scope *scope,
 		const struct json_object *recog, fs_stt_h *h, void *arg);
+
+/**
+ * Post a result to one of the verb's own hooks (transcriptionHook,
+ * partialResultHook) as the core posts webhooks: the call's fields plus
+ * fields, relative to the call hook, signed, or over the socket of a
+ * WebSocket application (verb:hook). The reply is not used. Bound to
+ * scope.
+ *
+ * @param fields Added to the payload (borrowed)
+ * @return 0, EINVAL (no URL), ENOMEM, or the request's error
+ */
+int fs_call_stt_hook(struct fs_call *c, struct fs_scope *scope,
+		     const struct json_object *hook,
+		     const struct json_object *fields);
 
 /** Stop (true) or resume sending the caller's audio; the stream stays
  *  open (kept alive as the vendor asks) */

@@ -88,36 +88,23 @@ static const char *gather_transcript(const struct json_object *evt,
 	return gather_sp_str(alt, "transcript");
 }
 
-/* partialResultHook: {speech} plus the call's fields, fire and forget;
- * an absolute URL (the plugin API does not give the call hook's base) */
+/* partialResultHook: {speech} plus the call's fields, as the core posts
+ * webhooks; the reply is not used */
 static void gather_partial(struct gather *g, const struct json_object *evt)
 {
-	struct json_object *hook = NULL, *body;
-	const struct json_object *data = fs_task_data(g->t);
-	struct fs_hook h = {0};
-	struct fs_req_opts o = {0};
+	struct json_object *hook = NULL, *fields;
 
-	if (!json_object_object_get_ex(data, "partialResultHook", &hook))
+	if (!json_object_object_get_ex(fs_task_data(g->t), "partialResultHook",
+				       &hook))
 		return;
-	if (json_object_is_type(hook, json_type_string))
-		h.url = json_object_get_string(hook);
-	else {
-		h.url = gather_sp_str(hook, "url");
-		h.method = gather_sp_str(hook, "method");
-		h.username = gather_sp_str(hook, "username");
-		h.password = gather_sp_str(hook, "password");
-	}
-	if (!h.url)
+	fields = json_object_new_object();
+	if (!fields)
 		return;
-	body = fs_call_info(fs_task_call(g->t));
-	if (!body)
-		return;
-	json_object_object_add(body, "speech",
+	json_object_object_add(fields, "speech",
 			       json_object_get((struct json_object *)evt));
-	o.body = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
-	(void)fs_req_send(fs_call_req(fs_task_call(g->t)), fs_task_scope(g->t),
-			  &h, &o, NULL, NULL);
-	json_object_put(body);
+	(void)fs_call_stt_hook(fs_task_call(g->t), fs_task_scope(g->t), hook,
+			       fields);
+	json_object_put(fields);
 }
 
 static void gather_result(int err, const struct json_object *evt, void *arg)

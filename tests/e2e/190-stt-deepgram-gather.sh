@@ -42,7 +42,7 @@ gather() { # NAME [LABEL] [RECOGNIZER_EXTRA] [VERB_EXTRA] [TIMEOUT]
 after='{"verb":"gather","input":["digits"],"timeout":1,"actionHook":"/after"}'
 start_hooks '{
   "/call": {"seq": [
-    ['"$(gather ok '' ',"hints":["table","book"],"hintsBoost":20,"punctuation":true' ",\"partialResultHook\":\"@BASE@/partial\"")"', {"verb":"hangup"}],
+    ['"$(gather ok '' ',"hints":["table","book"],"hintsBoost":20,"punctuation":true' ",\"partialResultHook\":\"/partial\"")"', {"verb":"hangup"}],
     ['"$(gather bargein '' '' ',"bargein":true,"say":{"text":"Welcome to the restaurant. Please tell us what you would like to do today, after the tone, and we will do our very best to help you with it.","synthesizer":{"vendor":"flite"}}')"', {"verb":"hangup"}],
     ['"$(gather low low ',"minConfidence":0.8')"', {"verb":"hangup"}],
     ['"$(gather nocred ttsonly)"', '"$after"', {"verb":"hangup"}],
