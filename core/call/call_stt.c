@@ -153,7 +153,7 @@ static void call_stt_hook_resp(int err, const struct fs_resp *resp, void *arg)
 
 int fs_call_stt_hook(struct fs_call *c, struct fs_scope *scope,
 		     const struct json_object *hook,
-		     const struct json_object *fields)
+		     const struct json_object *evt)
 {
 	struct json_object *payload;
 	struct fs_req_opts opts;
@@ -168,12 +168,10 @@ int fs_call_stt_hook(struct fs_call *c, struct fs_scope *scope,
 	payload = call_payload(c);
 	if (!payload)
 		return ENOMEM;
-	if (fields && json_object_is_type(fields, json_type_object)) {
-		json_object_object_foreach((struct json_object *)fields, k, v)
-		{
-			json_object_object_add(payload, k, json_object_get(v));
-		}
-	}
+	if (evt)
+		json_object_object_add(
+			payload, "speech",
+			json_object_get((struct json_object *)evt));
 	opts.body = json_object_to_json_string_ext(
 		payload,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -74,16 +74,16 @@ int fs_call_stt(struct fs_stt **sp, struct fs_call *c, struct fs_scope *scope,
 /**
  * Post a result to one of the verb's own hooks (transcriptionHook,
  * partialResultHook) as the core posts webhooks: the call's fields plus
- * fields, relative to the call hook, signed, or over the socket of a
- * WebSocket application (verb:hook). The reply is not used. Bound to
- * scope.
+ * {"speech": evt}, relative to the call hook, signed, or over the socket
+ * of a WebSocket application (verb:hook). The reply is not used. Bound
+ * to scope.
  *
- * @param fields Added to the payload (borrowed)
+ * @param evt A result as the handler got it (borrowed)
  * @return 0, EINVAL (no URL), ENOMEM, or the request's error
  */
 int fs_call_stt_hook(struct fs_call *c, struct fs_scope *scope,
 		     const struct json_object *hook,
-		     const struct json_object *fields);
+		     const struct json_object *evt);
 
 /** Stop (true) or resume sending the caller's audio; the stream stays
  *  open (kept alive as the vendor asks) */

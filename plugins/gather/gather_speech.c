@@ -92,19 +92,12 @@ static const char *gather_transcript(const struct json_object *evt,
  * webhooks; the reply is not used */
 static void gather_partial(struct gather *g, const struct json_object *evt)
 {
-	struct json_object *hook = NULL, *fields;
+	struct json_object *hook = NULL;
 
-	if (!json_object_object_get_ex(fs_task_data(g->t), "partialResultHook",
-				       &hook))
-		return;
-	fields = json_object_new_object();
-	if (!fields)
-		return;
-	json_object_object_add(fields, "speech",
-			       json_object_get((struct json_object *)evt));
-	(void)fs_call_stt_hook(fs_task_call(g->t), fs_task_scope(g->t), hook,
-			       fields);
-	json_object_put(fields);
+	if (json_object_object_get_ex(fs_task_data(g->t), "partialResultHook",
+				      &hook))
+		(void)fs_call_stt_hook(fs_task_call(g->t), fs_task_scope(g->t),
+				       hook, evt);
 }
 
 static void gather_result(int err, const struct json_object *evt, void *arg)

@@ -74,7 +74,7 @@ static void transcribe_result(int err, const struct json_object *evt,
 			      void *arg)
 {
 	struct transcribe *tr = arg;
-	struct json_object *hook = NULL, *fields;
+	struct json_object *hook = NULL;
 	bool final;
 
 	if (tr->ended)
@@ -94,17 +94,11 @@ static void transcribe_result(int err, const struct json_object *evt,
 	if (!json_object_object_get_ex(fs_task_data(tr->t),
 				       "transcriptionHook", &hook))
 		return;
-	fields = json_object_new_object();
-	if (!fields)
-		return;
-	json_object_object_add(fields, "speech",
-			       json_object_get((struct json_object *)evt));
 	err = fs_call_stt_hook(fs_task_call(tr->t), fs_task_scope(tr->t), hook,
-			       fields);
+			       evt);
 	if (err)
 		fs_info("transcribe", "%s: transcriptionHook not sent: %m",
 			transcribe_sid(tr), err);
-	json_object_put(fields);
 }
 
 static void transcribe_status(int err, const char *ev, void *data, void *arg)
