@@ -34,6 +34,7 @@ static void stt_destructor(void *arg)
 	mem_deref(s->ws);
 	mem_deref(s->rs);
 	mem_deref(s->pre);
+	mem_deref(s->chunk);
 	mem_deref(s->vst);
 	mem_deref(s->vendor);
 	mem_deref(s->lang);
@@ -136,12 +137,25 @@ static void stt_opened(void *arg)
 	fs_debug("stt", "%s: %s stream open", s->sid, s->vlog);
 	if (s->v->opened)
 		err = s->v->opened(s);
-	if (!err && s->pre && s->pre->end)
+	if (err)
+		stt_fail(s, err, "could not start the stream");
+	else if (!s->v->wait_ready)
+		stt_ready(s);
+}
+
+void stt_ready(struct fs_stt *s)
+{
+	int err = 0;
+
+	if (s->ended || s->ready)
+		return;
+	s->ready = true;
+	if (s->pre && s->pre->end)
 		err = stt_send(s, (const int16_t *)(void *)s->pre->buf,
 			       s->pre->end / sizeof(int16_t));
 	s->pre = mem_deref(s->pre);
 	if (err)
-		stt_fail(s, err, "could not start the stream");
+		stt_fail(s, err, "could not send the audio");
 }
 
 static void stt_text(const char *text, size_t len, void *arg)
@@ -193,19 +207,30 @@ void stt_feed(struct fs_stt *s, const int16_t *pcm, size_t n)
 	k = fs_resamp_run(s->rs, pcm, n, out, sizeof(out) / sizeof(out[0]));
 	if (!k)
 		return;
-	if (!s->open) {
+	if (!s->ready) {
 		if (s->pre->end + k * 2 <=
 		    (size_t)s->rate * 2 * STT_PREOPEN_MS / 1000)
 			(void)mbuf_write_mem(s->pre, (uint8_t *)out, k * 2);
 		return;
 	}
+	/* vendors that take no less than chunk_ms a message */
+	if (s->v->chunk_ms) {
+		(void)mbuf_write_mem(s->chunk, (uint8_t *)out, k * 2);
+		if (s->chunk->end <
+		    (size_t)s->rate * 2 * s->v->chunk_ms / 1000)
+			return;
+	}
 	/* a vendor reading slower than real time: drop, never block */
 	if (req_ws_txq(s->ws) > (size_t)s->rate * 2 * STT_TXQ_MS / 1000 ||
-	    stt_send(s, out, k)) {
+	    (s->v->chunk_ms
+		     ? stt_send(s, (const int16_t *)(void *)s->chunk->buf,
+				s->chunk->end / 2)
+		     : stt_send(s, out, k)))
 		s->frames_dropped++;
-		return;
-	}
-	s->frames++;
+	else
+		s->frames++;
+	if (s->v->chunk_ms)
+		s->chunk->end = s->chunk->pos = 0;
 }
 
 int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
@@ -254,7 +279,8 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	if (err)
 		goto out;
 	s->pre = mbuf_alloc(4096);
-	if (!s->pre) {
+	s->chunk = mbuf_alloc(4096);
+	if (!s->pre || !s->chunk) {
 		err = ENOMEM;
 		goto out;
 	}

@@ -15,6 +15,7 @@
 static const struct sttv *const sttv_all[] = {
 	&sttv_deepgram,
 	&sttv_custom,
+	&sttv_speechmatics,
 };
 
 const struct sttv *sttv_find(const char *vendor)

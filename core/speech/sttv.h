@@ -37,6 +37,11 @@ struct sttv {
 	/** keep a paused stream open (NULL: nothing needed) */
 	int (*keepalive)(struct fs_stt *s);
 	uint32_t keepalive_ms;
+	/** audio waits until the vendor calls stt_ready() (after its
+	 *  own acknowledgement of the configuration) */
+	bool wait_ready;
+	/** the shortest audio message the vendor takes, 0 = 20 ms */
+	uint32_t chunk_ms;
 };
 
 struct fs_stt {
@@ -53,8 +58,9 @@ struct fs_stt {
 	char *lang;
 	char sid[40];
 	uint32_t rate; /* what the vendor gets */
-	bool open, paused, finishing, ended, dropped;
-	struct mbuf *pre; /* audio before the handshake, at rate */
+	bool open, ready, paused, finishing, ended, dropped;
+	struct mbuf *pre;   /* audio before the stream is ready, at rate */
+	struct mbuf *chunk; /* audio gathered up to chunk_ms */
 	uint64_t frames, frames_dropped;
 	void *vst; /* the vendor's state (mem_deref'd) */
 	fs_stt_h *h;
@@ -63,6 +69,7 @@ struct fs_stt {
 
 extern const struct sttv sttv_deepgram;
 extern const struct sttv sttv_custom;
+extern const struct sttv sttv_speechmatics;
 
 const struct sttv *sttv_find(const char *vendor);
 
@@ -74,6 +81,9 @@ void stt_result(struct fs_stt *s, struct json_object *evt);
 /** The recognition failed: one log line, the handler gets err with
  *  {"error": why} (why is escaped for the log, sent as is) */
 void stt_fail(struct fs_stt *s, int err, const char *why);
+
+/** The vendor is ready for audio (wait_ready): what was kept goes */
+void stt_ready(struct fs_stt *s);
 
 /** The vendor ended the stream as asked (after finish) */
 void stt_done(struct fs_stt *s);

@@ -22,6 +22,7 @@
 // confidence, words}]}, metadata}.
 //
 // jambonz's custom STT API (ws://HOST/custom...): see customSession.
+// Speechmatics (wss://eu2.rt.speechmatics.com/v2): see speechmaticsSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
 //               loud_ms, texts, sent, close_code, ended}]
@@ -235,6 +236,96 @@ function customSession(ws, rec, script) {
   });
 }
 
+// ---- Speechmatics real-time API v2 -------------------------------------
+// Authorization: Bearer <key>; StartRecognition {audio_format {raw,
+// pcm_s16le, sample_rate}, transcription_config {language, ...}} first,
+// answered by RecognitionStarted; audio only after that, each binary
+// message answered by AudioAdded {seq_no}; EndOfStream {last_seq_no}
+// (which must count the audio messages) answered by EndOfTranscript and
+// a close. Results: AddPartialTranscript / AddTranscript {format,
+// metadata {start_time, end_time, transcript}, results [{type "word",
+// alternatives [{content, confidence}]}]}; EndOfUtterance after a pause.
+
+function speechmaticsUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'speechmatics', path: url.pathname,
+    authorization: req.headers.authorization || null, texts: [], sent: 0, ok: false, seq: 0};
+  conns.push(rec);
+  const auth = req.headers.authorization || '';
+  const script = admit(rec, /^Bearer /.test(auth) ? auth.slice(7) : null, sock);
+  if (!script) return;
+  wss.handleUpgrade(req, sock, head, (ws) => speechmaticsSession(ws, rec, script));
+}
+
+function speechmaticsSession(ws, rec, script) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let m = null, started = false, t = 0;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const error = (type, reason) => {
+    rec.why = `${type}: ${reason}`;
+    send({message: 'Error', type, reason});
+    ws.close(1011);
+  };
+  const transcript = (list, final) => {
+    const start = t;
+    t = m.bytes / 2 / rec.start.audio_format.sample_rate;
+    send({message: final ? 'AddTranscript' : 'AddPartialTranscript', format: '2.9',
+      metadata: {start_time: start, end_time: t, transcript: list.join(' ')},
+      results: list.map((w, i) => ({type: 'word', start_time: start + i * 0.3,
+        end_time: start + i * 0.3 + 0.25,
+        alternatives: [{content: w, confidence: script.confidence || 0.9, language: 'en'}]}))});
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rec.start.audio_format.sample_rate}`;
+      return transcript([], true);
+    }
+    rec.ok = true;
+    transcript(words, true);
+    send({message: 'EndOfUtterance', metadata: {start_time: t, end_time: t}});
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const txt = data.toString();
+      rec.texts.push(txt);
+      let o;
+      try { o = JSON.parse(txt); } catch (e) { o = null; }
+      if (o && o.message === 'StartRecognition' && !rec.start) {
+        const af = o.audio_format || {}, tc = o.transcription_config || {};
+        if (af.type !== 'raw' || af.encoding !== 'pcm_s16le' || !(af.sample_rate >= 8000))
+          return error('invalid_audio_type', 'audio_format must be raw pcm_s16le with a sample_rate');
+        if (typeof tc.language !== 'string' || /-/.test(tc.language))
+          return error('invalid_model', `language ${tc.language} is not supported`);
+        rec.start = o;
+        m = meter(rec, af.sample_rate);
+        // the service takes a moment to start
+        setTimeout(() => { started = true; send({message: 'RecognitionStarted', id: crypto.randomUUID()}); }, 150);
+        return;
+      }
+      if (o && o.message === 'EndOfStream' && rec.start) {
+        rec.end_of_stream = o;
+        if (o.last_seq_no !== rec.seq) rec.why = `last_seq_no ${o.last_seq_no}, ${rec.seq} sent`;
+        if (!heard(rec).finals && words.length && m && m.loud_ms >= 400) recognise();
+        send({message: 'EndOfTranscript'});
+        return ws.close(1000);
+      }
+      return error('protocol_error', 'unexpected message');
+    }
+    if (!started) return error('protocol_error', 'audio before RecognitionStarted');
+    rec.seq++;
+    send({message: 'AudioAdded', seq_no: rec.seq});
+    hear(ws, m, rec, script, data, {
+      interim: (text) => transcript(text.split(' '), false),
+      final: recognise,
+      garbage: () => send('{"message": "AddTranscript", "metadata": '),
+      error: () => error('quota_exceeded', 'Concurrent session limit reached')
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
 // ---- Deepgram ----------------------------------------------------------
 
 function deepgramUpgrade(req, sock, head, url) {
@@ -344,6 +435,7 @@ server.on('upgrade', (req, sock, head) => {
   const url = new URL(req.url, 'http://x');
   if (url.pathname === '/v1/listen') return deepgramUpgrade(req, sock, head, url);
   if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
+  if (url.pathname === '/v2') return speechmaticsUpgrade(req, sock, head, url);
   conns.push({vendor: 'unknown', path: url.pathname});
   refuse(sock, 404, 'Not Found', {error: 'not found'});
 });
