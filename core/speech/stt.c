@@ -150,9 +150,23 @@ void stt_ready(struct fs_stt *s)
 	if (s->ended || s->ready)
 		return;
 	s->ready = true;
-	if (s->pre && s->pre->end)
+	if (s->pre && s->pre->end && !s->v->chunk_ms) {
 		err = stt_send(s, (const int16_t *)(void *)s->pre->buf,
 			       s->pre->end / sizeof(int16_t));
+	} else if (s->pre && s->v->chunk_ms) {
+		/* in chunk_ms pieces, the rest left for the next frames */
+		size_t piece = (size_t)s->rate * 2 * s->v->chunk_ms / 1000;
+		size_t off = 0;
+
+		for (; !err && s->pre->end - off >= piece; off += piece)
+			err = stt_send(
+				s,
+				(const int16_t *)(void *)(s->pre->buf + off),
+				piece / 2);
+		if (!err)
+			err = mbuf_write_mem(s->chunk, s->pre->buf + off,
+					     s->pre->end - off);
+	}
 	s->pre = mem_deref(s->pre);
 	if (err)
 		stt_fail(s, err, "could not send the audio");

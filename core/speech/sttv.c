@@ -16,6 +16,7 @@ static const struct sttv *const sttv_all[] = {
 	&sttv_deepgram,
 	&sttv_custom,
 	&sttv_speechmatics,
+	&sttv_assemblyai,
 };
 
 const struct sttv *sttv_find(const char *vendor)

@@ -70,6 +70,7 @@ struct fs_stt {
 extern const struct sttv sttv_deepgram;
 extern const struct sttv sttv_custom;
 extern const struct sttv sttv_speechmatics;
+extern const struct sttv sttv_assemblyai;
 
 const struct sttv *sttv_find(const char *vendor);
 

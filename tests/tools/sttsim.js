@@ -23,6 +23,7 @@
 //
 // jambonz's custom STT API (ws://HOST/custom...): see customSession.
 // Speechmatics (wss://eu2.rt.speechmatics.com/v2): see speechmaticsSession.
+// AssemblyAI (wss://streaming.assemblyai.com/v3/ws): see assemblyaiSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
 //               loud_ms, texts, sent, close_code, ended}]
@@ -326,6 +327,86 @@ function speechmaticsSession(ws, rec, script) {
   });
 }
 
+// ---- AssemblyAI Universal Streaming (v3) -------------------------------
+// /v3/ws?sample_rate=&encoding=pcm_s16le, "Authorization: <key>" (no
+// scheme); Begin on connect; binary audio of 50 to 1000 ms a message
+// (else the close 3007 "Input duration violation"); Turn {turn_order,
+// turn_is_formatted, end_of_turn, transcript, end_of_turn_confidence,
+// words}; {"type": "Terminate"} answered by Termination and a close.
+
+function assemblyaiUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'assemblyai', query: Object.fromEntries(url.searchParams),
+    authorization: req.headers.authorization || null, texts: [], sent: 0, ok: false,
+    msgs: 0, min_ms: null, max_ms: null};
+  conns.push(rec);
+  const script = admit(rec, req.headers.authorization || null, sock);
+  if (!script) return;
+  const rate = Number(url.searchParams.get('sample_rate'));
+  if (!(rate >= 8000) || url.searchParams.get('encoding') !== 'pcm_s16le') {
+    rec.why = 'bad query';
+    return refuse(sock, 400, 'Bad Request', {error: 'Invalid sample_rate or encoding'});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => assemblyaiSession(ws, rec, script, rate));
+}
+
+function assemblyaiSession(ws, rec, script, rate) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  const m = meter(rec, rate);
+  let order = 0;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const turn = (list, end, formatted) => send({type: 'Turn', turn_order: order,
+    turn_is_formatted: formatted, end_of_turn: end, transcript: list.join(' '),
+    end_of_turn_confidence: end ? (script.confidence || 0.9) : 0.1,
+    words: list.map((w, i) => ({start: i * 300, end: i * 300 + 250, text: w,
+      confidence: script.confidence || 0.9, word_is_final: end}))});
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rate}`;
+      return turn([], true, false);
+    }
+    rec.ok = true;
+    turn(words, true, false);
+    turn(words, true, true);
+    order++;
+  };
+  send({type: 'Begin', id: crypto.randomUUID(), expires_at: Math.floor(Date.now() / 1000) + 3600});
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (o && o.type === 'Terminate') {
+        rec.terminate = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        send({type: 'Termination', audio_duration_seconds: m.bytes / 2 / rate,
+          session_duration_seconds: m.bytes / 2 / rate});
+        return ws.close(1000);
+      }
+      rec.why = 'unexpected message';
+      return ws.close(3005, 'Invalid Message');
+    }
+    const ms = data.length / 2 * 1000 / rate;
+    rec.msgs++;
+    rec.min_ms = rec.min_ms === null ? ms : Math.min(rec.min_ms, ms);
+    rec.max_ms = Math.max(rec.max_ms || 0, ms);
+    if (ms < 50 || ms > 1000) {
+      rec.why = `Input duration violation: ${ms} ms`;
+      return ws.close(3007, 'Input duration violation');
+    }
+    hear(ws, m, rec, script, data, {
+      interim: (text) => turn(text.split(' '), false, false),
+      final: recognise,
+      garbage: () => send('{"type": "Turn", "transcr'),
+      error: () => send({error: 'Too many concurrent sessions'})
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
 // ---- Deepgram ----------------------------------------------------------
 
 function deepgramUpgrade(req, sock, head, url) {
@@ -436,6 +517,7 @@ server.on('upgrade', (req, sock, head) => {
   if (url.pathname === '/v1/listen') return deepgramUpgrade(req, sock, head, url);
   if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
   if (url.pathname === '/v2') return speechmaticsUpgrade(req, sock, head, url);
+  if (url.pathname === '/v3/ws') return assemblyaiUpgrade(req, sock, head, url);
   conns.push({vendor: 'unknown', path: url.pathname});
   refuse(sock, 404, 'Not Found', {error: 'not found'});
 });

@@ -308,6 +308,65 @@ START_TEST(base_urls)
 }
 END_TEST
 
+START_TEST(speechmatics_and_assemblyai)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk("speechmatics", "{}",
+			      "{\"api_key\":\"sk\",\"speechmatics_stt_uri\":"
+			      "\"rt.example.com\"}",
+			      &g);
+	char *url = NULL, *hdrs = NULL;
+	static const char fin[] =
+		"{\"message\":\"AddTranscript\",\"metadata\":{"
+		"\"transcript\":\"hello there\"},\"results\":["
+		"{\"type\":\"word\",\"alternatives\":[{\"content\":\"hello\","
+		"\"confidence\":0.5}]},{\"type\":\"word\",\"alternatives\":"
+		"[{\"content\":\"there\",\"confidence\":1.0}]},"
+		"{\"type\":\"punctuation\",\"alternatives\":[{\"content\":"
+		"\".\",\"confidence\":0.0}]}]}";
+	static const char turn[] =
+		"{\"type\":\"Turn\",\"end_of_turn\":true,\"transcript\":"
+		"\"ok then\",\"end_of_turn_confidence\":0.75}";
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(url, "wss://rt.example.com/v2");
+	ck_assert_str_eq(hdrs, "Authorization: Bearer sk\r\n");
+	/* audio waits for RecognitionStarted */
+	ck_assert(s->v->wait_ready);
+	s->v->text(s, fin, strlen(fin));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, &conf), "hello there");
+	ck_assert(conf > 0.74 && conf < 0.76); /* the words' mean */
+	ck_assert(json_object_get_boolean(
+		json_object_object_get(g.last, "is_final")));
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+
+	memset(&g, 0, sizeof(g));
+	s = mk("assemblyai", "{\"hints\":[\"a\",\"b c\"]}",
+	       "{\"api_key\":\"ak\"}", &g);
+	url = hdrs = NULL;
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_ptr_nonnull(strstr(url, "wss://streaming.assemblyai.com/"
+					  "v3/ws?sample_rate=8000&encoding="
+					  "pcm_s16le"));
+	ck_assert_ptr_nonnull(strstr(url, "keyterms_prompt=%5B%22a%22%2C%22b"
+					  "%20c%22%5D"));
+	ck_assert_str_eq(hdrs, "Authorization: ak\r\n");
+	ck_assert_uint_ge(s->v->chunk_ms, 50); /* the API's shortest */
+	s->v->text(s, turn, strlen(turn));
+	ck_assert_str_eq(alt0(g.last, &conf), "ok then");
+	ck_assert(conf > 0.74 && conf < 0.76);
+	s->v->text(s, "{\"error\":\"bad\"}", 15);
+	ck_assert_int_eq(g.errs, 1);
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *stt_suite(void);
 
@@ -325,6 +384,7 @@ Suite *stt_suite(void)
 	tcase_add_test(tc, custom_url_and_messages);
 	tcase_add_test(tc, custom_needs_url);
 	tcase_add_test(tc, base_urls);
+	tcase_add_test(tc, speechmatics_and_assemblyai);
 	suite_add_tcase(s, tc);
 	return s;
 }
