@@ -52,7 +52,11 @@ start_hooks '{
     ['"$(gather nofinal nofinal '' '' 3)"', {"verb":"hangup"}],
     ['"$(gather down down)"', '"$STT_BYE"'],
     ['"$(gather slow slow)"', '"$STT_BYE"'],
-    ['"$(gather drop drop)"', '"$STT_BYE"']
+    ['"$(gather drop drop)"', '"$STT_BYE"'],
+    [{"verb":"config","recognizer":{"vendor":"deepgram","language":"en-AU","hints":["menu"]}},
+     {"verb":"gather","input":["speech"],"actionHook":"/result/config","timeout":8}, {"verb":"hangup"}],
+    [{"verb":"gather","input":["digits","speech"],"numDigits":2,"actionHook":"/result/dtmf","timeout":8,
+      "recognizer":{"vendor":"deepgram"}}, '"$STT_BYE"']
   ]},
   "/result": [], "/after": [], "/partial": []
 }'
@@ -61,8 +65,14 @@ start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/sta
 
 speech_scen "$TEXT"
 
-names=(ok bargein low nocred bad r429 garbage nofinal down slow drop)
-call_all 15551230190 "${names[@]}"
+names=(ok bargein low nocred bad r429 garbage nofinal down slow drop config)
+for n in "${names[@]}"; do
+	run_sipp "$n" "$SCEN" 15551230190 || fail "$n: call failed"
+done
+# digits and speech: the digits come first
+run_sipp dtmf "$(mkscen uac_answer ACTIONS="$(x_pause 500)$(x_dtmf 12)")" 15551230190 ||
+	fail "dtmf: call failed"
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===13' 20
 log=$(hooks_log)
 sim=$(sim_log)
 
@@ -94,6 +104,20 @@ rate=$(json_get "$sim" "$c.rate")
 [ "$rate" -ge 7200 ] && [ "$rate" -le 8800 ] || fail "audio at $rate samples/s"
 [ "$(json_get "$sim" "$c.loud_ms")" -ge 1000 ] || fail "little speech reached the vendor"
 assert_eq "$(json_get "$sim" "$c.close_code")" "1000" "the stream closed normally"
+
+# --- the session's recognizer (config) when the verb has none --------
+r=$(result config)
+assert_eq "$(json_get "$log" "$r.body.reason")" "speechDetected" "config: reason"
+assert_eq "$(json_get "$log" "$r.body.speech.language_code")" "en-AU" "config: the session's language"
+assert_eq "$(json_get "$sim" 'd.some(c => c.query.language==="en-AU" && c.keywords.join()==="menu")')" \
+	"true" "config: the session's language and hints reached the vendor"
+
+# --- digits and speech together: DTMF ends it, the stream closes --------
+r=$(result dtmf)
+assert_eq "$(json_get "$log" "$r.body.reason")" "dtmfDetected" "dtmf: reason"
+assert_eq "$(json_get "$log" "$r.body.digits")" "12" "dtmf: digits"
+assert_eq "$(json_get "$sim" 'd.filter(c => c.key==="dg-ok" && c.close_stream && c.close_code===1000).length >= 3')" \
+	"true" "every stream ended with CloseStream and a close 1000"
 
 # --- barge-in: speech stopped the prompt, then was recognised ----------
 r=$(result bargein)
