@@ -276,9 +276,12 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	s->recog = conf->recog
 			   ? json_object_get((struct json_object *)conf->recog)
 			   : json_object_new_object();
-	s->cred = conf->cred
-			  ? json_object_get((struct json_object *)conf->cred)
-			  : json_object_new_object();
+	/* a copy: the directory's rows may be shared with other loops,
+	 * and json-c's reference counts are not atomic */
+	if (!conf->cred ||
+	    json_object_deep_copy((struct json_object *)conf->cred, &s->cred,
+				  NULL))
+		s->cred = json_object_new_object();
 	/* custom:<name> is the vendor's whole name */
 	err = str_dup(&s->vendor, conf->vendor);
 	log_escape(s->vlog, sizeof(s->vlog), conf->vendor);
