@@ -70,6 +70,8 @@ static void gather_timeout(int err, const char *ev, void *data, void *arg)
 	(void)err;
 	(void)ev;
 	(void)data;
+	if (g->speech && gather_speech_timeout(g))
+		return;
 	gather_finish(g, g->n && g->n >= g->min ? "dtmfDetected" : "timeout");
 }
 

@@ -43,6 +43,12 @@ struct gather {
 	char heard[256];           /* the last interim transcript */
 	struct json_object *recog; /* merged recognizer */
 	struct fs_stt *stt;
+	/* continuous ASR (recognizer.asrTimeout) */
+	uint32_t asr_ms;
+	char asr_digit;           /* asrDtmfTerminationDigit, 0 = none */
+	bool asr_listening;       /* for asr_digit */
+	struct json_object *asr;  /* the final results so far, an array */
+	struct fs_scope *asr_tmr; /* asrTimeout after the last of them */
 };
 
 /* gather.c */
@@ -72,5 +78,11 @@ int gather_speech_init(struct gather *g, const struct json_object *data);
 int gather_speech_start(struct gather *g);
 
 void gather_speech_free(struct gather *g);
+
+/**
+ * The no-input timer expired: with continuous ASR and results in, they
+ * are the outcome (true); else the caller decides
+ */
+bool gather_speech_timeout(struct gather *g);
 
 #endif

@@ -27,6 +27,11 @@ void gather_speech_free(struct gather *g)
 	g->stt = NULL;
 	json_object_put(g->recog);
 	g->recog = NULL;
+	if (g->asr_tmr)
+		fs_scope_close(g->asr_tmr);
+	g->asr_tmr = mem_deref(g->asr_tmr);
+	json_object_put(g->asr);
+	g->asr = NULL;
 }
 
 static const char *gather_sp_str(const struct json_object *o, const char *k)
@@ -57,7 +62,113 @@ int gather_speech_init(struct gather *g, const struct json_object *data)
 	if (!g->min_words)
 		g->min_words = 1;
 	g->min_conf = gather_num(g->recog, "minConfidence", 0);
+	g->asr_ms = fs_num_u32(gather_num(g->recog, "asrTimeout", 0) * 1000,
+			       3600000);
+	if (g->asr_ms) {
+		const char *d =
+			gather_sp_str(g->recog, "asrDtmfTerminationDigit");
+
+		g->asr_digit = d ? d[0] : 0;
+		g->asr = json_object_new_array();
+		if (!g->asr)
+			return ENOMEM;
+	}
 	return 0;
+}
+
+/* The finals of a continuous ASR as one result, as jambonz's
+ * consolidateTranscripts: the transcripts joined, the mean confidence */
+static struct json_object *gather_asr_join(const struct gather *g)
+{
+	size_t n = json_object_array_length(g->asr);
+	struct json_object *first, *out = NULL, *alts, *alt;
+	struct mbuf *mb;
+	double sum = 0;
+
+	if (!n)
+		return NULL;
+	first = json_object_array_get_idx(g->asr, 0);
+	if (json_object_deep_copy(first, &out, NULL))
+		return NULL;
+	mb = mbuf_alloc(256);
+	for (size_t i = 0; mb && i < n; i++) {
+		struct json_object *e = json_object_array_get_idx(g->asr, i);
+		struct json_object *a = json_object_array_get_idx(
+			json_object_object_get(e, "alternatives"), 0);
+		const char *t = gather_sp_str(a, "transcript");
+
+		sum += gather_num(a, "confidence", 0);
+		(void)mbuf_printf(mb, "%s%s", mb->end ? " " : "", t ? t : "");
+	}
+	alts = json_object_object_get(out, "alternatives");
+	alt = json_object_array_get_idx(alts, 0);
+	if (mb && alt) {
+		json_object_object_add(
+			alt, "transcript",
+			json_object_new_string_len((const char *)mb->buf,
+						   (int)mb->end));
+		json_object_object_add(
+			alt, "confidence",
+			json_object_new_double(sum / (double)n));
+	}
+	json_object_object_add(out, "is_final", json_object_new_boolean(true));
+	mem_deref(mb);
+	return out;
+}
+
+static void gather_asr_end(struct gather *g)
+{
+	struct json_object *evt = gather_asr_join(g);
+
+	if (!evt) {
+		gather_end(g, "timeout", NULL, NULL);
+		return;
+	}
+	gather_end(g, "speechDetected", evt, NULL);
+	json_object_put(evt);
+}
+
+static void gather_asr_timeout(int err, const char *ev, void *data, void *arg)
+{
+	(void)err;
+	(void)ev;
+	(void)data;
+	gather_asr_end(arg);
+}
+
+bool gather_speech_timeout(struct gather *g)
+{
+	if (!g->asr_ms || !json_object_array_length(g->asr))
+		return false;
+	gather_asr_end(g);
+	return true;
+}
+
+/* asrTimeout from now: the caller may go on speaking */
+static void gather_asr_arm(struct gather *g)
+{
+	if (g->asr_tmr)
+		fs_scope_close(g->asr_tmr);
+	g->asr_tmr = mem_deref(g->asr_tmr);
+	if (fs_scope_alloc(&g->asr_tmr, fs_task_scope(g->t), "gather-asr") ||
+	    fs_scope_listen(g->asr_tmr, NULL, g->asr_ms, gather_asr_timeout, g,
+			    NULL))
+		gather_end(g, "error", NULL, "cannot start the asrTimeout");
+}
+
+static void gather_asr_digit(int err, const char *ev, void *data, void *arg)
+{
+	struct gather *g = arg;
+	const char *d = data;
+
+	(void)err;
+	(void)ev;
+	if (g->ended || !d || *d != g->asr_digit ||
+	    !json_object_array_length(g->asr))
+		return;
+	fs_info("gather", "%s: continuous ASR ended by '%c'",
+		fs_call_sid(fs_task_call(g->t)), g->asr_digit);
+	gather_asr_end(g);
 }
 
 static uint32_t gather_words(const char *s)
@@ -131,6 +242,16 @@ static void gather_result(int err, const struct json_object *evt, void *arg)
 			gather_end(g, "stt-low-confidence", evt, NULL);
 			return;
 		}
+		if (g->asr_ms) {
+			/* continuous: keep it, listen on for asrTimeout */
+			json_object_array_add(
+				g->asr,
+				json_object_get((struct json_object *)evt));
+			g->hearing = false;
+			gather_asr_arm(g);
+			gather_arm(g);
+			return;
+		}
 		gather_end(g, "speechDetected", evt, NULL);
 		return;
 	}
@@ -155,6 +276,11 @@ int gather_speech_start(struct gather *g)
 	struct fs_call *c = fs_task_call(g->t);
 	int err;
 
+	if (g->asr_digit && !g->asr_listening) {
+		g->asr_listening = true;
+		(void)fs_scope_listen(fs_task_scope(g->t), FS_EV_DTMF, 0,
+				      gather_asr_digit, g, NULL);
+	}
 	err = fs_call_stt(&g->stt, c, fs_task_scope(g->t), g->recog,
 			  gather_result, g);
 	if (!err)

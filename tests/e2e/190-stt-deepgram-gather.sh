@@ -7,7 +7,7 @@
 # the jambonz shape, reaching the actionHook, interim results on the
 # partialResultHook, a speech barge-in stopping the prompt; and every
 # way it fails: no credential (the verb ends quietly, the list goes
-# on), a refused key, 429, garbage, a stream that never finalises
+# on), continuous ASR ended by its digit, a refused key, 429, garbage, a stream that never finalises
 # (timeout), a vendor down, one that never answers the handshake, one
 # that drops the stream, a transcript below minConfidence.
 source "$(dirname "$0")/lib.sh"
@@ -56,7 +56,9 @@ start_hooks '{
     [{"verb":"config","recognizer":{"vendor":"deepgram","language":"en-AU","hints":["menu"]}},
      {"verb":"gather","input":["speech"],"actionHook":"/result/config","timeout":8}, {"verb":"hangup"}],
     [{"verb":"gather","input":["digits","speech"],"numDigits":2,"actionHook":"/result/dtmf","timeout":8,
-      "recognizer":{"vendor":"deepgram"}}, '"$STT_BYE"']
+      "recognizer":{"vendor":"deepgram"}}, '"$STT_BYE"'],
+    [{"verb":"gather","input":["speech"],"actionHook":"/result/asr","timeout":20,
+      "recognizer":{"vendor":"deepgram","asrTimeout":10,"asrDtmfTerminationDigit":"#"}}, '"$STT_BYE"']
   ]},
   "/result": [], "/after": [], "/partial": []
 }'
@@ -72,7 +74,10 @@ done
 # digits and speech: the digits come first
 run_sipp dtmf "$(mkscen uac_answer ACTIONS="$(x_pause 500)$(x_dtmf 12)")" 15551230190 ||
 	fail "dtmf: call failed"
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===13' 20
+# continuous ASR: the transcript kept until the termination digit
+run_sipp asr "$(mkscen uac_answer ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>$(x_pause 5000)$(x_dtmf '#')")" \
+	15551230190 || fail "asr: call failed"
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===14' 20
 log=$(hooks_log)
 sim=$(sim_log)
 
@@ -111,6 +116,12 @@ assert_eq "$(json_get "$log" "$r.body.reason")" "speechDetected" "config: reason
 assert_eq "$(json_get "$log" "$r.body.speech.language_code")" "en-AU" "config: the session's language"
 assert_eq "$(json_get "$sim" 'd.some(c => c.query.language==="en-AU" && c.keywords.join()==="menu")')" \
 	"true" "config: the session's language and hints reached the vendor"
+
+# --- continuous ASR ended by asrDtmfTerminationDigit ---------------------
+r=$(result asr)
+assert_eq "$(json_get "$log" "$r.body.reason")" "speechDetected" "asr: reason"
+assert_eq "$(json_get "$log" "$r.body.speech.alternatives[0].transcript")" "$TEXT" "asr: transcript"
+grep -q "continuous ASR ended by '#'" "$WORK/main.log" || fail "asr: not ended by the digit"
 
 # --- digits and speech together: DTMF ends it, the stream closes --------
 r=$(result dtmf)
