@@ -47,6 +47,8 @@ struct gather {
 	uint32_t asr_ms;
 	char asr_digit;           /* asrDtmfTerminationDigit, 0 = none */
 	bool asr_listening;       /* for asr_digit */
+	bool heard_any;           /* a result came from the vendor */
+	bool fell_back;           /* recognizer.fallbackVendor asked */
 	struct json_object *asr;  /* the final results so far, an array */
 	struct fs_scope *asr_tmr; /* asrTimeout after the last of them */
 };

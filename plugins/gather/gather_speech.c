@@ -211,6 +211,8 @@ static void gather_partial(struct gather *g, const struct json_object *evt)
 				       hook, evt);
 }
 
+static bool gather_fallback(struct gather *g);
+
 static void gather_result(int err, const struct json_object *evt, void *arg)
 {
 	struct gather *g = arg;
@@ -224,10 +226,16 @@ static void gather_result(int err, const struct json_object *evt, void *arg)
 		const char *why = evt ? gather_sp_str(evt, "error") : NULL;
 
 		g->stt = NULL; /* gone with this handler's return */
+		/* the vendor failed before any result: its fallback */
+		if (!g->heard_any && gather_fallback(g)) {
+			(void)gather_speech_start(g);
+			return;
+		}
 		gather_end(g, "error", NULL,
 			   why ? why : "the recognition ended");
 		return;
 	}
+	g->heard_any = true;
 	text = gather_transcript(evt, &conf);
 	if (!text || !*text)
 		return; /* nothing heard yet: listening goes on */
@@ -271,6 +279,47 @@ static void gather_result(int err, const struct json_object *evt, void *arg)
 	}
 }
 
+/*
+ * recognizer.fallbackVendor (fallbackLanguage, fallbackLabel), once, as
+ * jambonz's _startFallback: for a vendor that cannot be started (no
+ * credential, not supported) or fails before any result
+ */
+static bool gather_fallback(struct gather *g)
+{
+	const char *fv = gather_sp_str(g->recog, "fallbackVendor");
+	const char *fl = gather_sp_str(g->recog, "fallbackLanguage");
+	const char *fb = gather_sp_str(g->recog, "fallbackLabel");
+	struct json_object *r = NULL;
+
+	if (g->fell_back || !fv || !*fv || !strcmp(fv, "default") ||
+	    json_object_deep_copy(g->recog, &r, NULL))
+		return false;
+	g->fell_back = true;
+	{
+		char esc[48];
+		size_t i;
+
+		/* the name comes from the application: printable only */
+		for (i = 0; fv[i] && i < sizeof(esc) - 1; i++)
+			esc[i] = fv[i] > ' ' && fv[i] <= '~' ? fv[i] : '?';
+		esc[i] = '\0';
+		fs_info("gather", "%s: recognition failed: falling back to %s",
+			fs_call_sid(fs_task_call(g->t)), esc);
+	}
+	json_object_object_add(r, "vendor", json_object_new_string(fv));
+	if (fl && *fl && strcmp(fl, "default"))
+		json_object_object_add(r, "language",
+				       json_object_new_string(fl));
+	if (fb && *fb)
+		json_object_object_add(r, "label", json_object_new_string(fb));
+	else
+		json_object_object_del(r, "label");
+	json_object_object_del(r, "fallbackVendor");
+	json_object_put(g->recog);
+	g->recog = r;
+	return true;
+}
+
 int gather_speech_start(struct gather *g)
 {
 	struct fs_call *c = fs_task_call(g->t);
@@ -286,6 +335,8 @@ int gather_speech_start(struct gather *g)
 	if (!err)
 		return 0;
 	g->stt = NULL;
+	if (gather_fallback(g))
+		return gather_speech_start(g);
 	if (err == ENOKEY) {
 		/* as jambonz's SpeechCredentialError: the verb ends, the
 		 * list goes on; the log line is the core's */

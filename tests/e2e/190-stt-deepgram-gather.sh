@@ -7,7 +7,7 @@
 # the jambonz shape, reaching the actionHook, interim results on the
 # partialResultHook, a speech barge-in stopping the prompt; and every
 # way it fails: no credential (the verb ends quietly, the list goes
-# on), continuous ASR ended by its digit, a refused key, 429, garbage, a stream that never finalises
+# on), fallbackVendor, continuous ASR ended by its digit, a refused key, 429, garbage, a stream that never finalises
 # (timeout), a vendor down, one that never answers the handshake, one
 # that drops the stream, a transcript below minConfidence.
 source "$(dirname "$0")/lib.sh"
@@ -55,6 +55,8 @@ start_hooks '{
     ['"$(gather drop drop)"', '"$STT_BYE"'],
     [{"verb":"config","recognizer":{"vendor":"deepgram","language":"en-AU","hints":["menu"]}},
      {"verb":"gather","input":["speech"],"actionHook":"/result/config","timeout":8}, {"verb":"hangup"}],
+    ['"$(gather fbrefused bad ',"fallbackVendor":"deepgram","fallbackLanguage":"en-IE"')"', {"verb":"hangup"}],
+    ['"$(gather fbnocred ttsonly ',"fallbackVendor":"deepgram"')"', {"verb":"hangup"}],
     [{"verb":"gather","input":["digits","speech"],"numDigits":2,"actionHook":"/result/dtmf","timeout":8,
       "recognizer":{"vendor":"deepgram"}}, '"$STT_BYE"'],
     [{"verb":"gather","input":["speech"],"actionHook":"/result/asr","timeout":20,
@@ -67,7 +69,7 @@ start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/sta
 
 speech_scen "$TEXT"
 
-names=(ok bargein low nocred bad r429 garbage nofinal down slow drop config)
+names=(ok bargein low nocred bad r429 garbage nofinal down slow drop config fbrefused fbnocred)
 for n in "${names[@]}"; do
 	run_sipp "$n" "$SCEN" 15551230190 || fail "$n: call failed"
 done
@@ -77,9 +79,10 @@ run_sipp dtmf "$(mkscen uac_answer ACTIONS="$(x_pause 500)$(x_dtmf 12)")" 155512
 # continuous ASR: the transcript kept until the termination digit
 run_sipp asr "$(mkscen uac_answer ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>$(x_pause 5000)$(x_dtmf '#')")" \
 	15551230190 || fail "asr: call failed"
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===14' 20
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===16' 20
 log=$(hooks_log)
 sim=$(sim_log)
+printf "%s" "$sim" >"$WORK/sim.json"
 
 # --- recognised: the transcript in the jambonz shape -------------------
 r=$(result ok)
@@ -116,6 +119,15 @@ assert_eq "$(json_get "$log" "$r.body.reason")" "speechDetected" "config: reason
 assert_eq "$(json_get "$log" "$r.body.speech.language_code")" "en-AU" "config: the session's language"
 assert_eq "$(json_get "$sim" 'd.some(c => c.query.language==="en-AU" && c.keywords.join()==="menu")')" \
 	"true" "config: the session's language and hints reached the vendor"
+
+# --- fallbackVendor: after a refused stream, and for no credential -----
+for n in fbrefused fbnocred; do
+	r=$(result "$n")
+	assert_eq "$(json_get "$log" "$r.body.reason")" "speechDetected" "$n: reason"
+	assert_eq "$(json_get "$log" "$r.body.speech.alternatives[0].transcript")" "$TEXT" "$n: transcript"
+done
+assert_eq "$(json_get "$log" "$(result fbrefused).body.speech.language_code")" "en-IE" "fallbackLanguage"
+assert_eq "$(grep -c 'recognition failed: falling back to deepgram' "$WORK/main.log")" "2" "fallback log lines"
 
 # --- continuous ASR ended by asrDtmfTerminationDigit ---------------------
 r=$(result asr)
@@ -155,8 +167,8 @@ for n in bad r429 garbage down slow drop; do
 done
 assert_contains "$(json_get "$log" "$(result bad).body.details")" "refused" "bad key details"
 assert_contains "$(json_get "$log" "$(result garbage).body.details")" "not Deepgram" "garbage details"
-assert_eq "$(grep -c 'deepgram recognition failed' "$WORK/main.log")" "6" "failure log lines"
-assert_eq "$(json_get "$sim" 'd.filter(c => c.why==="bad key").length')" "1" "the refused key reached the vendor"
+assert_eq "$(grep -c 'deepgram recognition failed' "$WORK/main.log")" "7" "failure log lines (one before a fallback)"
+assert_eq "$(json_get "$sim" 'd.filter(c => c.why==="bad key").length')" "2" "the refused key reached the vendor"
 assert_eq "$(json_get "$sim" 'd.filter(c => c.why==="rate limited").length')" "1" "429"
 # a stream that never finalises: the gather's timeout
 r=$(result nofinal)
