@@ -1,5 +1,5 @@
 /**
- * @file fs_stt.h  Speech recognition of a call's caller (ABI 1.4)
+ * @file fs_stt.h  Speech recognition of a call's caller (ABI 1.5)
  *
  * A recognition streams what the caller says (the tap's 8 kHz audio,
  * resampled to the vendor's rate) to a cloud vendor over its streaming
