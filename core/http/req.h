@@ -84,6 +84,10 @@ struct req_ws_opts {
 	uint32_t ping_ms;        /* ping interval, 0 for none             */
 	uint32_t max_payload;    /* largest message taken (131072 at most) */
 	const char *subprotocol; /* Sec-WebSocket-Protocol or NULL       */
+	const char *headers;     /* more request headers, each line ending
+				    in CRLF (copied), or NULL: a vendor's
+				    Authorization; the caller checks
+				    what goes in                         */
 };
 
 /** The handshake succeeded: req_ws_send() may be used */

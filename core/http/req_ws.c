@@ -378,7 +378,8 @@ out:
 }
 
 static int req_ws_headers(struct req_ws_conn *c, const char *subproto,
-			  const char *user, const char *pass)
+			  const char *extra, const char *user,
+			  const char *pass)
 {
 	char *up = NULL, b64[512] = "";
 	size_t len = sizeof(b64) - 1;
@@ -396,10 +397,10 @@ static int req_ws_headers(struct req_ws_conn *c, const char *subproto,
 			return err;
 		b64[len] = '\0';
 	}
-	return re_sdprintf(&c->hdrs, "%s%s%sUser-Agent: %s\r\n%s%s%s",
+	return re_sdprintf(&c->hdrs, "%s%s%sUser-Agent: %s\r\n%s%s%s%s",
 			   subproto ? "Sec-WebSocket-Protocol: " : "",
 			   subproto ? subproto : "", subproto ? "\r\n" : "",
-			   c->req->user_agent,
+			   c->req->user_agent, extra ? extra : "",
 			   *b64 ? "Authorization: Basic " : "", b64,
 			   *b64 ? "\r\n" : "");
 }
@@ -424,6 +425,7 @@ int req_ws_open(struct req_ws_conn **cp, struct fs_req *req,
 	c->req = req;
 	c->opts = *opts;
 	c->opts.subprotocol = NULL; /* copied into the headers */
+	c->opts.headers = NULL;
 	if (!c->opts.max_payload || c->opts.max_payload > REQ_WS_FRAME_MAX)
 		c->opts.max_payload = REQ_WS_FRAME_MAX;
 	if (!c->opts.handshake_ms)
@@ -436,7 +438,7 @@ int req_ws_open(struct req_ws_conn **cp, struct fs_req *req,
 	err = req_ws_url(c, hook->url, &user, &pass);
 	if (err)
 		goto out;
-	err = req_ws_headers(c, opts->subprotocol,
+	err = req_ws_headers(c, opts->subprotocol, opts->headers,
 			     hook->username ? hook->username : user,
 			     hook->username ? hook->password : pass);
 	if (err)

@@ -10,6 +10,7 @@
 #include "app.h"
 #include <fs/fs_scope.h>
 #include <fs/fs_tap.h>
+#include <fs/fs_stt.h>
 #include "base/log.h"
 #include "call/call.h"
 #include "call/outcall.h"
@@ -105,29 +106,47 @@ int update_alloc(struct update **up)
 }
 
 /*
- * listen_status (or stream_status, its other name): "pause" or "resume"
- * the call's listen, told by an event on the call's scope; jambonz only
- * logs when no listen runs, and so do we. The rest of the body goes to
- * outcall_update.
+ * listen_status (or stream_status, its other name) and transcribe_status:
+ * "pause" or "resume" the call's listen or transcribe, told by an event
+ * on the call's scope; jambonz only logs when no such verb runs, and so
+ * do we. The rest of the body goes to outcall_update.
  */
+static const struct {
+	const char *key, *ev, *verb;
+} update_status[] = {
+	{"listen_status", FS_EV_LISTEN_STATUS, "listen"},
+	{"stream_status", FS_EV_LISTEN_STATUS, "listen"},
+	{"transcribe_status", FS_EV_TRANSCRIBE_STATUS, "transcribe"},
+};
+
+static bool update_is_status(const char *k)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(update_status); i++)
+		if (!strcmp(k, update_status[i].key))
+			return true;
+	return false;
+}
+
 static uint16_t update_apply(struct call_env *env, const char *sid,
 			     const struct json_object *body, char *err,
 			     size_t errsz)
 {
-	struct json_object *v, *rest;
-	const char *key = "listen_status", *st;
+	struct json_object *v = NULL, *rest;
+	const char *st;
 	struct fs_call *c;
+	size_t i;
 	uint16_t r;
 
-	if (!json_object_object_get_ex(body, key, &v)) {
-		key = "stream_status";
-		if (!json_object_object_get_ex(body, key, &v))
-			return outcall_update(env, sid, body, err, errsz);
-	}
+	for (i = 0; i < ARRAY_SIZE(update_status); i++)
+		if (json_object_object_get_ex(body, update_status[i].key, &v))
+			break;
+	if (i == ARRAY_SIZE(update_status))
+		return outcall_update(env, sid, body, err, errsz);
 	st = json_object_get_string(v);
 	if (!json_object_is_type(v, json_type_string) ||
 	    (strcmp(st, "pause") && strcmp(st, "resume"))) {
-		re_snprintf(err, errsz, "%s must be pause or resume", key);
+		re_snprintf(err, errsz, "%s must be pause or resume",
+			    update_status[i].key);
 		return 400;
 	}
 	c = call_find(env, sid);
@@ -135,9 +154,9 @@ static uint16_t update_apply(struct call_env *env, const char *sid,
 		re_snprintf(err, errsz, "call %s not found", sid);
 		return 404;
 	}
-	if (!fs_scope_emit(c->scope, FS_EV_LISTEN_STATUS, (void *)st))
-		fs_info("update", "%s: %s %s: no listen is running", sid, key,
-			st);
+	if (!fs_scope_emit(c->scope, update_status[i].ev, (void *)st))
+		fs_info("update", "%s: %s %s: no %s is running", sid,
+			update_status[i].key, st, update_status[i].verb);
 	rest = json_object_new_object();
 	if (!rest) {
 		re_snprintf(err, errsz, "out of memory");
@@ -145,7 +164,7 @@ static uint16_t update_apply(struct call_env *env, const char *sid,
 	}
 	json_object_object_foreach((struct json_object *)body, k, kv)
 	{
-		if (strcmp(k, "listen_status") && strcmp(k, "stream_status"))
+		if (!update_is_status(k))
 			json_object_object_add(rest, k, json_object_get(kv));
 	}
 	r = json_object_object_length(rest)

@@ -1,8 +1,8 @@
 /**
  * @file gather.c  The gather verb: collect DTMF digits or speech
  *
- * Collect DTMF digits, optionally during a nested say or play prompt
- * (barge-in), and post them to the actionHook.
+ * Collect DTMF digits and/or speech, optionally during a nested say or
+ * play prompt (barge-in), and post them to the actionHook.
  * The verb JSON is checked against its spec of
  * @jambonz/verb-specifications (schema.h).
  */
@@ -13,26 +13,9 @@
 #include <string.h>
 #include <re.h>
 #include <fs/fs.h>
+#include <fs/fs_stt.h>
+#include "gather.h"
 #include "schema.h"
-
-#define GATHER_MAX_DIGITS 64
-
-struct gather {
-	struct fs_task *t;
-	char digits[GATHER_MAX_DIGITS + 1];
-	size_t n;
-	char finish;  /* finishOnKey, 0 = none */
-	uint32_t num; /* numDigits, 0 = none */
-	uint32_t min; /* minDigits */
-	uint32_t max; /* maxDigits, 0 = none */
-	uint32_t timeout_ms;
-	uint32_t inter_ms;
-	bool bargein;
-	bool prompting;
-	bool ended;
-	struct fs_scope *prompt; /* nested say/play */
-	struct fs_scope *timer;  /* the running timeout */
-};
 
 static void gather_destructor(void *data)
 {
@@ -44,23 +27,40 @@ static void gather_destructor(void *data)
 		fs_scope_close(g->timer);
 	mem_deref(g->prompt);
 	mem_deref(g->timer);
+	gather_speech_free(g);
 }
 
-static void gather_finish(struct gather *g, const char *reason)
+void gather_end(struct gather *g, const char *reason,
+		const struct json_object *speech, const char *details)
 {
 	struct json_object *r, *hook = NULL;
 
 	if (g->ended)
 		return;
 	g->ended = true;
+	/* nothing more from the vendor once the outcome is known */
+	fs_stt_close(g->stt);
+	g->stt = NULL;
 	r = json_object_new_object();
-	if (g->n || !strcmp(reason, "dtmfDetected"))
+	if (speech)
+		json_object_object_add(
+			r, "speech",
+			json_object_get((struct json_object *)speech));
+	else if (g->n || !strcmp(reason, "dtmfDetected"))
 		json_object_object_add(r, "digits",
 				       json_object_new_string(g->digits));
 	json_object_object_add(r, "reason", json_object_new_string(reason));
+	if (details)
+		json_object_object_add(r, "details",
+				       json_object_new_string(details));
 	(void)json_object_object_get_ex(fs_task_data(g->t), "actionHook",
 					&hook);
 	fs_task_done(g->t, 0, hook, r);
+}
+
+static void gather_finish(struct gather *g, const char *reason)
+{
+	gather_end(g, reason, NULL, NULL);
 }
 
 static void gather_timeout(int err, const char *ev, void *data, void *arg)
@@ -70,12 +70,14 @@ static void gather_timeout(int err, const char *ev, void *data, void *arg)
 	(void)err;
 	(void)ev;
 	(void)data;
+	if (g->speech && gather_speech_timeout(g))
+		return;
 	gather_finish(g, g->n && g->n >= g->min ? "dtmfDetected" : "timeout");
 }
 
 /* (Re)start the timer: overall timeout before the first digit, the
  * inter-digit timeout after it */
-static void gather_arm(struct gather *g)
+void gather_arm(struct gather *g)
 {
 	uint32_t ms = g->n ? g->inter_ms : g->timeout_ms;
 
@@ -90,7 +92,7 @@ static void gather_arm(struct gather *g)
 		gather_finish(g, "error");
 }
 
-static void gather_stop_prompt(struct gather *g)
+void gather_stop_prompt(struct gather *g)
 {
 	if (!g->prompt)
 		return;
@@ -128,6 +130,14 @@ static void gather_digit(int err, const char *ev, void *data, void *arg)
 	gather_arm(g);
 }
 
+/* The prompt is over (or never ran): listen now if not yet, and time */
+static void gather_after_prompt(struct gather *g)
+{
+	if (g->speech && !g->stt && gather_speech_start(g))
+		return;
+	gather_arm(g);
+}
+
 static void gather_prompt_done(int err, const struct fs_prompt_result *res,
 			       void *arg)
 {
@@ -138,20 +148,25 @@ static void gather_prompt_done(int err, const struct fs_prompt_result *res,
 	if (err && err != ECANCELED)
 		fs_warn("gather", "%s: prompt failed: %m",
 			fs_call_sid(fs_task_call(g->t)), err);
-	gather_arm(g);
+	gather_after_prompt(g);
+}
+
+double gather_num(const struct json_object *o, const char *key, double def)
+{
+	struct json_object *v;
+	double d;
+
+	if (!json_object_object_get_ex(o, key, &v))
+		return def;
+	d = json_object_get_double(v);
+	/* not a number: as if absent */
+	return isnan(d) ? def : d;
 }
 
 static uint32_t gather_u32(const struct json_object *data, const char *key,
 			   uint32_t def)
 {
-	struct json_object *v;
-	double d;
-
-	if (!json_object_object_get_ex(data, key, &v))
-		return def;
-	d = json_object_get_double(v);
-	/* not a number: as if absent */
-	return isnan(d) ? def : fs_num_u32(d, 1000000);
+	return fs_num_u32(gather_num(data, key, def), 1000000);
 }
 
 static bool gather_bool(const struct json_object *data, const char *key,
@@ -189,28 +204,6 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 	struct gather *g;
 	int err;
 
-	if (!gather_wants(data, "digits")) {
-		struct json_object *r = json_object_new_object(), *hook = NULL;
-
-		/* no speech recognizer plugin in this build */
-		fs_warn("gather", "%s: speech input is not supported",
-			fs_call_sid(fs_task_call(t)));
-		json_object_object_add(r, "reason",
-				       json_object_new_string("error"));
-		json_object_object_add(
-			r, "details",
-			json_object_new_string("speech recognition is not "
-					       "available on this server"));
-		(void)json_object_object_get_ex(data, "actionHook", &hook);
-		fs_task_done(t, 0, hook, r);
-		return 0;
-	}
-	if (gather_wants(data, "speech"))
-		fs_warn("gather",
-			"%s: speech input is not supported, "
-			"collecting digits only",
-			fs_call_sid(fs_task_call(t)));
-
 	g = mem_zalloc(sizeof(*g), gather_destructor);
 	if (!g)
 		return ENOMEM;
@@ -229,11 +222,28 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 			      ? gather_u32(data, "interDigitTimeout", 0) * 1000
 			      : g->timeout_ms;
 	g->bargein = gather_bool(data, "dtmfBargein", true);
+	g->speech = gather_wants(data, "speech");
+	if (g->speech) {
+		err = gather_speech_init(g, data);
+		if (err)
+			return err;
+	}
+	if (!gather_wants(data, "digits"))
+		g->finish = 0, g->num = g->max = 0;
 
-	err = fs_scope_listen(fs_task_scope(t), FS_EV_DTMF, 0, gather_digit, g,
-			      NULL);
-	if (err)
-		return err;
+	if (gather_wants(data, "digits")) {
+		err = fs_scope_listen(fs_task_scope(t), FS_EV_DTMF, 0,
+				      gather_digit, g, NULL);
+		if (err)
+			return err;
+	}
+	/* listening while the prompt plays, or with no prompt */
+	if (g->speech &&
+	    (g->during_prompt ||
+	     (!json_object_object_get_ex(data, "say", &v) &&
+	      !json_object_object_get_ex(data, "play", &v))) &&
+	    gather_speech_start(g))
+		return 0;
 
 	if (json_object_object_get_ex(data, "say", &prompt))
 		pverb = "say";
@@ -252,7 +262,7 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 			g->prompting = false;
 		}
 		if (!g->prompting)
-			gather_arm(g);
+			gather_after_prompt(g);
 		return 0;
 	}
 	gather_arm(g);

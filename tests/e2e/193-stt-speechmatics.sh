@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# gather and transcribe with Speechmatics' real-time API against
+# tests/tools/sttsim.js, which checks what that API checks:
+# Authorization: Bearer, StartRecognition first (raw pcm_s16le at a
+# sample_rate, a language without region), no audio before
+# RecognitionStarted, each audio message acknowledged (AudioAdded) and
+# counted, EndOfStream with last_seq_no equal to that count at the end.
+# AddPartialTranscript is interim, AddTranscript final, the words' mean
+# confidence the result's. Its Error message, garbage and a refused key
+# end the verb with reason error.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/19-stt-lib.sh"
+
+TEXT="what time do you open tomorrow"
+start_sttsim "$(cat <<JSON
+{"sm-ok": {"transcript": "$TEXT", "confidence": 0.91},
+ "sm-tx": {"transcript": "$TEXT", "confidence": 0.8},
+ "sm-error": {"transcript": "x", "mode": "error"},
+ "sm-garbage": {"transcript": "x y", "mode": "garbage"}}
+JSON
+)"
+row() { # LABEL KEY
+	printf '{"vendor":"speechmatics","label":"%s","use_for_stt":1,"credential":{"api_key":"%s","speechmatics_stt_uri":"127.0.0.1:%s","base_url":"%s"}}' \
+		"$1" "$2" "$SIMP" "$SIM"
+}
+echo "[$(row "" sm-ok), $(row tx sm-tx), $(row error sm-error), $(row garbage sm-garbage), $(row bad sm-nope)]" \
+	>"$WORK/creds.json"
+
+gather() { # NAME [LABEL]
+	printf '{"verb":"gather","input":["speech"],"actionHook":"/result/%s","timeout":8,"recognizer":{"vendor":"speechmatics","language":"en-US","hints":["tomorrow"]%s}}' \
+		"$1" "${2:+,\"label\":\"$2\"}"
+}
+start_hooks '{
+  "/call": {"seq": [
+    ['"$(gather ok)"', {"verb":"hangup"}],
+    [{"verb":"transcribe","transcriptionHook":"/tx","recognizer":{"vendor":"speechmatics","label":"tx","interim":true}}],
+    ['"$(gather error error)"', '"$STT_BYE"'],
+    ['"$(gather garbage garbage)"', '"$STT_BYE"'],
+    ['"$(gather bad bad)"', '"$STT_BYE"']
+  ]}
+}'
+start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status" \
+	SPEECH_CREDENTIALS_FILE="$WORK/creds.json"
+speech_scen "$TEXT"
+run_sipp ok "$SCEN" 15551230193 || fail "ok: call failed"
+run_sipp tx "$(mkscen uac_bye CSEQ=2 ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>$(x_pause 5000)")" \
+	15551230193 || fail "tx: call failed"
+for n in error garbage bad; do
+	run_sipp "$n" "$SCEN" 15551230193 || fail "$n: call failed"
+done
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===5' 20
+log=$(hooks_log)
+sim=$(sim_log)
+
+r=$(result ok)
+assert_eq "$(json_get "$log" "$r.body.reason")" "speechDetected" "ok: reason"
+assert_eq "$(json_get "$log" "$r.body.speech.alternatives[0].transcript")" "$TEXT" "ok: transcript"
+assert_eq "$(json_get "$log" "$r.body.speech.alternatives[0].confidence")" "0.91" "ok: mean confidence"
+assert_eq "$(json_get "$log" "$r.body.speech.vendor.name")" "speechmatics" "ok: vendor.name"
+assert_eq "$(json_get "$log" "$r.body.speech.vendor.evt.message")" "AddTranscript" "ok: vendor.evt"
+c='d.find(c => c.key==="sm-ok")'
+assert_eq "$(json_get "$sim" "$c.ok")" "true" "recognised: $(json_get "$sim" "String($c.why)")"
+assert_eq "$(json_get "$sim" "$c.path")" "/v2" "the path"
+assert_eq "$(json_get "$sim" "$c.authorization")" "Bearer sm-ok" "Authorization: Bearer"
+assert_eq "$(json_get "$sim" "$c.start.transcription_config.language")" "en" "language without region"
+assert_eq "$(json_get "$sim" "$c.start.transcription_config.enable_partials")" "true" "enable_partials"
+assert_eq "$(json_get "$sim" "$c.start.transcription_config.additional_vocab[0].content")" "tomorrow" "hints"
+assert_eq "$(json_get "$sim" "$c.start.audio_format.sample_rate")" "8000" "sample_rate"
+assert_eq "$(json_get "$sim" "$c.end_of_stream.last_seq_no === $c.seq && $c.seq > 50")" "true" \
+	"EndOfStream counts the audio messages ($(json_get "$sim" "$c.seq") sent)"
+assert_eq "$(json_get "$sim" "$c.close_code")" "1000" "closed normally"
+
+# transcribe: interim then the final transcript
+assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/tx" && r.body.speech.is_final).map(r => r.body.speech.alternatives[0].transcript).join()')" \
+	"$TEXT" "transcribe: the final transcript"
+[ "$(json_get "$log" 'd.filter(r => r.path==="/tx" && !r.body.speech.is_final).length')" -ge 1 ] ||
+	fail "transcribe: no interim result"
+assert_eq "$(json_get "$sim" 'd.find(c => c.key==="sm-tx").end_of_stream.last_seq_no > 0')" "true" \
+	"transcribe: EndOfStream at the caller's hang-up"
+
+for n in error garbage bad; do
+	assert_eq "$(json_get "$log" "$(result "$n").body.reason")" "error" "$n: reason"
+done
+assert_eq "$(json_get "$log" "$(result error).body.details")" "quota_exceeded: Concurrent session limit reached" \
+	"the vendor's error"
+assert_eq "$(grep -c 'speechmatics recognition failed' "$WORK/main.log")" "3" "one log line per failure"
+wait_idle
+server_alive
+echo OK

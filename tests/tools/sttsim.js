@@ -1,0 +1,531 @@
+#!/usr/bin/env node
+// Streaming speech-to-text vendors, simulated from their public
+// documentation for the end-to-end tests: each checks what the vendor's
+// endpoint checks (the key, the query, the audio's encoding and rate,
+// the order of messages, the end of the stream) and answers in the
+// vendor's format. It "recognises" by answering with the transcript the
+// key's script holds, but only after real audio arrived: bytes at the
+// rate asked for, loud enough to be speech, then a pause.
+//
+//   node sttsim.js KEYS.json     prints "PORT <n>" when ready
+//
+// KEYS.json: {"<api key>": {"transcript": "...", "confidence": 0.97,
+//             "mode": "ok"|"429"|"slow"|"garbage"|"nofinal"|"drop"|"error"}}
+// (a key not listed is refused as the vendor refuses a bad key)
+//
+// Deepgram (wss://api.deepgram.com/v1/listen): the key as
+// "Authorization: Token <key>" or the subprotocol pair "token, <key>";
+// encoding=linear16, sample_rate, channels=1, a model; binary audio,
+// {"type":"KeepAlive"}, {"type":"CloseStream"} (then the last results,
+// Metadata and a close 1000); Results {type, channel_index, duration,
+// start, is_final, speech_final, channel {alternatives [{transcript,
+// confidence, words}]}, metadata}.
+//
+// jambonz's custom STT API (ws://HOST/custom...): see customSession.
+// Speechmatics (wss://eu2.rt.speechmatics.com/v2): see speechmaticsSession.
+// AssemblyAI (wss://streaming.assemblyai.com/v3/ws): see assemblyaiSession.
+//
+//   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
+//               loud_ms, texts, sent, close_code, ended}]
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+const crypto = require('crypto');
+const {WebSocketServer} = require(path.join(__dirname, '..', 'node_modules', 'ws'));
+
+const keys = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const conns = [];
+const slow = [];
+
+const server = http.createServer((req, res) => {
+  if (req.url === '/_log') {
+    res.writeHead(200, {'Content-Type': 'application/json'});
+    return res.end(JSON.stringify(conns));
+  }
+  res.writeHead(404);
+  res.end();
+});
+
+const wss = new WebSocketServer({
+  noServer: true,
+  maxPayload: 1 << 20,
+  // Deepgram answers the pair "token, <key>" with "token"
+  handleProtocols: (protocols) => (protocols.has('token') ? 'token' : false)
+});
+
+function refuse(sock, status, text, body) {
+  const b = JSON.stringify(body);
+  sock.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\n` +
+    `Content-Length: ${Buffer.byteLength(b)}\r\n\r\n${b}`);
+}
+
+function rms(buf) {
+  let sum = 0;
+  const n = buf.length >> 1;
+  for (let i = 0; i < n; i++) {
+    const s = buf.readInt16LE(i * 2);
+    sum += s * s;
+  }
+  return n ? Math.sqrt(sum / n) : 0;
+}
+
+// What every vendor's stream measures of the audio
+function meter(rec, rate) {
+  return {
+    t0: 0, bytes: 0, loud_ms: 0, quiet_ms: 0,
+    add(buf) {
+      const now = Date.now();
+      if (!this.t0) this.t0 = now;
+      this.bytes += buf.length;
+      const ms = (buf.length / 2) * 1000 / rate;
+      if (rms(buf) > 500) {
+        this.loud_ms += ms;
+        this.quiet_ms = 0;
+      } else {
+        this.quiet_ms += ms;
+      }
+      rec.bytes = this.bytes;
+      rec.loud_ms = Math.round(this.loud_ms);
+      const secs = (now - this.t0) / 1000;
+      if (secs >= 1) rec.rate = Math.round(this.bytes / 2 / secs);
+    },
+    // real audio, at the rate asked for (the pre-open buffer makes the
+    // first second come faster: measured over the whole)
+    rateOk() {
+      return rec.rate && Math.abs(rec.rate - rate) / rate < 0.2;
+    }
+  };
+}
+
+const heardBy = new WeakMap();
+function heard(rec) {
+  if (!heardBy.has(rec)) heardBy.set(rec, {interim: false, finals: 0});
+  return heardBy.get(rec);
+}
+
+// One binary message of audio: measure it, and answer as the script
+// says once there is speech (an interim result) and then a pause (the
+// final): io.interim(text), io.final(), io.garbage(), io.error()
+function hear(ws, m, rec, script, data, io) {
+  const st = heard(rec);
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  m.add(data);
+  if (script.mode === 'drop' && m.loud_ms >= 300) {
+    rec.why = 'dropped';
+    ws.terminate();
+    return;
+  }
+  if (!st.interim && m.loud_ms >= 300 && words.length) {
+    st.interim = true;
+    if (script.mode === 'garbage') return io.garbage();
+    if (script.mode === 'error') return io.error();
+    io.interim(words[0]);
+    if (script.mode === 'nofinal') {
+      const t = setInterval(() => io.interim(words.slice(0, 2).join(' ')), 400);
+      ws.on('close', () => clearInterval(t));
+    }
+  }
+  if (script.mode === 'nofinal' || st.finals || !st.interim) return;
+  if (m.loud_ms >= 600 && m.quiet_ms >= 500) {
+    st.finals++;
+    io.final();
+  }
+}
+
+// The key's script, or the refusal the vendor answers (rec.why says it)
+function admit(rec, key, sock) {
+  rec.key = key;
+  const script = key && keys[key];
+  if (!script) {
+    rec.why = 'bad key';
+    refuse(sock, 401, 'Unauthorized', {err_code: 'INVALID_AUTH',
+      err_msg: 'Invalid credentials.', request_id: crypto.randomUUID()});
+    return null;
+  }
+  if (script.mode === '429') {
+    rec.why = 'rate limited';
+    refuse(sock, 429, 'Too Many Requests', {err_code: 'TOO_MANY_REQUESTS',
+      err_msg: 'Too many requests. Please try again later'});
+    return null;
+  }
+  if (script.mode === 'slow') {
+    rec.why = 'slow';
+    slow.push(sock); // never answers the handshake
+    return null;
+  }
+  return script;
+}
+
+// ---- jambonz custom STT API ---------------------------------------------
+// Authorization: Bearer <key>; {type "start", language, format "raw",
+// encoding "LINEAR16", interimResults, sampleRateHz, options} first, then
+// binary L16 at sampleRateHz, {type "stop"} last, and the server closes.
+
+function customUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'custom', path: url.pathname, authorization: req.headers.authorization || null,
+    texts: [], sent: 0, ok: false};
+  conns.push(rec);
+  const auth = req.headers.authorization || '';
+  const script = admit(rec, /^Bearer /.test(auth) ? auth.slice(7) : null, sock);
+  if (!script) return;
+  wss.handleUpgrade(req, sock, head, (ws) => customSession(ws, rec, script));
+}
+
+function customSession(ws, rec, script) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let m = null, start = null;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const result = (text, isFinal) => send({type: 'transcription', is_final: isFinal,
+    alternatives: [{transcript: text, confidence: script.confidence || 0.9}],
+    channel: 1, language: start.language});
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${start.sampleRateHz}`;
+      return result('', true);
+    }
+    rec.ok = true;
+    result(words.join(' '), true);
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (o && o.type === 'start' && !start) {
+        const bad = [];
+        if (typeof o.language !== 'string') bad.push('language');
+        if (o.format !== 'raw') bad.push('format');
+        if (o.encoding !== 'LINEAR16') bad.push('encoding');
+        if (!(o.sampleRateHz >= 8000)) bad.push('sampleRateHz');
+        if (typeof o.interimResults !== 'boolean') bad.push('interimResults');
+        if (bad.length) {
+          rec.why = 'bad start: ' + bad.join(',');
+          send({type: 'error', error: rec.why});
+          return ws.close(1000);
+        }
+        start = o;
+        rec.start = o;
+        m = meter(rec, o.sampleRateHz);
+        return;
+      }
+      if (o && o.type === 'stop' && start) {
+        rec.stop = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        return ws.close(1000); // the server closes, as the API asks
+      }
+      rec.why = 'unexpected message';
+      send({type: 'error', error: 'unexpected message'});
+      return ws.close(1000);
+    }
+    if (!start) {
+      rec.why = 'audio before start';
+      send({type: 'error', error: 'audio before start'});
+      return ws.close(1000);
+    }
+    hear(ws, m, rec, script, data, {
+      interim: (text) => result(text, false),
+      final: recognise,
+      garbage: () => send('<html>502 Bad Gateway</html>'),
+      error: () => send({type: 'error', error: 'upstream "vendor" unavailable'})
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
+// ---- Speechmatics real-time API v2 -------------------------------------
+// Authorization: Bearer <key>; StartRecognition {audio_format {raw,
+// pcm_s16le, sample_rate}, transcription_config {language, ...}} first,
+// answered by RecognitionStarted; audio only after that, each binary
+// message answered by AudioAdded {seq_no}; EndOfStream {last_seq_no}
+// (which must count the audio messages) answered by EndOfTranscript and
+// a close. Results: AddPartialTranscript / AddTranscript {format,
+// metadata {start_time, end_time, transcript}, results [{type "word",
+// alternatives [{content, confidence}]}]}; EndOfUtterance after a pause.
+
+function speechmaticsUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'speechmatics', path: url.pathname,
+    authorization: req.headers.authorization || null, texts: [], sent: 0, ok: false, seq: 0};
+  conns.push(rec);
+  const auth = req.headers.authorization || '';
+  const script = admit(rec, /^Bearer /.test(auth) ? auth.slice(7) : null, sock);
+  if (!script) return;
+  wss.handleUpgrade(req, sock, head, (ws) => speechmaticsSession(ws, rec, script));
+}
+
+function speechmaticsSession(ws, rec, script) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let m = null, started = false, t = 0;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const error = (type, reason) => {
+    rec.why = `${type}: ${reason}`;
+    send({message: 'Error', type, reason});
+    ws.close(1011);
+  };
+  const transcript = (list, final) => {
+    const start = t;
+    t = m.bytes / 2 / rec.start.audio_format.sample_rate;
+    send({message: final ? 'AddTranscript' : 'AddPartialTranscript', format: '2.9',
+      metadata: {start_time: start, end_time: t, transcript: list.join(' ')},
+      results: list.map((w, i) => ({type: 'word', start_time: start + i * 0.3,
+        end_time: start + i * 0.3 + 0.25,
+        alternatives: [{content: w, confidence: script.confidence || 0.9, language: 'en'}]}))});
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rec.start.audio_format.sample_rate}`;
+      return transcript([], true);
+    }
+    rec.ok = true;
+    transcript(words, true);
+    send({message: 'EndOfUtterance', metadata: {start_time: t, end_time: t}});
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const txt = data.toString();
+      rec.texts.push(txt);
+      let o;
+      try { o = JSON.parse(txt); } catch (e) { o = null; }
+      if (o && o.message === 'StartRecognition' && !rec.start) {
+        const af = o.audio_format || {}, tc = o.transcription_config || {};
+        if (af.type !== 'raw' || af.encoding !== 'pcm_s16le' || !(af.sample_rate >= 8000))
+          return error('invalid_audio_type', 'audio_format must be raw pcm_s16le with a sample_rate');
+        if (typeof tc.language !== 'string' || /-/.test(tc.language))
+          return error('invalid_model', `language ${tc.language} is not supported`);
+        rec.start = o;
+        m = meter(rec, af.sample_rate);
+        // the service takes a moment to start
+        setTimeout(() => { started = true; send({message: 'RecognitionStarted', id: crypto.randomUUID()}); }, 150);
+        return;
+      }
+      if (o && o.message === 'EndOfStream' && rec.start) {
+        rec.end_of_stream = o;
+        if (o.last_seq_no !== rec.seq) rec.why = `last_seq_no ${o.last_seq_no}, ${rec.seq} sent`;
+        if (!heard(rec).finals && words.length && m && m.loud_ms >= 400) recognise();
+        send({message: 'EndOfTranscript'});
+        return ws.close(1000);
+      }
+      return error('protocol_error', 'unexpected message');
+    }
+    if (!started) return error('protocol_error', 'audio before RecognitionStarted');
+    rec.seq++;
+    send({message: 'AudioAdded', seq_no: rec.seq});
+    hear(ws, m, rec, script, data, {
+      interim: (text) => transcript(text.split(' '), false),
+      final: recognise,
+      garbage: () => send('{"message": "AddTranscript", "metadata": '),
+      error: () => error('quota_exceeded', 'Concurrent session limit reached')
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
+// ---- AssemblyAI Universal Streaming (v3) -------------------------------
+// /v3/ws?sample_rate=&encoding=pcm_s16le, "Authorization: <key>" (no
+// scheme); Begin on connect; binary audio of 50 to 1000 ms a message
+// (else the close 3007 "Input duration violation"); Turn {turn_order,
+// turn_is_formatted, end_of_turn, transcript, end_of_turn_confidence,
+// words}; {"type": "Terminate"} answered by Termination and a close.
+
+function assemblyaiUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'assemblyai', query: Object.fromEntries(url.searchParams),
+    authorization: req.headers.authorization || null, texts: [], sent: 0, ok: false,
+    msgs: 0, min_ms: null, max_ms: null};
+  conns.push(rec);
+  const script = admit(rec, req.headers.authorization || null, sock);
+  if (!script) return;
+  const rate = Number(url.searchParams.get('sample_rate'));
+  if (!(rate >= 8000) || url.searchParams.get('encoding') !== 'pcm_s16le') {
+    rec.why = 'bad query';
+    return refuse(sock, 400, 'Bad Request', {error: 'Invalid sample_rate or encoding'});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => assemblyaiSession(ws, rec, script, rate));
+}
+
+function assemblyaiSession(ws, rec, script, rate) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  const m = meter(rec, rate);
+  let order = 0;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const turn = (list, end, formatted) => send({type: 'Turn', turn_order: order,
+    turn_is_formatted: formatted, end_of_turn: end, transcript: list.join(' '),
+    end_of_turn_confidence: end ? (script.confidence || 0.9) : 0.1,
+    words: list.map((w, i) => ({start: i * 300, end: i * 300 + 250, text: w,
+      confidence: script.confidence || 0.9, word_is_final: end}))});
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rate}`;
+      return turn([], true, false);
+    }
+    rec.ok = true;
+    turn(words, true, false);
+    turn(words, true, true);
+    order++;
+  };
+  send({type: 'Begin', id: crypto.randomUUID(), expires_at: Math.floor(Date.now() / 1000) + 3600});
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (o && o.type === 'Terminate') {
+        rec.terminate = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        send({type: 'Termination', audio_duration_seconds: m.bytes / 2 / rate,
+          session_duration_seconds: m.bytes / 2 / rate});
+        return ws.close(1000);
+      }
+      rec.why = 'unexpected message';
+      return ws.close(3005, 'Invalid Message');
+    }
+    const ms = data.length / 2 * 1000 / rate;
+    rec.msgs++;
+    rec.min_ms = rec.min_ms === null ? ms : Math.min(rec.min_ms, ms);
+    rec.max_ms = Math.max(rec.max_ms || 0, ms);
+    if (ms < 50 || ms > 1000) {
+      rec.why = `Input duration violation: ${ms} ms`;
+      return ws.close(3007, 'Input duration violation');
+    }
+    hear(ws, m, rec, script, data, {
+      interim: (text) => turn(text.split(' '), false, false),
+      final: recognise,
+      garbage: () => send('{"type": "Turn", "transcr'),
+      error: () => send({error: 'Too many concurrent sessions'})
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
+// ---- Deepgram ----------------------------------------------------------
+
+function deepgramUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'deepgram', query: Object.fromEntries(url.searchParams),
+    keywords: url.searchParams.getAll('keywords'),
+    protocol: req.headers['sec-websocket-protocol'] || null,
+    authorization: req.headers.authorization || null, texts: [], sent: 0, ok: false};
+  conns.push(rec);
+  let key = null;
+  const auth = req.headers.authorization || '';
+  const proto = (req.headers['sec-websocket-protocol'] || '').split(',').map((s) => s.trim());
+  if (/^Token /.test(auth)) key = auth.slice(6);
+  else if (proto[0] === 'token' && proto[1]) key = proto[1];
+  const script = admit(rec, key, sock);
+  if (!script) return;
+  const q = url.searchParams;
+  const bad = [];
+  if (q.get('encoding') !== 'linear16') bad.push('encoding');
+  const rate = Number(q.get('sample_rate'));
+  if (!(rate >= 8000 && rate <= 48000)) bad.push('sample_rate');
+  if ((q.get('channels') || '1') !== '1') bad.push('channels');
+  if (!q.get('model')) bad.push('model');
+  if (bad.length) {
+    rec.why = 'bad query: ' + bad.join(',');
+    return refuse(sock, 400, 'Bad Request', {err_code: 'Bad Request',
+      err_msg: 'Bad Request: ' + rec.why});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => deepgramSession(ws, rec, script, rate, q));
+}
+
+function deepgramSession(ws, rec, script, rate, q) {
+  const m = meter(rec, rate);
+  const requestId = crypto.randomUUID();
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let closing = false, pos = 0;
+
+  const results = (text, isFinal, speechFinal) => {
+    const start = pos;
+    pos = m.bytes / 2 / rate;
+    const msg = {type: 'Results', channel_index: [0, 1], duration: +(pos - start).toFixed(3),
+      start: +start.toFixed(3), is_final: isFinal, speech_final: speechFinal,
+      channel: {alternatives: [{transcript: text, confidence: script.confidence || 0.97,
+        words: text.split(' ').filter(Boolean).map((w, i) => ({word: w.toLowerCase(),
+          start: start + i * 0.3, end: start + i * 0.3 + 0.25,
+          confidence: script.confidence || 0.97}))}]},
+      metadata: {request_id: requestId, model_info: {name: q.get('model'), version: '2024-01-09',
+        arch: q.get('model')}, model_uuid: crypto.randomUUID()},
+      from_finalize: false};
+    rec.sent++;
+    ws.send(JSON.stringify(msg));
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rate}`;
+      results('', true, true);
+      return;
+    }
+    rec.ok = true;
+    const half = Math.ceil(words.length / 2);
+    results(words.slice(0, half).join(' '), true, false);
+    results(words.slice(half).join(' '), true, true);
+  };
+
+  ws.on('message', (data, isBinary) => {
+    if (closing) {
+      rec.after_close = (rec.after_close || 0) + 1;
+      return;
+    }
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (!o || !['KeepAlive', 'CloseStream', 'Finalize'].includes(o.type)) {
+        rec.why = 'unknown message';
+        ws.close(1008, 'DATA-0000');
+        return;
+      }
+      if (o.type === 'CloseStream') {
+        closing = true;
+        rec.close_stream = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        ws.send(JSON.stringify({type: 'Metadata', transaction_key: 'deprecated',
+          request_id: requestId, sha256: crypto.createHash('sha256').update('x').digest('hex'),
+          created: new Date().toISOString(), duration: m.bytes / 2 / rate, channels: 1}));
+        ws.close(1000);
+      }
+      return;
+    }
+    hear(ws, m, rec, script, data, {
+      interim: (text) => results(text, false, false),
+      final: recognise,
+      garbage: () => {
+        rec.sent++;
+        ws.send('{"type": "Results", "channel": {"alternatives": [{"transcr');
+      },
+      error: () => ws.close(1011, 'NET-0001')
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
+server.on('upgrade', (req, sock, head) => {
+  const url = new URL(req.url, 'http://x');
+  if (url.pathname === '/v1/listen') return deepgramUpgrade(req, sock, head, url);
+  if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
+  if (url.pathname === '/v2') return speechmaticsUpgrade(req, sock, head, url);
+  if (url.pathname === '/v3/ws') return assemblyaiUpgrade(req, sock, head, url);
+  conns.push({vendor: 'unknown', path: url.pathname});
+  refuse(sock, 404, 'Not Found', {error: 'not found'});
+});
+
+server.listen(0, '127.0.0.1', () => {
+  process.stdout.write(`PORT ${server.address().port}\n`);
+});
+process.on('SIGTERM', () => {
+  slow.forEach((s) => s.destroy());
+  process.exit(0);
+});

@@ -1,0 +1,390 @@
+/**
+ * @file check_stt.c  Speech recognition: the vendors' table, URLs and
+ *                    headers as each vendor wants them, hostile keys,
+ *                    and each vendor's messages to the jambonz shape
+ */
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include "fixture.h"
+#include "speech/stt.h"
+#include "speech/sttv.h"
+
+struct got {
+	int n, errs, err;
+	struct json_object *last;
+};
+
+static void got_h(int err, const struct json_object *evt, void *arg)
+{
+	struct got *g = arg;
+
+	if (err) {
+		g->errs++;
+		g->err = err;
+	} else {
+		g->n++;
+	}
+	json_object_put(g->last);
+	g->last = evt ? json_object_get((struct json_object *)evt) : NULL;
+}
+
+/* A recognition as stt_start() makes it, without a socket: the test
+ * holds one reference besides the owner's the end drops */
+static struct fs_stt *mk(const char *vendor, const char *recog,
+			 const char *cred, struct got *g)
+{
+	struct fs_stt *s = mem_zalloc(sizeof(*s), NULL);
+
+	ck_assert_ptr_nonnull(s);
+	s->v = sttv_find(vendor);
+	ck_assert_ptr_nonnull(s->v);
+	s->recog = json_tokener_parse(recog);
+	s->cred = json_tokener_parse(cred);
+	ck_assert_ptr_nonnull(s->recog);
+	ck_assert_ptr_nonnull(s->cred);
+	ck_assert_int_eq(str_dup(&s->vendor, vendor), 0);
+	ck_assert_int_eq(str_dup(&s->lang, "en-US"), 0);
+	str_ncpy(s->vlog, vendor, sizeof(s->vlog));
+	str_ncpy(s->sid, "sid-1", sizeof(s->sid));
+	s->h = got_h;
+	s->arg = g;
+	return mem_ref(s);
+}
+
+static void rm(struct fs_stt *s, struct got *g)
+{
+	json_object_put(s->recog);
+	json_object_put(s->cred);
+	mem_deref(s->vendor);
+	mem_deref(s->lang);
+	mem_deref(s->vst);
+	if (!s->ended)
+		mem_deref(s); /* the owner's */
+	mem_deref(s);
+	json_object_put(g->last);
+}
+
+static const char *alt0(const struct json_object *evt, double *conf)
+{
+	struct json_object *a, *v;
+
+	a = json_object_array_get_idx(
+		json_object_object_get(evt, "alternatives"), 0);
+	if (conf && json_object_object_get_ex(a, "confidence", &v))
+		*conf = json_object_get_double(v);
+	return json_object_get_string(json_object_object_get(a, "transcript"));
+}
+
+START_TEST(find_vendors)
+{
+	ck_assert_ptr_eq(sttv_find("deepgram"), &sttv_deepgram);
+	ck_assert_ptr_eq(sttv_find("Deepgram"), &sttv_deepgram);
+	ck_assert_ptr_eq(sttv_find("custom:acme"), &sttv_custom);
+	ck_assert_ptr_null(sttv_find("custom:"));
+	ck_assert_ptr_null(sttv_find("deepgramx"));
+	ck_assert_ptr_null(sttv_find("google"));
+	ck_assert_ptr_null(sttv_find(NULL));
+	ck_assert(!stt_known("default"));
+}
+END_TEST
+
+START_TEST(tokens)
+{
+	ck_assert(sttv_token_ok("abc123-_.~"));
+	ck_assert(!sttv_token_ok(""));
+	ck_assert(!sttv_token_ok("a b"));
+	ck_assert(!sttv_token_ok("a\r\nX-Evil: 1"));
+	ck_assert(!sttv_token_ok("a,b"));
+	ck_assert(!sttv_token_ok("caf\xc3\xa9"));
+}
+END_TEST
+
+START_TEST(deepgram_url)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk(
+		"deepgram",
+		"{\"language\":\"en-GB\",\"hints\":[\"a b\",{\"phrase\":"
+		"\"c\"}],\"hintsBoost\":7,\"punctuation\":true,"
+		"\"deepgramOptions\":{\"endpointing\":300,\"smartFormatting\":"
+		"true,\"tag\":\"x&y\"}}",
+		"{\"api_key\":\"k1\",\"base_url\":\"http://127.0.0.1:9/\"}",
+		&g);
+	char *url = NULL, *hdrs = NULL;
+
+	mem_deref(s->lang);
+	ck_assert_int_eq(str_dup(&s->lang, "en-GB"), 0);
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(hdrs, "Authorization: Token k1\r\n");
+	ck_assert_ptr_nonnull(strstr(url, "ws://127.0.0.1:9/v1/listen?"));
+	ck_assert_ptr_nonnull(strstr(url, "model=nova-2"));
+	ck_assert_ptr_nonnull(strstr(url, "language=en-GB"));
+	ck_assert_ptr_nonnull(strstr(url, "encoding=linear16"));
+	ck_assert_ptr_nonnull(strstr(url, "sample_rate=8000"));
+	ck_assert_ptr_nonnull(strstr(url, "interim_results=true"));
+	ck_assert_ptr_nonnull(strstr(url, "punctuate=true"));
+	ck_assert_ptr_nonnull(strstr(url, "endpointing=300"));
+	ck_assert_ptr_nonnull(strstr(url, "smart_format=true"));
+	ck_assert_ptr_nonnull(strstr(url, "tag=x%26y"));
+	ck_assert_ptr_nonnull(strstr(url, "keywords=a%20b%3A7"));
+	ck_assert_ptr_nonnull(strstr(url, "keywords=c%3A7"));
+	ck_assert_uint_eq(s->rate, 8000);
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(deepgram_onprem)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk("deepgram",
+			      "{\"model\":\"nova-3\",\"hints\":"
+			      "[\"x\"],\"hintsBoost\":3}",
+			      "{\"deepgram_stt_uri\":\"dg.local:8080\","
+			      "\"deepgram_stt_use_tls\":\"false\"}",
+			      &g);
+	char *url = NULL, *hdrs = NULL;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_ptr_null(hdrs); /* no key: no authorization */
+	ck_assert_ptr_nonnull(strstr(url, "ws://dg.local:8080/v1/listen?"));
+	ck_assert_ptr_nonnull(strstr(url, "model=nova-3"));
+	ck_assert_ptr_nonnull(strstr(url, "keyterm=x"));
+	ck_assert_ptr_null(strstr(url, "keyterm=x%3A")); /* no boost */
+	mem_deref(url);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(deepgram_hostile_key)
+{
+	struct got g = {0};
+	struct fs_stt *s =
+		mk("deepgram", "{}", "{\"api_key\":\"k\\r\\nX-Evil: 1\"}", &g);
+	char *url = NULL, *hdrs = NULL;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	ck_assert_ptr_null(url);
+	ck_assert_ptr_null(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
+static void dg(struct fs_stt *s, const char *text, bool fin, bool sfin,
+	       double conf)
+{
+	char m[512];
+
+	re_snprintf(
+		m, sizeof(m),
+		"{\"type\":\"Results\",\"is_final\":%s,\"speech_final\":%s,"
+		"\"channel\":{\"alternatives\":[{\"transcript\":\"%s\","
+		"\"confidence\":%f}]}}",
+		fin ? "true" : "false", sfin ? "true" : "false", text, conf);
+	s->v->text(s, m, strlen(m));
+}
+
+START_TEST(deepgram_results)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk("deepgram", "{}", "{\"api_key\":\"k\"}", &g);
+	char *url = NULL, *hdrs = NULL;
+	struct json_object *v;
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	dg(s, "i would", false, false, 0.8);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, NULL), "i would");
+	ck_assert(!json_object_get_boolean(
+		json_object_object_get(g.last, "is_final")));
+	/* a final segment, not the end of speech: kept, reported interim */
+	dg(s, "i would like", true, false, 0.7);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert(!json_object_get_boolean(
+		json_object_object_get(g.last, "is_final")));
+	dg(s, "a table", true, true, 0.9);
+	ck_assert_int_eq(g.n, 3);
+	ck_assert_str_eq(alt0(g.last, &conf), "i would like a table");
+	ck_assert(conf > 0.69 && conf < 0.71); /* the lowest */
+	ck_assert(json_object_get_boolean(
+		json_object_object_get(g.last, "is_final")));
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+				 g.last, "language_code")),
+			 "en-US");
+	ck_assert(json_object_object_get_ex(g.last, "vendor", &v));
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(v, "name")),
+		"deepgram");
+	ck_assert_str_eq(json_object_get_string(json_object_object_get(
+				 json_object_object_get(v, "evt"), "type")),
+			 "Results");
+	/* the next utterance starts afresh */
+	dg(s, "two", true, true, 0.95);
+	ck_assert_str_eq(alt0(g.last, NULL), "two");
+	/* Metadata is no result */
+	s->v->text(s, "{\"type\":\"Metadata\"}", 19);
+	ck_assert_int_eq(g.n, 4);
+	ck_assert_int_eq(g.errs, 0);
+	/* garbage ends it */
+	s->v->text(s, "{\"type\": \"Resu", 14);
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_int_eq(g.err, EPROTO);
+	ck_assert_ptr_nonnull(json_object_object_get(g.last, "error"));
+	ck_assert(s->ended);
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(custom_url_and_messages)
+{
+	struct got g = {0};
+	struct fs_stt *s =
+		mk("custom:acme", "{\"customOptions\":{\"sampleRate\":16000}}",
+		   "{\"auth_token\":\"t1\",\"custom_stt_url\":"
+		   "\"wss://stt.example.com/path/x?y=1\",\"base_url\":"
+		   "\"http://127.0.0.1:9\"}",
+		   &g);
+	char *url = NULL, *hdrs = NULL;
+	static const char ok[] =
+		"{\"type\":\"transcription\",\"is_final\":true,"
+		"\"alternatives\":[{\"transcript\":\"hi there\","
+		"\"confidence\":0.5}],\"channel\":1}";
+	static const char bad[] = "{\"type\":\"error\",\"error\":\"nope\"}";
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(url, "ws://127.0.0.1:9/path/x?y=1");
+	ck_assert_str_eq(hdrs, "Authorization: Bearer t1\r\n");
+	ck_assert_uint_eq(s->rate, 16000);
+	s->v->text(s, ok, strlen(ok));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, NULL), "hi there");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(
+			json_object_object_get(g.last, "vendor"), "name")),
+		"custom:acme");
+	s->v->text(s, "{\"type\":\"other\"}", 16);
+	ck_assert_int_eq(g.n, 1);
+	s->v->text(s, bad, strlen(bad));
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_str_eq(json_object_get_string(
+				 json_object_object_get(g.last, "error")),
+			 "nope");
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(custom_needs_url)
+{
+	struct got g = {0};
+	struct fs_stt *s =
+		mk("custom:acme", "{}", "{\"auth_token\":\"t\"}", &g);
+	char *url = NULL, *hdrs = NULL;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(base_urls)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk("deepgram", "{}", "{}", &g);
+	char *b = NULL;
+
+	ck_assert_int_eq(sttv_base(&b, s, NULL, true, "https://h:1/"), 0);
+	ck_assert_str_eq(b, "wss://h:1");
+	b = mem_deref(b);
+	ck_assert_int_eq(sttv_base(&b, s, NULL, true, "h2"), 0);
+	ck_assert_str_eq(b, "wss://h2");
+	b = mem_deref(b);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(speechmatics_and_assemblyai)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk("speechmatics", "{}",
+			      "{\"api_key\":\"sk\",\"speechmatics_stt_uri\":"
+			      "\"rt.example.com\"}",
+			      &g);
+	char *url = NULL, *hdrs = NULL;
+	static const char fin[] =
+		"{\"message\":\"AddTranscript\",\"metadata\":{"
+		"\"transcript\":\"hello there\"},\"results\":["
+		"{\"type\":\"word\",\"alternatives\":[{\"content\":\"hello\","
+		"\"confidence\":0.5}]},{\"type\":\"word\",\"alternatives\":"
+		"[{\"content\":\"there\",\"confidence\":1.0}]},"
+		"{\"type\":\"punctuation\",\"alternatives\":[{\"content\":"
+		"\".\",\"confidence\":0.0}]}]}";
+	static const char turn[] =
+		"{\"type\":\"Turn\",\"end_of_turn\":true,\"transcript\":"
+		"\"ok then\",\"end_of_turn_confidence\":0.75}";
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(url, "wss://rt.example.com/v2");
+	ck_assert_str_eq(hdrs, "Authorization: Bearer sk\r\n");
+	/* audio waits for RecognitionStarted */
+	ck_assert(s->v->wait_ready);
+	s->v->text(s, fin, strlen(fin));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, &conf), "hello there");
+	ck_assert(conf > 0.74 && conf < 0.76); /* the words' mean */
+	ck_assert(json_object_get_boolean(
+		json_object_object_get(g.last, "is_final")));
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+
+	memset(&g, 0, sizeof(g));
+	s = mk("assemblyai", "{\"hints\":[\"a\",\"b c\"]}",
+	       "{\"api_key\":\"ak\"}", &g);
+	url = hdrs = NULL;
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_ptr_nonnull(strstr(url, "wss://streaming.assemblyai.com/"
+					  "v3/ws?sample_rate=8000&encoding="
+					  "pcm_s16le"));
+	ck_assert_ptr_nonnull(strstr(url, "keyterms_prompt=%5B%22a%22%2C%22b"
+					  "%20c%22%5D"));
+	ck_assert_str_eq(hdrs, "Authorization: ak\r\n");
+	ck_assert_uint_ge(s->v->chunk_ms, 50); /* the API's shortest */
+	s->v->text(s, turn, strlen(turn));
+	ck_assert_str_eq(alt0(g.last, &conf), "ok then");
+	ck_assert(conf > 0.74 && conf < 0.76);
+	s->v->text(s, "{\"error\":\"bad\"}", 15);
+	ck_assert_int_eq(g.errs, 1);
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
+/* "extern" keeps this line out of the generated suite list */
+extern Suite *stt_suite(void);
+
+Suite *stt_suite(void)
+{
+	Suite *s = suite_create("stt");
+	TCase *tc = tcase_create("stt");
+
+	tcase_add_test(tc, find_vendors);
+	tcase_add_test(tc, tokens);
+	tcase_add_test(tc, deepgram_url);
+	tcase_add_test(tc, deepgram_onprem);
+	tcase_add_test(tc, deepgram_hostile_key);
+	tcase_add_test(tc, deepgram_results);
+	tcase_add_test(tc, custom_url_and_messages);
+	tcase_add_test(tc, custom_needs_url);
+	tcase_add_test(tc, base_urls);
+	tcase_add_test(tc, speechmatics_and_assemblyai);
+	suite_add_tcase(s, tc);
+	return s;
+}
