@@ -55,9 +55,9 @@ final() { # the final response's status line and X-Reason of a call
 
 # by number, with and without '+': the webhook application
 call num1 +15557770001 486
-assert_eq "$(final num1)" "SIP/2.0 486 App One" "number +15557770001"
+assert_eq "$(final num1)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "number +15557770001"
 call num1b 15557770001 486 "X-Account-Sid: $A"
-assert_eq "$(final num1b)" "SIP/2.0 486 App One" "number 15557770001"
+assert_eq "$(final num1b)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "number 15557770001"
 wait_hooks 'd.filter(r => r.path==="/app1").length===2'
 log=$(hooks_log)
 first='d.find(r => r.path==="/app1")'
@@ -69,7 +69,7 @@ wait_hooks 'd.filter(r => r.path==="/status1" && r.body.call_status==="failed").
 
 # app_json: no webhook at all, the status hook still informed
 call json 15557770002 486
-assert_eq "$(final json)" "SIP/2.0 486 App Json" "app_json application"
+assert_eq "$(final json)" "SIP/2.0 486 App Json|X-Reason: SIP Decline Verb" "app_json application"
 wait_hooks 'd.some(r => r.path==="/status2" && r.body.call_status==="failed")'
 assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/status2").map(r => r.body.call_status).join()')" \
 	"trying,failed" "app_json statuses"
@@ -77,7 +77,7 @@ assert_eq "$(json_get "$(hooks_log)" "d.find(r => r.path===\"/status2\").body.ap
 
 # X-Application-Sid wins over the number
 call bysid 15557770001 486 "X-Application-Sid: $APP3"
-assert_eq "$(final bysid)" "SIP/2.0 486 App Three" "X-Application-Sid"
+assert_eq "$(final bysid)" "SIP/2.0 486 App Three|X-Reason: SIP Decline Verb" "X-Application-Sid"
 
 # nothing to run
 call nonum 15557779999 480

@@ -49,10 +49,10 @@ acct="X-Account-Sid: $A"
 # loop has its own: one Call-ID puts both calls on one loop)
 CALL_ARGS="-cid_str dircache-%u@127.0.0.1"
 call num1 +15557770001 486 "$acct"
-assert_eq "$(final num1)" "SIP/2.0 486 App One" "number +15557770001"
+assert_eq "$(final num1)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "number +15557770001"
 call num1b 15557770001 486 "$acct"
 CALL_ARGS=
-assert_eq "$(final num1b)" "SIP/2.0 486 App One" "number 15557770001"
+assert_eq "$(final num1b)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "number 15557770001"
 wait_hooks 'd.filter(r => r.path==="/app1").length===2'
 log=$(hooks_log)
 first='d.find(r => r.path==="/app1")'
@@ -70,16 +70,16 @@ assert_eq "$(json_get "$m" d.directory.backend)" "mysql" "directory backend"
 
 # app_json: no webhook, the status hook still told
 call json 15557770002 486 "$acct"
-assert_eq "$(final json)" "SIP/2.0 486 App Json" "app_json application"
+assert_eq "$(final json)" "SIP/2.0 486 App Json|X-Reason: SIP Decline Verb" "app_json application"
 
 # X-Application-Sid wins over the number
 call bysid 15557770001 486 "$acct|X-Application-Sid: $APP3"
-assert_eq "$(final bysid)" "SIP/2.0 486 App Three" "X-Application-Sid"
+assert_eq "$(final bysid)" "SIP/2.0 486 App Three|X-Reason: SIP Decline Verb" "X-Application-Sid"
 
 # a number without application: its carrier's default application,
 # whose hook is a GET with basic auth
 call carrier 15557770005 486 "$acct"
-assert_eq "$(final carrier)" "SIP/2.0 486 Carrier Default" "carrier default application"
+assert_eq "$(final carrier)" "SIP/2.0 486 Carrier Default|X-Reason: SIP Decline Verb" "carrier default application"
 wait_hooks 'd.some(r => r.path==="/carrier")'
 c='d.find(r => r.path==="/carrier")'
 assert_eq "$(json_get "$(hooks_log)" "$c.method")" "GET" "carrier hook method"
@@ -90,18 +90,18 @@ assert_eq "$(json_get "$(hooks_log)" "$c.headers.authorization")" \
 # number's app, another carrier's default applies, an inactive carrier
 # has none
 call narrow3 15557770006 486 "$acct|X-Voip-Carrier-Sid: $C3"
-assert_eq "$(final narrow3)" "SIP/2.0 486 App Three" "number of carrier C3"
+assert_eq "$(final narrow3)" "SIP/2.0 486 App Three|X-Reason: SIP Decline Verb" "number of carrier C3"
 call narrow1 15557770006 486 "$acct|X-Voip-Carrier-Sid: $C1"
-assert_eq "$(final narrow1)" "SIP/2.0 486 Carrier Default" "other carrier's default"
+assert_eq "$(final narrow1)" "SIP/2.0 486 Carrier Default|X-Reason: SIP Decline Verb" "other carrier's default"
 call narrow2 15557770006 480 "$acct|X-Voip-Carrier-Sid: $C2"
 assert_eq "$(final narrow2)" "SIP/2.0 480 Temporarily Unavailable|X-Reason: no configured application" "inactive carrier"
 
 # call_routes by priority: ^1666 (1) beats ^16665 (2); a pattern that
 # does not compile (priority 0) is skipped
 call route1 +16665551234 486 "$acct"
-assert_eq "$(final route1)" "SIP/2.0 486 Route One" "call_routes priority 1"
+assert_eq "$(final route1)" "SIP/2.0 486 Route One|X-Reason: SIP Decline Verb" "call_routes priority 1"
 call route7 17771234 486 "$acct"
-assert_eq "$(final route7)" "SIP/2.0 486 Route Seven" "call_routes app_json"
+assert_eq "$(final route7)" "SIP/2.0 486 Route Seven|X-Reason: SIP Decline Verb" "call_routes app_json"
 call route0 1777123x 480 "$acct"
 assert_eq "$(final route0)" "SIP/2.0 480 Temporarily Unavailable|X-Reason: no configured application" "no route matches"
 

@@ -27,14 +27,14 @@ final() {
 }
 
 call before 486
-assert_eq "$(final before)" "SIP/2.0 486 App One" "before the restart"
+assert_eq "$(final before)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "before the restart"
 assert_eq "$(metric d.directory.idle)" "1" "one idle connection"
 
 # restart: the idle connection is dead, the retry on a fresh one works
 stop_mariadb
 mariadb_run
 call restarted 486
-assert_eq "$(final restarted)" "SIP/2.0 486 App One" "after a restart"
+assert_eq "$(final restarted)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "after a restart"
 [ "$(metric d.directory.retries)" -ge 1 ] || fail "no retry counted"
 
 # down: a clean error, quickly, and the server stays up
@@ -54,7 +54,7 @@ assert_eq "$(metric d.directory.connections)" "0" "no connection left while down
 # back: calls route again
 mariadb_run
 call back 486
-assert_eq "$(final back)" "SIP/2.0 486 App One" "database back"
+assert_eq "$(final back)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "database back"
 wait_hooks 'd.filter(r => r.path==="/app1").length===3'
 wait_idle
 server_alive

@@ -69,7 +69,7 @@ done
 run_sipp options uac_options 15557770001 || fail "OPTIONS during the lock"
 
 wait "$heldpid" || fail "the held call failed after the lock ($(final held))"
-assert_eq "$(final held)" "SIP/2.0 486 App One" "held call"
+assert_eq "$(final held)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" "held call"
 wait "$lockpid" || true
 
 m=$(curl -fsS "$FS_HTTP/metrics")

@@ -45,12 +45,12 @@ final() {
 
 # each account's own application runs
 call own 15557771000 486 "X-Account-Sid: $A|X-Application-Sid: $APPA"
-assert_eq "$(final own)" "SIP/2.0 486 App A" "own application"
+assert_eq "$(final own)" "SIP/2.0 486 App A|X-Reason: SIP Decline Verb" "own application"
 call ownc 15557773000 486 "X-Account-Sid: $C"
-assert_eq "$(final ownc)" "SIP/2.0 486 App C" "own number"
+assert_eq "$(final ownc)" "SIP/2.0 486 App C|X-Reason: SIP Decline Verb" "own number"
 # no account header: the application's own account
 call noacct 15557771000 486 "X-Application-Sid: $APPC"
-assert_eq "$(final noacct)" "SIP/2.0 486 App C" "application without account header"
+assert_eq "$(final noacct)" "SIP/2.0 486 App C|X-Reason: SIP Decline Verb" "application without account header"
 
 # another account's application, named or by number
 call cross 15557771000 403 "X-Account-Sid: $A|X-Application-Sid: $APPC"

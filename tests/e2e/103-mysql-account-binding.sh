@@ -38,9 +38,9 @@ final() {
 
 # own applications
 call own3 15557770001 486 "X-Account-Sid: $A|X-Application-Sid: $APP3"
-assert_eq "$(final own3)" "SIP/2.0 486 App Three" "account A, its application"
+assert_eq "$(final own3)" "SIP/2.0 486 App Three|X-Reason: SIP Decline Verb" "account A, its application"
 call ownc 15557773000 486 "X-Account-Sid: $C"
-assert_eq "$(final ownc)" "SIP/2.0 486 App C" "account C, its number"
+assert_eq "$(final ownc)" "SIP/2.0 486 App C|X-Reason: SIP Decline Verb" "account C, its number"
 
 # another account's, by sid and by number; twice (the second from the
 # cache, which is per loop: one Call-ID puts both calls on one loop)
