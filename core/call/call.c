@@ -30,6 +30,7 @@ static void call_destructor(void *data)
 	struct fs_call *c = data;
 
 	tmr_cancel(&c->tmr_end);
+	tmr_cancel(&c->tmr_dlg);
 	directory_cancel(c->env->dir, c);
 	list_unlink(&c->le);
 	c->session = mem_deref(c->session);
@@ -299,6 +300,8 @@ int call_alloc(struct fs_call **cp, struct call_env *env)
 	if (!c)
 		return ENOMEM;
 	tmr_init(&c->tmr_end);
+	tmr_init(&c->tmr_dlg);
+	list_init(&c->dlg_wait);
 	c->env = env;
 	c->start_ms = tmr_jiffies();
 	uuid_v4(c->sid);

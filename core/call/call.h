@@ -73,6 +73,7 @@ struct fs_call {
 	bool has_offer;     /* the INVITE carried SDP               */
 	bool has_media;     /* remote RTP address known             */
 	bool notify_events; /* verb:status (config notifyEvents) */
+	bool acked;         /* the ACK of our 2xx came (inbound)     */
 	struct call_play *playing;
 	const char *termination_by; /* "caller" or "jambonz"          */
 	uint16_t final_scode;
@@ -97,6 +98,8 @@ struct fs_call {
 	uint32_t time_limit_ms; /* createCall timeLimit */
 	char *call_hook_base;   /* base URL for relative hooks */
 	struct tmr tmr_end;     /* deferred teardown */
+	struct list dlg_wait;   /* call_dlg.c: requests held for the ACK */
+	struct tmr tmr_dlg;     /* call_dlg.c: the longest they wait */
 };
 
 /**
@@ -135,6 +138,9 @@ int call_ring(struct fs_call *c);
 /** The directory's answer for c (call_hook.c; a dir_lookup_h) */
 void call_app_found(int err, uint16_t scode, const char *reason,
 		    struct dir_app *app, void *arg);
+
+/** The ACK of our 2xx came: send the requests held for it (call_dlg.c) */
+void call_dlg_acked(struct fs_call *c);
 
 /** "trying", "ringing", ..., "completed": call_status of the payload */
 const char *call_status_name(const struct fs_call *c);

@@ -20,16 +20,29 @@
 #include "sip/sipsafe.h"
 #include "sip/stack.h"
 
-/* One request in flight, bound to its owner's scope */
+/* The longest a request waits for the ACK of the call's 2xx */
+#define CALL_DLG_ACK_WAIT_MS 2000
+
+/* One request held or in flight, bound to its owner's scope */
 struct call_sipreq {
+	struct le le; /* c->dlg_wait while held for the ACK */
 	struct fs_call *c;
 	struct sip_request *req;
 	struct fs_listener *bind;
 	fs_sipreq_h *h;
 	void *arg;
+	struct mbuf *text; /* headers and body after our own, until sent */
 	char method[16];
 	char what[24];
 };
+
+static void call_sipreq_destructor(void *data)
+{
+	struct call_sipreq *p = data;
+
+	list_unlink(&p->le);
+	mem_deref(p->text);
+}
 
 /* the owner's scope closed: libre drops the handler of a request still
  * in flight when its handle goes */
@@ -127,6 +140,71 @@ static bool call_method_ok(const char *m)
 	       strcmp(m, "CANCEL") && strcmp(m, "PRACK");
 }
 
+static int call_sipreq_send(struct call_sipreq *p)
+{
+	struct fs_call *c = p->c;
+	struct sip_dialog *dlg;
+	int err;
+
+	if (c->state != CALL_ANSWERED || c->closing || !c->sess)
+		return ENOTCONN;
+	dlg = sipsess_dialog(c->sess);
+	if (!dlg)
+		return ENOTCONN;
+	err = sip_drequestf(&p->req, c->env->stk->sip, true, p->method, dlg, 0,
+			    NULL, NULL, call_sipreq_resp, p, "%b",
+			    p->text->buf, p->text->end);
+	if (err) {
+		fs_listener_cancel(p->bind);
+		mem_deref(p);
+		return err;
+	}
+	p->text = mem_deref(p->text);
+	fs_info("call", "%s: %s: %s sent", c->sid, p->what, p->method);
+	return 0;
+}
+
+/* Send what waited for the ACK; a request that cannot go now is
+ * answered to its owner as failed, as a send error would be */
+static void call_dlg_flush(struct fs_call *c)
+{
+	tmr_cancel(&c->tmr_dlg);
+	while (c->dlg_wait.head) {
+		struct call_sipreq *p = c->dlg_wait.head->data;
+		fs_sipreq_h *h = p->h;
+		void *harg = p->arg;
+		int err;
+
+		list_unlink(&p->le);
+		err = call_sipreq_send(p);
+		if (err) {
+			fs_info("call", "%s: %s: %s not sent: %m", c->sid,
+				p->what, p->method, err);
+			if (h)
+				h(err, 0, "", harg);
+		}
+	}
+}
+
+void call_dlg_acked(struct fs_call *c)
+{
+	if (!c)
+		return;
+	c->acked = true;
+	call_dlg_flush(c);
+}
+
+static void call_dlg_wait_over(void *arg)
+{
+	struct fs_call *c = arg;
+
+	fs_info("call",
+		"%s: no ACK for the 200 in %u ms: sending the "
+		"requests held for it",
+		c->sid, CALL_DLG_ACK_WAIT_MS);
+	call_dlg_flush(c);
+}
+
 int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 		    const struct fs_sipreq *r, fs_sipreq_h *h, void *arg)
 {
@@ -156,7 +234,7 @@ int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 			       r->headers);
 	if (err)
 		return err;
-	p = mem_zalloc(sizeof(*p), NULL);
+	p = mem_zalloc(sizeof(*p), call_sipreq_destructor);
 	if (!p) {
 		mem_deref(hdrs);
 		return ENOMEM;
@@ -166,30 +244,41 @@ int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 	p->arg = arg;
 	str_ncpy(p->method, r->method, sizeof(p->method));
 	str_ncpy(p->what, r->what ? r->what : "request", sizeof(p->what));
-	err = fs_scope_bind(scope, call_sipreq_release, p, &p->bind);
-	if (err) {
-		mem_deref(hdrs);
-		mem_deref(p);
-		return err;
-	}
-	err = sip_drequestf(&p->req, c->env->stk->sip, true, r->method, dlg, 0,
-			    NULL, NULL, call_sipreq_resp, p,
-			    "%s%s%s"
-			    "%s"
-			    "Content-Length: %zu\r\n"
-			    "\r\n"
-			    "%b",
-			    r->ctype ? "Content-Type: " : "",
-			    r->ctype ? r->ctype : "", r->ctype ? "\r\n" : "",
-			    hdrs ? hdrs : "", blen, r->body, blen);
+	p->text = mbuf_alloc(256 + blen);
+	err = p->text ? 0 : ENOMEM;
+	if (!err)
+		err = mbuf_printf(p->text,
+				  "%s%s%s"
+				  "%s"
+				  "Content-Length: %zu\r\n"
+				  "\r\n",
+				  r->ctype ? "Content-Type: " : "",
+				  r->ctype ? r->ctype : "",
+				  r->ctype ? "\r\n" : "", hdrs ? hdrs : "",
+				  blen);
+	if (!err && blen)
+		err = mbuf_write_mem(p->text, (const uint8_t *)r->body, blen);
 	mem_deref(hdrs);
+	if (!err)
+		err = fs_scope_bind(scope, call_sipreq_release, p, &p->bind);
 	if (err) {
-		fs_listener_cancel(p->bind);
 		mem_deref(p);
 		return err;
 	}
-	fs_info("call", "%s: %s: %s sent", c->sid, p->what, r->method);
-	return 0;
+	/* a request must not overtake the 200 it belongs to: with several
+	 * loops the 200 leaves through the first loop (sipfwd.c) and this
+	 * request from the call's own, and a UA that gets it first drops
+	 * the call */
+	if (!c->acked && c->invite) {
+		list_append(&c->dlg_wait, &p->le, p);
+		if (!tmr_isrunning(&c->tmr_dlg))
+			tmr_start(&c->tmr_dlg, CALL_DLG_ACK_WAIT_MS,
+				  call_dlg_wait_over, c);
+		fs_debug("call", "%s: %s: %s held for the ACK", c->sid,
+			 p->what, p->method);
+		return 0;
+	}
+	return call_sipreq_send(p);
 }
 
 int fs_call_remote_host(const struct fs_call *c, char *buf, size_t sz)

@@ -88,6 +88,7 @@ static void call_sess_estab(const struct sip_msg *msg, void *arg)
 
 	(void)msg;
 	fs_debug("call", "%s: established", c->sid);
+	call_dlg_acked(c);
 }
 
 static void call_sess_info(struct sip *sip, const struct sip_msg *msg,

@@ -55,7 +55,9 @@ t=0 0
 m=audio [rtpport] RTP/AVP 0
 a=rtpmap:0 PCMU/8000
 a=sendrecv'
-scen=$(mkscen uac_answer SDP="$sdp" ACTIONS="<recv request=\"INFO\"/>$(x_reply "200 OK")<recv request=\"INFO\"/>$(x_reply "200 OK")")
+# the caller is slow to ACK: the first INFO waits for the ACK (a request
+# ahead of it would be unexpected to sipp, and to many UAs)
+scen=$(mkscen uac_answer SDP="$sdp" PREACK='<pause milliseconds="400"/>' ACTIONS="<recv request=\"INFO\"/>$(x_reply "200 OK")<recv request=\"INFO\"/>$(x_reply "200 OK")")
 start_rtpsink
 run_sipp info "$scen" 15551232202 || fail "dtmf by INFO failed"
 infos=$(awk '/^INFO sip:/,/^Duration/' "$WORK/info.msg" | tr -d '\r')
