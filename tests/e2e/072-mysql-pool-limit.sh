@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 A=11111111-aaaa-4aaa-8aaa-000000000001
-LOCK_SECS=4
+LOCK_SECS=8
 start_mariadb
 start_hooks '{
   "/app1": [{"verb":"sip:decline","status":486,"reason":"App One"}]
@@ -43,13 +43,15 @@ locked() {
 wait_for 5 locked || fail "phone_numbers not locked"
 
 # the held call takes the only connection
-t0=$(date +%s%N)
 run_sipp held "$ok" 15557770001 &
 heldpid=$!
 wait_for 3 metric_is d.directory.in_use 1 || true
 assert_eq "$(metric d.directory.in_use)" "1" "the held call has the connection"
 
-# three calls at once: each waits 200 ms for the connection, then 503
+# three calls at once: each waits 200 ms for the connection, then 503,
+# long before the lock goes (timed from here: the wait above may be slow
+# on a loaded machine)
+t0=$(date +%s%N)
 pids=()
 for n in 1 2 3; do
 	run_sipp "busy$n" "$busy" 15557770001 &
@@ -62,8 +64,8 @@ ms=$((($(date +%s%N) - t0) / 1000000))
 for n in 1 2 3; do
 	assert_eq "$(final "busy$n")" "SIP/2.0 503 Service Unavailable|X-Reason: database busy" "call $n during the lock"
 done
-[ "$ms" -lt $((LOCK_SECS * 1000 - 1000)) ] ||
-	fail "the busy calls took $ms ms: they waited for the lock"
+# answered while the lock still holds: they did not wait for it
+locked || fail "the busy calls took $ms ms: they waited for the lock"
 
 # the loop stayed responsive while the query waited
 run_sipp options uac_options 15557770001 || fail "OPTIONS during the lock"

@@ -18,6 +18,8 @@ for t in "$here"/[0-9][0-9][0-9]-*.sh; do
 		fail=$((fail + 1))
 		failed+=("$name")
 		echo "  FAIL    $name ($(($(date +%s) - start))s)"
+		# the reason first: the logs fail() dumps after it are long
+		grep -m 3 '^FAIL: ' "${FS_BUILD:-build}/e2e-$name.log" | sed 's/^/    > /'
 		tail -n 60 "${FS_BUILD:-build}/e2e-$name.log" | sed 's/^/    | /'
 	fi
 done
