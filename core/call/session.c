@@ -157,6 +157,12 @@ int session_append(struct session *s, const struct vlist *v)
 	return 0;
 }
 
+void session_wake(struct session *s)
+{
+	if (s && !s->cur && !s->hook_scope)
+		session_schedule(s);
+}
+
 void session_stop(struct session *s)
 {
 	if (!s || s->stopped)

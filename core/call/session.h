@@ -44,6 +44,12 @@ int session_append(struct session *s, const struct vlist *v);
  */
 int session_redirect(struct session *s, const struct json_object *hook);
 
+/**
+ * Look again whether the list is done (the WebSocket application that
+ * kept a finished list waiting has gone): nothing while a task runs
+ */
+void session_wake(struct session *s);
+
 /** Stop: cancel the running task, drop the rest (caller hung up) */
 void session_stop(struct session *s);
 

@@ -22,6 +22,7 @@
 #include "call/call.h"
 #include "call/ws_app.h"
 #include "call/ws_int.h"
+#include "call/session.h"
 #include "dir/dir_app.h"
 #include "http/req.h"
 #include "sip/stack.h"
@@ -122,6 +123,19 @@ static void ws_pend_finish(struct ws_pend *p, int err,
 	mem_deref(p);
 	if (h)
 		h(err, resp, arg);
+}
+
+/* The socket was closed on purpose: a request gets "nothing new", as
+ * jambonz's requestor returns nothing then, and the list goes on */
+static void ws_pend_nothing(void *arg)
+{
+	struct fs_resp resp = {.status = 200,
+			       .ctype = "application/json",
+			       .body = "[]",
+			       .len = 2,
+			       .attempts = 1};
+
+	ws_pend_finish(arg, 0, &resp);
 }
 
 static void ws_pend_timeout(void *arg)
@@ -246,6 +260,8 @@ int ws_app_notify(struct ws_app *w, const char *type,
 
 	if (!w || !type)
 		return EINVAL;
+	if (w->quiet)
+		return 0;
 	uuid_v4(msgid);
 	err = ws_app_send(w, type, msgid, NULL, data, false, false);
 	if (!err && !strcmp(type, "jambonz:error"))
@@ -292,6 +308,14 @@ int ws_app_request(struct ws_app *w, struct fs_scope *scope, const char *type,
 	err = ws_pend_alloc(&p, w, scope, resph, arg);
 	if (err)
 		return err;
+	if (w->quiet) {
+		fs_debug(WS_LOG,
+			 "%s: %s dropped: the application closed "
+			 "its socket",
+			 w->call->sid, type);
+		tmr_start(&p->tmr, 0, ws_pend_nothing, p);
+		return 0;
+	}
 	if (!strcmp(type, "session:new")) {
 		/* session:reconnect carries it again */
 		json_object_put(w->sdata);
@@ -306,7 +330,7 @@ int ws_app_request(struct ws_app *w, struct fs_scope *scope, const char *type,
 
 bool ws_app_alive(const struct ws_app *w)
 {
-	return w && !w->down;
+	return w && !w->down && !w->quiet;
 }
 
 void ws_app_close(struct ws_app *w)
@@ -567,10 +591,28 @@ static void ws_app_closed(int err, void *arg)
 {
 	struct ws_app *w = arg;
 	bool was_up = w->up;
+	uint16_t code = req_ws_peer_code(w->conn);
 
 	w->up = false;
 	w->rc_wait = false;
 	w->conn = mem_deref(w->conn);
+	if (was_up && code == 1000 && !w->down) {
+		struct le *le;
+
+		fs_info(WS_LOG,
+			"%s: %H: the application closed the socket "
+			"(1000): no reconnect; the verbs left run and the "
+			"call ends after them",
+			w->call->sid, req_url_print,
+			w->call->app->call_hook.url);
+		w->quiet = true;
+		ws_app_uncount(w);
+		list_flush(&w->queue);
+		while ((le = list_head(&w->pending)))
+			ws_pend_finish(le->data, ENOTCONN, NULL);
+		session_wake(w->call->session);
+		return;
+	}
 	ws_app_uncount(w);
 	if (w->down)
 		return;

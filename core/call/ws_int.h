@@ -38,6 +38,8 @@ struct ws_app {
 	bool counted;              /* in the open-sockets gauge          */
 	bool rc_wait;              /* session:reconnect's ack awaited    */
 	bool down;                 /* over for good, or closed by us     */
+	bool quiet; /* the app closed with 1000: as jambonz, no reconnect,
+		       and what we would send is dropped */
 };
 
 /** Tell the app a message of its cannot be used (jambonz:error), with a

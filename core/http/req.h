@@ -147,6 +147,12 @@ size_t req_ws_txq(const struct req_ws_conn *c);
  */
 void req_ws_close(struct req_ws_conn *c);
 
+/**
+ * The status code of the peer's close frame, for the close handler to
+ * read: 0 if none came (a TCP close or a drop), 1005 if it had none
+ */
+uint16_t req_ws_peer_code(const struct req_ws_conn *c);
+
 bool req_ws_is_open(const struct req_ws_conn *c);
 
 /** Free the requestor's WebSocket client (the requestor's destructor) */

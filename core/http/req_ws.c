@@ -33,6 +33,7 @@
 #include "base/log.h"
 #include "base/netlist.h"
 #include "http/req_int.h"
+#include "http/wspeek.h"
 
 /* libre buffers at most this much of an unfinished frame */
 #define REQ_WS_FRAME_MAX 131072
@@ -55,7 +56,8 @@ struct req_ws_conn {
 	uint16_t port;
 	char *hdrs; /* extra handshake header lines */
 	struct mbuf *frag;
-	bool frag_bin; /* the message being joined is binary */
+	struct wspeek *peek; /* the peer's close code */
+	bool frag_bin;       /* the message being joined is binary */
 	struct req_ws_opts opts;
 	bool open;
 	bool ended; /* closeh ran or will never run */
@@ -130,6 +132,7 @@ static void req_ws_conn_destructor(void *arg)
 
 	tmr_cancel(&c->tmr);
 	mem_deref(c->dq);
+	mem_deref(c->peek);
 	/* libre sends a close frame (1001) if it is still open, and keeps
 	 * the connection until the peer answers it; the handshake's HTTP
 	 * request, if any, goes with it, before its client */
@@ -160,6 +163,8 @@ static void req_ws_estab(void *arg)
 
 	tmr_cancel(&c->tmr);
 	c->open = true;
+	/* without it the close code is unknown, as libre leaves it */
+	(void)wspeek_attach(&c->peek, websock_tcp(c->wc));
 	if (c->estabh)
 		c->estabh(c->arg);
 }
@@ -518,6 +523,11 @@ void req_ws_close(struct req_ws_conn *c)
 	c->msgh = NULL;
 	c->binh = NULL;
 	c->estabh = NULL;
+}
+
+uint16_t req_ws_peer_code(const struct req_ws_conn *c)
+{
+	return c ? wspeek_close_code(c->peek) : 0;
 }
 
 bool req_ws_is_open(const struct req_ws_conn *c)

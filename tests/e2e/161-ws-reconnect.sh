@@ -7,8 +7,10 @@
 # answered by the ack of session:reconnect; a server that never comes
 # back (#rc=2&rp=4xx: three more refused handshakes, 0.5 + 1 + 2 s
 # apart) and one allowing no reconnect (#rc=1): the call ends with a log
-# line; a first connect refused is tried again before the 480; the
-# websocket counters of /metrics.
+# line; a first connect refused is tried again before the 480; an app
+# closing its socket with 1000 is not reconnected (the verbs left run,
+# its actionHook gets nothing new, the call ends after them), one
+# closing with 1001 is; the websocket counters of /metrics.
 source "$(dirname "$0")/lib.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &
@@ -33,10 +35,10 @@ cat >"$WORK/directory.json" <<J
 {
   "accounts": [{"account_sid": "$A", "name": "a", "is_active": true}],
   "applications": [$(app 1 /rc), $(app 2 /rcnew), $(app 3 '/gone#rc=2&rp=4xx'),
-                   $(app 4 '/gone1#rc=1'),
+                   $(app 4 '/gone1#rc=1'), $(app 6 /bye), $(app 7 /bye1001),
                    {"application_sid": "22222222-bbbb-4bbb-8bbb-000000000005", "account_sid": "$A",
                     "call_hook": {"url": "ws://127.0.0.1:$(free_port)/nobody#rc=1"}}],
-  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5)]
+  "phone_numbers": [$(num 1), $(num 2), $(num 3), $(num 4), $(num 5), $(num 6), $(num 7)]
 }
 J
 start_fs main DIRECTORY_FILE="$WORK/directory.json"
@@ -130,17 +132,35 @@ echo "nobody: rejected after $dt ms"
 grep -q "/nobody#rc=1: websocket connect failed: .*try 2 of 2 in 500 ms" "$WORK/main.log" ||
 	fail "retry of the first connect not logged"
 
-# the counters: 6 handshakes done, 2 of them reconnects, 5 failed
+# 6. the app closes with 1000: not reconnected; the pause, the gather
+# (its actionHook answered by nothing) and the say run, then the BYE
+t0=$(date +%s%3N)
+run_sipp bye uac_srv_bye 15557770006 || fail "closed with 1000: no BYE"
+dt=$(($(date +%s%3N) - t0))
+echo "bye: call lasted $dt ms"
+[ "$dt" -ge 2000 ] || fail "closed with 1000: the call ended after $dt ms, before its verbs"
+assert_eq "$(json_get "$(wslog)" 'd.filter(e => e.event==="upgrade" && e.path==="/bye").length')" "1" "handshakes on /bye"
+grep -q "/bye: the application closed the socket (1000): no reconnect" "$WORK/main.log" ||
+	fail "close 1000 not logged"
+
+# 7. closed with 1001: reconnected, session:reconnect acked
+run_sipp bye1001 uac_srv_bye 15557770007 || fail "closed with 1001: no BYE"
+log=$(wslog)
+assert_eq "$(json_get "$log" 'd.filter(e => e.event==="upgrade" && e.path==="/bye1001").length')" "2" "handshakes on /bye1001"
+assert_eq "$(json_get "$log" 'd.filter(e => e.path==="/bye1001" && !e.out && e.msg && e.msg.type==="session:reconnect").length')" \
+	"1" "session:reconnect after 1001"
+
+# the counters: 9 handshakes done, 3 of them reconnects, 5 failed
 m=$(curl -fsS "$FS_HTTP/metrics")
 echo "websocket: $(json_get "$m" 'JSON.stringify(d.websocket)')"
-assert_eq "$(json_get "$m" d.websocket.opened_total)" "6" "opened_total"
-assert_eq "$(json_get "$m" d.websocket.reconnects_total)" "2" "reconnects_total"
+assert_eq "$(json_get "$m" d.websocket.opened_total)" "9" "opened_total"
+assert_eq "$(json_get "$m" d.websocket.reconnects_total)" "3" "reconnects_total"
 assert_eq "$(json_get "$m" d.websocket.handshake_failures_total)" "5" "handshake_failures_total"
 assert_eq "$(json_get "$m" d.websocket.open)" "0" "open"
 [ "$(json_get "$m" d.websocket.messages_in_total)" -ge 6 ] || fail "messages_in_total"
 [ "$(json_get "$m" d.websocket.messages_out_total)" -ge 15 ] || fail "messages_out_total"
 text=$(curl -fsS "$FS_HTTP/metrics?format=prometheus" 2>/dev/null || curl -fsS -H 'Accept: text/plain' "$FS_HTTP/metrics")
-assert_contains "$text" "fs_websocket_reconnects_total 2" "prometheus reconnects"
+assert_contains "$text" "fs_websocket_reconnects_total 3" "prometheus reconnects"
 server_alive || fail "server died"
 wait_idle
 echo OK

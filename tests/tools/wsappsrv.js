@@ -27,6 +27,11 @@
 //   /gone      long pause; the socket is cut 300 ms in; every reconnect
 //              refused (404)
 //   /gone1     the same, for a URL allowing no reconnect (#rc=1)
+//   /bye       pause 1, gather (1 s, actionHook /after), say; the app
+//              closes its socket with 1000 500 ms in: no reconnect, the
+//              list runs on without the socket and the call ends
+//   /bye1001   say, pause 2, hangup; the socket closed with 1001 500 ms in:
+//              reconnected, session:reconnect acked
 //   /cmd       say forever; then commands: mute:status, tag, dtmf,
 //              sip:request (NOTIFY, MESSAGE), bad ones, config
 //              notifyEvents, dial (to ?dial=<sip uri>, call_hook /dialed),
@@ -157,6 +162,25 @@ rc.on('session:reconnect', (session) => {
   watch('/rc', session, 'session:reconnect');
   session.reply();
   session.on('/after', () => session.hangup({id: 'h1'}).reply());
+});
+makeService({path: '/bye'}).on('session:new', (session) => {
+  watch('/bye', session);
+  session
+    .pause({length: 1})
+    .gather({input: ['digits'], numDigits: 1, timeout: 1, actionHook: '/after'})
+    .say({text: 'Goodbye.'})
+    .send();
+  setTimeout(() => session.ws.close(1000), 500);
+});
+const bye1001 = makeService({path: '/bye1001'});
+bye1001.on('session:new', (session) => {
+  watch('/bye1001', session);
+  session.say({text: 'Hold on.'}).pause({length: 2}).hangup().send();
+  setTimeout(() => session.ws.close(1001), 500);
+});
+bye1001.on('session:reconnect', (session) => {
+  watch('/bye1001', session, 'session:reconnect');
+  session.reply();
 });
 const rcnew = makeService({path: '/rcnew'});
 rcnew.on('session:new', (session) => {
