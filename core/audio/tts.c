@@ -342,10 +342,21 @@ int tts_synth_ask(struct tts *tts, const struct tts_ask *ask, const char *text,
 			      : (ask->lang && *ask->lang ? ask->lang
 							 : tts->def_lang));
 
-	err = re_sdprintf(&key, "%s\n%s\n%s\n%s\n%s\n%s",
+	/* a cloud vendor's audio depends on whose credential asks (a
+	 * custom:<name> is another server for each account), which one
+	 * (label), and the options; the embedded engines' on none */
+	err = re_sdprintf(&key, "%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s\n%s",
 			  ops ? ops->name : tts_vendor_names[v], voice, lnorm,
 			  ask->engine ? ask->engine : "",
-			  ask->model ? ask->model : "", text);
+			  ask->model ? ask->model : "",
+			  ops && ask->account ? ask->account : "",
+			  ops && ask->label ? ask->label : "",
+			  ops && ask->options
+				  ? json_object_to_json_string_ext(
+					    (struct json_object *)ask->options,
+					    JSON_C_TO_STRING_PLAIN)
+				  : "",
+			  text);
 	if (err)
 		return err;
 

@@ -61,7 +61,10 @@ struct tts_ask {
 	const struct json_object *creds;   /* the account's credential
 					      rows (speechcred.h), asked
 					      before SPEECH_CREDENTIALS_FILE */
-	bool nocache; /* disableTtsCache                         */
+	const char *account; /* account_sid: a cloud vendor's audio is
+				cached per account (its own credentials,
+				custom voices and servers)           */
+	bool nocache;        /* disableTtsCache                         */
 };
 
 /**

@@ -74,6 +74,7 @@ struct fs_call {
 	bool has_media;     /* remote RTP address known             */
 	bool notify_events; /* verb:status (config notifyEvents) */
 	bool acked;         /* the ACK of our 2xx came (inbound)     */
+	bool tts_nocache;   /* config disableTtsCache                */
 	struct call_play *playing;
 	const char *termination_by; /* "caller" or "jambonz"          */
 	uint16_t final_scode;
@@ -138,6 +139,14 @@ int call_ring(struct fs_call *c);
 /** The directory's answer for c (call_hook.c; a dir_lookup_h) */
 void call_app_found(int err, uint16_t scode, const char *reason,
 		    struct dir_app *app, void *arg);
+
+/**
+ * Synthesise text for c (fs_call_tts()), with the cache skipped when
+ * nocache (disableTtsCache of the verb or the session)
+ */
+int call_tts(struct fs_call *c, struct fs_scope *scope,
+	     const struct json_object *synth, const char *text, bool nocache,
+	     fs_audio_h *h, void *arg);
 
 /** The ACK of our 2xx came: send the requests held for it (call_dlg.c) */
 void call_dlg_acked(struct fs_call *c);

@@ -91,6 +91,21 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 		const struct json_object *synth, const char *text,
 		fs_audio_h *h, void *arg)
 {
+	return call_tts(c, scope, synth, text, c && c->tts_nocache, h, arg);
+}
+
+int fs_call_set_tts_cache(struct fs_call *c, bool enabled)
+{
+	if (!c)
+		return EINVAL;
+	c->tts_nocache = !enabled;
+	return 0;
+}
+
+int call_tts(struct fs_call *c, struct fs_scope *scope,
+	     const struct json_object *synth, const char *text, bool nocache,
+	     fs_audio_h *h, void *arg)
+{
 	struct tts_ask ask;
 	struct call_tts *ct;
 	int err;
@@ -106,6 +121,8 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 		.model = call_tts_field(synth, c, "model"),
 		.options = call_tts_options(synth, c),
 		.creds = c->app ? c->app->speech : NULL,
+		.account = c->app ? c->app->account_sid : NULL,
+		.nocache = nocache,
 	};
 	if (!ask.voice && (!ask.vendor || !jsonutil_str(synth, "vendor")))
 		ask.voice = jsonutil_str(c->synth, "voice");
@@ -126,6 +143,8 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 		.voice = call_tts_field(synth, c, "fallbackVoice"),
 		.label = call_tts_field(synth, c, "fallbackLabel"),
 		.creds = ask.creds,
+		.account = ask.account,
+		.nocache = nocache,
 	};
 	if (!ct->fb.lang)
 		ct->fb.lang = ask.lang;

@@ -41,6 +41,7 @@ struct prompt {
 	struct fs_listener *bind;
 	const struct json_object *data;
 	bool is_say;
+	bool nocache; /* disableTtsCache */
 	size_t n;
 	const char *items[PROMPT_MAX_ITEMS];
 	struct fs_audio *audio[PROMPT_MAX_ITEMS];
@@ -271,8 +272,8 @@ static int prompt_request(struct prompt *p, size_t slot,
 	if (p->is_say) {
 		/* SSML goes on: the cloud vendors speak it, the embedded
 		 * engines get it stripped (tts.c) */
-		err = fs_call_tts(p->call, p->scope, synth, p->items[slot],
-				  prompt_item_ready, r);
+		err = call_tts(p->call, p->scope, synth, p->items[slot],
+			       p->nocache, prompt_item_ready, r);
 	} else {
 		err = fs_call_audio(p->call, p->scope, p->items[slot],
 				    prompt_item_ready, r);
@@ -354,6 +355,11 @@ int fs_prompt_run(struct fs_call *c, struct fs_scope *scope, const char *verb,
 	p->h = h;
 	p->arg = arg;
 	p->is_say = !strcmp(verb, "say");
+	/* the verb's disableTtsCache, else the session's (jambonz's
+	 * TtsTask) */
+	p->nocache = json_object_object_get_ex(data, "disableTtsCache", &items)
+			     ? json_object_get_boolean(items)
+			     : c->tts_nocache;
 	p->loops = prompt_loops(c, data);
 	cfg = c->env->stk->app->cfg;
 	p->max_inflight =

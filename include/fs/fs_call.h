@@ -125,6 +125,13 @@ int fs_call_tts(struct fs_call *c, struct fs_scope *scope,
 		fs_audio_h *h, void *arg);
 
 /**
+ * Whether the call's syntheses use the cache (the config verb's
+ * disableTtsCache: false turns it off for the session; a verb's own
+ * disableTtsCache wins). ABI 1.6.
+ */
+int fs_call_set_tts_cache(struct fs_call *c, bool enabled);
+
+/**
  * Fetch and decode an audio file URL (cached). Bound to scope.
  */
 int fs_call_audio(struct fs_call *c, struct fs_scope *scope, const char *url,

@@ -58,7 +58,7 @@ static void config_listen(struct fs_task *t, const struct json_object *data)
 
 static int config_exec(struct fs_task *t, const struct json_object *data)
 {
-	struct json_object *synth = NULL, *recog = NULL;
+	struct json_object *synth = NULL, *recog = NULL, *dc;
 	int err;
 
 	(void)json_object_object_get_ex(data, "synthesizer", &synth);
@@ -70,13 +70,16 @@ static int config_exec(struct fs_task *t, const struct json_object *data)
 		(void)v;
 		if (strcmp(k, "synthesizer") && strcmp(k, "recognizer") &&
 		    strcmp(k, "id") && strcmp(k, "listen") &&
-		    strcmp(k, "stream"))
+		    strcmp(k, "stream") && strcmp(k, "disableTtsCache"))
 			fs_info("config",
 				"%s: option '%s' not supported, "
 				"ignored",
 				fs_call_sid(fs_task_call(t)), k);
 	}
 	config_listen(t, data);
+	if (json_object_object_get_ex(data, "disableTtsCache", &dc))
+		(void)fs_call_set_tts_cache(fs_task_call(t),
+					    !json_object_get_boolean(dc));
 	err = fs_call_set_defaults(fs_task_call(t), synth, recog);
 	fs_task_done(t, err, NULL, NULL);
 	return 0;

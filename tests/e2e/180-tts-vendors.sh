@@ -5,7 +5,8 @@
 # answers heard by the caller; a refused credential falling back to
 # another vendor; a vendor with no credential, a 500 and garbage ending
 # the say while the list goes on (and a vendor too slow); a Google
-# service account trading a signed JWT for a token, reused; a repeated text served from the cache.
+# service account trading a signed JWT for a token, reused; a repeated text served from the cache,
+# unless disableTtsCache (the verb's, or config's for the session).
 source "$(dirname "$0")/lib.sh"
 
 # a Google service account: its private key signs, the simulator verifies
@@ -66,6 +67,7 @@ calls=(
 	"[$(say deepgram aura-asteria-en 'No credential.' ',"label":"stt-only"'),$(say whisper alloy 'E500 now.'),$(say deepgram aura-asteria-en 'SLOW answer.'),$(say google en-US-Wavenet-D 'GARBAGE here.'),{\"verb\":\"say\",\"text\":\"After.\",\"synthesizer\":{\"vendor\":\"flite\"}},{\"verb\":\"hangup\"}]"
 	"[$(say microsoft en-US-JennyNeural 'Hello & welcome <to> Azure.'),{\"verb\":\"hangup\"}]"
 	"[$(say google en-GB-Neural2-A 'Service account one.' ',"label":"sa"'),$(say google en-GB-Neural2-A 'Service account two.' ',"label":"sa"'),{\"verb\":\"hangup\"}]"
+	"[{\"verb\":\"say\",\"disableTtsCache\":true,\"text\":\"Hello from ElevenLabs.\",\"synthesizer\":{\"vendor\":\"elevenlabs\",\"voice\":\"21m00Tcm4TlvDq8ikWAM\",\"language\":\"en-US\"}},{\"verb\":\"config\",\"disableTtsCache\":true},$(say microsoft en-US-JennyNeural 'Hello & welcome <to> Azure.'),{\"verb\":\"hangup\"}]"
 )
 seq=$(IFS=,; echo "${calls[*]}")
 start_hooks "{\"/call\": {\"seq\": [$seq]}}"
@@ -73,7 +75,7 @@ start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/sta
 	SPEECH_CREDENTIALS_FILE="$WORK/creds.json" TTS_VENDOR_TIMEOUT_MS=1500 \
 	SIP_LOOPS=1 # the cache is per loop: the repeated text must meet it
 
-names=(microsoft google aws deepgram elevenlabs whisper custom fallback errors cached service-account)
+names=(microsoft google aws deepgram elevenlabs whisper custom fallback errors cached service-account nocache)
 for i in "${!names[@]}"; do
 	start_rtpsink
 	run_sipp "${names[i]}" uac_srv_bye 15551230180 || fail "${names[i]}: call failed"
@@ -119,13 +121,16 @@ grep -q 'openai: HTTP 500' "$WORK/main.log" || fail "no log line for the 500"
 grep -q 'deepgram synthesis failed: Connection timed out' "$WORK/main.log" ||
 	fail "no log line for the vendor that answered too late"
 grep -q 'google synthesis failed' "$WORK/main.log" || fail "no log line for google's garbage"
-# the repeated text came from the cache
-assert_eq "$(json_get "$(sim_log)" 'd.filter(r => r.vendor==="microsoft" && r.ok).length')" "1" \
-	"microsoft requests for one text said twice"
+# the repeated text came from the cache; asked again with disableTtsCache,
+# on the verb (elevenlabs) or by config for the session (microsoft)
+assert_eq "$(json_get "$(sim_log)" 'd.filter(r => r.vendor==="microsoft" && r.ok).length')" "2" \
+	"microsoft requests for one text said three times, the last uncached"
+assert_eq "$(json_get "$(sim_log)" 'd.filter(r => r.vendor==="elevenlabs" && r.ok).length')" "2" \
+	"elevenlabs requests for one text said twice, the second uncached"
 
 m=$(curl -fsS "$FS_HTTP/metrics")
 [ "$(json_get "$m" d.tts.hits)" -ge 1 ] || fail "no cache hit counted"
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===11'
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===12'
 wait_idle
 server_alive
 

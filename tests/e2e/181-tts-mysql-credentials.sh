@@ -4,11 +4,15 @@
 # (made here with Node's crypto exactly as encrypt-decrypt.js does) and
 # decrypted with ENCRYPTION_SECRET; the account's own row before its
 # service provider's; a row encrypted under another secret skipped with a
-# log line (the say ends, the list goes on).
+# log line (the say ends, the list goes on). A cloud vendor's audio is
+# cached per account: a second account saying the same text with the
+# same provider credential asks the vendor again.
 source "$(dirname "$0")/lib.sh"
 
 A=11111111-aaaa-4aaa-8aaa-000000000001
 APP5=22222222-bbbb-4bbb-8bbb-0000000000f5
+B=11111111-aaaa-4aaa-8aaa-0000000000b2
+APPB=22222222-bbbb-4bbb-8bbb-0000000000b2
 SP=2708b1b3-2736-40ea-b502-c53d8396247f
 SECRET='cluster-secret-181'
 
@@ -51,7 +55,15 @@ db_sql "INSERT INTO applications (application_sid, name, account_sid, app_json)
 	       ('66666666-ffff-4fff-8fff-000000000002', '$SP', NULL, 'microsoft', '$ms_sp', '2024-01-01'),
 	       ('66666666-ffff-4fff-8fff-000000000003', '$SP', NULL, 'deepgram', '$dg_sp', '2024-01-01'),
 	       ('66666666-ffff-4fff-8fff-000000000004', NULL, '$A', 'elevenlabs', '$el_bad', '2024-01-01');"
-start_fs main "${DB_CONF[@]}" ENCRYPTION_SECRET="$SECRET"
+app_b="[$(say deepgram aura-luna-en 'From the provider.'),{\\\"verb\\\":\\\"hangup\\\"}]"
+db_sql "INSERT INTO accounts (account_sid, name, service_provider_sid, is_active, webhook_secret)
+	VALUES ('$B', 'account B', '$SP', 1, 'b-secret');
+	INSERT INTO applications (application_sid, name, account_sid, app_json)
+	VALUES ('$APPB', 'appb', '$B', '$app_b');
+	INSERT INTO phone_numbers (phone_number_sid, number, account_sid, application_sid)
+	VALUES ('55555555-eeee-4eee-8eee-0000000000b2', '15557775182', '$B', '$APPB');"
+# one loop: the cache is per loop, and the second account must meet it
+start_fs main "${DB_CONF[@]}" ENCRYPTION_SECRET="$SECRET" SIP_LOOPS=1
 
 # uac_srv_bye with the account header sbc-inbound would add
 sed "0,/^\( *\)Contact: \(.*\)\$/s//\1Contact: \2\n\1X-Account-Sid: $A/" \
@@ -78,6 +90,15 @@ grep -q "no credential for vendor 'elevenlabs'" "$WORK/main.log" ||
 	fail "no log line for the say without a credential"
 ! grep -q "$SECRET\|ms-account-key\|dg-sp-key" "$WORK/main.log" ||
 	fail "a secret reached the log"
+
+# account B, the same text and provider credential: its own request
+sed "s/X-Account-Sid: $A/X-Account-Sid: $B/" "$WORK/uac_acct.xml" >"$WORK/uac_b.xml"
+start_rtpsink
+run_sipp callb "$WORK/uac_b.xml" 15557775182 || fail "account B's call failed"
+rtp_quiet
+[ "$(rtp_stat d.nonsilent)" -ge 25 ] || fail "account B: barely heard"
+assert_eq "$(json_get "$(sim_log)" 'd.filter(r => r.vendor==="deepgram" && r.ok).length')" "2" \
+	"deepgram asked again for another account's say of the same text"
 wait_idle
 server_alive
 echo OK
