@@ -209,6 +209,10 @@ static const struct cfg_item cfg_items[] = {
 	 100, 600000, false, "most time spent decoding one audio file, ms"},
 	{"TTS_MAX_TEXT", CFG_U32, CFG_OFF(tts_max_text), "20000", 1, 1000000,
 	 false, "most text one say verb may speak, bytes"},
+	{"JAMBONES_SAY_CHUNK_SIZE", CFG_U32, CFG_OFF(say_chunk_size), "900", 0,
+	 100000, false,
+	 "say text longer than this is cut into pieces, each synthesised "
+	 "on its own; 0 = never"},
 	{"TTS_MAX_QUEUE", CFG_U32, CFG_OFF(tts_max_queue), "200", 1, 100000,
 	 false, "syntheses waiting or running per loop; more fail at once"},
 	{"JAMBONES_REDIS_HOST", CFG_STR, CFG_OFF(redis_host), "", 0, 0, false,

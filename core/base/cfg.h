@@ -98,6 +98,7 @@ struct cfg {
 	uint32_t audio_max_secs;        /* AUDIO_MAX_SECS 3600             */
 	uint32_t audio_decode_max_ms;   /* AUDIO_DECODE_MAX_MS 10000       */
 	uint32_t tts_max_text;          /* TTS_MAX_TEXT 20000              */
+	uint32_t say_chunk_size;        /* JAMBONES_SAY_CHUNK_SIZE 900     */
 	uint32_t tts_max_queue;         /* TTS_MAX_QUEUE 200               */
 	char *speech_creds_file;        /* SPEECH_CREDENTIALS_FILE ""      */
 	char *encryption_secret;        /* ENCRYPTION_SECRET ""            */

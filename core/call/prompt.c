@@ -1,8 +1,13 @@
 /**
- * @file prompt.c  The audio of a say or play verb: fetch all, play in order
+ * @file prompt.c  The audio of a say or play verb: fetch, play in order
  *
  * Items are fetched (or synthesised) AUDIO_MAX_INFLIGHT at a time, and
  * the decoded audio one prompt holds is bounded by AUDIO_MAX_CALL_MB.
+ * The first item plays as soon as it is in, while the others are still
+ * fetched; playback waits only for an item not yet in. A say text
+ * longer than JAMBONES_SAY_CHUNK_SIZE is cut into pieces first
+ * (prompt_split.c), so its first sentence is heard after its own
+ * synthesis, not the whole text's.
  * `loop` follows jambonz (`loop || 1`, "forever"), with a ceiling on
  * counts; items without samples are skipped in a loop, never by
  * recursion, and a list with nothing to play ends at once whatever the
@@ -19,6 +24,7 @@
 #include "call/call.h"
 #include "base/cfg.h"
 #include "base/log.h"
+#include "call/prompt_split.h"
 #include "sip/stack.h"
 
 /* Most texts or URLs of one verb */
@@ -44,6 +50,7 @@ struct prompt {
 	bool nocache; /* disableTtsCache */
 	size_t n;
 	const char *items[PROMPT_MAX_ITEMS];
+	char *pieces[PROMPT_MAX_ITEMS]; /* say text cut up: ours */
 	struct fs_audio *audio[PROMPT_MAX_ITEMS];
 	struct prompt_req reqs[PROMPT_MAX_ITEMS]; /* handler arguments */
 	size_t ready;
@@ -54,6 +61,7 @@ struct prompt {
 	size_t max_bytes;
 	bool filling; /* prompt_fill() is on the stack */
 	size_t idx;
+	bool playing;   /* item idx plays; else it is awaited */
 	uint32_t loops; /* 0 = forever */
 	uint32_t played_loops;
 	uint64_t offset; /* seekOffset, first play only */
@@ -72,8 +80,10 @@ static void prompt_destructor(void *data)
 	if (p->scope)
 		fs_scope_close(p->scope);
 	p->scope = mem_deref(p->scope);
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < PROMPT_MAX_ITEMS; i++) {
 		mem_deref(p->audio[i]);
+		mem_deref(p->pieces[i]);
+	}
 }
 
 /* Owner's scope closed: stop quietly */
@@ -112,7 +122,8 @@ static void prompt_play_next(struct prompt *p);
 /* Past the item just played: false when the prompt is over */
 static bool prompt_advance(struct prompt *p)
 {
-	if (p->max_ms && tmr_jiffies() - p->started_ms >= p->max_ms) {
+	if (p->max_ms && p->started_ms &&
+	    tmr_jiffies() - p->started_ms >= p->max_ms) {
 		prompt_finish(p, 0);
 		return false;
 	}
@@ -132,6 +143,7 @@ static void prompt_played(int err, uint64_t samples, void *arg)
 {
 	struct prompt *p = arg;
 
+	p->playing = false;
 	p->res.samples += samples;
 	p->res.last_offset = samples;
 	if (err) {
@@ -147,17 +159,45 @@ static bool prompt_empty(const struct prompt *p, size_t i)
 	return !p->audio[i] || !p->audio[i]->samples;
 }
 
+/* Everything is in and none of it has samples */
+static bool prompt_silent(const struct prompt *p)
+{
+	if (p->ready < p->n)
+		return false;
+	for (size_t i = 0; i < p->n; i++) {
+		if (!prompt_empty(p, i))
+			return false;
+	}
+	return true;
+}
+
+/* Play item idx if it is in; an empty one (blank text) just moves on */
 static void prompt_play_next(struct prompt *p)
 {
 	struct fs_play_opts o = {.loops = 1};
 	int err;
 
-	/* an empty item (blank text) just moves on; at least one item
-	 * has samples (prompt_start), so this ends within a pass */
-	while (prompt_empty(p, p->idx)) {
+	if (p->playing || p->finished)
+		return;
+	for (;;) {
+		if (!p->audio[p->idx])
+			return; /* its arrival comes back here */
+		if (!prompt_empty(p, p->idx))
+			break;
+		if (prompt_silent(p)) {
+			/* even "forever" ends here: looping over silence
+			 * would spin the loop thread */
+			fs_info("prompt", "%s: %s has no audio to play: ended",
+				fs_call_sid(p->call),
+				p->is_say ? "say" : "play");
+			prompt_finish(p, 0);
+			return;
+		}
 		if (!prompt_advance(p))
 			return;
 	}
+	if (!p->started_ms)
+		p->started_ms = tmr_jiffies();
 	if (!p->res.samples && !p->played_loops && p->idx == 0)
 		o.offset = p->offset;
 	if (p->max_ms) {
@@ -166,29 +206,13 @@ static void prompt_play_next(struct prompt *p)
 		o.max_ms =
 			spent < p->max_ms ? (uint32_t)(p->max_ms - spent) : 1;
 	}
+	p->playing = true;
 	err = fs_call_play(p->call, p->scope, p->audio[p->idx], &o,
 			   prompt_played, p);
-	if (err)
+	if (err) {
+		p->playing = false;
 		prompt_finish(p, err);
-}
-
-/* Everything has arrived: play, unless there is nothing to play */
-static void prompt_start(struct prompt *p)
-{
-	size_t i;
-
-	for (i = 0; i < p->n && prompt_empty(p, i); i++)
-		;
-	if (i == p->n) {
-		/* even "forever" ends here: looping over silence would
-		 * spin the loop thread */
-		fs_info("prompt", "%s: %s has no audio to play: ended",
-			fs_call_sid(p->call), p->is_say ? "say" : "play");
-		prompt_finish(p, 0);
-		return;
 	}
-	p->started_ms = tmr_jiffies();
-	prompt_play_next(p);
 }
 
 static int prompt_request(struct prompt *p, size_t slot,
@@ -253,12 +277,17 @@ static void prompt_item_ready(int err, struct fs_audio *audio, void *arg)
 	if (++p->ready < p->n) {
 		/* from inside prompt_fill() (a cached item) the loop there
 		 * goes on by itself */
+		mem_ref(p);
 		err = prompt_fill(p);
 		if (err && !p->finished)
 			prompt_finish(p, err);
+		if (slot == p->idx)
+			prompt_play_next(p);
+		mem_deref(p);
 		return;
 	}
-	prompt_start(p);
+	if (slot == p->idx)
+		prompt_play_next(p);
 }
 
 static int prompt_request(struct prompt *p, size_t slot,
@@ -279,6 +308,39 @@ static int prompt_request(struct prompt *p, size_t slot,
 				    prompt_item_ready, r);
 	}
 	return err;
+}
+
+/* Cut the long say texts into pieces (prompt_split.h), leaving room for
+ * every text after them in the items */
+static int prompt_cut(struct prompt *p, size_t chunk)
+{
+	const char *orig[PROMPT_MAX_ITEMS];
+	size_t n = p->n, k = 0;
+	struct pl pl[PROMPT_MAX_ITEMS];
+
+	memcpy(orig, p->items, sizeof(orig));
+	for (size_t i = 0; i < n; i++) {
+		size_t room = PROMPT_MAX_ITEMS - k - (n - i - 1);
+		size_t m = prompt_split(orig[i], chunk, pl, room);
+
+		if (m <= 1) {
+			p->items[k++] = orig[i];
+			continue;
+		}
+		for (size_t j = 0; j < m; j++) {
+			int err = pl_strdup(&p->pieces[k], &pl[j]);
+
+			if (err)
+				return err;
+			p->items[k] = p->pieces[k];
+			k++;
+		}
+	}
+	if (k > n)
+		fs_debug("prompt", "%s: say text cut into %zu pieces",
+			 fs_call_sid(p->call), k);
+	p->n = k;
+	return 0;
 }
 
 /*
@@ -416,7 +478,11 @@ int fs_prompt_run(struct fs_call *c, struct fs_scope *scope, const char *verb,
 		return E2BIG;
 	}
 
-	err = fs_scope_alloc(&p->scope, scope, verb);
+	err = p->is_say && cfg->say_chunk_size
+		      ? prompt_cut(p, cfg->say_chunk_size)
+		      : 0;
+	if (!err)
+		err = fs_scope_alloc(&p->scope, scope, verb);
 	if (!err)
 		err = fs_scope_bind(scope, prompt_release, p, &p->bind);
 	if (err) {

@@ -250,6 +250,19 @@ start_hooks() {
 }
 
 # The requests the webhook server saw, as JSON
+# msg_at NAME REGEX [N]: when (epoch ms) sipp traced the Nth (1st)
+# message of run NAME whose first line matches REGEX (awk): times taken
+# from sipp's own trace leave out its start-up, which a loaded machine
+# makes slow
+msg_at() {
+	awk -v re="$2" -v want="${3:-1}" '
+		/^-{20,} [0-9]{4}-/ { split($3, t, "[:.]"); cmd = "date -d " $2 " +%s"; cmd | getline day; close(cmd)
+			at = (day + t[1] * 3600 + t[2] * 60 + t[3]) * 1000 + int(substr(t[4], 1, 3)); next_first = 1; next }
+		next_first && /^(SIP\/2\.0 [0-9]|[A-Z]+ [^ ]+ SIP\/2\.0)/ { next_first = 0; line = $0; sub(/\r$/, "", line)
+			if (line ~ re && ++n == want) { print at; exit } }
+	' "$WORK/$1.msg"
+}
+
 hooks_log() {
 	curl -fsS "$HOOK/_log"
 }

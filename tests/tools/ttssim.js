@@ -16,7 +16,7 @@
 // "E500" answers 500, "GARBAGE" answers 200 with bytes that are not the
 // audio asked for (google: not JSON).
 //
-//   GET /_log     every request: {vendor, ok, why, path, query, headers, body}
+//   GET /_log     every request: {at, vendor, ok, why, path, query, headers, body}
 'use strict';
 const http = require('http');
 const crypto = require('crypto');
@@ -216,7 +216,7 @@ const srv = http.createServer((req, res) => {
     const name = Object.keys(vendors).find((n) => vendors[n].match(u));
     const v = vendors[name];
     const b = json(raw);
-    const rec = {vendor: name || null, path: u.pathname, query: Object.fromEntries(u.searchParams),
+    const rec = {at: Date.now(), vendor: name || null, path: u.pathname, query: Object.fromEntries(u.searchParams),
       headers: req.headers, body: b || raw.toString()};
     log.push(rec);
     if (!v || req.method !== 'POST') {
