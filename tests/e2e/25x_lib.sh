@@ -29,3 +29,18 @@ within() {
 	echo "$1: $2 ms"
 	[ "$2" -ge "$3" ] && [ "$2" -le "$4" ] || fail "$1: after $2 ms, not $3..$4"
 }
+
+# byeh NAME HEADER: the header's value in the BYE the server sent to the
+# call NAME, or ""
+byeh() {
+	awk '/^BYE /,/^$/' "$WORK/$1.msg" | sed -n "s/^$2: //p" | tr -d '\r'
+}
+
+# start_tool SCRIPT: run tests/tools/SCRIPT (a server printing "PORT n"
+# when ready); sets TOOL_PORT
+start_tool() {
+	node "$E2E_ROOT/tests/tools/$1" >"$WORK/$1.out" 2>"$WORK/$1.log" &
+	PIDS+=("$!")
+	wait_for 5 grep -q '^PORT ' "$WORK/$1.out" || fail "$1 did not start"
+	TOOL_PORT=$(sed -n 's/^PORT //p' "$WORK/$1.out")
+}
