@@ -425,8 +425,12 @@ static void session_task_done(struct fs_task *t, int err,
 	if (e == ECANCELED) {
 		return;
 	} else if (e) {
-		fs_warn("session", "%s: cannot send actionHook: %m", c->sid,
-			e);
+		char why[64];
+
+		/* a hook that cannot be sent fails as one that got no
+		 * answer: a redirect's ends the call */
+		re_snprintf(why, sizeof(why), "cannot send: %m", e);
+		session_hook_failed(s, why);
 		session_schedule(s);
 	}
 }
