@@ -186,6 +186,14 @@ struct json_object *call_payload(const struct fs_call *c);
 /** Post call:status to the status hook (failures only logged) */
 void call_status(struct fs_call *c, const char *status);
 
+/**
+ * A verb's actionHook failed, as jambonz's gather reports it: call:status
+ * with error and reason (the call's status unchanged), and to a
+ * WebSocket application jambonz:error {msg, details, verb}
+ */
+void call_hook_error(struct fs_call *c, const char *verb, const char *msg,
+		     const char *reason);
+
 /** Hook fields for requests of this call */
 void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 		    struct fs_hook *out, struct fs_req_opts *opts);

@@ -209,12 +209,17 @@ void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 			out->password = json_object_get_string(v);
 	}
 	if (c->app) {
-		opts->base_url = c->app->call_hook.url;
+		const char *rebased = session_hook_base(c->session);
+
+		opts->base_url = rebased ? rebased : c->app->call_hook.url;
 		opts->secret = c->app->webhook_secret;
 		/* the call hook's credentials go to its own origin only
 		 * (scheme, host and port): "//other-host/x" is relative
-		 * too, but names another server */
-		if (out->url && !out->username && c->app->call_hook.username &&
+		 * too, but names another server. After a redirect to
+		 * another origin none go, as jambonz's new requestor has
+		 * none */
+		if (out->url && !out->username && !rebased &&
+		    c->app->call_hook.username &&
 		    req_same_origin(out->url, opts->base_url)) {
 			out->username = c->app->call_hook.username;
 			out->password = c->app->call_hook.password;
@@ -224,35 +229,31 @@ void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 		out->url = "";
 }
 
-void call_status(struct fs_call *c, const char *status)
+/* call:status with p (taken) to the status hook: a redirect's
+ * statusHook, else the application's */
+static void call_status_send(struct fs_call *c, struct json_object *p)
 {
-	struct json_object *p;
+	const struct dir_hook *sh = session_status_hook(c->session);
 	struct fs_req_opts opts = {0};
 	struct fs_hook h = {0};
 	int err;
 
-	if (!c->app)
-		return;
+	if (!sh)
+		sh = &c->app->status_hook;
 	/* a WebSocket application hears of status changes over its
 	 * socket, unless its status hook is a webhook of its own */
-	if (c->ws && !ws_app_url_is_http(c->app->status_hook.url)) {
-		p = call_payload(c);
-		if (status)
-			json_object_object_add(p, "call_status",
-					       json_object_new_string(status));
+	if (c->ws && !ws_app_url_is_http(sh->url)) {
 		err = ws_app_notify(c->ws, "call:status", p);
 		if (err && err != ENOTCONN)
 			fs_warn("call", "%s: call:status: %m", c->sid, err);
 		json_object_put(p);
 		return;
 	}
-	if (!c->app->status_hook.url)
+	if (!sh->url) {
+		json_object_put(p);
 		return;
-	p = call_payload(c);
-	if (status)
-		json_object_object_add(p, "call_status",
-				       json_object_new_string(status));
-	dir_hook_req(&c->app->status_hook, &h);
+	}
+	dir_hook_req(sh, &h);
 	opts.base_url = c->app->call_hook.url;
 	opts.secret = c->app->webhook_secret;
 	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
@@ -261,6 +262,40 @@ void call_status(struct fs_call *c, const char *status)
 	if (err)
 		fs_warn("call", "%s: status hook: %m", c->sid, err);
 	json_object_put(p);
+}
+
+void call_status(struct fs_call *c, const char *status)
+{
+	struct json_object *p;
+
+	if (!c->app)
+		return;
+	p = call_payload(c);
+	if (status)
+		json_object_object_add(p, "call_status",
+				       json_object_new_string(status));
+	call_status_send(c, p);
+}
+
+void call_hook_error(struct fs_call *c, const char *verb, const char *msg,
+		     const char *reason)
+{
+	struct json_object *p;
+
+	if (!c->app)
+		return;
+	if (c->ws) {
+		p = json_object_new_object();
+		call_add_str(p, "msg", msg);
+		call_add_str(p, "details", reason);
+		call_add_str(p, "verb", verb);
+		(void)ws_app_notify(c->ws, "jambonz:error", p);
+		json_object_put(p);
+	}
+	p = call_payload(c);
+	call_add_str(p, "error", msg);
+	call_add_str(p, "reason", reason);
+	call_status_send(c, p);
 }
 
 void call_start_verbs(struct fs_call *c, struct vlist *v)
@@ -301,7 +336,7 @@ static void call_first_resp(int err, const struct fs_resp *resp, void *arg)
 		call_reject_webhook(c, why);
 		return;
 	}
-	if (resp->status < 200 || resp->status >= 300) {
+	if (!session_hook_status_ok(resp->status)) {
 		re_snprintf(why, sizeof(why), "webhook returned %u",
 			    resp->status);
 		call_reject_webhook(c, why);

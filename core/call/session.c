@@ -21,6 +21,8 @@
 #include "call/session.h"
 #include "verb/task.h"
 #include "call/ws_app.h"
+#include "dir/dir_app.h"
+#include "http/req.h"
 
 struct session {
 	struct fs_call *call; /* borrowed: the call owns the session */
@@ -30,8 +32,16 @@ struct session {
 	struct fs_task *prev;        /* ended, freed at the next step */
 	struct fs_scope *hook_scope; /* in-flight actionHook */
 	struct tmr tmr;
-	uint32_t rounds; /* actionHook and redirect requests sent */
-	bool hook_fatal; /* a failure of the hook in flight ends the list */
+	uint32_t rounds;    /* actionHook and redirect requests sent */
+	bool hook_fatal;    /* a failure of the hook in flight ends the list */
+	bool hook_ends;     /* ... and the call: a redirect verb's hook */
+	bool end_call;      /* the list ran out for good: no waiting for a
+			       WebSocket application's commands */
+	char hook_verb[16]; /* the verb whose actionHook is in flight */
+	char *base;         /* a redirect moved the application to another
+			       origin: relative hooks go there, without the call
+			       hook's credentials (jambonz's requestor handover) */
+	struct dir_hook status; /* a redirect's statusHook, else no url */
 	bool stopped;
 };
 
@@ -73,6 +83,24 @@ static void session_destructor(void *data)
 		fs_scope_close(s->hook_scope);
 	s->hook_scope = mem_deref(s->hook_scope);
 	mem_deref(s->verbs);
+	mem_deref(s->base);
+	dir_hook_reset(&s->status);
+}
+
+const char *session_hook_base(const struct session *s)
+{
+	return s ? s->base : NULL;
+}
+
+const struct dir_hook *session_status_hook(const struct session *s)
+{
+	return s && s->status.url ? &s->status : NULL;
+}
+
+bool session_hook_status_ok(uint16_t status)
+{
+	/* jambonz's http-requestor takes these three, nothing else */
+	return status == 200 || status == 202 || status == 204;
 }
 
 static void session_step(void *arg);
@@ -172,6 +200,38 @@ void session_stop(struct session *s)
 	session_halt(s);
 }
 
+/*
+ * A failed actionHook, as jambonz: a redirect verb's ends the list and
+ * the call (its exec throws, the task loop breaks); gather reports it
+ * (call:status with error and reason, jambonz:error to a WebSocket
+ * application) and the list goes on, as every other verb's does; an
+ * updateCall call_hook drops the verbs left
+ */
+static void session_hook_failed(struct session *s, const char *why)
+{
+	struct fs_call *c = s->call;
+
+	if (s->hook_ends) {
+		fs_warn("session",
+			"%s: redirect actionHook failed: %s; the call ends",
+			c->sid, why);
+		s->end_call = true;
+	} else if (s->hook_fatal) {
+		fs_warn("session",
+			"%s: redirect failed: %s; the verbs left are dropped",
+			c->sid, why);
+	} else {
+		fs_warn("session",
+			"%s: %s actionHook failed: %s; the list goes on",
+			c->sid, s->hook_verb, why);
+	}
+	if (s->hook_fatal && s->verbs)
+		s->idx = s->verbs->n;
+	if (!strcmp(s->hook_verb, "gather"))
+		call_hook_error(c, s->hook_verb, "invalid actionHook response",
+				why);
+}
+
 static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 {
 	struct session *s = arg;
@@ -179,29 +239,41 @@ static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 	struct vlist_limits lim;
 	struct vlist *v = NULL;
 	char why[256];
+	int e;
 
 	session_abort_hook(s);
 	if (session_hook_err(err)) {
-		fs_warn("session", "%s: actionHook failed: %s", c->sid,
-			session_hook_err(err));
+		re_snprintf(why, sizeof(why), "%s", session_hook_err(err));
 		goto fail;
 	}
 	if (err) {
-		fs_warn("session", "%s: actionHook failed: %m", c->sid, err);
+		re_snprintf(why, sizeof(why), "%m", err);
 		goto fail;
 	}
-	if (resp->status >= 300) {
-		fs_warn("session", "%s: actionHook answered %u", c->sid,
-			resp->status);
+	if (!session_hook_status_ok(resp->status)) {
+		re_snprintf(why, sizeof(why), "answered %u", resp->status);
 		goto fail;
 	}
 	if (!resp->len || !resp->ctype || !strstr(resp->ctype, "json"))
 		goto next;
 	session_limits(c, &lim);
-	if (vlist_from_body(&v, c->env->stk->app->loader, &lim, resp->body,
-			    resp->len, why, sizeof(why))) {
-		fs_warn("session", "%s: actionHook answer refused: %s", c->sid,
-			why);
+	e = vlist_from_body(&v, c->env->stk->app->loader, &lim, resp->body,
+			    resp->len, why, sizeof(why));
+	if (e == EPROTO &&
+	    vlist_body_not_array(resp->body, resp->len, lim.max_depth)) {
+		/* JSON but no verb array: jambonz's performAction ignores
+		 * it, and the list goes on */
+		fs_info("session",
+			"%s: %s actionHook answer is not an array: "
+			"ignored",
+			c->sid, s->hook_verb);
+		goto next;
+	}
+	if (e) {
+		char w[sizeof(why)];
+
+		re_snprintf(w, sizeof(w), "answer refused: %s", why);
+		str_ncpy(why, w, sizeof(why));
 		goto fail;
 	}
 	/* an empty array leaves the list as it is */
@@ -213,11 +285,7 @@ static void session_hook_resp(int err, const struct fs_resp *resp, void *arg)
 	mem_deref(v);
 	return;
 fail:
-	/* a redirect has given up the verbs after it, as jambonz's
-	 * redirect task does when its hook fails; the hook of any other
-	 * verb failing lets the list go on, as play and gather do */
-	if (s->hook_fatal && s->verbs)
-		s->idx = s->verbs->n;
+	session_hook_failed(s, why);
 next:
 	session_schedule(s);
 }
@@ -279,6 +347,55 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 	return e;
 }
 
+static const char *session_hook_url(const struct json_object *hook)
+{
+	struct json_object *v;
+
+	if (json_object_is_type(hook, json_type_string))
+		return json_object_get_string((struct json_object *)hook);
+	if (json_object_object_get_ex(hook, "url", &v) &&
+	    json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	return NULL;
+}
+
+/*
+ * A redirect verb, as jambonz's redirect task: an absolute http(s)
+ * actionHook on another origin than the current one becomes the base of
+ * the call's relative hooks from now on (its requestor is handed over,
+ * without the old one's credentials); a statusHook replaces the call's
+ * status hook
+ */
+static void session_rebase(struct session *s, const struct json_object *data)
+{
+	struct fs_call *c = s->call;
+	struct json_object *hook = NULL, *sh = NULL;
+	const char *url, *cur;
+
+	(void)json_object_object_get_ex(data, "actionHook", &hook);
+	url = session_hook_url(hook);
+	cur = s->base ? s->base : c->app->call_hook.url;
+	/* a WebSocket application's hooks go over its socket */
+	if (!c->ws && ws_app_url_is_http(url) && !req_same_origin(url, cur)) {
+		char *nb = NULL;
+
+		if (!str_dup(&nb, url)) {
+			mem_deref(s->base);
+			s->base = nb;
+			fs_info("session",
+				"%s: redirect to another origin: relative "
+				"hooks now go to %H",
+				c->sid, req_url_print, url);
+		}
+	}
+	if (json_object_object_get_ex(data, "statusHook", &sh) &&
+	    !dir_hook_from_json(&s->status, sh))
+		fs_info("session", "%s: redirect: status hook now %H", c->sid,
+			req_url_print, s->status.url);
+	else if (sh)
+		dir_hook_reset(&s->status);
+}
+
 static void session_task_done(struct fs_task *t, int err,
 			      const struct json_object *hook,
 			      struct json_object *result, void *arg)
@@ -303,7 +420,10 @@ static void session_task_done(struct fs_task *t, int err,
 	}
 	/* a redirect verb's hook is a new application: session:redirect,
 	 * as jambonz's performAction */
-	s->hook_fatal = !strcmp(fs_task_name(t), "redirect");
+	s->hook_fatal = s->hook_ends = !strcmp(fs_task_name(t), "redirect");
+	str_ncpy(s->hook_verb, fs_task_name(t), sizeof(s->hook_verb));
+	if (s->hook_ends)
+		session_rebase(s, fs_task_data(t));
 	e = session_send_hook(s, hook, result, "actionHook",
 			      s->hook_fatal ? "session:redirect"
 					    : "verb:hook");
@@ -311,8 +431,12 @@ static void session_task_done(struct fs_task *t, int err,
 	if (e == ECANCELED) {
 		return;
 	} else if (e) {
-		fs_warn("session", "%s: cannot send actionHook: %m", c->sid,
-			e);
+		char why[64];
+
+		/* a hook that cannot be sent fails as one that got no
+		 * answer: a redirect's ends the call */
+		re_snprintf(why, sizeof(why), "cannot send: %m", e);
+		session_hook_failed(s, why);
 		session_schedule(s);
 	}
 }
@@ -328,6 +452,8 @@ int session_redirect(struct session *s, const struct json_object *hook)
 	/* the verbs left are dropped: the hook's answer replaces them */
 	s->idx = s->verbs ? s->verbs->n : 0;
 	s->hook_fatal = true;
+	s->hook_ends = false;
+	str_ncpy(s->hook_verb, "redirect", sizeof(s->hook_verb));
 	e = session_send_hook(s, hook, NULL, "redirect", "session:redirect");
 	if (e && e != ECANCELED)
 		session_schedule(s);
@@ -350,7 +476,7 @@ static void session_step(void *arg)
 	if (!s->verbs || s->idx >= s->verbs->n) {
 		/* a WebSocket application may send verbs at any time:
 		 * the call waits for them, as jambonz does */
-		if (ws_app_alive(c->ws)) {
+		if (!s->end_call && ws_app_alive(c->ws)) {
 			fs_debug("session",
 				 "%s: verbs done, waiting for "
 				 "commands",

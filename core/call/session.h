@@ -4,6 +4,7 @@
 #ifndef SESSION_H
 #define SESSION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,7 @@
 struct fs_call;
 struct session;
 struct json_object;
+struct dir_hook;
 
 
 /**
@@ -25,6 +27,21 @@ const char *session_hook_err(int err);
 void session_limits(const struct fs_call *c, struct vlist_limits *lim);
 
 int session_alloc(struct session **sp, struct fs_call *call);
+
+/** Whether a webhook's HTTP status is a success: 200, 202 or 204, as
+ * jambonz's http-requestor */
+bool session_hook_status_ok(uint16_t status);
+
+/**
+ * The base of the call's relative hooks once a redirect verb moved the
+ * application to another origin (the call hook's credentials do not go
+ * there), or NULL: the call hook's URL
+ */
+const char *session_hook_base(const struct session *s);
+
+/** The status hook a redirect verb's statusHook set, or NULL: the
+ * application's */
+const struct dir_hook *session_status_hook(const struct session *s);
 
 /** Replace the verbs left (cancelling the running task) and run */
 void session_replace(struct session *s, struct vlist *v);

@@ -126,6 +126,35 @@ int vlist_from_body(struct vlist **vp, struct loader *l,
 	return e;
 }
 
+bool vlist_body_not_array(const char *body, size_t len, uint32_t max_depth)
+{
+	struct json_tokener *tok;
+	struct json_object *doc;
+	bool r = false;
+	size_t end;
+
+	if (!body || len > INT_MAX)
+		return false;
+	tok = json_tokener_new_ex(max_depth ? (int)max_depth
+					    : JSON_TOKENER_DEFAULT_DEPTH);
+	if (!tok)
+		return false;
+	doc = json_tokener_parse_ex(tok, body, (int)len);
+	end = json_tokener_get_parse_end(tok);
+	/* a bare number may go on: the end of the body ends it */
+	if (!doc && json_tokener_get_error(tok) == json_tokener_continue &&
+	    end == len)
+		doc = json_tokener_parse_ex(tok, "", 1);
+	while (end < len && isspace((unsigned char)body[end]))
+		end++;
+	/* "null" parses to no object, and is not an array either */
+	if (json_tokener_get_error(tok) == json_tokener_success && end == len)
+		r = !json_object_is_type(doc, json_type_array);
+	json_object_put(doc);
+	json_tokener_free(tok);
+	return r;
+}
+
 int vlist_concat(struct vlist **vp, const struct vlist *a, size_t from,
 		 const struct vlist *b)
 {

@@ -7,6 +7,7 @@
 #ifndef VLIST_H
 #define VLIST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,6 +52,12 @@ struct vlist_limits {
 int vlist_from_body(struct vlist **vp, struct loader *l,
 		    const struct vlist_limits *lim, const char *body,
 		    size_t len, char *err, size_t errsz);
+
+/**
+ * Whether body is JSON (of at most max_depth levels, 0: json-c's
+ * default) that is not an array: an actionHook answer jambonz ignores
+ */
+bool vlist_body_not_array(const char *body, size_t len, uint32_t max_depth);
 
 /**
  * A new list: the items of a from index from, then those of b (either

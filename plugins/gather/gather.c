@@ -25,8 +25,11 @@ static void gather_destructor(void *data)
 		fs_scope_close(g->prompt);
 	if (g->timer)
 		fs_scope_close(g->timer);
+	if (g->itimer)
+		fs_scope_close(g->itimer);
 	mem_deref(g->prompt);
 	mem_deref(g->timer);
+	mem_deref(g->itimer);
 	gather_speech_free(g);
 }
 
@@ -46,7 +49,8 @@ void gather_end(struct gather *g, const char *reason,
 		json_object_object_add(
 			r, "speech",
 			json_object_get((struct json_object *)speech));
-	else if (g->n || !strcmp(reason, "dtmfDetected"))
+	else if (!strcmp(reason, "dtmfDetected"))
+		/* jambonz's timeout carries no digits, even some */
 		json_object_object_add(r, "digits",
 				       json_object_new_string(g->digits));
 	json_object_object_add(r, "reason", json_object_new_string(reason));
@@ -72,24 +76,50 @@ static void gather_timeout(int err, const char *ev, void *data, void *arg)
 	(void)data;
 	if (g->speech && gather_speech_timeout(g))
 		return;
-	gather_finish(g, g->n && g->n >= g->min ? "dtmfDetected" : "timeout");
+	gather_finish(g, g->has_min && g->n >= g->min ? "dtmfDetected"
+						      : "timeout");
 }
 
-/* (Re)start the timer: overall timeout before the first digit, the
- * inter-digit timeout after it */
+static void gather_inter_timeout(int err, const char *ev, void *data,
+				 void *arg)
+{
+	(void)err;
+	(void)ev;
+	(void)data;
+	gather_finish(arg, "dtmfDetected");
+}
+
+static void gather_timer_stop(struct fs_scope **tp)
+{
+	if (!*tp)
+		return;
+	fs_scope_close(*tp);
+	*tp = mem_deref(*tp);
+}
+
+static void gather_timer_start(struct gather *g, struct fs_scope **tp,
+			       uint32_t ms, fs_listener_h *h)
+{
+	gather_timer_stop(tp);
+	if (fs_scope_alloc(tp, fs_task_scope(g->t), "gather-timer") ||
+	    fs_scope_listen(*tp, NULL, ms, h, g, NULL))
+		gather_finish(g, "error");
+}
+
+/* The `timeout` timer (jambonz's _startTimer), at the end of the prompt
+ * or at a digit when it does not run */
+static void gather_main_start(struct gather *g)
+{
+	if (g->timeout_ms)
+		gather_timer_start(g, &g->timer, g->timeout_ms,
+				   gather_timeout);
+}
+
 void gather_arm(struct gather *g)
 {
-	uint32_t ms = g->n ? g->inter_ms : g->timeout_ms;
-
-	if (g->timer) {
-		fs_scope_close(g->timer);
-		g->timer = mem_deref(g->timer);
-	}
-	if (!ms || g->prompting)
-		return;
-	if (fs_scope_alloc(&g->timer, fs_task_scope(g->t), "gather-timer") ||
-	    fs_scope_listen(g->timer, NULL, ms, gather_timeout, g, NULL))
-		gather_finish(g, "error");
+	gather_timer_stop(&g->timer);
+	if (!g->prompting)
+		gather_main_start(g);
 }
 
 void gather_stop_prompt(struct gather *g)
@@ -101,39 +131,67 @@ void gather_stop_prompt(struct gather *g)
 	g->prompting = false;
 }
 
+/*
+ * A digit, as jambonz's _onDtmf: `timeout` runs from the end of the
+ * prompt and no digit restarts it; once minDigits are in, each digit
+ * (re)starts interDigitTimeout instead and `timeout` stops
+ */
 static void gather_digit(int err, const char *ev, void *data, void *arg)
 {
 	struct gather *g = arg;
 	const char *d = data;
+	bool barged = false;
 
 	(void)err;
 	(void)ev;
 	if (g->ended || !d || !*d)
 		return;
-	if (g->prompting) {
-		if (!g->bargein)
-			return;
+	/* listenDuringPrompt false: not listening until the prompt ends */
+	if (g->prompting && !g->digits_prompted)
+		return;
+	if (!g->timer)
+		gather_main_start(g);
+	gather_timer_stop(&g->itimer);
+	if (g->bargein && g->prompting) {
 		gather_stop_prompt(g);
+		barged = true;
 	}
-	if (g->finish && *d == g->finish) {
+	if (!g->wants_digits)
+		goto out;
+	if (g->finish && d[0] == g->finish && !d[1]) {
 		gather_finish(g, "dtmfDetected");
 		return;
+	}
+	if (!g->n && g->stt) {
+		/* DTMF wins over speech, as in jambonz */
+		fs_stt_close(g->stt);
+		g->stt = NULL;
 	}
 	if (g->n < GATHER_MAX_DIGITS)
 		g->digits[g->n++] = *d;
 	g->digits[g->n] = '\0';
-	if ((g->num && g->n >= g->num) || (g->max && g->n >= g->max) ||
+	if ((g->num && g->n == g->num) || (g->max && g->n == g->max) ||
 	    g->n >= GATHER_MAX_DIGITS) {
 		gather_finish(g, "dtmfDetected");
 		return;
 	}
-	gather_arm(g);
+	if (g->inter_ms && g->has_min && g->n >= g->min) {
+		gather_timer_start(g, &g->itimer, g->inter_ms,
+				   gather_inter_timeout);
+		gather_timer_stop(&g->timer);
+	}
+out:
+	/* the stopped prompt's end starts `timeout` again, as jambonz's
+	 * startListening once the killed say returns */
+	if (barged && !g->ended)
+		gather_main_start(g);
 }
 
 /* The prompt is over (or never ran): listen now if not yet, and time */
 static void gather_after_prompt(struct gather *g)
 {
-	if (g->speech && !g->stt && gather_speech_start(g))
+	/* digits came during the prompt: DTMF won over speech */
+	if (g->speech && !g->stt && !g->n && gather_speech_start(g))
 		return;
 	gather_arm(g);
 }
@@ -209,29 +267,37 @@ static int gather_exec(struct fs_task *t, const struct json_object *data)
 		return ENOMEM;
 	g->t = t;
 	fs_task_set_state(t, g);
-	if (json_object_object_get_ex(data, "finishOnKey", &v)) {
+	g->wants_digits = gather_wants(data, "digits");
+	if (g->wants_digits &&
+	    json_object_object_get_ex(data, "finishOnKey", &v)) {
 		const char *k = json_object_get_string(v);
 
-		g->finish = k ? k[0] : 0;
+		/* jambonz compares the whole key: "##" never matches */
+		g->finish = k && k[0] && !k[1] ? k[0] : 0;
 	}
-	g->num = gather_u32(data, "numDigits", 0);
-	g->min = gather_u32(data, "minDigits", 1);
-	g->max = gather_u32(data, "maxDigits", 0);
-	g->timeout_ms = gather_u32(data, "timeout", 15) * 1000;
-	g->inter_ms = json_object_object_get_ex(data, "interDigitTimeout", &v)
-			      ? gather_u32(data, "interDigitTimeout", 0) * 1000
-			      : g->timeout_ms;
-	g->bargein = gather_bool(data, "dtmfBargein", true);
+	if (g->wants_digits) {
+		g->num = gather_u32(data, "numDigits", 0);
+		g->max = gather_u32(data, "maxDigits", 0);
+	}
+	g->has_min = !isnan(gather_num(data, "minDigits", NAN));
+	g->min = gather_u32(data, "minDigits", 0);
+	/* seconds, fractions too; timeout 0 = none */
+	g->timeout_ms =
+		fs_num_u32(gather_num(data, "timeout", 15) * 1000, 86400000);
+	g->inter_ms = fs_num_u32(
+		gather_num(data, "interDigitTimeout", 0) * 1000, 86400000);
+	/* on by default when collecting digits; a speech gather's digits
+	 * stop the prompt only when asked */
+	g->bargein = gather_bool(data, "dtmfBargein", g->wants_digits);
+	g->digits_prompted = gather_bool(data, "listenDuringPrompt", true);
 	g->speech = gather_wants(data, "speech");
 	if (g->speech) {
 		err = gather_speech_init(g, data);
 		if (err)
 			return err;
 	}
-	if (!gather_wants(data, "digits"))
-		g->finish = 0, g->num = g->max = 0;
 
-	if (gather_wants(data, "digits")) {
+	if (g->wants_digits || g->bargein) {
 		err = fs_scope_listen(fs_task_scope(t), FS_EV_DTMF, 0,
 				      gather_digit, g, NULL);
 		if (err)

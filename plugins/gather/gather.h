@@ -22,17 +22,22 @@ struct gather {
 	struct fs_task *t;
 	char digits[GATHER_MAX_DIGITS + 1];
 	size_t n;
-	char finish;  /* finishOnKey, 0 = none */
+	char finish;  /* finishOnKey (one key), 0 = none */
 	uint32_t num; /* numDigits, 0 = none */
-	uint32_t min; /* minDigits */
+	uint32_t min; /* minDigits, if has_min */
+	bool has_min; /* jambonz has no default: without it, neither
+			 interDigitTimeout nor a timeout reports digits */
 	uint32_t max; /* maxDigits, 0 = none */
 	uint32_t timeout_ms;
-	uint32_t inter_ms;
-	bool bargein; /* dtmfBargein */
+	uint32_t inter_ms;    /* interDigitTimeout, 0 = none */
+	bool wants_digits;    /* input has "digits" */
+	bool bargein;         /* dtmfBargein */
+	bool digits_prompted; /* listenDuringPrompt: digits count during it */
 	bool prompting;
 	bool ended;
 	struct fs_scope *prompt; /* nested say/play */
 	struct fs_scope *timer;  /* the running timeout */
+	struct fs_scope *itimer; /* the inter-digit timeout */
 	/* gather_speech.c */
 	bool speech;               /* input has "speech" */
 	bool sp_bargein;           /* bargein: speech stops the prompt */
@@ -59,7 +64,7 @@ struct gather {
 void gather_end(struct gather *g, const char *reason,
 		const struct json_object *speech, const char *details);
 
-/** (Re)start the no-input timer */
+/** (Re)start the no-input timer (`timeout`); none while the prompt plays */
 void gather_arm(struct gather *g);
 
 /** A number property, def when absent or not a number */

@@ -51,8 +51,8 @@ echo "flood: the hostile server wrote at most $sent of 100000000 bytes"
 
 for w in "actionHook failed: timed out (JAMBONES_HTTP_TIMEOUT)" \
 	"actionHook failed: answer larger than HTTP_MAX_BODY" \
-	"actionHook answer refused: webhook JSON nested deeper than 64" \
-	"actionHook answer refused: webhook answer has 100000 verbs"; do
+	"actionHook failed: answer refused: webhook JSON nested deeper than 64" \
+	"actionHook failed: answer refused: webhook answer has 100000 verbs"; do
 	grep -q "$w" "$WORK/main.log" || fail "no log line '$w'"
 done
 assert_eq "$(grep -c "actionHook failed: timed out (JAMBONES_HTTP_TIMEOUT)" "$WORK/main.log")" "4" \

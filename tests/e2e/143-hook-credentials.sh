@@ -3,13 +3,17 @@
 # port only. "//127.0.0.1:<other port>/x" starts with '/' but names
 # another server: it gets no Authorization header (jambonz would send
 # it). A relative path and an absolute URL of the call hook's origin get
-# the call hook's credentials; a hook object's own credentials win.
+# the call hook's credentials; a hook object's own credentials win. A
+# redirect to an absolute URL of another origin makes that origin the
+# base of relative hooks (as jambonz's redirect): "/own" goes there.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/lib_hostile.sh"
 
-# relative to the call hook: back to the main server
+# "//" is no origin of its own: relative to the call hook, back to the
+# main server; after the absolute redirect to it, "/own" is its own
 start_hostile '{"/steal": [{"verb":"redirect","actionHook":"/same"}],
-  "/abs-other": [{"verb":"redirect","actionHook":{"url":"/own","username":"v","password":"w"}}]}'
+  "/abs-other": [{"verb":"redirect","actionHook":{"url":"/own","username":"v","password":"w"}}],
+  "/own": [{"verb":"sip:decline","status":486}]}'
 OTHER=$HX
 start_hostile '{
   "/call": {"seq": [
@@ -18,7 +22,7 @@ start_hostile '{
   ]},
   "/same": [{"verb":"redirect","actionHook":"@BASE@/abs"}],
   "/abs": [{"verb":"sip:decline","status":486}],
-  "/own": [{"verb":"sip:decline","status":486}]
+  "/own": [{"verb":"sip:decline","status":480}]
 }'
 MAIN=$HX
 start_fs main DEFAULT_CALL_HOOK="$MAIN/call" DEFAULT_CALL_HOOK_USERNAME=u \
@@ -36,7 +40,8 @@ assert_eq "$(auth "$o" /steal)" "null" "//other-host hook carried the call hook'
 assert_eq "$(auth "$m" /same)" "$basic" "relative hook, same origin"
 assert_eq "$(auth "$m" /abs)" "$basic" "absolute hook, same origin"
 assert_eq "$(auth "$o" /abs-other)" "null" "absolute hook of another origin carried credentials"
-assert_eq "$(auth "$m" /own)" "$own" "a hook's own credentials"
+assert_eq "$(auth "$o" /own)" "$own" "a hook's own credentials, at the redirect's origin"
+assert_eq "$(auth "$m" /own)" "undefined" "relative hook after a redirect to another origin went to the call hook"
 wait_idle 2
 server_alive
 echo OK

@@ -41,6 +41,8 @@
 //              (session:redirect) answers a redirect verb to /r2, whose
 //              session:redirect answers say + hangup
 //   /noack     session:new never acked
+//   /badhook   gather (1 s, actionHook /g), redirect (/next), say: both
+//              hooks are acked with an invalid verb (pause length "long")
 //   anything else: the handshake is refused (404)
 //
 //   GET /_log  [{event:"upgrade", path, headers} | {path, msg, at, out}]
@@ -126,6 +128,19 @@ makeService({path: '/early'}).on('session:new', (session) => {
   session.ws.send(JSON.stringify({type: 'command', command: 'redirect',
     data: [{verb: 'say', text: 'Early.'}, {verb: 'pause', length: 20}]}));
   setTimeout(() => session.hangup().send(), 300);
+});
+
+// both hooks acked with a verb that does not validate
+makeService({path: '/badhook'}).on('session:new', (session) => {
+  watch('/badhook', session);
+  session.gather({input: ['digits'], timeout: 1, actionHook: '/g'})
+    .redirect({actionHook: '/next'})
+    .say({text: 'Not reached.'})
+    .send();
+  const bad = () => session.ws.send(JSON.stringify({type: 'ack',
+    msgid: session.msgid, data: [{verb: 'pause', length: 'long'}]}));
+  session.on('/g', bad);
+  session.on('/next', bad);
 });
 
 // never acks session:new

@@ -315,6 +315,52 @@ START_TEST(vlist_body_not_json)
 }
 END_TEST
 
+/* JSON that is no verb array is ignored (jambonz), bad JSON is not */
+START_TEST(vlist_body_not_array_cases)
+{
+	static const char *const ignored[] = {"{\"verb\": \"hangup\"}",
+					      " {} ",
+					      "\"say\"",
+					      "42",
+					      "null",
+					      "true\r\n"};
+	static const char *const not_ignored[] = {
+		"[]",         " [{\"verb\": \"hangup\"}]",
+		"{\"verb\":", "[{",
+		"",           "{} x",
+		"nul"};
+	static const char deep[] = "{\"a\":{\"b\":{\"c\":1}}}";
+
+	for (size_t i = 0; i < ARRAY_SIZE(ignored); i++)
+		ck_assert_msg(vlist_body_not_array(ignored[i],
+						   strlen(ignored[i]), 8),
+			      "%s", ignored[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(not_ignored); i++)
+		ck_assert_msg(!vlist_body_not_array(not_ignored[i],
+						    strlen(not_ignored[i]), 8),
+			      "%s", not_ignored[i]);
+	/* too deep is bad JSON, not an object to ignore */
+	ck_assert(!vlist_body_not_array(deep, strlen(deep), 2));
+	ck_assert(vlist_body_not_array(deep, strlen(deep), 0));
+	ck_assert(!vlist_body_not_array(NULL, 0, 0));
+}
+END_TEST
+
+/* jambonz's http-requestor takes 200, 202 and 204 only */
+START_TEST(session_hook_status_codes)
+{
+	ck_assert(session_hook_status_ok(200));
+	ck_assert(session_hook_status_ok(202));
+	ck_assert(session_hook_status_ok(204));
+	ck_assert(!session_hook_status_ok(201));
+	ck_assert(!session_hook_status_ok(203));
+	ck_assert(!session_hook_status_ok(206));
+	ck_assert(!session_hook_status_ok(302));
+	ck_assert(!session_hook_status_ok(500));
+	ck_assert(!session_hook_status_ok(0));
+}
+END_TEST
+
 START_TEST(session_hook_err_names)
 {
 	ck_assert_str_eq(session_hook_err(ETIMEDOUT),
@@ -626,6 +672,8 @@ Suite *session_suite(void)
 	tcase_add_test(tv, vlist_body_too_deep);
 	tcase_add_test(tv, vlist_body_not_json);
 	tcase_add_test(tv, session_hook_err_names);
+	tcase_add_test(tv, vlist_body_not_array_cases);
+	tcase_add_test(tv, session_hook_status_codes);
 	suite_add_tcase(s, tv);
 
 	tcase_add_checked_fixture(tr, sc_setup, sc_teardown);
