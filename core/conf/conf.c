@@ -36,6 +36,7 @@ struct fs_conf {
 	fs_conf_h *h;
 	void *arg;
 	char *sid;
+	char esc[300]; /* sid escaped for log lines */
 	bool starter;
 };
 
@@ -74,7 +75,7 @@ static void conf_out(struct fs_conf *m, unsigned *left, bool *ended)
 	fs_info("conference",
 		"%s: left %s: %llu frames mixed, %llu frames "
 		"of others missing (silence)",
-		m->c ? fs_call_sid(m->c) : "-", m->sid,
+		m->c ? fs_call_sid(m->c) : "-", m->esc,
 		(unsigned long long)frames, (unsigned long long)missing);
 }
 
@@ -210,13 +211,16 @@ int fs_conf_join(struct fs_conf **mp, struct fs_call *c,
 			  c->app && c->app->account_sid ? c->app->account_sid
 							: "",
 			  name);
-	if (!err)
+	if (!err) {
+		fs_log_escape(m->esc, sizeof(m->esc), m->sid);
 		err = mqueue_alloc(&m->mq, conf_mq_h, m);
+	}
 	if (err)
 		goto fail;
 
 	/* absent is true, as jambonz waits only on an explicit false */
 	o.start = conf_bool(props, "startConferenceOnEnter", true);
+	o.moderator = conf_bool(props, "startConferenceOnEnter", false);
 	o.endconf = conf_bool(props, "endConferenceOnExit", false);
 	o.muted = conf_bool(props, "joinMuted", false);
 	o.beep = conf_bool(props, "beep", false);
@@ -245,7 +249,7 @@ int fs_conf_join(struct fs_conf **mp, struct fs_call *c,
 		m->starter                   ? "started"
 		: conf_room_waiting(m->slot) ? "waits for"
 					     : "joined",
-		m->sid, c->env->stk->idx, conf_room_count(m->slot));
+		m->esc, c->env->stk->idx, conf_room_count(m->slot));
 	*mp = m;
 	return 0;
 fail:

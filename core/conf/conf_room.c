@@ -149,7 +149,7 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 	if (!s)
 		return ENOMEM;
 	s->mq = mq;
-	s->moderator = o->start;
+	s->moderator = o->moderator;
 	s->endconf = o->endconf;
 	s->muted = o->muted;
 	conf_slot_strset(s->tag, o->tag);
