@@ -38,7 +38,8 @@ struct conf_room;
 struct conf_slot;
 
 struct conf_join_opts {
-	bool start; /* startConferenceOnEnter (jambonz's moderator) */
+	bool start;     /* starts the room: startConferenceOnEnter not false */
+	bool moderator; /* startConferenceOnEnter true */
 	bool endconf;
 	bool muted;
 	bool beep;
