@@ -171,15 +171,14 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 		err = EBUSY;
 	} else {
 		s->room = r;
-		r->slots[r->n++] = s;
-		s->waiting = true;
 		if (!r->started && o->start) {
 			conf_room_start(r, now_ms, o->status);
 			*started = true;
-		} else if (r->started) {
-			s->waiting = false;
-			++r->joined;
 		}
+		s->waiting = !r->started;
+		if (r->started)
+			++r->joined;
+		r->slots[r->n++] = s;
 		/* as jambonz, which sets max_members once in */
 		if (!s->waiting && o->max > 1)
 			r->max = o->max;
