@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# conference, the room's life and its controls: startConferenceOnEnter
+# false waits hearing the waitHook (a 440 Hz play) until a moderator
+# joins, then hears it; endConferenceOnExit ends the room for the other
+# member, whose actionHook runs and whose next verb hangs up; a full
+# room (maxParticipants) refuses the next one, which goes on with its
+# next verb; joinMuted, updateCall conf_mute_status (every member that is
+# not a moderator), conf_hold_status with a wait_hook and a
+# conferenceParticipantAction; a `leave` in the waitHook; POST
+# /v1/conference/{callSid}; bad input (no name, a bad status value, a
+# call in no conference).
+source "$(dirname "$0")/lib.sh"
+
+conf() { printf '{"verb":"conference","name":"%s"%s}' "$1" "${2:+,$2}"; }
+start_hooks '{
+  "/call": {"seq": [
+    ['"$(conf room2 '"startConferenceOnEnter":false,"waitHook":"/wait","actionHook":"/action-w"')"',{"verb":"hangup"}],
+    ['"$(conf room2 '"startConferenceOnEnter":true,"endConferenceOnExit":true')"'],
+    ['"$(conf room3 '"maxParticipants":2')"',{"verb":"hangup"}],
+    ['"$(conf room3 '"maxParticipants":2')"',{"verb":"hangup"}],
+    ['"$(conf room3 '"maxParticipants":2,"actionHook":"/action-z"')"',{"verb":"say","text":"full"},{"verb":"hangup"}],
+    ['"$(conf room4 '"startConferenceOnEnter":true')"'],
+    ['"$(conf room4 '"joinMuted":true')"'],
+    ['"$(conf room5 '"startConferenceOnEnter":false,"waitHook":"/leave","actionHook":"/action-l"')"',{"verb":"hangup"}],
+    [{"verb":"answer"},{"verb":"pause","length":4}],
+    [{"verb":"conference"}]
+  ]},
+  "/wait": [{"verb":"play","url":"@BASE@/tone440.wav"}],
+  "/hold": [{"verb":"play","url":"@BASE@/tone440.wav"}],
+  "/tone440.wav": {"wav":{"secs":1,"freq":440,"rate":8000}},
+  "/leave": [{"verb":"leave"}]
+}'
+start_fs main SIP_LOOPS=2 DEFAULT_CALL_HOOK="$HOOK/call"
+
+calls() { json_get "$(hooks_log)" 'd.filter(r => r.path==="/call").length'; }
+sid_of() { json_get "$(hooks_log)" "d.filter(r => r.path===\"/call\")[$1].body.call_sid"; }
+upd() { # SID BODY: prints the status and the message
+	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' --data-binary "$2" \
+		"$FS_HTTP/v1/updateCall/$1"
+	echo " $(json_get "$(cat "$WORK/resp")" 'd.msg' 2>/dev/null)"
+}
+post_conf() {
+	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
+		-H 'Content-Type: application/json' --data-binary "$2" \
+		"$FS_HTTP/v1/conference/$1"
+}
+tone() { # NAME SECS LAW FREQ: a pcap, and the play action of it
+	python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/$1.pcap" "$2" "$3" "$4"
+	echo "<nop><action><exec play_pcap_audio=\"$WORK/$1.pcap\"/></action></nop>"
+}
+count() { RTP_STATS=$1 rtp_stat "d.tones[$2]"; }
+calls_ge() { [ "$(calls)" -ge "$1" ]; }
+wait_calls() { wait_for 10 calls_ge "$1" || fail "no call $1 reached the hook"; }
+log() { grep "conference: " "$WORK/main.log"; }
+
+# --- startConferenceOnEnter false: wait with the waitHook, then in ------
+RTPSINK_TONES=440,600,1000 start_rtpsink
+SW=$RTP_STATS
+w_scen=$(mkscen uac_answer ACTIONS="$(tone w 8 pcmu 1000)")
+run_sipp waiter "$w_scen" 15552201001 &
+W=$!
+wait_calls 1
+wait_rtp 'd.tones[440] >= 40' 10 "$SW"
+log | grep -q "waits for conf:.*:room2" || fail "the waiter did not wait"
+WSID=$(sid_of 0)
+assert_eq "$(post_conf "$WSID" '{"event":"start"}')" "202" "POST /v1/conference for a waiting call"
+wait_log 5 "room2: told the conference started: still not started here" "$WORK/main.log"
+assert_eq "$(post_conf 00000000-0000-4000-8000-000000000000 '{}')" "404" "POST /v1/conference for no call"
+[ "$(count "$SW" 600)" -le 3 ] || fail "the waiter hears the room before it started"
+# the waitHook asked again after its play (and 750 ms)
+wait_hooks 'd.filter(r => r.path==="/wait").length >= 2'
+
+RTPSINK_TONES=440,600,1000 start_rtpsink
+SM=$RTP_STATS
+run_sipp moderator "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone m 4 pcmu 600)$(x_pause 4500)")" 15552201002 || fail "moderator call failed"
+wait "$W" || fail "the waiter's call did not end with its next verb (hangup)"
+rtp_quiet "$SW"
+w440=$(count "$SW" 440) w600=$(count "$SW" 600) m1000=$(count "$SM" 1000)
+echo "waiter heard 440 Hz (waitHook) in $w440 packets, the moderator in $w600; the moderator heard the waiter in $m1000"
+[ "$w600" -ge 150 ] || fail "the waiter did not hear the moderator ($w600)"
+[ "$m1000" -ge 150 ] || fail "the moderator did not hear the waiter ($m1000)"
+# once in, the waitHook stops: no 440 Hz while the moderator's tone is heard
+assert_eq "$(RTP_STATS=$SW rtp_stat 'd.tonelog.filter(p => p[1].includes(440) && p[1].includes(600)).length')" "0" "the waitHook stopped once in"
+log | grep -q "room2: started, joining" || fail "the waiter was not told the room started"
+log | grep -q "room2: out (the room ended)" || fail "endConferenceOnExit did not end the room for the waiter"
+wait_hooks 'd.filter(r => r.path==="/action-w").length === 1'
+
+# --- maxParticipants 2: the third goes on with its next verbs -----------
+x_scen=$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 12000)")
+y_scen=$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 10000)")
+z_scen=$(mkscen uac_answer)
+run_sipp x "$x_scen" 15552201003 &
+X=$!
+wait_calls 3
+run_sipp y "$y_scen" 15552201004 &
+Y=$!
+wait_calls 4
+wait_log 5 "joined conf:.*:room3 on loop . (2 members in)" "$WORK/main.log"
+t0=$(date +%s%3N)
+run_sipp z "$z_scen" 15552201005 || fail "the refused member's next verbs did not run"
+echo "z: refused and hung up by its next verbs in $(($(date +%s%3N) - t0)) ms"
+log | grep -q "conference 'room3' is full (maxParticipants): not joined" || fail "no log line for the full room"
+wait "$X" || fail "x failed"
+wait "$Y" || fail "y failed"
+assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/action-z").length')" "0" "no actionHook for a refused member"
+
+# --- joinMuted, conf_mute_status, conf_hold_status, participant action --
+RTPSINK_TONES=440,600,1000 start_rtpsink
+SM2=$RTP_STATS
+run_sipp m2 "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone m2 18 pcmu 600)$(x_pause 18000)")" 15552201006 &
+M2=$!
+wait_calls 6
+RTP_PORT= run_sipp p "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone p 18 pcmu 1000)$(x_pause 17000)")" 15552201007 &
+P=$!
+wait_calls 7
+wait_log 5 "joined conf:.*:room4 on loop . (2 members in)" "$WORK/main.log"
+M2SID=$(sid_of 5) PSID=$(sid_of 6)
+sleep 1.5
+c1=$(count "$SM2" 1000)
+echo "joinMuted: the moderator heard the muted member in $c1 packets"
+[ "$c1" -le 3 ] || fail "joinMuted: heard in $c1 packets"
+assert_eq "$(upd "$M2SID" '{"conf_mute_status":"loud"}')" "400 conf_mute_status must be mute or unmute" "a bad conf_mute_status"
+assert_eq "$(upd "$M2SID" '{"conferenceParticipantAction":"kick"}')" "400 conferenceParticipantAction must be an object with an action" "a bad conferenceParticipantAction"
+assert_eq "$(upd "$PSID" '{"conf_mute_status":"unmute"}')" "202 accepted" "conf_mute_status unmute"
+sleep 1.5
+c2=$(count "$SM2" 1000)
+echo "unmuted: heard in $((c2 - c1)) packets of 1.5 s"
+[ $((c2 - c1)) -ge 40 ] || fail "conf_mute_status unmute: heard in $((c2 - c1)) packets"
+# sent to the moderator's call, it mutes the others (non-moderators)
+assert_eq "$(upd "$M2SID" '{"conf_mute_status":"mute"}')" "202 accepted" "conf_mute_status mute"
+sleep 0.3
+c3=$(count "$SM2" 1000)
+sleep 1.2
+c4=$(count "$SM2" 1000)
+[ $((c4 - c3)) -le 3 ] || fail "conf_mute_status mute: still heard in $((c4 - c3)) packets"
+log | grep -q "room4: muting non-moderators" || fail "no mute log line"
+# hold: the moderator hears nothing of the room, the wait_hook instead
+assert_eq "$(upd "$M2SID" '{"conf_hold_status":"hold","wait_hook":"/hold"}')" "202 accepted" "conf_hold_status hold"
+assert_eq "$(upd "$PSID" '{"conferenceParticipantAction":{"action":"unmute"}}')" "202 accepted" "participant action unmute"
+wait_rtp 'd.tones[440] >= 25' 5 "$SM2"
+h1=$(count "$SM2" 1000)
+sleep 1
+h2=$(count "$SM2" 1000)
+[ $((h2 - h1)) -le 3 ] || fail "on hold, the moderator still hears the room ($((h2 - h1)))"
+assert_eq "$(upd "$M2SID" '{"conf_hold_status":"unhold"}')" "202 accepted" "conf_hold_status unhold"
+sleep 1.5
+h3=$(count "$SM2" 1000)
+echo "hold: $((h2 - h1)) packets of the room in 1 s on hold, $((h3 - h2)) in 1.5 s after"
+[ $((h3 - h2)) -ge 40 ] || fail "off hold, the moderator does not hear the unmuted member ($((h3 - h2)))"
+wait "$M2" || fail "m2 failed"
+wait "$P" || fail "p failed"
+
+# --- leave in the waitHook: out of the room, the actionHook, next verb --
+run_sipp leave "$(mkscen uac_answer)" 15552201008 || fail "the member that left did not go on with its next verbs"
+log | grep -q "room5: out (leave)" || fail "leave did not take the member out"
+wait_hooks 'd.filter(r => r.path==="/action-l").length === 1'
+
+# --- a call in no conference -------------------------------------------
+run_sipp q "$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 2500)")" 15552201009 &
+Q=$!
+wait_calls 9
+sleep 0.3
+QSID=$(sid_of 8)
+assert_eq "$(upd "$QSID" '{"conf_mute_status":"mute"}')" "202 accepted" "conf_mute_status for a call in no conference"
+wait_log 5 "$QSID: conf_mute_status: the call is not in a conference" "$WORK/main.log"
+assert_eq "$(post_conf "$QSID" '{}')" "422" "POST /v1/conference for a call in no conference"
+wait "$Q" || fail "q failed"
+
+# --- a conference without a name: the application is refused -----------
+run_sipp noname "$(mkscen uac_reject CODE=480)" 15552201010 || fail "no 480 for a conference without a name"
+grep -q "rejecting with 480: conference: missing value for name" "$WORK/main.log" || fail "no log line for the missing name"
+
+wait_idle
+server_alive
+# seven joined or waited (the refused one never did), and all left
+assert_eq "$(grep -c 'left conf:' "$WORK/main.log")" "7" "every member left"
+echo "PASS"
