@@ -352,6 +352,29 @@ START_TEST(room_full_and_dtmf)
 }
 END_TEST
 
+/* beep: the entry tone is heard by the whole room, the newcomer too */
+START_TEST(room_beep)
+{
+	const struct conf_join_opts o = {.start = true};
+	const struct conf_join_opts b = {.start = true, .beep = true};
+	int16_t in[CONF_FRAME] = {0}, out[CONF_FRAME];
+	struct conf_slot *m0, *m1;
+
+	m0 = join("conf:a:beep", &o, NULL);
+	m1 = join("conf:a:beep", &b, NULL);
+	/* joined at frame 0: in silence, both hear the tone */
+	ck_assert(conf_room_tick(m0, in, out, 10));
+	ck_assert_uint_gt(conf_mix_level(out, CONF_FRAME), 1000);
+	ck_assert(conf_room_tick(m1, in, out, 10));
+	ck_assert_uint_gt(conf_mix_level(out, CONF_FRAME), 1000);
+	/* 1.5 s later it is over */
+	ck_assert(conf_room_tick(m0, in, out, 80));
+	ck_assert_uint_eq(conf_mix_level(out, CONF_FRAME), 0);
+	conf_room_leave(m0, NULL, NULL);
+	conf_room_leave(m1, NULL, NULL);
+}
+END_TEST
+
 Suite *conf_suite(void)
 {
 	Suite *s = suite_create("conf");
@@ -369,6 +392,7 @@ Suite *conf_suite(void)
 	tcase_add_test(tr, room_mute_hold_coach);
 	tcase_add_test(tr, room_wait_start_end);
 	tcase_add_test(tr, room_full_and_dtmf);
+	tcase_add_test(tr, room_beep);
 	suite_add_tcase(s, tr);
 	return s;
 }
