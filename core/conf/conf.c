@@ -98,37 +98,27 @@ static void conf_release(void *arg)
 
 static void conf_mq_h(int id, void *data, void *arg)
 {
+	static const enum fs_conf_ev ev[] = {
+		[CONF_MQ_STARTED] = FS_CONF_STARTED,
+		[CONF_MQ_ENDED] = FS_CONF_ENDED,
+		[CONF_MQ_TALK] = FS_CONF_TALKING,
+		[CONF_MQ_QUIET] = FS_CONF_QUIET,
+	};
 	struct fs_conf *m = arg;
 	char digit[2] = {0, 0};
+	int what = id & 0xff;
 
 	(void)data;
 	if (!m->slot)
 		return;
-	switch (id & 0xff) {
-	case CONF_MQ_STARTED:
-		if (m->h)
-			m->h(FS_CONF_STARTED, m->arg);
-		break;
-	case CONF_MQ_ENDED:
-		if (m->h)
-			m->h(FS_CONF_ENDED, m->arg);
-		break;
-	case CONF_MQ_TALK:
-		if (m->h)
-			m->h(FS_CONF_TALKING, m->arg);
-		break;
-	case CONF_MQ_QUIET:
-		if (m->h)
-			m->h(FS_CONF_QUIET, m->arg);
-		break;
-	case CONF_MQ_DTMF:
+	if (what == CONF_MQ_DTMF) {
 		digit[0] = (char)((unsigned)id >> 8);
 		if (fs_call_dtmf(m->c, m->scope, digit, 100, NULL, NULL))
 			fs_debug("conference", "%s: digit %s not sent",
 				 fs_call_sid(m->c), digit);
-		break;
-	default:
-		break;
+	} else if (what > 0 && what < (int)ARRAY_SIZE(ev) && ev[what] &&
+		   m->h) {
+		m->h(ev[what], m->arg);
 	}
 }
 
