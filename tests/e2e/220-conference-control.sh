@@ -57,7 +57,7 @@ log() { grep "conference: " "$WORK/main.log"; }
 # --- startConferenceOnEnter false: wait with the waitHook, then in ------
 RTPSINK_TONES=440,600,1000 start_rtpsink
 SW=$RTP_STATS
-w_scen=$(mkscen uac_answer ACTIONS="$(tone w 8 pcmu 1000)")
+w_scen=$(mkscen uac_answer ACTIONS="$(tone w 14 pcmu 1000)")
 run_sipp waiter "$w_scen" 15552201001 &
 W=$!
 wait_calls 1
