@@ -310,10 +310,21 @@ static void conf_on_action(int err, const char *ev, void *data, void *arg)
 static void conf_on_start(int err, const char *ev, void *data, void *arg)
 {
 	struct conf_task *ct = arg;
+	const char *addr = conf_field(data, "conferenceSipAddress");
+	char esc[128];
 
 	(void)err;
 	(void)ev;
-	(void)data;
+	if (addr) {
+		/* jambonz would REFER the call there */
+		fs_log_escape(esc, sizeof(esc), addr);
+		fs_warn("conference",
+			"%s: %s: refused: the room started on another "
+			"instance (%s); rooms are not shared between "
+			"instances, the member stays in this one's",
+			fs_call_sid(ct->c), ct->name, esc);
+		return;
+	}
 	fs_info("conference", "%s: %s: told the conference started: %s",
 		fs_call_sid(ct->c), ct->name,
 		ct->m && !fs_conf_waiting(ct->m) ? "in already"

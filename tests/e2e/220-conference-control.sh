@@ -65,8 +65,11 @@ wait_rtp 'd.tones[440] >= 40' 10 "$SW"
 log | grep -q "waits for conf:.*:room2" || fail "the waiter did not wait"
 WSID=$(sid_of 0)
 assert_eq "$(post_conf "$WSID" '{"event":"start"}')" "202" "POST /v1/conference for a waiting call"
-wait_log 5 "room2: told the conference started: still not started here" "$WORK/main.log"
+wait_log "$WORK/main.log" "room2: told the conference started: still not started here" 5
 assert_eq "$(post_conf 00000000-0000-4000-8000-000000000000 '{}')" "404" "POST /v1/conference for no call"
+# a room of another instance: refused, with a clear line
+assert_eq "$(post_conf "$WSID" '{"event":"start","conferenceSipAddress":"10.0.0.9:5070"}')" "202" "POST /v1/conference from another instance"
+wait_log "$WORK/main.log" "room2: refused: the room started on another instance (10.0.0.9:5070); rooms are not shared between instances" 5
 [ "$(count "$SW" 600)" -le 3 ] || fail "the waiter hears the room before it started"
 # the waitHook asked again after its play (and 750 ms)
 wait_hooks 'd.filter(r => r.path==="/wait").length >= 2'
@@ -96,7 +99,7 @@ wait_calls 3
 run_sipp y "$y_scen" 15552201004 &
 Y=$!
 wait_calls 4
-wait_log 5 "joined conf:.*:room3 on loop . (2 members in)" "$WORK/main.log"
+wait_log "$WORK/main.log" "joined conf:.*:room3 on loop . (2 members in)" 5
 t0=$(date +%s%3N)
 run_sipp z "$z_scen" 15552201005 || fail "the refused member's next verbs did not run"
 echo "z: refused and hung up by its next verbs in $(($(date +%s%3N) - t0)) ms"
@@ -114,7 +117,7 @@ wait_calls 6
 RTP_PORT= run_sipp p "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone p 18 pcmu 1000)$(x_pause 17000)")" 15552201007 &
 P=$!
 wait_calls 7
-wait_log 5 "joined conf:.*:room4 on loop . (2 members in)" "$WORK/main.log"
+wait_log "$WORK/main.log" "joined conf:.*:room4 on loop . (2 members in)" 5
 M2SID=$(sid_of 5) PSID=$(sid_of 6)
 sleep 1.5
 c1=$(count "$SM2" 1000)
@@ -163,7 +166,7 @@ wait_calls 9
 sleep 0.3
 QSID=$(sid_of 8)
 assert_eq "$(upd "$QSID" '{"conf_mute_status":"mute"}')" "202 accepted" "conf_mute_status for a call in no conference"
-wait_log 5 "$QSID: conf_mute_status: the call is not in a conference" "$WORK/main.log"
+wait_log "$WORK/main.log" "$QSID: conf_mute_status: the call is not in a conference" 5
 assert_eq "$(post_conf "$QSID" '{}')" "422" "POST /v1/conference for a call in no conference"
 wait "$Q" || fail "q failed"
 
