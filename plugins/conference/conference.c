@@ -156,18 +156,22 @@ static void conf_in(struct conf_task *ct)
 static void conf_out(struct conf_task *ct, const char *why)
 {
 	unsigned left = 0;
-	bool ended = false;
+	bool ended = false, was_in;
 
 	conf_wait_stop(ct);
 	if (!ct->m)
 		return;
 	fs_info("conference", "%s: %s: out (%s)", fs_call_sid(ct->c), ct->name,
 		why);
+	was_in = !fs_conf_waiting(ct->m);
 	fs_conf_leave(ct->m, &left, &ended);
+	ct->m = NULL;
+	/* as jambonz, whose final check is for members that joined */
+	if (!was_in)
+		return;
 	conf_notify(ct, "leave", left);
 	if (ended)
 		conf_notify(ct, "end", left);
-	ct->m = NULL;
 }
 
 void conf_finish(struct conf_task *ct, const char *why)

@@ -6,9 +6,11 @@
 # room (maxParticipants) refuses the next one, which goes on with its
 # next verb; joinMuted, updateCall conf_mute_status (every member that is
 # not a moderator), conf_hold_status with a wait_hook and a
-# conferenceParticipantAction; a `leave` in the waitHook; POST
-# /v1/conference/{callSid}; bad input (no name, a bad status value, a
-# call in no conference).
+# conferenceParticipantAction; a `leave` in the waitHook (no statusHook
+# event from a member that only waited); distributeDtmf; the starter's
+# statusHook serving the room; POST /v1/conference/{callSid} (another
+# instance's refused); bad input (no name, a bad status value, a call in
+# no conference).
 source "$(dirname "$0")/lib.sh"
 
 conf() { printf '{"verb":"conference","name":"%s"%s}' "$1" "${2:+,$2}"; }
@@ -21,8 +23,10 @@ start_hooks '{
     ['"$(conf room3 '"maxParticipants":2,"actionHook":"/action-z"')"',{"verb":"say","text":"full"},{"verb":"hangup"}],
     ['"$(conf room4 '"startConferenceOnEnter":true')"'],
     ['"$(conf room4 '"joinMuted":true')"'],
-    ['"$(conf room5 '"startConferenceOnEnter":false,"waitHook":"/leave","actionHook":"/action-l"')"',{"verb":"hangup"}],
+    ['"$(conf room5 '"startConferenceOnEnter":false,"waitHook":"/leave","actionHook":"/action-l","statusHook":"/status5","statusEvents":["join","leave"]')"',{"verb":"hangup"}],
     [{"verb":"answer"},{"verb":"pause","length":4}],
+    ['"$(conf room6 '"distributeDtmf":true,"statusHook":"/status6","statusEvents":["join","leave"]')"'],
+    ['"$(conf room6)"'],
     [{"verb":"conference"}]
   ]},
   "/wait": [{"verb":"play","url":"@BASE@/tone440.wav"}],
@@ -170,12 +174,39 @@ wait_log "$WORK/main.log" "$QSID: conf_mute_status: the call is not in a confere
 assert_eq "$(post_conf "$QSID" '{}')" "422" "POST /v1/conference for a call in no conference"
 wait "$Q" || fail "q failed"
 
+# --- distributeDtmf: the digits of one reach the other -----------------
+# d sends its digit once e is in (both calls up by 5 s), e its own
+d_scen=$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 5000)$(x_dtmf 5)$(x_pause 1500)")
+e_scen=$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 1000)$(x_dtmf 7)$(x_pause 6500)")
+start_rtpsink
+SD=$RTP_STATS PD=$RTP_PORT
+start_rtpsink
+SE=$RTP_STATS PE=$RTP_PORT
+RTP_PORT=$PD run_sipp d "$d_scen" 15552201011 &
+D=$!
+wait_calls 10
+RTP_PORT=$PE run_sipp e "$e_scen" 15552201012 &
+E=$!
+wait "$E" || fail "e failed"
+wait "$D" || fail "d failed"
+RTP_PORT=
+rtp_quiet "$SD"
+rtp_quiet "$SE"
+echo "distributeDtmf: the other member got '$(RTP_STATS=$SE rtp_stat d.digits)', the distributing one '$(RTP_STATS=$SD rtp_stat d.digits)'"
+assert_eq "$(RTP_STATS=$SE rtp_stat d.digits)" "5" "digits distributed (distributeDtmf)"
+assert_eq "$(RTP_STATS=$SD rtp_stat d.digits)" "" "digits of a member without distributeDtmf"
+# a member that only waited sends neither join nor leave
+assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/status5").length')" "0" "statusHook of a member that only waited"
+# the starter's statusHook serves the member that joined its room too
+assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/status6").map(r => r.body.event + ":" + r.body.members).join()')" "join:1,join:2,leave:1,leave:0" "statusHook of room6's starter, for both"
+assert_eq "$(json_get "$(hooks_log)" 'new Set(d.filter(r => r.path==="/status6").map(r => r.body.call_sid)).size')" "2" "room6's statusHook from both members"
+
 # --- a conference without a name: the application is refused -----------
 run_sipp noname "$(mkscen uac_reject CODE=480)" 15552201010 || fail "no 480 for a conference without a name"
 grep -q "rejecting with 480: conference: missing value for name" "$WORK/main.log" || fail "no log line for the missing name"
 
 wait_idle
 server_alive
-# seven joined or waited (the refused one never did), and all left
-assert_eq "$(grep -c 'left conf:' "$WORK/main.log")" "7" "every member left"
+# nine joined or waited (the refused one never did), and all left
+assert_eq "$(grep -c 'left conf:' "$WORK/main.log")" "9" "every member left"
 echo "PASS"
