@@ -27,6 +27,7 @@ struct conf_slot {
 	bool muted;
 	bool held;
 	bool kicked; /* the room ended under it */
+	bool beep;   /* the entry tone when it comes in */
 	struct conf_talk talk;
 	uint64_t frames;  /* frames taken */
 	uint64_t missing; /* others' frames that were not there */
@@ -113,8 +114,8 @@ static void conf_slot_strset(char *dst, const char *src)
 }
 
 /* Under r->mtx: the room starts and its waiting members come in */
-static void conf_room_start(struct conf_room *r, uint64_t now_ms,
-			    const char *status)
+static void conf_room_start(struct conf_room *r, uint64_t frame,
+			    uint64_t now_ms, const char *status)
 {
 	r->started = true;
 	r->start_ms = now_ms;
@@ -127,6 +128,8 @@ static void conf_room_start(struct conf_room *r, uint64_t now_ms,
 			continue;
 		s->waiting = false;
 		++r->joined;
+		if (s->beep)
+			r->beep_f = frame + 1;
 		mqueue_push(s->mq, CONF_MQ_STARTED, NULL);
 	}
 }
@@ -152,6 +155,7 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 	s->moderator = o->moderator;
 	s->endconf = o->endconf;
 	s->muted = o->muted;
+	s->beep = o->beep;
 	conf_slot_strset(s->tag, o->tag);
 	conf_slot_strset(s->coach, o->coach);
 
@@ -172,7 +176,7 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 	} else {
 		s->room = r;
 		if (!r->started && o->start) {
-			conf_room_start(r, now_ms, o->status);
+			conf_room_start(r, frame, now_ms, o->status);
 			*started = true;
 		}
 		s->waiting = !r->started;

@@ -372,6 +372,15 @@ START_TEST(room_beep)
 	ck_assert_uint_eq(conf_mix_level(out, CONF_FRAME), 0);
 	conf_room_leave(m0, NULL, NULL);
 	conf_room_leave(m1, NULL, NULL);
+	/* a waiting member's tone plays when the room starts for it */
+	m0 = join("conf:a:beep2", &(struct conf_join_opts){.beep = true},
+		  NULL);
+	ck_assert(conf_room_waiting(m0));
+	m1 = join("conf:a:beep2", &o, NULL);
+	ck_assert(conf_room_tick(m1, in, out, 10));
+	ck_assert_uint_gt(conf_mix_level(out, CONF_FRAME), 1000);
+	conf_room_leave(m0, NULL, NULL);
+	conf_room_leave(m1, NULL, NULL);
 }
 END_TEST
 
