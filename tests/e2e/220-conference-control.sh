@@ -15,20 +15,20 @@ source "$(dirname "$0")/lib.sh"
 
 conf() { printf '{"verb":"conference","name":"%s"%s}' "$1" "${2:+,$2}"; }
 start_hooks '{
-  "/call": {"seq": [
-    ['"$(conf room2 '"startConferenceOnEnter":false,"waitHook":"/wait","actionHook":"/action-w"')"',{"verb":"hangup"}],
-    ['"$(conf room2 '"startConferenceOnEnter":true,"endConferenceOnExit":true')"'],
-    ['"$(conf room3 '"maxParticipants":2')"',{"verb":"hangup"}],
-    ['"$(conf room3 '"maxParticipants":2')"',{"verb":"hangup"}],
-    ['"$(conf room3 '"maxParticipants":2,"actionHook":"/action-z"')"',{"verb":"say","text":"full"},{"verb":"hangup"}],
-    ['"$(conf room4 '"startConferenceOnEnter":true')"'],
-    ['"$(conf room4 '"joinMuted":true')"'],
-    ['"$(conf room5 '"startConferenceOnEnter":false,"waitHook":"/leave","actionHook":"/action-l","statusHook":"/status5","statusEvents":["join","leave"]')"',{"verb":"hangup"}],
-    [{"verb":"answer"},{"verb":"pause","length":4}],
-    ['"$(conf room6 '"distributeDtmf":true,"statusHook":"/status6","statusEvents":["join","leave"]')"'],
-    ['"$(conf room6)"'],
-    [{"verb":"conference"}]
-  ]},
+  "/call": {"to": {
+    "15552201001": ['"$(conf room2 '"startConferenceOnEnter":false,"waitHook":"/wait","actionHook":"/action-w"')"',{"verb":"hangup"}],
+    "15552201002": ['"$(conf room2 '"startConferenceOnEnter":true,"endConferenceOnExit":true')"'],
+    "15552201003": ['"$(conf room3 '"maxParticipants":2')"',{"verb":"hangup"}],
+    "15552201004": ['"$(conf room3 '"maxParticipants":2')"',{"verb":"hangup"}],
+    "15552201005": ['"$(conf room3 '"maxParticipants":2,"actionHook":"/action-z"')"',{"verb":"say","text":"full"},{"verb":"hangup"}],
+    "15552201006": ['"$(conf room4 '"startConferenceOnEnter":true')"'],
+    "15552201007": ['"$(conf room4 '"joinMuted":true')"'],
+    "15552201008": ['"$(conf room5 '"startConferenceOnEnter":false,"waitHook":"/leave","actionHook":"/action-l","statusHook":"/status5","statusEvents":["join","leave"]')"',{"verb":"hangup"}],
+    "15552201009": [{"verb":"answer"},{"verb":"pause","length":4}],
+    "15552201011": ['"$(conf room6 '"distributeDtmf":true,"statusHook":"/status6","statusEvents":["join","leave"]')"'],
+    "15552201012": ['"$(conf room6)"'],
+    "15552201010": [{"verb":"conference"}]
+  }},
   "/wait": [{"verb":"play","url":"@BASE@/tone440.wav"}],
   "/hold": [{"verb":"play","url":"@BASE@/tone440.wav"}],
   "/tone440.wav": {"wav":{"secs":1,"freq":440,"rate":8000}},
@@ -36,8 +36,8 @@ start_hooks '{
 }'
 start_fs main SIP_LOOPS=2 DEFAULT_CALL_HOOK="$HOOK/call"
 
-calls() { json_get "$(hooks_log)" 'd.filter(r => r.path==="/call").length'; }
-sid_of() { json_get "$(hooks_log)" "d.filter(r => r.path===\"/call\")[$1].body.call_sid"; }
+# the webhook answers by called number; the call_sid of one
+sid_of() { json_get "$(hooks_log)" "d.find(r => r.path===\"/call\" && r.body.to===\"$1\").body.call_sid"; }
 upd() { # SID BODY: prints the status and the message
 	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
 		-H 'Content-Type: application/json' --data-binary "$2" \
@@ -54,8 +54,8 @@ tone() { # NAME SECS LAW FREQ: a pcap, and the play action of it
 	echo "<nop><action><exec play_pcap_audio=\"$WORK/$1.pcap\"/></action></nop>"
 }
 count() { RTP_STATS=$1 rtp_stat "d.tones[$2]"; }
-calls_ge() { [ "$(calls)" -ge "$1" ]; }
-wait_calls() { wait_for 10 calls_ge "$1" || fail "no call $1 reached the hook"; }
+called() { [ "$(json_get "$(hooks_log)" "d.some(r => r.path===\"/call\" && r.body.to===\"$1\")")" = true ]; }
+wait_calls() { wait_for 10 called "$1" || fail "the call to $1 did not reach the hook"; }
 log() { grep "conference: " "$WORK/main.log"; }
 
 # --- startConferenceOnEnter false: wait with the waitHook, then in ------
@@ -64,10 +64,10 @@ SW=$RTP_STATS
 w_scen=$(mkscen uac_answer ACTIONS="$(tone w 14 pcmu 1000)")
 run_sipp waiter "$w_scen" 15552201001 &
 W=$!
-wait_calls 1
+wait_calls 15552201001
 wait_rtp 'd.tones[440] >= 40' 10 "$SW"
 log | grep -q "waits for conf:.*:room2" || fail "the waiter did not wait"
-WSID=$(sid_of 0)
+WSID=$(sid_of 15552201001)
 assert_eq "$(post_conf "$WSID" '{"event":"start"}')" "202" "POST /v1/conference for a waiting call"
 wait_log "$WORK/main.log" "room2: told the conference started: still not started here" 5
 assert_eq "$(post_conf 00000000-0000-4000-8000-000000000000 '{}')" "404" "POST /v1/conference for no call"
@@ -99,10 +99,10 @@ y_scen=$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 10000)")
 z_scen=$(mkscen uac_answer)
 run_sipp x "$x_scen" 15552201003 &
 X=$!
-wait_calls 3
+wait_calls 15552201003
 run_sipp y "$y_scen" 15552201004 &
 Y=$!
-wait_calls 4
+wait_calls 15552201004
 wait_log "$WORK/main.log" "joined conf:.*:room3 on loop . (2 members in)" 5
 t0=$(date +%s%3N)
 run_sipp z "$z_scen" 15552201005 || fail "the refused member's next verbs did not run"
@@ -115,14 +115,17 @@ assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/action-z").length
 # --- joinMuted, conf_mute_status, conf_hold_status, participant action --
 RTPSINK_TONES=440,600,1000 start_rtpsink
 SM2=$RTP_STATS
-run_sipp m2 "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone m2 18 pcmu 600)$(x_pause 18000)")" 15552201006 &
+# both stay until hung up by updateCall below, however slow the steps
+m2_scen=$(mkscen uac_answer ACTIONS="$(tone m2 40 pcmu 600)")
+p_scen=$(mkscen uac_answer ACTIONS="$(tone p 40 pcmu 1000)")
+run_sipp m2 "$m2_scen" 15552201006 &
 M2=$!
-wait_calls 6
-RTP_PORT= run_sipp p "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone p 18 pcmu 1000)$(x_pause 17000)")" 15552201007 &
+wait_calls 15552201006
+RTP_PORT= run_sipp p "$p_scen" 15552201007 &
 P=$!
-wait_calls 7
+wait_calls 15552201007
 wait_log "$WORK/main.log" "joined conf:.*:room4 on loop . (2 members in)" 5
-M2SID=$(sid_of 5) PSID=$(sid_of 6)
+M2SID=$(sid_of 15552201006) PSID=$(sid_of 15552201007)
 sleep 1.5
 c1=$(count "$SM2" 1000)
 echo "joinMuted: the moderator heard the muted member in $c1 packets"
@@ -155,6 +158,8 @@ sleep 1.5
 h3=$(count "$SM2" 1000)
 echo "hold: $((h2 - h1)) packets of the room in 1 s on hold, $((h3 - h2)) in 1.5 s after"
 [ $((h3 - h2)) -ge 40 ] || fail "off hold, the moderator does not hear the unmuted member ($((h3 - h2)))"
+assert_eq "$(upd "$PSID" '{"call_status":"completed"}')" "202 accepted" "hang up p"
+assert_eq "$(upd "$M2SID" '{"call_status":"completed"}')" "202 accepted" "hang up m2"
 wait "$M2" || fail "m2 failed"
 wait "$P" || fail "p failed"
 
@@ -166,9 +171,9 @@ wait_hooks 'd.filter(r => r.path==="/action-l").length === 1'
 # --- a call in no conference -------------------------------------------
 run_sipp q "$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 2500)")" 15552201009 &
 Q=$!
-wait_calls 9
+wait_calls 15552201009
 sleep 0.3
-QSID=$(sid_of 8)
+QSID=$(sid_of 15552201009)
 assert_eq "$(upd "$QSID" '{"conf_mute_status":"mute"}')" "202 accepted" "conf_mute_status for a call in no conference"
 wait_log "$WORK/main.log" "$QSID: conf_mute_status: the call is not in a conference" 5
 assert_eq "$(post_conf "$QSID" '{}')" "422" "POST /v1/conference for a call in no conference"
@@ -184,7 +189,7 @@ start_rtpsink
 SE=$RTP_STATS PE=$RTP_PORT
 RTP_PORT=$PD run_sipp d "$d_scen" 15552201011 &
 D=$!
-wait_calls 10
+wait_calls 15552201011
 RTP_PORT=$PE run_sipp e "$e_scen" 15552201012 &
 E=$!
 wait "$E" || fail "e failed"
