@@ -84,6 +84,8 @@ static void conf_destructor(void *arg)
 	struct fs_conf *m = arg;
 
 	conf_out(m, NULL, NULL);
+	/* a join that failed has its mqueue and no slot */
+	mem_deref(m->mq);
 	mem_deref(m->ms);
 	mem_deref(m->sid);
 }

@@ -56,7 +56,6 @@ tone() { # NAME SECS LAW FREQ: a pcap, and the play action of it
 count() { RTP_STATS=$1 rtp_stat "d.tones[$2]"; }
 called() { [ "$(json_get "$(hooks_log)" "d.some(r => r.path===\"/call\" && r.body.to===\"$1\")")" = true ]; }
 wait_calls() { wait_for 10 called "$1" || fail "the call to $1 did not reach the hook"; }
-log() { grep "conference: " "$WORK/main.log"; }
 
 # --- startConferenceOnEnter false: wait with the waitHook, then in ------
 RTPSINK_TONES=440,600,1000 start_rtpsink
@@ -66,7 +65,7 @@ run_sipp waiter "$w_scen" 15552201001 &
 W=$!
 wait_calls 15552201001
 wait_rtp 'd.tones[440] >= 40' 10 "$SW"
-log | grep -q "waits for conf:.*:room2" || fail "the waiter did not wait"
+grep -q -- "waits for conf:.*:room2" "$WORK/main.log" || fail "the waiter did not wait"
 WSID=$(sid_of 15552201001)
 assert_eq "$(post_conf "$WSID" '{"event":"start"}')" "202" "POST /v1/conference for a waiting call"
 wait_log "$WORK/main.log" "room2: told the conference started: still not started here" 5
@@ -89,8 +88,8 @@ echo "waiter heard 440 Hz (waitHook) in $w440 packets, the moderator in $w600; t
 [ "$m1000" -ge 150 ] || fail "the moderator did not hear the waiter ($m1000)"
 # once in, the waitHook stops: no 440 Hz while the moderator's tone is heard
 assert_eq "$(RTP_STATS=$SW rtp_stat 'd.tonelog.filter(p => p[1].includes(440) && p[1].includes(600)).length')" "0" "the waitHook stopped once in"
-log | grep -q "room2: started, joining" || fail "the waiter was not told the room started"
-log | grep -q "room2: out (the room ended)" || fail "endConferenceOnExit did not end the room for the waiter"
+grep -q -- "room2: started, joining" "$WORK/main.log" || fail "the waiter was not told the room started"
+grep -q -- "room2: out (the room ended)" "$WORK/main.log" || fail "endConferenceOnExit did not end the room for the waiter"
 wait_hooks 'd.filter(r => r.path==="/action-w").length === 1'
 
 # --- maxParticipants 2: the third goes on with its next verbs -----------
@@ -107,7 +106,7 @@ wait_log "$WORK/main.log" "joined conf:.*:room3 on loop . (2 members in)" 5
 t0=$(date +%s%3N)
 run_sipp z "$z_scen" 15552201005 || fail "the refused member's next verbs did not run"
 echo "z: refused and hung up by its next verbs in $(($(date +%s%3N) - t0)) ms"
-log | grep -q "conference 'room3' is full (maxParticipants): not joined" || fail "no log line for the full room"
+grep -q -- "conference 'room3' is full (maxParticipants): not joined" "$WORK/main.log" || fail "no log line for the full room"
 wait "$X" || fail "x failed"
 wait "$Y" || fail "y failed"
 assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/action-z").length')" "0" "no actionHook for a refused member"
@@ -144,7 +143,7 @@ c3=$(count "$SM2" 1000)
 sleep 1.2
 c4=$(count "$SM2" 1000)
 [ $((c4 - c3)) -le 3 ] || fail "conf_mute_status mute: still heard in $((c4 - c3)) packets"
-log | grep -q "room4: muting non-moderators" || fail "no mute log line"
+grep -q -- "room4: muting non-moderators" "$WORK/main.log" || fail "no mute log line"
 # hold: the moderator hears nothing of the room, the wait_hook instead
 assert_eq "$(upd "$M2SID" '{"conf_hold_status":"hold","wait_hook":"/hold"}')" "202 accepted" "conf_hold_status hold"
 assert_eq "$(upd "$PSID" '{"conferenceParticipantAction":{"action":"unmute"}}')" "202 accepted" "participant action unmute"
@@ -165,7 +164,7 @@ wait "$P" || fail "p failed"
 
 # --- leave in the waitHook: out of the room, the actionHook, next verb --
 run_sipp leave "$(mkscen uac_answer)" 15552201008 || fail "the member that left did not go on with its next verbs"
-log | grep -q "room5: out (leave)" || fail "leave did not take the member out"
+grep -q -- "room5: out (leave)" "$WORK/main.log" || fail "leave did not take the member out"
 wait_hooks 'd.filter(r => r.path==="/action-l").length === 1'
 
 # --- a call in no conference -------------------------------------------

@@ -44,7 +44,7 @@ log() { grep "conference: " "$WORK/main.log"; }
 log | sed 's/^/  /' | cut -c1-200
 assert_eq "$(log | grep -c 'conf:.*:room1 on loop 0')" "2" "members on loop 0"
 assert_eq "$(log | grep -c 'conf:.*:room1 on loop 1')" "1" "members on loop 1"
-log | grep -q "started conf:.*:room1 on loop 0 (1 members in)" || fail "the first caller did not start the room"
+grep -q -- "started conf:.*:room1 on loop 0 (1 members in)" "$WORK/main.log" || fail "the first caller did not start the room"
 
 for i in 0 1 2; do
 	s=${sinks[$i]}
@@ -81,7 +81,7 @@ assert_eq "$(json_get "$hl" 'd.filter(r => r.path==="/status" && r.body.event===
 assert_eq "$(json_get "$hl" 'd.filter(r => r.path==="/status").every(r => r.body.conferenceSid.endsWith(":room1") && r.body.friendlyName==="room1" && r.body.call_sid && typeof r.body.duration==="number" && /Z$/.test(r.body.time))')" \
 	"true" "statusHook payloads"
 assert_eq "$(json_get "$hl" 'd.filter(r => r.path==="/action").every(r => r.body.call_sid && r.body.call_status)')" "true" "actionHook payloads"
-log | grep -q "left conf:.*:room1: [0-9]* frames mixed, [0-9]* frames of others missing" || fail "no leave line with the figures"
+grep -q -- "left conf:.*:room1: [0-9]* frames mixed, [0-9]* frames of others missing" "$WORK/main.log" || fail "no leave line with the figures"
 
 wait_idle
 server_alive
