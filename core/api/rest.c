@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 #include <re.h>
 #include <json-c/json.h>
+#include <fs/fs_conf.h>
 #include "app.h"
 #include "base/cfg.h"
 #include "base/log.h"
@@ -433,9 +434,16 @@ static enum MHD_Result rest_fwd_reply(struct MHD_Connection *conn,
 
 /* ---------------------------------------------------------------------- */
 
+/*
+ * POST /v1/updateCall/{sid}, and POST /v1/conference/{sid} (wrap: jambonz
+ * tells a member waiting for a room that it started): its body goes
+ * under the key wrap, and the call's conference verb is told as by an
+ * updateCall, on the loop that owns the call.
+ */
 static enum MHD_Result rest_update_call(struct rest *r,
 					struct MHD_Connection *conn,
-					const char *sid, struct rest_conn *rc)
+					const char *sid, struct rest_conn *rc,
+					const char *wrap)
 {
 	struct json_object *body;
 	char err[300] = "";
@@ -452,6 +460,18 @@ static enum MHD_Result rest_update_call(struct rest *r,
 	if (!body)
 		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
 				      "body must be JSON");
+	if (wrap) {
+		struct json_object *w = json_object_new_object();
+
+		if (!w) {
+			json_object_put(body);
+			return rest_reply_msg(conn,
+					      MHD_HTTP_SERVICE_UNAVAILABLE,
+					      "out of memory");
+		}
+		json_object_object_add(w, wrap, body);
+		body = w;
+	}
 	rc->r = r;
 	rc->conn = conn;
 	status = update_call(r->app, sid, body, &rc->job, rest_job_done, rc,
@@ -521,7 +541,10 @@ static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
 		if (!strcmp(url, "/v1/reload"))
 			return rest_reload(r, conn);
 		if (!strncmp(url, "/v1/updateCall/", 15) && url[15])
-			return rest_update_call(r, conn, url + 15, rc);
+			return rest_update_call(r, conn, url + 15, rc, NULL);
+		if (!strncmp(url, "/v1/conference/", 15) && url[15])
+			return rest_update_call(r, conn, url + 15, rc,
+						FS_EV_CONF_START);
 		return rest_reply_msg(conn, MHD_HTTP_NOT_FOUND, "not found");
 	}
 	if (!strcmp(url, "/demo/gather")) {

@@ -12,6 +12,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
+#include <fs/fs_conf.h>
 #include "app.h"
 #include "base/log.h"
 #include "call/call.h"
@@ -222,6 +223,59 @@ static void ws_cmd_listen(struct ws_app *w, const char *text, size_t len,
 			c->sid, st);
 	else
 		fs_info(WS_LOG, "%s: listen:status %s applied", c->sid, st);
+}
+
+/*
+ * conf:mute-status {conf_mute_status}, conf:hold-status {conf_hold_status,
+ * wait_hook}, conf:participant-action {action, tag, wait_hook}: as the
+ * updateCall fields, told to the call's conference verb by an event on
+ * its scope; jambonz only logs when the call is in no conference.
+ */
+static void ws_cmd_conf(struct ws_app *w, const char *text, size_t len,
+			const char *command, struct json_object *data)
+{
+	static const struct {
+		const char *cmd, *key, *ev, *a, *b;
+	} k[] = {
+		{"conf:mute-status", "conf_mute_status", FS_EV_CONF_MUTE,
+		 "mute", "unmute"},
+		{"conf:hold-status", "conf_hold_status", FS_EV_CONF_HOLD,
+		 "hold", "unhold"},
+		{"conf:participant-action", "action", FS_EV_CONF_ACTION, NULL,
+		 NULL},
+	};
+	struct fs_call *c = w->call;
+	struct json_object *v = NULL;
+	const char *st;
+	char why[96];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++)
+		if (!strcmp(command, k[i].cmd))
+			break;
+	if (i == ARRAY_SIZE(k)) {
+		ws_app_invalid(w, text, len, "unsupported command");
+		return;
+	}
+	(void)json_object_object_get_ex(data, k[i].key, &v);
+	st = json_object_is_type(v, json_type_string)
+		     ? json_object_get_string(v)
+		     : NULL;
+	if (!st || (k[i].a && strcmp(st, k[i].a) && strcmp(st, k[i].b))) {
+		if (k[i].a)
+			re_snprintf(why, sizeof(why), "%s without %s %s or %s",
+				    k[i].cmd, k[i].key, k[i].a, k[i].b);
+		else
+			re_snprintf(why, sizeof(why), "%s without action",
+				    k[i].cmd);
+		ws_app_invalid(w, text, len, why);
+		return;
+	}
+	if (!fs_scope_emit(c->scope, k[i].ev, data))
+		fs_info(WS_LOG, "%s: %s: the call is not in a conference",
+			c->sid, k[i].cmd);
+	else
+		fs_info(WS_LOG, "%s: %s applied", c->sid, k[i].cmd);
 }
 
 /* An in-dialog request on the caller's leg; its answer is logged, as
@@ -501,6 +555,8 @@ void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 		ws_cmd_listen(w, text, len, data);
 	} else if (!strcmp(command, "tag")) {
 		ws_cmd_tag(w, text, len, data);
+	} else if (!strncmp(command, "conf:", 5)) {
+		ws_cmd_conf(w, text, len, command, data);
 	} else if (!strcmp(command, "sip:request")) {
 		ws_cmd_sip_request(w, text, len, data);
 	} else if (!strcmp(command, "dtmf")) {

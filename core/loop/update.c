@@ -11,6 +11,7 @@
 #include <fs/fs_scope.h>
 #include <fs/fs_tap.h>
 #include <fs/fs_stt.h>
+#include <fs/fs_conf.h>
 #include "base/log.h"
 #include "call/call.h"
 #include "call/outcall.h"
@@ -127,6 +128,75 @@ static bool update_is_status(const char *k)
 	return false;
 }
 
+/*
+ * conf_hold_status, conf_mute_status and conferenceParticipantAction,
+ * in jambonz's order (one of them), for the call's conference verb: an
+ * event on the call's scope with the body. jambonz only logs when the
+ * call is in no conference, and so do we.
+ *
+ * @return 0 when the body has none of them, else the status
+ */
+static uint16_t update_conf(struct call_env *env, const char *sid,
+			    const struct json_object *body, char *err,
+			    size_t errsz)
+{
+	static const struct {
+		const char *key, *ev, *a, *b;
+	} k[] = {
+		{"conf_hold_status", FS_EV_CONF_HOLD, "hold", "unhold"},
+		{"conf_mute_status", FS_EV_CONF_MUTE, "mute", "unmute"},
+		{"conferenceParticipantAction", FS_EV_CONF_ACTION, NULL, NULL},
+		/* POST /v1/conference/{callSid} (rest.c wraps its body) */
+		{FS_EV_CONF_START, FS_EV_CONF_START, NULL, NULL},
+	};
+	struct json_object *v = NULL;
+	struct fs_call *c;
+	const char *st;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++)
+		if (json_object_object_get_ex(body, k[i].key, &v))
+			break;
+	if (i == ARRAY_SIZE(k))
+		return 0;
+	if (k[i].a) {
+		st = json_object_get_string(v);
+		if (!json_object_is_type(v, json_type_string) ||
+		    (strcmp(st, k[i].a) && strcmp(st, k[i].b))) {
+			re_snprintf(err, errsz, "%s must be %s or %s",
+				    k[i].key, k[i].a, k[i].b);
+			return 400;
+		}
+	} else if (!strcmp(k[i].key, FS_EV_CONF_START)) {
+		c = call_find(env, sid);
+		if (!c) {
+			re_snprintf(err, errsz, "call %s not found", sid);
+			return 404;
+		}
+		if (fs_scope_emit(c->scope, k[i].ev, v))
+			return 202;
+		re_snprintf(err, errsz,
+			    "conference api failure: indicated call is not "
+			    "waiting");
+		return 422;
+	} else if (!json_object_is_type(v, json_type_object) ||
+		   !json_object_object_get_ex(v, "action", NULL)) {
+		re_snprintf(err, errsz,
+			    "conferenceParticipantAction must be an object "
+			    "with an action");
+		return 400;
+	}
+	c = call_find(env, sid);
+	if (!c) {
+		re_snprintf(err, errsz, "call %s not found", sid);
+		return 404;
+	}
+	if (!fs_scope_emit(c->scope, k[i].ev, k[i].a ? (void *)body : v))
+		fs_info("update", "%s: %s: the call is not in a conference",
+			sid, k[i].key);
+	return 202;
+}
+
 static uint16_t update_apply(struct call_env *env, const char *sid,
 			     const struct json_object *body, char *err,
 			     size_t errsz)
@@ -137,6 +207,9 @@ static uint16_t update_apply(struct call_env *env, const char *sid,
 	size_t i;
 	uint16_t r;
 
+	r = update_conf(env, sid, body, err, errsz);
+	if (r)
+		return r;
 	for (i = 0; i < ARRAY_SIZE(update_status); i++)
 		if (json_object_object_get_ex(body, update_status[i].key, &v))
 			break;

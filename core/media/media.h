@@ -199,6 +199,20 @@ void media_stream_inject_drop(struct media_stream *ms, const void *owner);
 /** @return samples waiting in the injected queue */
 uint64_t media_stream_inject_queued(const struct media_stream *ms);
 
+/**
+ * A member of an audio mixer, every frame the stream sends (from the
+ * tick): in is the frame received from the peer (silence where no packet
+ * came), out what to send when nothing plays. Runs inside the tick,
+ * like a tap handler: it must not block nor touch streams.
+ *
+ * @return true when out holds audio, false for silence
+ */
+typedef bool(media_mix_h)(const int16_t *in, int16_t *out, size_t n,
+			  uint64_t frame_ms, void *arg);
+
+/** Hook a mixer member into the stream's frames; h NULL removes it */
+void media_stream_mix(struct media_stream *ms, media_mix_h *h, void *arg);
+
 /** Digits were sent: 0 once the last end packet left */
 typedef void(media_dtmf_done_h)(int err, void *arg);
 

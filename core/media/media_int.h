@@ -153,6 +153,8 @@ struct media_stream {
 	media_dtmf_done_h *dtxh;
 	void *dtx_arg;
 	struct tmr dtx_tmr; /* tells the owner off the tick */
+	media_mix_h *mixh;  /* a mixer member's frame, or NULL */
+	void *mix_arg;
 };
 
 /* media.c: the loop */
@@ -194,6 +196,12 @@ void media_tap_input(struct media_stream *ms, const uint8_t *pay, size_t n);
 
 /** Hand one frame to every tap of the loop (called by the tick) */
 void media_tap_frame(struct media_loop *ml);
+
+/**
+ * The frame of received audio a mixer member pushes: taken from the
+ * ring, or only copied when taps will take it after the walk.
+ */
+void media_tap_mix_input(struct media_stream *ms, int16_t *pcm);
 
 /** Up to want samples of the injected queue; ended pieces are queued */
 size_t media_inq_read(struct media_stream *ms, int16_t *pcm, size_t want);

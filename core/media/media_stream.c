@@ -104,8 +104,17 @@ void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 	uint8_t *pay = p + MEDIA_RTP_HDR;
 	int16_t pcm[MEDIA_FRAME_SAMPLES];
 	size_t n = 0, i;
+	bool mixed = false;
 
 	media_stream_ts_advance(ms, frame_ms);
+	/* a member pushes its frame even while something else goes out */
+	if (ms->mixh) {
+		int16_t in[MEDIA_FRAME_SAMPLES];
+
+		media_tap_mix_input(ms, in);
+		mixed = ms->mixh(in, pcm, MEDIA_FRAME_SAMPLES, frame_ms,
+				 ms->mix_arg);
+	}
 	if (ms->dtx && media_stream_dtx_frame(ms))
 		return;
 
@@ -115,6 +124,8 @@ void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 			media_play_finish(ms, 0);
 	} else if (ms->inq.head) {
 		n = media_inq_read(ms, pcm, MEDIA_FRAME_SAMPLES);
+	} else if (mixed) {
+		n = MEDIA_FRAME_SAMPLES;
 	}
 	if (ms->muted)
 		n = 0;
@@ -143,6 +154,14 @@ void media_stream_frame(struct media_stream *ms, uint64_t frame_ms)
 		++ml->send_errors;
 	else
 		++ml->packets_sent;
+}
+
+void media_stream_mix(struct media_stream *ms, media_mix_h *h, void *arg)
+{
+	if (!ms)
+		return;
+	ms->mixh = h;
+	ms->mix_arg = h ? arg : NULL;
 }
 
 /* Put ms in or out of the sending list to match its state */

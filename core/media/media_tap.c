@@ -52,12 +52,30 @@ static size_t media_rx_read(struct media_rx *rx, int16_t *pcm, size_t n)
 	return k;
 }
 
+/* a tap of the same stream takes the frame after the walk */
+void media_tap_mix_input(struct media_stream *ms, int16_t *pcm)
+{
+	struct media_rx *rx = ms->rx;
+	size_t i, k;
+
+	if (!ms->ntaps) {
+		media_rx_read(rx, pcm, MEDIA_FRAME_SAMPLES);
+		return;
+	}
+	k = rx ? (rx->len < MEDIA_FRAME_SAMPLES ? rx->len
+						: MEDIA_FRAME_SAMPLES)
+	       : 0;
+	for (i = 0; i < k; i++)
+		pcm[i] = rx->pcm[(rx->head + i) % MEDIA_RX_CAP];
+	memset(pcm + k, 0, (MEDIA_FRAME_SAMPLES - k) * sizeof(*pcm));
+}
+
 void media_tap_input(struct media_stream *ms, const uint8_t *pay, size_t n)
 {
 	int16_t pcm[MEDIA_FRAME_SAMPLES * 4];
 	size_t i;
 
-	if (!ms->ntaps && !(ms->relay && ms->relay->ntaps))
+	if (!ms->ntaps && !ms->mixh && !(ms->relay && ms->relay->ntaps))
 		return;
 	if (n > ARRAY_SIZE(pcm))
 		n = ARRAY_SIZE(pcm);

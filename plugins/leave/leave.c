@@ -4,9 +4,11 @@
  * jambonz runs leave in two places: inside an enqueue's waitHook, where
  * it takes the caller out of the queue, and in a verb list, where its
  * task waits until it is killed (the caller hangs up, or the list is
- * replaced by a redirect or updateCall). This server has no enqueue nor
- * conference, so only the second exists: the task ends when the core
- * cancels it, which needs no cancel handler (nothing runs meanwhile).
+ * replaced by a redirect or updateCall). This server has no enqueue; a
+ * `leave` in a conference's waitHook is taken by the conference verb
+ * itself (plugins/conference/conf_wait.c), which runs those verbs. Here
+ * is the verb-list case: the task ends when the core cancels it, which
+ * needs no cancel handler (nothing runs meanwhile).
  * The verb JSON is checked against its spec of
  * @jambonz/verb-specifications (schema.h).
  */

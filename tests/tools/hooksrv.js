@@ -14,6 +14,8 @@
 //                                        JSON that JSON.parse refuses
 //   {"status":204}                       no content
 //   {"wav":{"secs":1,"freq":440,"rate":16000}}  a generated WAV tone
+//   {"to":{"<number>": reply, ...}}      the reply for the called number
+//                                        (the body's `to`), else []
 // Unknown paths answer 200 with an empty JSON array ([]). "@BASE@" in a
 // JSON reply becomes this server's own base URL (http://127.0.0.1:PORT),
 // so verbs can point at files it serves.
@@ -54,9 +56,13 @@ function checkSig(req, body) {
   }
 }
 
-function pick(p) {
+function pick(p, body) {
   let r = script[p];
   if (r === undefined) return [];
+  if (r && !Array.isArray(r) && r.to && typeof r.to === 'object') {
+    r = r.to[body && body.to];
+    if (r === undefined) return [];
+  }
   if (r && !Array.isArray(r) && Array.isArray(r.seq)) {
     const i = counts[p] = (counts[p] || 0);
     counts[p]++;
@@ -123,7 +129,7 @@ const server = http.createServer((req, res) => {
       query: Object.fromEntries(url.searchParams), headers: req.headers,
       body, raw, sig: checkSig(req, body), at: Date.now(),
     });
-    const r = pick(url.pathname);
+    const r = pick(url.pathname, body);
     if (r && !Array.isArray(r) && r.delay) setTimeout(() => reply(res, r), r.delay);
     else reply(res, r);
   });

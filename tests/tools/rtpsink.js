@@ -10,6 +10,12 @@
 // duration and E bit in order, and its first arrival; `dtmf` counts the
 // events that ended and `digits` strings their digits.
 //
+// With RTPSINK_TONES=F1,F2,... (Hz) each G.711 packet is decoded and
+// measured with a Goertzel filter per frequency: `tones[F]` counts the
+// packets where F holds more than a fifth of the packet's energy (a
+// pure tone is 1, one of two equal tones 0.5), `tonelog` is
+// [arrival ms, [F present...]] per packet (the first 30000).
+//
 //   node rtpsink.js PORT OUT.json
 'use strict';
 const dgram = require('dgram');
@@ -41,6 +47,50 @@ function telev(pt, marker, seq, ts, ssrc, p) {
 }
 let last = null;
 
+const FREQS = (process.env.RTPSINK_TONES || '').split(',').filter((f) => f).map(Number);
+if (FREQS.length) {
+  st.tones = {};
+  st.tonelog = [];
+  for (const f of FREQS) st.tones[f] = 0;
+}
+
+function ulaw2lin(u) {
+  u = ~u & 0xff;
+  const t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
+  return (u & 0x80) ? 0x84 - t : t - 0x84;
+}
+
+function alaw2lin(a) {
+  a ^= 0x55;
+  let t = (a & 0x0f) << 4;
+  const seg = (a & 0x70) >> 4;
+  if (seg === 0) t += 8;
+  else if (seg === 1) t += 0x108;
+  else t = (t + 0x108) << (seg - 1);
+  return (a & 0x80) ? t : -t;
+}
+
+// power of f relative to the packet's energy: 1 for a pure tone
+function goertzel(x, f) {
+  const w = 2 * Math.PI * f / 8000, c = 2 * Math.cos(w);
+  let s1 = 0, s2 = 0, e = 0;
+  for (const v of x) {
+    const s0 = v + c * s1 - s2;
+    s2 = s1;
+    s1 = s0;
+    e += v * v;
+  }
+  if (e < x.length * 100 * 100) return 0; /* silence */
+  return (s1 * s1 + s2 * s2 - c * s1 * s2) / (x.length / 2 * e);
+}
+
+function measure(pt, p) {
+  const x = Array.from(p, pt === 8 ? alaw2lin : ulaw2lin);
+  const present = FREQS.filter((f) => goertzel(x, f) > 0.2);
+  for (const f of present) st.tones[f]++;
+  if (st.tonelog.length < 30000) st.tonelog.push([Date.now(), present]);
+}
+
 // 0xff/0x7f (PCMU) and 0xd5/0x55 (PCMA) are the encodings of zero
 function silent(pt, p) {
   let loud = 0;
@@ -67,6 +117,7 @@ sock.on('message', (m) => {
   const loud = (pt === 0 || pt === 8) && !silent(pt, payload);
   if (loud) st.nonsilent++;
   if (st.log.length < 30000) st.log.push([st.last_at, loud ? 1 : 0, pt]);
+  if (FREQS.length && (pt === 0 || pt === 8)) measure(pt, payload);
   if (pt !== 0 && pt !== 8 && payload.length === 4 && st.events.length < 1000)
     telev(pt, marker, seq, ts, ssrc, payload);
   if (last && last.ssrc === ssrc) {

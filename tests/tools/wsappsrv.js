@@ -40,6 +40,10 @@
 //   /upd       say forever, until a REST updateCall's call_hook /rest
 //              (session:redirect) answers a redirect verb to /r2, whose
 //              session:redirect answers say + hangup
+//   /conf      a conference (room wsroom, statusHook /cstatus for join and
+//              leave, actionHook /cdone); 1 s in the commands conf:mute-status
+//              (a bad value first), conf:hold-status hold and unhold,
+//              conf:participant-action mute, then kick; /cdone answers hangup
 //   /noack     session:new never acked
 //   /badhook   gather (1 s, actionHook /g), redirect (/next), say: both
 //              hooks are acked with an invalid verb (pause length "long")
@@ -246,6 +250,21 @@ makeService({path: '/upd'}).on('session:new', (session) => {
   session.say({text: 'Waiting for an update.', loop: 'forever'}).send();
   session.on('/rest', () => session.redirect({actionHook: '/r2'}).reply());
   session.on('/r2', () => session.say({text: 'Updated.'}).hangup().reply());
+});
+makeService({path: '/conf'}).on('session:new', (session) => {
+  watch('/conf', session);
+  session.conference({name: 'wsroom', statusHook: '/cstatus', statusEvents: ['join', 'leave'],
+    actionHook: '/cdone'}).send();
+  session.on('/cstatus', () => session.reply());
+  session.on('/cdone', () => session.hangup().reply());
+  setTimeout(() => {
+    session.sendCommand('conf:mute-status', {conf_mute_status: 'loud'});
+    session.sendCommand('conf:mute-status', {conf_mute_status: 'mute'});
+    session.sendCommand('conf:hold-status', {conf_hold_status: 'hold'});
+    session.sendCommand('conf:hold-status', {conf_hold_status: 'unhold'});
+    session.sendCommand('conf:participant-action', {action: 'mute'});
+    setTimeout(() => session.sendCommand('conf:participant-action', {action: 'kick'}), 300);
+  }, 1000);
 });
 makeService({path: '/dialed'}).on('session:new', (session) => {
   watch('/dialed', session);

@@ -1,0 +1,178 @@
+/**
+ * @file conf_wait.c  What a member hears while it waits for the room to
+ *                    start, or while on hold: the verbs of a hook
+ *
+ * As jambonz: the hook is asked (verb:hook with the call's fields), its
+ * say, play and pause verbs run in order, then 750 ms of silence and the
+ * hook is asked again, until the room starts or the hold ends; an empty
+ * answer ends the loop (silence from then on), and so does a failure.
+ * jambonz allows only say, play and pause there; a `leave` is taken here
+ * too, and takes the member out of the room (see doc.md).
+ */
+#include <errno.h>
+#include <string.h>
+#include <re.h>
+#include <json-c/json.h>
+#include <fs/fs.h>
+#include <fs/fs_conf.h>
+#include "conf_int.h"
+
+#define CONF_WAIT_GAP_MS 750
+
+static void conf_wait_next(struct conf_task *ct);
+static void conf_wait_ask(struct conf_task *ct);
+
+static void conf_wait_gap(int err, const char *ev, void *data, void *arg)
+{
+	(void)err;
+	(void)ev;
+	(void)data;
+	conf_wait_ask(arg);
+}
+
+static void conf_wait_prompt(int err, const struct fs_prompt_result *res,
+			     void *arg)
+{
+	struct conf_task *ct = arg;
+
+	(void)res;
+	if (err && err != ECANCELED)
+		fs_info("conference", "%s: %s: a waitHook verb failed: %m",
+			fs_call_sid(ct->c), ct->name, err);
+	conf_wait_next(ct);
+}
+
+static void conf_wait_paused(int err, const char *ev, void *data, void *arg)
+{
+	(void)err;
+	(void)ev;
+	(void)data;
+	conf_wait_next(arg);
+}
+
+/* {"verb": "say", ...} or {"say": {...}}: the name and its properties */
+static const char *conf_wait_verb(const struct json_object *v,
+				  const struct json_object **data)
+{
+	struct json_object *n;
+
+	if (!json_object_is_type(v, json_type_object))
+		return NULL;
+	if (json_object_object_get_ex(v, "verb", &n)) {
+		*data = v;
+		return json_object_get_string(n);
+	}
+	if (json_object_object_length(v) != 1)
+		return NULL;
+	json_object_object_foreach((struct json_object *)v, k, val)
+	{
+		*data = val;
+		return k;
+	}
+	return NULL;
+}
+
+static void conf_wait_next(struct conf_task *ct)
+{
+	const struct json_object *data = NULL;
+	struct json_object *v, *len;
+	const char *verb;
+	char esc[64];
+	int err;
+
+	if (ct->vi >= json_object_array_length(ct->verbs)) {
+		err = fs_scope_listen(ct->wait, NULL, CONF_WAIT_GAP_MS,
+				      conf_wait_gap, ct, NULL);
+		if (err)
+			fs_warn("conference", "%s: waitHook stops: %m",
+				fs_call_sid(ct->c), err);
+		return;
+	}
+	v = json_object_array_get_idx(ct->verbs, ct->vi++);
+	verb = conf_wait_verb(v, &data);
+	if (verb && (!strcmp(verb, "say") || !strcmp(verb, "play"))) {
+		err = fs_prompt_run(ct->c, ct->wait, verb, data,
+				    conf_wait_prompt, ct);
+	} else if (verb && !strcmp(verb, "pause")) {
+		double secs = 0;
+
+		if (json_object_object_get_ex(data, "length", &len))
+			secs = json_object_get_double(len);
+		err = fs_scope_listen(ct->wait, NULL,
+				      fs_secs_ms(secs, 1, 3600000u),
+				      conf_wait_paused, ct, NULL);
+	} else if (verb && !strcmp(verb, "leave")) {
+		conf_finish(ct, "leave");
+		return;
+	} else {
+		fs_log_escape(esc, sizeof(esc), verb ? verb : "?");
+		fs_warn("conference",
+			"%s: %s: unsupported verb in conference waitHook: "
+			"'%s' (only say, play, pause and leave)",
+			fs_call_sid(ct->c), ct->name, esc);
+		return;
+	}
+	if (err) {
+		fs_warn("conference", "%s: %s: waitHook %s failed: %m",
+			fs_call_sid(ct->c), ct->name, verb, err);
+		conf_wait_next(ct);
+	}
+}
+
+static void conf_wait_verbs(int err, const struct json_object *verbs,
+			    void *arg)
+{
+	struct conf_task *ct = arg;
+
+	if (err) {
+		fs_info("conference", "%s: %s: waitHook failed: %m",
+			fs_call_sid(ct->c), ct->name, err);
+		return;
+	}
+	json_object_put(ct->verbs);
+	ct->verbs = json_object_get((struct json_object *)verbs);
+	ct->vi = 0;
+	/* jambonz stops asking after an empty answer */
+	if (!json_object_array_length(ct->verbs))
+		return;
+	conf_wait_next(ct);
+}
+
+static void conf_wait_ask(struct conf_task *ct)
+{
+	int err = fs_call_hook_verbs(ct->c, ct->wait, ct->wait_hook, NULL,
+				     conf_wait_verbs, ct);
+
+	if (err)
+		fs_warn("conference", "%s: %s: cannot ask the waitHook: %m",
+			fs_call_sid(ct->c), ct->name, err);
+}
+
+void conf_wait_start(struct conf_task *ct, const struct json_object *hook)
+{
+	int err;
+
+	conf_wait_stop(ct);
+	if (!hook)
+		return;
+	err = fs_scope_alloc(&ct->wait, fs_task_scope(ct->t), "waitHook");
+	if (err) {
+		fs_warn("conference", "%s: waitHook: %m", fs_call_sid(ct->c),
+			err);
+		return;
+	}
+	ct->wait_hook = hook;
+	conf_wait_ask(ct);
+}
+
+void conf_wait_stop(struct conf_task *ct)
+{
+	if (!ct->wait)
+		return;
+	/* the prompt's data (in verbs) is let go after the prompt */
+	fs_scope_close(ct->wait);
+	ct->wait = mem_deref(ct->wait);
+	json_object_put(ct->verbs);
+	ct->verbs = NULL;
+	ct->wait_hook = NULL;
+}
