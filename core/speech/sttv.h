@@ -71,6 +71,7 @@ extern const struct sttv sttv_deepgram;
 extern const struct sttv sttv_custom;
 extern const struct sttv sttv_speechmatics;
 extern const struct sttv sttv_assemblyai;
+extern const struct sttv sttv_microsoft;
 
 const struct sttv *sttv_find(const char *vendor);
 
@@ -123,6 +124,11 @@ int sttv_send_json(struct fs_stt *s, struct json_object *o);
 struct json_object *sttv_evt(const struct fs_stt *s, bool final,
 			     const char *transcript, double confidence,
 			     struct json_object *vevt);
+
+/** The recognizer's hints as a new array of their phrases (strings as
+ *  they are, objects' "phrase"; empty ones left out), NULL when there
+ *  are none (or ENOMEM) */
+struct json_object *sttv_hints(const struct fs_stt *s);
 
 /** A key or token safe in a header: printable ASCII, no ',' */
 bool sttv_token_ok(const char *s);

@@ -24,6 +24,8 @@
 // jambonz's custom STT API (ws://HOST/custom...): see customSession.
 // Speechmatics (wss://eu2.rt.speechmatics.com/v2): see speechmaticsSession.
 // AssemblyAI (wss://streaming.assemblyai.com/v3/ws): see assemblyaiSession.
+// Azure Speech (wss://REGION.stt.speech.microsoft.com/speech/recognition/
+// conversation/cognitiveservices/v1): see microsoftSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
 //               loud_ms, texts, sent, close_code, ended}]
@@ -407,6 +409,171 @@ function assemblyaiSession(ws, rec, script, rate) {
   });
 }
 
+
+// ---- Azure Speech (the Speech SDK's WebSocket protocol) ---------------
+// /speech/recognition/conversation/cognitiveservices/v1?language=&format=,
+// "Ocp-Apim-Subscription-Key: <key>" (else 401); every message has text
+// headers Path, X-RequestId (32 hex digits), X-Timestamp: text ones
+// "headers CRLF CRLF json", binary ones a 2-byte big-endian headers'
+// length, the headers, the audio. speech.config first (once), then per
+// turn speech.context and audio, the turn's first audio a RIFF/WAVE PCM
+// mono 16-bit header (the rate taken from it; else the close 1007), an
+// audio message without audio ending the turn. Answers turn.start,
+// speech.startDetected, speech.hypothesis, speech.phrase (detailed:
+// NBest when format=detailed), speech.endDetected, turn.end.
+
+function msHeaders(text, where) {
+  const h = {};
+  for (const line of text.split('\r\n')) {
+    if (!line) continue;
+    const i = line.indexOf(':');
+    if (i <= 0) throw new Error(`${where}: header line without ':'`);
+    h[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  if (!h.path) throw new Error(`${where}: no Path`);
+  if (!/^[0-9a-f]{32}$/i.test(h['x-requestid'] || '')) throw new Error(`${where}: bad X-RequestId`);
+  if (!h['x-timestamp'] || isNaN(Date.parse(h['x-timestamp']))) throw new Error(`${where}: bad X-Timestamp`);
+  return h;
+}
+
+function microsoftUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'microsoft', path: url.pathname, query: Object.fromEntries(url.searchParams),
+    connection_id: req.headers['x-connectionid'] || null, texts: [], sent: 0, ok: false,
+    paths: [], turns: 0, ended_turns: 0};
+  conns.push(rec);
+  const script = admit(rec, req.headers['ocp-apim-subscription-key'] || null, sock);
+  if (!script) return;
+  if (!url.searchParams.get('language')) {
+    rec.why = 'no language';
+    return refuse(sock, 400, 'Bad Request', {error: 'language is required'});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => microsoftSession(ws, rec, script, url.searchParams));
+}
+
+function microsoftSession(ws, rec, script, q) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  const detailed = q.get('format') === 'detailed';
+  let m = null, config = false, rid = null, turnOpen = false, offset = 0;
+  const send = (path, body) => {
+    rec.sent++;
+    ws.send(`X-RequestId: ${rid}\r\nContent-Type: application/json; charset=utf-8\r\nPath: ${path}\r\n\r\n` +
+      JSON.stringify(body));
+  };
+  const protoErr = (why) => {
+    rec.why = why;
+    ws.close(1007, why.slice(0, 120));
+  };
+  const hypothesis = (text) => send('speech.hypothesis', {Text: text, Offset: offset, Duration: 5000000});
+  const phrase = (text) => {
+    const body = {RecognitionStatus: 'Success', Offset: offset, Duration: 15000000};
+    if (detailed) {
+      body.NBest = [{Confidence: script.confidence || 0.9, Lexical: text.toLowerCase(),
+        ITN: text.toLowerCase(), MaskedITN: text.toLowerCase(), Display: text + '.'}];
+    } else {
+      body.DisplayText = text + '.';
+    }
+    if (rec.context && rec.context.languageId) body.PrimaryLanguage = {Language: script.language || rec.query.language, Confidence: 'High'};
+    send('speech.phrase', body);
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rec.wav_rate}`;
+      return send('speech.phrase', {RecognitionStatus: 'NoMatch', Offset: offset, Duration: 0});
+    }
+    rec.ok = true;
+    phrase(words.join(' '));
+    send('speech.endDetected', {Offset: offset + 15000000});
+    // "turns": the service ends the turn after a phrase (as in its
+    // interactive mode); audio goes on only in a new one
+    if (script.turns && !rec.end_of_audio) {
+      turnOpen = false;
+      rec.ended_turns++;
+      send('turn.end', {});
+    }
+  };
+  ws.on('message', (data, isBinary) => {
+    try {
+      if (!isBinary) {
+        const t = data.toString();
+        rec.texts.push(t);
+        const sep = t.indexOf('\r\n\r\n');
+        if (sep < 0) return protoErr('text message without headers');
+        const h = msHeaders(t.slice(0, sep), 'text message');
+        rec.paths.push(h.path);
+        if (!/^application\/json/.test(h['content-type'] || '')) return protoErr(`${h.path}: not application/json`);
+        const body = JSON.parse(t.slice(sep + 4));
+        if (h.path === 'speech.config') {
+          if (config) return protoErr('speech.config twice');
+          config = true;
+          rec.config = body;
+          return;
+        }
+        if (h.path === 'speech.context') {
+          if (!config) return protoErr('speech.context before speech.config');
+          if (turnOpen) return protoErr('speech.context within a turn');
+          rid = h['x-requestid'];
+          rec.context = body;
+          rec.turns++;
+          return;
+        }
+        return protoErr(`unknown path ${h.path}`);
+      }
+      if (data.length < 2) return protoErr('audio message shorter than its header length');
+      const hl = data.readUInt16BE(0);
+      if (2 + hl > data.length) return protoErr('audio header length past the message');
+      const h = msHeaders(data.slice(2, 2 + hl).toString(), 'audio message');
+      if (h.path !== 'audio') return protoErr(`binary message with Path ${h.path}`);
+      if (!config) return protoErr('audio before speech.config');
+      if (h['x-requestid'] !== rid) return protoErr('audio of an X-RequestId without its speech.context');
+      let audio = data.slice(2 + hl);
+      if (!turnOpen) {
+        if (!audio.length) {
+          // the audio ended before the turn began
+          rec.end_of_audio = true;
+          send('turn.end', {});
+          return;
+        }
+        if (audio.length < 44 || audio.toString('latin1', 0, 4) !== 'RIFF' ||
+            audio.toString('latin1', 8, 16) !== 'WAVEfmt ')
+          return protoErr('the first audio of a turn is not a WAV header');
+        const fmt = audio.readUInt16LE(20), ch = audio.readUInt16LE(22);
+        const rate = audio.readUInt32LE(24), bits = audio.readUInt16LE(34);
+        if (fmt !== 1 || ch !== 1 || bits !== 16 || ![8000, 16000].includes(rate))
+          return protoErr(`unsupported audio format ${fmt}/${ch}/${rate}/${bits}`);
+        if (!/^audio\/x-wav/.test(h['content-type'] || '')) return protoErr('first audio without Content-Type audio/x-wav');
+        rec.wav_rate = rate;
+        if (!m) m = meter(rec, rate);
+        turnOpen = true;
+        send('turn.start', {context: {serviceTag: crypto.randomUUID().replace(/-/g, '')}});
+        audio = audio.slice(44);
+        send('speech.startDetected', {Offset: offset});
+        if (!audio.length) return;
+      }
+      if (!audio.length) {
+        // the end of the audio
+        rec.end_of_audio = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        turnOpen = false;
+        rec.ended_turns++;
+        send('turn.end', {});
+        return;
+      }
+      hear(ws, m, rec, script, audio, {
+        interim: (text) => hypothesis(text),
+        final: recognise,
+        garbage: () => { rec.sent++; ws.send('{"RecognitionStatus": "Success"}'); },
+        error: () => { rec.why = 'quota'; ws.close(1008, 'Quota exceeded'); }
+      });
+    } catch (e) {
+      protoErr(e.message);
+    }
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
 // ---- Deepgram ----------------------------------------------------------
 
 function deepgramUpgrade(req, sock, head, url) {
@@ -518,6 +685,8 @@ server.on('upgrade', (req, sock, head) => {
   if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
   if (url.pathname === '/v2') return speechmaticsUpgrade(req, sock, head, url);
   if (url.pathname === '/v3/ws') return assemblyaiUpgrade(req, sock, head, url);
+  if (url.pathname === '/speech/recognition/conversation/cognitiveservices/v1')
+    return microsoftUpgrade(req, sock, head, url);
   conns.push({vendor: 'unknown', path: url.pathname});
   refuse(sock, 404, 'Not Found', {error: 'not found'});
 });
