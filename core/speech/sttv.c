@@ -14,7 +14,7 @@
 
 static const struct sttv *const sttv_all[] = {
 	&sttv_deepgram,   &sttv_custom,    &sttv_speechmatics,
-	&sttv_assemblyai, &sttv_microsoft,
+	&sttv_assemblyai, &sttv_microsoft, &sttv_aws,
 };
 
 const struct sttv *sttv_find(const char *vendor)

@@ -72,6 +72,7 @@ extern const struct sttv sttv_custom;
 extern const struct sttv sttv_speechmatics;
 extern const struct sttv sttv_assemblyai;
 extern const struct sttv sttv_microsoft;
+extern const struct sttv sttv_aws;
 
 const struct sttv *sttv_find(const char *vendor);
 

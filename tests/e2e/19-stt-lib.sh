@@ -71,25 +71,25 @@ failed() {
 	assert_eq "$(grep -c "$v recognition failed" "$WORK/main.log")" "$#" "one log line per failure"
 }
 
-# vendor_run SERVICE TX_RECOGNIZER: the server with $WORK/creds.json and
-# the hooks of gather_and_tx's calls (gather ok, a transcribe with
-# TX_RECOGNIZER, the gathers error, garbage and bad under those labels;
-# the script's gather NAME [LABEL] gives the gathers), the caller saying
-# $TEXT; runs the calls and sets log and sim
+# vendor_run SERVICE TX_RECOGNIZER [NAME...]: the server with
+# $WORK/creds.json and the hooks of gather_and_tx's calls (gather ok, a
+# transcribe with TX_RECOGNIZER, the gathers error, garbage, bad and each
+# NAME under those labels; the script's gather NAME [LABEL] gives the
+# gathers), the caller saying $TEXT; runs the calls and sets log and sim
 vendor_run() {
-	start_hooks '{
-  "/call": {"seq": [
-    ['"$(gather ok)"', {"verb":"hangup"}],
-    [{"verb":"transcribe","transcriptionHook":"/tx","recognizer":'"$2"'}],
-    ['"$(gather error error)"', '"$STT_BYE"'],
-    ['"$(gather garbage garbage)"', '"$STT_BYE"'],
-    ['"$(gather bad bad)"', '"$STT_BYE"']
-  ]}
-}'
+	local svc=$1 tx=$2 n seq
+	shift 2
+	seq='['"$(gather ok)"', {"verb":"hangup"}],
+    [{"verb":"transcribe","transcriptionHook":"/tx","recognizer":'"$tx"'}]'
+	for n in error garbage bad "$@"; do
+		seq="$seq,
+    [$(gather "$n" "$n"), $STT_BYE]"
+	done
+	start_hooks '{"/call": {"seq": ['"$seq"']}}'
 	start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status" \
 		SPEECH_CREDENTIALS_FILE="$WORK/creds.json"
 	speech_scen "$TEXT"
-	gather_and_tx "$1" error garbage bad
+	gather_and_tx "$svc" error garbage bad "$@"
 	log=$(hooks_log)
 	sim=$(sim_log)
 }

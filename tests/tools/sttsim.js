@@ -26,6 +26,8 @@
 // AssemblyAI (wss://streaming.assemblyai.com/v3/ws): see assemblyaiSession.
 // Azure Speech (wss://REGION.stt.speech.microsoft.com/speech/recognition/
 // conversation/cognitiveservices/v1): see microsoftSession.
+// Amazon Transcribe (wss://transcribestreaming.REGION.amazonaws.com:8443/
+// stream-transcription-websocket): see awsSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
 //               loud_ms, texts, sent, close_code, ended}]
@@ -574,6 +576,226 @@ function microsoftSession(ws, rec, script, q) {
   });
 }
 
+// ---- Amazon Transcribe streaming over WebSocket ------------------------
+// /stream-transcription-websocket, presigned: X-Amz-Algorithm
+// AWS4-HMAC-SHA256, X-Amz-Credential <key id>/<date>/<region>/transcribe/
+// aws4_request, X-Amz-Date within 5 minutes, X-Amz-Expires at most 300,
+// X-Amz-SignedHeaders host, X-Amz-Signature recomputed with the key's
+// "secret" (403 otherwise, as the service answers); language-code (or
+// identify-language with language-options), media-encoding pcm,
+// sample-rate. Both ways event-stream messages: total length, headers'
+// length, prelude CRC32, headers (name length, name, type, value), the
+// payload, the message CRC32, all checked; AudioEvent in, an empty one
+// ending the stream (the service then closes); TranscriptEvent out
+// {Transcript {Results [{ResultId, StartTime, EndTime, IsPartial,
+// Alternatives [{Transcript, Items [{Type, Content, Confidence}]}]}]}};
+// an exception message (:exception-type, {"Message"}) for what it refuses.
+
+const crcTable = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+function crc32(buf) {
+  let c = 0xFFFFFFFF;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xFF] ^ (c >>> 8);
+  return (c ^ 0xFFFFFFFF) >>> 0;
+}
+
+function evsEncode(headers, payload) {
+  const hs = Object.entries(headers).map(([k, v]) => {
+    const name = Buffer.from(k), val = Buffer.from(v);
+    const h = Buffer.alloc(1 + name.length + 3 + val.length);
+    h[0] = name.length;
+    name.copy(h, 1);
+    h[1 + name.length] = 7;
+    h.writeUInt16BE(val.length, 2 + name.length);
+    val.copy(h, 4 + name.length);
+    return h;
+  });
+  const hb = Buffer.concat(hs);
+  const total = 12 + hb.length + payload.length + 4;
+  const pre = Buffer.alloc(12);
+  pre.writeUInt32BE(total, 0);
+  pre.writeUInt32BE(hb.length, 4);
+  pre.writeUInt32BE(crc32(pre.slice(0, 8)), 8);
+  const body = Buffer.concat([pre, hb, payload]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body), 0);
+  return Buffer.concat([body, crc]);
+}
+
+function evsDecode(buf) {
+  if (buf.length < 16) throw new Error('message shorter than its prelude');
+  const total = buf.readUInt32BE(0), hlen = buf.readUInt32BE(4);
+  if (total !== buf.length) throw new Error(`total length ${total}, message of ${buf.length}`);
+  if (buf.readUInt32BE(8) !== crc32(buf.slice(0, 8))) throw new Error('prelude CRC mismatch');
+  if (buf.readUInt32BE(total - 4) !== crc32(buf.slice(0, total - 4))) throw new Error('message CRC mismatch');
+  if (hlen > total - 16) throw new Error('headers longer than the message');
+  const headers = {};
+  let p = 12;
+  const end = 12 + hlen;
+  while (p < end) {
+    const nl = buf[p++];
+    const name = buf.toString('utf8', p, p + nl);
+    p += nl;
+    const type = buf[p++];
+    if (type !== 7) throw new Error(`header ${name} of type ${type}, not a string`);
+    const vl = buf.readUInt16BE(p);
+    p += 2;
+    if (p + vl > end) throw new Error(`header ${name} past the headers`);
+    headers[name] = buf.toString('utf8', p, p + vl);
+    p += vl;
+  }
+  if (p !== end) throw new Error('headers do not end at their length');
+  return {headers, payload: buf.slice(end, total - 4)};
+}
+
+const awsEnc = (v) => encodeURIComponent(v).replace(/[!'()*]/g,
+  (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+
+function awsCheck(req, url) {
+  const q = url.searchParams;
+  if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return {why: 'X-Amz-Algorithm'};
+  const cred = (q.get('X-Amz-Credential') || '').split('/');
+  if (cred.length !== 5 || cred[3] !== 'transcribe' || cred[4] !== 'aws4_request')
+    return {why: 'X-Amz-Credential'};
+  const [id, date, region] = cred;
+  const stamp = q.get('X-Amz-Date') || '';
+  const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(stamp);
+  if (!m || stamp.slice(0, 8) !== date) return {why: 'X-Amz-Date', id};
+  const t = Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  if (Math.abs(Date.now() - t) > 300000) return {why: 'X-Amz-Date skewed', id};
+  const exp = Number(q.get('X-Amz-Expires'));
+  if (!(exp > 0 && exp <= 300)) return {why: 'X-Amz-Expires', id};
+  if (q.get('X-Amz-SignedHeaders') !== 'host') return {why: 'X-Amz-SignedHeaders', id};
+  const script = keys[id];
+  if (!script || !script.secret) return {why: 'bad key', id};
+  const pairs = [];
+  for (const [k, v] of q) if (k !== 'X-Amz-Signature') pairs.push([awsEnc(k), awsEnc(v)]);
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1));
+  const canon = ['GET', url.pathname, pairs.map(([k, v]) => `${k}=${v}`).join('&'),
+    `host:${req.headers.host}`, '', 'host', crypto.createHash('sha256').update('').digest('hex')].join('\n');
+  const sts = ['AWS4-HMAC-SHA256', stamp, `${date}/${region}/transcribe/aws4_request`,
+    crypto.createHash('sha256').update(canon).digest('hex')].join('\n');
+  const hmac = (k, d) => crypto.createHmac('sha256', k).update(d).digest();
+  let k = hmac('AWS4' + script.secret, date);
+  k = hmac(hmac(hmac(k, region), 'transcribe'), 'aws4_request');
+  const sig = crypto.createHmac('sha256', k).update(sts).digest('hex');
+  if (sig !== q.get('X-Amz-Signature')) return {why: 'signature mismatch', id};
+  return {id, region, script};
+}
+
+function awsUpgrade(req, sock, head, url) {
+  const q = url.searchParams;
+  const rec = {vendor: 'aws', path: url.pathname, query: Object.fromEntries(q), sent: 0, ok: false,
+    events: 0, min_ms: null, max_ms: null};
+  conns.push(rec);
+  const c = awsCheck(req, url);
+  rec.key = c.id || null;
+  if (!c.script) {
+    rec.why = c.why;
+    return refuse(sock, 403, 'Forbidden', {message: 'The request signature we calculated does not match ' +
+      'the signature you provided.'});
+  }
+  if (!admit(rec, c.id, sock)) return;
+  const rate = Number(q.get('sample-rate'));
+  if (q.get('media-encoding') !== 'pcm' || !(rate >= 8000 && rate <= 48000) ||
+      !(q.get('language-code') || (q.get('identify-language') === 'true' && q.get('language-options')))) {
+    rec.why = 'bad query';
+    return refuse(sock, 400, 'Bad Request', {message: 'language-code, media-encoding or sample-rate'});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => awsSession(ws, rec, c.script, rate, q));
+}
+
+function awsSession(ws, rec, script, rate, q) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  const m = meter(rec, rate);
+  const rid = crypto.randomUUID();
+  let done = false;
+  const event = (body) => {
+    rec.sent++;
+    ws.send(evsEncode({':event-type': 'TranscriptEvent', ':content-type': 'application/json',
+      ':message-type': 'event'}, Buffer.from(JSON.stringify(body))));
+  };
+  const exception = (type, message) => {
+    rec.why = `${type}: ${message}`;
+    rec.sent++;
+    ws.send(evsEncode({':exception-type': type, ':content-type': 'application/json',
+      ':message-type': 'exception'}, Buffer.from(JSON.stringify({Message: message}))));
+    ws.close(1000);
+  };
+  const result = (list, partial) => {
+    const t = m.bytes / 2 / rate;
+    const r = {ResultId: rid, StartTime: 0, EndTime: t, IsPartial: partial, ChannelId: 'ch_0',
+      Alternatives: [{Transcript: list.join(' ') + (partial ? '' : '.'),
+        Items: list.map((w, i) => ({Type: 'pronunciation', Content: w, StartTime: i * 0.3,
+          EndTime: i * 0.3 + 0.25, Confidence: script.confidence || 0.9, VocabularyFilterMatch: false}))
+          .concat(partial ? [] : [{Type: 'punctuation', Content: '.', StartTime: t, EndTime: t,
+            VocabularyFilterMatch: false}])}]};
+    if (q.get('identify-language') === 'true') r.LanguageCode = script.language || q.get('preferred-language');
+    event({Transcript: {Results: [r]}});
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rate}`;
+      return event({Transcript: {Results: []}});
+    }
+    rec.ok = true;
+    result(words, false);
+  };
+  ws.on('message', (data, isBinary) => {
+    if (done) return;
+    if (!isBinary) return exception('BadRequestException', 'text message: the stream is event-stream encoded');
+    let msg;
+    try { msg = evsDecode(data); } catch (e) { return exception('BadRequestException', e.message); }
+    const h = msg.headers;
+    if (h[':message-type'] !== 'event' || h[':event-type'] !== 'AudioEvent' ||
+        h[':content-type'] !== 'application/octet-stream')
+      return exception('BadRequestException', 'not an AudioEvent');
+    rec.events++;
+    if (!msg.payload.length) {
+      done = true;
+      rec.end_of_stream = true;
+      if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+      return ws.close(1000);
+    }
+    const ms = msg.payload.length / 2 * 1000 / rate;
+    rec.min_ms = rec.min_ms === null ? ms : Math.min(rec.min_ms, ms);
+    rec.max_ms = Math.max(rec.max_ms || 0, ms);
+    if (rec.events % 10 === 1) event({Transcript: {Results: []}});
+    hear(ws, m, rec, script, msg.payload, {
+      interim: (text) => result(text.split(' '), true),
+      final: recognise,
+      garbage: () => {
+        // a TranscriptEvent whose message CRC is off by one bit
+        const b = evsEncode({':event-type': 'TranscriptEvent', ':message-type': 'event'},
+          Buffer.from('{"Transcript":{"Results":[]}}'));
+        b[b.length - 1] ^= 1;
+        rec.sent++;
+        ws.send(b);
+      },
+      error: () => exception('LimitExceededException', 'You have reached your limit of concurrent streams')
+    });
+    if (script.mode === 'malformed' && !rec.sent_bad && m.loud_ms >= 300) {
+      // a total length past the message, its prelude CRC right
+      rec.sent_bad = true;
+      const b = evsEncode({':event-type': 'TranscriptEvent', ':message-type': 'event'}, Buffer.from('{}'));
+      b.writeUInt32BE(b.length + 8, 0);
+      b.writeUInt32BE(crc32(b.slice(0, 8)), 8);
+      ws.send(b);
+    }
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
 // ---- Deepgram ----------------------------------------------------------
 
 function deepgramUpgrade(req, sock, head, url) {
@@ -685,6 +907,7 @@ server.on('upgrade', (req, sock, head) => {
   if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
   if (url.pathname === '/v2') return speechmaticsUpgrade(req, sock, head, url);
   if (url.pathname === '/v3/ws') return assemblyaiUpgrade(req, sock, head, url);
+  if (url.pathname === '/stream-transcription-websocket') return awsUpgrade(req, sock, head, url);
   if (url.pathname === '/speech/recognition/conversation/cognitiveservices/v1')
     return microsoftUpgrade(req, sock, head, url);
   conns.push({vendor: 'unknown', path: url.pathname});

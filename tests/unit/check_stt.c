@@ -7,6 +7,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
+#include "speech/evstream.h"
 #include "speech/stt.h"
 #include "speech/sttv.h"
 
@@ -367,6 +368,188 @@ START_TEST(speechmatics_and_assemblyai)
 }
 END_TEST
 
+/* the last result's is_final, the last error's words */
+static bool is_final(const struct got *g)
+{
+	return json_object_get_boolean(
+		json_object_object_get(g->last, "is_final"));
+}
+
+static const char *why(const struct got *g)
+{
+	return json_object_get_string(
+		json_object_object_get(g->last, "error"));
+}
+
+START_TEST(microsoft_url_and_messages)
+{
+	struct got g = {0};
+	struct fs_stt *s =
+		mk("microsoft",
+		   "{\"profanityOption\":\"Raw\",\"azureSttEndpointId\":"
+		   "\"e1\",\"punctuation\":false}",
+		   "{\"api_key\":\"mk\",\"region\":\"westus\"}", &g);
+	char *url = NULL, *hdrs = NULL, msg[512];
+	static const char phrase[] = "{\"RecognitionStatus\":\"Success\","
+				     "\"NBest\":[{\"Confidence\":"
+				     "0.5,\"Display\":\"Hello, there.\"}]}";
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(url, "wss://westus.stt.speech.microsoft.com/speech/"
+			      "recognition/conversation/cognitiveservices/v1"
+			      "?language=en-US&format=detailed&profanity=raw"
+			      "&cid=e1");
+	ck_assert_ptr_nonnull(strstr(hdrs, "Ocp-Apim-Subscription-Key: mk\r\n"
+					   "X-ConnectionId: "));
+	ck_assert_uint_eq(s->rate, 16000);
+	/* a result of this turn; one of another turn is dropped */
+	re_snprintf(msg, sizeof(msg),
+		    "X-RequestId: %s\r\nPath: speech.phrase\r\n\r\n%s",
+		    ((char *)s->vst), phrase);
+	s->v->text(s, msg, strlen(msg));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, &conf), "Hello there");
+	ck_assert(conf > 0.49 && conf < 0.51);
+	re_snprintf(msg, sizeof(msg),
+		    "X-RequestId: 0123456789abcdef0123456789abcdef\r\n"
+		    "Path: speech.phrase\r\n\r\n%s",
+		    phrase);
+	s->v->text(s, msg, strlen(msg));
+	ck_assert_int_eq(g.n, 1);
+	/* NoMatch is no result */
+	re_snprintf(msg, sizeof(msg),
+		    "Path: speech.phrase\r\n\r\n{\"RecognitionStatus\":"
+		    "\"NoMatch\"}");
+	s->v->text(s, msg, strlen(msg));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.errs, 0);
+	s->v->text(s, "Path: speech.phrase", 19);
+	ck_assert_int_eq(g.errs, 1);
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+
+	/* a region that is not one, no key */
+	memset(&g, 0, sizeof(g));
+	s = mk("microsoft", "{}", "{\"api_key\":\"k\",\"region\":\"a b\"}",
+	       &g);
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	rm(s, &g);
+	memset(&g, 0, sizeof(g));
+	s = mk("microsoft", "{}", "{\"region\":\"westus\"}", &g);
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	rm(s, &g);
+}
+END_TEST
+
+static void aws_msg(struct fs_stt *s, const char *mtype, const char *etype,
+		    const char *json)
+{
+	const char *names[] = {":content-type", ":message-type",
+			       !strcmp(mtype, "event") ? ":event-type"
+						       : ":exception-type"};
+	const char *values[] = {"application/json", mtype, etype};
+	struct mbuf *mb = mbuf_alloc(256);
+
+	ck_assert_int_eq(evs_encode(mb, names, values, 3,
+				    (const uint8_t *)json, strlen(json)),
+			 0);
+	s->v->bin(s, mb->buf, mb->end);
+	mem_deref(mb);
+}
+
+START_TEST(aws_url_and_messages)
+{
+	struct got g = {0};
+	struct fs_stt *s =
+		mk("aws",
+		   "{\"awsOptions\":{\"vocabularyName\":\"v "
+		   "1\",\"piiEntityTypes\":"
+		   "[\"NAME\",\"SSN\"]}}",
+		   "{\"access_key_id\":\"AKID\",\"secret_access_key\":\"sec\","
+		   "\"aws_region\":\"eu-west-1\"}",
+		   &g);
+	char *url = NULL, *hdrs = NULL;
+	static const char partial[] =
+		"{\"Transcript\":{\"Results\":[{\"IsPartial\":true,"
+		"\"Alternatives\":[{\"Transcript\":\"hel\",\"Items\":[]}]}]}}";
+	static const char final[] =
+		"{\"Transcript\":{\"Results\":[{\"IsPartial\":false,"
+		"\"Alternatives\":[{\"Transcript\":\"hello you.\",\"Items\":["
+		"{\"Type\":\"pronunciation\",\"Confidence\":0.5},"
+		"{\"Type\":\"pronunciation\",\"Confidence\":1.0},"
+		"{\"Type\":\"punctuation\"}]}]}]}}";
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_ptr_null(hdrs);
+	ck_assert_ptr_nonnull(strstr(url, "wss://transcribestreaming.eu-west-"
+					  "1.amazonaws.com:8443/stream-"
+					  "transcription-websocket?X-Amz-"
+					  "Algorithm=AWS4-HMAC-SHA256"));
+	ck_assert_ptr_nonnull(strstr(url, "%2Feu-west-1%2Ftranscribe%2F"));
+	ck_assert_ptr_nonnull(strstr(url, "&X-Amz-Expires=300&"));
+	ck_assert_ptr_nonnull(strstr(url, "&language-code=en-US&media-"
+					  "encoding=pcm&pii-entity-types="
+					  "NAME%2CSSN&sample-rate=8000&"
+					  "vocabulary-name=v%201&X-Amz-"
+					  "Signature="));
+	ck_assert_uint_ge(s->v->chunk_ms, 50);
+	/* an empty result while it listens, a partial, a final */
+	aws_msg(s, "event", "TranscriptEvent",
+		"{\"Transcript\":{\"Results\":[]}}");
+	ck_assert_int_eq(g.n, 0);
+	aws_msg(s, "event", "TranscriptEvent", partial);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert(!is_final(&g));
+	aws_msg(s, "event", "TranscriptEvent", final);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_str_eq(alt0(g.last, &conf), "hello you.");
+	ck_assert(conf > 0.74 && conf < 0.76); /* pronunciations' mean */
+	ck_assert(is_final(&g));
+	ck_assert_int_eq(g.errs, 0);
+	aws_msg(s, "exception", "BadRequestException",
+		"{\"Message\":\"bad rate\"}");
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_str_eq(why(&g), "BadRequestException: bad rate");
+	mem_deref(url);
+	rm(s, &g);
+
+	/* a bad CRC ends it */
+	memset(&g, 0, sizeof(g));
+	s = mk("aws", "{\"altLanguages\":[\"es-US\"]}",
+	       "{\"accessKeyId\":\"AKID\",\"secretAccessKey\":\"sec\","
+	       "\"region\":\"us-east-1\",\"sessionToken\":\"t/k\"}",
+	       &g);
+	url = NULL;
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_ptr_nonnull(strstr(url, "&X-Amz-Security-Token=t%2Fk&"));
+	ck_assert_ptr_nonnull(strstr(url, "identify-language=true&language-"
+					  "options=en-US%2Ces-US&"));
+	ck_assert_ptr_null(strstr(url, "language-code="));
+	{
+		uint8_t junk[20] = {0, 0, 0, 20, 0, 0, 0, 0, 1, 2, 3, 4};
+
+		s->v->bin(s, junk, sizeof(junk));
+	}
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_str_eq(why(&g),
+			 "an event-stream message whose CRC does not match");
+	mem_deref(url);
+	rm(s, &g);
+
+	/* a region that is not one */
+	memset(&g, 0, sizeof(g));
+	s = mk("aws", "{}",
+	       "{\"access_key_id\":\"A\",\"secret_access_key\":\"s\","
+	       "\"aws_region\":\"x/../y\"}",
+	       &g);
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	rm(s, &g);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *stt_suite(void);
 
@@ -385,6 +568,8 @@ Suite *stt_suite(void)
 	tcase_add_test(tc, custom_needs_url);
 	tcase_add_test(tc, base_urls);
 	tcase_add_test(tc, speechmatics_and_assemblyai);
+	tcase_add_test(tc, microsoft_url_and_messages);
+	tcase_add_test(tc, aws_url_and_messages);
 	suite_add_tcase(s, tc);
 	return s;
 }
