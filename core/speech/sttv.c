@@ -13,8 +13,8 @@
 #include "speech/sttv.h"
 
 static const struct sttv *const sttv_all[] = {
-	&sttv_deepgram,   &sttv_custom,    &sttv_speechmatics,
-	&sttv_assemblyai, &sttv_microsoft, &sttv_aws,
+	&sttv_deepgram,  &sttv_custom, &sttv_speechmatics, &sttv_assemblyai,
+	&sttv_microsoft, &sttv_aws,    &sttv_soniox,
 };
 
 const struct sttv *sttv_find(const char *vendor)

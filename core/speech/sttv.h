@@ -73,6 +73,7 @@ extern const struct sttv sttv_speechmatics;
 extern const struct sttv sttv_assemblyai;
 extern const struct sttv sttv_microsoft;
 extern const struct sttv sttv_aws;
+extern const struct sttv sttv_soniox;
 
 const struct sttv *sttv_find(const char *vendor);
 

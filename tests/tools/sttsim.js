@@ -28,6 +28,7 @@
 // conversation/cognitiveservices/v1): see microsoftSession.
 // Amazon Transcribe (wss://transcribestreaming.REGION.amazonaws.com:8443/
 // stream-transcription-websocket): see awsSession.
+// Soniox (wss://stt-rt.soniox.com/transcribe-websocket): see sonioxSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
 //               loud_ms, texts, sent, close_code, ended}]
@@ -796,6 +797,90 @@ function awsSession(ws, rec, script, rate, q) {
   });
 }
 
+// ---- Soniox real-time WebSocket API ------------------------------------
+// /transcribe-websocket, "Authorization: Bearer <key>" (an api_key in the
+// configuration, if any, must be the same); the configuration first
+// (model, audio_format pcm_s16le with sample_rate and num_channels 1,
+// else {error_code 400}); binary audio; {"type": "keepalive"}; an empty
+// text message ends the audio: the last tokens, {"finished": true} and a
+// close. Responses {tokens [{text, start_ms, end_ms, confidence,
+// is_final}], final_audio_proc_ms, total_audio_proc_ms}; a final "<end>"
+// token at an endpoint (enable_endpoint_detection).
+
+function sonioxUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'soniox', path: url.pathname, authorization: req.headers.authorization || null,
+    texts: [], sent: 0, ok: false, keepalives: 0};
+  conns.push(rec);
+  const auth = req.headers.authorization || '';
+  const script = admit(rec, /^Bearer /.test(auth) ? auth.slice(7) : null, sock);
+  if (!script) return;
+  wss.handleUpgrade(req, sock, head, (ws) => sonioxSession(ws, rec, script));
+}
+
+function sonioxSession(ws, rec, script) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let m = null, cfg = null, ms = 0;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const error = (code, message) => {
+    rec.why = `${code}: ${message}`;
+    send({error_code: code, error_message: message});
+    ws.close(1000);
+  };
+  const tokens = (list, fin) => list.map((w, i) => ({text: (i ? ' ' : '') + w, start_ms: ms + i * 300,
+    end_ms: ms + i * 300 + 250, confidence: script.confidence || 0.9, is_final: fin}));
+  const respond = (toks) => {
+    ms = Math.round(m.bytes / 2 * 1000 / cfg.sample_rate);
+    send({tokens: toks, final_audio_proc_ms: ms, total_audio_proc_ms: ms});
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${cfg.sample_rate}`;
+      return respond([]);
+    }
+    rec.ok = true;
+    // the words final in two responses, then the endpoint
+    const half = Math.ceil(words.length / 2);
+    respond(tokens(words.slice(0, half), true));
+    respond(tokens(words.slice(half), true).map((t) => ({...t, text: ' ' + t.text.trim()}))
+      .concat([{text: '<end>', start_ms: ms, end_ms: ms, confidence: 1, is_final: true}]));
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      if (t === '' && cfg) {
+        rec.end_of_audio = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        send({tokens: [], final_audio_proc_ms: ms, total_audio_proc_ms: ms, finished: true});
+        return ws.close(1000);
+      }
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (o && o.type === 'keepalive' && cfg) { rec.keepalives++; return; }
+      if (!o || cfg) return error(400, 'Invalid request.');
+      if (o.api_key !== undefined && o.api_key !== rec.key) return error(401, 'Invalid API key.');
+      if (typeof o.model !== 'string' || !o.model) return error(400, 'Missing model.');
+      if (o.audio_format !== 'pcm_s16le' || !(o.sample_rate >= 8000) || o.num_channels !== 1)
+        return error(400, 'Invalid audio format: pcm_s16le needs sample_rate and num_channels.');
+      cfg = o;
+      rec.config = o;
+      m = meter(rec, o.sample_rate);
+      return;
+    }
+    if (!cfg) return error(400, 'Audio before the configuration.');
+    hear(ws, m, rec, script, data, {
+      interim: (text) => respond(tokens(text.split(' '), false)),
+      final: recognise,
+      garbage: () => send('{"tokens": [{"text": "x"'),
+      error: () => error(503, 'Service is temporarily unavailable.')
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
 // ---- Deepgram ----------------------------------------------------------
 
 function deepgramUpgrade(req, sock, head, url) {
@@ -907,6 +992,7 @@ server.on('upgrade', (req, sock, head) => {
   if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
   if (url.pathname === '/v2') return speechmaticsUpgrade(req, sock, head, url);
   if (url.pathname === '/v3/ws') return assemblyaiUpgrade(req, sock, head, url);
+  if (url.pathname === '/transcribe-websocket') return sonioxUpgrade(req, sock, head, url);
   if (url.pathname === '/stream-transcription-websocket') return awsUpgrade(req, sock, head, url);
   if (url.pathname === '/speech/recognition/conversation/cognitiveservices/v1')
     return microsoftUpgrade(req, sock, head, url);

@@ -550,6 +550,52 @@ START_TEST(aws_url_and_messages)
 }
 END_TEST
 
+START_TEST(soniox_tokens)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk("soniox", "{}", "{\"api_key\":\"xk\"}", &g);
+	char *url = NULL, *hdrs = NULL;
+	static const char *const msgs[] = {
+		"{\"tokens\":[{\"text\":\"Hel\",\"confidence\":0.5,"
+		"\"is_final\":false}]}",
+		"{\"tokens\":[{\"text\":\"Hello\",\"confidence\":0.5,"
+		"\"is_final\":true},{\"text\":\" th\",\"confidence\":0.1,"
+		"\"is_final\":false}]}",
+		"{\"tokens\":[{\"text\":\" there.\",\"confidence\":1.0,"
+		"\"is_final\":true},{\"text\":\"<end>\",\"confidence\":1.0,"
+		"\"is_final\":true},{\"text\":\" x\",\"is_final\":false}]}",
+	};
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(url, "wss://stt-rt.soniox.com/transcribe-websocket");
+	ck_assert_str_eq(hdrs, "Authorization: Bearer xk\r\n");
+	s->v->text(s, msgs[0], strlen(msgs[0]));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, NULL), "Hel");
+	s->v->text(s, msgs[1], strlen(msgs[1]));
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_str_eq(alt0(g.last, NULL), "Hello th");
+	ck_assert(!is_final(&g));
+	/* the endpoint: the final tokens kept, what follows it left out */
+	s->v->text(s, msgs[2], strlen(msgs[2]));
+	ck_assert_int_eq(g.n, 3);
+	ck_assert(is_final(&g));
+	ck_assert_str_eq(alt0(g.last, &conf), "Hello there.");
+	ck_assert(conf > 0.74 && conf < 0.76);
+	/* the next utterance starts empty */
+	s->v->text(s, msgs[0], strlen(msgs[0]));
+	ck_assert_str_eq(alt0(g.last, NULL), "Hel");
+	ck_assert_int_eq(g.errs, 0);
+	s->v->text(s, "{\"error_code\":401,\"error_message\":\"no\"}", 39);
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_str_eq(why(&g), "401: no");
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *stt_suite(void);
 
@@ -570,6 +616,7 @@ Suite *stt_suite(void)
 	tcase_add_test(tc, speechmatics_and_assemblyai);
 	tcase_add_test(tc, microsoft_url_and_messages);
 	tcase_add_test(tc, aws_url_and_messages);
+	tcase_add_test(tc, soniox_tokens);
 	suite_add_tcase(s, tc);
 	return s;
 }
