@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <re.h>
 #include <fs/fs_stt.h>
+#include "speech/stt_vad.h"
 
 struct fs_stt;
 struct req_ws_conn;
@@ -63,6 +64,12 @@ struct fs_stt {
 	struct mbuf *chunk; /* audio gathered up to chunk_ms */
 	uint64_t frames, frames_dropped;
 	void *vst; /* the vendor's state (mem_deref'd) */
+	/* recognizer.vad: the stream opens once the caller speaks */
+	struct stt_vad vad;
+	bool vad_wait;
+	struct fs_req *req;
+	char *url, *hdrs; /* kept for the open */
+	uint32_t handshake_ms;
 	fs_stt_h *h;
 	void *arg;
 };

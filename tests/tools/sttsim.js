@@ -31,7 +31,7 @@
 // Soniox (wss://stt-rt.soniox.com/transcribe-websocket): see sonioxSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
-//               loud_ms, texts, sent, close_code, ended}]
+//               loud_ms, quiet_lead_ms, texts, sent, close_code, ended}]
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -89,6 +89,8 @@ function meter(rec, rate) {
         this.quiet_ms = 0;
       } else {
         this.quiet_ms += ms;
+        // the quiet audio that came before any speech
+        if (!this.loud_ms) rec.quiet_lead_ms = Math.round((rec.quiet_lead_ms || 0) + ms);
       }
       rec.bytes = this.bytes;
       rec.loud_ms = Math.round(this.loud_ms);
