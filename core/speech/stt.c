@@ -491,3 +491,32 @@ void fs_stt_close(struct fs_stt *s)
 		(void)s->v->finish(s);
 	stt_drop(s);
 }
+
+static const char *stt_str(const struct json_object *o, const char *k)
+{
+	const char *v = jsonutil_str(o, k);
+
+	return v && *v && strcmp(v, "default") ? v : NULL;
+}
+
+struct json_object *fs_stt_fallback(const struct json_object *recog)
+{
+	const char *fv = stt_str(recog, "fallbackVendor");
+	const char *fl = stt_str(recog, "fallbackLanguage");
+	const char *fb = jsonutil_str(recog, "fallbackLabel");
+	struct json_object *r = NULL;
+
+	if (!fv ||
+	    json_object_deep_copy((struct json_object *)recog, &r, NULL))
+		return NULL;
+	json_object_object_add(r, "vendor", json_object_new_string(fv));
+	if (fl)
+		json_object_object_add(r, "language",
+				       json_object_new_string(fl));
+	if (fb && *fb)
+		json_object_object_add(r, "label", json_object_new_string(fb));
+	else
+		json_object_object_del(r, "label");
+	json_object_object_del(r, "fallbackVendor");
+	return r;
+}
