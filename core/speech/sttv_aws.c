@@ -365,6 +365,15 @@ static int aws_finish(struct fs_stt *s)
 	return aws_event(s, NULL, 0);
 }
 
+/* The service ends a stream after 15 s without audio: while paused,
+ * 100 ms of silence now and then */
+static int aws_keepalive(struct fs_stt *s)
+{
+	static const int16_t quiet[800];
+
+	return aws_event(s, quiet, s->rate / 10 <= 800 ? s->rate / 10 : 800);
+}
+
 const struct sttv sttv_aws = {
 	.name = "aws",
 	.prepare = aws_prepare,
@@ -372,5 +381,7 @@ const struct sttv sttv_aws = {
 	.bin = aws_bin,
 	.audio = aws_event,
 	.finish = aws_finish,
+	.keepalive = aws_keepalive,
+	.keepalive_ms = 5000,
 	.chunk_ms = 100,
 };

@@ -86,6 +86,10 @@ static int ms_url(struct fs_stt *s, struct mbuf *q, char **urlp)
 		if (!err && strncmp(base, "ws", 2) && strstr(base, "://") &&
 		    strncasecmp(base, "http", 4)) {
 			base = mem_deref(base);
+			fs_warn("stt",
+				"%s: microsoft: the endpoint is not a ws, "
+				"wss, http or https URL",
+				s->sid);
 			err = EINVAL;
 		}
 		if (!err) {
@@ -497,6 +501,15 @@ static int ms_finish(struct fs_stt *s)
 	return ms_audio(s, NULL, 0);
 }
 
+/* The service ends a turn that gets no audio: while paused, 100 ms of
+ * silence now and then */
+static int ms_keepalive(struct fs_stt *s)
+{
+	static const int16_t quiet[1600];
+
+	return ms_audio(s, quiet, s->rate / 10 <= 1600 ? s->rate / 10 : 1600);
+}
+
 const struct sttv sttv_microsoft = {
 	.name = "microsoft",
 	.prepare = ms_prepare,
@@ -504,4 +517,6 @@ const struct sttv sttv_microsoft = {
 	.text = ms_text,
 	.audio = ms_audio,
 	.finish = ms_finish,
+	.keepalive = ms_keepalive,
+	.keepalive_ms = 5000,
 };
