@@ -596,6 +596,77 @@ START_TEST(soniox_tokens)
 }
 END_TEST
 
+START_TEST(vad_detects)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"enable\":true,\"voiceMs\":60,\"silenceMs\":40}");
+	struct stt_vad v;
+	int16_t loud[160], quiet[160] = {0};
+
+	for (int i = 0; i < 160; i++)
+		loud[i] = (int16_t)(i % 2 ? 3000 : -3000);
+	ck_assert(!stt_vad_init(&v, NULL));
+	ck_assert(stt_vad_init(&v, o));
+	ck_assert_uint_eq(v.voice_ms, 60);
+	ck_assert_uint_eq(v.silence_ms, 40);
+	ck_assert_uint_eq(v.pad_ms, 30); /* jambonz's default */
+	/* 40 ms of voice, 40 ms of silence: it starts over */
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	ck_assert(!stt_vad_frame(&v, quiet, 160, 20));
+	ck_assert(!stt_vad_frame(&v, quiet, 160, 20));
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	/* a short gap does not */
+	ck_assert(!stt_vad_frame(&v, quiet, 160, 20));
+	ck_assert(stt_vad_frame(&v, loud, 160, 20));
+	/* once */
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	json_object_put(o);
+
+	o = json_tokener_parse("{\"enable\":false,\"voiceMs\":60}");
+	ck_assert(!stt_vad_init(&v, o));
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(fallback_recognizer)
+{
+	struct json_object *r = json_tokener_parse(
+		"{\"vendor\":\"microsoft\",\"label\":\"a\",\"language\":"
+		"\"en-US\",\"hints\":[\"x\"],\"fallbackVendor\":\"deepgram\","
+		"\"fallbackLanguage\":\"en-GB\"}");
+	struct json_object *f = fs_stt_fallback(r), *g;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(f, "vendor")),
+		"deepgram");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(f, "language")),
+		"en-GB");
+	/* the primary's label is not the fallback's; the rest stays */
+	ck_assert(!json_object_object_get_ex(f, "label", NULL));
+	ck_assert(json_object_object_get_ex(f, "hints", NULL));
+	/* once */
+	ck_assert_ptr_null(fs_stt_fallback(f));
+	json_object_put(f);
+	json_object_object_add(r, "fallbackVendor",
+			       json_object_new_string("default"));
+	ck_assert_ptr_null(fs_stt_fallback(r));
+	json_object_object_add(r, "fallbackVendor",
+			       json_object_new_string("aws"));
+	json_object_object_add(r, "fallbackLabel",
+			       json_object_new_string("b"));
+	g = fs_stt_fallback(r);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(g, "label")),
+		"b");
+	json_object_put(g);
+	json_object_put(r);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *stt_suite(void);
 
@@ -617,6 +688,8 @@ Suite *stt_suite(void)
 	tcase_add_test(tc, microsoft_url_and_messages);
 	tcase_add_test(tc, aws_url_and_messages);
 	tcase_add_test(tc, soniox_tokens);
+	tcase_add_test(tc, vad_detects);
+	tcase_add_test(tc, fallback_recognizer);
 	suite_add_tcase(s, tc);
 	return s;
 }
