@@ -10,8 +10,13 @@
 //   node sttsim.js KEYS.json     prints "PORT <n>" when ready
 //
 // KEYS.json: {"<api key>": {"transcript": "...", "confidence": 0.97,
-//             "mode": "ok"|"429"|"slow"|"garbage"|"nofinal"|"drop"|"error"}}
-// (a key not listed is refused as the vendor refuses a bad key)
+//             "mode": "ok"|"429"|"slow"|"garbage"|"nofinal"|"drop"|"error"
+//             |"malformed" (AWS: a frame whose length is wrong),
+//             "language": "es-ES" (the one identified, with altLanguages),
+//             "turns": true (Azure ends the turn after a phrase),
+//             "secret": "..." (AWS: the key id's secret access key)}}
+// (a key not listed is refused as the vendor refuses a bad key; for AWS
+// the key is the access key id and a wrong signature is refused, 403)
 //
 // Deepgram (wss://api.deepgram.com/v1/listen): the key as
 // "Authorization: Token <key>" or the subprotocol pair "token, <key>";
