@@ -36,7 +36,8 @@
 // Soniox (wss://stt-rt.soniox.com/transcribe-websocket): see sonioxSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
-//               loud_ms, quiet_lead_ms, texts, sent, close_code, ended}]
+//               loud_ms, quiet_lead_ms, max_gap_ms, texts, sent, close_code,
+//               ended}]
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -87,6 +88,9 @@ function meter(rec, rate) {
     add(buf) {
       const now = Date.now();
       if (!this.t0) this.t0 = now;
+      // the longest time without audio (a pause, its keepalives)
+      if (this.last) rec.max_gap_ms = Math.max(rec.max_gap_ms || 0, now - this.last);
+      this.last = now;
       this.bytes += buf.length;
       const ms = (buf.length / 2) * 1000 / rate;
       if (rms(buf) > 500) {
