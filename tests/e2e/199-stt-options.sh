@@ -6,7 +6,8 @@
 # fastRecognitionTimeout (the interim result taken as final when no
 # other result follows in that time). A paused transcribe with Azure or
 # Transcribe (services that end a stream without audio) sends 100 ms of
-# silence every 5 s and goes on after the resume.
+# silence every 5 s, with Soniox its keepalive message, and goes on
+# after the resume.
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/19-stt-lib.sh"
 
@@ -18,6 +19,7 @@ start_sttsim "$(cat <<JSON
  "sm-error": {"transcript": "x y", "mode": "error"},
  "ms-pause": {"transcript": "should not be heard"},
  "AKIDPAUSE": {"secret": "p", "transcript": "should not be heard"},
+ "sx-pause": {"transcript": "should not be heard"},
  "dg-429": {"mode": "429"}}
 JSON
 )"
@@ -26,7 +28,7 @@ row() { # VENDOR LABEL KEY
 		"$1" "$2" "$3" "$SIM"
 }
 echo "[$(row microsoft refused ms-nope), $(row deepgram fb1 dg-fb1), $(row speechmatics fails sm-error),
-  $(row deepgram fb2 dg-fb2), $(row deepgram fast dg-fast), $(row deepgram r429 dg-429), $(row microsoft pause ms-pause),
+  $(row deepgram fb2 dg-fb2), $(row deepgram fast dg-fast), $(row deepgram r429 dg-429), $(row microsoft pause ms-pause), $(row soniox pause sx-pause),
   {\"vendor\":\"aws\",\"label\":\"pause\",\"credential\":{\"access_key_id\":\"AKIDPAUSE\",\"secret_access_key\":\"p\",\"aws_region\":\"us-east-1\",\"base_url\":\"$SIM\"}}]" \
 	>"$WORK/creds.json"
 tr() { # HOOK VENDOR LABEL FALLBACK_LABEL
@@ -41,7 +43,8 @@ start_hooks '{
     ['"$(tr twice speechmatics fails r429)"', '"$after"', '"$STT_BYE"'],
     [{"verb":"gather","input":["speech"],"actionHook":"/result/fast","timeout":10,"recognizer":{"vendor":"deepgram","label":"fast","fastRecognitionTimeout":0.4}}, {"verb":"hangup"}],
     [{"verb":"transcribe","transcriptionHook":"/tx/mspause","recognizer":{"vendor":"microsoft","label":"pause"}}],
-    [{"verb":"transcribe","transcriptionHook":"/tx/awspause","recognizer":{"vendor":"aws","label":"pause"}}]
+    [{"verb":"transcribe","transcriptionHook":"/tx/awspause","recognizer":{"vendor":"aws","label":"pause"}}],
+    [{"verb":"transcribe","transcriptionHook":"/tx/sxpause","recognizer":{"vendor":"soniox","label":"pause"}}]
   ]}
 }'
 start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status" \
@@ -61,7 +64,7 @@ upd() { # SID JSON: prints the HTTP status
 		--data-binary "$2" "$FS_HTTP/v1/updateCall/$1"
 }
 speech_scen "should not be heard" 2.5 0.5
-for n in 5 6; do
+for n in 5 6 7; do
 	run_sipp "pause$n" "$(mkscen uac_bye CSEQ=2 ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>$(x_pause 9000)")" \
 		15551230199 &
 	CP=$!
@@ -84,6 +87,10 @@ for k in ms-pause AKIDPAUSE; do
 		fail "$k: the longest time without audio was $gap ms (the pause 6.5 s, a keepalive every 5 s)"
 	[ "$(json_get "$sim" "$c.bytes")" -gt 32000 ] || fail "$k: no audio after the resume"
 done
+c='d.find(c => c.key==="sx-pause")'
+[ "$(json_get "$sim" "$c.loud_ms")" -lt 200 ] || fail "sx-pause: audio reached the vendor during the pause"
+[ "$(json_get "$sim" "$c.keepalives")" -ge 1 ] || fail "sx-pause: no keepalive message while paused"
+[ "$(json_get "$sim" "$c.bytes")" -gt 32000 ] || fail "sx-pause: no audio after the resume"
 for sid in $sids; do
 	assert_eq "$(grep -c "stt: $sid: .*recognition failed" "$WORK/main.log")" "0" "$sid: the paused stream was kept"
 done
