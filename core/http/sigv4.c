@@ -93,34 +93,91 @@ static int sigv4_query(char **qp, const char *q)
 	return err;
 }
 
+struct sigv4_url {
+	const char *host; /* the authority */
+	size_t hlen;
+	const char *path;
+	size_t plen;
+	const char *query; /* after '?', or NULL */
+};
+
+static int sigv4_split(struct sigv4_url *u, const char *url)
+{
+	const char *hend;
+
+	u->host = strstr(url, "://");
+	if (!u->host)
+		return EINVAL;
+	u->host += 3;
+	hend = u->host + strcspn(u->host, "/?#");
+	if (hend == u->host)
+		return EINVAL;
+	u->hlen = (size_t)(hend - u->host);
+	if (*hend == '/') {
+		u->path = hend;
+		u->plen = strcspn(hend, "?#");
+	} else {
+		u->path = "/";
+		u->plen = 1;
+	}
+	u->query = strchr(hend, '?');
+	if (u->query)
+		u->query++;
+	return 0;
+}
+
+/* The signature of the canonical request: its hash in the string to
+ * sign, signed by the key derived from the secret */
+static int sigv4_sign(uint8_t *md, const struct sigv4_req *r, const char *date,
+		      const char *stamp, const char *canon)
+{
+	uint8_t k[SIGV4_SHA_LEN], k2[SIGV4_SHA_LEN];
+	char kinit[256], *sts = NULL;
+	int err;
+
+	err = sigv4_sha(md, canon, strlen(canon));
+	if (!err)
+		err = re_sdprintf(
+			&sts,
+			"AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%H",
+			stamp, date, r->region, r->service, sigv4_hex, md);
+	if (err)
+		return err;
+
+	re_snprintf(kinit, sizeof(kinit), "AWS4%s", r->secret);
+	err = sigv4_hmac(k, kinit, strlen(kinit), date);
+	err |= sigv4_hmac(k2, k, sizeof(k), r->region);
+	err |= sigv4_hmac(k, k2, sizeof(k2), r->service);
+	err |= sigv4_hmac(k2, k, sizeof(k), "aws4_request");
+	err |= sigv4_hmac(md, k2, sizeof(k2), sts);
+	mem_deref(sts);
+	explicit_bzero(kinit, sizeof(kinit));
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(k2, sizeof(k2));
+	return err ? EIO : 0;
+}
+
 int sigv4_headers(char **hdrsp, const struct sigv4_req *r)
 {
-	char date[9], stamp[17], *canon = NULL, *sts = NULL, *query = NULL;
+	char date[9], stamp[17], *canon = NULL, *query = NULL;
 	const char *host, *hend, *path, *qs;
 	size_t plen;
-	uint8_t md[SIGV4_SHA_LEN], k[SIGV4_SHA_LEN], k2[SIGV4_SHA_LEN];
-	char kinit[256];
+	uint8_t md[SIGV4_SHA_LEN];
+	struct sigv4_url u;
 	struct tm tm;
 	int err;
 
 	if (!hdrsp || !r || !r->method || !r->url || !r->ctype || !r->region ||
 	    !r->service || !r->key_id || !r->secret)
 		return EINVAL;
-	host = strstr(r->url, "://");
-	if (!host)
-		return EINVAL;
-	host += 3;
-	hend = host + strcspn(host, "/?#");
-	if (hend == host)
-		return EINVAL;
-	if (*hend == '/') {
-		path = hend;
-		plen = strcspn(hend, "?#");
-	} else {
-		path = "/";
-		plen = 1;
-	}
-	qs = strchr(hend, '?');
+	err = sigv4_split(&u, r->url);
+	if (err)
+		return err;
+	host = u.host;
+	hend = u.host + u.hlen;
+	path = u.path;
+	plen = u.plen;
+	qs = u.query;
 
 	gmtime_r(&r->now, &tm);
 	strftime(date, sizeof(date), "%Y%m%d", &tm);
@@ -128,7 +185,7 @@ int sigv4_headers(char **hdrsp, const struct sigv4_req *r)
 
 	err = sigv4_sha(md, r->body ? r->body : "", r->body ? r->body_len : 0);
 	if (!err)
-		err = sigv4_query(&query, qs ? qs + 1 : NULL);
+		err = sigv4_query(&query, qs);
 	if (err)
 		goto out;
 	err = re_sdprintf(
@@ -142,25 +199,9 @@ int sigv4_headers(char **hdrsp, const struct sigv4_req *r)
 		r->token ? ";x-amz-security-token" : "", sigv4_hex, md);
 	if (err)
 		goto out;
-	err = sigv4_sha(md, canon, strlen(canon));
-	if (!err)
-		err = re_sdprintf(
-			&sts,
-			"AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%H",
-			stamp, date, r->region, r->service, sigv4_hex, md);
+	err = sigv4_sign(md, r, date, stamp, canon);
 	if (err)
 		goto out;
-
-	re_snprintf(kinit, sizeof(kinit), "AWS4%s", r->secret);
-	err = sigv4_hmac(k, kinit, strlen(kinit), date);
-	err |= sigv4_hmac(k2, k, sizeof(k), r->region);
-	err |= sigv4_hmac(k, k2, sizeof(k2), r->service);
-	err |= sigv4_hmac(k2, k, sizeof(k), "aws4_request");
-	err |= sigv4_hmac(md, k2, sizeof(k2), sts);
-	if (err) {
-		err = EIO;
-		goto out;
-	}
 	err = re_sdprintf(
 		hdrsp,
 		"Content-Type: %s\nX-Amz-Date: %s\n%s%s%s"
@@ -173,11 +214,87 @@ int sigv4_headers(char **hdrsp, const struct sigv4_req *r)
 		date, r->region, r->service,
 		r->token ? ";x-amz-security-token" : "", sigv4_hex, md);
 out:
-	explicit_bzero(kinit, sizeof(kinit));
-	explicit_bzero(k, sizeof(k));
-	explicit_bzero(k2, sizeof(k2));
 	mem_deref(canon);
-	mem_deref(sts);
 	mem_deref(query);
+	return err;
+}
+
+/* AWS's URI encoding: all but the unreserved characters as %XX */
+int sigv4_enc(struct re_printf *pf, const char *s)
+{
+	int err = 0;
+
+	for (; *s && !err; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("-_.~", c))
+			err = re_hprintf(pf, "%c", c);
+		else
+			err = re_hprintf(pf, "%%%02X", c);
+	}
+	return err;
+}
+
+int sigv4_presign(char **urlp, const struct sigv4_req *r)
+{
+	char date[9], stamp[17], *canon = NULL, *query = NULL;
+	char *auth = NULL, *all = NULL;
+	uint8_t md[SIGV4_SHA_LEN];
+	struct sigv4_url u;
+	struct tm tm;
+	int err;
+
+	if (!urlp || !r || !r->method || !r->url || !r->region ||
+	    !r->service || !r->key_id || !r->secret || !r->expires)
+		return EINVAL;
+	err = sigv4_split(&u, r->url);
+	if (err)
+		return err;
+	if (r->host) {
+		u.host = r->host;
+		u.hlen = strlen(r->host);
+	}
+	gmtime_r(&r->now, &tm);
+	strftime(date, sizeof(date), "%Y%m%d", &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+
+	err = re_sdprintf(&auth,
+			  "X-Amz-Algorithm=AWS4-HMAC-SHA256"
+			  "&X-Amz-Credential=%H%%2F%s%%2F%H%%2F%H%%2F"
+			  "aws4_request&X-Amz-Date=%s&X-Amz-Expires=%u%s%H"
+			  "&X-Amz-SignedHeaders=host",
+			  sigv4_enc, r->key_id, date, sigv4_enc, r->region,
+			  sigv4_enc, r->service, stamp, r->expires,
+			  r->token ? "&X-Amz-Security-Token=" : "", sigv4_enc,
+			  r->token ? r->token : "");
+	if (!err)
+		err = re_sdprintf(&all, "%s%s%s", u.query ? u.query : "",
+				  u.query && *u.query ? "&" : "", auth);
+	if (!err)
+		err = sigv4_query(&query, all);
+	if (!err && r->payload_hash)
+		err = re_sdprintf(&canon, "%s\n%b\n%s\nhost:%b\n\nhost\n%s",
+				  r->method, u.path, u.plen, query, u.host,
+				  u.hlen, r->payload_hash);
+	else if (!err) {
+		err = sigv4_sha(md, "", 0);
+		if (!err)
+			err = re_sdprintf(&canon,
+					  "%s\n%b\n%s\nhost:%b\n\nhost\n%H",
+					  r->method, u.path, u.plen, query,
+					  u.host, u.hlen, sigv4_hex, md);
+	}
+	if (!err)
+		err = sigv4_sign(md, r, date, stamp, canon);
+	if (!err)
+		err = re_sdprintf(urlp, "%b?%s&X-Amz-Signature=%H", r->url,
+				  u.query ? (size_t)(u.query - 1 - r->url)
+					  : strcspn(r->url, "#"),
+				  query, sigv4_hex, md);
+	mem_deref(canon);
+	mem_deref(query);
+	mem_deref(auth);
+	mem_deref(all);
 	return err;
 }

@@ -19,6 +19,11 @@ struct sigv4_req {
 	const char *secret;  /* secretAccessKey                         */
 	const char *token;   /* sessionToken or NULL                    */
 	time_t now;
+	/* sigv4_presign() only */
+	unsigned expires;         /* X-Amz-Expires, seconds              */
+	const char *payload_hash; /* as signed; NULL: SHA-256 of nothing */
+	const char *host;         /* the Host header sent; NULL: the URL's
+				     authority                           */
 };
 
 /**
@@ -30,5 +35,23 @@ struct sigv4_req {
  * @return 0, EINVAL (a field missing, a URL without a host), ENOMEM
  */
 int sigv4_headers(char **hdrsp, const struct sigv4_req *r);
+
+struct re_printf;
+
+/** Print s as AWS encodes a query's names and values: all but A-Z, a-z,
+ *  0-9 and "-_.~" as %XX (for "%H") */
+int sigv4_enc(struct re_printf *pf, const char *s);
+
+/**
+ * A presigned URL (query authorization, AWS's "Authenticating Requests:
+ * Using Query Parameters"): the URL with its query sorted and the
+ * X-Amz-Algorithm, -Credential, -Date, -Expires, -Security-Token (with a
+ * token), -SignedHeaders (host) and -Signature parameters. The URL's own
+ * query must be encoded as AWS encodes it (unreserved characters only).
+ * r->ctype and r->body are not used.
+ *
+ * @return 0, EINVAL (a field missing, a URL without a host), ENOMEM
+ */
+int sigv4_presign(char **urlp, const struct sigv4_req *r);
 
 #endif

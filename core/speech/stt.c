@@ -38,6 +38,8 @@ static void stt_destructor(void *arg)
 	mem_deref(s->vst);
 	mem_deref(s->vendor);
 	mem_deref(s->lang);
+	mem_deref(s->url);
+	mem_deref(s->hdrs);
 	json_object_put(s->recog);
 	json_object_put(s->cred);
 }
@@ -211,6 +213,52 @@ static void stt_closed(int err, void *arg)
 	stt_fail(s, err, "the stream broke");
 }
 
+static int stt_open(struct fs_stt *s);
+
+static void stt_vad_open(int err, const char *ev, void *data, void *arg)
+{
+	struct fs_stt *s = arg;
+
+	(void)err;
+	(void)ev;
+	(void)data;
+	if (s->ended)
+		return;
+	err = stt_open(s);
+	if (err)
+		stt_fail(s, err, "could not open the stream");
+}
+
+/* Waiting for the caller's voice: the last voiceMs + speechPadMs of
+ * audio kept (sent once the stream is ready), the stream opened from
+ * the loop once the detector says speech */
+static void stt_vad_feed(struct fs_stt *s, const int16_t *pcm, size_t n,
+			 const int16_t *out, size_t k)
+{
+	uint32_t keep_ms = s->vad.voice_ms + s->vad.pad_ms + 20;
+	size_t keep;
+
+	if (keep_ms > STT_PREOPEN_MS - 500)
+		keep_ms = STT_PREOPEN_MS - 500;
+	keep = (size_t)s->rate * 2 * keep_ms / 1000;
+	(void)mbuf_write_mem(s->pre, (const uint8_t *)out, k * 2);
+	if (s->pre->end > keep) {
+		size_t drop = s->pre->end - keep;
+
+		memmove(s->pre->buf, s->pre->buf + drop, keep);
+		s->pre->end = s->pre->pos = keep;
+	}
+	if (!stt_vad_frame(&s->vad, pcm, n, (uint32_t)(n * 1000 / 8000)))
+		return;
+	s->vad_wait = false;
+	fs_info("stt", "%s: %s: voice detected, the stream opens", s->sid,
+		s->vlog);
+	/* not from the media tick: a timer of the loop */
+	if (fs_scope_listen(s->scope, NULL, 1, stt_vad_open, s, NULL))
+		fs_warn("stt", "%s: %s: cannot open the stream", s->sid,
+			s->vlog);
+}
+
 void stt_feed(struct fs_stt *s, const int16_t *pcm, size_t n)
 {
 	int16_t out[1024];
@@ -221,6 +269,10 @@ void stt_feed(struct fs_stt *s, const int16_t *pcm, size_t n)
 	k = fs_resamp_run(s->rs, pcm, n, out, sizeof(out) / sizeof(out[0]));
 	if (!k)
 		return;
+	if (s->vad_wait) {
+		stt_vad_feed(s, pcm, n, out, k);
+		return;
+	}
 	if (!s->ready) {
 		if (s->pre->end + k * 2 <=
 		    (size_t)s->rate * 2 * STT_PREOPEN_MS / 1000)
@@ -247,10 +299,35 @@ void stt_feed(struct fs_stt *s, const int16_t *pcm, size_t n)
 		s->chunk->end = s->chunk->pos = 0;
 }
 
-int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
+/* The vendor's socket, in our scope */
+static int stt_open(struct fs_stt *s)
 {
 	struct req_ws_opts wo = {0};
 	struct fs_hook hook = {0};
+	int err;
+
+	hook.url = s->url;
+	wo.headers = s->hdrs;
+	wo.handshake_ms = s->handshake_ms;
+	wo.max_payload = 131072;
+	err = req_ws_open(&s->ws, s->req, &hook, &wo, stt_opened, stt_text,
+			  stt_closed, s);
+	if (!err) {
+		req_ws_set_bin(s->ws, stt_bin);
+		err = fs_scope_bind(s->scope, stt_ws_release, s, NULL);
+		if (err) {
+			req_ws_close(s->ws);
+			s->ws = mem_deref(s->ws);
+		}
+	}
+	if (err)
+		fs_info("stt", "%s: %s: cannot open the stream: %m", s->sid,
+			s->vlog, err);
+	return err;
+}
+
+int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
+{
 	char *url = NULL, *hdrs = NULL;
 	const struct sttv *v;
 	struct fs_stt *s;
@@ -307,24 +384,16 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	err = fs_scope_alloc(&s->scope, conf->scope, "stt");
 	if (err)
 		goto out;
-	hook.url = url;
-	wo.headers = hdrs;
-	wo.handshake_ms = conf->handshake_ms;
-	wo.max_payload = 131072;
-	err = req_ws_open(&s->ws, conf->req, &hook, &wo, stt_opened, stt_text,
-			  stt_closed, s);
-	if (!err) {
-		req_ws_set_bin(s->ws, stt_bin);
-		err = fs_scope_bind(s->scope, stt_ws_release, s, NULL);
-		if (err) {
-			req_ws_close(s->ws);
-			s->ws = mem_deref(s->ws);
-		}
-	}
-	if (err) {
-		fs_info("stt", "%s: %s: cannot open the stream: %m", s->sid,
-			s->vlog, err);
-		goto out;
+	s->req = conf->req;
+	s->handshake_ms = conf->handshake_ms;
+	s->url = url;
+	s->hdrs = hdrs;
+	url = hdrs = NULL;
+	s->vad_wait = stt_vad_init(&s->vad, sttv_rec(s, "vad"));
+	if (!s->vad_wait) {
+		err = stt_open(s);
+		if (err)
+			goto out;
 	}
 	err = fs_scope_bind(conf->scope, stt_release, s, &s->bind);
 out:
@@ -394,6 +463,11 @@ void fs_stt_finish(struct fs_stt *s)
 	s->finishing = true;
 	fs_listener_cancel(s->tmr);
 	s->tmr = NULL;
+	/* the caller never spoke: no stream to end */
+	if (s->vad_wait) {
+		stt_done(s);
+		return;
+	}
 	if (s->open && s->v->finish && s->v->finish(s)) {
 		stt_fail(s, EPIPE, "could not end the stream");
 		return;
@@ -416,4 +490,33 @@ void fs_stt_close(struct fs_stt *s)
 	if (s->open && !s->ended && !s->finishing && s->v->finish)
 		(void)s->v->finish(s);
 	stt_drop(s);
+}
+
+static const char *stt_str(const struct json_object *o, const char *k)
+{
+	const char *v = jsonutil_str(o, k);
+
+	return v && *v && strcmp(v, "default") ? v : NULL;
+}
+
+struct json_object *fs_stt_fallback(const struct json_object *recog)
+{
+	const char *fv = stt_str(recog, "fallbackVendor");
+	const char *fl = stt_str(recog, "fallbackLanguage");
+	const char *fb = jsonutil_str(recog, "fallbackLabel");
+	struct json_object *r = NULL;
+
+	if (!fv ||
+	    json_object_deep_copy((struct json_object *)recog, &r, NULL))
+		return NULL;
+	json_object_object_add(r, "vendor", json_object_new_string(fv));
+	if (fl)
+		json_object_object_add(r, "language",
+				       json_object_new_string(fl));
+	if (fb && *fb)
+		json_object_object_add(r, "label", json_object_new_string(fb));
+	else
+		json_object_object_del(r, "label");
+	json_object_object_del(r, "fallbackVendor");
+	return r;
 }

@@ -10,6 +10,8 @@
  * stt.c          the stream's life: open, audio, pause, finish, end
  * sttv.c         the vendors' table and what they share
  * sttv_<name>.c  one vendor each: its URL, its messages
+ * evstream.c     AWS's event-stream framing (sttv_aws.c)
+ * stt_vad.c      the voice detector that holds a stream back (vad)
  */
 #ifndef STT_H
 #define STT_H

@@ -13,10 +13,8 @@
 #include "speech/sttv.h"
 
 static const struct sttv *const sttv_all[] = {
-	&sttv_deepgram,
-	&sttv_custom,
-	&sttv_speechmatics,
-	&sttv_assemblyai,
+	&sttv_deepgram,  &sttv_custom, &sttv_speechmatics, &sttv_assemblyai,
+	&sttv_microsoft, &sttv_aws,    &sttv_soniox,
 };
 
 const struct sttv *sttv_find(const char *vendor)
@@ -162,6 +160,31 @@ struct json_object *sttv_evt(const struct fs_stt *s, bool final,
 		json_object_object_add(vend, "evt", json_object_get(vevt));
 	json_object_object_add(e, "vendor", vend);
 	return e;
+}
+
+struct json_object *sttv_hints(const struct fs_stt *s)
+{
+	struct json_object *hints = sttv_rec(s, "hints"), *list;
+	size_t n;
+
+	if (!hints || !json_object_is_type(hints, json_type_array))
+		return NULL;
+	n = json_object_array_length(hints);
+	list = n ? json_object_new_array() : NULL;
+	for (size_t i = 0; list && i < n; i++) {
+		struct json_object *h = json_object_array_get_idx(hints, i);
+		const char *p = json_object_is_type(h, json_type_object)
+					? jsonutil_str(h, "phrase")
+					: json_object_get_string(h);
+
+		if (p && *p)
+			json_object_array_add(list, json_object_new_string(p));
+	}
+	if (list && !json_object_array_length(list)) {
+		json_object_put(list);
+		return NULL;
+	}
+	return list;
 }
 
 bool sttv_token_ok(const char *s)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <re.h>
 #include <fs/fs_stt.h>
+#include "speech/stt_vad.h"
 
 struct fs_stt;
 struct req_ws_conn;
@@ -63,6 +64,12 @@ struct fs_stt {
 	struct mbuf *chunk; /* audio gathered up to chunk_ms */
 	uint64_t frames, frames_dropped;
 	void *vst; /* the vendor's state (mem_deref'd) */
+	/* recognizer.vad: the stream opens once the caller speaks */
+	struct stt_vad vad;
+	bool vad_wait;
+	struct fs_req *req;
+	char *url, *hdrs; /* kept for the open */
+	uint32_t handshake_ms;
 	fs_stt_h *h;
 	void *arg;
 };
@@ -71,6 +78,9 @@ extern const struct sttv sttv_deepgram;
 extern const struct sttv sttv_custom;
 extern const struct sttv sttv_speechmatics;
 extern const struct sttv sttv_assemblyai;
+extern const struct sttv sttv_microsoft;
+extern const struct sttv sttv_aws;
+extern const struct sttv sttv_soniox;
 
 const struct sttv *sttv_find(const char *vendor);
 
@@ -123,6 +133,11 @@ int sttv_send_json(struct fs_stt *s, struct json_object *o);
 struct json_object *sttv_evt(const struct fs_stt *s, bool final,
 			     const char *transcript, double confidence,
 			     struct json_object *vevt);
+
+/** The recognizer's hints as a new array of their phrases (strings as
+ *  they are, objects' "phrase"; empty ones left out), NULL when there
+ *  are none (or ENOMEM) */
+struct json_object *sttv_hints(const struct fs_stt *s);
 
 /** A key or token safe in a header: printable ASCII, no ',' */
 bool sttv_token_ok(const char *s);

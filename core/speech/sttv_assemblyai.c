@@ -31,7 +31,7 @@ static int aai_prepare(struct fs_stt *s, char **urlp, char **hdrsp)
 		{"speechModel", "speech_model"},
 	};
 	const char *key = sttv_cred(s, "api_key", NULL);
-	struct json_object *hints = sttv_rec(s, "hints");
+	struct json_object *hints;
 	char *base = NULL;
 	struct mbuf *q;
 	int err = 0;
@@ -51,29 +51,12 @@ static int aai_prepare(struct fs_stt *s, char **urlp, char **hdrsp)
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		err |= sttv_qj(q, map[i].param,
 			       sttv_opt(s, "assemblyAiOptions", map[i].opt));
-	if (hints && json_object_is_type(hints, json_type_array) &&
-	    json_object_array_length(hints)) {
-		struct json_object *kt = json_object_new_array();
-
-		for (size_t i = 0; kt && i < json_object_array_length(hints);
-		     i++) {
-			struct json_object *h =
-				json_object_array_get_idx(hints, i);
-			const char *p =
-				json_object_is_type(h, json_type_object)
-					? jsonutil_str(h, "phrase")
-					: json_object_get_string(h);
-
-			if (p && *p)
-				json_object_array_add(
-					kt, json_object_new_string(p));
-		}
-		if (kt)
-			err |= sttv_q(q, "keyterms_prompt",
-				      json_object_to_json_string_ext(
-					      kt, JSON_C_TO_STRING_PLAIN));
-		json_object_put(kt);
-	}
+	hints = sttv_hints(s);
+	if (hints)
+		err |= sttv_q(q, "keyterms_prompt",
+			      json_object_to_json_string_ext(
+				      hints, JSON_C_TO_STRING_PLAIN));
+	json_object_put(hints);
 	if (!err)
 		err = sttv_base(&base, s, NULL, true,
 				"wss://streaming.assemblyai.com");

@@ -87,22 +87,16 @@ static int dg_query(struct fs_stt *s, struct mbuf *q)
 	for (size_t i = 0; i < ARRAY_SIZE(map); i++)
 		err |= sttv_qj(q, map[i].param,
 			       sttv_opt(s, "deepgramOptions", map[i].opt));
-	hints = sttv_rec(s, "hints");
-	if (hints && json_object_is_type(hints, json_type_array)) {
+	hints = sttv_hints(s);
+	if (hints) {
 		struct json_object *boost = sttv_rec(s, "hintsBoost");
 		bool nova3 = !strncmp(model, "nova-3", 6);
 
 		for (size_t i = 0; i < json_object_array_length(hints); i++) {
-			struct json_object *h =
-				json_object_array_get_idx(hints, i);
-			const char *p =
-				json_object_is_type(h, json_type_object)
-					? jsonutil_str(h, "phrase")
-					: json_object_get_string(h);
+			const char *p = json_object_get_string(
+				json_object_array_get_idx(hints, i));
 			char kw[256];
 
-			if (!p || !*p)
-				continue;
 			if (nova3 || !boost)
 				str_ncpy(kw, p, sizeof(kw));
 			else
@@ -110,6 +104,7 @@ static int dg_query(struct fs_stt *s, struct mbuf *q)
 					    json_object_get_int(boost));
 			err |= sttv_q(q, nova3 ? "keyterm" : "keywords", kw);
 		}
+		json_object_put(hints);
 	}
 	return err;
 }

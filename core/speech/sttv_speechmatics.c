@@ -98,29 +98,22 @@ static int sm_opened(struct fs_stt *s)
 				       json_object_new_double(0.5));
 		json_object_object_add(tc, "conversation_config", cc);
 	}
-	hints = sttv_rec(s, "hints");
-	if (hints && json_object_is_type(hints, json_type_array) &&
-	    json_object_array_length(hints)) {
+	hints = sttv_hints(s);
+	if (hints) {
 		struct json_object *voc = json_object_new_array();
 
 		for (size_t i = 0; voc && i < json_object_array_length(hints);
 		     i++) {
-			struct json_object *h =
-				json_object_array_get_idx(hints, i);
-			const char *p =
-				json_object_is_type(h, json_type_object)
-					? jsonutil_str(h, "phrase")
-					: json_object_get_string(h);
-			struct json_object *e;
+			struct json_object *e = json_object_new_object();
 
-			if (!p || !*p)
-				continue;
-			e = json_object_new_object();
-			json_object_object_add(e, "content",
-					       json_object_new_string(p));
+			json_object_object_add(
+				e, "content",
+				json_object_get(
+					json_object_array_get_idx(hints, i)));
 			json_object_array_add(voc, e);
 		}
 		json_object_object_add(tc, "additional_vocab", voc);
+		json_object_put(hints);
 	}
 	json_object_object_add(af, "type", json_object_new_string("raw"));
 	json_object_object_add(af, "encoding",

@@ -1,5 +1,6 @@
 /**
- * @file fs_stt.h  Speech recognition of a call's caller (ABI 1.5)
+ * @file fs_stt.h  Speech recognition of a call's caller (ABI 1.5;
+ *                 fs_stt_fallback() 1.8)
  *
  * A recognition streams what the caller says (the tap's 8 kHz audio,
  * resampled to the vendor's rate) to a cloud vendor over its streaming
@@ -101,6 +102,18 @@ const char *fs_stt_vendor(const struct fs_stt *s);
 
 /** End the recognition now; no handler runs afterwards. NULL ignored */
 void fs_stt_close(struct fs_stt *s);
+
+/**
+ * The recognizer that replaces one whose vendor failed:
+ * recognizer.fallbackVendor with fallbackLanguage and fallbackLabel, as
+ * jambonz's _initFallback builds it (ABI 1.8). The result has no
+ * fallbackVendor, so it falls back once.
+ *
+ * @param recog The recognizer in use (borrowed)
+ * @return a new object (json_object_put it), NULL when recog has no
+ *         fallbackVendor (or "default") or on ENOMEM
+ */
+struct json_object *fs_stt_fallback(const struct json_object *recog);
 
 #ifdef __cplusplus
 }

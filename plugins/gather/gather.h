@@ -56,6 +56,11 @@ struct gather {
 	bool fell_back;           /* recognizer.fallbackVendor asked */
 	struct json_object *asr;  /* the final results so far, an array */
 	struct fs_scope *asr_tmr; /* asrTimeout after the last of them */
+	/* recognizer.fastRecognitionTimeout: an interim result taken as
+	 * final when no other comes in that time */
+	uint32_t fast_ms;
+	struct fs_scope *fast_tmr;
+	struct json_object *fast_evt; /* the last interim result */
 };
 
 /* gather.c */

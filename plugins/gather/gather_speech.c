@@ -8,7 +8,9 @@
  * finalises still ends in
  * timeout (the same words again do not restart it). A final result with a
  * transcript ends the verb with speechDetected, or stt-low-confidence below
- * recognizer.minConfidence; an empty one is ignored and listening goes on. A
+ * recognizer.minConfidence; an empty one is ignored and listening goes on;
+ * with recognizer.fastRecognitionTimeout the last interim result is taken
+ * as final when nothing follows it in that time. A
  * vendor failure ends it with reason error and the vendor's words as details;
  * no credential ends it quietly (the log says why) and the list goes on.
  */
@@ -32,6 +34,11 @@ void gather_speech_free(struct gather *g)
 	g->asr_tmr = mem_deref(g->asr_tmr);
 	json_object_put(g->asr);
 	g->asr = NULL;
+	if (g->fast_tmr)
+		fs_scope_close(g->fast_tmr);
+	g->fast_tmr = mem_deref(g->fast_tmr);
+	json_object_put(g->fast_evt);
+	g->fast_evt = NULL;
 }
 
 static const char *gather_sp_str(const struct json_object *o, const char *k)
@@ -64,6 +71,9 @@ int gather_speech_init(struct gather *g, const struct json_object *data)
 	g->min_conf = gather_num(g->recog, "minConfidence", 0);
 	g->asr_ms = fs_num_u32(gather_num(g->recog, "asrTimeout", 0) * 1000,
 			       3600000);
+	g->fast_ms = fs_num_u32(
+		gather_num(g->recog, "fastRecognitionTimeout", 0) * 1000,
+		3600000);
 	if (g->asr_ms) {
 		const char *d =
 			gather_sp_str(g->recog, "asrDtmfTerminationDigit");
@@ -171,6 +181,44 @@ static void gather_asr_digit(int err, const char *ev, void *data, void *arg)
 	gather_asr_end(g);
 }
 
+static void gather_fast_timeout(int err, const char *ev, void *data, void *arg)
+{
+	struct gather *g = arg;
+	struct json_object *evt = g->fast_evt;
+
+	(void)err;
+	(void)ev;
+	(void)data;
+	if (g->ended || !evt)
+		return;
+	g->fast_evt = NULL;
+	fs_info("gather",
+		"%s: fastRecognitionTimeout: the interim result "
+		"taken as final",
+		fs_call_sid(fs_task_call(g->t)));
+	json_object_object_add(evt, "is_final", json_object_new_boolean(true));
+	gather_end(g, "speechDetected", evt, NULL);
+	json_object_put(evt);
+}
+
+/* fastRecognitionTimeout from this interim result, as jambonz's
+ * _startFastRecognitionTimer */
+static void gather_fast_arm(struct gather *g, const struct json_object *evt)
+{
+	json_object_put(g->fast_evt);
+	g->fast_evt = NULL;
+	if (g->fast_tmr)
+		fs_scope_close(g->fast_tmr);
+	g->fast_tmr = mem_deref(g->fast_tmr);
+	if (json_object_deep_copy((struct json_object *)evt, &g->fast_evt,
+				  NULL) ||
+	    fs_scope_alloc(&g->fast_tmr, fs_task_scope(g->t), "gather-fast") ||
+	    fs_scope_listen(g->fast_tmr, NULL, g->fast_ms, gather_fast_timeout,
+			    g, NULL))
+		gather_end(g, "error", NULL,
+			   "cannot start the fastRecognitionTimeout");
+}
+
 static uint32_t gather_words(const char *s)
 {
 	uint32_t n = 0;
@@ -264,6 +312,11 @@ static void gather_result(int err, const struct json_object *evt, void *arg)
 		return;
 	}
 	gather_partial(g, evt);
+	if (g->fast_ms) {
+		gather_fast_arm(g, evt);
+		if (g->ended)
+			return;
+	}
 	if (g->prompting && g->sp_bargein &&
 	    gather_words(text) >= g->min_words) {
 		fs_info("gather", "%s: speech barge-in",
@@ -286,35 +339,16 @@ static void gather_result(int err, const struct json_object *evt, void *arg)
  */
 static bool gather_fallback(struct gather *g)
 {
-	const char *fv = gather_sp_str(g->recog, "fallbackVendor");
-	const char *fl = gather_sp_str(g->recog, "fallbackLanguage");
-	const char *fb = gather_sp_str(g->recog, "fallbackLabel");
-	struct json_object *r = NULL;
+	struct json_object *r =
+		g->fell_back ? NULL : fs_stt_fallback(g->recog);
+	char esc[48];
 
-	if (g->fell_back || !fv || !*fv || !strcmp(fv, "default") ||
-	    json_object_deep_copy(g->recog, &r, NULL))
+	if (!r)
 		return false;
 	g->fell_back = true;
-	{
-		char esc[48];
-		size_t i;
-
-		/* the name comes from the application: printable only */
-		for (i = 0; fv[i] && i < sizeof(esc) - 1; i++)
-			esc[i] = fv[i] > ' ' && fv[i] <= '~' ? fv[i] : '?';
-		esc[i] = '\0';
-		fs_info("gather", "%s: recognition failed: falling back to %s",
-			fs_call_sid(fs_task_call(g->t)), esc);
-	}
-	json_object_object_add(r, "vendor", json_object_new_string(fv));
-	if (fl && *fl && strcmp(fl, "default"))
-		json_object_object_add(r, "language",
-				       json_object_new_string(fl));
-	if (fb && *fb)
-		json_object_object_add(r, "label", json_object_new_string(fb));
-	else
-		json_object_object_del(r, "label");
-	json_object_object_del(r, "fallbackVendor");
+	fs_log_escape(esc, sizeof(esc), gather_sp_str(r, "vendor"));
+	fs_info("gather", "%s: recognition failed: falling back to %s",
+		fs_call_sid(fs_task_call(g->t)), esc);
 	json_object_put(g->recog);
 	g->recog = r;
 	return true;

@@ -9,8 +9,9 @@
  * audio to the vendor (the stream is kept alive) and drops what comes
  * meanwhile, "resume" starts it again. No credential ends the verb
  * quietly (the core logs why); a vendor failure ends it with one log
- * line, and the list goes on. The verb JSON is checked against its spec
- * of @jambonz/verb-specifications (schema.h).
+ * line, and the list goes on. recognizer.fallbackVendor replaces, once,
+ * a vendor that cannot start or fails. The verb JSON is checked against its
+ * spec of @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
 #include <string.h>
@@ -27,6 +28,7 @@ struct transcribe {
 	bool interim;
 	bool paused;
 	bool ended;
+	bool fell_back;
 	uint64_t finals, interims;
 };
 
@@ -70,6 +72,31 @@ static bool transcribe_empty(const struct json_object *evt)
 	return !json_object_get_string_len(t);
 }
 
+static int transcribe_start(struct transcribe *tr);
+
+/* recognizer.fallbackVendor, once, as jambonz's transcribe falls back:
+ * for a vendor that cannot start or fails while it runs */
+static bool transcribe_fallback(struct transcribe *tr)
+{
+	struct json_object *r =
+		tr->fell_back ? NULL : fs_stt_fallback(tr->recog);
+	struct json_object *v;
+	char esc[48];
+
+	if (!r)
+		return false;
+	tr->fell_back = true;
+	fs_log_escape(esc, sizeof(esc),
+		      json_object_object_get_ex(r, "vendor", &v)
+			      ? json_object_get_string(v)
+			      : "");
+	fs_info("transcribe", "%s: recognition failed: falling back to %s",
+		transcribe_sid(tr), esc);
+	json_object_put(tr->recog);
+	tr->recog = r;
+	return true;
+}
+
 static void transcribe_result(int err, const struct json_object *evt,
 			      void *arg)
 {
@@ -81,6 +108,10 @@ static void transcribe_result(int err, const struct json_object *evt,
 		return;
 	if (err || !evt) {
 		tr->stt = NULL; /* gone with this handler's return */
+		if (err && transcribe_fallback(tr)) {
+			(void)transcribe_start(tr);
+			return;
+		}
 		transcribe_end(tr);
 		return;
 	}
@@ -116,6 +147,28 @@ static void transcribe_status(int err, const char *ev, void *data, void *arg)
 	fs_stt_pause(tr->stt, tr->paused);
 }
 
+static int transcribe_start(struct transcribe *tr)
+{
+	struct fs_task *t = tr->t;
+	int err;
+
+	err = fs_call_stt(&tr->stt, fs_task_call(t), fs_task_scope(t),
+			  tr->recog, transcribe_result, tr);
+	if (!err) {
+		fs_stt_pause(tr->stt, tr->paused);
+		return 0;
+	}
+	tr->stt = NULL;
+	if (transcribe_fallback(tr))
+		return transcribe_start(tr);
+	/* no credential: the core said why; the list goes on */
+	if (err != ENOKEY)
+		fs_warn("transcribe", "%s: cannot start: %m",
+			transcribe_sid(tr), err);
+	transcribe_end(tr);
+	return err;
+}
+
 static int transcribe_exec(struct fs_task *t, const struct json_object *data)
 {
 	struct json_object *r = NULL, *v;
@@ -137,16 +190,7 @@ static int transcribe_exec(struct fs_task *t, const struct json_object *data)
 			      transcribe_status, tr, NULL);
 	if (err)
 		return err;
-	err = fs_call_stt(&tr->stt, fs_task_call(t), fs_task_scope(t),
-			  tr->recog, transcribe_result, tr);
-	if (err) {
-		tr->stt = NULL;
-		/* no credential: the core said why; the list goes on */
-		if (err != ENOKEY)
-			fs_warn("transcribe", "%s: cannot start: %m",
-				transcribe_sid(tr), err);
-		transcribe_end(tr);
-	}
+	(void)transcribe_start(tr);
 	return 0;
 }
 

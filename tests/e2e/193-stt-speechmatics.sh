@@ -30,27 +30,7 @@ gather() { # NAME [LABEL]
 	printf '{"verb":"gather","input":["speech"],"actionHook":"/result/%s","timeout":8,"recognizer":{"vendor":"speechmatics","language":"en-US","hints":["tomorrow"]%s}}' \
 		"$1" "${2:+,\"label\":\"$2\"}"
 }
-start_hooks '{
-  "/call": {"seq": [
-    ['"$(gather ok)"', {"verb":"hangup"}],
-    [{"verb":"transcribe","transcriptionHook":"/tx","recognizer":{"vendor":"speechmatics","label":"tx","interim":true}}],
-    ['"$(gather error error)"', '"$STT_BYE"'],
-    ['"$(gather garbage garbage)"', '"$STT_BYE"'],
-    ['"$(gather bad bad)"', '"$STT_BYE"']
-  ]}
-}'
-start_fs main DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status" \
-	SPEECH_CREDENTIALS_FILE="$WORK/creds.json"
-speech_scen "$TEXT"
-run_sipp ok "$SCEN" 15551230193 || fail "ok: call failed"
-run_sipp tx "$(mkscen uac_bye CSEQ=2 ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>$(x_pause 5000)")" \
-	15551230193 || fail "tx: call failed"
-for n in error garbage bad; do
-	run_sipp "$n" "$SCEN" 15551230193 || fail "$n: call failed"
-done
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===5' 20
-log=$(hooks_log)
-sim=$(sim_log)
+vendor_run 15551230193 '{"vendor":"speechmatics","label":"tx","interim":true}'
 
 r=$(result ok)
 assert_eq "$(json_get "$log" "$r.body.reason")" "speechDetected" "ok: reason"
@@ -71,19 +51,13 @@ assert_eq "$(json_get "$sim" "$c.end_of_stream.last_seq_no === $c.seq && $c.seq 
 assert_eq "$(json_get "$sim" "$c.close_code")" "1000" "closed normally"
 
 # transcribe: interim then the final transcript
-assert_eq "$(json_get "$log" 'd.filter(r => r.path==="/tx" && r.body.speech.is_final).map(r => r.body.speech.alternatives[0].transcript).join()')" \
-	"$TEXT" "transcribe: the final transcript"
-[ "$(json_get "$log" 'd.filter(r => r.path==="/tx" && !r.body.speech.is_final).length')" -ge 1 ] ||
-	fail "transcribe: no interim result"
+tx_results "$TEXT"
 assert_eq "$(json_get "$sim" 'd.find(c => c.key==="sm-tx").end_of_stream.last_seq_no > 0')" "true" \
 	"transcribe: EndOfStream at the caller's hang-up"
 
-for n in error garbage bad; do
-	assert_eq "$(json_get "$log" "$(result "$n").body.reason")" "error" "$n: reason"
-done
 assert_eq "$(json_get "$log" "$(result error).body.details")" "quota_exceeded: Concurrent session limit reached" \
 	"the vendor's error"
-assert_eq "$(grep -c 'speechmatics recognition failed' "$WORK/main.log")" "3" "one log line per failure"
+failed speechmatics error garbage bad
 wait_idle
 server_alive
 echo OK

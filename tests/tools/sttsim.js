@@ -10,8 +10,13 @@
 //   node sttsim.js KEYS.json     prints "PORT <n>" when ready
 //
 // KEYS.json: {"<api key>": {"transcript": "...", "confidence": 0.97,
-//             "mode": "ok"|"429"|"slow"|"garbage"|"nofinal"|"drop"|"error"}}
-// (a key not listed is refused as the vendor refuses a bad key)
+//             "mode": "ok"|"429"|"slow"|"garbage"|"nofinal"|"drop"|"error"
+//             |"malformed" (AWS: a frame whose length is wrong),
+//             "language": "es-ES" (the one identified, with altLanguages),
+//             "turns": true (Azure ends the turn after a phrase),
+//             "secret": "..." (AWS: the key id's secret access key)}}
+// (a key not listed is refused as the vendor refuses a bad key; for AWS
+// the key is the access key id and a wrong signature is refused, 403)
 //
 // Deepgram (wss://api.deepgram.com/v1/listen): the key as
 // "Authorization: Token <key>" or the subprotocol pair "token, <key>";
@@ -24,9 +29,15 @@
 // jambonz's custom STT API (ws://HOST/custom...): see customSession.
 // Speechmatics (wss://eu2.rt.speechmatics.com/v2): see speechmaticsSession.
 // AssemblyAI (wss://streaming.assemblyai.com/v3/ws): see assemblyaiSession.
+// Azure Speech (wss://REGION.stt.speech.microsoft.com/speech/recognition/
+// conversation/cognitiveservices/v1): see microsoftSession.
+// Amazon Transcribe (wss://transcribestreaming.REGION.amazonaws.com:8443/
+// stream-transcription-websocket): see awsSession.
+// Soniox (wss://stt-rt.soniox.com/transcribe-websocket): see sonioxSession.
 //
 //   GET /_log  [{vendor, key, query, protocol, ok, why, bytes, rate,
-//               loud_ms, texts, sent, close_code, ended}]
+//               loud_ms, quiet_lead_ms, max_gap_ms, texts, sent, close_code,
+//               ended}]
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -77,6 +88,9 @@ function meter(rec, rate) {
     add(buf) {
       const now = Date.now();
       if (!this.t0) this.t0 = now;
+      // the longest time without audio (a pause, its keepalives)
+      if (this.last) rec.max_gap_ms = Math.max(rec.max_gap_ms || 0, now - this.last);
+      this.last = now;
       this.bytes += buf.length;
       const ms = (buf.length / 2) * 1000 / rate;
       if (rms(buf) > 500) {
@@ -84,6 +98,8 @@ function meter(rec, rate) {
         this.quiet_ms = 0;
       } else {
         this.quiet_ms += ms;
+        // the quiet audio that came before any speech
+        if (!this.loud_ms) rec.quiet_lead_ms = Math.round((rec.quiet_lead_ms || 0) + ms);
       }
       rec.bytes = this.bytes;
       rec.loud_ms = Math.round(this.loud_ms);
@@ -407,6 +423,475 @@ function assemblyaiSession(ws, rec, script, rate) {
   });
 }
 
+
+// ---- Azure Speech (the Speech SDK's WebSocket protocol) ---------------
+// /speech/recognition/conversation/cognitiveservices/v1?language=&format=,
+// "Ocp-Apim-Subscription-Key: <key>" (else 401); every message has text
+// headers Path, X-RequestId (32 hex digits), X-Timestamp: text ones
+// "headers CRLF CRLF json", binary ones a 2-byte big-endian headers'
+// length, the headers, the audio. speech.config first (once), then per
+// turn speech.context and audio, the turn's first audio a RIFF/WAVE PCM
+// mono 16-bit header (the rate taken from it; else the close 1007), an
+// audio message without audio ending the turn. Answers turn.start,
+// speech.startDetected, speech.hypothesis, speech.phrase (detailed:
+// NBest when format=detailed), speech.endDetected, turn.end.
+
+function msHeaders(text, where) {
+  const h = {};
+  for (const line of text.split('\r\n')) {
+    if (!line) continue;
+    const i = line.indexOf(':');
+    if (i <= 0) throw new Error(`${where}: header line without ':'`);
+    h[line.slice(0, i).trim().toLowerCase()] = line.slice(i + 1).trim();
+  }
+  if (!h.path) throw new Error(`${where}: no Path`);
+  if (!/^[0-9a-f]{32}$/i.test(h['x-requestid'] || '')) throw new Error(`${where}: bad X-RequestId`);
+  if (!h['x-timestamp'] || isNaN(Date.parse(h['x-timestamp']))) throw new Error(`${where}: bad X-Timestamp`);
+  return h;
+}
+
+function microsoftUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'microsoft', path: url.pathname, query: Object.fromEntries(url.searchParams),
+    connection_id: req.headers['x-connectionid'] || null, texts: [], sent: 0, ok: false,
+    paths: [], turns: 0, ended_turns: 0};
+  conns.push(rec);
+  const script = admit(rec, req.headers['ocp-apim-subscription-key'] || null, sock);
+  if (!script) return;
+  if (!url.searchParams.get('language')) {
+    rec.why = 'no language';
+    return refuse(sock, 400, 'Bad Request', {error: 'language is required'});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => microsoftSession(ws, rec, script, url.searchParams));
+}
+
+function microsoftSession(ws, rec, script, q) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  const detailed = q.get('format') === 'detailed';
+  let m = null, config = false, rid = null, turnOpen = false, offset = 0;
+  const send = (path, body) => {
+    rec.sent++;
+    ws.send(`X-RequestId: ${rid}\r\nContent-Type: application/json; charset=utf-8\r\nPath: ${path}\r\n\r\n` +
+      JSON.stringify(body));
+  };
+  const protoErr = (why) => {
+    rec.why = why;
+    ws.close(1007, why.slice(0, 120));
+  };
+  const hypothesis = (text) => send('speech.hypothesis', {Text: text, Offset: offset, Duration: 5000000});
+  const phrase = (text) => {
+    const body = {RecognitionStatus: 'Success', Offset: offset, Duration: 15000000};
+    if (detailed) {
+      body.NBest = [{Confidence: script.confidence || 0.9, Lexical: text.toLowerCase(),
+        ITN: text.toLowerCase(), MaskedITN: text.toLowerCase(), Display: text + '.'}];
+    } else {
+      body.DisplayText = text + '.';
+    }
+    if (rec.context && rec.context.languageId) body.PrimaryLanguage = {Language: script.language || rec.query.language, Confidence: 'High'};
+    send('speech.phrase', body);
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rec.wav_rate}`;
+      return send('speech.phrase', {RecognitionStatus: 'NoMatch', Offset: offset, Duration: 0});
+    }
+    rec.ok = true;
+    phrase(words.join(' '));
+    send('speech.endDetected', {Offset: offset + 15000000});
+    // "turns": the service ends the turn after a phrase (as in its
+    // interactive mode); audio goes on only in a new one
+    if (script.turns && !rec.end_of_audio) {
+      turnOpen = false;
+      rec.ended_turns++;
+      send('turn.end', {});
+    }
+  };
+  ws.on('message', (data, isBinary) => {
+    try {
+      if (!isBinary) {
+        const t = data.toString();
+        rec.texts.push(t);
+        const sep = t.indexOf('\r\n\r\n');
+        if (sep < 0) return protoErr('text message without headers');
+        const h = msHeaders(t.slice(0, sep), 'text message');
+        rec.paths.push(h.path);
+        if (!/^application\/json/.test(h['content-type'] || '')) return protoErr(`${h.path}: not application/json`);
+        const body = JSON.parse(t.slice(sep + 4));
+        if (h.path === 'speech.config') {
+          if (config) return protoErr('speech.config twice');
+          config = true;
+          rec.config = body;
+          return;
+        }
+        if (h.path === 'speech.context') {
+          if (!config) return protoErr('speech.context before speech.config');
+          if (turnOpen) return protoErr('speech.context within a turn');
+          rid = h['x-requestid'];
+          rec.context = body;
+          rec.turns++;
+          return;
+        }
+        return protoErr(`unknown path ${h.path}`);
+      }
+      if (data.length < 2) return protoErr('audio message shorter than its header length');
+      const hl = data.readUInt16BE(0);
+      if (2 + hl > data.length) return protoErr('audio header length past the message');
+      const h = msHeaders(data.slice(2, 2 + hl).toString(), 'audio message');
+      if (h.path !== 'audio') return protoErr(`binary message with Path ${h.path}`);
+      if (!config) return protoErr('audio before speech.config');
+      if (h['x-requestid'] !== rid) return protoErr('audio of an X-RequestId without its speech.context');
+      let audio = data.slice(2 + hl);
+      if (!turnOpen) {
+        if (!audio.length) {
+          // the audio ended before the turn began
+          rec.end_of_audio = true;
+          send('turn.end', {});
+          return;
+        }
+        if (audio.length < 44 || audio.toString('latin1', 0, 4) !== 'RIFF' ||
+            audio.toString('latin1', 8, 16) !== 'WAVEfmt ')
+          return protoErr('the first audio of a turn is not a WAV header');
+        const fmt = audio.readUInt16LE(20), ch = audio.readUInt16LE(22);
+        const rate = audio.readUInt32LE(24), bits = audio.readUInt16LE(34);
+        if (fmt !== 1 || ch !== 1 || bits !== 16 || ![8000, 16000].includes(rate))
+          return protoErr(`unsupported audio format ${fmt}/${ch}/${rate}/${bits}`);
+        if (!/^audio\/x-wav/.test(h['content-type'] || '')) return protoErr('first audio without Content-Type audio/x-wav');
+        rec.wav_rate = rate;
+        if (!m) m = meter(rec, rate);
+        turnOpen = true;
+        send('turn.start', {context: {serviceTag: crypto.randomUUID().replace(/-/g, '')}});
+        audio = audio.slice(44);
+        send('speech.startDetected', {Offset: offset});
+        if (!audio.length) return;
+      }
+      if (!audio.length) {
+        // the end of the audio
+        rec.end_of_audio = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        turnOpen = false;
+        rec.ended_turns++;
+        send('turn.end', {});
+        return;
+      }
+      hear(ws, m, rec, script, audio, {
+        interim: (text) => hypothesis(text),
+        final: recognise,
+        garbage: () => { rec.sent++; ws.send('{"RecognitionStatus": "Success"}'); },
+        error: () => { rec.why = 'quota'; ws.close(1008, 'Quota exceeded'); }
+      });
+    } catch (e) {
+      protoErr(e.message);
+    }
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
+// ---- Amazon Transcribe streaming over WebSocket ------------------------
+// /stream-transcription-websocket, presigned: X-Amz-Algorithm
+// AWS4-HMAC-SHA256, X-Amz-Credential <key id>/<date>/<region>/transcribe/
+// aws4_request, X-Amz-Date within 5 minutes, X-Amz-Expires at most 300,
+// X-Amz-SignedHeaders host, X-Amz-Signature recomputed with the key's
+// "secret" (403 otherwise, as the service answers); language-code (or
+// identify-language with language-options), media-encoding pcm,
+// sample-rate. Both ways event-stream messages: total length, headers'
+// length, prelude CRC32, headers (name length, name, type, value), the
+// payload, the message CRC32, all checked; AudioEvent in, an empty one
+// ending the stream (the service then closes); TranscriptEvent out
+// {Transcript {Results [{ResultId, StartTime, EndTime, IsPartial,
+// Alternatives [{Transcript, Items [{Type, Content, Confidence}]}]}]}};
+// an exception message (:exception-type, {"Message"}) for what it refuses.
+
+const crcTable = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320 ^ (c >>> 1) : c >>> 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+function crc32(buf) {
+  let c = 0xFFFFFFFF;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xFF] ^ (c >>> 8);
+  return (c ^ 0xFFFFFFFF) >>> 0;
+}
+
+function evsEncode(headers, payload) {
+  const hs = Object.entries(headers).map(([k, v]) => {
+    const name = Buffer.from(k), val = Buffer.from(v);
+    const h = Buffer.alloc(1 + name.length + 3 + val.length);
+    h[0] = name.length;
+    name.copy(h, 1);
+    h[1 + name.length] = 7;
+    h.writeUInt16BE(val.length, 2 + name.length);
+    val.copy(h, 4 + name.length);
+    return h;
+  });
+  const hb = Buffer.concat(hs);
+  const total = 12 + hb.length + payload.length + 4;
+  const pre = Buffer.alloc(12);
+  pre.writeUInt32BE(total, 0);
+  pre.writeUInt32BE(hb.length, 4);
+  pre.writeUInt32BE(crc32(pre.slice(0, 8)), 8);
+  const body = Buffer.concat([pre, hb, payload]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body), 0);
+  return Buffer.concat([body, crc]);
+}
+
+function evsDecode(buf) {
+  if (buf.length < 16) throw new Error('message shorter than its prelude');
+  const total = buf.readUInt32BE(0), hlen = buf.readUInt32BE(4);
+  if (total !== buf.length) throw new Error(`total length ${total}, message of ${buf.length}`);
+  if (buf.readUInt32BE(8) !== crc32(buf.slice(0, 8))) throw new Error('prelude CRC mismatch');
+  if (buf.readUInt32BE(total - 4) !== crc32(buf.slice(0, total - 4))) throw new Error('message CRC mismatch');
+  if (hlen > total - 16) throw new Error('headers longer than the message');
+  const headers = {};
+  let p = 12;
+  const end = 12 + hlen;
+  while (p < end) {
+    const nl = buf[p++];
+    const name = buf.toString('utf8', p, p + nl);
+    p += nl;
+    const type = buf[p++];
+    if (type !== 7) throw new Error(`header ${name} of type ${type}, not a string`);
+    const vl = buf.readUInt16BE(p);
+    p += 2;
+    if (p + vl > end) throw new Error(`header ${name} past the headers`);
+    headers[name] = buf.toString('utf8', p, p + vl);
+    p += vl;
+  }
+  if (p !== end) throw new Error('headers do not end at their length');
+  return {headers, payload: buf.slice(end, total - 4)};
+}
+
+const awsEnc = (v) => encodeURIComponent(v).replace(/[!'()*]/g,
+  (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+
+function awsCheck(req, url) {
+  const q = url.searchParams;
+  if (q.get('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return {why: 'X-Amz-Algorithm'};
+  const cred = (q.get('X-Amz-Credential') || '').split('/');
+  if (cred.length !== 5 || cred[3] !== 'transcribe' || cred[4] !== 'aws4_request')
+    return {why: 'X-Amz-Credential'};
+  const [id, date, region] = cred;
+  const stamp = q.get('X-Amz-Date') || '';
+  const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(stamp);
+  if (!m || stamp.slice(0, 8) !== date) return {why: 'X-Amz-Date', id};
+  const t = Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+  if (Math.abs(Date.now() - t) > 300000) return {why: 'X-Amz-Date skewed', id};
+  const exp = Number(q.get('X-Amz-Expires'));
+  if (!(exp > 0 && exp <= 300)) return {why: 'X-Amz-Expires', id};
+  if (q.get('X-Amz-SignedHeaders') !== 'host') return {why: 'X-Amz-SignedHeaders', id};
+  const script = keys[id];
+  if (!script || !script.secret) return {why: 'bad key', id};
+  const pairs = [];
+  for (const [k, v] of q) if (k !== 'X-Amz-Signature') pairs.push([awsEnc(k), awsEnc(v)]);
+  pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1));
+  const canon = ['GET', url.pathname, pairs.map(([k, v]) => `${k}=${v}`).join('&'),
+    `host:${req.headers.host}`, '', 'host', crypto.createHash('sha256').update('').digest('hex')].join('\n');
+  const sts = ['AWS4-HMAC-SHA256', stamp, `${date}/${region}/transcribe/aws4_request`,
+    crypto.createHash('sha256').update(canon).digest('hex')].join('\n');
+  const hmac = (k, d) => crypto.createHmac('sha256', k).update(d).digest();
+  let k = hmac('AWS4' + script.secret, date);
+  k = hmac(hmac(hmac(k, region), 'transcribe'), 'aws4_request');
+  const sig = crypto.createHmac('sha256', k).update(sts).digest('hex');
+  if (sig !== q.get('X-Amz-Signature')) return {why: 'signature mismatch', id};
+  return {id, region, script};
+}
+
+function awsUpgrade(req, sock, head, url) {
+  const q = url.searchParams;
+  const rec = {vendor: 'aws', path: url.pathname, query: Object.fromEntries(q), sent: 0, ok: false,
+    events: 0, min_ms: null, max_ms: null};
+  conns.push(rec);
+  const c = awsCheck(req, url);
+  rec.key = c.id || null;
+  if (!c.script) {
+    rec.why = c.why;
+    return refuse(sock, 403, 'Forbidden', {message: 'The request signature we calculated does not match ' +
+      'the signature you provided.'});
+  }
+  if (!admit(rec, c.id, sock)) return;
+  const rate = Number(q.get('sample-rate'));
+  if (q.get('media-encoding') !== 'pcm' || !(rate >= 8000 && rate <= 48000) ||
+      !(q.get('language-code') || (q.get('identify-language') === 'true' && q.get('language-options')))) {
+    rec.why = 'bad query';
+    return refuse(sock, 400, 'Bad Request', {message: 'language-code, media-encoding or sample-rate'});
+  }
+  wss.handleUpgrade(req, sock, head, (ws) => awsSession(ws, rec, c.script, rate, q));
+}
+
+function awsSession(ws, rec, script, rate, q) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  const m = meter(rec, rate);
+  const rid = crypto.randomUUID();
+  let done = false;
+  const event = (body) => {
+    rec.sent++;
+    ws.send(evsEncode({':event-type': 'TranscriptEvent', ':content-type': 'application/json',
+      ':message-type': 'event'}, Buffer.from(JSON.stringify(body))));
+  };
+  const exception = (type, message) => {
+    rec.why = `${type}: ${message}`;
+    rec.sent++;
+    ws.send(evsEncode({':exception-type': type, ':content-type': 'application/json',
+      ':message-type': 'exception'}, Buffer.from(JSON.stringify({Message: message}))));
+    ws.close(1000);
+  };
+  const result = (list, partial) => {
+    const t = m.bytes / 2 / rate;
+    const r = {ResultId: rid, StartTime: 0, EndTime: t, IsPartial: partial, ChannelId: 'ch_0',
+      Alternatives: [{Transcript: list.join(' ') + (partial ? '' : '.'),
+        Items: list.map((w, i) => ({Type: 'pronunciation', Content: w, StartTime: i * 0.3,
+          EndTime: i * 0.3 + 0.25, Confidence: script.confidence || 0.9, VocabularyFilterMatch: false}))
+          .concat(partial ? [] : [{Type: 'punctuation', Content: '.', StartTime: t, EndTime: t,
+            VocabularyFilterMatch: false}])}]};
+    if (q.get('identify-language') === 'true') r.LanguageCode = script.language || q.get('preferred-language');
+    event({Transcript: {Results: [r]}});
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${rate}`;
+      return event({Transcript: {Results: []}});
+    }
+    rec.ok = true;
+    result(words, false);
+  };
+  ws.on('message', (data, isBinary) => {
+    if (done) return;
+    if (!isBinary) return exception('BadRequestException', 'text message: the stream is event-stream encoded');
+    let msg;
+    try { msg = evsDecode(data); } catch (e) { return exception('BadRequestException', e.message); }
+    const h = msg.headers;
+    if (h[':message-type'] !== 'event' || h[':event-type'] !== 'AudioEvent' ||
+        h[':content-type'] !== 'application/octet-stream')
+      return exception('BadRequestException', 'not an AudioEvent');
+    rec.events++;
+    if (!msg.payload.length) {
+      done = true;
+      rec.end_of_stream = true;
+      if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+      return ws.close(1000);
+    }
+    const ms = msg.payload.length / 2 * 1000 / rate;
+    rec.min_ms = rec.min_ms === null ? ms : Math.min(rec.min_ms, ms);
+    rec.max_ms = Math.max(rec.max_ms || 0, ms);
+    if (rec.events % 10 === 1) event({Transcript: {Results: []}});
+    hear(ws, m, rec, script, msg.payload, {
+      interim: (text) => result(text.split(' '), true),
+      final: recognise,
+      garbage: () => {
+        // a TranscriptEvent whose message CRC is off by one bit
+        const b = evsEncode({':event-type': 'TranscriptEvent', ':message-type': 'event'},
+          Buffer.from('{"Transcript":{"Results":[]}}'));
+        b[b.length - 1] ^= 1;
+        rec.sent++;
+        ws.send(b);
+      },
+      error: () => exception('LimitExceededException', 'You have reached your limit of concurrent streams')
+    });
+    if (script.mode === 'malformed' && !rec.sent_bad && m.loud_ms >= 300) {
+      // a total length past the message, its prelude CRC right
+      rec.sent_bad = true;
+      const b = evsEncode({':event-type': 'TranscriptEvent', ':message-type': 'event'}, Buffer.from('{}'));
+      b.writeUInt32BE(b.length + 8, 0);
+      b.writeUInt32BE(crc32(b.slice(0, 8)), 8);
+      ws.send(b);
+    }
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
+// ---- Soniox real-time WebSocket API ------------------------------------
+// /transcribe-websocket, "Authorization: Bearer <key>" (an api_key in the
+// configuration, if any, must be the same); the configuration first
+// (model, audio_format pcm_s16le with sample_rate and num_channels 1,
+// else {error_code 400}); binary audio; {"type": "keepalive"}; an empty
+// text message ends the audio: the last tokens, {"finished": true} and a
+// close. Responses {tokens [{text, start_ms, end_ms, confidence,
+// is_final}], final_audio_proc_ms, total_audio_proc_ms}; a final "<end>"
+// token at an endpoint (enable_endpoint_detection).
+
+function sonioxUpgrade(req, sock, head, url) {
+  const rec = {vendor: 'soniox', path: url.pathname, authorization: req.headers.authorization || null,
+    texts: [], sent: 0, ok: false, keepalives: 0};
+  conns.push(rec);
+  const auth = req.headers.authorization || '';
+  const script = admit(rec, /^Bearer /.test(auth) ? auth.slice(7) : null, sock);
+  if (!script) return;
+  wss.handleUpgrade(req, sock, head, (ws) => sonioxSession(ws, rec, script));
+}
+
+function sonioxSession(ws, rec, script) {
+  const words = (script.transcript || '').split(' ').filter(Boolean);
+  let m = null, cfg = null, ms = 0;
+  const send = (o) => { rec.sent++; ws.send(typeof o === 'string' ? o : JSON.stringify(o)); };
+  const error = (code, message) => {
+    rec.why = `${code}: ${message}`;
+    send({error_code: code, error_message: message});
+    ws.close(1000);
+  };
+  const tokens = (list, fin) => list.map((w, i) => ({text: (i ? ' ' : '') + w, start_ms: ms + i * 300,
+    end_ms: ms + i * 300 + 250, confidence: script.confidence || 0.9, is_final: fin}));
+  const respond = (toks) => {
+    ms = Math.round(m.bytes / 2 * 1000 / cfg.sample_rate);
+    send({tokens: toks, final_audio_proc_ms: ms, total_audio_proc_ms: ms});
+  };
+  const recognise = () => {
+    if (!m.rateOk()) {
+      rec.why = `audio at ${rec.rate} samples/s, not ${cfg.sample_rate}`;
+      return respond([]);
+    }
+    rec.ok = true;
+    // the words final in two responses, then the endpoint
+    const half = Math.ceil(words.length / 2);
+    respond(tokens(words.slice(0, half), true));
+    respond(tokens(words.slice(half), true).map((t) => ({...t, text: ' ' + t.text.trim()}))
+      .concat([{text: '<end>', start_ms: ms, end_ms: ms, confidence: 1, is_final: true}]));
+  };
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      const t = data.toString();
+      rec.texts.push(t);
+      if (t === '' && cfg) {
+        rec.end_of_audio = true;
+        if (!heard(rec).finals && words.length && m.loud_ms >= 400) recognise();
+        send({tokens: [], final_audio_proc_ms: ms, total_audio_proc_ms: ms, finished: true});
+        return ws.close(1000);
+      }
+      let o;
+      try { o = JSON.parse(t); } catch (e) { o = null; }
+      if (o && o.type === 'keepalive' && cfg) { rec.keepalives++; return; }
+      if (!o || cfg) return error(400, 'Invalid request.');
+      if (o.api_key !== undefined && o.api_key !== rec.key) return error(401, 'Invalid API key.');
+      if (typeof o.model !== 'string' || !o.model) return error(400, 'Missing model.');
+      if (o.audio_format !== 'pcm_s16le' || !(o.sample_rate >= 8000) || o.num_channels !== 1)
+        return error(400, 'Invalid audio format: pcm_s16le needs sample_rate and num_channels.');
+      cfg = o;
+      rec.config = o;
+      m = meter(rec, o.sample_rate);
+      return;
+    }
+    if (!cfg) return error(400, 'Audio before the configuration.');
+    hear(ws, m, rec, script, data, {
+      interim: (text) => respond(tokens(text.split(' '), false)),
+      final: recognise,
+      garbage: () => send('{"tokens": [{"text": "x"'),
+      error: () => error(503, 'Service is temporarily unavailable.')
+    });
+  });
+  ws.on('close', (code) => {
+    rec.close_code = code;
+    rec.ended = true;
+  });
+}
+
 // ---- Deepgram ----------------------------------------------------------
 
 function deepgramUpgrade(req, sock, head, url) {
@@ -518,6 +1003,10 @@ server.on('upgrade', (req, sock, head) => {
   if (url.pathname.startsWith('/custom')) return customUpgrade(req, sock, head, url);
   if (url.pathname === '/v2') return speechmaticsUpgrade(req, sock, head, url);
   if (url.pathname === '/v3/ws') return assemblyaiUpgrade(req, sock, head, url);
+  if (url.pathname === '/transcribe-websocket') return sonioxUpgrade(req, sock, head, url);
+  if (url.pathname === '/stream-transcription-websocket') return awsUpgrade(req, sock, head, url);
+  if (url.pathname === '/speech/recognition/conversation/cognitiveservices/v1')
+    return microsoftUpgrade(req, sock, head, url);
   conns.push({vendor: 'unknown', path: url.pathname});
   refuse(sock, 404, 'Not Found', {error: 'not found'});
 });

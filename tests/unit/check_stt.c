@@ -7,6 +7,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include "fixture.h"
+#include "speech/evstream.h"
 #include "speech/stt.h"
 #include "speech/sttv.h"
 
@@ -367,6 +368,305 @@ START_TEST(speechmatics_and_assemblyai)
 }
 END_TEST
 
+/* the last result's is_final, the last error's words */
+static bool is_final(const struct got *g)
+{
+	return json_object_get_boolean(
+		json_object_object_get(g->last, "is_final"));
+}
+
+static const char *why(const struct got *g)
+{
+	return json_object_get_string(
+		json_object_object_get(g->last, "error"));
+}
+
+START_TEST(microsoft_url_and_messages)
+{
+	struct got g = {0};
+	struct fs_stt *s =
+		mk("microsoft",
+		   "{\"profanityOption\":\"Raw\",\"azureSttEndpointId\":"
+		   "\"e1\",\"punctuation\":false}",
+		   "{\"api_key\":\"mk\",\"region\":\"westus\"}", &g);
+	char *url = NULL, *hdrs = NULL, msg[512];
+	static const char phrase[] = "{\"RecognitionStatus\":\"Success\","
+				     "\"NBest\":[{\"Confidence\":"
+				     "0.5,\"Display\":\"Hello, there.\"}]}";
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(url, "wss://westus.stt.speech.microsoft.com/speech/"
+			      "recognition/conversation/cognitiveservices/v1"
+			      "?language=en-US&format=detailed&profanity=raw"
+			      "&cid=e1");
+	ck_assert_ptr_nonnull(strstr(hdrs, "Ocp-Apim-Subscription-Key: mk\r\n"
+					   "X-ConnectionId: "));
+	ck_assert_uint_eq(s->rate, 16000);
+	/* a result of this turn; one of another turn is dropped */
+	re_snprintf(msg, sizeof(msg),
+		    "X-RequestId: %s\r\nPath: speech.phrase\r\n\r\n%s",
+		    ((char *)s->vst), phrase);
+	s->v->text(s, msg, strlen(msg));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, &conf), "Hello there");
+	ck_assert(conf > 0.49 && conf < 0.51);
+	re_snprintf(msg, sizeof(msg),
+		    "X-RequestId: 0123456789abcdef0123456789abcdef\r\n"
+		    "Path: speech.phrase\r\n\r\n%s",
+		    phrase);
+	s->v->text(s, msg, strlen(msg));
+	ck_assert_int_eq(g.n, 1);
+	/* NoMatch is no result */
+	re_snprintf(msg, sizeof(msg),
+		    "Path: speech.phrase\r\n\r\n{\"RecognitionStatus\":"
+		    "\"NoMatch\"}");
+	s->v->text(s, msg, strlen(msg));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_int_eq(g.errs, 0);
+	s->v->text(s, "Path: speech.phrase", 19);
+	ck_assert_int_eq(g.errs, 1);
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+
+	/* a region that is not one, no key */
+	memset(&g, 0, sizeof(g));
+	s = mk("microsoft", "{}", "{\"api_key\":\"k\",\"region\":\"a b\"}",
+	       &g);
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	rm(s, &g);
+	memset(&g, 0, sizeof(g));
+	s = mk("microsoft", "{}", "{\"region\":\"westus\"}", &g);
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	rm(s, &g);
+}
+END_TEST
+
+static void aws_msg(struct fs_stt *s, const char *mtype, const char *etype,
+		    const char *json)
+{
+	const char *names[] = {":content-type", ":message-type",
+			       !strcmp(mtype, "event") ? ":event-type"
+						       : ":exception-type"};
+	const char *values[] = {"application/json", mtype, etype};
+	struct mbuf *mb = mbuf_alloc(256);
+
+	ck_assert_int_eq(evs_encode(mb, names, values, 3,
+				    (const uint8_t *)json, strlen(json)),
+			 0);
+	s->v->bin(s, mb->buf, mb->end);
+	mem_deref(mb);
+}
+
+START_TEST(aws_url_and_messages)
+{
+	struct got g = {0};
+	struct fs_stt *s =
+		mk("aws",
+		   "{\"awsOptions\":{\"vocabularyName\":\"v "
+		   "1\",\"piiEntityTypes\":"
+		   "[\"NAME\",\"SSN\"]}}",
+		   "{\"access_key_id\":\"AKID\",\"secret_access_key\":\"sec\","
+		   "\"aws_region\":\"eu-west-1\"}",
+		   &g);
+	char *url = NULL, *hdrs = NULL;
+	static const char partial[] =
+		"{\"Transcript\":{\"Results\":[{\"IsPartial\":true,"
+		"\"Alternatives\":[{\"Transcript\":\"hel\",\"Items\":[]}]}]}}";
+	static const char final[] =
+		"{\"Transcript\":{\"Results\":[{\"IsPartial\":false,"
+		"\"Alternatives\":[{\"Transcript\":\"hello you.\",\"Items\":["
+		"{\"Type\":\"pronunciation\",\"Confidence\":0.5},"
+		"{\"Type\":\"pronunciation\",\"Confidence\":1.0},"
+		"{\"Type\":\"punctuation\"}]}]}]}}";
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_ptr_null(hdrs);
+	ck_assert_ptr_nonnull(strstr(url, "wss://transcribestreaming.eu-west-"
+					  "1.amazonaws.com:8443/stream-"
+					  "transcription-websocket?X-Amz-"
+					  "Algorithm=AWS4-HMAC-SHA256"));
+	ck_assert_ptr_nonnull(strstr(url, "%2Feu-west-1%2Ftranscribe%2F"));
+	ck_assert_ptr_nonnull(strstr(url, "&X-Amz-Expires=300&"));
+	ck_assert_ptr_nonnull(strstr(url, "&language-code=en-US&media-"
+					  "encoding=pcm&pii-entity-types="
+					  "NAME%2CSSN&sample-rate=8000&"
+					  "vocabulary-name=v%201&X-Amz-"
+					  "Signature="));
+	ck_assert_uint_ge(s->v->chunk_ms, 50);
+	/* an empty result while it listens, a partial, a final */
+	aws_msg(s, "event", "TranscriptEvent",
+		"{\"Transcript\":{\"Results\":[]}}");
+	ck_assert_int_eq(g.n, 0);
+	aws_msg(s, "event", "TranscriptEvent", partial);
+	ck_assert_int_eq(g.n, 1);
+	ck_assert(!is_final(&g));
+	aws_msg(s, "event", "TranscriptEvent", final);
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_str_eq(alt0(g.last, &conf), "hello you.");
+	ck_assert(conf > 0.74 && conf < 0.76); /* pronunciations' mean */
+	ck_assert(is_final(&g));
+	ck_assert_int_eq(g.errs, 0);
+	aws_msg(s, "exception", "BadRequestException",
+		"{\"Message\":\"bad rate\"}");
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_str_eq(why(&g), "BadRequestException: bad rate");
+	mem_deref(url);
+	rm(s, &g);
+
+	/* a bad CRC ends it */
+	memset(&g, 0, sizeof(g));
+	s = mk("aws", "{\"altLanguages\":[\"es-US\"]}",
+	       "{\"accessKeyId\":\"AKID\",\"secretAccessKey\":\"sec\","
+	       "\"region\":\"us-east-1\",\"sessionToken\":\"t/k\"}",
+	       &g);
+	url = NULL;
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_ptr_nonnull(strstr(url, "&X-Amz-Security-Token=t%2Fk&"));
+	ck_assert_ptr_nonnull(strstr(url, "identify-language=true&language-"
+					  "options=en-US%2Ces-US&"));
+	ck_assert_ptr_null(strstr(url, "language-code="));
+	{
+		uint8_t junk[20] = {0, 0, 0, 20, 0, 0, 0, 0, 1, 2, 3, 4};
+
+		s->v->bin(s, junk, sizeof(junk));
+	}
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_str_eq(why(&g),
+			 "an event-stream message whose CRC does not match");
+	mem_deref(url);
+	rm(s, &g);
+
+	/* a region that is not one */
+	memset(&g, 0, sizeof(g));
+	s = mk("aws", "{}",
+	       "{\"access_key_id\":\"A\",\"secret_access_key\":\"s\","
+	       "\"aws_region\":\"x/../y\"}",
+	       &g);
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), EINVAL);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(soniox_tokens)
+{
+	struct got g = {0};
+	struct fs_stt *s = mk("soniox", "{}", "{\"api_key\":\"xk\"}", &g);
+	char *url = NULL, *hdrs = NULL;
+	static const char *const msgs[] = {
+		"{\"tokens\":[{\"text\":\"Hel\",\"confidence\":0.5,"
+		"\"is_final\":false}]}",
+		"{\"tokens\":[{\"text\":\"Hello\",\"confidence\":0.5,"
+		"\"is_final\":true},{\"text\":\" th\",\"confidence\":0.1,"
+		"\"is_final\":false}]}",
+		"{\"tokens\":[{\"text\":\" there.\",\"confidence\":1.0,"
+		"\"is_final\":true},{\"text\":\"<end>\",\"confidence\":1.0,"
+		"\"is_final\":true},{\"text\":\" x\",\"is_final\":false}]}",
+	};
+	double conf = 0;
+
+	ck_assert_int_eq(s->v->prepare(s, &url, &hdrs), 0);
+	ck_assert_str_eq(url, "wss://stt-rt.soniox.com/transcribe-websocket");
+	ck_assert_str_eq(hdrs, "Authorization: Bearer xk\r\n");
+	s->v->text(s, msgs[0], strlen(msgs[0]));
+	ck_assert_int_eq(g.n, 1);
+	ck_assert_str_eq(alt0(g.last, NULL), "Hel");
+	s->v->text(s, msgs[1], strlen(msgs[1]));
+	ck_assert_int_eq(g.n, 2);
+	ck_assert_str_eq(alt0(g.last, NULL), "Hello th");
+	ck_assert(!is_final(&g));
+	/* the endpoint: the final tokens kept, what follows it left out */
+	s->v->text(s, msgs[2], strlen(msgs[2]));
+	ck_assert_int_eq(g.n, 3);
+	ck_assert(is_final(&g));
+	ck_assert_str_eq(alt0(g.last, &conf), "Hello there.");
+	ck_assert(conf > 0.74 && conf < 0.76);
+	/* the next utterance starts empty */
+	s->v->text(s, msgs[0], strlen(msgs[0]));
+	ck_assert_str_eq(alt0(g.last, NULL), "Hel");
+	ck_assert_int_eq(g.errs, 0);
+	s->v->text(s, "{\"error_code\":401,\"error_message\":\"no\"}", 39);
+	ck_assert_int_eq(g.errs, 1);
+	ck_assert_str_eq(why(&g), "401: no");
+	mem_deref(url);
+	mem_deref(hdrs);
+	rm(s, &g);
+}
+END_TEST
+
+START_TEST(vad_detects)
+{
+	struct json_object *o = json_tokener_parse(
+		"{\"enable\":true,\"voiceMs\":60,\"silenceMs\":40}");
+	struct stt_vad v;
+	int16_t loud[160], quiet[160] = {0};
+
+	for (int i = 0; i < 160; i++)
+		loud[i] = (int16_t)(i % 2 ? 3000 : -3000);
+	ck_assert(!stt_vad_init(&v, NULL));
+	ck_assert(stt_vad_init(&v, o));
+	ck_assert_uint_eq(v.voice_ms, 60);
+	ck_assert_uint_eq(v.silence_ms, 40);
+	ck_assert_uint_eq(v.pad_ms, 30); /* jambonz's default */
+	/* 40 ms of voice, 40 ms of silence: it starts over */
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	ck_assert(!stt_vad_frame(&v, quiet, 160, 20));
+	ck_assert(!stt_vad_frame(&v, quiet, 160, 20));
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	/* a short gap does not */
+	ck_assert(!stt_vad_frame(&v, quiet, 160, 20));
+	ck_assert(stt_vad_frame(&v, loud, 160, 20));
+	/* once */
+	ck_assert(!stt_vad_frame(&v, loud, 160, 20));
+	json_object_put(o);
+
+	o = json_tokener_parse("{\"enable\":false,\"voiceMs\":60}");
+	ck_assert(!stt_vad_init(&v, o));
+	json_object_put(o);
+}
+END_TEST
+
+START_TEST(fallback_recognizer)
+{
+	struct json_object *r = json_tokener_parse(
+		"{\"vendor\":\"microsoft\",\"label\":\"a\",\"language\":"
+		"\"en-US\",\"hints\":[\"x\"],\"fallbackVendor\":\"deepgram\","
+		"\"fallbackLanguage\":\"en-GB\"}");
+	struct json_object *f = fs_stt_fallback(r), *g;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(f, "vendor")),
+		"deepgram");
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(f, "language")),
+		"en-GB");
+	/* the primary's label is not the fallback's; the rest stays */
+	ck_assert(!json_object_object_get_ex(f, "label", NULL));
+	ck_assert(json_object_object_get_ex(f, "hints", NULL));
+	/* once */
+	ck_assert_ptr_null(fs_stt_fallback(f));
+	json_object_put(f);
+	json_object_object_add(r, "fallbackVendor",
+			       json_object_new_string("default"));
+	ck_assert_ptr_null(fs_stt_fallback(r));
+	json_object_object_add(r, "fallbackVendor",
+			       json_object_new_string("aws"));
+	json_object_object_add(r, "fallbackLabel",
+			       json_object_new_string("b"));
+	g = fs_stt_fallback(r);
+	ck_assert_str_eq(
+		json_object_get_string(json_object_object_get(g, "label")),
+		"b");
+	json_object_put(g);
+	json_object_put(r);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *stt_suite(void);
 
@@ -385,6 +685,11 @@ Suite *stt_suite(void)
 	tcase_add_test(tc, custom_needs_url);
 	tcase_add_test(tc, base_urls);
 	tcase_add_test(tc, speechmatics_and_assemblyai);
+	tcase_add_test(tc, microsoft_url_and_messages);
+	tcase_add_test(tc, aws_url_and_messages);
+	tcase_add_test(tc, soniox_tokens);
+	tcase_add_test(tc, vad_detects);
+	tcase_add_test(tc, fallback_recognizer);
 	suite_add_tcase(s, tc);
 	return s;
 }
