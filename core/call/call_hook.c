@@ -14,6 +14,7 @@
 #include "call/call.h"
 #include "call/session.h"
 #include "call/ws_app.h"
+#include "cluster/cluster.h"
 #include "dir/directory.h"
 #include "http/req.h"
 #include "sip/sipcheck.h"
@@ -226,6 +227,7 @@ void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 
 void call_status(struct fs_call *c, const char *status)
 {
+	struct app *app = c->env->stk->app;
 	struct json_object *p;
 	struct fs_req_opts opts = {0};
 	struct fs_hook h = {0};
@@ -233,6 +235,15 @@ void call_status(struct fs_call *c, const char *status)
 
 	if (!c->app)
 		return;
+	/* the jambonz portal's live calls, from Redis */
+	if (cluster_tracks_calls(app->cluster)) {
+		p = call_payload(c);
+		if (status)
+			json_object_object_add(p, "call_status",
+					       json_object_new_string(status));
+		cluster_call_status(app->cluster, p);
+		json_object_put(p);
+	}
 	/* a WebSocket application hears of status changes over its
 	 * socket, unless its status hook is a webhook of its own */
 	if (c->ws && !ws_app_url_is_http(c->app->status_hook.url)) {

@@ -122,7 +122,7 @@ static void dir_answer(int err, uint16_t scode, const char *reason,
 static void dir_ask(const char *called, const char *acct, const char *app,
 		    const char *carrier)
 {
-	struct dir_query q = {called, acct, app, carrier};
+	struct dir_query q = {called, acct, app, carrier, NULL, false};
 
 	dir_ctx.calls = 0;
 	dir_ctx.app = mem_deref(dir_ctx.app);
@@ -437,7 +437,7 @@ END_TEST
 
 START_TEST(dir_cancel)
 {
-	struct dir_query q = {"15551234567", NULL, NULL, NULL};
+	struct dir_query q = {"15551234567", NULL, NULL, NULL, NULL, false};
 	int key;
 
 	dir_alloc_file(dir_doc);

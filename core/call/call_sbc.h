@@ -1,0 +1,19 @@
+/**
+ * @file call_sbc.h  The jambonz SBC headers of a call's outbound legs
+ */
+#ifndef CALL_SBC_H
+#define CALL_SBC_H
+
+struct fs_call;
+struct json_object;
+struct sbchdr;
+
+/**
+ * Fill h for a dial leg of c to target: the call's account and
+ * application, X-CID and X-Voip-Carrier-Sid of its INVITE, the target's
+ * type, proxy and overrideTo. Strings borrowed from c and target.
+ */
+void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
+		   const struct json_object *target);
+
+#endif
