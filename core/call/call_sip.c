@@ -278,7 +278,10 @@ static const char *call_uri_name(const char *user, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
-	return user && !strncmp(user, prefix, n) && user[n] ? user + n : NULL;
+	if (!user || strncmp(user, prefix, n) ||
+	    !call_sid_ok(user + n, strlen(user + n)))
+		return NULL;
+	return user + n;
 }
 
 /*
@@ -533,7 +536,7 @@ void call_inbound(struct call_env *env, const struct sip_msg *msg)
 	if (stk->app->dbpool && realm) {
 		q.realm = realm;
 		name = call_uri_name(c->to_user, "app-");
-		if (name && call_sid_ok(name, strlen(name)))
+		if (name)
 			q.application_sid = name;
 		else if ((name = call_uri_name(c->to_user, "queue-")) &&
 			 !q.application_sid)

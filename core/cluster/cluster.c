@@ -273,6 +273,7 @@ void cluster_call_status(struct cluster *r, const struct json_object *p)
 	char *key = NULL, score[32];
 	unsigned argc = 2;
 	int32_t scode = 0;
+	bool first;
 
 	if (!cluster_tracks_calls(r) || !p)
 		return;
@@ -287,6 +288,11 @@ void cluster_call_status(struct cluster *r, const struct json_object *p)
 		return;
 	if (json_object_object_get_ex(p, "sip_status", &v))
 		scode = json_object_get_int(v);
+	/* the first status: 100 Trying, or "trying" of a createCall whose
+	 * application came after the far end answered */
+	first = scode == 100 ||
+		(json_object_object_get_ex(p, "call_status", &v) &&
+		 !strcmp(json_object_get_string(v), "trying"));
 	argv[0] = "HSET";
 	argv[1] = key;
 	for (size_t i = 0; i < ARRAY_SIZE(cluster_call_fields); i++) {
@@ -300,7 +306,7 @@ void cluster_call_status(struct cluster *r, const struct json_object *p)
 		argv[argc++] = json_object_get_string(v);
 	}
 	/* the owner's REST API, with the first status only, as jambonz */
-	if (scode == 100) {
+	if (first) {
 		argv[argc++] = "serviceUrl";
 		argv[argc++] = r->service_url;
 	}
@@ -309,7 +315,7 @@ void cluster_call_status(struct cluster *r, const struct json_object *p)
 		    (const char *[]){"EXPIRE", key,
 				     scode >= 200 ? CLUSTER_CALL_AFTER_S
 						  : CLUSTER_CALL_LIFE_S});
-	if (scode == 100) {
+	if (first) {
 		struct timeval tv;
 
 		gettimeofday(&tv, NULL);
