@@ -38,6 +38,7 @@ struct cluster {
 	struct tmr tmr;       /* the jambonz sets, on the first loop */
 	uint64_t announce_at;
 	bool listed;       /* in <cluster>:active-fs */
+	bool jambonz;      /* jambonz keys too: JAMBONES_SBCS or MySQL */
 	char *sip_addr;    /* host:port of the first loop's SIP */
 	char *service_url; /* X-FS-ServiceUrl, <cluster>:fs-service-url */
 	char *set_fs, *set_url;
@@ -110,6 +111,10 @@ int cluster_alloc(struct cluster **clp, struct app *app)
 	r->app = app;
 	list_init(&r->fwds);
 	tmr_init(&r->tmr);
+	/* a registry shared by instances behind Kamailio alone keeps to
+	 * its own keys */
+	r->jambonz = (cfg->jambonz_sbcs && *cfg->jambonz_sbcs) ||
+		     (cfg->mysql_host && *cfg->mysql_host);
 
 	if (cfg->instance_rest_url && *cfg->instance_rest_url)
 		err = str_dup(&self, cfg->instance_rest_url);
@@ -223,7 +228,7 @@ int cluster_start(struct cluster *r, struct sip_stack *stk)
 			return err;
 		}
 	}
-	if (r->rr)
+	if (r->rr && r->jambonz)
 		tmr_start(&r->tmr, 0, cluster_tick, r);
 	return 0;
 }
@@ -240,7 +245,7 @@ void cluster_stop(struct cluster *r)
 
 bool cluster_tracks_calls(const struct cluster *r)
 {
-	return r && r->rr;
+	return r && r->rr && r->jambonz;
 }
 
 /* Our payload's names -> CallInfo.toJSON()'s, as updateCallStatus()

@@ -31,7 +31,8 @@ int cluster_alloc(struct cluster **clp, struct app *app);
 
 /**
  * The first loop is up: OPTIONS pings to JAMBONES_SBCS from its SIP
- * stack, and this instance in jambonz's Redis sets (fsUUIDs,
+ * stack, and, in a jambonz cluster (JAMBONES_SBCS or the MySQL
+ * directory) with Redis, this instance in jambonz's sets (fsUUIDs,
  * <cluster>:active-fs, <cluster>:fs-service-url) until it drains.
  * On that loop; cl may be NULL.
  *
@@ -42,7 +43,9 @@ int cluster_start(struct cluster *cl, struct sip_stack *stk);
 /** Stop pinging and leave jambonz's sets, before the first loop goes */
 void cluster_stop(struct cluster *cl);
 
-/** @return true when call statuses go to Redis (cl may be NULL) */
+/** @return true when call statuses go to Redis: Redis in a jambonz
+ *          cluster (JAMBONES_SBCS or the MySQL directory); cl may be
+ *          NULL */
 bool cluster_tracks_calls(const struct cluster *cl);
 
 /**
