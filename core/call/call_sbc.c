@@ -14,6 +14,8 @@
 #include "call/call_sbc.h"
 #include "dir/dir_app.h"
 #include "sip/sbchdr.h"
+#include "sip/stack.h"
+#include "app.h"
 
 static void call_sbc_hdr(char *dst, size_t sz, const struct sip_msg *msg,
 			 const char *name)
@@ -39,4 +41,26 @@ void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 	call_sbc_hdr(h->cid, sizeof(h->cid), c->invite, "X-CID");
 	call_sbc_hdr(h->voip_carrier_sid, sizeof(h->voip_carrier_sid),
 		     c->invite, "X-Voip-Carrier-Sid");
+}
+
+struct json_object *call_sbc_target(const struct fs_call *c,
+				    const struct json_object *target)
+{
+	struct json_object *t = (struct json_object *)target, *copy = NULL;
+	const char *type = jsonutil_str(target, "type");
+	const char *name = jsonutil_str(target, "name");
+	char *full = NULL;
+
+	if (!type || strcmp(type, "user") || !name || strchr(name, '@') ||
+	    !c->app || !c->app->sip_realm ||
+	    !sbchdr_enabled(c->env->stk->app->cfg))
+		return json_object_get(t);
+	if (json_object_deep_copy(t, &copy, NULL) ||
+	    re_sdprintf(&full, "%s@%s", name, c->app->sip_realm)) {
+		json_object_put(copy);
+		return json_object_get(t);
+	}
+	json_object_object_add(copy, "name", json_object_new_string(full));
+	mem_deref(full);
+	return copy;
 }

@@ -16,4 +16,14 @@ struct sbchdr;
 void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 		   const struct json_object *target);
 
+/**
+ * The target a dial leg resolves: as jambonz's dial.js, a user target
+ * without a realm gets the account's sip_realm when the SBC headers are
+ * on (sbc-outbound finds registered users by user@realm).
+ *
+ * @return a new reference: target itself, or a copy with the realm
+ */
+struct json_object *call_sbc_target(const struct fs_call *c,
+				    const struct json_object *target);
+
 #endif

@@ -62,14 +62,18 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	struct json_object *auth = NULL, *thdrs = NULL, *merged = NULL;
 	struct leg_params p = {0};
 	char *uri = NULL, *route = NULL, *hdrs = NULL;
+	struct json_object *rt;
 	struct sbchdr sbc;
 	struct fs_leg *fl;
 	int e;
 
 	if (!lp || !c || !scope || !target || !err)
 		return EINVAL;
-	e = target_resolve(c->env->stk->app->cfg, target, &uri, &route, err,
+	/* the realm of a user target, in a jambonz cluster */
+	rt = call_sbc_target(c, target);
+	e = target_resolve(c->env->stk->app->cfg, rt, &uri, &route, err,
 			   errsz);
+	json_object_put(rt);
 	if (e)
 		return EINVAL;
 	if (o && (o->caller_id || o->caller_name)) {

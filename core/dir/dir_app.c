@@ -36,6 +36,7 @@ static void dir_app_destructor(void *data)
 	mem_deref(a->application_sid);
 	mem_deref(a->service_provider_sid);
 	mem_deref(a->webhook_secret);
+	mem_deref(a->sip_realm);
 	dir_hook_reset(&a->call_hook);
 	dir_hook_reset(&a->status_hook);
 	json_object_put(a->app_json);
@@ -135,6 +136,7 @@ int dir_app_merge(struct dir_app **ap, const struct dir_app *base,
 	err |= dir_strdup(&a->service_provider_sid,
 			  base->service_provider_sid);
 	err |= dir_strdup(&a->webhook_secret, base->webhook_secret);
+	err |= dir_strdup(&a->sip_realm, base->sip_realm);
 	err |= dir_strdup(&a->tts_vendor, base->tts_vendor);
 	err |= dir_strdup(&a->tts_language, base->tts_language);
 	err |= dir_strdup(&a->tts_voice, base->tts_voice);

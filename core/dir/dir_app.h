@@ -24,6 +24,7 @@ struct dir_app {
 	char *application_sid;
 	char *service_provider_sid;
 	char *webhook_secret;
+	char *sip_realm; /* the account's: user targets without one */
 	struct dir_hook call_hook;
 	struct dir_hook status_hook;
 	struct json_object *app_json; /* verb array or NULL */

@@ -59,7 +59,7 @@ enum dirdb_stmt {
 
 static const char *const dirdb_sql[] = {
 	[DIRDB_ACCOUNT] = "SELECT is_active, webhook_secret, "
-			  "service_provider_sid FROM accounts "
+			  "service_provider_sid, sip_realm FROM accounts "
 			  "WHERE account_sid = ?",
 	[DIRDB_APP_BY_SID] = DIRDB_APP_SELECT "WHERE a.application_sid = ?",
 	[DIRDB_APP_BY_NUMBER] =
@@ -153,7 +153,7 @@ struct dirdb_job {
 	struct dir_app *app;
 	/* scratch of one routing attempt */
 	bool acct_found, acct_active;
-	char *secret, *sp_sid, *num_carrier, *route_app;
+	char *secret, *sp_sid, *num_carrier, *route_app, *sip_realm;
 };
 
 static void dirdb_entry_destructor(void *data)
@@ -176,6 +176,7 @@ static void dirdb_job_scratch_reset(struct dirdb_job *job)
 	job->sp_sid = mem_deref(job->sp_sid);
 	job->num_carrier = mem_deref(job->num_carrier);
 	job->route_app = mem_deref(job->route_app);
+	job->sip_realm = mem_deref(job->sip_realm);
 	job->app = mem_deref(job->app);
 	job->err = 0;
 	job->scode = 0;
@@ -273,12 +274,13 @@ static int dirdb_account_row(unsigned ncols, const char *const *cols,
 	struct dirdb_job *job = arg;
 	int err;
 
-	if (ncols < 3)
+	if (ncols < 4)
 		return EINVAL;
 	job->acct_found = true;
 	job->acct_active = cols[0] && strcmp(cols[0], "0");
 	err = dirdb_dup(&job->secret, cols[1]);
 	err |= dirdb_dup(&job->sp_sid, cols[2]);
+	err |= dirdb_dup(&job->sip_realm, cols[3]);
 	return err ? ENOMEM : 0;
 }
 
@@ -632,6 +634,7 @@ static int dirdb_route(struct dbpool_conn *c, void *arg)
 	err = dirdb_dup(&job->app->account_sid, job->account_sid);
 	err |= dirdb_dup(&job->app->webhook_secret, job->secret);
 	err |= dirdb_dup(&job->app->service_provider_sid, job->sp_sid);
+	err |= dirdb_dup(&job->app->sip_realm, job->sip_realm);
 	if (err)
 		return ENOMEM;
 	job->cacheable = true;

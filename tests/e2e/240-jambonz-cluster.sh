@@ -19,6 +19,7 @@ APP3=22222222-bbbb-4bbb-8bbb-000000000003
 APP_IN=24000000-0000-4000-8000-000000000001
 APP_OUT=24000000-0000-4000-8000-000000000002
 APP_DEV=24000000-0000-4000-8000-000000000003
+APP_USR=24000000-0000-4000-8000-000000000004
 C9=24000000-0000-4000-8000-0000000000c9
 ENC=cluster-enc-secret
 UUID_RE='^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$'
@@ -45,7 +46,9 @@ start_hooks '{
            "target":[{"type":"phone","number":"15551230000"}]}],
   "/in-action": [{"verb":"hangup"}],
   "/out": [{"verb":"pause","length":2.5},{"verb":"hangup"}],
-  "/dev": [{"verb":"sip:decline","status":486,"reason":"Device App"}]
+  "/dev": [{"verb":"sip:decline","status":486,"reason":"Device App"}],
+  "/user": [{"verb":"dial","timeLimit":1,"target":[{"type":"user","name":"bob"}]},
+            {"verb":"hangup"}]
 }' acct-secret
 db_sql "
 UPDATE accounts SET sip_realm = 'sip.example.com',
@@ -54,7 +57,8 @@ INSERT INTO webhooks (webhook_sid, url, method) VALUES
 	('24000000-0000-4000-8000-0000000000a1', '$HOOK/in', 'POST'),
 	('24000000-0000-4000-8000-0000000000a2', '$HOOK/st', 'POST'),
 	('24000000-0000-4000-8000-0000000000a3', '$HOOK/out', 'POST'),
-	('24000000-0000-4000-8000-0000000000a4', '$HOOK/dev', 'POST');
+	('24000000-0000-4000-8000-0000000000a4', '$HOOK/dev', 'POST'),
+	('24000000-0000-4000-8000-0000000000a5', '$HOOK/user', 'POST');
 INSERT INTO applications (application_sid, name, account_sid, call_hook_sid,
 	call_status_hook_sid, speech_synthesis_vendor,
 	speech_synthesis_language, speech_synthesis_voice,
@@ -66,6 +70,8 @@ INSERT INTO applications (application_sid, name, account_sid, call_hook_sid,
 	 '24000000-0000-4000-8000-0000000000a2', 'flite', 'en-US', 'slt',
 	 'google', 'de-DE', '$(encrypt '{"TOKEN":"t-42"}')'),
 	('$APP_DEV', 'dev', '$A', '24000000-0000-4000-8000-0000000000a4',
+	 NULL, 'flite', 'en-US', 'kal', 'google', 'en-US', NULL),
+	('$APP_USR', 'user', '$A', '24000000-0000-4000-8000-0000000000a5',
 	 NULL, 'flite', 'en-US', 'kal', 'google', 'en-US', NULL);
 INSERT INTO voip_carriers (voip_carrier_sid, name, account_sid, is_active)
 	VALUES ('$C9', 'carrier9', '$A', 1);
@@ -148,6 +154,16 @@ assert_eq "$(rcli HGET "$key" serviceUrl)" "$FS_HTTP" "serviceUrl with the first
 [ -n "$(rcli ZSCORE active-call-sids "$key")" ] || fail "$key not in active-call-sids"
 ttl=$(rcli TTL "$key")
 [ "$ttl" -gt 3000 ] && [ "$ttl" -le 3600 ] || fail "completed call TTL $ttl"
+
+# a user target gets the account's realm, and goes to the SBC
+start_uas sbc_user "$SBC" sbc_outbound
+run_sipp carol "$(mkscen uac_answer HDRS="X-Account-Sid: $A
+X-Application-Sid: $APP_USR")" 15559990009 || fail "caller of the user dial failed"
+wait_uas sbc_user
+inv=$(msg_first sbc_user '^INVITE ')
+assert_contains "$inv" "^INVITE sip:bob@sip.example.com SIP/2.0" "user target with the account's sip_realm"
+assert_eq "$(hdr X-Jambonz-Routing)" "user" "user X-Jambonz-Routing"
+assert_eq "$(hdr X-Application-Sid)" "$APP_USR" "user X-Application-Sid"
 
 # --- createCall: the account's secret, the application's hooks ----------
 start_uas sbc_out "$SBC" sbc_outbound
