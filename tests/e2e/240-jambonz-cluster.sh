@@ -202,6 +202,14 @@ assert_eq "$(hdr X-Jambonz-FS-UUID)" "$FS_UUID" "createCall X-Jambonz-FS-UUID"
 assert_eq "$(hdr X-Trace-ID)" "$(json_get "$log" "$out.body.trace_id")" "X-Trace-ID is the call's trace"
 [ -n "$(hdr X-Trace-ID)" ] || fail "no X-Trace-ID"
 
+# an account the directory does not know: the call is given up
+r=$(post /v1/createCall '{"account_sid":"nosuch-account","application_sid":"'"$APP_OUT"'",
+  "to":{"type":"sip","sipUri":"sip:nobody@127.0.0.1:'"$(free_port)"'"}}')
+assert_eq "${r%% *}" "201" "createCall of an unknown account is placed"
+wait_log "$WORK/main.log" "createCall: 503 No Account exists for sid nosuch-account" 5
+idle() { [ "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" d.calls.active)" = 0 ]; }
+wait_for 5 idle || fail "the unknown account's call still runs"
+
 # --- registered devices: sbc-inbound's X-Authenticated-User and URIs ---
 call() { # NAME SERVICE CODE HEADERS
 	run_sipp "$1" "$(mkscen uac_reject CODE="$3" HDRS="$4")" "$2" ||
