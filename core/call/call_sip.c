@@ -383,6 +383,36 @@ static int call_dyn_lookup(struct fs_call *c, struct dir_query *q,
 	return err;
 }
 
+/*
+ * The Request-URI of a registered device's call (jambonz's initLocals):
+ * app-<sid> names the application (before X-Application-Sid);
+ * queue-<name> and conference-<name> run a generated one.
+ *
+ * @return true when the call's lookup is under way (or the call ended)
+ */
+static bool call_device_uri(struct fs_call *c, struct dir_query *q)
+{
+	const char *name, *verb = NULL;
+
+	name = call_uri_name(c->to_user, "app-");
+	if (name) {
+		q->application_sid = name;
+		return false;
+	}
+	if (q->application_sid)
+		return false;
+	if ((name = call_uri_name(c->to_user, "queue-")))
+		verb = "dequeue";
+	else if ((name = call_uri_name(c->to_user, "conference-")))
+		verb = "conference";
+	if (!verb)
+		return false;
+	if (call_dyn_lookup(c, q, verb, name))
+		call_terminate(c, 500, "Server Error", "directory error",
+			       NULL);
+	return true;
+}
+
 /* Admission of a new INVITE on the owning loop; true if answered here */
 static bool call_admit(struct call_env *env, const struct sip_msg *msg)
 {
@@ -415,7 +445,6 @@ void call_inbound(struct call_env *env, const struct sip_msg *msg)
 		"X-Account-Sid", "X-Application-Sid", "X-Voip-Carrier-Sid"};
 	char *sids[3] = {NULL, NULL, NULL};
 	char *realm = NULL;
-	const char *name;
 	struct dir_query q = {0};
 	struct fs_call *c;
 	struct sa laddr;
@@ -535,23 +564,8 @@ void call_inbound(struct call_env *env, const struct sip_msg *msg)
 	 * handed over through its Redis, which this one cannot read */
 	if (stk->app->dbpool && realm) {
 		q.realm = realm;
-		name = call_uri_name(c->to_user, "app-");
-		if (name)
-			q.application_sid = name;
-		else if ((name = call_uri_name(c->to_user, "queue-")) &&
-			 !q.application_sid)
-			err = call_dyn_lookup(c, &q, "dequeue", name);
-		else if ((name = call_uri_name(c->to_user, "conference-")) &&
-			 !q.application_sid)
-			err = call_dyn_lookup(c, &q, "conference", name);
-		else
-			name = NULL;
-		if (name && q.rest) {
-			if (err)
-				call_terminate(c, 500, "Server Error",
-					       "directory error", NULL);
+		if (call_device_uri(c, &q))
 			goto out;
-		}
 	}
 	if (stk->app->dbpool && call_uri_name(c->to_user, "context-")) {
 		fs_warn("call",
