@@ -169,14 +169,17 @@ static void cluster_cmd(struct cluster *r, unsigned argc,
 }
 
 /* The instance in the sets jambonz reads, or out of them while
- * draining (sbc-sip-sidecar does the same from our OPTIONS) */
+ * draining (sbc-sip-sidecar does the same from our OPTIONS). The UUID
+ * stays until the end: sbc-outbound checks it on every leg, also of the
+ * calls a draining server still runs. */
 static void cluster_announce(struct cluster *r, bool open)
 {
 	const char *op = open ? "SADD" : "SREM";
 
-	cluster_cmd(
-		r, 3,
-		(const char *[]){op, CLUSTER_FS_UUID_SET, sbchdr_fs_uuid()});
+	if (open)
+		cluster_cmd(r, 3,
+			    (const char *[]){op, CLUSTER_FS_UUID_SET,
+					     sbchdr_fs_uuid()});
 	if (r->sip_addr)
 		cluster_cmd(r, 3,
 			    (const char *[]){op, r->set_fs, r->sip_addr});
@@ -239,8 +242,13 @@ void cluster_stop(struct cluster *r)
 		return;
 	tmr_cancel(&r->tmr);
 	r->ping = mem_deref(r->ping);
-	if (r->rr && r->listed)
+	if (!r->rr || !r->jambonz)
+		return;
+	if (r->listed)
 		cluster_announce(r, false);
+	cluster_cmd(r, 3,
+		    (const char *[]){"SREM", CLUSTER_FS_UUID_SET,
+				     sbchdr_fs_uuid()});
 }
 
 bool cluster_tracks_calls(const struct cluster *r)

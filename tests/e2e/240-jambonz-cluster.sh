@@ -93,7 +93,7 @@ start_fs main "${DB_CONF[@]}" ENCRYPTION_SECRET="$ENC" \
 	JAMBONES_SBCS="127.0.0.1:$PING" OPTIONS_PING_INTERVAL=1000 \
 	SIP_OUTBOUND_PROXY="127.0.0.1:$SBC"
 FS_SIP=127.0.0.1:$FS_SIP_PORT
-MAIN_HTTP=$FS_HTTP
+MAIN_PID=$FS_PID
 
 # --- the feature server where jambonz looks for it ---------------------
 pinged() { grep -q "$1" "$WORK/pings.msg" 2>/dev/null; }
@@ -242,6 +242,7 @@ wait_for 3 pinged '^X-FS-Status: closed' || fail "no closed ping while draining"
 unlisted() { [ "$(rcli SISMEMBER default:active-fs "$FS_SIP")" = 0 ]; }
 wait_for 3 unlisted || fail "still in default:active-fs while draining"
 assert_eq "$(rcli SISMEMBER default:fs-service-url "$FS_HTTP")" "0" "out of default:fs-service-url"
+assert_eq "$(rcli SISMEMBER fsUUIDs "$FS_UUID")" "1" "the UUID stays while calls may still dial"
 [ ! -s "$WORK/pings.err" ] || fail "a ping sbc-sip-sidecar would not read: $(head -n 20 "$WORK/pings.err")"
 m=$(curl -fsS "$FS_HTTP/metrics")
 [ "$(json_get "$m" d.cluster.sbc_pings.answered)" -ge 2 ] || fail "pings answered: $m"
@@ -264,5 +265,9 @@ assert_eq "$(json_get "$(hooks_log)" 'd.find(r => r.path==="/act403").body.dial_
 	"sbc-outbound's 403 without X-Jambonz-Routing"
 assert_contains "$(cat "$WORK/sbc_403.msg")" "X-Reason: missing required jambonz headers" "403 reason"
 assert_eq "$(grep -c '^X-Jambonz-Routing' "$WORK/sbc_403.msg")" "0" "no jambonz headers when off"
-FS_HTTP=$MAIN_HTTP
+# the drained server stops: its UUID leaves fsUUIDs
+kill -TERM "$MAIN_PID"
+wait_exit "$MAIN_PID" 10 main
+gone_uuid() { [ "$(rcli SISMEMBER fsUUIDs "$FS_UUID")" = 0 ]; }
+wait_for 3 gone_uuid || fail "FS UUID still in fsUUIDs after the stop"
 echo OK
