@@ -306,7 +306,8 @@ void cluster_call_status(struct cluster *r, const struct json_object *p)
 	first = scode == 100 ||
 		(json_object_object_get_ex(p, "call_status", &v) &&
 		 !strcmp(json_object_get_string(v), "trying"));
-	argv[0] = "HSET";
+	/* HMSET as realtimedb-helpers: any Redis version takes it */
+	argv[0] = "HMSET";
 	argv[1] = key;
 	for (size_t i = 0; i < ARRAY_SIZE(cluster_call_fields); i++) {
 		if (!json_object_object_get_ex(p, cluster_call_fields[i][0],
