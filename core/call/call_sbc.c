@@ -5,6 +5,7 @@
  * the call, and carries the SBC's X-CID and X-Voip-Carrier-Sid of the
  * inbound INVITE back to it.
  */
+#include <ctype.h>
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
@@ -16,6 +17,20 @@
 #include "sip/sbchdr.h"
 #include "sip/stack.h"
 #include "app.h"
+
+bool call_sbc_sid_ok(const char *p, size_t n)
+{
+	if (!p || !n || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char ch = p[i];
+
+		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_' &&
+		    ch != '.')
+			return false;
+	}
+	return true;
+}
 
 static void call_sbc_hdr(char *dst, size_t sz, const struct sip_msg *msg,
 			 const char *name)

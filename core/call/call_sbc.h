@@ -4,9 +4,19 @@
 #ifndef CALL_SBC_H
 #define CALL_SBC_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 struct fs_call;
 struct json_object;
 struct sbchdr;
+
+/**
+ * A sid names rows of the directory (X-Account-Sid, createCall's
+ * account_sid, ...): a token of at most 64 characters, so nothing else
+ * reaches a query, a log line or an X-Reason.
+ */
+bool call_sbc_sid_ok(const char *p, size_t n);
 
 /**
  * Fill h for a dial leg of c to target: the call's account and

@@ -16,6 +16,7 @@
 #include "base/cfg.h"
 #include "base/log.h"
 #include "call/call.h"
+#include "call/call_sbc.h"
 #include "dir/directory.h"
 #include "media/media.h"
 #include "sip/sipcheck.h"
@@ -219,22 +220,6 @@ static int call_pl_dup(char **dst, const struct pl *pl)
 	return pl_isset(pl) ? pl_strdup(dst, pl) : 0;
 }
 
-/* An SBC's sids name rows of the directory: a sid is a token of at
- * most 64 characters, so nothing else reaches a query, log or X-Reason */
-static bool call_sid_ok(const char *p, size_t n)
-{
-	if (!n || n > 64)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char ch = p[i];
-
-		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_' &&
-		    ch != '.')
-			return false;
-	}
-	return true;
-}
-
 static int call_sid_hdr(char **dst, const struct sip_msg *msg,
 			const char *name)
 {
@@ -242,7 +227,7 @@ static int call_sid_hdr(char **dst, const struct sip_msg *msg,
 
 	if (!h)
 		return 0;
-	if (!call_sid_ok(h->val.p, h->val.l))
+	if (!call_sbc_sid_ok(h->val.p, h->val.l))
 		return EINVAL;
 	return pl_strdup(dst, &h->val);
 }
@@ -279,7 +264,7 @@ static const char *call_uri_name(const char *user, const char *prefix)
 	size_t n = strlen(prefix);
 
 	if (!user || strncmp(user, prefix, n) ||
-	    !call_sid_ok(user + n, strlen(user + n)))
+	    !call_sbc_sid_ok(user + n, strlen(user + n)))
 		return NULL;
 	return user + n;
 }

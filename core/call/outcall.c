@@ -28,6 +28,7 @@
 #include "sip/target.h"
 #include "base/uuid.h"
 #include "sip/sbchdr.h"
+#include "call/call_sbc.h"
 
 #define OUTCALL_RING_MS 60000
 #define OUTCALL_MAX_MS  86400000u /* a day: timeout, timeLimit */
@@ -342,6 +343,19 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 	}
 	/* a MySQL directory holds the account and its applications */
 	stored = stk->app->dbpool && jsonutil_str(body, "account_sid");
+	if (stored) {
+		const char *acct = jsonutil_str(body, "account_sid");
+		const char *asid = jsonutil_str(body, "application_sid");
+
+		if (!call_sbc_sid_ok(acct, strlen(acct)) ||
+		    (asid && !call_sbc_sid_ok(asid, strlen(asid)))) {
+			re_snprintf(err, errsz,
+				    "account_sid and application_sid must be "
+				    "sids (letters, digits, '-', '_', '.')");
+			e = EINVAL;
+			goto out;
+		}
+	}
 	e = outcall_app(&app, cfg, body, stored, err, errsz);
 	if (e)
 		goto out;

@@ -202,6 +202,12 @@ assert_eq "$(hdr X-Jambonz-FS-UUID)" "$FS_UUID" "createCall X-Jambonz-FS-UUID"
 assert_eq "$(hdr X-Trace-ID)" "$(json_get "$log" "$out.body.trace_id")" "X-Trace-ID is the call's trace"
 [ -n "$(hdr X-Trace-ID)" ] || fail "no X-Trace-ID"
 
+# sids reach queries and log lines: only sids are taken
+r=$(post /v1/createCall '{"account_sid":"x\u0027 OR 1=1 --","application_sid":"'"$APP_OUT"'",
+  "to":{"type":"phone","number":"15551230002"}}')
+assert_eq "${r%% *}" "400" "createCall with a malformed account_sid"
+assert_contains "$r" "must be sids" "createCall 400 reason"
+
 # an account the directory does not know: the call is given up
 r=$(post /v1/createCall '{"account_sid":"nosuch-account","application_sid":"'"$APP_OUT"'",
   "to":{"type":"sip","sipUri":"sip:nobody@127.0.0.1:'"$(free_port)"'"}}')
