@@ -193,6 +193,9 @@ static int main_start(struct app *app)
 			return err;
 		}
 	}
+	err = cluster_start(app->cluster, &app->loop->stk);
+	if (err)
+		return err;
 	/* the listener reads the first loop's figures */
 	app->req = app->loop->env.req;
 	app->scopes = app->loop->env.scopes;
@@ -221,6 +224,8 @@ static void main_stop(struct app *app)
 	app->rest = mem_deref(app->rest);
 	app->req = NULL;
 	app->scopes = NULL;
+	/* its pings use the first loop's SIP stack */
+	cluster_stop(app->cluster);
 	for (unsigned i = 1; i < APP_MAX_LOOPS; i++)
 		app->shards[i] = mem_deref(app->shards[i]);
 	app->loop = mem_deref(app->loop);

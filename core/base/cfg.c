@@ -226,6 +226,21 @@ static const struct cfg_item cfg_items[] = {
 	 false,
 	 "URL other instances reach this one's REST API at; empty = "
 	 "http://HTTP_ADDR:HTTP_PORT"},
+	{"JAMBONES_SBCS", CFG_STR, CFG_OFF(jambonz_sbcs), "", 0, 0, false,
+	 "jambonz SBCs (host[:port], comma separated): OPTIONS pings with "
+	 "X-FS-Status/X-FS-Calls go to each, and the first is the outbound "
+	 "proxy when SIP_OUTBOUND_PROXY is empty; empty = none"},
+	{"JAMBONES_CLUSTER_ID", CFG_STR, CFG_OFF(cluster_id), "default", 0, 0,
+	 false,
+	 "prefix of the jambonz Redis sets (<id>:active-fs, "
+	 "<id>:fs-service-url)"},
+	{"OPTIONS_PING_INTERVAL", CFG_U32, CFG_OFF(options_ping_ms), "30000",
+	 1000, 3600000, false, "ms between OPTIONS pings to JAMBONES_SBCS"},
+	{"JAMBONZ_SBC_HEADERS", CFG_STR, CFG_OFF(sbc_headers), "auto", 0, 0,
+	 false,
+	 "X-Jambonz-Routing, X-Account-Sid, X-Call-Sid... on outbound "
+	 "INVITEs, as sbc-outbound requires: on, off, or auto (on when "
+	 "JAMBONES_SBCS or JAMBONES_MYSQL_HOST is set)"},
 	{"SBC_TRUSTED_NETS", CFG_STR, CFG_OFF(sbc_trusted_nets), "", 0, 0,
 	 false,
 	 "networks (CIDR, comma separated) whose INVITEs are taken and whose "
@@ -532,6 +547,16 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 			return e;
 		}
 	}
+	if (strcasecmp(cfg->sbc_headers, "auto") &&
+	    strcasecmp(cfg->sbc_headers, "on") &&
+	    strcasecmp(cfg->sbc_headers, "off")) {
+		re_snprintf(
+			err, errsz,
+			"JAMBONZ_SBC_HEADERS: '%s' is not one of auto, on, "
+			"off",
+			cfg->sbc_headers);
+		return EINVAL;
+	}
 	if (log_format_parse(cfg->logformat, NULL)) {
 		re_snprintf(err, errsz,
 			    "LOG_FORMAT: '%s' is not one of plain, json",
@@ -548,6 +573,26 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 		return EINVAL;
 	}
 	return 0;
+}
+
+/* jambonz sends every outdial to one of its SBCs: without a proxy of
+ * its own, the first of JAMBONES_SBCS is it */
+static int cfg_sbc_proxy(struct cfg *cfg)
+{
+	const char *s = cfg->jambonz_sbcs, *end;
+
+	if (*cfg->sip_outbound_proxy || !*s)
+		return 0;
+	while (*s == ' ' || *s == ',')
+		s++;
+	end = s;
+	while (*end && *end != ',' && *end != ' ')
+		end++;
+	if (end == s)
+		return 0;
+	cfg->sip_outbound_proxy = mem_deref(cfg->sip_outbound_proxy);
+	return re_sdprintf(&cfg->sip_outbound_proxy, "%b", s,
+			   (size_t)(end - s));
 }
 
 #ifndef FS_CONFIG_FILE
@@ -591,6 +636,8 @@ int cfg_load(struct cfg **cfgp, const char *path, char *err, size_t errsz)
 		if (e)
 			re_snprintf(err, errsz, "environment %s", why);
 	}
+	if (!e)
+		e = cfg_sbc_proxy(cfg);
 	if (!e)
 		e = cfg_check(cfg, err, errsz);
 

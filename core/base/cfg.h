@@ -112,6 +112,12 @@ struct cfg {
 	uint32_t redis_call_ttl; /* REDIS_CALL_TTL 3600 (s)              */
 	char *instance_rest_url; /* INSTANCE_REST_URL ""                 */
 
+	/* a jambonz cluster: sbc-inbound, sbc-outbound, the portal */
+	char *jambonz_sbcs;       /* JAMBONES_SBCS "" = none             */
+	char *cluster_id;         /* JAMBONES_CLUSTER_ID "default"       */
+	uint32_t options_ping_ms; /* OPTIONS_PING_INTERVAL 30000         */
+	char *sbc_headers;        /* JAMBONZ_SBC_HEADERS "auto"          */
+
 	/* SIP admission and limits */
 	char *sbc_trusted_nets;       /* SBC_TRUSTED_NETS "" = anyone        */
 	uint32_t sip_invite_rate;     /* SIP_INVITE_RATE 500 per source, /s  */

@@ -14,6 +14,7 @@
 #include "call/call.h"
 #include "call/session.h"
 #include "call/ws_app.h"
+#include "cluster/cluster.h"
 #include "dir/directory.h"
 #include "http/req.h"
 #include "sip/sipcheck.h"
@@ -266,6 +267,7 @@ static void call_status_send(struct fs_call *c, struct json_object *p)
 
 void call_status(struct fs_call *c, const char *status)
 {
+	struct app *app = c->env->stk->app;
 	struct json_object *p;
 
 	if (!c->app)
@@ -274,6 +276,9 @@ void call_status(struct fs_call *c, const char *status)
 	if (status)
 		json_object_object_add(p, "call_status",
 				       json_object_new_string(status));
+	/* the jambonz portal's live calls, from Redis */
+	if (cluster_tracks_calls(app->cluster))
+		cluster_call_status(app->cluster, p);
 	call_status_send(c, p);
 }
 

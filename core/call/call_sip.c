@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <string.h>
 #include <re.h>
+#include <json-c/json.h>
 #include <fs/fs.h>
 #include "app.h"
 #include "base/cfg.h"
 #include "base/log.h"
 #include "call/call.h"
+#include "call/call_sbc.h"
 #include "dir/directory.h"
 #include "media/media.h"
 #include "sip/sipcheck.h"
@@ -219,9 +221,6 @@ static int call_pl_dup(char **dst, const struct pl *pl)
 	return pl_isset(pl) ? pl_strdup(dst, pl) : 0;
 }
 
-/* An SBC's sid headers name rows of the directory: a sid is a token of
- * at most 64 characters, so nothing else reaches a query, log or
- * X-Reason */
 static int call_sid_hdr(char **dst, const struct sip_msg *msg,
 			const char *name)
 {
@@ -229,16 +228,175 @@ static int call_sid_hdr(char **dst, const struct sip_msg *msg,
 
 	if (!h)
 		return 0;
-	if (!h->val.l || h->val.l > 64)
+	if (!call_sbc_sid_ok(h->val.p, h->val.l))
 		return EINVAL;
-	for (size_t i = 0; i < h->val.l; i++) {
-		char ch = h->val.p[i];
+	return pl_strdup(dst, &h->val);
+}
 
-		if (!isalnum((unsigned char)ch) && ch != '-' && ch != '_' &&
-		    ch != '.')
+/*
+ * X-Authenticated-User, sbc-inbound's "user@realm" of a registered
+ * device: the realm picks the account's device calling application.
+ * Returns the realm (new string), EINVAL when it is not user@host.
+ */
+static int call_auth_realm(char **realmp, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_xhdr(msg, "X-Authenticated-User");
+	const char *at;
+	size_t n;
+
+	if (!h)
+		return 0;
+	at = pl_strchr(&h->val, '@');
+	if (!at || at == h->val.p || h->val.l > 256)
+		return EINVAL;
+	n = h->val.l - (size_t)(at + 1 - h->val.p);
+	if (!n)
+		return EINVAL;
+	for (const char *p = h->val.p; p < h->val.p + h->val.l; p++) {
+		if (!isalnum((unsigned char)*p) && !strchr("-_.!~*'()%+@", *p))
 			return EINVAL;
 	}
-	return pl_strdup(dst, &h->val);
+	return re_sdprintf(realmp, "%b", at + 1, n);
+}
+
+/* sbc-inbound's Request-URI users: "<prefix><name>" */
+static const char *call_uri_name(const char *user, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (!user || strncmp(user, prefix, n) ||
+	    !call_sbc_sid_ok(user + n, strlen(user + n)))
+		return NULL;
+	return user + n;
+}
+
+/*
+ * queue-<name> and conference-<name> from a registered device run the
+ * application jambonz's dynamic-apps.js makes: the account from the
+ * directory, one dequeue or conference verb.
+ */
+struct call_dyn {
+	struct fs_call *c;
+	struct fs_listener *bind; /* to the call's scope */
+	const char *verb;
+	char name[65];
+};
+
+/* The call went first: its lookup answers nobody */
+static void call_dyn_release(void *arg)
+{
+	struct call_dyn *d = arg;
+
+	d->bind = NULL;
+	directory_cancel(d->c->env->dir, d);
+	mem_deref(d);
+}
+
+static struct json_object *call_dyn_verbs(const struct call_dyn *d)
+{
+	struct json_object *a = json_object_new_array();
+	struct json_object *v = json_object_new_object();
+
+	json_object_object_add(v, "verb", json_object_new_string(d->verb));
+	json_object_object_add(v, "name", json_object_new_string(d->name));
+	if (!strcmp(d->verb, "dequeue")) {
+		json_object_object_add(v, "timeout", json_object_new_int(5));
+	} else {
+		json_object_object_add(v, "beep",
+				       json_object_new_boolean(false));
+		json_object_object_add(v, "startConferenceOnEnter",
+				       json_object_new_boolean(true));
+	}
+	json_object_array_add(a, v);
+	return a;
+}
+
+static void call_dyn_found(int err, uint16_t scode, const char *reason,
+			   struct dir_app *app, void *arg)
+{
+	struct call_dyn *d = arg;
+	struct fs_call *c = d->c;
+	struct dir_app *gen = NULL, *merged = NULL;
+
+	fs_listener_cancel(d->bind);
+	d->bind = NULL;
+	if (err) {
+		mem_deref(d);
+		call_app_found(err, scode, reason, NULL, c);
+		return;
+	}
+	err = dir_app_new(&gen);
+	if (!err) {
+		gen->app_json = call_dyn_verbs(d);
+		err = dir_app_merge(&merged, app, gen);
+	}
+	mem_deref(gen);
+	if (!err)
+		fs_info("call", "%s: %s '%s' for a registered device", c->sid,
+			d->verb, d->name);
+	mem_deref(d);
+	if (err) {
+		call_app_found(err, 500, "out of memory", NULL, c);
+		return;
+	}
+	call_app_found(0, 0, NULL, merged, c);
+	mem_deref(merged);
+}
+
+static int call_dyn_lookup(struct fs_call *c, struct dir_query *q,
+			   const char *verb, const char *name)
+{
+	struct call_dyn *d = mem_zalloc(sizeof(*d), NULL);
+	int err;
+
+	if (!d)
+		return ENOMEM;
+	d->c = c;
+	d->verb = verb;
+	str_ncpy(d->name, name, sizeof(d->name));
+	err = fs_scope_bind(c->scope, call_dyn_release, d, &d->bind);
+	if (err) {
+		mem_deref(d);
+		return err;
+	}
+	q->rest = true;
+	/* the handler may run before this returns */
+	err = directory_lookup(c->env->dir, q, call_dyn_found, d);
+	if (err) {
+		fs_listener_cancel(d->bind);
+		mem_deref(d);
+	}
+	return err;
+}
+
+/*
+ * The Request-URI of a registered device's call (jambonz's initLocals):
+ * app-<sid> names the application (before X-Application-Sid);
+ * queue-<name> and conference-<name> run a generated one.
+ *
+ * @return true when the call's lookup is under way (or the call ended)
+ */
+static bool call_device_uri(struct fs_call *c, struct dir_query *q)
+{
+	const char *name, *verb = NULL;
+
+	name = call_uri_name(c->to_user, "app-");
+	if (name) {
+		q->application_sid = name;
+		return false;
+	}
+	if (q->application_sid)
+		return false;
+	if ((name = call_uri_name(c->to_user, "queue-")))
+		verb = "dequeue";
+	else if ((name = call_uri_name(c->to_user, "conference-")))
+		verb = "conference";
+	if (!verb)
+		return false;
+	if (call_dyn_lookup(c, q, verb, name))
+		call_terminate(c, 500, "Server Error", "directory error",
+			       NULL);
+	return true;
 }
 
 /* Admission of a new INVITE on the owning loop; true if answered here */
@@ -272,6 +430,7 @@ void call_inbound(struct call_env *env, const struct sip_msg *msg)
 	static const char *const sid_hdrs[] = {
 		"X-Account-Sid", "X-Application-Sid", "X-Voip-Carrier-Sid"};
 	char *sids[3] = {NULL, NULL, NULL};
+	char *realm = NULL;
 	struct dir_query q = {0};
 	struct fs_call *c;
 	struct sa laddr;
@@ -290,6 +449,17 @@ void call_inbound(struct call_env *env, const struct sip_msg *msg)
 				  "X-Reason: malformed %s\r\n"
 				  "Content-Length: 0\r\n\r\n",
 				  sid_hdrs[i]);
+		goto out;
+	}
+	if (call_auth_realm(&realm, msg) == EINVAL) {
+		SIPCHECK_COUNT(stk->app, bad_sid);
+		fs_warn("call",
+			"INVITE from %J: malformed X-Authenticated-User: 400",
+			&msg->src);
+		(void)sip_treplyf(
+			NULL, NULL, stk->sip, msg, false, 400, "Bad Request",
+			"X-Reason: malformed X-Authenticated-User\r\n"
+			"Content-Length: 0\r\n\r\n");
 		goto out;
 	}
 
@@ -374,6 +544,24 @@ void call_inbound(struct call_env *env, const struct sip_msg *msg)
 	q.account_sid = sids[0];
 	q.application_sid = sids[1];
 	q.carrier_sid = sids[2];
+	/* sbc-inbound's Request-URIs, as jambonz's middleware reads them:
+	 * a registered device may call an application, a queue or a
+	 * conference by name; context- is a call another feature server
+	 * handed over through its Redis, which this one cannot read */
+	if (stk->app->dbpool && realm) {
+		q.realm = realm;
+		if (call_device_uri(c, &q))
+			goto out;
+	}
+	if (stk->app->dbpool && call_uri_name(c->to_user, "context-")) {
+		fs_warn("call",
+			"%s: a call handed over by another feature server "
+			"(context-): not supported",
+			c->sid);
+		call_terminate(c, 480, "Temporarily Unavailable",
+			       "no configured application", NULL);
+		goto out;
+	}
 	err = directory_lookup(env->dir, &q, call_app_found, c);
 	if (err)
 		call_terminate(c, 500, "Server Error", "directory error",
@@ -381,6 +569,7 @@ void call_inbound(struct call_env *env, const struct sip_msg *msg)
 out:
 	for (size_t i = 0; i < ARRAY_SIZE(sids); i++)
 		mem_deref(sids[i]);
+	mem_deref(realm);
 }
 
 int call_ring(struct fs_call *c)

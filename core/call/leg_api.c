@@ -15,6 +15,8 @@
 #include "media/media.h"
 #include "sip/sipsafe.h"
 #include "sip/target.h"
+#include "sip/sbchdr.h"
+#include "call/call_sbc.h"
 
 #define LEGAPI_RING_MS 60000
 
@@ -60,13 +62,18 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	struct json_object *auth = NULL, *thdrs = NULL, *merged = NULL;
 	struct leg_params p = {0};
 	char *uri = NULL, *route = NULL, *hdrs = NULL;
+	struct json_object *rt;
+	struct sbchdr sbc;
 	struct fs_leg *fl;
 	int e;
 
 	if (!lp || !c || !scope || !target || !err)
 		return EINVAL;
-	e = target_resolve(c->env->stk->app->cfg, target, &uri, &route, err,
+	/* the realm of a user target, in a jambonz cluster */
+	rt = call_sbc_target(c, target);
+	e = target_resolve(c->env->stk->app->cfg, rt, &uri, &route, err,
 			   errsz);
+	json_object_put(rt);
 	if (e)
 		return EINVAL;
 	if (o && (o->caller_id || o->caller_name)) {
@@ -137,6 +144,8 @@ int fs_leg_dial(struct fs_leg **lp, struct fs_call *c, struct fs_scope *scope,
 	p.auth_user = jsonutil_str(auth, "username");
 	p.auth_pass = jsonutil_str(auth, "password");
 	p.timeout_ms = o && o->timeout_ms ? o->timeout_ms : LEGAPI_RING_MS;
+	call_sbc_dial(&sbc, c, target);
+	p.sbc = &sbc;
 	e = fs_scope_bind(scope, legapi_release, fl, &fl->bind);
 	if (e) {
 		mem_deref(fl);

@@ -27,6 +27,8 @@
 #include "call/outcall.h"
 #include "sip/target.h"
 #include "base/uuid.h"
+#include "sip/sbchdr.h"
+#include "call/call_sbc.h"
 
 #define OUTCALL_RING_MS 60000
 #define OUTCALL_MAX_MS  86400000u /* a day: timeout, timeLimit */
@@ -42,19 +44,15 @@ static void outcall_time_limit(int err, const char *ev, void *data, void *arg)
 	fs_call_hangup(c, NULL);
 }
 
-static void outcall_answered(struct fs_call *c)
+/* The far end answered and the application is known: run it */
+static void outcall_run(struct fs_call *c)
 {
 	struct vlist *v = NULL;
 	char why[300];
 
-	c->state = CALL_ANSWERED;
-	c->answer_ms = tmr_jiffies();
-	c->has_media = true;
 	if (c->time_limit_ms)
 		(void)fs_scope_listen(c->scope, NULL, c->time_limit_ms,
 				      outcall_time_limit, c, NULL);
-	fs_info("call", "%s: answered", c->sid);
-	call_status(c, NULL);
 	if (c->app->app_json) {
 		if (vlist_parse(&v, c->env->stk->app->loader, c->app->app_json,
 				why, sizeof(why))) {
@@ -68,6 +66,19 @@ static void outcall_answered(struct fs_call *c)
 		return;
 	}
 	call_send_first(c);
+}
+
+static void outcall_answered(struct fs_call *c)
+{
+	c->state = CALL_ANSWERED;
+	c->answer_ms = tmr_jiffies();
+	c->has_media = true;
+	fs_info("call", "%s: answered", c->sid);
+	/* still waiting for the directory: its answer runs the verbs */
+	if (!c->app)
+		return;
+	call_status(c, NULL);
+	outcall_run(c);
 }
 
 static void outcall_leg_h(struct leg *leg, enum leg_event ev, uint16_t scode,
@@ -110,7 +121,8 @@ static void outcall_leg_h(struct leg *leg, enum leg_event ev, uint16_t scode,
 
 /* The application of a REST call: from the body, like a directory row */
 static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
-		       const struct json_object *body, char *err, size_t errsz)
+		       const struct json_object *body, bool stored, char *err,
+		       size_t errsz)
 {
 	struct json_object *v;
 	struct dir_app *a;
@@ -141,7 +153,8 @@ static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
 			e = EINVAL;
 		}
 	}
-	if (!e && !a->call_hook.url && !a->app_json) {
+	/* with a MySQL directory the stored application may have them */
+	if (!e && !a->call_hook.url && !a->app_json && !stored) {
 		re_snprintf(err, errsz, "call_hook or app_json is required");
 		e = EINVAL;
 	}
@@ -151,7 +164,7 @@ static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
 
 		e |= acct ? str_dup(&a->account_sid, acct) : 0;
 		e |= app ? str_dup(&a->application_sid, app) : 0;
-		if (cfg->default_webhook_secret &&
+		if (!stored && cfg->default_webhook_secret &&
 		    *cfg->default_webhook_secret)
 			e |= str_dup(&a->webhook_secret,
 				     cfg->default_webhook_secret);
@@ -165,6 +178,109 @@ static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
 	return e;
 }
 
+/*
+ * createCall with the MySQL directory: the INVITE leaves at once, and
+ * the account (webhook_secret) and the stored application (hooks,
+ * env_vars, speech defaults) come from the directory meanwhile, as
+ * jambonz's create-call.js reads them. Until they are there the call
+ * has no application: its status changes are not reported, and an
+ * answer waits for them.
+ */
+struct outcall_dir {
+	struct fs_call *c;
+	struct dir_app *req; /* what the request body named */
+	struct fs_listener *bind;
+};
+
+static void outcall_dir_destructor(void *data)
+{
+	struct outcall_dir *od = data;
+
+	mem_deref(od->req);
+}
+
+/* The call went first: its lookup answers nobody */
+static void outcall_dir_release(void *arg)
+{
+	struct outcall_dir *od = arg;
+
+	od->bind = NULL;
+	directory_cancel(od->c->env->dir, od);
+	mem_deref(od);
+}
+
+static void outcall_dir_found(int err, uint16_t scode, const char *reason,
+			      struct dir_app *app, void *arg)
+{
+	struct outcall_dir *od = arg;
+	struct fs_call *c = od->c;
+	struct dir_app *merged = NULL;
+
+	fs_listener_cancel(od->bind);
+	od->bind = NULL;
+	if (!err)
+		err = dir_app_merge(&merged, app, od->req);
+	if (!err && !merged->call_hook.url && !merged->app_json) {
+		reason = "no call_hook or app_json in the request or the "
+			 "application";
+		scode = 400;
+		err = ENOENT;
+		merged = mem_deref(merged);
+	}
+	if (err) {
+		fs_warn("call", "%s: createCall: %u %s", c->sid, scode,
+			reason ? reason : "directory error");
+		mem_deref(od);
+		if (!c->closing) {
+			c->termination_by = "jambonz";
+			fs_call_hangup(c, NULL);
+		}
+		return;
+	}
+	mem_deref(od);
+	if (c->closing) {
+		mem_deref(merged);
+		return;
+	}
+	c->app = merged;
+	call_synth_defaults(c);
+	call_status(c, "trying");
+	if (c->state == CALL_ANSWERED) {
+		call_status(c, NULL);
+		outcall_run(c);
+	} else if (c->state == CALL_EARLY) {
+		call_status(c, NULL);
+	}
+}
+
+static int outcall_dir_lookup(struct fs_call *c, struct dir_app *req)
+{
+	struct dir_query q = {0};
+	struct outcall_dir *od;
+	int err;
+
+	od = mem_zalloc(sizeof(*od), outcall_dir_destructor);
+	if (!od)
+		return ENOMEM;
+	od->c = c;
+	od->req = mem_ref(req);
+	err = fs_scope_bind(c->scope, outcall_dir_release, od, &od->bind);
+	if (err) {
+		mem_deref(od);
+		return err;
+	}
+	q.account_sid = req->account_sid;
+	q.application_sid = req->application_sid;
+	q.rest = true;
+	/* the handler may run before this returns */
+	err = directory_lookup(c->env->dir, &q, outcall_dir_found, od);
+	if (err) {
+		fs_listener_cancel(od->bind);
+		mem_deref(od);
+	}
+	return err;
+}
+
 int outcall_create(struct call_env *env, const struct json_object *body,
 		   char *sid, char **callidp, char *err, size_t errsz)
 {
@@ -174,7 +290,9 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 	struct json_object *to, *v;
 	char *uri = NULL, *route = NULL, *hdrs = NULL;
 	struct dir_app *app = NULL;
+	struct sbchdr sbc = {0};
 	struct fs_call *c;
+	bool stored;
 	double secs;
 	int e;
 
@@ -223,7 +341,22 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 		if (e)
 			goto out;
 	}
-	e = outcall_app(&app, cfg, body, err, errsz);
+	/* a MySQL directory holds the account and its applications */
+	stored = stk->app->dbpool && jsonutil_str(body, "account_sid");
+	if (stored) {
+		const char *acct = jsonutil_str(body, "account_sid");
+		const char *asid = jsonutil_str(body, "application_sid");
+
+		if (!call_sbc_sid_ok(acct, strlen(acct)) ||
+		    (asid && !call_sbc_sid_ok(asid, strlen(asid)))) {
+			re_snprintf(err, errsz,
+				    "account_sid and application_sid must be "
+				    "sids (letters, digits, '-', '_', '.')");
+			e = EINVAL;
+			goto out;
+		}
+	}
+	e = outcall_app(&app, cfg, body, stored, err, errsz);
 	if (e)
 		goto out;
 	/* verbs that would only be refused once the far end answers are
@@ -255,7 +388,8 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 		e = ENOMEM;
 		goto out;
 	}
-	c->app = mem_ref(app);
+	if (!stored)
+		c->app = mem_ref(app);
 	e = str_dup(&c->from_user, jsonutil_str(body, "from")
 					   ? jsonutil_str(body, "from")
 					   : "anonymous");
@@ -283,7 +417,8 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 		e = ENOMEM;
 		goto out;
 	}
-	call_synth_defaults(c);
+	if (c->app)
+		call_synth_defaults(c);
 
 	secs = 0;
 	if (json_object_object_get_ex(body, "timeout", &v))
@@ -296,6 +431,16 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 	p.timeout_ms = fs_secs_ms(secs, OUTCALL_RING_MS, OUTCALL_MAX_MS);
 	p.dtmfh = call_media_dtmf;
 	p.dtmf_arg = c;
+	/* create-call.js: the call's own sid, the trace, fromHost */
+	sbc.routing = jsonutil_str(to, "type");
+	sbc.call_sid = c->sid;
+	sbc.account_sid = app->account_sid;
+	sbc.application_sid = app->application_sid;
+	sbc.trace_id = c->trace_id;
+	sbc.from_host = jsonutil_str(body, "fromHost");
+	sbc.sip_proxy = jsonutil_str(to, "proxy");
+	sbc.override_to = jsonutil_str(to, "overrideTo");
+	p.sbc = &sbc;
 	e = leg_connect(&c->uac, stk, &p, outcall_leg_h, c);
 	if (e) {
 		re_snprintf(err, errsz, "cannot call %s: %m", uri, e);
@@ -305,7 +450,15 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 	c->media = mem_ref(leg_media(c->uac));
 	(void)str_dup(&c->callid, leg_callid(c->uac));
 	call_start(c);
-	call_status(c, "trying");
+	if (stored && outcall_dir_lookup(c, app)) {
+		fs_warn("call", "%s: createCall: directory lookup failed",
+			c->sid);
+		c->termination_by = "jambonz";
+		fs_call_hangup(c, NULL);
+	}
+	/* with the directory, its answer says "trying" */
+	if (!stored)
+		call_status(c, "trying");
 	fs_info("call", "%s: createCall to %s (Call-ID %s, loop %u)", c->sid,
 		uri, c->callid, stk->idx);
 	str_ncpy(sid, c->sid, 37);

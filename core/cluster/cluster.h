@@ -5,6 +5,7 @@
 #ifndef CLUSTER_H
 #define CLUSTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,18 +14,47 @@ struct cluster;
 struct json_object;
 
 struct cluster_fwd;
+struct sip_stack;
 
 /** Marks an updateCall one instance sent on to another: never again */
 #define CLUSTER_FWD_HEADER "X-Fs-Forwarded-By"
 
 /**
- * Share this instance's calls in Redis when JAMBONES_REDIS_HOST is set
- * (*clp stays NULL otherwise). Call once, after the worker pool and
+ * Share this instance's calls in Redis when JAMBONES_REDIS_HOST is set,
+ * ping the jambonz SBCs when JAMBONES_SBCS is (*clp stays NULL when
+ * neither is). Call once, after the worker pool and
  * before the first loop takes calls; destroy it after the worker pool.
  *
  * @return 0, EINVAL, ENOMEM
  */
 int cluster_alloc(struct cluster **clp, struct app *app);
+
+/**
+ * The first loop is up: OPTIONS pings to JAMBONES_SBCS from its SIP
+ * stack, and, in a jambonz cluster (JAMBONES_SBCS or the MySQL
+ * directory) with Redis, this instance in jambonz's sets (fsUUIDs,
+ * <cluster>:active-fs, <cluster>:fs-service-url) until it drains.
+ * On that loop; cl may be NULL.
+ *
+ * @return 0, EINVAL (a bad JAMBONES_SBCS), ENOMEM
+ */
+int cluster_start(struct cluster *cl, struct sip_stack *stk);
+
+/** Stop pinging and leave jambonz's sets, before the first loop goes */
+void cluster_stop(struct cluster *cl);
+
+/** @return true when call statuses go to Redis: Redis in a jambonz
+ *          cluster (JAMBONES_SBCS or the MySQL directory); cl may be
+ *          NULL */
+bool cluster_tracks_calls(const struct cluster *cl);
+
+/**
+ * A call status (the webhook payload of call/call_hook.c) into the hash
+ * the jambonz api-server lists live calls from: call:<account>:<sid>,
+ * in active-call-sids, as realtimedb-helpers' updateCallStatus(). Any
+ * loop.
+ */
+void cluster_call_status(struct cluster *cl, const struct json_object *p);
 
 /** A call of this instance started or ended (any loop; cl may be NULL) */
 void cluster_call_add(struct cluster *cl, const char *sid);

@@ -45,6 +45,7 @@ struct redisreg_stats {
 	uint64_t refreshed;
 	uint64_t errors;
 	uint64_t dropped;
+	uint64_t cmds;
 	uint64_t live;
 	uint32_t pending;
 	bool up;
@@ -73,7 +74,10 @@ enum redisreg_op {
 	REDISREG_DEL,
 	REDISREG_GET,
 	REDISREG_REFRESH,
+	REDISREG_CMD,
 };
+
+#define REDISREG_ARGS_MAX 48
 
 /* One command: a libre object of the submitting thread, plain data */
 struct redisreg_job {
@@ -82,6 +86,9 @@ struct redisreg_job {
 	char sid[REDISREG_SID_MAX];
 	char url[REDISREG_URL_MAX]; /* GET: the answer */
 	struct redisreg_query *q;   /* GET: the asker's handle */
+	/* CMD: the arguments, NUL-separated in one buffer */
+	char *args;
+	unsigned argc;
 };
 
 struct redisreg_query {
@@ -267,6 +274,20 @@ static int redisreg_work(void *arg)
 		reply = redisCommand(ctx, "GET " REDISREG_PREFIX "%s",
 				     job->sid);
 		break;
+	case REDISREG_CMD: {
+		const char *argv[REDISREG_ARGS_MAX];
+		size_t argvlen[REDISREG_ARGS_MAX];
+		const char *a = job->args;
+
+		for (unsigned i = 0; i < job->argc; i++) {
+			argv[i] = a;
+			argvlen[i] = strlen(a);
+			a += argvlen[i] + 1;
+		}
+		reply = redisCommandArgv(ctx, (int)job->argc, argv, argvlen);
+		RR_ADD(&rr->st.cmds, 1);
+		break;
+	}
 	case REDISREG_REFRESH:
 		if (!redisreg_announce(rr, false)) {
 			redisreg_drop_ctx(rr, "refreshing calls");
@@ -311,29 +332,44 @@ static void redisreg_done(int err, void *arg)
 	mem_deref(job);
 }
 
-static int redisreg_submit(struct redisreg *rr, enum redisreg_op op,
-			   const char *sid, struct redisreg_query *q)
+static void redisreg_job_destructor(void *data)
+{
+	struct redisreg_job *job = data;
+
+	mem_deref(job->args);
+}
+
+static int redisreg_submit_job(struct redisreg *rr, enum redisreg_op op,
+			       const char *sid, struct redisreg_query *q,
+			       char *args, unsigned argc)
 {
 	struct redisreg_job *job;
 	int err;
 
-	if (!rr || (op != REDISREG_REFRESH && (!sid || !*sid)))
+	if (!rr || (op != REDISREG_REFRESH && op != REDISREG_CMD &&
+		    (!sid || !*sid))) {
+		mem_deref(args);
 		return EINVAL;
+	}
 	/* a Redis that stopped answering must not grow memory without
 	 * bound: past the cap commands are dropped (TTLs clean up) */
 	if (RR_ADD(&rr->st.pending, 1) > REDISREG_MAX_PENDING) {
 		RR_SUB(&rr->st.pending, 1);
 		RR_ADD(&rr->st.dropped, 1);
+		mem_deref(args);
 		return ENOSPC;
 	}
-	job = mem_zalloc(sizeof(*job), NULL);
+	job = mem_zalloc(sizeof(*job), redisreg_job_destructor);
 	if (!job) {
 		RR_SUB(&rr->st.pending, 1);
+		mem_deref(args);
 		return ENOMEM;
 	}
 	job->rr = rr;
 	job->op = op;
 	job->q = q;
+	job->args = args;
+	job->argc = argc;
 	if (sid)
 		str_ncpy(job->sid, sid, sizeof(job->sid));
 	err = worker_submit(rr->wp, rr->qid, redisreg_work, redisreg_done,
@@ -346,6 +382,36 @@ static int redisreg_submit(struct redisreg *rr, enum redisreg_op op,
 	if (q)
 		q->job = job;
 	return 0;
+}
+
+static int redisreg_submit(struct redisreg *rr, enum redisreg_op op,
+			   const char *sid, struct redisreg_query *q)
+{
+	return redisreg_submit_job(rr, op, sid, q, NULL, 0);
+}
+
+int redisreg_cmd(struct redisreg *rr, unsigned argc, const char *const *argv)
+{
+	size_t len = 0, off = 0;
+	char *args;
+
+	if (!rr || !argc || argc > REDISREG_ARGS_MAX || !argv)
+		return EINVAL;
+	for (unsigned i = 0; i < argc; i++) {
+		if (!argv[i])
+			return EINVAL;
+		len += strlen(argv[i]) + 1;
+	}
+	args = mem_alloc(len, NULL);
+	if (!args)
+		return ENOMEM;
+	for (unsigned i = 0; i < argc; i++) {
+		size_t n = strlen(argv[i]) + 1;
+
+		memcpy(args + off, argv[i], n);
+		off += n;
+	}
+	return redisreg_submit_job(rr, REDISREG_CMD, NULL, NULL, args, argc);
 }
 
 void redisreg_set(struct redisreg *rr, const char *sid)
@@ -487,6 +553,7 @@ int redisreg_metrics(const struct redisreg *rr, struct json_object *obj)
 				(int64_t)RR_GET(&st->refreshed));
 	err |= redisreg_add_int(obj, "errors", (int64_t)RR_GET(&st->errors));
 	err |= redisreg_add_int(obj, "dropped", (int64_t)RR_GET(&st->dropped));
+	err |= redisreg_add_int(obj, "commands", (int64_t)RR_GET(&st->cmds));
 	err |= redisreg_add_int(obj, "live", (int64_t)RR_GET(&st->live));
 	err |= redisreg_add_int(obj, "pending", (int64_t)RR_GET(&st->pending));
 	return err ? ENOMEM : 0;

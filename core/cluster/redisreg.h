@@ -73,12 +73,22 @@ int redisreg_get(struct redisreg *rr, const char *sid, redisreg_get_h *h,
 /** Drop a pending lookup: its handler will not run. NULL is ignored. */
 void redisreg_cancel(struct redisreg_query *q);
 
+/**
+ * Send one command of plain string arguments (copied), in submission
+ * order with every other: jambonz's keys and sets (cluster.c). Its
+ * answer is not read; a failure is logged and counted.
+ *
+ * @return 0, EINVAL (no argument or more than 48), ENOMEM, ENOSPC
+ *         (too many commands waiting: dropped)
+ */
+int redisreg_cmd(struct redisreg *rr, unsigned argc, const char *const *argv);
+
 /** @return this instance's REST base URL (borrowed) */
 const char *redisreg_self(const struct redisreg *rr);
 
 /**
  * Add "up", "sets", "dels", "gets", "refreshed", "errors", "dropped",
- * "live" to obj. Thread safe.
+ * "commands", "live" to obj. Thread safe.
  */
 int redisreg_metrics(const struct redisreg *rr, struct json_object *obj);
 

@@ -36,6 +36,7 @@ static void dir_app_destructor(void *data)
 	mem_deref(a->application_sid);
 	mem_deref(a->service_provider_sid);
 	mem_deref(a->webhook_secret);
+	mem_deref(a->sip_realm);
 	dir_hook_reset(&a->call_hook);
 	dir_hook_reset(&a->status_hook);
 	json_object_put(a->app_json);
@@ -102,4 +103,56 @@ void dir_hook_req(const struct dir_hook *dh, struct fs_hook *h)
 	h->method = dh->method;
 	h->username = dh->username;
 	h->password = dh->password;
+}
+
+static struct json_object *dir_json_ref(struct json_object *o)
+{
+	return o ? json_object_get(o) : NULL;
+}
+
+int dir_app_merge(struct dir_app **ap, const struct dir_app *base,
+		  const struct dir_app *over)
+{
+	const struct dir_hook *ch, *sh;
+	struct dir_app *a;
+	int err;
+
+	if (!ap || !base || !over)
+		return EINVAL;
+	err = dir_app_new(&a);
+	if (err)
+		return err;
+	/* what the request names wins over the stored application */
+	ch = over->call_hook.url ? &over->call_hook : &base->call_hook;
+	sh = over->status_hook.url ? &over->status_hook : &base->status_hook;
+	err |= dir_hook_copy(&a->call_hook, ch);
+	err |= dir_hook_copy(&a->status_hook, sh);
+	err |= dir_strdup(&a->account_sid, base->account_sid
+						   ? base->account_sid
+						   : over->account_sid);
+	err |= dir_strdup(&a->application_sid,
+			  base->application_sid ? base->application_sid
+						: over->application_sid);
+	err |= dir_strdup(&a->service_provider_sid,
+			  base->service_provider_sid);
+	err |= dir_strdup(&a->webhook_secret, base->webhook_secret);
+	err |= dir_strdup(&a->sip_realm, base->sip_realm);
+	err |= dir_strdup(&a->tts_vendor, base->tts_vendor);
+	err |= dir_strdup(&a->tts_language, base->tts_language);
+	err |= dir_strdup(&a->tts_voice, base->tts_voice);
+	err |= dir_strdup(&a->stt_vendor, base->stt_vendor);
+	err |= dir_strdup(&a->stt_language, base->stt_language);
+	if (err) {
+		mem_deref(a);
+		return ENOMEM;
+	}
+	/* a request with a call_hook of its own runs that, not the
+	 * stored app_json */
+	a->app_json = dir_json_ref(over->app_json        ? over->app_json
+				   : over->call_hook.url ? NULL
+							 : base->app_json);
+	a->env_vars = dir_json_ref(base->env_vars);
+	a->speech = dir_json_ref(base->speech);
+	*ap = a;
+	return 0;
 }

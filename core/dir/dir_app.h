@@ -5,6 +5,7 @@
 #ifndef DIR_APP_H
 #define DIR_APP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct json_object;
@@ -23,6 +24,7 @@ struct dir_app {
 	char *application_sid;
 	char *service_provider_sid;
 	char *webhook_secret;
+	char *sip_realm; /* the account's: user targets without one */
 	struct dir_hook call_hook;
 	struct dir_hook status_hook;
 	struct json_object *app_json; /* verb array or NULL */
@@ -40,6 +42,12 @@ struct dir_query {
 	const char *account_sid;     /* X-Account-Sid or NULL          */
 	const char *application_sid; /* X-Application-Sid or NULL      */
 	const char *carrier_sid;     /* X-Voip-Carrier-Sid or NULL     */
+	const char *realm;           /* X-Authenticated-User's realm:
+					the account's device calling
+					application, or NULL          */
+	bool rest; /* createCall: the account alone is an answer (an
+		      application with no hook) when no application is
+		      found */
 };
 
 /**
@@ -55,6 +63,17 @@ typedef void(dir_lookup_h)(int err, uint16_t scode, const char *reason,
 
 /** An empty application object (for applications made on the fly) */
 int dir_app_new(struct dir_app **ap);
+
+/**
+ * A stored application (base: the directory's row, its account's
+ * secret, env_vars and speech) under what a request names (over: its
+ * call_hook, call_status_hook, app_json win).
+ *
+ * @param ap Returns a new object
+ * @return 0, EINVAL, ENOMEM
+ */
+int dir_app_merge(struct dir_app **ap, const struct dir_app *base,
+		  const struct dir_app *over);
 
 /** Parse a hook from JSON (object or bare URL string) into h */
 int dir_hook_from_json(struct dir_hook *h, const struct json_object *o);

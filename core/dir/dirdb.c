@@ -42,6 +42,7 @@ enum dirdb_stmt {
 	DIRDB_APP_BY_CARRIER,
 	DIRDB_ROUTES,
 	DIRDB_SPEECH,
+	DIRDB_APP_BY_REALM,
 };
 
 /* The application with both hooks, in the column order of dirdb_app_row */
@@ -58,7 +59,7 @@ enum dirdb_stmt {
 
 static const char *const dirdb_sql[] = {
 	[DIRDB_ACCOUNT] = "SELECT is_active, webhook_secret, "
-			  "service_provider_sid FROM accounts "
+			  "service_provider_sid, sip_realm FROM accounts "
 			  "WHERE account_sid = ?",
 	[DIRDB_APP_BY_SID] = DIRDB_APP_SELECT "WHERE a.application_sid = ?",
 	[DIRDB_APP_BY_NUMBER] =
@@ -86,6 +87,11 @@ static const char *const dirdb_sql[] = {
 			 "FROM speech_credentials WHERE account_sid = ? OR "
 			 "(account_sid IS NULL AND service_provider_sid = ?) "
 			 "ORDER BY account_sid IS NULL, created_at",
+	/* jambonz's lookupAppByRealm: a registered device calling */
+	[DIRDB_APP_BY_REALM] = DIRDB_APP_SELECT
+	"WHERE a.application_sid = "
+	"(SELECT device_calling_application_sid FROM accounts "
+	"WHERE sip_realm = ? AND account_sid = ?)",
 };
 
 enum dirdb_app_col {
@@ -134,9 +140,10 @@ struct dirdb_job {
 	void *arg;
 	char *key;
 	/* the query (copies, read by the worker) */
-	char *called, *account_sid, *application_sid, *carrier_sid;
+	char *called, *account_sid, *application_sid, *carrier_sid, *realm;
 	char *enc_secret;
 	bool legacy;
+	bool rest;
 	uint64_t deadline;
 	/* the answer (written by the worker) */
 	int err;
@@ -146,7 +153,7 @@ struct dirdb_job {
 	struct dir_app *app;
 	/* scratch of one routing attempt */
 	bool acct_found, acct_active;
-	char *secret, *sp_sid, *num_carrier, *route_app;
+	char *secret, *sp_sid, *num_carrier, *route_app, *sip_realm;
 };
 
 static void dirdb_entry_destructor(void *data)
@@ -169,6 +176,7 @@ static void dirdb_job_scratch_reset(struct dirdb_job *job)
 	job->sp_sid = mem_deref(job->sp_sid);
 	job->num_carrier = mem_deref(job->num_carrier);
 	job->route_app = mem_deref(job->route_app);
+	job->sip_realm = mem_deref(job->sip_realm);
 	job->app = mem_deref(job->app);
 	job->err = 0;
 	job->scode = 0;
@@ -187,6 +195,7 @@ static void dirdb_job_destructor(void *data)
 	mem_deref(job->account_sid);
 	mem_deref(job->application_sid);
 	mem_deref(job->carrier_sid);
+	mem_deref(job->realm);
 	mem_deref(job->enc_secret);
 }
 
@@ -265,12 +274,13 @@ static int dirdb_account_row(unsigned ncols, const char *const *cols,
 	struct dirdb_job *job = arg;
 	int err;
 
-	if (ncols < 3)
+	if (ncols < 4)
 		return EINVAL;
 	job->acct_found = true;
 	job->acct_active = cols[0] && strcmp(cols[0], "0");
 	err = dirdb_dup(&job->secret, cols[1]);
 	err |= dirdb_dup(&job->sp_sid, cols[2]);
+	err |= dirdb_dup(&job->sip_realm, cols[3]);
 	return err ? ENOMEM : 0;
 }
 
@@ -285,6 +295,48 @@ static int dirdb_hook(struct dir_hook *h, const char *const *cols)
 	err |= dirdb_dup(&h->username, cols[2]);
 	err |= dirdb_dup(&h->password, cols[3]);
 	return err ? ENOMEM : 0;
+}
+
+/*
+ * An application's env_vars: the api-server stores them encrypted
+ * (jcrypt.h); a plain JSON object (a schema filled by hand) is taken as
+ * it is. One that cannot be read is logged, by name only, and dropped,
+ * as jambonz goes on without it.
+ */
+static struct json_object *dirdb_env_vars(const struct dirdb_job *job,
+					  const char *app_sid, const char *col)
+{
+	struct json_object *o = json_tokener_parse(col), *v;
+	char *plain = NULL;
+	int err;
+
+	if (json_object_is_type(o, json_type_object) &&
+	    !(json_object_object_get_ex(o, "iv", &v) &&
+	      json_object_object_get_ex(o, "content", &v) &&
+	      json_object_object_length(o) == 2))
+		return o;
+	json_object_put(o);
+	o = NULL;
+	err = jcrypt_decrypt(&plain, col, job->enc_secret, job->legacy);
+	if (err) {
+		fs_warn("dir",
+			"application %s: env_vars cannot be decrypted: %m "
+			"(ENCRYPTION_SECRET, LEGACY_CRYPTO): ignored",
+			app_sid ? app_sid : "?", err);
+		return NULL;
+	}
+	o = json_tokener_parse(plain);
+	explicit_bzero(plain, strlen(plain));
+	mem_deref(plain);
+	if (!json_object_is_type(o, json_type_object)) {
+		fs_warn("dir",
+			"application %s: env_vars is not a JSON object: "
+			"ignored",
+			app_sid ? app_sid : "?");
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
 }
 
 /* One application row; EPROTO (with job->reason) for unusable app_json */
@@ -327,17 +379,9 @@ static int dirdb_app_row(unsigned ncols, const char *const *cols, void *arg)
 			return EPROTO;
 		}
 	}
-	if (cols[DIRDB_C_ENV_VARS] && *cols[DIRDB_C_ENV_VARS]) {
-		a->env_vars = json_tokener_parse(cols[DIRDB_C_ENV_VARS]);
-		if (!json_object_is_type(a->env_vars, json_type_object)) {
-			fs_warn("dirdb",
-				"application %s: env_vars is not a "
-				"JSON object: ignored",
-				a->application_sid);
-			json_object_put(a->env_vars);
-			a->env_vars = NULL;
-		}
-	}
+	if (cols[DIRDB_C_ENV_VARS] && *cols[DIRDB_C_ENV_VARS])
+		a->env_vars = dirdb_env_vars(job, a->application_sid,
+					     cols[DIRDB_C_ENV_VARS]);
 	job->app = a;
 	return 0;
 }
@@ -397,6 +441,11 @@ static int dirdb_find_app(struct dbpool_conn *c, struct dirdb_job *job)
 		if (err || job->app)
 			return err;
 	}
+	/* as jambonz: a device of the account's realm calling finds its
+	 * device calling application or none, never a number's */
+	if (job->realm)
+		return dirdb_app_query(c, job, DIRDB_APP_BY_REALM, job->realm,
+				       job->account_sid);
 	if (num) {
 		if (carrier)
 			err = dirdb_app_query(c, job,
@@ -552,7 +601,14 @@ static int dirdb_route(struct dbpool_conn *c, void *arg)
 	}
 	if (err)
 		return err;
-	if (!job->app || (!job->app->call_hook.url && !job->app->app_json)) {
+	if (!job->app && job->rest) {
+		/* createCall names its hooks itself: the account's secret
+		 * and no stored application */
+		err = dir_app_new(&job->app);
+		if (err)
+			return err;
+	} else if (!job->app || (!job->app->call_hook.url &&
+				 !job->app->app_json && !job->rest)) {
 		dirdb_reject(job, ENOENT, 480, "%s",
 			     "no configured application");
 		return 0;
@@ -578,6 +634,7 @@ static int dirdb_route(struct dbpool_conn *c, void *arg)
 	err = dirdb_dup(&job->app->account_sid, job->account_sid);
 	err |= dirdb_dup(&job->app->webhook_secret, job->secret);
 	err |= dirdb_dup(&job->app->service_provider_sid, job->sp_sid);
+	err |= dirdb_dup(&job->app->sip_realm, job->sip_realm);
 	if (err)
 		return ENOMEM;
 	job->cacheable = true;
@@ -710,10 +767,11 @@ int dirdb_lookup(struct dirdb *db, const struct dir_query *q, dir_lookup_h *h,
 	if (called && *called == '+')
 		called++;
 
-	err = re_sdprintf(&key, "%s\n%s\n%s\n%s", q->account_sid,
+	err = re_sdprintf(&key, "%s\n%s\n%s\n%s\n%s\n%d", q->account_sid,
 			  called ? called : "",
 			  q->application_sid ? q->application_sid : "",
-			  q->carrier_sid ? q->carrier_sid : "");
+			  q->carrier_sid ? q->carrier_sid : "",
+			  q->realm ? q->realm : "", q->rest);
 	if (err)
 		return err;
 
@@ -751,6 +809,8 @@ int dirdb_lookup(struct dirdb *db, const struct dir_query *q, dir_lookup_h *h,
 	err |= dirdb_copy(&job->account_sid, q->account_sid);
 	err |= dirdb_copy(&job->application_sid, q->application_sid);
 	err |= dirdb_copy(&job->carrier_sid, q->carrier_sid);
+	err |= dirdb_copy(&job->realm, q->realm);
+	job->rest = q->rest;
 	err |= dirdb_copy(&job->enc_secret, db->enc_secret);
 	job->legacy = db->legacy;
 	if (err) {

@@ -15,6 +15,9 @@
 #include "media/media.h"
 #include "sip/sipsafe.h"
 #include "base/uuid.h"
+#include "base/cfg.h"
+#include "app.h"
+#include "sip/sbchdr.h"
 
 struct leg {
 	struct sip_stack *l;
@@ -231,6 +234,8 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 {
 	struct mbuf *desc = NULL;
 	char *from_uri = NULL, *from_user = NULL, *from_name = NULL;
+	struct leg_params sbcp;
+	char *hdrs = NULL;
 	const char *routev[1];
 	struct sa laddr;
 	struct leg *leg = NULL;
@@ -265,6 +270,14 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 	leg->h = h;
 	leg->arg = arg;
 	uuid_v4(leg->sid);
+	if (p->sbc && sbchdr_enabled(l->app->cfg)) {
+		err = sbchdr_build(&hdrs, p->headers, p->sbc, leg->sid);
+		if (err)
+			goto out;
+		sbcp = *p;
+		sbcp.headers = hdrs;
+		p = &sbcp;
+	}
 	if (p->auth_user) {
 		err = str_dup(&leg->auth_user, p->auth_user);
 		err |= str_dup(&leg->auth_pass,
@@ -316,6 +329,7 @@ out:
 	mem_deref(from_uri);
 	mem_deref(from_user);
 	mem_deref(from_name);
+	mem_deref(hdrs);
 	if (err)
 		mem_deref(leg);
 	else

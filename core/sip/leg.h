@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 struct sip_stack;
+struct sbchdr;
 struct leg;
 struct media_stream;
 
@@ -39,6 +40,9 @@ struct leg_params {
 	uint32_t timeout_ms; /* no answer within: CANCEL, 487/408     */
 	void (*dtmfh)(char digit, void *arg); /* RFC 4733 digits, or NULL */
 	void *dtmf_arg;
+	/* the call it belongs to, for the jambonz SBC headers (sbchdr.h),
+	 * or NULL */
+	const struct sbchdr *sbc;
 };
 
 /**

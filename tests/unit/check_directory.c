@@ -122,7 +122,7 @@ static void dir_answer(int err, uint16_t scode, const char *reason,
 static void dir_ask(const char *called, const char *acct, const char *app,
 		    const char *carrier)
 {
-	struct dir_query q = {called, acct, app, carrier};
+	struct dir_query q = {called, acct, app, carrier, NULL, false};
 
 	dir_ctx.calls = 0;
 	dir_ctx.app = mem_deref(dir_ctx.app);
@@ -437,7 +437,7 @@ END_TEST
 
 START_TEST(dir_cancel)
 {
-	struct dir_query q = {"15551234567", NULL, NULL, NULL};
+	struct dir_query q = {"15551234567", NULL, NULL, NULL, NULL, false};
 	int key;
 
 	dir_alloc_file(dir_doc);
@@ -573,6 +573,50 @@ START_TEST(dir_app_new_empty)
 }
 END_TEST
 
+/* createCall: the stored application under what the request names */
+START_TEST(dir_app_merged)
+{
+	struct dir_app *base = NULL, *req = NULL, *m = NULL;
+
+	ck_assert_int_eq(dir_app_new(&base), 0);
+	ck_assert_int_eq(dir_app_new(&req), 0);
+	ck_assert_int_eq(str_dup(&base->account_sid, "acct"), 0);
+	ck_assert_int_eq(str_dup(&base->application_sid, "app"), 0);
+	ck_assert_int_eq(str_dup(&base->webhook_secret, "secret"), 0);
+	ck_assert_int_eq(str_dup(&base->sip_realm, "realm.example"), 0);
+	ck_assert_int_eq(str_dup(&base->call_hook.url, "http://stored/"), 0);
+	ck_assert_int_eq(str_dup(&base->status_hook.url, "http://st/"), 0);
+	ck_assert_int_eq(str_dup(&base->tts_voice, "kal"), 0);
+	base->app_json = json_tokener_parse("[{\"verb\":\"hangup\"}]");
+	base->env_vars = json_tokener_parse("{\"K\":\"v\"}");
+
+	/* nothing named: all of the stored one */
+	ck_assert_int_eq(dir_app_merge(&m, base, req), 0);
+	ck_assert_str_eq(m->call_hook.url, "http://stored/");
+	ck_assert_str_eq(m->status_hook.url, "http://st/");
+	ck_assert_str_eq(m->webhook_secret, "secret");
+	ck_assert_str_eq(m->sip_realm, "realm.example");
+	ck_assert_str_eq(m->tts_voice, "kal");
+	ck_assert_ptr_eq(m->app_json, base->app_json);
+	ck_assert_ptr_eq(m->env_vars, base->env_vars);
+	m = mem_deref(m);
+
+	/* a call_hook of the request: it runs, not the stored app_json;
+	 * the secret stays the account's */
+	ck_assert_int_eq(str_dup(&req->call_hook.url, "http://mine/"), 0);
+	ck_assert_int_eq(str_dup(&req->webhook_secret, "not-used"), 0);
+	ck_assert_int_eq(dir_app_merge(&m, base, req), 0);
+	ck_assert_str_eq(m->call_hook.url, "http://mine/");
+	ck_assert_str_eq(m->status_hook.url, "http://st/");
+	ck_assert_ptr_null(m->app_json);
+	ck_assert_str_eq(m->webhook_secret, "secret");
+	m = mem_deref(m);
+	ck_assert_int_eq(dir_app_merge(&m, NULL, req), EINVAL);
+	mem_deref(base);
+	mem_deref(req);
+}
+END_TEST
+
 extern Suite *directory_suite(void);
 
 Suite *directory_suite(void)
@@ -600,6 +644,7 @@ Suite *directory_suite(void)
 	tcase_add_test(th, dir_hook_json);
 	tcase_add_test(th, dir_hook_json_refused);
 	tcase_add_test(th, dir_app_new_empty);
+	tcase_add_test(th, dir_app_merged);
 	suite_add_tcase(s, th);
 	return s;
 }

@@ -59,6 +59,28 @@ START_TEST(jcrypt_api_server_values)
 }
 END_TEST
 
+/* An application's env_vars as the api-server stores them: two blocks,
+ * UTF-8, under another secret (Node's crypto made it) */
+START_TEST(jcrypt_env_vars)
+{
+	static const char env[] =
+		"{\"iv\":\"0f0e0d0c0b0a09080706050403020100\",\"content\":"
+		"\"71f0a5d1572494b9bcbf5cd985a6b04451d042ffa617e35d6d409566345"
+		"81c81\"}";
+	char *p = NULL;
+
+	ck_assert_int_eq(jcrypt_decrypt(&p, env, "env-secret", false), 0);
+	ck_assert_str_eq(p, "{\"GREETING\":\"hej \xc3\xa5\",\"N\":\"42\"}");
+	p = mem_deref(p);
+	/* the legacy algorithm on a CBC value: no padding check, but
+	 * not the plaintext either */
+	if (!jcrypt_decrypt(&p, env, "env-secret", true))
+		ck_assert_str_ne(
+			p, "{\"GREETING\":\"hej \xc3\xa5\",\"N\":\"42\"}");
+	p = mem_deref(p);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *jcrypt_suite(void);
 
@@ -68,6 +90,7 @@ Suite *jcrypt_suite(void)
 	TCase *tc = tcase_create("core");
 
 	tcase_add_test(tc, jcrypt_api_server_values);
+	tcase_add_test(tc, jcrypt_env_vars);
 	suite_add_tcase(s, tc);
 	return s;
 }

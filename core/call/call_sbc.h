@@ -1,0 +1,39 @@
+/**
+ * @file call_sbc.h  The jambonz SBC headers of a call's outbound legs
+ */
+#ifndef CALL_SBC_H
+#define CALL_SBC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fs_call;
+struct json_object;
+struct sbchdr;
+
+/**
+ * A sid names rows of the directory (X-Account-Sid, createCall's
+ * account_sid, ...): a token of at most 64 characters, so nothing else
+ * reaches a query, a log line or an X-Reason.
+ */
+bool call_sbc_sid_ok(const char *p, size_t n);
+
+/**
+ * Fill h for a dial leg of c to target: the call's account and
+ * application, X-CID and X-Voip-Carrier-Sid of its INVITE, the target's
+ * type, proxy and overrideTo. Strings borrowed from c and target.
+ */
+void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
+		   const struct json_object *target);
+
+/**
+ * The target a dial leg resolves: as jambonz's dial.js, a user target
+ * without a realm gets the account's sip_realm when the SBC headers are
+ * on (sbc-outbound finds registered users by user@realm).
+ *
+ * @return a new reference: target itself, or a copy with the realm
+ */
+struct json_object *call_sbc_target(const struct fs_call *c,
+				    const struct json_object *target);
+
+#endif

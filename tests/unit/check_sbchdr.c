@@ -1,0 +1,158 @@
+/**
+ * @file check_sbchdr.c  The jambonz headers of outbound INVITEs, as
+ *                       sbc-outbound checks them
+ */
+#include <string.h>
+#include <re.h>
+#include "fixture.h"
+#include "base/cfg.h"
+#include "sip/sbchdr.h"
+
+static const char *line_of(const char *hdrs, const char *name)
+{
+	static char line[256];
+	const char *p = hdrs;
+	size_t n = strlen(name);
+
+	while (p && *p) {
+		const char *eol = strstr(p, "\r\n");
+
+		if (!strncmp(p, name, n) && p[n] == ':') {
+			re_snprintf(line, sizeof(line), "%b", p,
+				    eol ? (size_t)(eol - p) : strlen(p));
+			return line;
+		}
+		p = eol ? eol + 2 : NULL;
+	}
+	return NULL;
+}
+
+START_TEST(sbchdr_dial)
+{
+	struct sbchdr h = {0};
+	char *out = NULL;
+
+	h.routing = "phone";
+	h.account_sid = "acct-1";
+	h.application_sid = "app-1";
+	h.sip_proxy = "sip:10.0.0.9";
+	str_ncpy(h.cid, "sbc-call-id", sizeof(h.cid));
+	str_ncpy(h.voip_carrier_sid, "carrier-1", sizeof(h.voip_carrier_sid));
+	ck_assert_int_eq(sbchdr_build(&out, "X-Mine: 1\r\n", &h, "leg-sid"),
+			 0);
+	ck_assert_str_eq(line_of(out, "X-Mine"), "X-Mine: 1");
+	ck_assert_str_eq(line_of(out, "X-Jambonz-Routing"),
+			 "X-Jambonz-Routing: phone");
+	ck_assert_str_eq(line_of(out, "X-Account-Sid"),
+			 "X-Account-Sid: acct-1");
+	ck_assert_str_eq(line_of(out, "X-Application-Sid"),
+			 "X-Application-Sid: app-1");
+	/* a dial leg is a call of its own */
+	ck_assert_str_eq(line_of(out, "X-Call-Sid"), "X-Call-Sid: leg-sid");
+	ck_assert_str_eq(line_of(out, "X-CID"), "X-CID: sbc-call-id");
+	ck_assert_str_eq(line_of(out, "X-Voip-Carrier-Sid"),
+			 "X-Voip-Carrier-Sid: carrier-1");
+	ck_assert_str_eq(line_of(out, "X-SIP-Proxy"),
+			 "X-SIP-Proxy: sip:10.0.0.9");
+	ck_assert_ptr_nonnull(line_of(out, "X-Jambonz-FS-UUID"));
+	ck_assert_int_eq(strlen(line_of(out, "X-Jambonz-FS-UUID")),
+			 strlen("X-Jambonz-FS-UUID: ") + 36);
+	/* one UUID for the process */
+	ck_assert_str_eq(line_of(out, "X-Jambonz-FS-UUID") + 19,
+			 sbchdr_fs_uuid());
+	/* what is not known is left out, not sent empty */
+	ck_assert_ptr_null(line_of(out, "X-Trace-ID"));
+	ck_assert_ptr_null(line_of(out, "X-Requested-Carrier-Sid"));
+	ck_assert_ptr_null(line_of(out, "X-Preferred-From-Host"));
+	mem_deref(out);
+}
+END_TEST
+
+START_TEST(sbchdr_create_call)
+{
+	struct sbchdr h = {0};
+	char *out = NULL;
+
+	h.routing = "user";
+	h.call_sid = "call-sid-1";
+	h.account_sid = "acct-2";
+	h.trace_id = "0123456789abcdef0123456789abcdef";
+	h.from_host = "example.com";
+	h.override_to = "sip:bob@example.com";
+	/* the application may not name another account, or the leg */
+	ck_assert_int_eq(sbchdr_build(&out,
+				      "x-account-sid: other\r\n"
+				      "X-Call-Sid: forged\r\n"
+				      "X-Jambonz-Routing: sip\r\n"
+				      "X-Keep: yes\r\n",
+				      &h, "leg-sid"),
+			 0);
+	ck_assert_ptr_null(strstr(out, "other"));
+	ck_assert_ptr_null(strstr(out, "forged"));
+	ck_assert_ptr_null(strstr(out, "Routing: sip"));
+	ck_assert_str_eq(line_of(out, "X-Keep"), "X-Keep: yes");
+	ck_assert_str_eq(line_of(out, "X-Call-Sid"), "X-Call-Sid: call-sid-1");
+	ck_assert_str_eq(line_of(out, "X-Account-Sid"),
+			 "X-Account-Sid: acct-2");
+	ck_assert_str_eq(line_of(out, "X-Jambonz-Routing"),
+			 "X-Jambonz-Routing: user");
+	ck_assert_str_eq(line_of(out, "X-Trace-ID"),
+			 "X-Trace-ID: 0123456789abcdef0123456789abcdef");
+	ck_assert_str_eq(line_of(out, "X-Preferred-From-Host"),
+			 "X-Preferred-From-Host: example.com");
+	ck_assert_str_eq(line_of(out, "X-Override-To"),
+			 "X-Override-To: sip:bob@example.com");
+	mem_deref(out);
+}
+END_TEST
+
+START_TEST(sbchdr_hostile)
+{
+	struct sbchdr h = {0};
+	char *out = NULL;
+
+	h.routing = "phone";
+	h.account_sid = "acct\r\nX-Evil: 1";
+	ck_assert_int_eq(sbchdr_build(&out, NULL, &h, "leg"), EINVAL);
+	ck_assert_ptr_null(out);
+	ck_assert_int_eq(sbchdr_build(NULL, NULL, &h, "leg"), EINVAL);
+	ck_assert_int_eq(sbchdr_build(&out, NULL, NULL, "leg"), EINVAL);
+	ck_assert(sbchdr_is_jambonz("x-jambonz-routing", 17));
+	ck_assert(!sbchdr_is_jambonz("X-Jambonz", 9));
+}
+END_TEST
+
+START_TEST(sbchdr_switch)
+{
+	struct cfg *cfg = NULL;
+	char err[256];
+
+	ck_assert_int_eq(cfg_load(&cfg, NULL, err, sizeof(err)), 0);
+	ck_assert(!sbchdr_enabled(cfg));
+	cfg->jambonz_sbcs = mem_deref(cfg->jambonz_sbcs);
+	ck_assert_int_eq(str_dup(&cfg->jambonz_sbcs, "10.0.0.1"), 0);
+	ck_assert(sbchdr_enabled(cfg));
+	cfg->sbc_headers = mem_deref(cfg->sbc_headers);
+	ck_assert_int_eq(str_dup(&cfg->sbc_headers, "off"), 0);
+	ck_assert(!sbchdr_enabled(cfg));
+	mem_deref(cfg);
+	ck_assert(!sbchdr_enabled(NULL));
+}
+END_TEST
+
+/* "extern" keeps this line out of the generated suite list */
+extern Suite *sbchdr_suite(void);
+
+Suite *sbchdr_suite(void)
+{
+	Suite *s = suite_create("sbchdr");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, fixture_re_setup, fixture_re_teardown);
+	tcase_add_test(tc, sbchdr_dial);
+	tcase_add_test(tc, sbchdr_create_call);
+	tcase_add_test(tc, sbchdr_hostile);
+	tcase_add_test(tc, sbchdr_switch);
+	suite_add_tcase(s, tc);
+	return s;
+}
