@@ -35,6 +35,7 @@ static void call_destructor(void *data)
 	list_unlink(&c->le);
 	c->session = mem_deref(c->session);
 	c->ws = mem_deref(c->ws);
+	c->ws_gone = mem_deref(c->ws_gone);
 	if (c->scope)
 		fs_scope_close(c->scope);
 	c->scope = mem_deref(c->scope);

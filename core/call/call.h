@@ -92,6 +92,7 @@ struct fs_call {
 	struct dir_app *app;
 	struct session *session;
 	struct ws_app *ws;         /* WebSocket application or NULL */
+	struct ws_app *ws_gone;    /* closed: the session went to HTTP */
 	struct json_object *tag;   /* customerData */
 	struct json_object *synth; /* session synthesizer defaults */
 	struct json_object *recog;

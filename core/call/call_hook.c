@@ -250,7 +250,12 @@ static void call_status_send(struct fs_call *c, struct json_object *p)
 		json_object_put(p);
 		return;
 	}
-	if (!sh->url) {
+	/* after a WebSocket application's session went over to HTTP, a
+	 * status hook that was its socket has nowhere to go (jambonz's
+	 * notifier stays the closed socket) */
+	if (!sh->url || ws_app_hook_is_ws(sh) ||
+	    (!ws_app_url_is_http(sh->url) &&
+	     ws_app_hook_is_ws(&c->app->call_hook))) {
 		json_object_put(p);
 		return;
 	}

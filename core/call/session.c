@@ -290,6 +290,34 @@ next:
 	session_schedule(s);
 }
 
+/*
+ * A WebSocket application's session:redirect to an absolute http(s) URL
+ * hands the session to HTTP, as jambonz's requestor does ('handover'):
+ * the socket is closed (1000), that URL is the base of the call's hooks
+ * from now on, and the call runs as a webhook application (its list
+ * running out ends it).
+ */
+static void session_handover(struct session *s, const char *url)
+{
+	struct fs_call *c = s->call;
+	char *nb = NULL;
+
+	fs_info("session",
+		"%s: session:redirect to %H: the session goes on over HTTP, "
+		"the WebSocket closes",
+		c->sid, req_url_print, url);
+	if (!str_dup(&nb, url)) {
+		mem_deref(s->base);
+		s->base = nb;
+	}
+	/* kept until the call goes: this may run inside one of its own
+	 * message handlers (a redirect command) */
+	ws_app_close(c->ws);
+	mem_deref(c->ws_gone);
+	c->ws_gone = c->ws;
+	c->ws = NULL;
+}
+
 /* Post the call's payload (plus extra fields) to hook; its answer comes
  * to session_hook_resp. A WebSocket application gets it as a message of
  * type (verb:hook, or session:redirect for a new application) */
@@ -333,6 +361,9 @@ static int session_send_hook(struct session *s, const struct json_object *hook,
 		payload,
 		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	e = fs_scope_alloc(&s->hook_scope, c->scope, what);
+	if (!e && c->ws && !strcmp(type, "session:redirect") &&
+	    ws_app_url_is_http(h.url))
+		session_handover(s, h.url);
 	/* a WebSocket application takes its hooks over the socket, but
 	 * an absolute http(s) hook still goes over HTTP, as in jambonz */
 	if (!e && c->ws && !ws_app_url_is_http(h.url))

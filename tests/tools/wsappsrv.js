@@ -44,6 +44,8 @@
 //              leave, actionHook /cdone); 1 s in the commands conf:mute-status
 //              (a bad value first), conf:hold-status hold and unhold,
 //              conf:participant-action mute, then kick; /cdone answers hangup
+//   /handover  say, then a redirect whose actionHook is the absolute
+//              http URL in ?to=: the session goes over to HTTP
 //   /noack     session:new never acked
 //   /badhook   gather (1 s, actionHook /g), redirect (/next), say: both
 //              hooks are acked with an invalid verb (pause length "long")
@@ -108,6 +110,7 @@ function watch(p, session, type = 'session:new') {
     return send(data, ...rest);
   };
   session.on('error', () => {});
+  session.ws.on('close', (code) => log.push({path: p, event: 'close', code, at: Date.now()}));
 }
 
 makeService({path: '/app'}).on('session:new', (session) => {
@@ -145,6 +148,12 @@ makeService({path: '/badhook'}).on('session:new', (session) => {
     msgid: session.msgid, data: [{verb: 'pause', length: 'long'}]}));
   session.on('/g', bad);
   session.on('/next', bad);
+});
+
+makeService({path: '/handover'}).on('session:new', (session, p, req) => {
+  watch('/handover', session);
+  const to = new URL(req.url, 'ws://x').searchParams.get('to');
+  session.say({text: 'Handing over.'}).redirect({actionHook: to}).send();
 });
 
 // never acks session:new
