@@ -145,11 +145,8 @@ int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 		return EINVAL;
 	if (c->state != CALL_ANSWERED || c->closing)
 		return ENOTCONN;
-	/* an outbound call's dialog is its leg's (sip/leg.c), which lends
-	 * it to no one yet */
-	if (!c->sess)
-		return ENOTSUP;
-	dlg = sipsess_dialog(c->sess);
+	/* an outbound call's dialog is its leg's (sip/leg.c) */
+	dlg = c->sess ? sipsess_dialog(c->sess) : leg_dialog(c->uac);
 	if (!dlg)
 		return ENOTCONN;
 	err = call_dlg_headers(&hdrs, c, r->what ? r->what : r->method,

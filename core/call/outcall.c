@@ -321,6 +321,42 @@ out:
 
 /* updateCall ------------------------------------------------------------ */
 
+/*
+ * whisper and child_call_hook act on the dial verb's bridge: the verb
+ * takes them from an event on the call's scope (fs_leg.h), as jambonz
+ * hands them to its current Dial task; none is there outside a dial.
+ */
+uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
+			  const struct json_object *body, char *err,
+			  size_t errsz)
+{
+	struct fs_dial_cmd cmd = {0};
+	struct json_object *v;
+
+	cmd.call_sid = target_sid;
+	cmd.cmd = json_object_object_get_ex(body, "whisper", &v)
+			  ? "whisper"
+			  : "child_call_hook";
+	(void)json_object_object_get_ex(body, cmd.cmd, &v);
+	cmd.data = v;
+	if (!fs_scope_emit(c->scope, FS_EV_DIAL_CMD, &cmd)) {
+		re_snprintf(err, errsz, "%s: no dial verb is bridged",
+			    cmd.cmd);
+		return 422;
+	}
+	if (cmd.err == EINVAL) {
+		re_snprintf(err, errsz, "%s: %s", cmd.cmd,
+			    cmd.why[0] ? cmd.why : "bad value");
+		return 400;
+	}
+	if (cmd.err) {
+		re_snprintf(err, errsz, "%s: %s", cmd.cmd,
+			    cmd.why[0] ? cmd.why : "not possible now");
+		return 422;
+	}
+	return 202;
+}
+
 uint16_t outcall_update(struct call_env *env, const char *call_sid,
 			const struct json_object *body, char *err,
 			size_t errsz)
@@ -363,13 +399,34 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 					    "completed");
 				return 422;
 			}
+			/* jambonz answers an inbound call 503 and cancels
+			 * an outbound one (its INVITE ends 487) */
 			c->termination_by = "jambonz";
-			call_terminate(c, 487, "Request Terminated", NULL,
-				       NULL);
+			if (c->uac)
+				call_terminate(c, 487, "Request Terminated",
+					       NULL, NULL);
+			else
+				call_terminate(c, 503, "Service Unavailable",
+					       NULL, NULL);
 		}
 		return 202;
 	}
 
+	if (json_object_object_get_ex(body, "call_status_hook", NULL) &&
+	    !json_object_object_get_ex(body, "call_hook", NULL)) {
+		re_snprintf(err, errsz,
+			    "call_status_hook can be updated only when "
+			    "call_hook is also being updated");
+		return 400;
+	}
+	if (json_object_object_get_ex(body, "whisper", &v) ||
+	    json_object_object_get_ex(body, "child_call_hook", &v)) {
+		uint16_t st = outcall_dial_cmd(c, call_sid, body, err, errsz);
+
+		if (st >= 300)
+			return st;
+		did = true;
+	}
 	if (json_object_object_get_ex(body, "call_hook", &v)) {
 		if (!c->session || c->state == CALL_ENDED) {
 			re_snprintf(err, errsz,
@@ -413,7 +470,8 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 	if (!did) {
 		re_snprintf(err, errsz,
 			    "nothing to do: give call_status, call_hook, "
-			    "mute_status or tag");
+			    "child_call_hook, whisper, mute_status or "
+			    "tag");
 		return 400;
 	}
 	return 202;

@@ -33,4 +33,15 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 			const struct json_object *body, char *err,
 			size_t errsz);
 
+/**
+ * whisper or child_call_hook (the member body has) for the dial verb
+ * bridging c; target_sid names the party (c's call_sid or its child
+ * leg's), as a WebSocket command's call_sid does.
+ *
+ * @return HTTP status as outcall_update()
+ */
+uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
+			  const struct json_object *body, char *err,
+			  size_t errsz);
+
 #endif

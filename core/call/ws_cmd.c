@@ -480,6 +480,25 @@ static void ws_cmd_dial(struct ws_app *w, const char *text, size_t len,
 	fs_info(WS_LOG, "%s: dial command placed call %s", c->sid, sid);
 }
 
+/* whisper: {whisper: verbs} to the party the message's call_sid names
+ * (the call's own, or its bridged leg's), as jambonz's _lccWhisper */
+static void ws_cmd_whisper(struct ws_app *w, const char *text, size_t len,
+			   struct json_object *o, struct json_object *data)
+{
+	struct fs_call *c = w->call;
+	const char *sid = ws_str(o, "call_sid");
+	char err[200] = "";
+	uint16_t st;
+
+	if (!json_object_object_get_ex(data, "whisper", NULL)) {
+		ws_app_invalid(w, text, len, "whisper without whisper");
+		return;
+	}
+	st = outcall_dial_cmd(c, sid ? sid : c->sid, data, err, sizeof(err));
+	if (st >= 300)
+		ws_app_invalid(w, text, len, err);
+}
+
 void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 		struct json_object *o, const char *command,
 		struct json_object *data)
@@ -509,6 +528,8 @@ void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 		ws_cmd_config(w, text, len, data);
 	} else if (!strcmp(command, "dial")) {
 		ws_cmd_dial(w, text, len, data);
+	} else if (!strcmp(command, "whisper")) {
+		ws_cmd_whisper(w, text, len, o, data);
 	} else {
 		re_snprintf(why, sizeof(why), "unsupported command: %s",
 			    command);

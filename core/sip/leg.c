@@ -33,6 +33,8 @@ struct leg {
 	bool answered;
 	bool done; /* FAILED or ENDED delivered, or hung up */
 	bool has_media;
+	void (*dtmfh)(char digit, void *arg); /* INFO digits too */
+	void *dtmf_arg;
 };
 
 static void leg_destructor(void *data)
@@ -150,10 +152,22 @@ static void leg_close_h(int err, const struct sip_msg *msg, void *arg)
 	leg_event(leg, LEG_FAILED, scode, reason);
 }
 
+/* A digit in an INFO from the far end goes where its RFC 4733 digits
+ * go; any other INFO is only acknowledged, as before */
 static void leg_info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
-	(void)arg;
+	struct leg *leg = arg;
+	char *ctype = NULL;
+	char digit;
+
+	(void)re_sdprintf(&ctype, "%r/%r", &msg->ctyp.type,
+			  &msg->ctyp.subtype);
+	digit = media_dtmf_info_parse(ctype, (const char *)mbuf_buf(msg->mb),
+				      mbuf_get_left(msg->mb));
+	mem_deref(ctype);
 	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	if (digit && leg->dtmfh && !leg->done)
+		leg->dtmfh(digit, leg->dtmf_arg);
 }
 
 static int leg_auth_h(char **user, char **pass, const char *realm, void *arg)
@@ -265,6 +279,8 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 	leg->h = h;
 	leg->arg = arg;
 	uuid_v4(leg->sid);
+	leg->dtmfh = p->dtmfh;
+	leg->dtmf_arg = p->dtmf_arg;
 	if (p->auth_user) {
 		err = str_dup(&leg->auth_user, p->auth_user);
 		err |= str_dup(&leg->auth_pass,
@@ -359,4 +375,11 @@ uint16_t leg_scode(const struct leg *leg)
 bool leg_answered(const struct leg *leg)
 {
 	return leg && leg->answered;
+}
+
+struct sip_dialog *leg_dialog(const struct leg *leg)
+{
+	if (!leg || leg->done || !leg->answered || !leg->sess)
+		return NULL;
+	return sipsess_dialog(leg->sess);
 }

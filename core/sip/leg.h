@@ -37,7 +37,7 @@ struct leg_params {
 	const char *auth_pass;
 	const char *route;   /* outbound proxy URI or NULL             */
 	uint32_t timeout_ms; /* no answer within: CANCEL, 487/408     */
-	void (*dtmfh)(char digit, void *arg); /* RFC 4733 digits, or NULL */
+	void (*dtmfh)(char digit, void *arg); /* RFC 4733 and INFO digits */
 	void *dtmf_arg;
 };
 
@@ -62,6 +62,14 @@ const char *leg_sid(const struct leg *leg);
 const char *leg_callid(const struct leg *leg);
 uint16_t leg_scode(const struct leg *leg);
 bool leg_answered(const struct leg *leg);
+
+/**
+ * The answered leg's dialog, for requests inside it (INFO, NOTIFY, ...)
+ *
+ * @return the dialog, NULL before the answer or once ended
+ */
+struct sip_dialog;
+struct sip_dialog *leg_dialog(const struct leg *leg);
 
 /** Format "Name: value\r\n" lines from a JSON object (injection-safe) */
 struct json_object;

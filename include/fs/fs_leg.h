@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <fs/fs_call.h>
+#include <fs/fs_req.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +67,79 @@ const char *fs_leg_callid(const struct fs_leg *leg);
  * when either side ends.
  */
 int fs_call_bridge(struct fs_call *c, struct fs_leg *leg);
+
+/* ABI 1.6 ---------------------------------------------------------------- */
+
+/** A digit the leg's far end sent: an RFC 4733 event or a SIP INFO */
+typedef void(fs_leg_dtmf_h)(struct fs_leg *leg, char digit, void *arg);
+
+/** Hear the leg's digits from now on (h NULL: no more) */
+void fs_leg_set_dtmf(struct fs_leg *leg, fs_leg_dtmf_h *h, void *arg);
+
+/**
+ * The leg's fields for a webhook of its own, over the call's payload
+ * (call_sid, parent_call_sid, direction, call_id, to, call_status,
+ * sip_status, ...), as jambonz's child CallInfo.
+ *
+ * @return a new object, NULL on ENOMEM
+ */
+struct json_object *fs_leg_fields(const struct fs_leg *leg);
+
+/**
+ * Post the leg's fields (fs_leg_fields()) plus fields to hook, as
+ * jambonz's requests for its child call: a message of type ("verb:hook",
+ * "dial:confirm") over the WebSocket of a WebSocket application, else
+ * HTTP. Bound to scope: closing it drops the answer.
+ *
+ * @param fields Takes the reference (may be NULL)
+ * @param h      The answer (may be NULL)
+ * @return 0, EINVAL (no URL), ESHUTDOWN, ENOMEM
+ */
+int fs_leg_hook(struct fs_leg *leg, struct fs_scope *scope, const char *type,
+		const struct json_object *hook, struct json_object *fields,
+		fs_resp_h *h, void *arg);
+
+/**
+ * Play audio to the leg's far end only (a whisper, the confirmHook's
+ * prompts): the bridge, if any, must be undone first. Bound to scope:
+ * closing it stops playback without calling h.
+ *
+ * @return 0, ENOTCONN (no media, or bridged), ESHUTDOWN, ENOMEM
+ */
+int fs_leg_play(struct fs_leg *leg, struct fs_scope *scope,
+		struct fs_audio *audio, fs_play_h *h, void *arg);
+
+/** Undo the call's bridge (each side hears silence until bridged again) */
+void fs_call_unbridge(struct fs_call *c);
+
+/**
+ * Post the call's payload plus fields to hook after the call ended (a
+ * dial's actionHook when the caller hung up mid-bridge, as jambonz
+ * still sends it): over the WebSocket of a WebSocket application, else
+ * HTTP; bound to no scope, the answer is not acted on.
+ *
+ * @param fields Takes the reference
+ * @return 0, EINVAL (no URL), ENOMEM
+ */
+int fs_call_final_hook(struct fs_call *c, const struct json_object *hook,
+		       struct json_object *fields);
+
+/**
+ * updateCall and WebSocket commands for a dial's bridge, emitted on the
+ * call's scope (data: struct fs_dial_cmd *): "whisper" (say or play
+ * verbs to one party), "child_call_hook" (new verbs for the bridged
+ * leg). The dial verb that takes one sets err (and why) before
+ * returning; no taker means no dial is bridged.
+ */
+#define FS_EV_DIAL_CMD "dial_cmd"
+
+struct fs_dial_cmd {
+	const char *cmd;                /**< "whisper", "child_call_hook"  */
+	const char *call_sid;           /**< the call's, or its child's    */
+	const struct json_object *data; /**< the command's value           */
+	int err;                        /**< 0, EINVAL, ENOTCONN, ...      */
+	char why[128];                  /**< what was wrong, for the error */
+};
 
 #ifdef __cplusplus
 }
