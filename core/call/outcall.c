@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
@@ -321,6 +322,106 @@ out:
 
 /* updateCall ------------------------------------------------------------ */
 
+/* An in-dialog request on the call's leg, inbound or outbound; its
+ * answer is logged (fs_call_request's own line) */
+static uint16_t outcall_send_sip(struct fs_call *c, const char *method,
+				 const char *ctype, const char *body,
+				 const struct json_object *headers,
+				 const char *what, char *err, size_t errsz)
+{
+	struct fs_sipreq r = {0};
+	int e;
+
+	r.method = method;
+	r.ctype = ctype;
+	r.body = body;
+	r.body_len = body ? strlen(body) : 0;
+	r.headers = headers;
+	r.what = what;
+	e = fs_call_request(c, c->scope, &r, NULL, NULL);
+	if (!e)
+		return 202;
+	re_snprintf(err, errsz, "%s not sent: %s", what,
+		    e == ENOTCONN ? "call not answered" : "error");
+	return e == ENOTCONN ? 422 : 400;
+}
+
+/* sip_request: {method (INFO, NOTIFY, MESSAGE), content_type, content,
+ * headers}, as jambonz's _lccSipRequest */
+static uint16_t outcall_sip_request(struct fs_call *c,
+				    const struct json_object *r, char *err,
+				    size_t errsz)
+{
+	static const char *const methods[] = {"INFO", "NOTIFY", "MESSAGE"};
+	struct json_object *hdrs = NULL;
+	const char *m = jsonutil_str(r, "method");
+	const char *ctype = jsonutil_str(r, "content_type");
+	const char *body = jsonutil_str(r, "content");
+	char up[16];
+	size_t i;
+
+	for (i = 0; m && i < ARRAY_SIZE(methods); i++)
+		if (!strcasecmp(m, methods[i]))
+			break;
+	if (!m || i == ARRAY_SIZE(methods)) {
+		re_snprintf(err, errsz,
+			    "sip:request method must be INFO, NOTIFY or "
+			    "MESSAGE");
+		return 400;
+	}
+	if (ctype && (!sipsafe_value(ctype) || strlen(ctype) > 128)) {
+		re_snprintf(err, errsz, "sip:request content_type refused");
+		return 400;
+	}
+	if (body && !ctype) {
+		re_snprintf(err, errsz,
+			    "sip:request content without content_type");
+		return 400;
+	}
+	str_ncpy(up, methods[i], sizeof(up));
+	(void)json_object_object_get_ex(r, "headers", &hdrs);
+	return outcall_send_sip(c, up, ctype, body, hdrs, "sip:request", err,
+				errsz);
+}
+
+/* dtmf: {digit, duration}, sent as jambonz's _lccDtmf: a SIP INFO of
+ * application/dtmf with X-Reason: Dtmf */
+static uint16_t outcall_dtmf(struct fs_call *c, const struct json_object *d,
+			     char *err, size_t errsz)
+{
+	const char *digit = jsonutil_str(d, "digit");
+	struct json_object *dur, *hdrs;
+	char body[64];
+	int64_t ms = 250;
+	uint16_t st;
+
+	if (!digit || strlen(digit) != 1 ||
+	    !strchr("0123456789*#ABCDabcd", *digit)) {
+		re_snprintf(err, errsz,
+			    "dtmf without a digit (0-9, *, #, A-D)");
+		return 400;
+	}
+	if (json_object_object_get_ex(d, "duration", &dur)) {
+		ms = json_object_get_int64(dur);
+		if (ms < 40 || ms > 5000) {
+			re_snprintf(err, errsz,
+				    "dtmf duration must be 40..5000 ms");
+			return 400;
+		}
+	}
+	re_snprintf(body, sizeof(body), "Signal=%s\nDuration=%lld ", digit,
+		    (long long)ms);
+	hdrs = json_object_new_object();
+	if (!hdrs)
+		return 503;
+	json_object_object_add(hdrs, "X-Reason",
+			       json_object_new_string("Dtmf"));
+	st = outcall_send_sip(c, "INFO", "application/dtmf", body, hdrs,
+			      "dtmf", err, errsz);
+	json_object_put(hdrs);
+	return st;
+}
+
 /*
  * whisper and child_call_hook act on the dial verb's bridge: the verb
  * takes them from an event on the call's scope (fs_leg.h), as jambonz
@@ -444,6 +545,10 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 		}
 		did = true;
 	}
+	if (json_object_object_get_ex(body, "sip_request", &v))
+		return outcall_sip_request(c, v, err, errsz);
+	if (json_object_object_get_ex(body, "dtmf", &v))
+		return outcall_dtmf(c, v, err, errsz);
 	if (json_object_object_get_ex(body, "mute_status", &v)) {
 		const char *m = json_object_get_string(v);
 

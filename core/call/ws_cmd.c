@@ -224,121 +224,32 @@ static void ws_cmd_listen(struct ws_app *w, const char *text, size_t len,
 		fs_info(WS_LOG, "%s: listen:status %s applied", c->sid, st);
 }
 
-/* An in-dialog request on the caller's leg; its answer is logged, as
- * jambonz logs it (fs_call_request's own line, with no handler) */
-static int ws_cmd_send_sip(struct ws_app *w, const char *method,
-			   const char *ctype, const char *body,
-			   const struct json_object *headers)
-{
-	struct fs_sipreq r = {0};
-
-	r.method = method;
-	r.ctype = ctype;
-	r.body = body;
-	r.body_len = body ? strlen(body) : 0;
-	r.headers = headers;
-	r.what = "sip:request";
-	return fs_call_request(w->call, w->call->scope, &r, NULL, NULL);
-}
-
-/* sip:request: {sip_request: {method, content_type, content, headers}} */
+/* sip:request: {sip_request: {method, content_type, content, headers}};
+ * dtmf: {dtmf: {digit, duration}}, as updateCall carries them out */
 static void ws_cmd_sip_request(struct ws_app *w, const char *text, size_t len,
 			       struct json_object *data)
 {
-	static const char *const methods[] = {"INFO", "NOTIFY", "MESSAGE"};
-	struct json_object *r, *hdrs = NULL;
-	const char *m, *ctype, *body;
-	char why[96];
-	bool ok = false;
-	int err;
+	struct json_object *v;
 
-	if (!json_object_object_get_ex(data, "sip_request", &r) ||
-	    !(m = ws_str(r, "method"))) {
+	if (!json_object_object_get_ex(data, "sip_request", &v)) {
 		ws_app_invalid(w, text, len,
-			       "sip:request without sip_request.method");
+			       "sip:request without sip_request");
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
-		ok |= !strcasecmp(m, methods[i]);
-	ctype = ws_str(r, "content_type");
-	body = ws_str(r, "content");
-	(void)json_object_object_get_ex(r, "headers", &hdrs);
-	if (!ok) {
-		ws_app_invalid(w, text, len,
-			       "sip:request method must be INFO, NOTIFY "
-			       "or MESSAGE");
-		return;
-	}
-	if (ctype && (!sipsafe_value(ctype) || strlen(ctype) > 128)) {
-		ws_app_invalid(w, text, len,
-			       "sip:request content_type refused");
-		return;
-	}
-	if (body && !ctype) {
-		ws_app_invalid(w, text, len,
-			       "sip:request content without content_type");
-		return;
-	}
-	{
-		char up[16];
-		size_t i;
-
-		for (i = 0; m[i] && i < sizeof(up) - 1; i++)
-			up[i] = (char)(m[i] >= 'a' && m[i] <= 'z' ? m[i] - 32
-								  : m[i]);
-		up[i] = '\0';
-		err = ws_cmd_send_sip(w, up, ctype, body, hdrs);
-	}
-	if (err) {
-		re_snprintf(why, sizeof(why), "sip:request not sent: %s",
-			    err == ENOTCONN  ? "call not answered"
-			    : err == ENOTSUP ? "not on an outbound call yet"
-					     : "error");
-		ws_app_invalid(w, text, len, why);
-	}
+	ws_cmd_update(w, text, len, "sip_request", v);
 }
 
-/* dtmf: {dtmf: {digit, duration}}, sent as jambonz sends it: a SIP INFO
- * of application/dtmf with X-Reason: Dtmf */
 static void ws_cmd_dtmf(struct ws_app *w, const char *text, size_t len,
 			struct json_object *data)
 {
-	struct json_object *d, *dur, *hdrs;
-	const char *digit;
-	char body[64];
-	int64_t ms = 250;
-	int err;
+	struct json_object *v;
 
-	if (!json_object_object_get_ex(data, "dtmf", &d) ||
-	    !(digit = ws_str(d, "digit")) || strlen(digit) != 1 ||
-	    !strchr("0123456789*#ABCDabcd", *digit)) {
+	if (!json_object_object_get_ex(data, "dtmf", &v)) {
 		ws_app_invalid(w, text, len,
 			       "dtmf without a digit (0-9, *, #, A-D)");
 		return;
 	}
-	if (json_object_object_get_ex(d, "duration", &dur)) {
-		ms = json_object_get_int64(dur);
-		if (ms < 40 || ms > 5000) {
-			ws_app_invalid(w, text, len,
-				       "dtmf duration must be 40..5000 ms");
-			return;
-		}
-	}
-	re_snprintf(body, sizeof(body), "Signal=%s\nDuration=%lld ", digit,
-		    (long long)ms);
-	hdrs = json_object_new_object();
-	if (!hdrs)
-		return;
-	json_object_object_add(hdrs, "X-Reason",
-			       json_object_new_string("Dtmf"));
-	err = ws_cmd_send_sip(w, "INFO", "application/dtmf", body, hdrs);
-	json_object_put(hdrs);
-	if (err)
-		ws_app_invalid(w, text, len,
-			       err == ENOTCONN  ? "dtmf: call not answered"
-			       : err == ENOTSUP ? "dtmf: not on an outbound "
-						  "call yet"
-						: "dtmf: not sent");
+	ws_cmd_update(w, text, len, "dtmf", v);
 }
 
 static void ws_side_task_done(struct fs_task *t, int err,

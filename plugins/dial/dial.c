@@ -69,23 +69,21 @@ const char *dial_verb(const struct json_object *v,
 static struct json_object *dial_results(struct dial *d, const char *status,
 					uint16_t scode)
 {
-	struct dial_target *w = d->winner;
 	struct json_object *r = json_object_new_object();
 
+	if (!r)
+		return NULL;
 	json_object_object_add(r, "dial_call_status",
 			       json_object_new_string(status));
 	if (scode)
 		json_object_object_add(r, "dial_sip_status",
 				       json_object_new_int(scode));
-	if (w) {
-		json_object_object_add(
-			r, "dial_call_sid",
-			json_object_new_string(fs_leg_sid(w->leg)));
-		if (fs_leg_callid(w->leg))
-			json_object_object_add(
-				r, "dial_sbc_callid",
-				json_object_new_string(fs_leg_callid(w->leg)));
-	}
+	if (d->win_sid[0])
+		json_object_object_add(r, "dial_call_sid",
+				       json_object_new_string(d->win_sid));
+	if (d->win_callid[0])
+		json_object_object_add(r, "dial_sbc_callid",
+				       json_object_new_string(d->win_callid));
 	return r;
 }
 
@@ -240,24 +238,28 @@ static void dial_cmd(int err, const char *ev, void *data, void *arg)
 		 sizeof(cmd->why));
 }
 
-/* The caller hung up mid-bridge: jambonz's dial still posts its
- * actionHook (its leg's completed status carries no SIP status) */
-static void dial_caller_gone(int err, const char *ev, void *data, void *arg)
+/* The task's scope closes while bridged: the caller hung up (or the
+ * verb list was replaced). jambonz's dial still posts its actionHook,
+ * its leg's completed status carrying no SIP status */
+static void dial_caller_gone(void *arg)
 {
 	struct dial *d = arg;
-	struct json_object *hook = NULL;
+	struct json_object *hook = NULL, *r;
 
-	(void)err;
-	(void)ev;
-	(void)data;
 	if (d->ended || !d->winner)
 		return;
 	d->ended = true;
 	fs_listen_stop(d->listen);
-	fs_info("dial", "%s: caller hung up mid-bridge", fs_call_sid(d->call));
-	if (json_object_object_get_ex(fs_task_data(d->t), "actionHook", &hook))
-		(void)fs_call_final_hook(d->call, hook,
-					 dial_results(d, "completed", 0));
+	fs_info("dial", "%s: the bridge ends with the task",
+		fs_call_sid(d->call));
+	if (!json_object_object_get_ex(fs_task_data(d->t), "actionHook",
+				       &hook))
+		return;
+	r = dial_results(d, "completed", 0);
+	if (r && !fs_call_alive(d->call))
+		json_object_object_add(r, "call_status",
+				       json_object_new_string("completed"));
+	(void)fs_call_final_hook(d->call, hook, r);
 }
 
 void dial_accept(struct dial_target *dt)
@@ -268,6 +270,10 @@ void dial_accept(struct dial_target *dt)
 	if (d->winner || d->ended || dt->done)
 		return;
 	d->winner = dt;
+	str_ncpy(d->win_sid, fs_leg_sid(dt->leg), sizeof(d->win_sid));
+	if (fs_leg_callid(dt->leg))
+		str_ncpy(d->win_callid, fs_leg_callid(dt->leg),
+			 sizeof(d->win_callid));
 	/* first to answer wins: cancel the others */
 	for (size_t i = 0; i < d->n; i++) {
 		struct dial_target *o = &d->targets[i];
@@ -288,7 +294,7 @@ void dial_accept(struct dial_target *dt)
 	dial_listen(d, dt);
 	dial_dtmf_start(d, dt);
 	(void)fs_scope_listen(sc, FS_EV_DIAL_CMD, 0, dial_cmd, d, NULL);
-	(void)fs_scope_listen(sc, FS_EV_HANGUP, 0, dial_caller_gone, d, NULL);
+	(void)fs_scope_bind(sc, dial_caller_gone, d, NULL);
 	if (d->time_limit_ms)
 		(void)fs_scope_listen(sc, NULL, d->time_limit_ms,
 				      dial_time_limit, d, NULL);

@@ -59,6 +59,9 @@ struct dial {
 	struct dial_keys parent_keys, child_keys;
 	struct dial_say *whisper; /* a whisper playing, the bridge undone */
 	const struct json_object *confirm_hook;
+	/* the winner's, kept: its leg may go before the actionHook */
+	char win_sid[40];
+	char win_callid[128];
 };
 
 /* dial.c */
