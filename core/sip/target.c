@@ -107,7 +107,8 @@ int target_resolve(const struct cfg *cfg, const struct json_object *target,
 		return ENOTSUP;
 	}
 	if (!e && proxy)
-		e = re_sdprintf(routep, "<sip:%s;lr>", target_hostport(proxy));
+		/* libre writes the Route header, <uri;lr>, from the URI */
+		e = re_sdprintf(routep, "sip:%s", target_hostport(proxy));
 	if (!e && !sipsafe_uri(*urip)) {
 		re_snprintf(err, errsz, "bad target URI '%s'", *urip);
 		e = EINVAL;

@@ -167,7 +167,7 @@ START_TEST(sipsafe_targets)
 				 &uri, &route, err, sizeof(err)),
 			 0);
 	ck_assert_str_eq(uri, "sip:bob@127.0.0.1:5080");
-	ck_assert_str_eq(route, "<sip:10.0.0.1:5060;lr>");
+	ck_assert_str_eq(route, "sip:10.0.0.1:5060");
 	uri = mem_deref(uri);
 	route = mem_deref(route);
 
