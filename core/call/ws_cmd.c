@@ -391,13 +391,15 @@ static void ws_cmd_dial(struct ws_app *w, const char *text, size_t len,
 	fs_info(WS_LOG, "%s: dial command placed call %s", c->sid, sid);
 }
 
-/* whisper: {whisper: verbs} to the party the message's call_sid names
+/* whisper: {whisper: verbs} to the party the message's callSid names
  * (the call's own, or its bridged leg's), as jambonz's _lccWhisper */
 static void ws_cmd_whisper(struct ws_app *w, const char *text, size_t len,
 			   struct json_object *o, struct json_object *data)
 {
 	struct fs_call *c = w->call;
-	const char *sid = ws_str(o, "call_sid");
+	/* jambonz's ws-requestor reads callSid (node-client-ws sends it) */
+	const char *sid = ws_str(o, "callSid") ? ws_str(o, "callSid")
+					       : ws_str(o, "call_sid");
 	char err[200] = "";
 	uint16_t st;
 

@@ -35,6 +35,9 @@
 //   /upd       say forever, until a REST updateCall's call_hook /rest
 //              (session:redirect) answers a redirect verb to /r2, whose
 //              session:redirect answers say + hangup
+//   /whisper   dial to ?dial=<sip uri> (actionHook /wdone: hangup); once
+//              the child leg's call:status says in-progress, a whisper
+//              command naming the child's callSid plays ?beep=<url>
 //   /noack     session:new never acked
 //   anything else: the handshake is refused (404)
 //
@@ -207,6 +210,25 @@ makeService({path: '/upd'}).on('session:new', (session) => {
   session.say({text: 'Waiting for an update.', loop: 'forever'}).send();
   session.on('/rest', () => session.redirect({actionHook: '/r2'}).reply());
   session.on('/r2', () => session.say({text: 'Updated.'}).hangup().reply());
+});
+makeService({path: '/whisper'}).on('session:new', (session, p, req) => {
+  watch('/whisper', session);
+  const q = new URL(req.url, 'ws://x').searchParams;
+  let sent = false;
+  session.ws.on('message', (raw) => {
+    let msg;
+    try { msg = JSON.parse(raw); } catch (e) { return; }
+    const d = msg.data || {};
+    if (sent || msg.type !== 'call:status' || !d.parent_call_sid ||
+        d.call_status !== 'in-progress') return;
+    sent = true;
+    after(300, () => session.ws.send(JSON.stringify({type: 'command',
+      command: 'whisper', callSid: d.call_sid,
+      data: {whisper: {verb: 'play', url: q.get('beep')}}})));
+  });
+  session.dial({actionHook: '/wdone',
+    target: [{type: 'sip', sipUri: q.get('dial')}]}).send();
+  session.on('/wdone', () => session.hangup().reply());
 });
 makeService({path: '/dialed'}).on('session:new', (session) => {
   watch('/dialed', session);
