@@ -39,6 +39,8 @@ struct fs_leg {
 	void *arg;
 	fs_leg_dtmf_h *dtmfh;
 	void *dtmf_arg;
+	fs_leg_hold_h *holdh;
+	void *hold_arg;
 	struct legapi_play *playing;
 	char *to;           /* the number, user or URI called */
 	const char *status; /* call_status of the child, as jambonz's */
@@ -409,6 +411,35 @@ static int legapi_post(struct fs_call *c, struct fs_scope *scope,
 	}
 	json_object_put(payload);
 	return err;
+}
+
+int fs_call_hook(struct fs_call *c, struct fs_scope *scope, const char *type,
+		 const struct json_object *hook, struct json_object *fields,
+		 fs_resp_h *h, void *arg)
+{
+	if (!c || !scope || !type) {
+		json_object_put(fields);
+		return EINVAL;
+	}
+	return legapi_post(c, scope, type, hook, call_payload(c), fields, h,
+			   arg);
+}
+
+static void legapi_hold(bool held, const char *from, const char *to, void *arg)
+{
+	struct fs_leg *fl = arg;
+
+	if (fl->holdh)
+		fl->holdh(fl, held, from, to, fl->hold_arg);
+}
+
+void fs_leg_set_hold(struct fs_leg *fl, fs_leg_hold_h *h, void *arg)
+{
+	if (!fl)
+		return;
+	fl->holdh = h;
+	fl->hold_arg = arg;
+	leg_set_hold(fl->leg, h ? legapi_hold : NULL, fl);
 }
 
 int fs_leg_hook(struct fs_leg *fl, struct fs_scope *scope, const char *type,

@@ -35,6 +35,9 @@ struct leg {
 	bool has_media;
 	void (*dtmfh)(char digit, void *arg); /* INFO digits too */
 	void *dtmf_arg;
+	leg_hold_h *holdh;
+	void *hold_arg;
+	bool held; /* the far end put us on hold (re-INVITE) */
 };
 
 static void leg_destructor(void *data)
@@ -94,6 +97,29 @@ static int leg_answer_h(const struct sip_msg *msg, void *arg)
 	return 0;
 }
 
+/* A re-INVITE of the answered leg: sendonly, inactive or a null address
+ * is hold (RFC 3264 section 8.4), anything else takes it back. libre
+ * keeps the remote direction as seen from here: the far end's sendonly
+ * is our recvonly */
+static void leg_hold_check(struct leg *leg, const struct sip_msg *msg)
+{
+	enum sdp_dir dir = sdp_media_rdir(leg->sdpm);
+	bool held = dir == SDP_RECVONLY || dir == SDP_INACTIVE ||
+		    !sa_isset(sdp_media_raddr(leg->sdpm), SA_ADDR);
+	char from[256], to[256];
+
+	if (held == leg->held)
+		return;
+	leg->held = held;
+	fs_info("leg", "%s: %s by the far end", leg->sid,
+		held ? "on hold" : "off hold");
+	if (!leg->holdh)
+		return;
+	(void)pl_strcpy(&msg->from.val, from, sizeof(from));
+	(void)pl_strcpy(&msg->to.val, to, sizeof(to));
+	leg->holdh(held, from, to, leg->hold_arg);
+}
+
 static int leg_offer_h(struct mbuf **descp, const struct sip_msg *msg,
 		       void *arg)
 {
@@ -106,7 +132,10 @@ static int leg_offer_h(struct mbuf **descp, const struct sip_msg *msg,
 	if (err)
 		return err;
 	leg_media_from_sdp(leg);
-	return sdp_encode(descp, leg->sdp, false);
+	err = sdp_encode(descp, leg->sdp, false);
+	if (!err && leg->answered)
+		leg_hold_check(leg, msg);
+	return err;
 }
 
 static void leg_progr_h(const struct sip_msg *msg, void *arg)
@@ -382,4 +411,12 @@ struct sip_dialog *leg_dialog(const struct leg *leg)
 	if (!leg || leg->done || !leg->answered || !leg->sess)
 		return NULL;
 	return sipsess_dialog(leg->sess);
+}
+
+void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg)
+{
+	if (!leg)
+		return;
+	leg->holdh = h;
+	leg->hold_arg = arg;
 }

@@ -71,6 +71,16 @@ bool leg_answered(const struct leg *leg);
 struct sip_dialog;
 struct sip_dialog *leg_dialog(const struct leg *leg);
 
+/**
+ * The far end put the answered leg on hold or took it back (a
+ * re-INVITE): its From and To header values (borrowed)
+ */
+typedef void(leg_hold_h)(bool held, const char *from, const char *to,
+			 void *arg);
+
+/** Hear of holds from now on (h NULL: no more) */
+void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg);
+
 /** Format "Name: value\r\n" lines from a JSON object (injection-safe) */
 struct json_object;
 int leg_headers(char **outp, const struct json_object *headers);

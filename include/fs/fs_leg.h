@@ -4,6 +4,7 @@
 #ifndef FS_LEG_H
 #define FS_LEG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <fs/fs_call.h>
@@ -75,6 +76,28 @@ typedef void(fs_leg_dtmf_h)(struct fs_leg *leg, char digit, void *arg);
 
 /** Hear the leg's digits from now on (h NULL: no more) */
 void fs_leg_set_dtmf(struct fs_leg *leg, fs_leg_dtmf_h *h, void *arg);
+
+/**
+ * The leg's far end put it on hold (a re-INVITE with sendonly, inactive
+ * or a null address) or took it back; from and to are that re-INVITE's
+ * From and To header values (borrowed)
+ */
+typedef void(fs_leg_hold_h)(struct fs_leg *leg, bool held, const char *from,
+			    const char *to, void *arg);
+
+/** Hear of the leg's holds from now on (h NULL: no more) */
+void fs_leg_set_hold(struct fs_leg *leg, fs_leg_hold_h *h, void *arg);
+
+/**
+ * Post the call's own fields plus fields to hook, as fs_leg_hook() does
+ * the leg's, the answer to h (dial's onHoldHook).
+ *
+ * @param fields Takes the reference (may be NULL)
+ * @return 0, EINVAL (no URL), ESHUTDOWN, ENOMEM
+ */
+int fs_call_hook(struct fs_call *c, struct fs_scope *scope, const char *type,
+		 const struct json_object *hook, struct json_object *fields,
+		 fs_resp_h *h, void *arg);
 
 /**
  * The leg's fields for a webhook of its own, over the call's payload

@@ -293,6 +293,8 @@ void dial_accept(struct dial_target *dt)
 	}
 	dial_listen(d, dt);
 	dial_dtmf_start(d, dt);
+	if (dial_has(d, "onHoldHook"))
+		fs_leg_set_hold(dt->leg, dial_hold, d);
 	(void)fs_scope_listen(sc, FS_EV_DIAL_CMD, 0, dial_cmd, d, NULL);
 	(void)fs_scope_bind(sc, dial_caller_gone, d, NULL);
 	if (d->time_limit_ms)

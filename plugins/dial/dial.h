@@ -58,6 +58,8 @@ struct dial {
 	struct fs_listen *listen; /* nested listen, once bridged */
 	struct dial_keys parent_keys, child_keys;
 	struct dial_say *whisper; /* a whisper playing, the bridge undone */
+	bool held;                /* the bridged target put us on hold  */
+	bool hold_play;           /* whisper is the onHoldHook's verbs  */
 	const struct json_object *confirm_hook;
 	/* the winner's, kept: its leg may go before the actionHook */
 	char win_sid[40];
@@ -105,6 +107,10 @@ int dial_say_start(struct dial_say **sp, struct dial *d, struct fs_leg *leg,
 
 /** A whisper command (struct fs_dial_cmd) for the bridge */
 void dial_whisper(struct dial *d, struct fs_dial_cmd *cmd);
+
+/** The bridged target's hold or unhold (fs_leg_hold_h, onHoldHook) */
+void dial_hold(struct fs_leg *leg, bool held, const char *from, const char *to,
+	       void *arg);
 
 /* dial_confirm.c */
 

@@ -2,6 +2,10 @@
  * @file dial_say.c  say and play verbs to one party of the dial: the
  *                   whisper command, the confirmHook's prompts
  *
+ * The onHoldHook's say and play verbs are played the same way to the
+ * caller, held by the bridged target (jambonz plays them to the held
+ * party), until they end or the target takes the hold back.
+ *
  * Each text is synthesised (or each URL fetched) when its turn comes
  * and played once to the party, in order; the other party hears
  * nothing meanwhile (the whisper undoes the bridge, as jambonz's
@@ -181,6 +185,7 @@ static void dial_whisper_done(int err, void *arg)
 	if (err)
 		fs_warn("dial", "%s: whisper stopped: %m",
 			fs_call_sid(d->call), err);
+	d->hold_play = false;
 	if (d->ended || !d->winner || d->winner->done) {
 		d->whisper = mem_deref(d->whisper);
 		return;
@@ -251,4 +256,100 @@ void dial_whisper(struct dial *d, struct fs_dial_cmd *cmd)
 	}
 	fs_info("dial", "%s: whisper to the %s", fs_call_sid(d->call),
 		leg ? "callee" : "caller");
+}
+
+/* The onHoldHook's answer: play, say and pause verbs (pauses are
+ * skipped: the caller hears silence anyway); any other verb and none is
+ * played, as jambonz gives up on the list */
+static void dial_hold_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	struct dial *d = arg;
+	struct json_object *v, *arr;
+	size_t n;
+
+	if (err || resp->status < 200 || resp->status > 299) {
+		fs_warn("dial", "%s: onHoldHook failed (%m, %u)",
+			fs_call_sid(d->call), err, err ? 0 : resp->status);
+		return;
+	}
+	v = json_tokener_parse(resp->body);
+	n = json_object_is_type(v, json_type_array)
+		    ? json_object_array_length(v)
+		    : 0;
+	arr = json_object_new_array();
+	for (size_t i = 0; arr && i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(v, i);
+		const struct json_object *data;
+		const char *name = dial_verb(x, &data);
+
+		if (name && (!strcmp(name, "say") || !strcmp(name, "play"))) {
+			json_object_array_add(arr, json_object_get(x));
+		} else if (!name || strcmp(name, "pause")) {
+			fs_warn("dial",
+				"%s: onHoldHook: only play, say and pause "
+				"verbs are played",
+				fs_call_sid(d->call));
+			json_object_put(arr);
+			arr = NULL;
+		}
+	}
+	json_object_put(v);
+	if (arr && json_object_array_length(arr) && d->held && !d->whisper &&
+	    !d->ended && d->winner && !d->winner->done) {
+		fs_call_unbridge(d->call);
+		err = dial_say_start(&d->whisper, d, NULL, arr,
+				     dial_whisper_done, d);
+		if (err) {
+			fs_warn("dial", "%s: onHoldHook verbs not played: %m",
+				fs_call_sid(d->call), err);
+			(void)fs_call_bridge(d->call, d->winner->leg);
+		} else {
+			d->hold_play = true;
+			fs_info("dial", "%s: onHoldHook verbs to the caller",
+				fs_call_sid(d->call));
+		}
+	}
+	json_object_put(arr);
+}
+
+/* jambonz posts onHoldHook with the caller's fields and hold_detail
+ * {from, to} of the re-INVITE; taking the hold back stops its verbs */
+void dial_hold(struct fs_leg *leg, bool held, const char *from, const char *to,
+	       void *arg)
+{
+	struct dial *d = arg;
+	struct json_object *f, *hd, *hook;
+	int err;
+
+	(void)leg;
+	if (d->ended)
+		return;
+	d->held = held;
+	if (!held) {
+		if (d->whisper && d->hold_play) {
+			d->whisper = mem_deref(d->whisper);
+			d->hold_play = false;
+			if (d->winner && !d->winner->done)
+				(void)fs_call_bridge(d->call, d->winner->leg);
+		}
+		return;
+	}
+	if (!json_object_object_get_ex(fs_task_data(d->t), "onHoldHook",
+				       &hook))
+		return;
+	f = json_object_new_object();
+	hd = json_object_new_object();
+	if (!f || !hd) {
+		json_object_put(f);
+		json_object_put(hd);
+		return;
+	}
+	json_object_object_add(hd, "from", json_object_new_string(from));
+	json_object_object_add(hd, "to", json_object_new_string(to));
+	json_object_object_add(f, "hold_detail", hd);
+	err = fs_call_hook(d->call, fs_task_scope(d->t), "verb:hook", hook, f,
+			   dial_hold_resp, d);
+	if (err)
+		fs_warn("dial", "%s: onHoldHook not sent: %m",
+			fs_call_sid(d->call), err);
 }

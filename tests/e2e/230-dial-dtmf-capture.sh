@@ -6,29 +6,7 @@
 # digits that match nothing, or the other party's patterns, post nothing.
 # The caller then hangs up mid-bridge: the actionHook still goes
 # (completed, the child's sid, no dial_sip_status, as jambonz sends it).
-source "$(dirname "$0")/lib_dial.sh"
-
-# x_uas_info DIGIT CSEQ: the called party sends a SIP INFO digit
-x_uas_info() {
-	cat <<X
-<send retrans="500"><![CDATA[
-INFO [\$ruri] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [\$to];tag=[pid]SIPpTag01[call_number]
-To: [\$from]
-Call-ID: [call_id]
-CSeq: $2 INFO
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Content-Type: application/dtmf-relay
-Content-Length: [len]
-
-Signal=$1
-Duration=160
-]]></send>
-<recv response="200"/>
-X
-}
+source "$(dirname "$0")/23x_lib.sh"
 
 B=$(free_port)
 start_hooks '{

@@ -4,7 +4,7 @@
 # play it hears and the caller does not, a gather of its digit whose
 # actionHook gets the target's fields) before the bridge; a confirmHook
 # answering hangup rejects the target (BYE), and the dial fails.
-source "$(dirname "$0")/lib_dial.sh"
+source "$(dirname "$0")/23x_lib.sh"
 
 B=$(free_port) C=$(free_port) D=$(free_port)
 start_hooks '{
@@ -53,22 +53,7 @@ unset RTP_PORT RTP_STATS
 start_rtpsink
 C_STATS=$RTP_STATS C_RTP=$RTP_PORT
 UAS_RTP=$C_RTP start_uas carol "$C" "$(ring_scen 200 "$(x_pause 1800)
-<send retrans=\"500\"><![CDATA[
-INFO [\$ruri] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [\$to];tag=[pid]SIPpTag01[call_number]
-To: [\$from]
-Call-ID: [call_id]
-CSeq: 1 INFO
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Content-Type: application/dtmf-relay
-Content-Length: [len]
-
-Signal=1
-Duration=160
-]]></send>
-<recv response=\"200\"/>
+$(x_uas_info 1 1)
 $(x_pause 1500)
 $(x_uas_bye)")"
 start_rtpsink

@@ -6,14 +6,7 @@
 # plays to the callee and not to the caller. No dial bridged yet: 422;
 # another verb than say or play: 400; child_call_hook: 422 (the bridged
 # leg cannot run an application of its own here).
-source "$(dirname "$0")/lib_dial.sh"
-
-upd() {
-	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
-		-H 'Content-Type: application/json' --data-binary "$2" \
-		"$FS_HTTP/v1/updateCall/$1"
-	echo " $(json_get "$(cat "$WORK/resp")" 'd.msg' 2>/dev/null)"
-}
+source "$(dirname "$0")/23x_lib.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &
 PIDS+=("$!")

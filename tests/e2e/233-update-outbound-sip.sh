@@ -6,14 +6,7 @@
 # no-answer on an inbound call not yet answered rejects it 503, as
 # jambonz answers it (an outbound one is CANCELled: e2e 089);
 # call_status_hook without call_hook is refused (400).
-source "$(dirname "$0")/lib_dial.sh"
-
-upd() {
-	curl -sS -o "$WORK/resp" -w '%{http_code}' -X POST \
-		-H 'Content-Type: application/json' --data-binary "$2" \
-		"$FS_HTTP/v1/updateCall/$1"
-	echo " $(json_get "$(cat "$WORK/resp")" 'd.msg' 2>/dev/null)"
-}
+source "$(dirname "$0")/23x_lib.sh"
 
 start_hooks '{
   "/slow": {"delay":8000, "body":[{"verb":"hangup"}]},
@@ -43,22 +36,7 @@ start_uas bob "$B" "$(ring_scen 300 "<recv request=\"INFO\"/>
 $(ok200)
 <recv request=\"INFO\"/>
 $(ok200)
-<send retrans=\"500\"><![CDATA[
-INFO [\$ruri] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [\$to];tag=[pid]SIPpTag01[call_number]
-To: [\$from]
-Call-ID: [call_id]
-CSeq: 1 INFO
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Content-Type: application/dtmf-relay
-Content-Length: [len]
-
-Signal=4
-Duration=160
-]]></send>
-<recv response=\"200\"/>")"
+$(x_uas_info 4 1)")"
 r=$(post /v1/createCall '{"from":"+15550002330",
   "to":{"type":"sip","sipUri":"sip:bob@127.0.0.1:'"$B"'"},
   "call_status_hook":"'"$HOOK"'/status",
