@@ -19,6 +19,7 @@
 #include "sip/leg.h"
 #include "sip/sipsafe.h"
 #include "sip/stack.h"
+#include "call/outcall.h"
 
 /* One request in flight, bound to its owner's scope */
 struct call_sipreq {
@@ -130,6 +131,16 @@ static bool call_method_ok(const char *m)
 int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 		    const struct fs_sipreq *r, fs_sipreq_h *h, void *arg)
 {
+	if (!c)
+		return EINVAL;
+	/* an outbound call's dialog is its leg's (sip/leg.c) */
+	return call_dlg_request(c, c->sess ? NULL : c->uac, scope, r, h, arg);
+}
+
+int call_dlg_request(struct fs_call *c, struct leg *leg,
+		     struct fs_scope *scope, const struct fs_sipreq *r,
+		     fs_sipreq_h *h, void *arg)
+{
 	struct sip_dialog *dlg;
 	struct call_sipreq *p;
 	char *hdrs = NULL;
@@ -145,8 +156,7 @@ int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 		return EINVAL;
 	if (c->state != CALL_ANSWERED || c->closing)
 		return ENOTCONN;
-	/* an outbound call's dialog is its leg's (sip/leg.c) */
-	dlg = c->sess ? sipsess_dialog(c->sess) : leg_dialog(c->uac);
+	dlg = leg ? leg_dialog(leg) : c->sess ? sipsess_dialog(c->sess) : NULL;
 	if (!dlg)
 		return ENOTCONN;
 	err = call_dlg_headers(&hdrs, c, r->what ? r->what : r->method,

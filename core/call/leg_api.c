@@ -17,6 +17,7 @@
 #include "sip/target.h"
 #include "call/ws_app.h"
 #include "dir/dir_app.h"
+#include "call/outcall.h"
 
 #define LEGAPI_RING_MS 60000
 
@@ -547,4 +548,14 @@ int fs_call_final_hook(struct fs_call *c, const struct json_object *hook,
 	}
 	return legapi_post(c, NULL, "verb:hook", hook, call_payload(c), fields,
 			   NULL, NULL);
+}
+
+int fs_leg_request(struct fs_leg *fl, struct fs_scope *scope,
+		   const struct fs_sipreq *r, fs_sipreq_h *h, void *arg)
+{
+	if (!fl || !fl->leg)
+		return EINVAL;
+	if (fl->final)
+		return ENOTCONN;
+	return call_dlg_request(fl->call, fl->leg, scope, r, h, arg);
 }

@@ -324,8 +324,9 @@ out:
 
 /* An in-dialog request on the call's leg, inbound or outbound; its
  * answer is logged (fs_call_request's own line) */
-static uint16_t outcall_send_sip(struct fs_call *c, const char *method,
-				 const char *ctype, const char *body,
+static uint16_t outcall_send_sip(struct fs_call *c, struct fs_leg *leg,
+				 const char *method, const char *ctype,
+				 const char *body,
 				 const struct json_object *headers,
 				 const char *what, char *err, size_t errsz)
 {
@@ -338,7 +339,8 @@ static uint16_t outcall_send_sip(struct fs_call *c, const char *method,
 	r.body_len = body ? strlen(body) : 0;
 	r.headers = headers;
 	r.what = what;
-	e = fs_call_request(c, c->scope, &r, NULL, NULL);
+	e = leg ? fs_leg_request(leg, c->scope, &r, NULL, NULL)
+		: fs_call_request(c, c->scope, &r, NULL, NULL);
 	if (!e)
 		return 202;
 	re_snprintf(err, errsz, "%s not sent: %s", what,
@@ -348,7 +350,7 @@ static uint16_t outcall_send_sip(struct fs_call *c, const char *method,
 
 /* sip_request: {method (INFO, NOTIFY, MESSAGE), content_type, content,
  * headers}, as jambonz's _lccSipRequest */
-static uint16_t outcall_sip_request(struct fs_call *c,
+static uint16_t outcall_sip_request(struct fs_call *c, struct fs_leg *leg,
 				    const struct json_object *r, char *err,
 				    size_t errsz)
 {
@@ -380,14 +382,15 @@ static uint16_t outcall_sip_request(struct fs_call *c,
 	}
 	str_ncpy(up, methods[i], sizeof(up));
 	(void)json_object_object_get_ex(r, "headers", &hdrs);
-	return outcall_send_sip(c, up, ctype, body, hdrs, "sip:request", err,
-				errsz);
+	return outcall_send_sip(c, leg, up, ctype, body, hdrs, "sip:request",
+				err, errsz);
 }
 
 /* dtmf: {digit, duration}, sent as jambonz's _lccDtmf: a SIP INFO of
  * application/dtmf with X-Reason: Dtmf */
-static uint16_t outcall_dtmf(struct fs_call *c, const struct json_object *d,
-			     char *err, size_t errsz)
+static uint16_t outcall_dtmf(struct fs_call *c, struct fs_leg *leg,
+			     const struct json_object *d, char *err,
+			     size_t errsz)
 {
 	const char *digit = jsonutil_str(d, "digit");
 	struct json_object *dur, *hdrs;
@@ -416,7 +419,7 @@ static uint16_t outcall_dtmf(struct fs_call *c, const struct json_object *d,
 		return 503;
 	json_object_object_add(hdrs, "X-Reason",
 			       json_object_new_string("Dtmf"));
-	st = outcall_send_sip(c, "INFO", "application/dtmf", body, hdrs,
+	st = outcall_send_sip(c, leg, "INFO", "application/dtmf", body, hdrs,
 			      "dtmf", err, errsz);
 	json_object_put(hdrs);
 	return st;
@@ -456,6 +459,28 @@ uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
 		return 422;
 	}
 	return 202;
+}
+
+uint16_t outcall_sip_cmd(struct fs_call *c, const char *target_sid,
+			 const char *key, const struct json_object *val,
+			 char *err, size_t errsz)
+{
+	struct fs_dial_cmd cmd = {.cmd = "leg", .call_sid = target_sid};
+
+	/* another call_sid than the call's: the running dial's bridged
+	 * leg, as jambonz's currentTask.dlg */
+	if (target_sid && strcmp(target_sid, c->sid)) {
+		(void)fs_scope_emit(c->scope, FS_EV_DIAL_CMD, &cmd);
+		if (!cmd.leg) {
+			re_snprintf(err, errsz,
+				    "%s: no bridged leg has call_sid %s", key,
+				    target_sid);
+			return 422;
+		}
+	}
+	if (!strcmp(key, "dtmf"))
+		return outcall_dtmf(c, cmd.leg, val, err, errsz);
+	return outcall_sip_request(c, cmd.leg, val, err, errsz);
 }
 
 uint16_t outcall_update(struct call_env *env, const char *call_sid,
@@ -546,9 +571,9 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 		did = true;
 	}
 	if (json_object_object_get_ex(body, "sip_request", &v))
-		return outcall_sip_request(c, v, err, errsz);
+		return outcall_sip_request(c, NULL, v, err, errsz);
 	if (json_object_object_get_ex(body, "dtmf", &v))
-		return outcall_dtmf(c, v, err, errsz);
+		return outcall_dtmf(c, NULL, v, err, errsz);
 	if (json_object_object_get_ex(body, "mute_status", &v)) {
 		const char *m = json_object_get_string(v);
 

@@ -6,10 +6,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <fs/fs_sip.h>
 
 struct call_env;
 struct fs_call;
+struct fs_scope;
+struct fs_sipreq;
 struct json_object;
+struct leg;
 
 /**
  * createCall: place an outbound call that runs its application's verbs
@@ -40,6 +44,26 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
  *
  * @return HTTP status as outcall_update()
  */
+/**
+ * An in-dialog request of c, in leg's dialog (a dial's bridged leg, a
+ * createCall's own), or with leg NULL c's inbound dialog: what
+ * fs_call_request() and fs_leg_request() share (call_dlg.c).
+ */
+int call_dlg_request(struct fs_call *c, struct leg *leg,
+		     struct fs_scope *scope, const struct fs_sipreq *r,
+		     fs_sipreq_h *h, void *arg);
+
+/**
+ * sip_request or dtmf (key) of updateCall and the WebSocket API: to c's
+ * own dialog, or with target_sid another call_sid, to the running
+ * dial's bridged leg that has it.
+ *
+ * @return HTTP status as outcall_update()
+ */
+uint16_t outcall_sip_cmd(struct fs_call *c, const char *target_sid,
+			 const char *key, const struct json_object *val,
+			 char *err, size_t errsz);
+
 uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
 			  const struct json_object *body, char *err,
 			  size_t errsz);

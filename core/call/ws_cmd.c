@@ -224,32 +224,33 @@ static void ws_cmd_listen(struct ws_app *w, const char *text, size_t len,
 		fs_info(WS_LOG, "%s: listen:status %s applied", c->sid, st);
 }
 
-/* sip:request: {sip_request: {method, content_type, content, headers}};
- * dtmf: {dtmf: {digit, duration}}, as updateCall carries them out */
-static void ws_cmd_sip_request(struct ws_app *w, const char *text, size_t len,
-			       struct json_object *data)
+/* The command's callSid (jambonz's ws-requestor reads it, node-client-ws
+ * sends it), or NULL */
+static const char *ws_cmd_sid(const struct json_object *o)
 {
-	struct json_object *v;
-
-	if (!json_object_object_get_ex(data, "sip_request", &v)) {
-		ws_app_invalid(w, text, len,
-			       "sip:request without sip_request");
-		return;
-	}
-	ws_cmd_update(w, text, len, "sip_request", v);
+	return ws_str(o, "callSid") ? ws_str(o, "callSid")
+				    : ws_str(o, "call_sid");
 }
 
-static void ws_cmd_dtmf(struct ws_app *w, const char *text, size_t len,
-			struct json_object *data)
+/* sip:request: {sip_request: {method, content_type, content, headers}};
+ * dtmf: {dtmf: {digit, duration}}, as updateCall carries them out: in
+ * the call's dialog, or the bridged leg's when callSid names it */
+static void ws_cmd_sip(struct ws_app *w, const char *text, size_t len,
+		       struct json_object *o, struct json_object *data,
+		       const char *key, const char *missing)
 {
+	struct fs_call *c = w->call;
 	struct json_object *v;
+	char err[200] = "";
 
-	if (!json_object_object_get_ex(data, "dtmf", &v)) {
-		ws_app_invalid(w, text, len,
-			       "dtmf without a digit (0-9, *, #, A-D)");
+	if (!json_object_object_get_ex(data, key, &v)) {
+		ws_app_invalid(w, text, len, missing);
 		return;
 	}
-	ws_cmd_update(w, text, len, "dtmf", v);
+	if (outcall_sip_cmd(c, ws_cmd_sid(o), key, v, err, sizeof(err)) >= 300)
+		ws_app_invalid(w, text, len, err);
+	else
+		fs_info(WS_LOG, "%s: %s applied", c->sid, key);
 }
 
 static void ws_side_task_done(struct fs_task *t, int err,
@@ -397,9 +398,7 @@ static void ws_cmd_whisper(struct ws_app *w, const char *text, size_t len,
 			   struct json_object *o, struct json_object *data)
 {
 	struct fs_call *c = w->call;
-	/* jambonz's ws-requestor reads callSid (node-client-ws sends it) */
-	const char *sid = ws_str(o, "callSid") ? ws_str(o, "callSid")
-					       : ws_str(o, "call_sid");
+	const char *sid = ws_cmd_sid(o);
 	char err[200] = "";
 	uint16_t st;
 
@@ -434,9 +433,11 @@ void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 	} else if (!strcmp(command, "tag")) {
 		ws_cmd_tag(w, text, len, data);
 	} else if (!strcmp(command, "sip:request")) {
-		ws_cmd_sip_request(w, text, len, data);
+		ws_cmd_sip(w, text, len, o, data, "sip_request",
+			   "sip:request without sip_request");
 	} else if (!strcmp(command, "dtmf")) {
-		ws_cmd_dtmf(w, text, len, data);
+		ws_cmd_sip(w, text, len, o, data, "dtmf",
+			   "dtmf without a digit (0-9, *, #, A-D)");
 	} else if (!strcmp(command, "config")) {
 		ws_cmd_config(w, text, len, data);
 	} else if (!strcmp(command, "dial")) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <fs/fs_call.h>
 #include <fs/fs_req.h>
+#include <fs/fs_sip.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +90,15 @@ typedef void(fs_leg_hold_h)(struct fs_leg *leg, bool held, const char *from,
 void fs_leg_set_hold(struct fs_leg *leg, fs_leg_hold_h *h, void *arg);
 
 /**
+ * A request in the answered leg's dialog (INFO, NOTIFY, MESSAGE), as
+ * fs_call_request() in the call's (include/fs/fs_sip.h).
+ *
+ * @return as fs_call_request(); ENOTCONN before the answer or once ended
+ */
+int fs_leg_request(struct fs_leg *leg, struct fs_scope *scope,
+		   const struct fs_sipreq *r, fs_sipreq_h *h, void *arg);
+
+/**
  * Post the call's own fields plus fields to hook, as fs_leg_hook() does
  * the leg's, the answer to h (dial's onHoldHook).
  *
@@ -151,17 +161,20 @@ int fs_call_final_hook(struct fs_call *c, const struct json_object *hook,
  * updateCall and WebSocket commands for a dial's bridge, emitted on the
  * call's scope (data: struct fs_dial_cmd *): "whisper" (say or play
  * verbs to one party), "child_call_hook" (new verbs for the bridged
- * leg). The dial verb that takes one sets err (and why) before
- * returning; no taker means no dial is bridged.
+ * leg), "leg" (which bridged leg has call_sid: sip_request and dtmf
+ * of updateCall and the WebSocket API go to it). The dial verb that
+ * takes one sets err (and why), or leg, before returning; no taker means
+ * no dial is bridged.
  */
 #define FS_EV_DIAL_CMD "dial_cmd"
 
 struct fs_dial_cmd {
-	const char *cmd;                /**< "whisper", "child_call_hook"  */
-	const char *call_sid;           /**< the call's, or its child's    */
+	const char *cmd;      /**< "whisper", "child_call_hook", "leg" */
+	const char *call_sid; /**< the call's, or its child's    */
 	const struct json_object *data; /**< the command's value           */
 	int err;                        /**< 0, EINVAL, ENOTCONN, ...      */
 	char why[128];                  /**< what was wrong, for the error */
+	struct fs_leg *leg; /**< "leg": the bridged leg named call_sid */
 };
 
 #ifdef __cplusplus

@@ -231,6 +231,13 @@ static void dial_cmd(int err, const char *ev, void *data, void *arg)
 		dial_whisper(d, cmd);
 		return;
 	}
+	if (!strcmp(cmd->cmd, "leg")) {
+		if (!d->ended && d->winner && !d->winner->done &&
+		    cmd->call_sid &&
+		    !strcmp(cmd->call_sid, fs_leg_sid(d->winner->leg)))
+			cmd->leg = d->winner->leg;
+		return;
+	}
 	cmd->err = ENOTSUP;
 	str_ncpy(cmd->why,
 		 "not supported: the bridged leg cannot run "

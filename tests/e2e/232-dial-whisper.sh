@@ -5,7 +5,9 @@
 # WebSocket application's whisper command naming the child leg's callSid
 # plays to the callee and not to the caller. No dial bridged yet: 422;
 # another verb than say or play: 400; child_call_hook: 422 (the bridged
-# leg cannot run an application of its own here).
+# leg cannot run an application of its own here). The application's dtmf
+# command naming the child leg goes into the leg's dialog, as jambonz
+# sends it to its currentTask.dlg; one naming no leg is an error.
 source "$(dirname "$0")/23x_lib.sh"
 
 node "$E2E_ROOT/tests/tools/wsappsrv.js" >"$WORK/wsapp.out" 2>"$WORK/wsapp.log" &
@@ -80,7 +82,18 @@ unset RTP_PORT RTP_STATS
 # 2. WebSocket: the whisper command names carol's leg: she hears it
 start_rtpsink
 C_STATS=$RTP_STATS
-UAS_RTP=$RTP_PORT start_uas carol "$C" "$(ring_scen 300 "$(x_pause 3000)
+UAS_RTP=$RTP_PORT start_uas carol "$C" "$(ring_scen 300 "<recv request=\"INFO\" timeout=\"10000\"/>
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+$(x_pause 1000)
 $(x_uas_bye)")"
 start_rtpsink
 A2_STATS=$RTP_STATS
@@ -91,5 +104,12 @@ rtp_quiet "$A2_STATS"
 [ "$(RTP_STATS=$C_STATS rtp_stat d.nonsilent)" -ge 35 ] || fail "carol did not hear the whisper"
 assert_eq "$(RTP_STATS=$A2_STATS rtp_stat d.nonsilent)" "0" "the caller heard carol's whisper"
 assert_contains "$(cat "$WORK/main.log")" "whisper to the callee" "whisper to the callee logged"
+# the dtmf command naming the child leg went into its dialog
+info=$(msg_first carol '^INFO ')
+assert_contains "$info" "Content-Type: application/dtmf" "dtmf to the child leg"
+assert_contains "$info" "Signal=3" "dtmf digit to the child leg"
+assert_contains "$info" "X-Reason: Dtmf" "dtmf X-Reason"
+errs=$(curl -fsS "${WS/ws:/http:}/_log" | node -e 'const d=JSON.parse(require("fs").readFileSync(0,"utf8"));process.stdout.write(d.filter(m => m.msg && m.msg.type==="jambonz:error").map(m => m.msg.data.details).join("|"))')
+assert_contains "$errs" "no bridged leg has call_sid no-such-leg" "dtmf to an unknown callSid"
 wait_idle 5
 echo OK

@@ -37,7 +37,8 @@
 //              session:redirect answers say + hangup
 //   /whisper   dial to ?dial=<sip uri> (actionHook /wdone: hangup); once
 //              the child leg's call:status says in-progress, a whisper
-//              command naming the child's callSid plays ?beep=<url>
+//              command naming the child's callSid plays ?beep=<url>,
+//              then a dtmf command (3) to it, one to a callSid unknown
 //   /noack     session:new never acked
 //   anything else: the handshake is refused (404)
 //
@@ -225,6 +226,11 @@ makeService({path: '/whisper'}).on('session:new', (session, p, req) => {
     after(300, () => session.ws.send(JSON.stringify({type: 'command',
       command: 'whisper', callSid: d.call_sid,
       data: {whisper: {verb: 'play', url: q.get('beep')}}})));
+    after(1600, () => session.ws.send(JSON.stringify({type: 'command',
+      command: 'dtmf', callSid: d.call_sid,
+      data: {dtmf: {digit: '3', duration: 200}}})));
+    after(1700, () => session.ws.send(JSON.stringify({type: 'command',
+      command: 'dtmf', callSid: 'no-such-leg', data: {dtmf: {digit: '4'}}})));
   });
   session.dial({actionHook: '/wdone',
     target: [{type: 'sip', sipUri: q.get('dial')}]}).send();
