@@ -42,6 +42,8 @@ struct fs_leg {
 	void *dtmf_arg;
 	fs_leg_hold_h *holdh;
 	void *hold_arg;
+	fs_leg_refer_h *referh;
+	void *refer_arg;
 	struct legapi_play *playing;
 	char *to;           /* the number, user or URI called */
 	const char *status; /* call_status of the child, as jambonz's */
@@ -558,4 +560,130 @@ int fs_leg_request(struct fs_leg *fl, struct fs_scope *scope,
 	if (fl->final)
 		return ENOTCONN;
 	return call_dlg_request(fl->call, fl->leg, scope, r, h, arg);
+}
+
+/* REFERs of the far end ------------------------------------------------- */
+
+struct fs_leg_refer {
+	struct sip *sip; /* the loop's stack outlives its calls */
+	struct sip_msg *msg;
+	bool replied;
+};
+
+static void legapi_refer_destructor(void *data)
+{
+	struct fs_leg_refer *r = data;
+
+	if (!r->replied)
+		(void)sip_reply(r->sip, r->msg, 500, "Server Internal Error");
+	mem_deref(r->msg);
+}
+
+static void legapi_refer(const struct sip_msg *msg, void *arg)
+{
+	struct fs_leg *fl = arg;
+	struct fs_leg_refer *r =
+		mem_zalloc(sizeof(*r), legapi_refer_destructor);
+	uint16_t st;
+
+	if (!r) {
+		(void)sip_reply(fl->call->env->stk->sip, msg, 500,
+				"Server Internal Error");
+		return;
+	}
+	r->sip = fl->call->env->stk->sip;
+	r->msg = mem_ref((struct sip_msg *)msg);
+	st = fl->referh ? fl->referh(fl, r, fl->refer_arg) : 501;
+	if (st)
+		fs_leg_refer_reply(r, st, call_reason_phrase(st));
+	mem_deref(r);
+}
+
+void fs_leg_set_refer(struct fs_leg *fl, fs_leg_refer_h *h, void *arg)
+{
+	if (!fl)
+		return;
+	fl->referh = h;
+	fl->refer_arg = arg;
+	leg_set_refer(fl->leg, h ? legapi_refer : NULL, fl);
+}
+
+void fs_leg_refer_reply(struct fs_leg_refer *r, uint16_t scode,
+			const char *reason)
+{
+	if (!r || r->replied)
+		return;
+	r->replied = true;
+	(void)sip_reply(r->sip, r->msg, scode,
+			reason ? reason : call_reason_phrase(scode));
+}
+
+static void legapi_hdr_str(struct json_object *o, const char *k,
+			   const struct pl *v)
+{
+	char *s = NULL;
+
+	if (v && pl_isset(v) && !pl_strdup(&s, v))
+		json_object_object_add(o, k, json_object_new_string(s));
+	mem_deref(s);
+}
+
+/* The user of a name-addr or URI, or a tel: URI's number */
+static void legapi_hdr_user(struct json_object *o, const char *k,
+			    const struct pl *v)
+{
+	struct sip_addr addr;
+	struct pl num;
+
+	if (!re_regex(v->p, v->l, "tel:[^;>]+", &num)) {
+		legapi_hdr_str(o, k, &num);
+		return;
+	}
+	if (!sip_addr_decode(&addr, v) && pl_isset(&addr.uri.user))
+		legapi_hdr_str(o, k, &addr.uri.user);
+}
+
+/* Every X- header by its name, as jambonz's customHeaders */
+static void legapi_xhdrs(struct json_object *o, const struct sip_msg *msg)
+{
+	struct le *le;
+
+	LIST_FOREACH(&msg->hdrl, le) {
+		const struct sip_hdr *hdr = le->data;
+		char name[64];
+
+		if (hdr->name.l < 3 || hdr->name.l >= sizeof(name) ||
+		    (hdr->name.p[0] != 'x' && hdr->name.p[0] != 'X') ||
+		    hdr->name.p[1] != '-')
+			continue;
+		(void)pl_strcpy(&hdr->name, name, sizeof(name));
+		legapi_hdr_str(o, name, &hdr->val);
+	}
+}
+
+struct json_object *fs_leg_refer_details(const struct fs_leg_refer *r)
+{
+	const struct sip_hdr *to, *by, *ua;
+	struct json_object *o;
+
+	if (!r)
+		return NULL;
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	to = sip_msg_hdr(r->msg, SIP_HDR_REFER_TO);
+	by = sip_msg_hdr(r->msg, SIP_HDR_REFERRED_BY);
+	ua = sip_msg_hdr(r->msg, SIP_HDR_USER_AGENT);
+	if (to) {
+		legapi_hdr_str(o, "sip_refer_to", &to->val);
+		legapi_hdr_user(o, "refer_to_user", &to->val);
+	}
+	if (by) {
+		legapi_hdr_str(o, "sip_referred_by", &by->val);
+		legapi_hdr_user(o, "referred_by_user", &by->val);
+	}
+	if (ua)
+		legapi_hdr_str(o, "sip_user_agent", &ua->val);
+	legapi_xhdrs(o, r->msg);
+	return o;
 }

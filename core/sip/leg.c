@@ -37,6 +37,8 @@ struct leg {
 	void *dtmf_arg;
 	leg_hold_h *holdh;
 	void *hold_arg;
+	leg_refer_h *referh;
+	void *refer_arg;
 	bool held; /* the far end put us on hold (re-INVITE) */
 };
 
@@ -199,6 +201,20 @@ static void leg_info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 		leg->dtmfh(digit, leg->dtmf_arg);
 }
 
+/* A REFER from the far end: its taker answers it (now or later), else
+ * 501 as before */
+static void leg_sess_refer(struct sip *sip, const struct sip_msg *msg,
+			   void *arg)
+{
+	struct leg *leg = arg;
+
+	if (!leg->referh || leg->done || !leg->answered) {
+		(void)sip_reply(sip, msg, 501, "Not Implemented");
+		return;
+	}
+	leg->referh(msg, leg->refer_arg);
+}
+
 static int leg_auth_h(char **user, char **pass, const char *realm, void *arg)
 {
 	struct leg *leg = arg;
@@ -344,8 +360,8 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 		&leg->sess, l->sock, p->uri, from_name, from_uri, l->cuser,
 		p->route ? routev : NULL, p->route ? 1 : 0, "application/sdp",
 		desc, leg_auth_h, leg, false, leg_offer_h, leg_answer_h,
-		leg_progr_h, leg_estab_h, leg_info_h, NULL, leg_close_h, leg,
-		"%s", p->headers ? p->headers : "");
+		leg_progr_h, leg_estab_h, leg_info_h, leg_sess_refer,
+		leg_close_h, leg, "%s", p->headers ? p->headers : "");
 	if (err) {
 		fs_warn("leg", "cannot call %s: %m", p->uri, err);
 		goto out;
@@ -419,4 +435,12 @@ void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg)
 		return;
 	leg->holdh = h;
 	leg->hold_arg = arg;
+}
+
+void leg_set_refer(struct leg *leg, leg_refer_h *h, void *arg)
+{
+	if (!leg)
+		return;
+	leg->referh = h;
+	leg->refer_arg = arg;
 }

@@ -81,6 +81,16 @@ typedef void(leg_hold_h)(bool held, const char *from, const char *to,
 /** Hear of holds from now on (h NULL: no more) */
 void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg);
 
+/**
+ * A REFER of the answered leg's far end (borrowed: mem_ref it to answer
+ * it later, sip_reply() on the stack's sip)
+ */
+struct sip_msg;
+typedef void(leg_refer_h)(const struct sip_msg *msg, void *arg);
+
+/** Take the leg's REFERs from now on (h NULL: 501 again) */
+void leg_set_refer(struct leg *leg, leg_refer_h *h, void *arg);
+
 /** Format "Name: value\r\n" lines from a JSON object (injection-safe) */
 struct json_object;
 int leg_headers(char **outp, const struct json_object *headers);

@@ -98,6 +98,37 @@ void fs_leg_set_hold(struct fs_leg *leg, fs_leg_hold_h *h, void *arg);
 int fs_leg_request(struct fs_leg *leg, struct fs_scope *scope,
 		   const struct fs_sipreq *r, fs_sipreq_h *h, void *arg);
 
+/** A REFER from the leg's far end, until answered */
+struct fs_leg_refer;
+
+/**
+ * The leg's far end sent a REFER.
+ *
+ * @return the status to answer now, or 0 to answer it later with
+ *         fs_leg_refer_reply() (keep it with mem_ref)
+ */
+typedef uint16_t(fs_leg_refer_h)(struct fs_leg *leg, struct fs_leg_refer *r,
+				 void *arg);
+
+/** Take the leg's REFERs from now on (h NULL: 501 Not Implemented) */
+void fs_leg_set_refer(struct fs_leg *leg, fs_leg_refer_h *h, void *arg);
+
+/**
+ * jambonz's refer_details of a REFER: sip_refer_to, refer_to_user,
+ * sip_referred_by, referred_by_user, sip_user_agent (those present) and
+ * every X- header by its name.
+ *
+ * @return a new object, NULL on ENOMEM
+ */
+struct json_object *fs_leg_refer_details(const struct fs_leg_refer *r);
+
+/**
+ * Answer the REFER (once; 202 Accepted, 501, ...). One never answered
+ * gets 500 when its last reference goes.
+ */
+void fs_leg_refer_reply(struct fs_leg_refer *r, uint16_t scode,
+			const char *reason);
+
 /**
  * Post the call's own fields plus fields to hook, as fs_leg_hook() does
  * the leg's, the answer to h (dial's onHoldHook).

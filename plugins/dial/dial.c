@@ -269,6 +269,92 @@ static void dial_caller_gone(void *arg)
 	(void)fs_call_final_hook(d->call, hook, r);
 }
 
+/* A REFER of the bridged target waiting for the referHook's answer */
+struct dial_refer {
+	struct fs_leg_refer *r;
+	struct fs_listener *bind;
+};
+
+static void dial_refer_destructor(void *arg)
+{
+	struct dial_refer *dr = arg;
+
+	fs_listener_cancel(dr->bind);
+	mem_deref(dr->r); /* 500 when never answered */
+}
+
+static void dial_refer_release(void *arg)
+{
+	struct dial_refer *dr = arg;
+
+	dr->bind = NULL;
+	mem_deref(dr);
+}
+
+/* jambonz answers 202 once the hook answered, 501 when it failed; verbs
+ * in its answer are not run here */
+static void dial_refer_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	struct dial_refer *dr = arg;
+
+	if (err || resp->status < 200 || resp->status > 299) {
+		fs_leg_refer_reply(dr->r, 501, NULL);
+	} else {
+		fs_leg_refer_reply(dr->r, 202, "Accepted");
+		if (resp->len > 2)
+			fs_info("dial",
+				"referHook answered verbs: not run on the "
+				"bridge");
+	}
+	mem_deref(dr);
+}
+
+static uint16_t dial_refer(struct fs_leg *leg, struct fs_leg_refer *r,
+			   void *arg)
+{
+	struct dial *d = arg;
+	struct json_object *hook, *f, *det;
+	struct dial_refer *dr;
+	int err;
+
+	if (d->ended ||
+	    !json_object_object_get_ex(fs_task_data(d->t), "referHook", &hook))
+		return 501;
+	det = fs_leg_refer_details(r);
+	f = json_object_new_object();
+	dr = mem_zalloc(sizeof(*dr), dial_refer_destructor);
+	if (!det || !f || !dr) {
+		json_object_put(det);
+		json_object_put(f);
+		mem_deref(dr);
+		return 500;
+	}
+	/* a REFER of the child: it refers, the caller is referred */
+	json_object_object_add(det, "referring_call_sid",
+			       json_object_new_string(fs_leg_sid(leg)));
+	json_object_object_add(det, "referred_call_sid",
+			       json_object_new_string(fs_call_sid(d->call)));
+	json_object_object_add(f, "refer_details", det);
+	dr->r = mem_ref(r);
+	err = fs_scope_bind(fs_task_scope(d->t), dial_refer_release, dr,
+			    &dr->bind);
+	if (!err)
+		err = fs_leg_hook(leg, fs_task_scope(d->t), "verb:hook", hook,
+				  f, dial_refer_resp, dr);
+	else
+		json_object_put(f);
+	if (err) {
+		fs_warn("dial", "%s: referHook not sent: %m", fs_leg_sid(leg),
+			err);
+		fs_leg_refer_reply(r, 501, NULL);
+		mem_deref(dr);
+		return 0;
+	}
+	fs_info("dial", "%s: REFER from the callee, referHook sent",
+		fs_leg_sid(leg));
+	return 0;
+}
+
 void dial_accept(struct dial_target *dt)
 {
 	struct dial *d = dt->d;
@@ -302,6 +388,8 @@ void dial_accept(struct dial_target *dt)
 	dial_dtmf_start(d, dt);
 	if (dial_has(d, "onHoldHook"))
 		fs_leg_set_hold(dt->leg, dial_hold, d);
+	if (dial_has(d, "referHook"))
+		fs_leg_set_refer(dt->leg, dial_refer, d);
 	(void)fs_scope_listen(sc, FS_EV_DIAL_CMD, 0, dial_cmd, d, NULL);
 	(void)fs_scope_bind(sc, dial_caller_gone, d, NULL);
 	if (d->time_limit_ms)

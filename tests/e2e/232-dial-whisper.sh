@@ -83,16 +83,7 @@ unset RTP_PORT RTP_STATS
 start_rtpsink
 C_STATS=$RTP_STATS
 UAS_RTP=$RTP_PORT start_uas carol "$C" "$(ring_scen 300 "<recv request=\"INFO\" timeout=\"10000\"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
+$(x_ok200)
 $(x_pause 1000)
 $(x_uas_bye)")"
 start_rtpsink

@@ -15,27 +15,12 @@ start_hooks '{
 start_fs main DEFAULT_CALL_HOOK="$HOOK/slow" \
 	DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
 
-ok200() {
-	cat <<'X'
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-X
-}
-
 # 1. bob answers, takes two INFOs, then sends one with the digit 4
 B=$(free_port)
 start_uas bob "$B" "$(ring_scen 300 "<recv request=\"INFO\"/>
-$(ok200)
+$(x_ok200)
 <recv request=\"INFO\"/>
-$(ok200)
+$(x_ok200)
 $(x_uas_info 4 1)")"
 r=$(post /v1/createCall '{"from":"+15550002330",
   "to":{"type":"sip","sipUri":"sip:bob@127.0.0.1:'"$B"'"},

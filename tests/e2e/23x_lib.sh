@@ -26,6 +26,22 @@ $4
 X
 }
 
+# x_ok200: 200 OK to the request sipp just received
+x_ok200() {
+	cat <<'X'
+<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+X
+}
+
 # x_uas_info DIGIT CSEQ: a SIP INFO digit (application/dtmf-relay)
 x_uas_info() {
 	x_uas_req INFO "$2" application/dtmf-relay "Signal=$1
@@ -56,6 +72,30 @@ Max-Forwards: 70
 Content-Length: 0
 
 ]]></send>
+X
+}
+
+# x_uas_refer CSEQ STATUS: the called party's REFER (Refer-To a phone
+# number, Referred-By, User-Agent, an X- header), expecting STATUS
+x_uas_refer() {
+	cat <<X
+<send retrans="500"><![CDATA[
+REFER [\$ruri] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [\$to];tag=[pid]SIPpTag01[call_number]
+To: [\$from]
+Call-ID: [call_id]
+CSeq: $1 REFER
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Refer-To: <sip:+15557778888@example.com>
+Referred-By: <sip:bob@127.0.0.1>
+User-Agent: sipp-bob
+X-Transfer-Reason: busy line
+Content-Length: 0
+
+]]></send>
+<recv response="$2"/>
 X
 }
 
