@@ -345,12 +345,9 @@ static void dial_confirm_next(struct dial_confirm *cf)
 		dial_confirm_end(cf, "hung up by the confirmHook's verbs");
 		return;
 	} else {
-		char esc[32];
+		char esc[64];
 
-		re_snprintf(esc, sizeof(esc), "%s", name);
-		for (char *q = esc; *q; q++)
-			if ((unsigned char)*q < 0x20 || *q == 0x7f)
-				*q = '?';
+		fs_log_escape(esc, sizeof(esc), name);
 		fs_warn("dial",
 			"%s: confirmHook verb '%s' cannot run on a "
 			"dialled target",
