@@ -687,3 +687,22 @@ struct json_object *fs_leg_refer_details(const struct fs_leg_refer *r)
 	legapi_xhdrs(o, r->msg);
 	return o;
 }
+
+int fs_leg_adopt(struct fs_leg *fl, const struct json_object *hook)
+{
+	int err;
+
+	if (!fl || !fl->leg || fl->final)
+		return ENOTCONN;
+	if (!json_object_is_type(hook, json_type_string) &&
+	    !json_object_is_type(hook, json_type_object))
+		return EINVAL;
+	legapi_play_stop(fl);
+	err = outcall_adopt(fl->call, fl->leg, fl->to, hook);
+	if (err)
+		return err;
+	/* the new call holds the leg and posts its statuses */
+	fl->final = true;
+	fl->leg = mem_deref(fl->leg);
+	return 0;
+}

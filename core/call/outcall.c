@@ -320,6 +320,58 @@ out:
 	return e;
 }
 
+int outcall_adopt(struct fs_call *parent, struct leg *leg, const char *to,
+		  const struct json_object *hook)
+{
+	struct vlist *v = NULL;
+	struct fs_call *c;
+	char why[128];
+	int e;
+
+	if (!parent || !leg || !leg_answered(leg) || !parent->app)
+		return EINVAL;
+	e = call_alloc(&c, parent->env);
+	if (e)
+		return e;
+	/* the child keeps its call_sid, as jambonz's AdultingCallSession */
+	str_ncpy(c->sid, leg_sid(leg), sizeof(c->sid));
+	c->app = mem_ref(parent->app);
+	e = str_dup(&c->from_user,
+		    parent->from_user ? parent->from_user : "anonymous");
+	e |= str_dup(&c->to_user, to ? to : "");
+	e |= str_dup(&c->callid, leg_callid(leg) ? leg_callid(leg) : "");
+	if (!e) {
+		/* no verbs until the hook's answer */
+		struct json_object *none = json_object_new_array();
+
+		e = none ? vlist_parse(&v, parent->env->stk->app->loader, none,
+				       why, sizeof(why))
+			 : ENOMEM;
+		json_object_put(none);
+	}
+	if (e) {
+		mem_deref(c);
+		return ENOMEM;
+	}
+	c->uac = mem_ref(leg);
+	c->media = mem_ref(leg_media(leg));
+	c->state = CALL_ANSWERED;
+	c->answer_ms = tmr_jiffies();
+	c->has_media = true;
+	call_synth_defaults(c);
+	leg_set_owner(leg, outcall_leg_h, c, call_media_dtmf, c);
+	call_start(c);
+	fs_info("call",
+		"%s: the dial leg of %s runs an application of its "
+		"own",
+		c->sid, parent->sid);
+	call_start_verbs(c, v);
+	mem_deref(v);
+	if (session_redirect(c->session, hook))
+		fs_call_hangup(c, NULL);
+	return 0;
+}
+
 /* updateCall ------------------------------------------------------------ */
 
 /* An in-dialog request on the call's leg, inbound or outbound; its

@@ -45,6 +45,16 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
  * @return HTTP status as outcall_update()
  */
 /**
+ * A dial's answered leg of parent becomes a call of its own, as jambonz's
+ * doAdulting: same call_sid and application, its verbs from hook
+ * (session:redirect with its own fields). The new call holds the leg.
+ *
+ * @return 0, EINVAL (not answered), ENOMEM
+ */
+int outcall_adopt(struct fs_call *parent, struct leg *leg, const char *to,
+		  const struct json_object *hook);
+
+/**
  * An in-dialog request of c, in leg's dialog (a dial's bridged leg, a
  * createCall's own), or with leg NULL c's inbound dialog: what
  * fs_call_request() and fs_leg_request() share (call_dlg.c).

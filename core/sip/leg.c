@@ -215,6 +215,15 @@ static void leg_sess_refer(struct sip *sip, const struct sip_msg *msg,
 	leg->referh(msg, leg->refer_arg);
 }
 
+/* RFC 4733 digits go where the leg's owner wants them (it may change) */
+static void leg_media_dtmf(char digit, void *arg)
+{
+	struct leg *leg = arg;
+
+	if (leg->dtmfh && !leg->done)
+		leg->dtmfh(digit, leg->dtmf_arg);
+}
+
 static int leg_auth_h(char **user, char **pass, const char *realm, void *arg)
 {
 	struct leg *leg = arg;
@@ -334,7 +343,7 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 			goto out;
 	}
 
-	err = media_stream_alloc(&leg->media, l->media, p->dtmfh, p->dtmf_arg);
+	err = media_stream_alloc(&leg->media, l->media, leg_media_dtmf, leg);
 	if (err)
 		goto out;
 	laddr = l->addr;
@@ -443,4 +452,17 @@ void leg_set_refer(struct leg *leg, leg_refer_h *h, void *arg)
 		return;
 	leg->referh = h;
 	leg->refer_arg = arg;
+}
+
+void leg_set_owner(struct leg *leg, leg_h *h, void *arg,
+		   void (*dtmfh)(char digit, void *arg), void *dtmf_arg)
+{
+	if (!leg)
+		return;
+	leg->h = h;
+	leg->arg = arg;
+	leg->dtmfh = dtmfh;
+	leg->dtmf_arg = dtmf_arg;
+	leg->holdh = NULL;
+	leg->referh = NULL;
 }

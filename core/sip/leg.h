@@ -91,6 +91,14 @@ typedef void(leg_refer_h)(const struct sip_msg *msg, void *arg);
 /** Take the leg's REFERs from now on (h NULL: 501 again) */
 void leg_set_refer(struct leg *leg, leg_refer_h *h, void *arg);
 
+/**
+ * Hand the leg to a new owner (a dial's leg becoming a call of its
+ * own): its events and digits go to h and dtmfh from now on; holds and
+ * REFERs are no one's (501)
+ */
+void leg_set_owner(struct leg *leg, leg_h *h, void *arg,
+		   void (*dtmfh)(char digit, void *arg), void *dtmf_arg);
+
 /** Format "Name: value\r\n" lines from a JSON object (injection-safe) */
 struct json_object;
 int leg_headers(char **outp, const struct json_object *headers);

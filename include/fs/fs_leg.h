@@ -130,6 +130,17 @@ void fs_leg_refer_reply(struct fs_leg_refer *r, uint16_t scode,
 			const char *reason);
 
 /**
+ * The answered leg becomes a call of its own (updateCall's
+ * child_call_hook, jambonz's doAdulting): the same call_sid, the call's
+ * application, verbs from hook (session:redirect with the leg's call
+ * fields). The handle stays valid but does nothing more; undo any
+ * bridge first.
+ *
+ * @return 0, ENOTCONN (not answered, ended), EINVAL (hook), ENOMEM
+ */
+int fs_leg_adopt(struct fs_leg *leg, const struct json_object *hook);
+
+/**
  * Post the call's own fields plus fields to hook, as fs_leg_hook() does
  * the leg's, the answer to h (dial's onHoldHook).
  *

@@ -219,6 +219,40 @@ void dial_decline(struct dial_target *dt, const char *why)
 		dial_all_failed(d, d->last_scode ? d->last_scode : 487);
 }
 
+/* child_call_hook: the bridged leg runs the hook's verbs as a call of
+ * its own; the dial ends (completed), as jambonz's kills its task once
+ * the child adulted */
+static void dial_adopt(struct dial *d, struct fs_dial_cmd *cmd)
+{
+	struct dial_target *w = d->winner;
+	int err;
+
+	if (d->ended || !w || w->done) {
+		cmd->err = ENOTCONN;
+		str_ncpy(cmd->why, "the dial is not bridged",
+			 sizeof(cmd->why));
+		return;
+	}
+	d->whisper = mem_deref(d->whisper);
+	fs_listen_stop(d->listen);
+	fs_call_unbridge(d->call);
+	err = fs_leg_adopt(w->leg, cmd->data);
+	if (err) {
+		cmd->err = err;
+		str_ncpy(cmd->why,
+			 err == EINVAL
+				 ? "give a URL or {url}"
+				 : "the bridged leg cannot be handed over",
+			 sizeof(cmd->why));
+		(void)fs_call_bridge(d->call, w->leg);
+		return;
+	}
+	w->done = true;
+	fs_info("dial", "%s: the bridged leg %s has an application of its own",
+		fs_call_sid(d->call), d->win_sid);
+	dial_finish(d, "completed", 200);
+}
+
 /* A command for the bridge (updateCall, WebSocket), fs_leg.h */
 static void dial_cmd(int err, const char *ev, void *data, void *arg)
 {
@@ -238,11 +272,7 @@ static void dial_cmd(int err, const char *ev, void *data, void *arg)
 			cmd->leg = d->winner->leg;
 		return;
 	}
-	cmd->err = ENOTSUP;
-	str_ncpy(cmd->why,
-		 "not supported: the bridged leg cannot run "
-		 "an application of its own",
-		 sizeof(cmd->why));
+	dial_adopt(d, cmd);
 }
 
 /* The task's scope closes while bridged: the caller hung up (or the

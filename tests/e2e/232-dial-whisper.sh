@@ -4,8 +4,8 @@
 # the bridge is back (the callee's tone reaches the caller again); a
 # WebSocket application's whisper command naming the child leg's callSid
 # plays to the callee and not to the caller. No dial bridged yet: 422;
-# another verb than say or play: 400; child_call_hook: 422 (the bridged
-# leg cannot run an application of its own here). The application's dtmf
+# another verb than say or play: 400; a child_call_hook that is no hook:
+# 400 (the bridge stays: e2e 237 hands the leg over). The application's dtmf
 # command naming the child leg goes into the leg's dialog, as jambonz
 # sends it to its currentTask.dlg; one naming no leg is an error.
 source "$(dirname "$0")/23x_lib.sh"
@@ -58,9 +58,9 @@ assert_contains "$r" "no dial verb is bridged" "whisper while ringing: why"
 wait_hooks 'd.some(r => r.path==="/status" && r.body.parent_call_sid && r.body.call_status==="in-progress")'
 r=$(upd "$psid" '{"whisper":[{"verb":"hangup"}]}')
 assert_eq "${r%% *}" 400 "whisper of a hangup verb"
-r=$(upd "$psid" '{"child_call_hook":"/child"}')
-assert_eq "${r%% *}" 422 "child_call_hook"
-assert_contains "$r" "not supported" "child_call_hook: why"
+r=$(upd "$psid" '{"child_call_hook":5}')
+assert_eq "${r%% *}" 400 "child_call_hook not a hook"
+assert_contains "$r" "give a URL" "child_call_hook: why"
 t0=$(date +%s%3N)
 r=$(upd "$psid" '{"whisper":{"verb":"play","url":"'"$HOOK"'/beep.wav"}}')
 assert_eq "${r%% *}" 202 "whisper to the caller"
