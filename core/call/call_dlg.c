@@ -19,6 +19,7 @@
 #include "sip/leg.h"
 #include "sip/sipsafe.h"
 #include "sip/stack.h"
+#include "call/outcall.h"
 
 /* The longest a request waits for the ACK of the call's 2xx */
 #define CALL_DLG_ACK_WAIT_MS 2000
@@ -208,6 +209,16 @@ static void call_dlg_wait_over(void *arg)
 int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 		    const struct fs_sipreq *r, fs_sipreq_h *h, void *arg)
 {
+	if (!c)
+		return EINVAL;
+	/* an outbound call's dialog is its leg's (sip/leg.c) */
+	return call_dlg_request(c, c->sess ? NULL : c->uac, scope, r, h, arg);
+}
+
+int call_dlg_request(struct fs_call *c, struct leg *leg,
+		     struct fs_scope *scope, const struct fs_sipreq *r,
+		     fs_sipreq_h *h, void *arg)
+{
 	struct sip_dialog *dlg;
 	struct call_sipreq *p;
 	char *hdrs = NULL;
@@ -223,11 +234,7 @@ int fs_call_request(struct fs_call *c, struct fs_scope *scope,
 		return EINVAL;
 	if (c->state != CALL_ANSWERED || c->closing)
 		return ENOTCONN;
-	/* an outbound call's dialog is its leg's (sip/leg.c), which lends
-	 * it to no one yet */
-	if (!c->sess)
-		return ENOTSUP;
-	dlg = sipsess_dialog(c->sess);
+	dlg = leg ? leg_dialog(leg) : c->sess ? sipsess_dialog(c->sess) : NULL;
 	if (!dlg)
 		return ENOTCONN;
 	err = call_dlg_headers(&hdrs, c, r->what ? r->what : r->method,

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
@@ -472,7 +473,220 @@ out:
 	return e;
 }
 
+int outcall_adopt(struct fs_call *parent, struct leg *leg, const char *to,
+		  const struct json_object *hook)
+{
+	struct vlist *v = NULL;
+	struct fs_call *c;
+	char why[128];
+	int e;
+
+	if (!parent || !leg || !leg_answered(leg) || !parent->app)
+		return EINVAL;
+	e = call_alloc(&c, parent->env);
+	if (e)
+		return e;
+	/* the child keeps its call_sid, as jambonz's AdultingCallSession */
+	str_ncpy(c->sid, leg_sid(leg), sizeof(c->sid));
+	c->app = mem_ref(parent->app);
+	e = str_dup(&c->from_user,
+		    parent->from_user ? parent->from_user : "anonymous");
+	e |= str_dup(&c->to_user, to ? to : "");
+	e |= str_dup(&c->callid, leg_callid(leg) ? leg_callid(leg) : "");
+	if (!e) {
+		/* no verbs until the hook's answer */
+		struct json_object *none = json_object_new_array();
+
+		e = none ? vlist_parse(&v, parent->env->stk->app->loader, none,
+				       why, sizeof(why))
+			 : ENOMEM;
+		json_object_put(none);
+	}
+	if (e) {
+		mem_deref(c);
+		return ENOMEM;
+	}
+	c->uac = mem_ref(leg);
+	c->media = mem_ref(leg_media(leg));
+	c->state = CALL_ANSWERED;
+	c->answer_ms = tmr_jiffies();
+	c->has_media = true;
+	call_synth_defaults(c);
+	leg_set_owner(leg, outcall_leg_h, c, call_media_dtmf, c);
+	call_start(c);
+	fs_info("call",
+		"%s: the dial leg of %s runs an application of its "
+		"own",
+		c->sid, parent->sid);
+	call_start_verbs(c, v);
+	mem_deref(v);
+	if (session_redirect(c->session, hook))
+		fs_call_hangup(c, NULL);
+	return 0;
+}
+
 /* updateCall ------------------------------------------------------------ */
+
+/* An in-dialog request on the call's leg, inbound or outbound; its
+ * answer is logged (fs_call_request's own line) */
+static uint16_t outcall_send_sip(struct fs_call *c, struct fs_leg *leg,
+				 const char *method, const char *ctype,
+				 const char *body,
+				 const struct json_object *headers,
+				 const char *what, char *err, size_t errsz)
+{
+	struct fs_sipreq r = {0};
+	int e;
+
+	r.method = method;
+	r.ctype = ctype;
+	r.body = body;
+	r.body_len = body ? strlen(body) : 0;
+	r.headers = headers;
+	r.what = what;
+	e = leg ? fs_leg_request(leg, c->scope, &r, NULL, NULL)
+		: fs_call_request(c, c->scope, &r, NULL, NULL);
+	if (!e)
+		return 202;
+	re_snprintf(err, errsz, "%s not sent: %s", what,
+		    e == ENOTCONN ? "call not answered" : "error");
+	return e == ENOTCONN ? 422 : 400;
+}
+
+/* sip_request: {method (INFO, NOTIFY, MESSAGE), content_type, content,
+ * headers}, as jambonz's _lccSipRequest */
+static uint16_t outcall_sip_request(struct fs_call *c, struct fs_leg *leg,
+				    const struct json_object *r, char *err,
+				    size_t errsz)
+{
+	static const char *const methods[] = {"INFO", "NOTIFY", "MESSAGE"};
+	struct json_object *hdrs = NULL;
+	const char *m = jsonutil_str(r, "method");
+	const char *ctype = jsonutil_str(r, "content_type");
+	const char *body = jsonutil_str(r, "content");
+	char up[16];
+	size_t i;
+
+	for (i = 0; m && i < ARRAY_SIZE(methods); i++)
+		if (!strcasecmp(m, methods[i]))
+			break;
+	if (!m || i == ARRAY_SIZE(methods)) {
+		re_snprintf(err, errsz,
+			    "sip:request method must be INFO, NOTIFY or "
+			    "MESSAGE");
+		return 400;
+	}
+	if (ctype && (!sipsafe_value(ctype) || strlen(ctype) > 128)) {
+		re_snprintf(err, errsz, "sip:request content_type refused");
+		return 400;
+	}
+	if (body && !ctype) {
+		re_snprintf(err, errsz,
+			    "sip:request content without content_type");
+		return 400;
+	}
+	str_ncpy(up, methods[i], sizeof(up));
+	(void)json_object_object_get_ex(r, "headers", &hdrs);
+	return outcall_send_sip(c, leg, up, ctype, body, hdrs, "sip:request",
+				err, errsz);
+}
+
+/* dtmf: {digit, duration}, sent as jambonz's _lccDtmf: a SIP INFO of
+ * application/dtmf with X-Reason: Dtmf */
+static uint16_t outcall_dtmf(struct fs_call *c, struct fs_leg *leg,
+			     const struct json_object *d, char *err,
+			     size_t errsz)
+{
+	const char *digit = jsonutil_str(d, "digit");
+	struct json_object *dur, *hdrs;
+	char body[64];
+	int64_t ms = 250;
+	uint16_t st;
+
+	if (!digit || strlen(digit) != 1 ||
+	    !strchr("0123456789*#ABCDabcd", *digit)) {
+		re_snprintf(err, errsz,
+			    "dtmf without a digit (0-9, *, #, A-D)");
+		return 400;
+	}
+	if (json_object_object_get_ex(d, "duration", &dur)) {
+		ms = json_object_get_int64(dur);
+		if (ms < 40 || ms > 5000) {
+			re_snprintf(err, errsz,
+				    "dtmf duration must be 40..5000 ms");
+			return 400;
+		}
+	}
+	re_snprintf(body, sizeof(body), "Signal=%s\nDuration=%lld ", digit,
+		    (long long)ms);
+	hdrs = json_object_new_object();
+	if (!hdrs)
+		return 503;
+	json_object_object_add(hdrs, "X-Reason",
+			       json_object_new_string("Dtmf"));
+	st = outcall_send_sip(c, leg, "INFO", "application/dtmf", body, hdrs,
+			      "dtmf", err, errsz);
+	json_object_put(hdrs);
+	return st;
+}
+
+/*
+ * whisper and child_call_hook act on the dial verb's bridge: the verb
+ * takes them from an event on the call's scope (fs_leg.h), as jambonz
+ * hands them to its current Dial task; none is there outside a dial.
+ */
+uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
+			  const struct json_object *body, char *err,
+			  size_t errsz)
+{
+	struct fs_dial_cmd cmd = {0};
+	struct json_object *v;
+
+	cmd.call_sid = target_sid;
+	cmd.cmd = json_object_object_get_ex(body, "whisper", &v)
+			  ? "whisper"
+			  : "child_call_hook";
+	(void)json_object_object_get_ex(body, cmd.cmd, &v);
+	cmd.data = v;
+	if (!fs_scope_emit(c->scope, FS_EV_DIAL_CMD, &cmd)) {
+		re_snprintf(err, errsz, "%s: no dial verb is bridged",
+			    cmd.cmd);
+		return 422;
+	}
+	if (cmd.err == EINVAL) {
+		re_snprintf(err, errsz, "%s: %s", cmd.cmd,
+			    cmd.why[0] ? cmd.why : "bad value");
+		return 400;
+	}
+	if (cmd.err) {
+		re_snprintf(err, errsz, "%s: %s", cmd.cmd,
+			    cmd.why[0] ? cmd.why : "not possible now");
+		return 422;
+	}
+	return 202;
+}
+
+uint16_t outcall_sip_cmd(struct fs_call *c, const char *target_sid,
+			 const char *key, const struct json_object *val,
+			 char *err, size_t errsz)
+{
+	struct fs_dial_cmd cmd = {.cmd = "leg", .call_sid = target_sid};
+
+	/* another call_sid than the call's: the running dial's bridged
+	 * leg, as jambonz's currentTask.dlg */
+	if (target_sid && strcmp(target_sid, c->sid)) {
+		(void)fs_scope_emit(c->scope, FS_EV_DIAL_CMD, &cmd);
+		if (!cmd.leg) {
+			re_snprintf(err, errsz,
+				    "%s: no bridged leg has call_sid %s", key,
+				    target_sid);
+			return 422;
+		}
+	}
+	if (!strcmp(key, "dtmf"))
+		return outcall_dtmf(c, cmd.leg, val, err, errsz);
+	return outcall_sip_request(c, cmd.leg, val, err, errsz);
+}
 
 uint16_t outcall_update(struct call_env *env, const char *call_sid,
 			const struct json_object *body, char *err,
@@ -516,13 +730,34 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 					    "completed");
 				return 422;
 			}
+			/* jambonz answers an inbound call 503 and cancels
+			 * an outbound one (its INVITE ends 487) */
 			c->termination_by = "jambonz";
-			call_terminate(c, 487, "Request Terminated", NULL,
-				       NULL);
+			if (c->uac)
+				call_terminate(c, 487, "Request Terminated",
+					       NULL, NULL);
+			else
+				call_terminate(c, 503, "Service Unavailable",
+					       NULL, NULL);
 		}
 		return 202;
 	}
 
+	if (json_object_object_get_ex(body, "call_status_hook", NULL) &&
+	    !json_object_object_get_ex(body, "call_hook", NULL)) {
+		re_snprintf(err, errsz,
+			    "call_status_hook can be updated only when "
+			    "call_hook is also being updated");
+		return 400;
+	}
+	if (json_object_object_get_ex(body, "whisper", &v) ||
+	    json_object_object_get_ex(body, "child_call_hook", &v)) {
+		uint16_t st = outcall_dial_cmd(c, call_sid, body, err, errsz);
+
+		if (st >= 300)
+			return st;
+		did = true;
+	}
 	if (json_object_object_get_ex(body, "call_hook", &v)) {
 		if (!c->session || c->state == CALL_ENDED) {
 			re_snprintf(err, errsz,
@@ -540,6 +775,10 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 		}
 		did = true;
 	}
+	if (json_object_object_get_ex(body, "sip_request", &v))
+		return outcall_sip_request(c, NULL, v, err, errsz);
+	if (json_object_object_get_ex(body, "dtmf", &v))
+		return outcall_dtmf(c, NULL, v, err, errsz);
 	if (json_object_object_get_ex(body, "mute_status", &v)) {
 		const char *m = json_object_get_string(v);
 
@@ -566,7 +805,8 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 	if (!did) {
 		re_snprintf(err, errsz,
 			    "nothing to do: give call_status, call_hook, "
-			    "mute_status or tag");
+			    "child_call_hook, whisper, mute_status or "
+			    "tag");
 		return 400;
 	}
 	return 202;

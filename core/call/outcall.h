@@ -6,10 +6,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <fs/fs_sip.h>
 
 struct call_env;
 struct fs_call;
+struct fs_scope;
+struct fs_sipreq;
 struct json_object;
+struct leg;
 
 /**
  * createCall: place an outbound call that runs its application's verbs
@@ -32,5 +36,46 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 uint16_t outcall_update(struct call_env *env, const char *call_sid,
 			const struct json_object *body, char *err,
 			size_t errsz);
+
+/**
+ * whisper or child_call_hook (the member body has) for the dial verb
+ * bridging c; target_sid names the party (c's call_sid or its child
+ * leg's), as a WebSocket command's call_sid does.
+ *
+ * @return HTTP status as outcall_update()
+ */
+/**
+ * A dial's answered leg of parent becomes a call of its own, as jambonz's
+ * doAdulting: same call_sid and application, its verbs from hook
+ * (session:redirect with its own fields). The new call holds the leg.
+ *
+ * @return 0, EINVAL (not answered), ENOMEM
+ */
+int outcall_adopt(struct fs_call *parent, struct leg *leg, const char *to,
+		  const struct json_object *hook);
+
+/**
+ * An in-dialog request of c, in leg's dialog (a dial's bridged leg, a
+ * createCall's own), or with leg NULL c's inbound dialog: what
+ * fs_call_request() and fs_leg_request() share (call_dlg.c).
+ */
+int call_dlg_request(struct fs_call *c, struct leg *leg,
+		     struct fs_scope *scope, const struct fs_sipreq *r,
+		     fs_sipreq_h *h, void *arg);
+
+/**
+ * sip_request or dtmf (key) of updateCall and the WebSocket API: to c's
+ * own dialog, or with target_sid another call_sid, to the running
+ * dial's bridged leg that has it.
+ *
+ * @return HTTP status as outcall_update()
+ */
+uint16_t outcall_sip_cmd(struct fs_call *c, const char *target_sid,
+			 const char *key, const struct json_object *val,
+			 char *err, size_t errsz);
+
+uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
+			  const struct json_object *body, char *err,
+			  size_t errsz);
 
 #endif

@@ -278,121 +278,33 @@ static void ws_cmd_conf(struct ws_app *w, const char *text, size_t len,
 		fs_info(WS_LOG, "%s: %s applied", c->sid, k[i].cmd);
 }
 
-/* An in-dialog request on the caller's leg; its answer is logged, as
- * jambonz logs it (fs_call_request's own line, with no handler) */
-static int ws_cmd_send_sip(struct ws_app *w, const char *method,
-			   const char *ctype, const char *body,
-			   const struct json_object *headers)
+/* The command's callSid (jambonz's ws-requestor reads it, node-client-ws
+ * sends it), or NULL */
+static const char *ws_cmd_sid(const struct json_object *o)
 {
-	struct fs_sipreq r = {0};
-
-	r.method = method;
-	r.ctype = ctype;
-	r.body = body;
-	r.body_len = body ? strlen(body) : 0;
-	r.headers = headers;
-	r.what = "sip:request";
-	return fs_call_request(w->call, w->call->scope, &r, NULL, NULL);
+	return ws_str(o, "callSid") ? ws_str(o, "callSid")
+				    : ws_str(o, "call_sid");
 }
 
-/* sip:request: {sip_request: {method, content_type, content, headers}} */
-static void ws_cmd_sip_request(struct ws_app *w, const char *text, size_t len,
-			       struct json_object *data)
+/* sip:request: {sip_request: {method, content_type, content, headers}};
+ * dtmf: {dtmf: {digit, duration}}, as updateCall carries them out: in
+ * the call's dialog, or the bridged leg's when callSid names it */
+static void ws_cmd_sip(struct ws_app *w, const char *text, size_t len,
+		       struct json_object *o, struct json_object *data,
+		       const char *key, const char *missing)
 {
-	static const char *const methods[] = {"INFO", "NOTIFY", "MESSAGE"};
-	struct json_object *r, *hdrs = NULL;
-	const char *m, *ctype, *body;
-	char why[96];
-	bool ok = false;
-	int err;
+	struct fs_call *c = w->call;
+	struct json_object *v;
+	char err[200] = "";
 
-	if (!json_object_object_get_ex(data, "sip_request", &r) ||
-	    !(m = ws_str(r, "method"))) {
-		ws_app_invalid(w, text, len,
-			       "sip:request without sip_request.method");
+	if (!json_object_object_get_ex(data, key, &v)) {
+		ws_app_invalid(w, text, len, missing);
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(methods); i++)
-		ok |= !strcasecmp(m, methods[i]);
-	ctype = ws_str(r, "content_type");
-	body = ws_str(r, "content");
-	(void)json_object_object_get_ex(r, "headers", &hdrs);
-	if (!ok) {
-		ws_app_invalid(w, text, len,
-			       "sip:request method must be INFO, NOTIFY "
-			       "or MESSAGE");
-		return;
-	}
-	if (ctype && (!sipsafe_value(ctype) || strlen(ctype) > 128)) {
-		ws_app_invalid(w, text, len,
-			       "sip:request content_type refused");
-		return;
-	}
-	if (body && !ctype) {
-		ws_app_invalid(w, text, len,
-			       "sip:request content without content_type");
-		return;
-	}
-	{
-		char up[16];
-		size_t i;
-
-		for (i = 0; m[i] && i < sizeof(up) - 1; i++)
-			up[i] = (char)(m[i] >= 'a' && m[i] <= 'z' ? m[i] - 32
-								  : m[i]);
-		up[i] = '\0';
-		err = ws_cmd_send_sip(w, up, ctype, body, hdrs);
-	}
-	if (err) {
-		re_snprintf(why, sizeof(why), "sip:request not sent: %s",
-			    err == ENOTCONN  ? "call not answered"
-			    : err == ENOTSUP ? "not on an outbound call yet"
-					     : "error");
-		ws_app_invalid(w, text, len, why);
-	}
-}
-
-/* dtmf: {dtmf: {digit, duration}}, sent as jambonz sends it: a SIP INFO
- * of application/dtmf with X-Reason: Dtmf */
-static void ws_cmd_dtmf(struct ws_app *w, const char *text, size_t len,
-			struct json_object *data)
-{
-	struct json_object *d, *dur, *hdrs;
-	const char *digit;
-	char body[64];
-	int64_t ms = 250;
-	int err;
-
-	if (!json_object_object_get_ex(data, "dtmf", &d) ||
-	    !(digit = ws_str(d, "digit")) || strlen(digit) != 1 ||
-	    !strchr("0123456789*#ABCDabcd", *digit)) {
-		ws_app_invalid(w, text, len,
-			       "dtmf without a digit (0-9, *, #, A-D)");
-		return;
-	}
-	if (json_object_object_get_ex(d, "duration", &dur)) {
-		ms = json_object_get_int64(dur);
-		if (ms < 40 || ms > 5000) {
-			ws_app_invalid(w, text, len,
-				       "dtmf duration must be 40..5000 ms");
-			return;
-		}
-	}
-	re_snprintf(body, sizeof(body), "Signal=%s\nDuration=%lld ", digit,
-		    (long long)ms);
-	hdrs = json_object_new_object();
-	if (!hdrs)
-		return;
-	json_object_object_add(hdrs, "X-Reason",
-			       json_object_new_string("Dtmf"));
-	err = ws_cmd_send_sip(w, "INFO", "application/dtmf", body, hdrs);
-	json_object_put(hdrs);
-	if (err)
-		ws_app_invalid(w, text, len,
-			       err == ENOTCONN  ? "dtmf: call not answered"
-			       : err == ENOTSUP ? "dtmf: not on an outbound "
-						  "call yet"
-						: "dtmf: not sent");
+	if (outcall_sip_cmd(c, ws_cmd_sid(o), key, v, err, sizeof(err)) >= 300)
+		ws_app_invalid(w, text, len, err);
+	else
+		fs_info(WS_LOG, "%s: %s applied", c->sid, key);
 }
 
 static void ws_side_task_done(struct fs_task *t, int err,
@@ -534,6 +446,25 @@ static void ws_cmd_dial(struct ws_app *w, const char *text, size_t len,
 	fs_info(WS_LOG, "%s: dial command placed call %s", c->sid, sid);
 }
 
+/* whisper: {whisper: verbs} to the party the message's callSid names
+ * (the call's own, or its bridged leg's), as jambonz's _lccWhisper */
+static void ws_cmd_whisper(struct ws_app *w, const char *text, size_t len,
+			   struct json_object *o, struct json_object *data)
+{
+	struct fs_call *c = w->call;
+	const char *sid = ws_cmd_sid(o);
+	char err[200] = "";
+	uint16_t st;
+
+	if (!json_object_object_get_ex(data, "whisper", NULL)) {
+		ws_app_invalid(w, text, len, "whisper without whisper");
+		return;
+	}
+	st = outcall_dial_cmd(c, sid ? sid : c->sid, data, err, sizeof(err));
+	if (st >= 300)
+		ws_app_invalid(w, text, len, err);
+}
+
 void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 		struct json_object *o, const char *command,
 		struct json_object *data)
@@ -558,13 +489,17 @@ void ws_cmd_run(struct ws_app *w, const char *text, size_t len,
 	} else if (!strncmp(command, "conf:", 5)) {
 		ws_cmd_conf(w, text, len, command, data);
 	} else if (!strcmp(command, "sip:request")) {
-		ws_cmd_sip_request(w, text, len, data);
+		ws_cmd_sip(w, text, len, o, data, "sip_request",
+			   "sip:request without sip_request");
 	} else if (!strcmp(command, "dtmf")) {
-		ws_cmd_dtmf(w, text, len, data);
+		ws_cmd_sip(w, text, len, o, data, "dtmf",
+			   "dtmf without a digit (0-9, *, #, A-D)");
 	} else if (!strcmp(command, "config")) {
 		ws_cmd_config(w, text, len, data);
 	} else if (!strcmp(command, "dial")) {
 		ws_cmd_dial(w, text, len, data);
+	} else if (!strcmp(command, "whisper")) {
+		ws_cmd_whisper(w, text, len, o, data);
 	} else {
 		re_snprintf(why, sizeof(why), "unsupported command: %s",
 			    command);

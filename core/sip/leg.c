@@ -36,6 +36,13 @@ struct leg {
 	bool answered;
 	bool done; /* FAILED or ENDED delivered, or hung up */
 	bool has_media;
+	void (*dtmfh)(char digit, void *arg); /* INFO digits too */
+	void *dtmf_arg;
+	leg_hold_h *holdh;
+	void *hold_arg;
+	leg_refer_h *referh;
+	void *refer_arg;
+	bool held; /* the far end put us on hold (re-INVITE) */
 };
 
 static void leg_destructor(void *data)
@@ -95,6 +102,29 @@ static int leg_answer_h(const struct sip_msg *msg, void *arg)
 	return 0;
 }
 
+/* A re-INVITE of the answered leg: sendonly, inactive or a null address
+ * is hold (RFC 3264 section 8.4), anything else takes it back. libre
+ * keeps the remote direction as seen from here: the far end's sendonly
+ * is our recvonly */
+static void leg_hold_check(struct leg *leg, const struct sip_msg *msg)
+{
+	enum sdp_dir dir = sdp_media_rdir(leg->sdpm);
+	bool held = dir == SDP_RECVONLY || dir == SDP_INACTIVE ||
+		    !sa_isset(sdp_media_raddr(leg->sdpm), SA_ADDR);
+	char from[256], to[256];
+
+	if (held == leg->held)
+		return;
+	leg->held = held;
+	fs_info("leg", "%s: %s by the far end", leg->sid,
+		held ? "on hold" : "off hold");
+	if (!leg->holdh)
+		return;
+	(void)pl_strcpy(&msg->from.val, from, sizeof(from));
+	(void)pl_strcpy(&msg->to.val, to, sizeof(to));
+	leg->holdh(held, from, to, leg->hold_arg);
+}
+
 static int leg_offer_h(struct mbuf **descp, const struct sip_msg *msg,
 		       void *arg)
 {
@@ -107,7 +137,10 @@ static int leg_offer_h(struct mbuf **descp, const struct sip_msg *msg,
 	if (err)
 		return err;
 	leg_media_from_sdp(leg);
-	return sdp_encode(descp, leg->sdp, false);
+	err = sdp_encode(descp, leg->sdp, false);
+	if (!err && leg->answered)
+		leg_hold_check(leg, msg);
+	return err;
 }
 
 static void leg_progr_h(const struct sip_msg *msg, void *arg)
@@ -153,10 +186,45 @@ static void leg_close_h(int err, const struct sip_msg *msg, void *arg)
 	leg_event(leg, LEG_FAILED, scode, reason);
 }
 
+/* A digit in an INFO from the far end goes where its RFC 4733 digits
+ * go; any other INFO is only acknowledged, as before */
 static void leg_info_h(struct sip *sip, const struct sip_msg *msg, void *arg)
 {
-	(void)arg;
+	struct leg *leg = arg;
+	char *ctype = NULL;
+	char digit;
+
+	(void)re_sdprintf(&ctype, "%r/%r", &msg->ctyp.type,
+			  &msg->ctyp.subtype);
+	digit = media_dtmf_info_parse(ctype, (const char *)mbuf_buf(msg->mb),
+				      mbuf_get_left(msg->mb));
+	mem_deref(ctype);
 	(void)sip_treply(NULL, sip, msg, 200, "OK");
+	if (digit && leg->dtmfh && !leg->done)
+		leg->dtmfh(digit, leg->dtmf_arg);
+}
+
+/* A REFER from the far end: its taker answers it (now or later), else
+ * 501 as before */
+static void leg_sess_refer(struct sip *sip, const struct sip_msg *msg,
+			   void *arg)
+{
+	struct leg *leg = arg;
+
+	if (!leg->referh || leg->done || !leg->answered) {
+		(void)sip_reply(sip, msg, 501, "Not Implemented");
+		return;
+	}
+	leg->referh(msg, leg->refer_arg);
+}
+
+/* RFC 4733 digits go where the leg's owner wants them (it may change) */
+static void leg_media_dtmf(char digit, void *arg)
+{
+	struct leg *leg = arg;
+
+	if (leg->dtmfh && !leg->done)
+		leg->dtmfh(digit, leg->dtmf_arg);
 }
 
 static int leg_auth_h(char **user, char **pass, const char *realm, void *arg)
@@ -270,6 +338,8 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 	leg->h = h;
 	leg->arg = arg;
 	uuid_v4(leg->sid);
+	leg->dtmfh = p->dtmfh;
+	leg->dtmf_arg = p->dtmf_arg;
 	if (p->sbc && sbchdr_enabled(l->app->cfg)) {
 		err = sbchdr_build(&hdrs, p->headers, p->sbc, leg->sid);
 		if (err)
@@ -286,7 +356,7 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 			goto out;
 	}
 
-	err = media_stream_alloc(&leg->media, l->media, p->dtmfh, p->dtmf_arg);
+	err = media_stream_alloc(&leg->media, l->media, leg_media_dtmf, leg);
 	if (err)
 		goto out;
 	laddr = l->addr;
@@ -312,8 +382,8 @@ int leg_connect(struct leg **lp, struct sip_stack *l,
 		&leg->sess, l->sock, p->uri, from_name, from_uri, l->cuser,
 		p->route ? routev : NULL, p->route ? 1 : 0, "application/sdp",
 		desc, leg_auth_h, leg, false, leg_offer_h, leg_answer_h,
-		leg_progr_h, leg_estab_h, leg_info_h, NULL, leg_close_h, leg,
-		"%s", p->headers ? p->headers : "");
+		leg_progr_h, leg_estab_h, leg_info_h, leg_sess_refer,
+		leg_close_h, leg, "%s", p->headers ? p->headers : "");
 	if (err) {
 		fs_warn("leg", "cannot call %s: %m", p->uri, err);
 		goto out;
@@ -373,4 +443,40 @@ uint16_t leg_scode(const struct leg *leg)
 bool leg_answered(const struct leg *leg)
 {
 	return leg && leg->answered;
+}
+
+struct sip_dialog *leg_dialog(const struct leg *leg)
+{
+	if (!leg || leg->done || !leg->answered || !leg->sess)
+		return NULL;
+	return sipsess_dialog(leg->sess);
+}
+
+void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg)
+{
+	if (!leg)
+		return;
+	leg->holdh = h;
+	leg->hold_arg = arg;
+}
+
+void leg_set_refer(struct leg *leg, leg_refer_h *h, void *arg)
+{
+	if (!leg)
+		return;
+	leg->referh = h;
+	leg->refer_arg = arg;
+}
+
+void leg_set_owner(struct leg *leg, leg_h *h, void *arg,
+		   void (*dtmfh)(char digit, void *arg), void *dtmf_arg)
+{
+	if (!leg)
+		return;
+	leg->h = h;
+	leg->arg = arg;
+	leg->dtmfh = dtmfh;
+	leg->dtmf_arg = dtmf_arg;
+	leg->holdh = NULL;
+	leg->referh = NULL;
 }

@@ -38,7 +38,7 @@ struct leg_params {
 	const char *auth_pass;
 	const char *route;   /* outbound proxy URI or NULL             */
 	uint32_t timeout_ms; /* no answer within: CANCEL, 487/408     */
-	void (*dtmfh)(char digit, void *arg); /* RFC 4733 digits, or NULL */
+	void (*dtmfh)(char digit, void *arg); /* RFC 4733 and INFO digits */
 	void *dtmf_arg;
 	/* the call it belongs to, for the jambonz SBC headers (sbchdr.h),
 	 * or NULL */
@@ -66,6 +66,42 @@ const char *leg_sid(const struct leg *leg);
 const char *leg_callid(const struct leg *leg);
 uint16_t leg_scode(const struct leg *leg);
 bool leg_answered(const struct leg *leg);
+
+/**
+ * The answered leg's dialog, for requests inside it (INFO, NOTIFY, ...)
+ *
+ * @return the dialog, NULL before the answer or once ended
+ */
+struct sip_dialog;
+struct sip_dialog *leg_dialog(const struct leg *leg);
+
+/**
+ * The far end put the answered leg on hold or took it back (a
+ * re-INVITE): its From and To header values (borrowed)
+ */
+typedef void(leg_hold_h)(bool held, const char *from, const char *to,
+			 void *arg);
+
+/** Hear of holds from now on (h NULL: no more) */
+void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg);
+
+/**
+ * A REFER of the answered leg's far end (borrowed: mem_ref it to answer
+ * it later, sip_reply() on the stack's sip)
+ */
+struct sip_msg;
+typedef void(leg_refer_h)(const struct sip_msg *msg, void *arg);
+
+/** Take the leg's REFERs from now on (h NULL: 501 again) */
+void leg_set_refer(struct leg *leg, leg_refer_h *h, void *arg);
+
+/**
+ * Hand the leg to a new owner (a dial's leg becoming a call of its
+ * own): its events and digits go to h and dtmfh from now on; holds and
+ * REFERs are no one's (501)
+ */
+void leg_set_owner(struct leg *leg, leg_h *h, void *arg,
+		   void (*dtmfh)(char digit, void *arg), void *dtmf_arg);
 
 /** Format "Name: value\r\n" lines from a JSON object (injection-safe) */
 struct json_object;

@@ -9,6 +9,12 @@
  * nested listen, from the answer to the bridge's end (the core's listen
  * service, fs/fs_listen.h): its metadata carries the answered leg's
  * fields, its actionHook's answer is not acted on.
+ * Duplicate targets ring once; the verb's proxy is each target's unless
+ * it names its own. dialMusic plays to the caller while the targets
+ * ring; a confirmHook runs on an answered target before it may win
+ * (dial_confirm.c); dtmfCapture's digits go to the dtmfHook
+ * (dial_dtmf.c); whisper plays to one party (dial_say.c). A caller
+ * hanging up mid-bridge still gets the actionHook, as in jambonz.
  * The verb JSON is checked against its spec of
  * @jambonz/verb-specifications (schema.h).
  */
@@ -19,67 +25,79 @@
 #include <re.h>
 #include <fs/fs.h>
 #include <fs/fs_listen.h>
+#include "dial.h"
 #include "schema.h"
-
-#define DIAL_MAX_TARGETS 10
-
-struct dial;
-
-struct dial_target {
-	struct dial *d;
-	struct fs_leg *leg;
-	const struct json_object *spec; /* its target entry */
-	bool done;
-};
-
-struct dial {
-	struct fs_task *t;
-	struct fs_call *call;
-	struct dial_target targets[DIAL_MAX_TARGETS];
-	size_t n;
-	size_t pending;
-	struct dial_target *winner;
-	struct dial_target *early; /* bridged for early media */
-	bool answer_on_bridge;
-	bool ended;
-	uint32_t time_limit_ms;
-	uint16_t last_scode;
-	bool any_busy;
-	struct fs_listen *listen; /* nested listen, once bridged */
-};
 
 static void dial_destructor(void *arg)
 {
 	struct dial *d = arg;
 
+	d->whisper = mem_deref(d->whisper);
+	for (size_t i = 0; i < d->n; i++) {
+		dial_confirm_stop(&d->targets[i]);
+		json_object_put(d->targets[i].spec);
+	}
 	fs_listen_stop(d->listen);
 	d->listen = mem_deref(d->listen);
+}
+
+const char *dial_verb(const struct json_object *v,
+		      const struct json_object **datap)
+{
+	struct json_object *x;
+
+	*datap = NULL;
+	if (!json_object_is_type(v, json_type_object))
+		return NULL;
+	if (json_object_object_get_ex(v, "verb", &x)) {
+		*datap = v;
+		return json_object_get_string(x);
+	}
+	if (json_object_object_length(v) != 1)
+		return NULL;
+	json_object_object_foreach((struct json_object *)v, k, val)
+	{
+		if (!json_object_is_type(val, json_type_object))
+			return NULL;
+		*datap = val;
+		return k;
+	}
+	return NULL;
+}
+
+/* The actionHook's fields; scode 0 leaves dial_sip_status out */
+static struct json_object *dial_results(struct dial *d, const char *status,
+					uint16_t scode)
+{
+	struct json_object *r = json_object_new_object();
+
+	if (!r)
+		return NULL;
+	json_object_object_add(r, "dial_call_status",
+			       json_object_new_string(status));
+	if (scode)
+		json_object_object_add(r, "dial_sip_status",
+				       json_object_new_int(scode));
+	if (d->win_sid[0])
+		json_object_object_add(r, "dial_call_sid",
+				       json_object_new_string(d->win_sid));
+	if (d->win_callid[0])
+		json_object_object_add(r, "dial_sbc_callid",
+				       json_object_new_string(d->win_callid));
+	return r;
 }
 
 static void dial_finish(struct dial *d, const char *status, uint16_t scode)
 {
 	struct json_object *r, *hook = NULL;
-	struct dial_target *w = d->winner;
 
 	if (d->ended)
 		return;
 	d->ended = true;
 	/* the stream is the bridge's: it ends before the actionHook */
 	fs_listen_stop(d->listen);
-	r = json_object_new_object();
-	json_object_object_add(r, "dial_call_status",
-			       json_object_new_string(status));
-	json_object_object_add(r, "dial_sip_status",
-			       json_object_new_int(scode));
-	if (w) {
-		json_object_object_add(
-			r, "dial_call_sid",
-			json_object_new_string(fs_leg_sid(w->leg)));
-		if (fs_leg_callid(w->leg))
-			json_object_object_add(
-				r, "dial_sbc_callid",
-				json_object_new_string(fs_leg_callid(w->leg)));
-	}
+	d->whisper = mem_deref(d->whisper);
+	r = dial_results(d, status, scode);
 	fs_info("dial", "%s: dial %s (%u)", fs_call_sid(d->call), status,
 		scode);
 	(void)json_object_object_get_ex(fs_task_data(d->t), "actionHook",
@@ -150,6 +168,265 @@ static void dial_listen(struct dial *d, const struct dial_target *dt)
 			fs_call_sid(d->call), err);
 }
 
+static const struct json_object *
+dial_confirm_hook(const struct dial_target *dt)
+{
+	struct json_object *v;
+
+	if (json_object_object_get_ex(dt->spec, "confirmHook", &v))
+		return v;
+	return dt->d->confirm_hook;
+}
+
+/* Every target failed: the outcome of the last, busy if any was */
+static void dial_all_failed(struct dial *d, uint16_t scode)
+{
+	if (d->any_busy)
+		dial_finish(d, "busy", 486);
+	else if (scode == 487 || scode == 408)
+		dial_finish(d, "no-answer", scode);
+	else
+		dial_finish(d, "failed", scode);
+}
+
+static void dial_leg_failed(struct dial_target *dt, uint16_t scode)
+{
+	struct dial *d = dt->d;
+
+	dt->done = true;
+	dial_confirm_stop(dt);
+	if (d->early == dt)
+		d->early = NULL;
+	if (scode == 486 || scode == 600)
+		d->any_busy = true;
+	d->last_scode = scode;
+	if (--d->pending == 0 && !d->winner)
+		dial_all_failed(d, scode);
+}
+
+void dial_decline(struct dial_target *dt, const char *why)
+{
+	struct dial *d = dt->d;
+
+	if (dt->done || d->ended)
+		return;
+	fs_info("dial", "%s: target %s declined: %s", fs_call_sid(d->call),
+		fs_leg_sid(dt->leg), why);
+	fs_leg_hangup(dt->leg);
+	dt->done = true;
+	dial_confirm_stop(dt);
+	if (--d->pending == 0 && !d->winner)
+		dial_all_failed(d, d->last_scode ? d->last_scode : 487);
+}
+
+/* child_call_hook: the bridged leg runs the hook's verbs as a call of
+ * its own; the dial ends (completed), as jambonz's kills its task once
+ * the child adulted */
+static void dial_adopt(struct dial *d, struct fs_dial_cmd *cmd)
+{
+	struct dial_target *w = d->winner;
+	int err;
+
+	if (d->ended || !w || w->done) {
+		cmd->err = ENOTCONN;
+		str_ncpy(cmd->why, "the dial is not bridged",
+			 sizeof(cmd->why));
+		return;
+	}
+	d->whisper = mem_deref(d->whisper);
+	fs_listen_stop(d->listen);
+	fs_call_unbridge(d->call);
+	err = fs_leg_adopt(w->leg, cmd->data);
+	if (err) {
+		cmd->err = err;
+		str_ncpy(cmd->why,
+			 err == EINVAL
+				 ? "give a URL or {url}"
+				 : "the bridged leg cannot be handed over",
+			 sizeof(cmd->why));
+		(void)fs_call_bridge(d->call, w->leg);
+		return;
+	}
+	w->done = true;
+	fs_info("dial", "%s: the bridged leg %s has an application of its own",
+		fs_call_sid(d->call), d->win_sid);
+	dial_finish(d, "completed", 200);
+}
+
+/* A command for the bridge (updateCall, WebSocket), fs_leg.h */
+static void dial_cmd(int err, const char *ev, void *data, void *arg)
+{
+	struct fs_dial_cmd *cmd = data;
+	struct dial *d = arg;
+
+	(void)err;
+	(void)ev;
+	if (!strcmp(cmd->cmd, "whisper")) {
+		dial_whisper(d, cmd);
+		return;
+	}
+	if (!strcmp(cmd->cmd, "leg")) {
+		if (!d->ended && d->winner && !d->winner->done &&
+		    cmd->call_sid &&
+		    !strcmp(cmd->call_sid, fs_leg_sid(d->winner->leg)))
+			cmd->leg = d->winner->leg;
+		return;
+	}
+	dial_adopt(d, cmd);
+}
+
+/* The task's scope closes while bridged: the caller hung up (or the
+ * verb list was replaced). jambonz's dial still posts its actionHook,
+ * its leg's completed status carrying no SIP status */
+static void dial_caller_gone(void *arg)
+{
+	struct dial *d = arg;
+	struct json_object *hook = NULL, *r;
+
+	if (d->ended || !d->winner)
+		return;
+	d->ended = true;
+	fs_listen_stop(d->listen);
+	fs_info("dial", "%s: the bridge ends with the task",
+		fs_call_sid(d->call));
+	if (!json_object_object_get_ex(fs_task_data(d->t), "actionHook",
+				       &hook))
+		return;
+	r = dial_results(d, "completed", 0);
+	if (r && !fs_call_alive(d->call))
+		json_object_object_add(r, "call_status",
+				       json_object_new_string("completed"));
+	(void)fs_call_final_hook(d->call, hook, r);
+}
+
+/* A REFER of the bridged target waiting for the referHook's answer */
+struct dial_refer {
+	struct fs_leg_refer *r;
+	struct fs_listener *bind;
+};
+
+static void dial_refer_destructor(void *arg)
+{
+	struct dial_refer *dr = arg;
+
+	fs_listener_cancel(dr->bind);
+	mem_deref(dr->r); /* 500 when never answered */
+}
+
+static void dial_refer_release(void *arg)
+{
+	struct dial_refer *dr = arg;
+
+	dr->bind = NULL;
+	mem_deref(dr);
+}
+
+/* jambonz answers 202 once the hook answered, 501 when it failed; verbs
+ * in its answer are not run here */
+static void dial_refer_resp(int err, const struct fs_resp *resp, void *arg)
+{
+	struct dial_refer *dr = arg;
+
+	if (err || resp->status < 200 || resp->status > 299) {
+		fs_leg_refer_reply(dr->r, 501, NULL);
+	} else {
+		fs_leg_refer_reply(dr->r, 202, "Accepted");
+		if (resp->len > 2)
+			fs_info("dial",
+				"referHook answered verbs: not run on the "
+				"bridge");
+	}
+	mem_deref(dr);
+}
+
+static uint16_t dial_refer(struct fs_leg *leg, struct fs_leg_refer *r,
+			   void *arg)
+{
+	struct dial *d = arg;
+	struct json_object *hook, *f, *det;
+	struct dial_refer *dr;
+	int err;
+
+	if (d->ended ||
+	    !json_object_object_get_ex(fs_task_data(d->t), "referHook", &hook))
+		return 501;
+	det = fs_leg_refer_details(r);
+	f = json_object_new_object();
+	dr = mem_zalloc(sizeof(*dr), dial_refer_destructor);
+	if (!det || !f || !dr) {
+		json_object_put(det);
+		json_object_put(f);
+		mem_deref(dr);
+		return 500;
+	}
+	/* a REFER of the child: it refers, the caller is referred */
+	json_object_object_add(det, "referring_call_sid",
+			       json_object_new_string(fs_leg_sid(leg)));
+	json_object_object_add(det, "referred_call_sid",
+			       json_object_new_string(fs_call_sid(d->call)));
+	json_object_object_add(f, "refer_details", det);
+	dr->r = mem_ref(r);
+	err = fs_scope_bind(fs_task_scope(d->t), dial_refer_release, dr,
+			    &dr->bind);
+	if (!err)
+		err = fs_leg_hook(leg, fs_task_scope(d->t), "verb:hook", hook,
+				  f, dial_refer_resp, dr);
+	else
+		json_object_put(f);
+	if (err) {
+		fs_warn("dial", "%s: referHook not sent: %m", fs_leg_sid(leg),
+			err);
+		fs_leg_refer_reply(r, 501, NULL);
+		mem_deref(dr);
+		return 0;
+	}
+	fs_info("dial", "%s: REFER from the callee, referHook sent",
+		fs_leg_sid(leg));
+	return 0;
+}
+
+void dial_accept(struct dial_target *dt)
+{
+	struct dial *d = dt->d;
+	struct fs_scope *sc = fs_task_scope(d->t);
+
+	if (d->winner || d->ended || dt->done)
+		return;
+	d->winner = dt;
+	str_ncpy(d->win_sid, fs_leg_sid(dt->leg), sizeof(d->win_sid));
+	if (fs_leg_callid(dt->leg))
+		str_ncpy(d->win_callid, fs_leg_callid(dt->leg),
+			 sizeof(d->win_callid));
+	/* first to answer wins: cancel the others */
+	for (size_t i = 0; i < d->n; i++) {
+		struct dial_target *o = &d->targets[i];
+
+		if (o != dt && o->leg && !o->done) {
+			dial_confirm_stop(o);
+			fs_leg_hangup(o->leg);
+			o->done = true;
+			d->pending--;
+		}
+	}
+	/* the bridge stops dialMusic */
+	if (fs_call_answer(d->call) || fs_call_bridge(d->call, dt->leg)) {
+		fs_leg_hangup(dt->leg);
+		dial_finish(d, "failed", 500);
+		return;
+	}
+	dial_listen(d, dt);
+	dial_dtmf_start(d, dt);
+	if (dial_has(d, "onHoldHook"))
+		fs_leg_set_hold(dt->leg, dial_hold, d);
+	if (dial_has(d, "referHook"))
+		fs_leg_set_refer(dt->leg, dial_refer, d);
+	(void)fs_scope_listen(sc, FS_EV_DIAL_CMD, 0, dial_cmd, d, NULL);
+	(void)fs_scope_bind(sc, dial_caller_gone, d, NULL);
+	if (d->time_limit_ms)
+		(void)fs_scope_listen(sc, NULL, d->time_limit_ms,
+				      dial_time_limit, d, NULL);
+}
+
 static void dial_leg_event(struct fs_leg *leg, enum fs_leg_event ev,
 			   uint16_t scode, const char *reason, void *arg)
 {
@@ -170,6 +447,7 @@ static void dial_leg_event(struct fs_leg *leg, enum fs_leg_event ev,
 	case FS_LEG_EARLY:
 		/* the caller hears the callee's ringback or announcement */
 		if (d->answer_on_bridge && !d->winner && !d->early &&
+		    !dial_has(d, "dialMusic") &&
 		    !fs_call_early_media(d->call) &&
 		    !fs_call_bridge(d->call, dt->leg))
 			d->early = dt;
@@ -181,51 +459,27 @@ static void dial_leg_event(struct fs_leg *leg, enum fs_leg_event ev,
 			dt->done = true;
 			break;
 		}
-		d->winner = dt;
-		/* first to answer wins: cancel the others */
-		for (size_t i = 0; i < d->n; i++) {
-			struct dial_target *o = &d->targets[i];
-
-			if (o != dt && o->leg && !o->done) {
-				fs_leg_hangup(o->leg);
-				o->done = true;
-				d->pending--;
-			}
-		}
-		if (fs_call_answer(d->call) ||
-		    fs_call_bridge(d->call, dt->leg)) {
-			fs_leg_hangup(dt->leg);
-			dial_finish(d, "failed", 500);
+		/* a confirmHook's verbs run on it before it may win, as
+		 * the others go on ringing */
+		if (dial_confirm_hook(dt)) {
+			dial_confirm_start(dt);
 			break;
 		}
-		dial_listen(d, dt);
-		if (d->time_limit_ms)
-			(void)fs_scope_listen(fs_task_scope(d->t), NULL,
-					      d->time_limit_ms,
-					      dial_time_limit, d, NULL);
+		dial_accept(dt);
 		break;
 
 	case FS_LEG_FAILED:
-		dt->done = true;
-		if (d->early == dt)
-			d->early = NULL;
-		if (scode == 486 || scode == 600)
-			d->any_busy = true;
-		d->last_scode = scode;
-		if (--d->pending == 0 && !d->winner) {
-			if (d->any_busy)
-				dial_finish(d, "busy", 486);
-			else if (scode == 487 || scode == 408)
-				dial_finish(d, "no-answer", scode);
-			else
-				dial_finish(d, "failed", scode);
-		}
+		dial_leg_failed(dt, scode);
 		break;
 
 	case FS_LEG_ENDED:
 		dt->done = true;
+		dial_confirm_stop(dt);
 		if (dt == d->winner)
 			dial_finish(d, "completed", 200);
+		else if (--d->pending == 0 && !d->winner)
+			dial_finish(d, "failed",
+				    d->last_scode ? d->last_scode : 480);
 		break;
 	}
 }
@@ -240,6 +494,126 @@ static uint32_t dial_ms(const struct json_object *data, const char *key,
 		return def;
 	secs = json_object_get_double(v);
 	return fs_secs_ms(secs, def, 86400000u);
+}
+
+bool dial_has(const struct dial *d, const char *key)
+{
+	return json_object_object_get_ex(fs_task_data(d->t), key, NULL);
+}
+
+/* Two targets ring the same party, as jambonz's compareTasks: the same
+ * type and number (phone, teams), name (user) or sipUri (sip) */
+static bool dial_same(const struct json_object *a, const struct json_object *b)
+{
+	static const struct {
+		const char *type, *key;
+	} keys[] = {{"phone", "number"},
+		    {"teams", "number"},
+		    {"user", "name"},
+		    {"sip", "sipUri"}};
+	struct json_object *ta, *tb, *va, *vb;
+
+	if (!json_object_object_get_ex(a, "type", &ta) ||
+	    !json_object_object_get_ex(b, "type", &tb) ||
+	    strcmp(json_object_get_string(ta), json_object_get_string(tb)))
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		if (strcmp(json_object_get_string(ta), keys[i].type))
+			continue;
+		if (!json_object_object_get_ex(a, keys[i].key, &va) ||
+		    !json_object_object_get_ex(b, keys[i].key, &vb))
+			return !json_object_object_get_ex(a, keys[i].key,
+							  NULL) &&
+			       !json_object_object_get_ex(b, keys[i].key,
+							  NULL);
+		return !strcmp(json_object_get_string(va),
+			       json_object_get_string(vb));
+	}
+	return false;
+}
+
+static bool dial_seen(const struct json_object *targets, size_t i)
+{
+	const struct json_object *t = json_object_array_get_idx(targets, i);
+
+	for (size_t j = 0; j < i; j++)
+		if (dial_same(json_object_array_get_idx(targets, j), t))
+			return true;
+	return false;
+}
+
+/* The target as dialled: the verb's proxy where it names none, as
+ * jambonz sends every leg through the dial's proxy (a new reference) */
+static struct json_object *dial_spec(const struct json_object *data,
+				     struct json_object *target)
+{
+	struct json_object *proxy, *o;
+
+	if (!json_object_object_get_ex(data, "proxy", &proxy) ||
+	    json_object_object_get_ex(target, "proxy", NULL) ||
+	    !json_object_is_type(target, json_type_object))
+		return json_object_get(target);
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	json_object_object_foreach(target, k, v)
+	{
+		json_object_object_add(o, k, json_object_get(v));
+	}
+	json_object_object_add(o, "proxy", json_object_get(proxy));
+	return o;
+}
+
+static void dial_music_done(int err, uint64_t samples, void *arg)
+{
+	(void)err;
+	(void)samples;
+	(void)arg;
+}
+
+static void dial_music_audio(int err, struct fs_audio *audio, void *arg)
+{
+	struct dial *d = arg;
+	struct fs_play_opts po = {.loops = 1};
+
+	if (err) {
+		fs_warn("dial", "%s: dialMusic not played: %m",
+			fs_call_sid(d->call), err);
+		return;
+	}
+	/* the targets may have answered while it was fetched */
+	if (d->winner || d->ended)
+		return;
+	err = fs_call_play(d->call, fs_task_scope(d->t), audio, &po,
+			   dial_music_done, d);
+	if (err)
+		fs_warn("dial", "%s: dialMusic not played: %m",
+			fs_call_sid(d->call), err);
+}
+
+/* dialMusic: played to the caller while the targets ring (as early
+ * media with answerOnBridge); the bridge stops it */
+static void dial_music(struct dial *d, const struct json_object *data)
+{
+	struct json_object *v;
+	int err;
+
+	if (!json_object_object_get_ex(data, "dialMusic", &v) ||
+	    !json_object_get_string_len(v))
+		return;
+	if (d->answer_on_bridge && !fs_call_answered(d->call)) {
+		err = fs_call_early_media(d->call);
+		if (err) {
+			fs_warn("dial", "%s: no early media for dialMusic: %m",
+				fs_call_sid(d->call), err);
+			return;
+		}
+	}
+	err = fs_call_audio(d->call, fs_task_scope(d->t),
+			    json_object_get_string(v), dial_music_audio, d);
+	if (err)
+		fs_warn("dial", "%s: dialMusic not fetched: %m",
+			fs_call_sid(d->call), err);
 }
 
 static int dial_exec(struct fs_task *t, const struct json_object *data)
@@ -260,6 +634,8 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 
 	if (json_object_object_get_ex(data, "answerOnBridge", &v))
 		d->answer_on_bridge = json_object_get_boolean(v);
+	if (json_object_object_get_ex(data, "confirmHook", &v))
+		d->confirm_hook = v;
 	d->time_limit_ms = dial_ms(data, "timeLimit", 0);
 	o.timeout_ms = dial_ms(data, "timeout", 60000);
 	if (json_object_object_get_ex(data, "callerId", &v))
@@ -268,6 +644,7 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 		o.caller_name = json_object_get_string(v);
 	(void)json_object_object_get_ex(data, "headers", &headers);
 	o.headers = headers;
+	dial_dtmf_setup(d, data);
 
 	/* without answerOnBridge the caller is answered as the call is
 	 * placed */
@@ -281,29 +658,46 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 
 	(void)json_object_object_get_ex(data, "target", &targets);
 	n = json_object_array_length(targets);
-	if (n > DIAL_MAX_TARGETS) {
-		fs_warn("dial", "%s: %zu targets, ringing the first %d",
-			fs_call_sid(d->call), n, DIAL_MAX_TARGETS);
-		n = DIAL_MAX_TARGETS;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct dial_target *dt = &d->targets[d->n];
+		struct json_object *spec;
 
+		if (dial_seen(targets, i)) {
+			fs_info("dial",
+				"%s: target %zu repeats an earlier one",
+				fs_call_sid(d->call), i);
+			continue;
+		}
+		if (d->n == DIAL_MAX_TARGETS) {
+			fs_warn("dial",
+				"%s: more than %d targets, ringing "
+				"the first %d",
+				fs_call_sid(d->call), DIAL_MAX_TARGETS,
+				DIAL_MAX_TARGETS);
+			break;
+		}
+		spec = dial_spec(data, json_object_array_get_idx(targets, i));
+		if (!spec)
+			continue;
 		dt->d = d;
-		dt->spec = json_object_array_get_idx(targets, i);
-		err = fs_leg_dial(&dt->leg, d->call, fs_task_scope(t),
-				  json_object_array_get_idx(targets, i), &o,
-				  dial_leg_event, dt, why, sizeof(why));
+		dt->spec = spec;
+		err = fs_leg_dial(&dt->leg, d->call, fs_task_scope(t), spec,
+				  &o, dial_leg_event, dt, why, sizeof(why));
 		if (err) {
 			fs_warn("dial", "%s: target %zu: %s",
 				fs_call_sid(d->call), i, why);
+			dt->spec = NULL;
+			json_object_put(spec);
 			continue;
 		}
 		d->n++;
 		d->pending++;
 	}
-	if (!d->pending)
+	if (!d->pending) {
 		dial_finish(d, "failed", 400);
+		return 0;
+	}
+	dial_music(d, data);
 	return 0;
 }
 

@@ -45,7 +45,7 @@ sid=$(json_get "$log" "$act.dial_call_sid")
 [ "$sid" != "$(json_get "$log" "$act.call_sid")" ] || fail "B leg sid is the caller's"
 bcid=$(msg_first bob '^INVITE ' | sed -n 's/^Call-ID: *//p' | tr -d '\r')
 assert_eq "$(json_get "$log" "$act.dial_sbc_callid")" "$bcid" "dial_sbc_callid"
-assert_eq "$(status_seq)" "trying,in-progress,completed" "caller status sequence"
+assert_eq "$(status_seq '!r.body.parent_call_sid')" "trying,in-progress,completed" "caller status sequence"
 
 # both directions, each in its negotiated codec, and audible
 rtp_quiet "$A_STATS"

@@ -26,8 +26,8 @@ run_sipp cancel "$caller" 15551230001 || fail "caller CANCEL failed"
 wait_uas ring
 assert_eq "$(msg_count ring '^CANCEL sip:bob@')" "1" "CANCEL to the called party"
 assert_eq "$(msg_count ring '^SIP/2.0 200 OK')" "1" "called party never answered"
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="no-answer").length===1'
-assert_eq "$(status_seq 'r.body.to==="15551230001"')" "trying,ringing,no-answer" "cancelled caller status"
+wait_hooks 'd.filter(r => r.path==="/status" && !r.body.parent_call_sid && r.body.call_status==="no-answer").length===1'
+assert_eq "$(status_seq 'r.body.to==="15551230001" && !r.body.parent_call_sid')" "trying,ringing,no-answer" "cancelled caller status"
 
 # 2. the caller hangs up during the bridge: BYE to the called party
 start_uas bridged "$B2" "$(ring_scen 100)"

@@ -112,7 +112,7 @@ echo "errors: $(json_get "$log" "$errs.join(\" | \")")"
 assert_eq "$(json_get "$log" "$errs.length")" "6" "jambonz:error for each bad command"
 assert_contains "$(json_get "$log" "$errs.join()")" "mute_status must be mute or unmute" "bad mute_status"
 assert_contains "$(json_get "$log" "$errs.join()")" "method must be INFO, NOTIFY or MESSAGE" "bad method"
-assert_contains "$(json_get "$log" "$errs.join()")" "unsupported command: whisper" "whisper"
+assert_contains "$(json_get "$log" "$errs.join()")" "whisper without whisper" "whisper"
 
 # redirect to a call_hook: session:redirect, with the tag's customerData
 red="$in.find(m => m.type===\"session:redirect\")"

@@ -46,6 +46,10 @@
 //              conf:participant-action mute, then kick; /cdone answers hangup
 //   /handover  say, then a redirect whose actionHook is the absolute
 //              http URL in ?to=: the session goes over to HTTP
+//   /whisper   dial to ?dial=<sip uri> (actionHook /wdone: hangup); once
+//              the child leg's call:status says in-progress, a whisper
+//              command naming the child's callSid plays ?beep=<url>,
+//              then a dtmf command (3) to it, one to a callSid unknown
 //   /noack     session:new never acked
 //   /badhook   gather (1 s, actionHook /g), redirect (/next), say: both
 //              hooks are acked with an invalid verb (pause length "long")
@@ -274,6 +278,30 @@ makeService({path: '/conf'}).on('session:new', (session) => {
     session.sendCommand('conf:participant-action', {action: 'mute'});
     setTimeout(() => session.sendCommand('conf:participant-action', {action: 'kick'}), 300);
   }, 1000);
+});
+makeService({path: '/whisper'}).on('session:new', (session, p, req) => {
+  watch('/whisper', session);
+  const q = new URL(req.url, 'ws://x').searchParams;
+  let sent = false;
+  session.ws.on('message', (raw) => {
+    let msg;
+    try { msg = JSON.parse(raw); } catch (e) { return; }
+    const d = msg.data || {};
+    if (sent || msg.type !== 'call:status' || !d.parent_call_sid ||
+        d.call_status !== 'in-progress') return;
+    sent = true;
+    after(300, () => session.ws.send(JSON.stringify({type: 'command',
+      command: 'whisper', callSid: d.call_sid,
+      data: {whisper: {verb: 'play', url: q.get('beep')}}})));
+    after(1600, () => session.ws.send(JSON.stringify({type: 'command',
+      command: 'dtmf', callSid: d.call_sid,
+      data: {dtmf: {digit: '3', duration: 200}}})));
+    after(1700, () => session.ws.send(JSON.stringify({type: 'command',
+      command: 'dtmf', callSid: 'no-such-leg', data: {dtmf: {digit: '4'}}})));
+  });
+  session.dial({actionHook: '/wdone',
+    target: [{type: 'sip', sipUri: q.get('dial')}]}).send();
+  session.on('/wdone', () => session.hangup().reply());
 });
 makeService({path: '/dialed'}).on('session:new', (session) => {
   watch('/dialed', session);
