@@ -50,10 +50,12 @@ cp "$E2E_ROOT/docs/examples/hello/hello.c" "$WORK/oot/"
 	fail "the example plugin does not build against the installed headers"
 assert_eq "$(nm -D --defined-only "$WORK/oot/hello.so" | awk '$3 ~ /^fs_/ {print $3}')" \
 	"fs_plugin" "symbols the plugin defines"
-# every fs_ function it needs is one the server exports
+# every fs_ function it needs is one the server exports (the list read
+# once: grep -q would close the pipe on nm, which pipefail takes for a
+# failure)
+exported=$(nm -D --defined-only "$pkg/feature-server" | awk '{print $3}')
 for s in $(nm -D --undefined-only "$WORK/oot/hello.so" | awk '$2 ~ /^fs_/ {print $2}'); do
-	nm -D --defined-only "$pkg/feature-server" | grep -q " $s\$" ||
-		fail "the server does not export $s"
+	grep -qx "$s" <<<"$exported" || fail "the server does not export $s"
 done
 
 # the boundary: core headers are not reachable from a plugin
