@@ -141,15 +141,17 @@ static bool call_method_ok(const char *m)
 	       strcmp(m, "CANCEL") && strcmp(m, "PRACK");
 }
 
-static int call_sipreq_send(struct call_sipreq *p)
+/* In leg's dialog (an outbound call's, or a dial's bridged leg: sent at
+ * once, leg alive), else the inbound call's */
+static int call_sipreq_send(struct call_sipreq *p, struct leg *leg)
 {
 	struct fs_call *c = p->c;
 	struct sip_dialog *dlg;
 	int err;
 
-	if (c->state != CALL_ANSWERED || c->closing || !c->sess)
+	if (c->state != CALL_ANSWERED || c->closing)
 		return ENOTCONN;
-	dlg = sipsess_dialog(c->sess);
+	dlg = leg ? leg_dialog(leg) : c->sess ? sipsess_dialog(c->sess) : NULL;
 	if (!dlg)
 		return ENOTCONN;
 	err = sip_drequestf(&p->req, c->env->stk->sip, true, p->method, dlg, 0,
@@ -177,7 +179,7 @@ static void call_dlg_flush(struct fs_call *c)
 		int err;
 
 		list_unlink(&p->le);
-		err = call_sipreq_send(p);
+		err = call_sipreq_send(p, NULL);
 		if (err) {
 			fs_info("call", "%s: %s: %s not sent: %m", c->sid,
 				p->what, p->method, err);
@@ -276,7 +278,7 @@ int call_dlg_request(struct fs_call *c, struct leg *leg,
 	 * loops the 200 leaves through the first loop (sipfwd.c) and this
 	 * request from the call's own, and a UA that gets it first drops
 	 * the call */
-	if (!c->acked && c->invite) {
+	if (!leg && !c->acked && c->invite) {
 		list_append(&c->dlg_wait, &p->le, p);
 		if (!tmr_isrunning(&c->tmr_dlg))
 			tmr_start(&c->tmr_dlg, CALL_DLG_ACK_WAIT_MS,
@@ -285,7 +287,7 @@ int call_dlg_request(struct fs_call *c, struct leg *leg,
 			 p->what, p->method);
 		return 0;
 	}
-	return call_sipreq_send(p);
+	return call_sipreq_send(p, leg);
 }
 
 int fs_call_remote_host(const struct fs_call *c, char *buf, size_t sz)

@@ -262,7 +262,9 @@ start_hooks '{
                         "headers":{"X-Account-Sid":"'"$A"'"}}]}],
   "/act403": [{"verb":"hangup"}]
 }'
-E2E_RTP_MIN=48500 start_fs plain JAMBONZ_SBC_HEADERS=off \
+# the upper half of the case's RTP band, beside the first server
+rtp_lo=${E2E_RTP_MIN:-42000} rtp_hi=${E2E_RTP_MAX:-42999}
+E2E_RTP_MIN=$(((rtp_lo + rtp_hi) / 2 + 1)) E2E_RTP_MAX=$rtp_hi start_fs plain JAMBONZ_SBC_HEADERS=off \
 	SIP_OUTBOUND_PROXY="127.0.0.1:$SBC" DEFAULT_CALL_HOOK="$HOOK/call"
 run_sipp bob "$(mkscen uac_answer)" 15557000000 || fail "caller of the 403 dial failed"
 wait_uas sbc_403
