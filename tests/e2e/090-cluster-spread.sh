@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (its instances take the fixed RTP bands 42000-44999)
 # Scale-out: Kamailio's dispatcher in front of three instances that share
 # a Redis call registry. Calls spread over all three (each instance's
 # /metrics calls.total), in-dialog requests follow the record-route to

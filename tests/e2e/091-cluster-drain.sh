@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (its instances take the fixed RTP bands 42000-44999)
 # Scale-out drain: an instance told to drain (SIGUSR1) answers OPTIONS
 # with 503, Kamailio's probe takes it out of the set, it receives no new
 # call while it finishes its own (held with audio to their full length),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (its instances take the fixed RTP bands 42000-44999)
 # Scale-out failover: an instance is killed (SIGKILL). New calls keep
 # succeeding, the first ones by Kamailio trying the next instance when
 # the dead one stays silent, then because its probe took it out of the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (its instances take the fixed RTP bands 42000-44999)
 # Scale-out: POST /v1/updateCall sent to an instance that does NOT own
 # the call reaches the owner through the Redis registry: a hang-up and a
 # redirect, with the REST API key required on every instance. Unknown

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (its instances take the fixed RTP bands 42000-44999)
 # Zero-drop upgrade under load: sipp places short calls through Kamailio
 # at a steady rate while other calls are held with live audio both ways;
 # in the middle scripts/upgrade starts a new binary and plugin folder on

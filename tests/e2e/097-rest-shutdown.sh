@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (its instances take the fixed RTP bands 42000-44999)
 # Stopping the server while REST requests wait: an updateCall sent on to
 # another instance that never answers is finished with 503 when the
 # server gets SIGTERM, the listener leaves no timer behind (the ASan

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (it runs make install in the tree's build)
 # A verb plugin built outside the tree: `make install` into a staging
 # folder, then docs/examples/hello compiled in an empty folder with only
 # the installed headers and `pkg-config --cflags feature-server`, dropped

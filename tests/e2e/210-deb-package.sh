@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (it runs make install in the tree's build)
 # The Debian package: `make deb` builds it from a copy of the tree with
 # dpkg-buildpackage, lintian finds nothing, its control data is right
 # (Depends, conffile, postinst, unit), and, unpacked with dpkg -x into a

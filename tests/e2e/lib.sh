@@ -58,16 +58,17 @@ fail() {
 
 # free_port: a port on 127.0.0.1 free for both TCP and UDP (the same
 # number serves SIP on both, RTP sinks and sipp media on UDP, HTTP on
-# TCP), outside the servers' RTP ports (42000-45000, where every case
-# puts its servers' RTP ranges, and E2E_RTP_MIN..E2E_RTP_MAX+1 for
-# RTCP), and never one this case was given before: each port handed out
-# is noted in $WORK/ports, so two calls cannot get the same number while
-# the first one is not bound yet
+# TCP), outside the servers' RTP ports (42000-49999, where every case
+# and every lane of run.sh puts its servers' RTP ranges, and
+# E2E_RTP_MIN..E2E_RTP_MAX+1 for RTCP), and never one given before: each
+# port handed out is noted in $E2E_PORTS (one file for a whole run.sh
+# run, all lanes) or else $WORK/ports, so two calls cannot get the same
+# number while the first one is not bound yet
 free_port() {
-	python3 - "$WORK/ports" "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" <<'PY'
+	python3 - "${E2E_PORTS:-$WORK/ports}" "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" <<'PY'
 import fcntl, socket, sys
 path, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-bands = [(42000, 45000), (lo, hi + 1)]
+bands = [(42000, 50000), (lo, hi + 1)]
 with open(path, "a+") as f:
     fcntl.flock(f, fcntl.LOCK_EX)
     f.seek(0)
