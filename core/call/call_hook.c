@@ -230,43 +230,57 @@ void call_hook_fill(const struct fs_call *c, const struct json_object *hook,
 		out->url = "";
 }
 
-/* call:status with p (taken) to the status hook: a redirect's
- * statusHook, else the application's */
-static void call_status_send(struct fs_call *c, struct json_object *p)
+/* Where a call:status goes: a redirect's statusHook, else the
+ * application's; over a WebSocket application's socket unless that hook
+ * is a webhook of its own; nowhere when the hook was the socket of a
+ * session that went over to HTTP (jambonz's notifier stays the closed
+ * socket) */
+enum status_route { STATUS_NOWHERE, STATUS_SOCKET, STATUS_WEBHOOK };
+
+static enum status_route call_status_route(const struct fs_call *c,
+					   const struct dir_hook **shp)
 {
 	const struct dir_hook *sh = session_status_hook(c->session);
-	struct fs_req_opts opts = {0};
-	struct fs_hook h = {0};
-	int err;
 
 	if (!sh)
 		sh = &c->app->status_hook;
-	/* a WebSocket application hears of status changes over its
-	 * socket, unless its status hook is a webhook of its own */
-	if (c->ws && !ws_app_url_is_http(sh->url)) {
+	*shp = sh;
+	if (c->ws && !ws_app_url_is_http(sh->url))
+		return STATUS_SOCKET;
+	if (!sh->url || ws_app_hook_is_ws(sh) ||
+	    (!ws_app_url_is_http(sh->url) &&
+	     ws_app_hook_is_ws(&c->app->call_hook)))
+		return STATUS_NOWHERE;
+	return STATUS_WEBHOOK;
+}
+
+/* call:status with p (taken) to where it goes */
+static void call_status_send(struct fs_call *c, struct json_object *p)
+{
+	const struct dir_hook *sh;
+	struct fs_req_opts opts = {0};
+	struct fs_hook h = {0};
+	int err = 0;
+
+	switch (call_status_route(c, &sh)) {
+	case STATUS_SOCKET:
 		err = ws_app_notify(c->ws, "call:status", p);
 		if (err && err != ENOTCONN)
 			fs_warn("call", "%s: call:status: %m", c->sid, err);
-		json_object_put(p);
-		return;
+		break;
+	case STATUS_WEBHOOK:
+		dir_hook_req(sh, &h);
+		opts.base_url = c->app->call_hook.url;
+		opts.secret = c->app->webhook_secret;
+		opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
+		/* no scope: the final status must outlive the call */
+		err = fs_req_send(c->env->req, NULL, &h, &opts, NULL, NULL);
+		if (err)
+			fs_warn("call", "%s: status hook: %m", c->sid, err);
+		break;
+	case STATUS_NOWHERE:
+		break;
 	}
-	/* after a WebSocket application's session went over to HTTP, a
-	 * status hook that was its socket has nowhere to go (jambonz's
-	 * notifier stays the closed socket) */
-	if (!sh->url || ws_app_hook_is_ws(sh) ||
-	    (!ws_app_url_is_http(sh->url) &&
-	     ws_app_hook_is_ws(&c->app->call_hook))) {
-		json_object_put(p);
-		return;
-	}
-	dir_hook_req(sh, &h);
-	opts.base_url = c->app->call_hook.url;
-	opts.secret = c->app->webhook_secret;
-	opts.body = json_object_to_json_string_ext(p, CALL_JSON_FLAGS);
-	/* no scope: the final status must outlive the call */
-	err = fs_req_send(c->env->req, NULL, &h, &opts, NULL, NULL);
-	if (err)
-		fs_warn("call", "%s: status hook: %m", c->sid, err);
 	json_object_put(p);
 }
 

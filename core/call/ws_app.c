@@ -125,17 +125,24 @@ static void ws_pend_finish(struct ws_pend *p, int err,
 		h(err, resp, arg);
 }
 
-/* The socket was closed on purpose: a request gets "nothing new", as
- * jambonz's requestor returns nothing then, and the list goes on */
-static void ws_pend_nothing(void *arg)
+/* An ack as the handler sees it: a 200 with the ack's JSON, and no data
+ * is "nothing new" (the list goes on) */
+static void ws_pend_answer(struct ws_pend *p, const char *body)
 {
 	struct fs_resp resp = {.status = 200,
 			       .ctype = "application/json",
-			       .body = "[]",
-			       .len = 2,
+			       .body = body ? body : "[]",
 			       .attempts = 1};
 
-	ws_pend_finish(arg, 0, &resp);
+	resp.len = strlen(resp.body);
+	ws_pend_finish(p, 0, &resp);
+}
+
+/* The socket was closed on purpose: a request gets "nothing new", as
+ * jambonz's requestor returns nothing then */
+static void ws_pend_nothing(void *arg)
+{
+	ws_pend_answer(arg, NULL);
 }
 
 static void ws_pend_timeout(void *arg)
@@ -350,7 +357,6 @@ void ws_app_close(struct ws_app *w)
 
 void ws_app_ack(struct ws_app *w, const char *msgid, struct json_object *data)
 {
-	struct fs_resp resp = {.status = 200, .ctype = "application/json"};
 	struct ws_pend *p = ws_pend_find(w, msgid);
 
 	if (!p) {
@@ -358,12 +364,9 @@ void ws_app_ack(struct ws_app *w, const char *msgid, struct json_object *data)
 			w->call->sid);
 		return;
 	}
-	/* no data is "nothing new": the list goes on */
-	resp.body = data ? json_object_to_json_string_ext(data, WS_JSON_FLAGS)
-			 : "[]";
-	resp.len = strlen(resp.body);
-	resp.attempts = 1;
-	ws_pend_finish(p, 0, &resp);
+	ws_pend_answer(
+		p, data ? json_object_to_json_string_ext(data, WS_JSON_FLAGS)
+			: NULL);
 }
 
 /* ---- the socket, and getting it back ---- */
