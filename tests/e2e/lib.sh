@@ -250,7 +250,6 @@ start_hooks() {
 	HOOK="http://127.0.0.1:$(sed -n 's/^PORT //p' "$WORK/hooks.out")"
 }
 
-# The requests the webhook server saw, as JSON
 # msg_at NAME REGEX [N]: when (epoch ms) sipp traced the Nth (1st)
 # message of run NAME whose first line matches REGEX (awk): times taken
 # from sipp's own trace leave out its start-up, which a loaded machine
@@ -264,6 +263,18 @@ msg_at() {
 	' "$WORK/$1.msg"
 }
 
+# msg_span NAME: ms from the first to the last message sipp traced in run
+# NAME: how long its calls took, without sipp's start-up and exit
+msg_span() {
+	awk '
+		/^-{20,} [0-9]{4}-/ { split($3, t, "[:.]"); cmd = "date -d " $2 " +%s"; cmd | getline day; close(cmd)
+			at = (day + t[1] * 3600 + t[2] * 60 + t[3]) * 1000 + int(substr(t[4], 1, 3))
+			if (first == "") first = at; last = at }
+		END { if (first == "") exit 1; print last - first }
+	' "$WORK/$1.msg"
+}
+
+# The requests the webhook server saw, as JSON
 hooks_log() {
 	curl -fsS "$HOOK/_log"
 }
