@@ -82,7 +82,8 @@ INSERT INTO phone_numbers (phone_number_sid, number, voip_carrier_sid,
 
 # the SBC's OPTIONS handler, for the whole case
 timeout 120 sipp -sf "$E2E_ROOT/tests/e2e/sipp/sbc_pings.xml" -i 127.0.0.1 \
-	-p "$PING" -m 1000 -nostdin -trace_msg -message_file "$WORK/pings.msg" \
+	-p "$PING" -mp "$(free_port 4)" -cp "$(free_port)" -m 1000 -nostdin \
+	-trace_msg -message_file "$WORK/pings.msg" \
 	-trace_err -error_file "$WORK/pings.err" >"$WORK/pings.sipp.log" 2>&1 &
 PING_PID=$!
 PIDS+=("$PING_PID")

@@ -63,11 +63,27 @@ fail() {
 # E2E_RTP_MIN..E2E_RTP_MAX+1 for RTCP), and never one given before: each
 # port handed out is noted in $E2E_PORTS (one file for a whole run.sh
 # run, all lanes) or else $WORK/ports, so two calls cannot get the same
-# number while the first one is not bound yet
+# number while the first one is not bound yet. free_port N: the first of
+# N such ports in a row (sipp's media takes its -mp port and the next
+# three: RTCP, and video's RTP and RTCP)
 free_port() {
-	python3 - "${E2E_PORTS:-$WORK/ports}" "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" <<'PY'
+	python3 - "${E2E_PORTS:-$WORK/ports}" "${E2E_RTP_MIN:-42000}" "${E2E_RTP_MAX:-42999}" "${1:-1}" <<'PY'
 import fcntl, socket, sys
-path, lo, hi = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+path, lo, hi, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+
+
+def free(p):
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        s = socket.socket(socket.AF_INET, kind)
+        try:
+            s.bind(("127.0.0.1", p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+
+
 bands = [(42000, 50000), (lo, hi + 1)]
 with open(path, "a+") as f:
     fcntl.flock(f, fcntl.LOCK_EX)
@@ -77,17 +93,13 @@ with open(path, "a+") as f:
         t = socket.socket()
         t.bind(("127.0.0.1", 0))
         p = t.getsockname()[1]
-        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        try:
-            u.bind(("127.0.0.1", p))
-        except OSError:
+        t.close()
+        ps = range(p, p + n)
+        if any(q in given or any(a <= q <= b for a, b in bands) for q in ps):
             continue
-        finally:
-            u.close()
-            t.close()
-        if p in given or any(a <= p <= b for a, b in bands):
+        if not all(free(q) for q in ps):
             continue
-        f.write("%d\n" % p)
+        f.write("".join("%d\n" % q for q in ps))
         f.flush()
         print(p)
         sys.exit(0)
@@ -344,11 +356,13 @@ run_sipp() {
 	shift 3
 	local scenario=$scen mp
 	[ -f "$scenario" ] || scenario="$E2E_ROOT/tests/e2e/sipp/$scen.xml"
-	mp=$(free_port)
-	# the SDP offers [rtpport]: the RTP sink when one runs, else sipp's
+	mp=$(free_port 4)
+	# the SDP offers [rtpport]: the RTP sink when one runs, else sipp's.
+	# Its control port too: the default 8888 and the nine after it run out
+	# when cases run side by side
 	timeout 60 sipp -sf "$scenario" -s "$service" \
 		"127.0.0.1:$FS_SIP_PORT" -i 127.0.0.1 -p "$(free_port)" \
-		-mp "$mp" -key rtpport "${RTP_PORT:-$mp}" \
+		-mp "$mp" -key rtpport "${RTP_PORT:-$mp}" -cp "$(free_port)" \
 		-m 1 -nostdin -timeout 30 \
 		-timeout_error -trace_msg -message_file "$WORK/$name.msg" \
 		-trace_err -error_file "$WORK/$name.err" "$@" \

@@ -129,7 +129,7 @@ kam_sipp() {
 	shift 3
 	sipp -sf "$E2E_ROOT/tests/e2e/sipp/$scen.xml" -s "$number" \
 		"127.0.0.1:$KAM_PORT" -i 127.0.0.1 -p "$(free_port)" \
-		-mp "$(free_port)" -nostdin -timeout 100 -timeout_error \
+		-mp "$(free_port 4)" -cp "$(free_port)" -nostdin -timeout 100 -timeout_error \
 		-max_recv_loops 100000 -l 10000 \
 		-trace_stat -stf "$WORK/$name.csv" -fd 1 \
 		-trace_err -error_file "$WORK/$name.err" "$@" \

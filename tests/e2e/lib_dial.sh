@@ -24,8 +24,8 @@ start_uas() {
 	local name=$1 port=$2 scen=$3 mp
 	shift 3
 	[ -f "$scen" ] || scen="$E2E_ROOT/tests/e2e/sipp/$scen.xml"
-	mp=$(free_port)
-	timeout 60 sipp -sf "$scen" -i 127.0.0.1 -p "$port" -mp "$mp" \
+	mp=$(free_port 4)
+	timeout 60 sipp -sf "$scen" -i 127.0.0.1 -p "$port" -mp "$mp" -cp "$(free_port)" \
 		-key rtpport "${UAS_RTP:-$mp}" -m 1 -nostdin -timeout 30 -timeout_error \
 		-trace_msg -message_file "$WORK/$name.msg" \
 		-trace_err -error_file "$WORK/$name.err" "$@" \
