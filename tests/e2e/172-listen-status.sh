@@ -15,7 +15,7 @@ conn() { echo "d.find(c => c.name===\"$1\")"; }
 
 start_hooks '{
   "/call": {"seq": [
-    [{"verb":"listen","url":"'"$LS"'/paused","maxLength":6}, {"verb":"hangup"}],
+    [{"verb":"listen","url":"'"$LS"'/paused","maxLength":9}, {"verb":"hangup"}],
     [{"verb":"say","text":"hello"}, {"verb":"pause","length":3}, {"verb":"hangup"}]
   ]}
 }'
@@ -28,7 +28,7 @@ upd() { # SID JSON: prints "STATUS MSG"
 	echo " $(json_get "$(cat "$WORK/resp")" 'd.msg' 2>/dev/null)"
 }
 
-python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone.pcap" 6 pcmu 600
+python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone.pcap" 9 pcmu 600
 scen=$(mkscen uac_answer ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/tone.pcap\"/></action></nop>")
 run_sipp paused "$scen" 15551250001 &
 CP=$!

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# e2e: solo (it checks that no media tick is late: a neighbour's load would make some)
 # A listen server that stops reading for 20 s (64 kHz stereo, 256 KB/s;
 # the kernel's buffers on loopback take the first 4 MB or so): the
 # socket's send queue then grows to its bound, then frames are dropped and

@@ -65,7 +65,7 @@ upd() { # SID JSON: prints the HTTP status
 }
 speech_scen "should not be heard" 2.5 0.5
 for n in 5 6 7; do
-	run_sipp "pause$n" "$(mkscen uac_bye CSEQ=2 ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>$(x_pause 9000)")" \
+	run_sipp "pause$n" "$(mkscen uac_bye CSEQ=2 ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/speech.pcap\"/></action></nop>$(x_pause 12000)")" \
 		15551230199 &
 	CP=$!
 	wait_hooks "d.filter(r => r.path===\"/call\").length===$n"
