@@ -22,6 +22,7 @@
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
+#include "base/hist.h"
 #include "dir/dbpool.h"
 #include "dir/backend.h"
 #include "dir/dirdb.h"
@@ -645,9 +646,11 @@ static int dirdb_work(void *arg)
 {
 	struct dirdb_job *job = arg;
 	const char *why = NULL;
+	uint64_t t0 = hist_now_us();
 	int err;
 
 	err = dbpool_run(job->pool, job->deadline, dirdb_route, job);
+	hist_since(HIST_DB, NULL, t0);
 	switch (err) {
 	case 0:
 		return 0;
