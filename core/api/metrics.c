@@ -21,6 +21,7 @@
 #include "audio/tts.h"
 #include "loop/life.h"
 #include "verb/loader.h"
+#include "base/hist.h"
 #include "base/log.h"
 #include "http/req.h"
 #include "cluster/cluster.h"
@@ -348,6 +349,17 @@ int metrics_json(const struct app *app, const struct json_object *others,
 		else if (!err)
 			err = metrics_add(o, "backend",
 					  json_object_new_string("file"));
+		if (err)
+			goto out;
+	}
+
+	/* latency histograms: process-wide, after the loops' merge */
+	{
+		struct json_object *o = json_object_new_object();
+
+		err = metrics_add(doc, "histograms", o);
+		if (!err)
+			err = hist_metrics(o);
 		if (err)
 			goto out;
 	}

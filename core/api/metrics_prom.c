@@ -12,6 +12,9 @@
  * - an object of per-name members (metrics_keyed: per plugin, per
  *   failure reason) and an array of objects (per loop) are one family
  *   with a label;
+ * - the members of the top-level "histograms" (base/hist.h) are
+ *   histograms: fs_<name>_bucket{le=...}, _sum and _count, with the
+ *   label of a histogram kept per label value;
  * - every family has HELP (its JSON path) and TYPE, its series together.
  */
 #include <math.h>
@@ -26,12 +29,12 @@
 #define PROM_NAME_MAX   200
 #define PROM_LABELS_MAX 512
 
-enum prom_type { PROM_GAUGE, PROM_COUNTER, PROM_SUMMARY };
+enum prom_type { PROM_GAUGE, PROM_COUNTER, PROM_SUMMARY, PROM_HISTOGRAM };
 
 /* One sample line; families are grouped when the text is written */
 struct prom_series {
 	char family[PROM_NAME_MAX + 16];
-	char suffix[16]; /* "", "_sum", "_count" */
+	char suffix[16]; /* "", "_sum", "_count", "_bucket" */
 	char labels[PROM_LABELS_MAX];
 	char path[PROM_NAME_MAX + 1];
 	const struct json_object *val; /* borrowed from the document */
@@ -373,6 +376,88 @@ static int prom_walk(struct prom *pr, const struct prom_at *at,
 		     const struct json_object *obj, const char *keyed,
 		     const char *own);
 
+/* One histogram ({"buckets": {le: n}, "sum", "count"}) of family name,
+ * with the labels so far */
+static int prom_hist(struct prom *pr, const struct prom_at *at,
+		     const struct json_object *h)
+{
+	struct json_object *b = NULL, *sum = NULL, *count = NULL;
+	struct prom_series s = {.type = PROM_HISTOGRAM};
+	int err = 0;
+
+	if (!json_object_object_get_ex(h, "buckets", &b) ||
+	    !json_object_is_type(b, json_type_object) ||
+	    !json_object_object_get_ex(h, "sum", &sum) ||
+	    !json_object_object_get_ex(h, "count", &count))
+		return 0;
+	strcpy(s.family, at->name);
+	strcpy(s.path, at->path);
+	strcpy(s.suffix, "_bucket");
+	json_object_object_foreach(b, le, n)
+	{
+		struct prom_series q = s;
+
+		strcpy(q.labels, at->labels);
+		if (!prom_is_number(n) || !prom_label_add(q.labels, "le", le))
+			continue;
+		q.val = n;
+		err = prom_push(pr, &q);
+		if (err)
+			return err;
+	}
+	strcpy(s.labels, at->labels);
+	strcpy(s.suffix, "_sum");
+	s.val = sum;
+	err = prom_push(pr, &s);
+	strcpy(s.suffix, "_count");
+	s.val = count;
+	return err ? err : prom_push(pr, &s);
+}
+
+/* "histograms": a histogram by name, or {label: {value: histogram}} */
+static int prom_histograms(struct prom *pr, const struct prom_at *at,
+			   const struct json_object *obj)
+{
+	int err = 0;
+
+	json_object_object_foreach((struct json_object *)obj, key, val)
+	{
+		struct prom_at sub = *at;
+		struct json_object *b;
+
+		sub.name[2] = '\0';
+		sub.len = 2;
+		if (!json_object_is_type(val, json_type_object) ||
+		    prom_name_push(sub.name, &sub.len, key))
+			continue;
+		snprintf(sub.path, sizeof(sub.path), "histograms.%s", key);
+		if (json_object_object_get_ex(val, "buckets", &b)) {
+			err = prom_hist(pr, &sub, val);
+		} else {
+			json_object_object_foreach(val, label, vals)
+			{
+				if (!json_object_is_type(vals,
+							 json_type_object))
+					continue;
+				json_object_object_foreach(vals, v, h)
+				{
+					struct prom_at l = sub;
+
+					if (!prom_label_add(l.labels, label,
+							    v))
+						continue;
+					err = prom_hist(pr, &l, h);
+					if (err)
+						return err;
+				}
+			}
+		}
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* Arrays: of strings (one series each, labelled), of numbers (indexed),
  * of objects (each element's members, labelled by index) */
 static int prom_array(struct prom *pr, const struct prom_at *at,
@@ -438,6 +523,14 @@ static int prom_walk(struct prom *pr, const struct prom_at *at,
 
 		if (!val)
 			continue;
+		if (!keyed && at->len == 2 && !strcmp(key, "histograms")) {
+			err = json_object_is_type(val, json_type_object)
+				      ? prom_histograms(pr, at, val)
+				      : 0;
+			if (err)
+				return err;
+			continue;
+		}
 		if (pl + strlen(key) + 2 < sizeof(sub.path))
 			snprintf(sub.path + pl, sizeof(sub.path) - pl, "%s%s",
 				 pl ? "." : "", key);
@@ -495,7 +588,8 @@ static int prom_value(struct mbuf *mb, const struct prom_series *s)
 	return mbuf_write_str(mb, buf);
 }
 
-static const char *const prom_types[] = {"gauge", "counter", "summary"};
+static const char *const prom_types[] = {"gauge", "counter", "summary",
+					 "histogram"};
 
 /* HELP names the JSON path, whose keys may hold anything: backslash and
  * newline escaped, as the format wants */

@@ -14,6 +14,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs_scope.h>
+#include "base/hist.h"
 #include "audio/tts_int.h"
 #include "audio/speechcred.h"
 #include "audio/tts_token.h"
@@ -246,6 +247,10 @@ void tts_job_done(int err, void *arg)
 				err);
 	} else {
 		audio_timing_add(&tts->st.synth, job->us);
+		hist_observe(HIST_TTS,
+			     job->ops ? job->ops->name
+				      : tts_vendor_names[job->vendor],
+			     job->us);
 		if (!job->nocache)
 			(void)audio_lru_put(tts->cache,
 					    audio_pend_key(job->pend),

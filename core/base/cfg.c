@@ -228,8 +228,9 @@ static const struct cfg_item cfg_items[] = {
 	 "http://HTTP_ADDR:HTTP_PORT"},
 	{"JAMBONES_SBCS", CFG_STR, CFG_OFF(jambonz_sbcs), "", 0, 0, false,
 	 "jambonz SBCs (host[:port], comma separated): OPTIONS pings with "
-	 "X-FS-Status/X-FS-Calls go to each, and the first is the outbound "
-	 "proxy when SIP_OUTBOUND_PROXY is empty; empty = none"},
+	 "X-FS-Status/X-FS-Calls go to each, and outdials go to them in "
+	 "turn (a dial leg to its call's SBC) unless SIP_OUTBOUND_PROXY "
+	 "names another address; empty = none"},
 	{"JAMBONES_CLUSTER_ID", CFG_STR, CFG_OFF(cluster_id), "default", 0, 0,
 	 false,
 	 "prefix of the jambonz Redis sets (<id>:active-fs, "
@@ -576,7 +577,8 @@ static int cfg_check(const struct cfg *cfg, char *err, size_t errsz)
 }
 
 /* jambonz sends every outdial to one of its SBCs: without a proxy of
- * its own, the first of JAMBONES_SBCS is it */
+ * its own, the first of JAMBONES_SBCS stands for them (target.c takes
+ * them in turn) */
 static int cfg_sbc_proxy(struct cfg *cfg)
 {
 	const char *s = cfg->jambonz_sbcs, *end;

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include "app.h"
+#include "base/hist.h"
 #include "base/cfg.h"
 #include "base/log.h"
 #include "base/scope.h"
@@ -29,6 +30,9 @@ static void call_destructor(void *data)
 {
 	struct fs_call *c = data;
 
+	if (c->answer_ms)
+		hist_observe(HIST_ANSWER, c->uac ? "outbound" : "inbound",
+			     (c->answer_ms - c->start_ms) * 1000);
 	tmr_cancel(&c->tmr_end);
 	tmr_cancel(&c->tmr_dlg);
 	directory_cancel(c->env->dir, c);

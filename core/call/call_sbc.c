@@ -3,7 +3,10 @@
  *
  * As jambonz-feature-server's dial.js: the B leg names the account of
  * the call, and carries the SBC's X-CID and X-Voip-Carrier-Sid of the
- * inbound INVITE back to it.
+ * inbound INVITE back to it; it goes back to the SBC the inbound INVITE
+ * came from (dial.js: "to support static IP feature"); a phone target's
+ * trunk names the carrier (X-Requested-Carrier-Sid), a teams target gets
+ * the account's Microsoft Teams FQDNs.
  */
 #include <ctype.h>
 #include <string.h>
@@ -15,8 +18,11 @@
 #include "call/call_sbc.h"
 #include "dir/dir_app.h"
 #include "sip/sbchdr.h"
+#include "sip/sipcheck.h"
 #include "sip/stack.h"
+#include "sip/target.h"
 #include "app.h"
+#include "base/log.h"
 
 bool call_sbc_sid_ok(const char *p, size_t n)
 {
@@ -56,6 +62,74 @@ void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 	call_sbc_hdr(h->cid, sizeof(h->cid), c->invite, "X-CID");
 	call_sbc_hdr(h->voip_carrier_sid, sizeof(h->voip_carrier_sid),
 		     c->invite, "X-Voip-Carrier-Sid");
+	if (!c->app || !h->routing)
+		return;
+	if (!strcmp(h->routing, "teams")) {
+		h->teams_fqdn = c->app->ms_teams_fqdn;
+		h->tenant_fqdn = jsonutil_str(target, "tenant");
+		if (!h->tenant_fqdn)
+			h->tenant_fqdn = c->app->tenant_fqdn;
+	} else if (!strcmp(h->routing, "phone") &&
+		   jsonutil_str(target, "trunk")) {
+		h->carrier_sid = jsonutil_str(c->app->carriers,
+					      jsonutil_str(target, "trunk"));
+		if (h->carrier_sid)
+			fs_info("call", "%s: the trunk is carrier %s", c->sid,
+				h->carrier_sid);
+		else
+			fs_info("call",
+				"%s: the trunk names no carrier of the "
+				"account: sbc-outbound chooses",
+				c->sid);
+	}
+}
+
+/* Where the inbound INVITE came from: its source, or, when another
+ * loop relayed it (sipfwd.c), the received and rport that loop wrote
+ * into the caller's Via */
+static int call_sbc_source(char *buf, size_t sz, const struct sip_msg *msg)
+{
+	bool first = true;
+	struct sa sa = msg->src;
+
+	for (struct le *le = msg->hdrl.head; sipcheck_is_relay_via(msg) && le;
+	     le = le->next) {
+		const struct sip_hdr *h = le->data;
+		struct pl rcv, rport;
+		struct sip_via via;
+
+		if (h->id != SIP_HDR_VIA || first) {
+			first = first && h->id != SIP_HDR_VIA;
+			continue;
+		}
+		if (sip_via_decode(&via, &h->val) ||
+		    msg_param_decode(&via.params, "received", &rcv) ||
+		    msg_param_decode(&via.params, "rport", &rport) ||
+		    sa_set(&sa, &rcv, (uint16_t)pl_u32(&rport)))
+			return EINVAL;
+		break;
+	}
+	return re_snprintf(buf, sz, "%J", &sa) < 0 ? ENOMEM : 0;
+}
+
+/* What the leg to target needs beyond its JSON: the SBC the inbound
+ * INVITE came from, or why a teams target cannot be called */
+static bool call_sbc_via(struct target_via *via, const struct fs_call *c,
+			 const struct json_object *target)
+{
+	const char *type = jsonutil_str(target, "type");
+
+	memset(via, 0, sizeof(*via));
+	if (type && !strcmp(type, "teams") &&
+	    (!c->app || !c->app->ms_teams_fqdn))
+		str_ncpy(via->refuse,
+			 "dial to ms teams not allowed; account must first "
+			 "be configured with teams info",
+			 sizeof(via->refuse));
+	if (c->invite && !c->uac && target_sbcs(c->env->stk->app->cfg) &&
+	    call_sbc_source(via->sbc, sizeof(via->sbc), c->invite))
+		via->sbc[0] = '\0';
+	return via->refuse[0] || via->sbc[0];
 }
 
 struct json_object *call_sbc_target(const struct fs_call *c,
@@ -64,18 +138,29 @@ struct json_object *call_sbc_target(const struct fs_call *c,
 	struct json_object *t = (struct json_object *)target, *copy = NULL;
 	const char *type = jsonutil_str(target, "type");
 	const char *name = jsonutil_str(target, "name");
+	struct target_via via;
+	bool realm, routed;
 	char *full = NULL;
 
-	if (!type || strcmp(type, "user") || !name || strchr(name, '@') ||
-	    !c->app || !c->app->sip_realm ||
-	    !sbchdr_enabled(c->env->stk->app->cfg))
+	if (!type || !sbchdr_enabled(c->env->stk->app->cfg))
+		return json_object_get(t);
+	realm = !strcmp(type, "user") && name && !strchr(name, '@') &&
+		c->app && c->app->sip_realm;
+	routed = call_sbc_via(&via, c, target);
+	if (!realm && !routed)
 		return json_object_get(t);
 	if (json_object_deep_copy(t, &copy, NULL) ||
-	    re_sdprintf(&full, "%s@%s", name, c->app->sip_realm)) {
+	    (realm && re_sdprintf(&full, "%s@%s", name, c->app->sip_realm)) ||
+	    (routed && target_via_attach(copy, &via))) {
+		/* a teams target the account cannot call is not called
+		 * for want of memory either */
 		json_object_put(copy);
-		return json_object_get(t);
+		mem_deref(full);
+		return json_object_get(routed && via.refuse[0] ? NULL : t);
 	}
-	json_object_object_add(copy, "name", json_object_new_string(full));
+	if (full)
+		json_object_object_add(copy, "name",
+				       json_object_new_string(full));
 	mem_deref(full);
 	return copy;
 }

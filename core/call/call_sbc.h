@@ -21,17 +21,24 @@ bool call_sbc_sid_ok(const char *p, size_t n);
 /**
  * Fill h for a dial leg of c to target: the call's account and
  * application, X-CID and X-Voip-Carrier-Sid of its INVITE, the target's
- * type, proxy and overrideTo. Strings borrowed from c and target.
+ * type, proxy and overrideTo; a phone target's trunk as the account's
+ * carrier of that name, a teams target's FQDNs (its tenant, else the
+ * account's). Strings borrowed from c and target.
  */
 void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 		   const struct json_object *target);
 
 /**
- * The target a dial leg resolves: as jambonz's dial.js, a user target
- * without a realm gets the account's sip_realm when the SBC headers are
- * on (sbc-outbound finds registered users by user@realm).
+ * The target a dial leg resolves, when the SBC headers are on, as
+ * jambonz's dial.js: a user target without a realm gets the account's
+ * sip_realm (sbc-outbound finds registered users by user@realm); a leg
+ * of an inbound call goes back to the SBC its INVITE came from, when
+ * JAMBONES_SBCS choose the SBC; a teams target of an account without
+ * Teams settings is refused (target_via, read by target_resolve).
  *
  * @return a new reference: target itself, or a copy with the realm
+ *         and the target_via; NULL when the copy failed for a target
+ *         that must be refused
  */
 struct json_object *call_sbc_target(const struct fs_call *c,
 				    const struct json_object *target);

@@ -42,6 +42,9 @@ static void dir_app_destructor(void *data)
 	json_object_put(a->app_json);
 	json_object_put(a->env_vars);
 	json_object_put(a->speech);
+	json_object_put(a->carriers);
+	mem_deref(a->ms_teams_fqdn);
+	mem_deref(a->tenant_fqdn);
 	mem_deref(a->tts_vendor);
 	mem_deref(a->tts_language);
 	mem_deref(a->tts_voice);
@@ -142,6 +145,8 @@ int dir_app_merge(struct dir_app **ap, const struct dir_app *base,
 	err |= dir_strdup(&a->tts_voice, base->tts_voice);
 	err |= dir_strdup(&a->stt_vendor, base->stt_vendor);
 	err |= dir_strdup(&a->stt_language, base->stt_language);
+	err |= dir_strdup(&a->ms_teams_fqdn, base->ms_teams_fqdn);
+	err |= dir_strdup(&a->tenant_fqdn, base->tenant_fqdn);
 	if (err) {
 		mem_deref(a);
 		return ENOMEM;
@@ -153,6 +158,7 @@ int dir_app_merge(struct dir_app **ap, const struct dir_app *base,
 							 : base->app_json);
 	a->env_vars = dir_json_ref(base->env_vars);
 	a->speech = dir_json_ref(base->speech);
+	a->carriers = dir_json_ref(base->carriers);
 	*ap = a;
 	return 0;
 }

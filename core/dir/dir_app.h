@@ -34,6 +34,12 @@ struct dir_app {
 	struct json_object *speech; /* the account's speech credentials,
 				       decrypted: rows as speechcred.h
 				       reads them, or NULL */
+	/* outdials through a jambonz SBC (call_sbc.c): the carriers a
+	 * phone target's trunk names (name -> voip_carrier_sid, the
+	 * account's before its service provider's) and Microsoft Teams */
+	struct json_object *carriers; /* object or NULL */
+	char *ms_teams_fqdn;          /* the service provider's */
+	char *tenant_fqdn;            /* the account's tenant   */
 };
 
 /** What the lookup needs from the INVITE (all borrowed) */

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <re.h>
 #include <json-c/json.h>
+#include "base/hist.h"
 #include "dir/dbpool.h"
 #include "dir/backend.h"
 #include "dir/dirdb.h"
@@ -43,6 +44,8 @@ enum dirdb_stmt {
 	DIRDB_ROUTES,
 	DIRDB_SPEECH,
 	DIRDB_APP_BY_REALM,
+	DIRDB_CARRIERS,
+	DIRDB_TEAMS,
 };
 
 /* The application with both hooks, in the column order of dirdb_app_row */
@@ -92,6 +95,17 @@ static const char *const dirdb_sql[] = {
 	"WHERE a.application_sid = "
 	"(SELECT device_calling_application_sid FROM accounts "
 	"WHERE sip_realm = ? AND account_sid = ?)",
+	/* jambonz's lookupCarrier(): a trunk name is the account's carrier,
+	 * else its service provider's */
+	[DIRDB_CARRIERS] = "SELECT name, voip_carrier_sid FROM voip_carriers "
+			   "WHERE account_sid = ? OR (account_sid IS NULL "
+			   "AND service_provider_sid = ?) "
+			   "ORDER BY account_sid IS NULL, created_at",
+	/* jambonz's lookupTeamsByAccount() */
+	[DIRDB_TEAMS] = "SELECT sp.ms_teams_fqdn, t.tenant_fqdn "
+			"FROM service_providers sp "
+			"LEFT JOIN ms_teams_tenants t ON t.account_sid = ? "
+			"WHERE sp.service_provider_sid = ? LIMIT 1",
 };
 
 enum dirdb_app_col {
@@ -565,6 +579,76 @@ static int dirdb_speech(struct dbpool_conn *c, struct dirdb_job *job)
 	return err;
 }
 
+static int dirdb_carrier_name_row(unsigned ncols, const char *const *cols,
+				  void *arg)
+{
+	struct dirdb_job *job = arg;
+	struct json_object *sid;
+
+	if (ncols < 2 || !cols[0] || !cols[1] ||
+	    json_object_object_get_ex(job->app->carriers, cols[0], NULL))
+		return 0;
+	if (!job->app->carriers) {
+		job->app->carriers = json_object_new_object();
+		if (!job->app->carriers)
+			return ENOMEM;
+	}
+	sid = json_object_new_string(cols[1]);
+	if (!sid || json_object_object_add(job->app->carriers, cols[0], sid)) {
+		json_object_put(sid);
+		return ENOMEM;
+	}
+	return 0;
+}
+
+static int dirdb_teams_row(unsigned ncols, const char *const *cols, void *arg)
+{
+	struct dirdb_job *job = arg;
+	int err;
+
+	if (ncols < 2)
+		return 0;
+	err = dirdb_dup(&job->app->ms_teams_fqdn, cols[0]);
+	err |= dirdb_dup(&job->app->tenant_fqdn, cols[1]);
+	return err ? ENOMEM : 0;
+}
+
+/* A schema without a table of dirdb_outdial() (the minimal one of
+ * scripts/db-schema.sql has no Teams tables): asked once per process,
+ * from whichever worker, then left alone */
+static bool dirdb_outdial_refused[2];
+
+/* What outdials through the SBC need of the account: its carriers by
+ * name and its Teams settings. A schema without the tables (or the
+ * column) routes the call all the same */
+static int dirdb_outdial(struct dbpool_conn *c, struct dirdb_job *job)
+{
+	const char *params[2] = {job->account_sid, job->sp_sid};
+	static const enum dirdb_stmt ids[] = {DIRDB_CARRIERS, DIRDB_TEAMS};
+	dbpool_row_h *const rows[] = {dirdb_carrier_name_row, dirdb_teams_row};
+	int err = 0;
+
+	if (!job->sp_sid)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(ids) && !err; i++) {
+		if (__atomic_load_n(&dirdb_outdial_refused[i],
+				    __ATOMIC_RELAXED))
+			continue;
+		err = dbpool_query(c, ids[i], dirdb_sql[ids[i]], params, 2,
+				   rows[i], job);
+		if (err == EIO) {
+			fs_info("dir",
+				"%s: the query was refused; outdials go "
+				"without it until a restart",
+				i ? "ms_teams_tenants" : "voip_carriers");
+			__atomic_store_n(&dirdb_outdial_refused[i], true,
+					 __ATOMIC_RELAXED);
+			err = 0;
+		}
+	}
+	return err;
+}
+
 /* The whole routing on one connection; run again on a fresh one when
  * the connection breaks, so it starts from a clean slate */
 static int dirdb_route(struct dbpool_conn *c, void *arg)
@@ -627,6 +711,8 @@ static int dirdb_route(struct dbpool_conn *c, void *arg)
 	}
 
 	err = dirdb_speech(c, job);
+	if (!err)
+		err = dirdb_outdial(c, job);
 	if (err)
 		return err;
 
@@ -645,9 +731,11 @@ static int dirdb_work(void *arg)
 {
 	struct dirdb_job *job = arg;
 	const char *why = NULL;
+	uint64_t t0 = hist_now_us();
 	int err;
 
 	err = dbpool_run(job->pool, job->deadline, dirdb_route, job);
+	hist_since(HIST_DB, NULL, t0);
 	switch (err) {
 	case 0:
 		return 0;

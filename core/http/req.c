@@ -24,6 +24,7 @@
 #include <re.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
+#include "base/hist.h"
 #include "base/netlist.h"
 #include "http/req_int.h"
 #include <fs/fs_log.h>
@@ -181,6 +182,7 @@ void req_latency(struct fs_req *req, uint64_t ms)
 {
 	uint32_t v = ms > UINT32_MAX ? UINT32_MAX : (uint32_t)ms;
 
+	hist_observe(HIST_WEBHOOK, NULL, ms * 1000);
 	req->st.lat[req->st.lat_n % REQ_LAT_RING] = v;
 	req->st.lat_n++;
 	if (v > req->st.lat_max)

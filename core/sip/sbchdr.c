@@ -5,7 +5,8 @@
  * X-Account-Sid, X-CID and X-Voip-Carrier-Sid of the inbound call first,
  * place-outdial.js adds X-Preferred-From-*, X-Jambonz-Routing,
  * X-Call-Sid, X-Application-Sid, X-SIP-Proxy and X-Jambonz-FS-UUID,
- * create-call.js X-Trace-ID and X-Requested-Carrier-Sid.
+ * create-call.js X-Trace-ID and X-Requested-Carrier-Sid, both the
+ * X-MS-Teams-* of a teams target.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -32,6 +33,8 @@ static const char *const sbchdr_names[] = {
 	"X-Trace-ID",
 	"X-Requested-Carrier-Sid",
 	"X-Override-To",
+	"X-MS-Teams-FQDN",
+	"X-MS-Teams-Tenant-FQDN",
 };
 
 static char sbchdr_uuid[UUID_STR_LEN];
@@ -135,6 +138,8 @@ int sbchdr_build(char **outp, const char *hdrs, const struct sbchdr *h,
 			h->trace_id,
 			h->carrier_sid,
 			h->override_to,
+			h->teams_fqdn,
+			h->tenant_fqdn,
 		};
 
 		err = sbchdr_keep_app(mb, hdrs);

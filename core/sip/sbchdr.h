@@ -29,6 +29,8 @@ struct sbchdr {
 	const char *carrier_sid;     /* X-Requested-Carrier-Sid           */
 	const char *sip_proxy;       /* X-SIP-Proxy (the target's proxy)  */
 	const char *override_to;     /* X-Override-To (user targets)      */
+	const char *teams_fqdn;      /* X-MS-Teams-FQDN (teams targets)   */
+	const char *tenant_fqdn;     /* X-MS-Teams-Tenant-FQDN            */
 	/* of the inbound call a dial bridges to (copied from its INVITE) */
 	char cid[SBCHDR_VAL_MAX];              /* X-CID                      */
 	char voip_carrier_sid[SBCHDR_VAL_MAX]; /* X-Voip-Carrier-Sid      */

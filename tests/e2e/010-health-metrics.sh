@@ -55,7 +55,7 @@ prom_check() {
 	done
 	# every sample line is well formed
 	bad=$(grep -v '^#' <<<"$text" |
-		grep -Ev '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"\})? [-+0-9.eEaINnf]+$' ||
+		grep -Ev '^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? [-+0-9.eEaINnf]+$' ||
 		true)
 	assert_eq "$bad" "" "$how malformed lines"
 }
@@ -75,6 +75,38 @@ promtool_check() {
 }
 curl -sS "$FS_HTTP/metrics?format=prometheus" >"$WORK/prom2"
 promtool_check "$WORK/prom2" "idle server"
+
+# latency histograms: empty on an idle server, counted after a call (a
+# webhook, an inbound answer, a flite synthesis), still lint-clean
+prom=$(cat "$WORK/prom2")
+assert_contains "$prom" '^# TYPE fs_webhook_duration_seconds histogram$' "webhook histogram"
+assert_contains "$prom" '^fs_webhook_duration_seconds_count 0$' "no webhook yet"
+assert_contains "$prom" '^fs_db_lookup_seconds_bucket{le="+Inf"} 0$' "no lookup yet"
+start_hooks '{"/call": [{"verb":"say","text":"Histograms."},{"verb":"hangup"}]}'
+start_fs hist DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
+start_rtpsink
+run_sipp call uac_srv_bye 15551230010 || fail "call failed"
+wait_hooks 'd.some(r => r.path==="/status" && r.body.call_status==="completed")'
+hist() { json_get "$(curl -fsS "$FS_HTTP/metrics")" "d.histograms.$1"; }
+answered() { [ "$(hist 'invite_answer_seconds.direction.inbound.count')" = 1 ]; }
+wait_for 5 answered || fail "no inbound answer counted: $(hist invite_answer_seconds)"
+# the call hook, and the status hooks (trying, in-progress, completed)
+hooks=$(hist webhook_duration_seconds.count)
+[ "$hooks" -ge 3 ] || fail "webhooks counted: $hooks"
+assert_eq "$(hist 'tts_synthesis_seconds.vendor.flite.count')" "1" "flite synthesis counted"
+assert_eq "$(hist 'webhook_duration_seconds.buckets["+Inf"]')" "$hooks" "+Inf bucket is the count"
+assert_eq "$(json_get "$(curl -fsS "$FS_HTTP/metrics")" 'Object.entries(d.histograms.webhook_duration_seconds.buckets).map(([k, v]) => [k === "+Inf" ? Infinity : Number(k), v]).sort((x, y) => x[0] - y[0]).every((e, i, a) => !i || e[1] >= a[i - 1][1])')" \
+	"true" "cumulative buckets"
+s=$(hist webhook_duration_seconds.sum)
+assert_eq "$(json_get "$s" 'd > 0 && d < 10')" "true" "webhook seconds sum ($s)"
+curl -sS "$FS_HTTP/metrics?format=prometheus" >"$WORK/prom3"
+promtool_check "$WORK/prom3" "after a call"
+prom=$(cat "$WORK/prom3")
+prom_check "$prom" "after a call"
+assert_contains "$prom" '^fs_invite_answer_seconds_count{direction="inbound"} 1$' "answer count"
+assert_contains "$prom" '^fs_tts_synthesis_seconds_bucket{vendor="flite",le="+Inf"} 1$' "tts +Inf bucket"
+assert_contains "$prom" "^fs_webhook_duration_seconds_bucket{le=\"+Inf\"} $hooks\$" "webhook +Inf bucket"
+wait_idle
 
 # errors
 code=$(curl -sS -o "$WORK/404" -w '%{http_code}' "$FS_HTTP/no/such/path")

@@ -21,6 +21,7 @@
 #include "app.h"
 #include "verb/loader.h"
 #include "api/rest.h"
+#include "base/hist.h"
 #include "base/scope.h"
 
 static void metrics_setup(void)
@@ -39,16 +40,18 @@ static void metrics_assert_format(const char *text)
 	regex_t sample, type;
 	const char *p = text;
 
-	ck_assert_int_eq(regcomp(&sample,
-				 "^[a-zA-Z_:][a-zA-Z0-9_:]*"
-				 "(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|"
-				 "\\\\.)*\"\\})?"
-				 " [-+0-9.eEaINnf]+$",
-				 REG_EXTENDED | REG_NOSUB),
-			 0);
+	ck_assert_int_eq(
+		regcomp(&sample,
+			"^[a-zA-Z_:][a-zA-Z0-9_:]*"
+			"(\\{[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|"
+			"\\\\.)*\"(,[a-zA-Z_][a-zA-Z0-9_]*=\"([^\"\\\\]|"
+			"\\\\.)*\")*\\})?"
+			" [-+0-9.eEaINnf]+$",
+			REG_EXTENDED | REG_NOSUB),
+		0);
 	ck_assert_int_eq(regcomp(&type,
 				 "^# (TYPE [a-zA-Z_:][a-zA-Z0-9_:]* "
-				 "(gauge|counter|summary)|"
+				 "(gauge|counter|summary|histogram)|"
 				 "HELP [a-zA-Z_:][a-zA-Z0-9_:]* .*)$",
 				 REG_EXTENDED | REG_NOSUB),
 			 0);
@@ -673,6 +676,121 @@ START_TEST(metrics_rest_routes)
 END_TEST
 
 /* "extern" keeps this line out of the generated suite list */
+/* Buckets are cumulative, the +Inf one is the count, a labelled
+ * histogram keeps a series per value, and the text has _bucket{le},
+ * _sum and _count under one histogram TYPE */
+START_TEST(metrics_histograms)
+{
+	struct json_object *o = json_object_new_object(), *doc, *h;
+	char *text = NULL;
+
+	hist_reset();
+	hist_observe(HIST_DB, NULL, 3000);    /* <= 0.005 */
+	hist_observe(HIST_DB, NULL, 70000);   /* <= 0.1   */
+	hist_observe(HIST_DB, NULL, 2000000); /* <= 2.5   */
+	hist_observe(HIST_DB, NULL, 60000000);
+	hist_observe(HIST_TTS, "flite", 20000);
+	hist_observe(HIST_TTS, "elevenlabs", 400000);
+	hist_observe(HIST_TTS, "flite", 30000);
+	ck_assert_int_eq(hist_metrics(o), 0);
+	h = json_object_object_get(o, "db_lookup_seconds");
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(
+		json_object_get_int(json_object_object_get(h, "count")), 4);
+	h = json_object_object_get(h, "buckets");
+	ck_assert_int_eq(
+		json_object_get_int(json_object_object_get(h, "0.005")), 1);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(h, "0.1")),
+			 2);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(h, "2.5")),
+			 3);
+	ck_assert_int_eq(json_object_get_int(json_object_object_get(h, "10")),
+			 3);
+	ck_assert_int_eq(
+		json_object_get_int(json_object_object_get(h, "+Inf")), 4);
+
+	doc = json_object_new_object();
+	json_object_object_add(doc, "histograms", o);
+	ck_assert_int_eq(metrics_prometheus(doc, &text), 0);
+	metrics_assert_format(text);
+	ck_assert_ptr_nonnull(
+		strstr(text, "# TYPE fs_db_lookup_seconds histogram\n"
+			     "fs_db_lookup_seconds_bucket{le=\"0.005\"} 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_db_lookup_seconds_bucket{le=\"+Inf\"} 4\n"
+			     "fs_db_lookup_seconds_sum 62.073\n"
+			     "fs_db_lookup_seconds_count 4\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_tts_synthesis_seconds_bucket{vendor="
+			     "\"flite\",le=\"0.025\"} 1\n"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "\nfs_tts_synthesis_seconds_bucket{vendor="
+			     "\"flite\",le=\"0.05\"} 2\n"));
+	ck_assert_ptr_nonnull(strstr(text, "\nfs_tts_synthesis_seconds_count{"
+					   "vendor=\"elevenlabs\"} 1\n"));
+	/* one HELP and TYPE for the family, all vendors under it */
+	ck_assert_ptr_eq(
+		strstr(strstr(text, "# TYPE fs_tts_synthesis_seconds") + 1,
+		       "# TYPE fs_tts_synthesis_seconds"),
+		NULL);
+	/* nothing observed yet: no series, and no empty family */
+	ck_assert_ptr_null(strstr(text, "fs_invite_answer_seconds"));
+	ck_assert_ptr_nonnull(
+		strstr(text, "fs_webhook_duration_seconds_count 0\n"));
+	mem_deref(text);
+	json_object_put(doc);
+	hist_reset();
+}
+END_TEST
+
+static void *metrics_hist_thread(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < 20000; i++)
+		hist_observe(HIST_TTS, i % 3 ? "a" : "b", (uint64_t)i);
+	return NULL;
+}
+
+/* Observations from several threads at once are all counted, and label
+ * values beyond the slots go to "other" (a, b and v0..v4 have a slot of
+ * their own, v5..v10 not) */
+START_TEST(metrics_histograms_threads)
+{
+	struct json_object *o = json_object_new_object(), *v;
+	pthread_t th[4];
+	int64_t n = 0;
+
+	hist_reset();
+	for (size_t i = 0; i < ARRAY_SIZE(th); i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL,
+						metrics_hist_thread, NULL),
+				 0);
+	for (size_t i = 0; i < ARRAY_SIZE(th); i++)
+		pthread_join(th[i], NULL);
+	for (int i = 0; i < HIST_SLOTS + 3; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "v%d", i);
+		hist_observe(HIST_TTS, name, 1);
+	}
+	ck_assert_int_eq(hist_metrics(o), 0);
+	v = json_object_object_get(
+		json_object_object_get(o, "tts_synthesis_seconds"), "vendor");
+	ck_assert_int_eq(json_object_object_length(v), HIST_SLOTS);
+	json_object_object_foreach(v, k, h)
+	{
+		(void)k;
+		n += json_object_get_int64(json_object_object_get(h, "count"));
+	}
+	ck_assert_int_eq(n, 4 * 20000 + HIST_SLOTS + 3);
+	ck_assert_int_eq(json_object_get_int64(json_object_object_get(
+				 json_object_object_get(v, "other"), "count")),
+			 6);
+	json_object_put(o);
+	hist_reset();
+}
+END_TEST
+
 extern Suite *metrics_suite(void);
 
 Suite *metrics_suite(void)
@@ -688,6 +806,8 @@ Suite *metrics_suite(void)
 	tcase_add_test(tc, metrics_json_shape);
 	tcase_add_test(tc, metrics_json_merge);
 	tcase_add_test(tc, metrics_rest_routes);
+	tcase_add_test(tc, metrics_histograms);
+	tcase_add_test(tc, metrics_histograms_threads);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -7,6 +7,8 @@
 #include "fixture.h"
 #include "base/cfg.h"
 #include "sip/sbchdr.h"
+#include "sip/target.h"
+#include <json-c/json.h>
 
 static const char *line_of(const char *hdrs, const char *name)
 {
@@ -29,6 +31,11 @@ static const char *line_of(const char *hdrs, const char *name)
 
 START_TEST(sbchdr_dial)
 {
+	static const char *const teams[][2] = {
+		{"X-MS-Teams-FQDN", "sbc.example.com"},
+		{"X-MS-Teams-Tenant-FQDN", "tenant.example.com"},
+		{"X-Requested-Carrier-Sid", "carrier-7"},
+	};
 	struct sbchdr h = {0};
 	char *out = NULL;
 
@@ -38,8 +45,23 @@ START_TEST(sbchdr_dial)
 	h.sip_proxy = "sip:10.0.0.9";
 	str_ncpy(h.cid, "sbc-call-id", sizeof(h.cid));
 	str_ncpy(h.voip_carrier_sid, "carrier-1", sizeof(h.voip_carrier_sid));
-	ck_assert_int_eq(sbchdr_build(&out, "X-Mine: 1\r\n", &h, "leg-sid"),
+	h.teams_fqdn = teams[0][1];
+	h.tenant_fqdn = teams[1][1];
+	h.carrier_sid = teams[2][1];
+	/* the teams headers are the server's, like every jambonz header */
+	ck_assert_int_eq(sbchdr_build(&out,
+				      "X-Mine: 1\r\n"
+				      "X-MS-Teams-FQDN: evil.example.com\r\n",
+				      &h, "leg-sid"),
 			 0);
+	for (size_t i = 0; i < ARRAY_SIZE(teams); i++) {
+		char want[128];
+
+		re_snprintf(want, sizeof(want), "%s: %s", teams[i][0],
+			    teams[i][1]);
+		ck_assert_str_eq(line_of(out, teams[i][0]), want);
+	}
+	ck_assert_ptr_null(strstr(out, "evil"));
 	ck_assert_str_eq(line_of(out, "X-Mine"), "X-Mine: 1");
 	ck_assert_str_eq(line_of(out, "X-Jambonz-Routing"),
 			 "X-Jambonz-Routing: phone");
@@ -62,7 +84,6 @@ START_TEST(sbchdr_dial)
 			 sbchdr_fs_uuid());
 	/* what is not known is left out, not sent empty */
 	ck_assert_ptr_null(line_of(out, "X-Trace-ID"));
-	ck_assert_ptr_null(line_of(out, "X-Requested-Carrier-Sid"));
 	ck_assert_ptr_null(line_of(out, "X-Preferred-From-Host"));
 	mem_deref(out);
 }
@@ -140,6 +161,132 @@ START_TEST(sbchdr_switch)
 }
 END_TEST
 
+/* Resolve JSON text; "uri|route" or "!<error>" */
+static const char *resolve(const struct cfg *cfg, const char *json,
+			   const struct target_via *via)
+{
+	static char out[512];
+	struct json_object *t = json_tokener_parse(json);
+	char *uri = NULL, *route = NULL, err[256] = "";
+
+	ck_assert_ptr_nonnull(t);
+	if (via)
+		ck_assert_int_eq(target_via_attach(t, via), 0);
+	if (target_resolve(cfg, t, &uri, &route, err, sizeof(err)))
+		re_snprintf(out, sizeof(out), "!%s", err);
+	else
+		re_snprintf(out, sizeof(out), "%s|%s", uri,
+			    route ? route : "");
+	mem_deref(uri);
+	mem_deref(route);
+	json_object_put(t);
+	return out;
+}
+
+static void set(char **field, const char *v)
+{
+	*field = mem_deref(*field);
+	ck_assert_int_eq(str_dup(field, v), 0);
+}
+
+/* In a cluster every target goes to an SBC, the SBCs in turn, and a
+ * teams target is a number at the SBC (voicemail in the URI) */
+START_TEST(sbchdr_routing)
+{
+	struct target_via via = {0};
+	struct cfg *cfg = NULL;
+	char err[256];
+
+	ck_assert_int_eq(cfg_load(&cfg, NULL, err, sizeof(err)), 0);
+	/* no cluster: sip targets go where their URI says, no teams */
+	ck_assert_str_eq(
+		resolve(cfg,
+			"{\"type\":\"sip\",\"sipUri\":\"sip:a@10.9.9.9\"}",
+			NULL),
+		"sip:a@10.9.9.9|");
+	ck_assert_str_eq(
+		resolve(cfg, "{\"type\":\"teams\",\"number\":\"123\"}", NULL),
+		"!teams targets need a jambonz SBC (JAMBONES_SBCS)");
+
+	set(&cfg->jambonz_sbcs, "10.0.0.1:5060, sip:10.0.0.2:5070");
+	set(&cfg->sip_outbound_proxy, "10.0.0.1:5060"); /* cfg.c's default */
+	ck_assert_uint_eq(target_sbcs(cfg), 2);
+	{
+		const char *a = resolve(
+			cfg, "{\"type\":\"phone\",\"number\":\"15551230000\"}",
+			NULL);
+		char first[128];
+
+		str_ncpy(first, a, sizeof(first));
+		/* the next one is the other SBC, then the first again */
+		ck_assert_str_ne(resolve(cfg,
+					 "{\"type\":\"phone\",\"number\":"
+					 "\"15551230000\"}",
+					 NULL),
+				 first);
+		ck_assert_str_eq(resolve(cfg,
+					 "{\"type\":\"phone\",\"number\":"
+					 "\"15551230000\"}",
+					 NULL),
+				 first);
+		ck_assert(!strcmp(first, "sip:15551230000@10.0.0.1:5060|") ||
+			  !strcmp(first, "sip:15551230000@10.0.0.2:5070|"));
+	}
+	/* a sip target through the SBC; its own proxy is X-SIP-Proxy's */
+	str_ncpy(via.sbc, "10.0.0.7:5080", sizeof(via.sbc));
+	ck_assert_str_eq(resolve(cfg,
+				 "{\"type\":\"sip\",\"sipUri\":\"sip:a@10.9.9."
+				 "9\",\"proxy\":\"10.8.8.8\"}",
+				 &via),
+			 "sip:a@10.9.9.9|sip:10.0.0.7:5080");
+	ck_assert_str_eq(
+		resolve(cfg,
+			"{\"type\":\"user\",\"name\":\"bob@sip.example.com\"}",
+			&via),
+		"sip:bob@sip.example.com|sip:10.0.0.7:5080");
+	ck_assert_str_eq(resolve(cfg,
+				 "{\"type\":\"teams\",\"number\":\"+4930123\","
+				 "\"vmail\":true}",
+				 &via),
+			 "sip:+4930123@10.0.0.7:5080;opaque=app:voicemail|");
+	/* vmail is true or nothing, as place-outdial.js reads it */
+	ck_assert_str_eq(resolve(cfg,
+				 "{\"type\":\"teams\",\"number\":\"+4930123\","
+				 "\"vmail\":\"true\"}",
+				 &via),
+			 "sip:+4930123@10.0.0.7:5080|");
+	str_ncpy(via.refuse, "no teams here", sizeof(via.refuse));
+	ck_assert_str_eq(
+		resolve(cfg, "{\"type\":\"teams\",\"number\":\"1\"}", &via),
+		"!no teams here");
+	/* JSON cannot claim a via: only userdata is one */
+	ck_assert_ptr_null(
+		strstr(resolve(cfg,
+			       "{\"type\":\"sip\",\"sipUri\":\"sip:a@10.9.9."
+			       "9\",\"sbc\":\"6.6.6.6\",\"refuse\":\"x\"}",
+			       NULL),
+		       "6.6.6.6"));
+	ck_assert_ptr_nonnull(
+		strstr(resolve(cfg,
+			       "{\"type\":\"sip\",\"sipUri\":\"sip:a@10.9.9."
+			       "9\",\"sbc\":\"6.6.6.6\"}",
+			       NULL),
+		       "|sip:10.0.0."));
+	/* SIP_OUTBOUND_PROXY of its own pins every outdial there */
+	set(&cfg->sip_outbound_proxy, "10.0.0.9:5090");
+	ck_assert_uint_eq(target_sbcs(cfg), 0);
+	ck_assert_str_eq(
+		resolve(cfg, "{\"type\":\"phone\",\"number\":\"1\"}", NULL),
+		"sip:1@10.0.0.9:5090|");
+	ck_assert_str_eq(
+		resolve(cfg,
+			"{\"type\":\"sip\",\"sipUri\":\"sip:a@10.9.9.9\"}",
+			NULL),
+		"sip:a@10.9.9.9|sip:10.0.0.9:5090");
+	mem_deref(cfg);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *sbchdr_suite(void);
 
@@ -153,6 +300,7 @@ Suite *sbchdr_suite(void)
 	tcase_add_test(tc, sbchdr_create_call);
 	tcase_add_test(tc, sbchdr_hostile);
 	tcase_add_test(tc, sbchdr_switch);
+	tcase_add_test(tc, sbchdr_routing);
 	suite_add_tcase(s, tc);
 	return s;
 }
