@@ -39,10 +39,10 @@ assert_eq "$(final restarted)" "SIP/2.0 486 App One|X-Reason: SIP Decline Verb" 
 
 # down: a clean error, quickly, and the server stays up
 stop_mariadb
-t0=$(date +%s%N)
 call down1 503
 call down2 503
-ms=$((($(date +%s%N) - t0) / 1000000))
+# from sipp's own traces: its start-up under load is not ours
+ms=$(($(msg_span down1) + $(msg_span down2)))
 assert_eq "$(final down1)" "SIP/2.0 503 Service Unavailable|X-Reason: database unavailable" "database down"
 assert_eq "$(final down2)" "SIP/2.0 503 Service Unavailable|X-Reason: database unavailable" "still down"
 [ "$ms" -lt 5000 ] || fail "rejecting two calls took $ms ms"

@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 
 A=11111111-aaaa-4aaa-8aaa-000000000001
-LOCK_SECS=8
+LOCK_SECS=12
 start_mariadb
 start_hooks '{
   "/app1": [{"verb":"sip:decline","status":486,"reason":"App One"}]
@@ -45,7 +45,7 @@ wait_for 5 locked || fail "phone_numbers not locked"
 # the held call takes the only connection
 run_sipp held "$ok" 15557770001 &
 heldpid=$!
-wait_for 3 metric_is d.directory.in_use 1 || true
+wait_for 8 metric_is d.directory.in_use 1 || true
 assert_eq "$(metric d.directory.in_use)" "1" "the held call has the connection"
 
 # three calls at once: each waits 200 ms for the connection, then 503,
