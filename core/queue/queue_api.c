@@ -58,7 +58,7 @@ static uint64_t queue_now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static bool queue_name_ok(const char *name)
+bool fs_queue_name_ok(const char *name)
 {
 	size_t n = name ? strlen(name) : 0;
 
@@ -72,7 +72,7 @@ static bool queue_name_ok(const char *name)
 
 static int queue_key(char **kp, const struct fs_call *c, const char *name)
 {
-	if (!queue_name_ok(name))
+	if (!fs_queue_name_ok(name))
 		return EINVAL;
 	return re_sdprintf(kp, "queue:%s:%s",
 			   c->app && c->app->account_sid ? c->app->account_sid
@@ -158,7 +158,7 @@ int fs_queue_join(struct fs_queue **qp, struct fs_call *c,
 	struct fs_queue *q;
 	int err;
 
-	if (!qp || !c || !scope || !queue_name_ok(name))
+	if (!qp || !c || !scope || !fs_queue_name_ok(name))
 		return EINVAL;
 	if (!fs_call_alive(c))
 		return ENOTCONN;

@@ -59,6 +59,10 @@ int fs_queue_join(struct fs_queue **qp, struct fs_call *c,
  */
 void fs_queue_leave(struct fs_queue *q, unsigned *left);
 
+/** @return true for a name of 1 to FS_QUEUE_NAME_MAX bytes without
+ *          control characters */
+bool fs_queue_name_ok(const char *name);
+
 /** Where a member is: its position (from 0) and the queue's size */
 typedef void(fs_queue_place_h)(int err, unsigned pos, unsigned size,
 			       void *arg);

@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs.h>
@@ -34,21 +33,13 @@
 struct deq_task {
 	struct fs_task *t;
 	struct fs_call *c;
-	struct fs_conf *m; /* the bridge (bound to the task scope) */
-	uint64_t deadline; /* ms of the monotonic clock, 0: none */
+	struct fs_conf *m;       /* the bridge (bound to the task scope) */
+	struct fs_listener *tmo; /* the timeout, while nobody is found */
 	unsigned polls;
 	bool bridged;
 	char waiter[40];
 	char name[300]; /* the queue's name, escaped for logs */
 };
-
-static uint64_t deq_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static const struct json_object *deq_prop(const struct deq_task *dt,
 					  const char *k)
@@ -129,17 +120,9 @@ static void deq_taken(int err, const char *sid, void *arg)
 {
 	struct deq_task *dt = arg;
 
-	if (err == ENOENT) {
-		if (dt->deadline &&
-		    deq_now_ms() + DEQ_RETRY_MS > dt->deadline) {
-			fs_info("dequeue", "%s: %s: timed out, nobody waiting",
-				fs_call_sid(dt->c), dt->name);
-			deq_finish(dt, "timeout");
-			return;
-		}
+	if (err == ENOENT)
 		err = fs_scope_listen(fs_task_scope(dt->t), NULL, DEQ_RETRY_MS,
 				      deq_try, dt, NULL);
-	}
 	if (err) {
 		fs_warn("dequeue", "%s: %s: %m", fs_call_sid(dt->c), dt->name,
 			err);
@@ -148,6 +131,8 @@ static void deq_taken(int err, const char *sid, void *arg)
 	}
 	if (!sid)
 		return;
+	fs_listener_cancel(dt->tmo);
+	dt->tmo = NULL;
 	str_ncpy(dt->waiter, sid, sizeof(dt->waiter));
 	fs_info("dequeue", "%s: %s: took %s", fs_call_sid(dt->c), dt->name,
 		dt->waiter);
@@ -160,6 +145,19 @@ static void deq_taken(int err, const char *sid, void *arg)
 		return;
 	}
 	deq_poll(0, NULL, NULL, dt);
+}
+
+static void deq_timeout(int err, const char *ev, void *data, void *arg)
+{
+	struct deq_task *dt = arg;
+
+	(void)err;
+	(void)ev;
+	(void)data;
+	dt->tmo = NULL;
+	fs_info("dequeue", "%s: %s: timed out, nobody waiting",
+		fs_call_sid(dt->c), dt->name);
+	deq_finish(dt, "timeout");
 }
 
 static void deq_try(int err, const char *ev, void *data, void *arg)
@@ -197,7 +195,7 @@ static int deq_exec(struct fs_task *t, const struct json_object *data)
 	fs_task_set_state(t, dt);
 	name = deq_str(dt, "name");
 	fs_log_escape(dt->name, sizeof(dt->name), name ? name : "");
-	if (!name || !*name || strlen(name) > FS_QUEUE_NAME_MAX) {
+	if (!fs_queue_name_ok(name)) {
 		fs_warn("dequeue",
 			"%s: invalid queue name '%s' (1 to 128 characters, "
 			"no control characters)",
@@ -206,8 +204,17 @@ static int deq_exec(struct fs_task *t, const struct json_object *data)
 	}
 	if (json_object_object_get_ex(data, "timeout", &v))
 		secs = json_object_get_double(v);
-	if (secs > 0)
-		dt->deadline = deq_now_ms() + fs_secs_ms(secs, 0, 86400000u);
+	fs_info("dequeue", "%s: %s: waiting for a member%s",
+		fs_call_sid(dt->c), dt->name,
+		secs > 0 ? " (with a timeout)" : "");
+	if (secs > 0) {
+		int err = fs_scope_listen(fs_task_scope(t), NULL,
+					  fs_secs_ms(secs, 1, 86400000u),
+					  deq_timeout, dt, &dt->tmo);
+
+		if (err)
+			return err;
+	}
 	return fs_scope_listen(fs_task_scope(t), NULL, DEQ_FIRST_MS, deq_try,
 			       dt, NULL);
 }

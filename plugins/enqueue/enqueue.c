@@ -270,7 +270,8 @@ static void enq_cancel(struct fs_task *t)
 	const struct json_object *hook;
 	struct json_object *f;
 
-	if (!et)
+	/* not started (a refused name) or already out */
+	if (!et || (!et->q && !et->m))
 		return;
 	hook = enq_prop(et, "actionHook");
 	fs_info("enqueue", "%s: %s: %s while %s", fs_call_sid(et->c), et->name,
