@@ -161,22 +161,23 @@ int queue_place(const struct queue_entry *e, unsigned *pos, unsigned *size)
 }
 
 int queue_take(const char *key, const char *sid, bool beep,
-	       const char *dequeuer, char *out, size_t sz)
+	       const char *dequeuer, const char *peer, char *out, size_t sz)
 {
 	struct queue_entry *e = NULL;
 	struct queue_list *q;
 	char *by = NULL;
 
-	if (!key)
+	if (!key && !sid)
 		return EINVAL;
 	if (dequeuer && !(by = strdup(dequeuer)))
 		return ENOMEM;
 	pthread_mutex_lock(&reg.mtx);
-	q = queue_find(key);
-	for (e = q ? q->head : NULL; e && sid && strcmp(e->sid, sid);
-	     e = e->next)
-		;
+	for (q = key ? queue_find(key) : reg.queues; q && !e;
+	     q = key ? NULL : q->next)
+		for (e = q->head; e && sid && strcmp(e->sid, sid); e = e->next)
+			;
 	if (e) {
+		q = e->q;
 		queue_unlink(e);
 		e->left = q->n;
 		e->taken = true;
@@ -185,6 +186,7 @@ int queue_take(const char *key, const char *sid, bool beep,
 		free(e->dequeuer);
 		e->dequeuer = by;
 		by = NULL;
+		str_ncpy(e->peer, peer ? peer : "", sizeof(e->peer));
 		str_ncpy(out, e->sid, sz);
 		mqueue_push(e->mq, QUEUE_MQ_DEQUEUED, NULL);
 	}

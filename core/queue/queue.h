@@ -33,6 +33,7 @@ struct queue_entry {
 	bool taken;     /* set by the taker */
 	bool beep;      /* set by the taker */
 	char *dequeuer; /* set by the taker: its call's fields, JSON text */
+	char peer[64];  /* set by a taker on another instance: its relay */
 };
 
 /** jambonz's score: a negative priority is 999 */
@@ -63,13 +64,15 @@ int queue_place(const struct queue_entry *e, unsigned *pos, unsigned *size);
 
 /**
  * Take the first member of key, or the one with call sid sid, and tell
- * it (QUEUE_MQ_DEQUEUED) with beep and dequeuer (copied).
+ * it (QUEUE_MQ_DEQUEUED) with beep, dequeuer and peer (the taker's relay
+ * on another instance, or NULL), copied. key NULL: any queue (the REST
+ * route of a taker on another instance, which names the call only).
  *
  * @param out Gets the member's call sid
  * @return 0, ENOENT (no such member), ENOMEM
  */
 int queue_take(const char *key, const char *sid, bool beep,
-	       const char *dequeuer, char *out, size_t sz);
+	       const char *dequeuer, const char *peer, char *out, size_t sz);
 
 /** @return the queue's size (0: no such queue) */
 unsigned queue_size(const char *key);

@@ -22,7 +22,10 @@
 #include "call/ws_app.h"
 #include "dir/dir_app.h"
 #include "sip/stack.h"
+#include "cluster/redisreg.h"
 #include "queue/queue.h"
+#include "queue/queue_redis.h"
+#include "queue/queue_relay.h"
 
 #define QUEUE_JSON_FLAGS \
 	(JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -37,6 +40,9 @@ struct fs_queue {
 	char *sid;
 	char esc[300]; /* sid escaped for log lines */
 	unsigned joined;
+	struct fs_scope *scope; /* the plugin's, borrowed */
+	struct redisreg *rr;    /* the cluster's queues, or NULL */
+	char *member;           /* its member in Redis */
 };
 
 /* An answer on its way to the plugin */
@@ -123,11 +129,30 @@ static int queue_op_later(struct queue_op *op, struct fs_scope *scope)
 	return err;
 }
 
+/* Out of the queue when still in it; Redis's member too */
+static bool queue_out(struct fs_queue *q, unsigned *left)
+{
+	const char *argv[3];
+
+	if (!queue_remove(&q->e, left))
+		return false;
+	if (q->rr && q->member) {
+		argv[0] = "ZREM";
+		argv[1] = q->sid;
+		argv[2] = q->member;
+		if (redisreg_cmd(q->rr, 3, argv))
+			fs_warn("queue", "%s: %s: not removed from Redis",
+				fs_call_sid(q->c), q->esc);
+	}
+	return true;
+}
+
 static void queue_destructor(void *arg)
 {
 	struct fs_queue *q = arg;
 
-	queue_remove(&q->e, NULL);
+	queue_out(q, NULL);
+	mem_deref(q->member);
 	/* after the entry: nobody pushes to the mqueue any more */
 	mem_deref(q->mq);
 	free(q->e.dequeuer);
@@ -147,7 +172,24 @@ static void queue_mq_h(int id, void *data, void *arg)
 	struct fs_queue *q = arg;
 
 	(void)data;
-	if (id == QUEUE_MQ_DEQUEUED && q->h)
+	if (id != QUEUE_MQ_DEQUEUED)
+		return;
+	/* taken by an agent of another instance: the media goes between
+	 * the two instances' relays */
+	if (q->e.peer[0]) {
+		char host[64], addr[64];
+		int err;
+
+		queue_redis_host(q->rr, host, sizeof(host));
+		err = queue_relay_start(q->scope, host, q->e.sid, q->e.peer,
+					addr, sizeof(addr), NULL);
+		if (err)
+			fs_warn("queue",
+				"%s: no relay to the agent's "
+				"instance: %m",
+				fs_call_sid(q->c), err);
+	}
+	if (q->h)
 		q->h(FS_QUEUE_DEQUEUED, q->arg);
 }
 
@@ -170,6 +212,8 @@ int fs_queue_join(struct fs_queue **qp, struct fs_call *c,
 	q->c = c;
 	q->h = h;
 	q->arg = arg;
+	q->scope = scope;
+	q->rr = queue_redis(c);
 	str_ncpy(q->e.sid, c->sid, sizeof(q->e.sid));
 	q->e.prio = queue_score(priority);
 	q->e.ms = queue_now_ms();
@@ -184,6 +228,20 @@ int fs_queue_join(struct fs_queue **qp, struct fs_call *c,
 	err = queue_add(q->sid, &q->e, &q->joined);
 	if (err)
 		goto fail;
+	if (q->rr) {
+		char prio[32];
+		const char *argv[4] = {"ZADD", q->sid, prio, NULL};
+
+		re_snprintf(prio, sizeof(prio), "%d", (int)q->e.prio);
+		err = re_sdprintf(&q->member, "%llu:%s/v1/enqueue/%s",
+				  (unsigned long long)q->e.ms,
+				  redisreg_self(q->rr), c->sid);
+		argv[3] = q->member;
+		if (!err)
+			err = redisreg_cmd(q->rr, 4, argv);
+		if (err)
+			goto fail;
+	}
 	err = fs_scope_bind(scope, queue_release, q, &q->bind);
 	if (err)
 		goto fail;
@@ -204,7 +262,7 @@ void fs_queue_leave(struct fs_queue *q, unsigned *left)
 		*left = 0;
 	if (!q)
 		return;
-	if (queue_remove(&q->e, &n))
+	if (queue_out(q, &n))
 		fs_info("queue", "%s: left %s (%u members left)",
 			fs_call_sid(q->c), q->esc, n);
 	if (left)
@@ -222,6 +280,9 @@ int fs_queue_place(struct fs_queue *q, struct fs_scope *scope,
 
 	if (!q || !scope || !h)
 		return EINVAL;
+	if (q->rr && q->e.q)
+		return queue_redis_place(q->rr, scope, q->sid, q->member, h,
+					 arg);
 	op = mem_zalloc(sizeof(*op), NULL);
 	if (!op)
 		return ENOMEM;
@@ -253,10 +314,20 @@ struct json_object *fs_queue_dequeuer(const struct fs_queue *q)
 	return q && q->e.dequeuer ? json_tokener_parse(q->e.dequeuer) : NULL;
 }
 
+/* jambonz's call sids; anything else names nobody (and no Redis glob) */
+static bool queue_sid_ok(const char *sid)
+{
+	size_t n = strspn(sid, "0123456789abcdefABCDEF-");
+
+	return n && n < 40 && !sid[n];
+}
+
 int fs_queue_take(struct fs_call *c, struct fs_scope *scope, const char *name,
 		  const char *call_sid, bool beep, fs_queue_take_h *h,
 		  void *arg)
 {
+	struct redisreg *rr = queue_redis(c);
+	const char *text;
 	struct json_object *p;
 	struct queue_op *op;
 	char *key = NULL;
@@ -277,10 +348,20 @@ int fs_queue_take(struct fs_call *c, struct fs_scope *scope, const char *name,
 	}
 	op->th = h;
 	op->arg = arg;
-	op->err =
-		queue_take(key, call_sid, beep,
-			   json_object_to_json_string_ext(p, QUEUE_JSON_FLAGS),
-			   op->sid, sizeof(op->sid));
+	text = json_object_to_json_string_ext(p, QUEUE_JSON_FLAGS);
+	if (call_sid && !queue_sid_ok(call_sid)) {
+		op->err = ENOENT;
+	} else if (rr) {
+		err = queue_redis_take(c, rr, scope, key, call_sid, beep, text,
+				       h, arg);
+		json_object_put(p);
+		mem_deref(key);
+		mem_deref(op);
+		return err;
+	} else {
+		op->err = queue_take(key, call_sid, beep, text, NULL, op->sid,
+				     sizeof(op->sid));
+	}
 	json_object_put(p);
 	mem_deref(key);
 	return queue_op_later(op, scope);

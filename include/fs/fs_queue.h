@@ -9,8 +9,9 @@
  * priority (lower first, 999 when absent or negative), then by the time
  * they joined. Positions are counted from 0, as Redis's ZRANK. The
  * queues are the instance's, shared by its loops, unless Redis is
- * configured (REDIS_HOST): then they are the cluster's (docs/verbs.md).
- * Every function runs on the call's loop, and so do the handlers.
+ * configured (JAMBONES_REDIS_HOST): then they are the cluster's
+ * (docs/verbs.md). Every function runs on the call's loop, and so do the
+ * handlers.
  */
 #ifndef FS_QUEUE_H
 #define FS_QUEUE_H

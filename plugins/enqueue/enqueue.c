@@ -223,6 +223,17 @@ static void enq_queue_ev(enum fs_queue_ev ev, void *arg)
 	enq_poll(0, NULL, NULL, et);
 }
 
+/* The queue's size as it joined (the cluster's with Redis): "join" */
+static void enq_joined(int err, unsigned pos, unsigned size, void *arg)
+{
+	struct enq_task *et = arg;
+
+	(void)pos;
+	enq_status(et, "join", err ? fs_queue_length(et->q) : size, NULL,
+		   NULL);
+	enq_wait_start(et);
+}
+
 static int enq_exec(struct fs_task *t, const struct json_object *data)
 {
 	struct json_object *prio;
@@ -257,8 +268,9 @@ static int enq_exec(struct fs_task *t, const struct json_object *data)
 	}
 	et->start_ms = enq_now_ms();
 	str_ncpy(et->sid, fs_queue_sid(et->q), sizeof(et->sid));
-	enq_status(et, "join", fs_queue_length(et->q), NULL, NULL);
-	enq_wait_start(et);
+	err = fs_queue_place(et->q, fs_task_scope(t), enq_joined, et);
+	if (err)
+		enq_joined(err, 0, 0, et);
 	return 0;
 }
 

@@ -104,28 +104,34 @@ START_TEST(queue_take_order_and_sid)
 	ck_assert_int_eq(queue_add("queue:x:t", &a, NULL), 0);
 	ck_assert_int_eq(queue_add("queue:x:t", &b, NULL), 0);
 	ck_assert_int_eq(queue_add("queue:x:t", &c, NULL), 0);
-	ck_assert_int_eq(queue_take("queue:x:t", "nobody", false, NULL, out,
-				    sizeof(out)),
+	ck_assert_int_eq(queue_take("queue:x:t", "nobody", false, NULL, NULL,
+				    out, sizeof(out)),
 			 ENOENT);
 	/* a given call sid, then the longest waiter */
 	ck_assert_int_eq(queue_take("queue:x:t", "c", true, "{\"to\":\"9\"}",
-				    out, sizeof(out)),
+				    "127.0.0.1:9", out, sizeof(out)),
 			 0);
 	ck_assert_str_eq(out, "c");
 	ck_assert(c.taken && c.beep && c.q == NULL);
 	ck_assert_uint_eq(c.left, 2);
 	ck_assert_str_eq(c.dequeuer, "{\"to\":\"9\"}");
-	ck_assert_int_eq(
-		queue_take("queue:x:t", NULL, false, NULL, out, sizeof(out)),
-		0);
+	ck_assert_str_eq(c.peer, "127.0.0.1:9");
+	ck_assert_int_eq(queue_take("queue:x:t", NULL, false, NULL, NULL, out,
+				    sizeof(out)),
+			 0);
 	ck_assert_str_eq(out, "a");
 	ck_assert_uint_eq(a.left, 1);
 	ck_assert_uint_eq(q_pos(&b), 0);
 	ck_assert(!queue_remove(&c, NULL));
-	ck_assert(queue_remove(&b, NULL));
+	/* by call sid alone, in whichever queue (the REST route) */
 	ck_assert_int_eq(
-		queue_take("queue:x:t", NULL, false, NULL, out, sizeof(out)),
-		ENOENT);
+		queue_take(NULL, "b", false, NULL, NULL, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "b");
+	ck_assert_str_eq(b.peer, "");
+	ck_assert(!queue_remove(&b, NULL));
+	ck_assert_int_eq(queue_take("queue:x:t", NULL, false, NULL, NULL, out,
+				    sizeof(out)),
+			 ENOENT);
 	ck_assert_uint_eq(queue_count(), 0);
 	free(c.dequeuer);
 }
