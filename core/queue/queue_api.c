@@ -232,7 +232,7 @@ int fs_queue_join(struct fs_queue **qp, struct fs_call *c,
 		char prio[32];
 		const char *argv[4] = {"ZADD", q->sid, prio, NULL};
 
-		re_snprintf(prio, sizeof(prio), "%d", (int)q->e.prio);
+		re_snprintf(prio, sizeof(prio), "%.3f", q->e.prio);
 		err = re_sdprintf(&q->member, "%llu:%s/v1/enqueue/%s",
 				  (unsigned long long)q->e.ms,
 				  redisreg_self(q->rr), c->sid);

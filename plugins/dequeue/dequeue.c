@@ -120,7 +120,11 @@ static void deq_taken(int err, const char *sid, void *arg)
 {
 	struct deq_task *dt = arg;
 
-	if (err == ENOENT)
+	/* as jambonz, which logs a failed look and looks again */
+	if (err && err != ENOENT)
+		fs_info("dequeue", "%s: %s: the queue did not answer: %m",
+			fs_call_sid(dt->c), dt->name, err);
+	if (err)
 		err = fs_scope_listen(fs_task_scope(dt->t), NULL, DEQ_RETRY_MS,
 				      deq_try, dt, NULL);
 	if (err) {

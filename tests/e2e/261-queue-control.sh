@@ -30,8 +30,8 @@ start_hooks '{
   "/daction": []
 }'
 start_fs main SIP_LOOPS=2 DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status"
-python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone.pcap" 12 pcmu 600
-python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone-g.pcap" 12 pcmu 1000
+python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone.pcap" 18 pcmu 600
+python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone-g.pcap" 18 pcmu 1000
 
 sid_of() { json_get "$(hooks_log)" "(d.find(r => r.path===\"/call\" && r.body.to===\"$1\") || {body:{}}).body.call_sid"; }
 qres() { json_get "$(hooks_log)" "d.filter(r => r.path===\"/qaction\" && r.body.call_sid===\"$1\").map(r => r.body.queueResult).join()"; }
@@ -51,21 +51,20 @@ assert_eq "$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/daction").map(r =
 [ $((t1 - t0)) -ge 2000 ] && [ $((t1 - t0)) -le 6000 ] || fail "the timeout call lasted $((t1 - t0)) ms"
 
 # 3. dequeue of a given callSid; the taken caller hangs up mid-bridge
-RTPSINK_TONES=600,1000 start_rtpsink
-sink_p=$RTP_STATS
-RTP_PORT=$RTP_PORT run_sipp p1 "$(q_scen_bye "$WORK/tone.pcap" 11000)" 15552610003 -cid_str conf-a &
-p1=$!
-wait_hooks 'd.some(r => r.path==="/call" && r.body.to==="15552610003")'
-sleep 0.3
-run_sipp p2 "$(q_scen_bye "$WORK/tone.pcap" 6000)" 15552610004 -cid_str conf-b &
-p2=$!
-wait_hooks 'd.some(r => r.path==="/call" && r.body.to==="15552610004")'
-s1=$(sid_of 15552610003)
-s2=$(sid_of 15552610004)
+# the agent's side first: a loaded machine starts node and sipp slowly
 RTPSINK_TONES=600,1000 start_rtpsink
 sink_g=$RTP_STATS
 B=$(free_port)
 UAS_RTP=$RTP_PORT start_uas agent "$B" "$(ring_scen 100 "$(x_play "$WORK/tone-g.pcap")")"
+run_sipp p1 "$(q_scen_bye "$WORK/tone.pcap" 16000)" 15552610003 -cid_str conf-a &
+p1=$!
+wait_hooks 'd.some(r => r.path==="/call" && r.body.to==="15552610003")'
+sleep 0.3
+run_sipp p2 "$(q_scen_bye "$WORK/tone.pcap" 10000)" 15552610004 -cid_str conf-b &
+p2=$!
+wait_hooks 'd.some(r => r.path==="/call" && r.body.to==="15552610004")'
+s1=$(sid_of 15552610003)
+s2=$(sid_of 15552610004)
 acct=$(sed -n 's/.*joined queue:\([^:]*\):pick.*/\1/p' "$WORK/main.log" | head -1)
 r=$(post /v1/createCall '{"to":{"type":"sip","sipUri":"sip:agent@127.0.0.1:'"$B"'"},"account_sid":"'"$acct"'",
   "app_json":[{"verb":"dequeue","name":"pick","callSid":"'"$s2"'","actionHook":"'"$HOOK"'/daction"}]}')

@@ -81,6 +81,13 @@ assert_eq "$(qa "$sid_a")" "bridged" "A's queueResult"
 assert_eq "$(qa "$sid_b")" "hangup" "B's queueResult"
 assert_eq "$(json_get "$hl" 'd.filter(r => r.path==="/daction").map(r => r.body.dequeueResult).join()')" "complete" "the agent's dequeueResult"
 assert_eq "$(rcli EXISTS "$key")" "0" "the queue is gone from Redis"
+# the route another instance posts to: hostile or stale requests
+qpost() { curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$2" "$HTTP_A/v1/enqueue/$1"; }
+assert_eq "$(qpost nosuch '{"event":"dequeue","mediaAddress":"127.0.0.1:9"}')" "404" "dequeue of a call not queued"
+assert_eq "$(qpost "$sid_a" 'not json')" "400" "a body that is not JSON"
+assert_eq "$(qpost "$sid_a" '{"event":"dequeue"}')" "400" "no mediaAddress"
+assert_eq "$(qpost "$sid_a" '{"event":"dequeue","mediaAddress":"x\u0001y"}')" "400" "a mediaAddress that is no address"
+assert_eq "$(qpost "$sid_a" '{"event":"hangup"}')" "202" "jambonz's hangup event"
 for p in "${FS_PIDS[@]}"; do kill -0 "$p" || fail "an instance died"; done
 FS_HTTP=$HTTP_A wait_idle
 echo "PASS"
