@@ -9,8 +9,8 @@
 # Bad input: no name (the webhook answer is refused), names with quotes
 # and control characters, 200 characters: a clear, escaped log line, the
 # verb fails and the list goes on. Nothing is left behind.
-source "$(dirname "$0")/26x_lib.sh"
 source "$(dirname "$0")/lib_dial.sh"
+source "$(dirname "$0")/26x_lib.sh"
 
 long=$(printf 'q%.0s' $(seq 1 200))
 start_hooks '{

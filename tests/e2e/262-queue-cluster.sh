@@ -7,15 +7,20 @@
 # to A's /v1/enqueue/<sid>, and the two calls are bridged between the
 # instances (each hears the other's tone). The agent hangs up: A's
 # caller gets queueResult bridged and goes on (hung up by its list).
-source "$(dirname "$0")/26x_lib.sh"
+# An agent on B takes a given callSid waiting on A (ZSCAN), which hangs
+# up mid-bridge: the agent's dequeue ends with complete. The route
+# refuses stale and hostile requests.
+source "$(dirname "$0")/lib_dial.sh"
 source "$(dirname "$0")/lib_cluster.sh"
+source "$(dirname "$0")/26x_lib.sh"
 
 start_redis
 start_hooks '{
   "/call": {"to": {
     "15552620001": [{"verb":"enqueue","name":"support","waitHook":"/wait","actionHook":"/qaction"}],
     "15552620002": [{"verb":"enqueue","name":"support","waitHook":"/wait","actionHook":"/qaction"}],
-    "15552620009": [{"verb":"dequeue","name":"support","actionHook":"/daction"}]
+    "15552620009": [{"verb":"dequeue","name":"support","actionHook":"/daction"}],
+    "15552620003": [{"verb":"enqueue","name":"support","actionHook":"/qaction"}]
   }},
   "/wait": [{"verb":"pause","length":1}],
   "/qaction": [],
@@ -28,7 +33,7 @@ E2E_RTP_MAX=$mid start_fs a DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_H
 SIP_A=$FS_SIP_PORT HTTP_A=$FS_HTTP
 E2E_RTP_MIN=$((mid + 1)) start_fs b DEFAULT_CALL_HOOK="$HOOK/call" DEFAULT_CALL_STATUS_HOOK="$HOOK/status" \
 	JAMBONES_REDIS_HOST=127.0.0.1 JAMBONES_REDIS_PORT="$REDIS_PORT"
-SIP_B=$FS_SIP_PORT
+SIP_B=$FS_SIP_PORT HTTP_B=$FS_HTTP
 
 python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone-a.pcap" 25 pcmu 600
 python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone-g.pcap" 6 pcmu 1000
@@ -81,6 +86,34 @@ assert_eq "$(qa "$sid_a")" "bridged" "A's queueResult"
 assert_eq "$(qa "$sid_b")" "hangup" "B's queueResult"
 assert_eq "$(json_get "$hl" 'd.filter(r => r.path==="/daction").map(r => r.body.dequeueResult).join()')" "complete" "the agent's dequeueResult"
 assert_eq "$(rcli EXISTS "$key")" "0" "the queue is gone from Redis"
+# a given callSid waiting on A, taken by an agent on B (a createCall's
+# app_json); the caller hangs up mid-bridge: the agent's verb ends
+# (complete) and its call is hung up by its list's end
+RTPSINK_TONES=600,1000 start_rtpsink
+sink_2=$RTP_STATS
+U=$(free_port)
+UAS_RTP=$RTP_PORT start_uas agent2 "$U" "$(ring_scen 100 "$(x_play "$WORK/tone-g.pcap")")"
+FS_SIP_PORT=$SIP_A run_sipp c "$(q_scen_bye "$WORK/tone-a.pcap" 9000)" 15552620003 &
+pc=$!
+wait_hooks 'd.some(r => r.path==="/call" && r.body.to==="15552620003")'
+sid_c=$(json_get "$(hooks_log)" 'd.find(r => r.path==="/call" && r.body.to==="15552620003").body.call_sid')
+acct=${key#queue:}
+acct=${acct%%:*}
+r=$(FS_HTTP=$HTTP_B post /v1/createCall '{"to":{"type":"sip","sipUri":"sip:agent2@127.0.0.1:'"$U"'"},"account_sid":"'"$acct"'",
+  "app_json":[{"verb":"dequeue","name":"support","callSid":"'"$sid_c"'","actionHook":"'"$HOOK"'/daction"}]}')
+assert_eq "${r%% *}" "201" "createCall of the second agent on B"
+wait "$pc" || fail "caller C's call failed"
+wait_uas agent2 20
+rtp_quiet "$sink_2"
+hl=$(hooks_log)
+assert_eq "$(qa "$sid_c")" "bridged" "C's queueResult (hung up mid-bridge)"
+assert_eq "$(json_get "$hl" 'd.filter(r => r.path==="/daction").map(r => r.body.dequeueResult).join()')" "complete,complete" \
+	"the second agent's dequeueResult"
+t2=$(RTP_STATS=$sink_2 rtp_stat 'd.tones[600]')
+echo "the second agent heard C in $t2 packets"
+[ "$t2" -ge 100 ] || fail "the second agent hears C only in $t2 packets"
+grep -q "relay to the other instance stops (the other side left)" "$WORK/b.log" || fail "B's relay was not told C left"
+
 # the route another instance posts to: hostile or stale requests
 qpost() { curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' --data-binary "$2" "$HTTP_A/v1/enqueue/$1"; }
 assert_eq "$(qpost nosuch '{"event":"dequeue","mediaAddress":"127.0.0.1:9"}')" "404" "dequeue of a call not queued"

@@ -1,5 +1,6 @@
 # Helpers of the 26x cases (enqueue, dequeue), on top of lib.sh.
-source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# lib.sh once: a second time would make a second work folder
+declare -F wait_idle >/dev/null || source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # q_scen_wait PCAP: a caller scenario (the path printed) that is
 # answered, sends PCAP's audio and waits (up to 40 s) for the server's
