@@ -33,6 +33,7 @@
 #include "cluster/cluster.h"
 #include "loop/update.h"
 #include "loop/loopstat.h"
+#include "queue/queue.h"
 
 enum {
 	REST_MAX_BODY = 1024 * 1024,  /* request body cap, bytes       */
@@ -494,6 +495,52 @@ reply:
 	return rest_reply_msg(conn, status, err);
 }
 
+/* POST /v1/enqueue/{sid}: jambonz's queue event from the instance of an
+ * agent: "dequeue" takes the member out and tells it, with the agent's
+ * relay (mediaAddress, docs/verbs.md); "hangup" needs nothing here */
+static enum MHD_Result rest_enqueue(struct MHD_Connection *conn,
+				    const char *sid, struct rest_conn *rc)
+{
+	struct json_object *body = rest_body_json(rc), *v;
+	const char *ev = NULL, *media = NULL, *by = NULL;
+	bool beep = false;
+	char out[40];
+	struct sa sa;
+	int err;
+
+	if (!json_object_is_type(body, json_type_object)) {
+		json_object_put(body);
+		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
+				      "body must be a JSON object");
+	}
+	if (json_object_object_get_ex(body, "event", &v))
+		ev = json_object_get_string(v);
+	if (json_object_object_get_ex(body, "mediaAddress", &v))
+		media = json_object_get_string(v);
+	if (json_object_object_get_ex(body, "beep", &v))
+		beep = json_object_get_boolean(v);
+	if (json_object_object_get_ex(body, "dequeuer", &v))
+		by = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	if (ev && !strcmp(ev, "hangup")) {
+		json_object_put(body);
+		return rest_reply_msg(conn, MHD_HTTP_ACCEPTED, "accepted");
+	}
+	if (!ev || strcmp(ev, "dequeue") || !media ||
+	    sa_decode(&sa, media, strlen(media))) {
+		json_object_put(body);
+		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
+				      "event must be dequeue with a "
+				      "mediaAddress ip:port");
+	}
+	err = queue_take(NULL, sid, beep, by, media, out, sizeof(out));
+	json_object_put(body);
+	if (err)
+		return rest_reply_msg(conn, MHD_HTTP_NOT_FOUND,
+				      "no such call in a queue");
+	fs_info("rest", "%s: dequeued by an agent of another instance", out);
+	return rest_reply_msg(conn, MHD_HTTP_ACCEPTED, "accepted");
+}
+
 /* POST /v1/drain [{"exit": true}]: stop taking calls (and exit at zero) */
 static enum MHD_Result rest_drain(struct rest *r, struct MHD_Connection *conn,
 				  const struct rest_conn *rc)
@@ -542,6 +589,8 @@ static enum MHD_Result rest_route(struct rest *r, struct MHD_Connection *conn,
 			return rest_reload(r, conn);
 		if (!strncmp(url, "/v1/updateCall/", 15) && url[15])
 			return rest_update_call(r, conn, url + 15, rc, NULL);
+		if (!strncmp(url, "/v1/enqueue/", 12) && url[12])
+			return rest_enqueue(conn, url + 12, rc);
 		if (!strncmp(url, "/v1/conference/", 15) && url[15])
 			return rest_update_call(r, conn, url + 15, rc,
 						FS_EV_CONF_START);

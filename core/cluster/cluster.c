@@ -589,3 +589,8 @@ int cluster_metrics(const struct cluster *r, struct json_object *obj)
 		o, "unreachable", json_object_new_int64((int64_t)r->fwd_lost));
 	return err ? ENOMEM : 0;
 }
+
+struct redisreg *cluster_redis(const struct cluster *cl)
+{
+	return cl ? cl->rr : NULL;
+}

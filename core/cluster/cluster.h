@@ -88,4 +88,7 @@ void cluster_fwd_abort_all(struct cluster *cl);
 /** Add "redis" and "forwarded" figures to obj when Redis is on */
 int cluster_metrics(const struct cluster *cl, struct json_object *obj);
 
+/** @return the Redis client of the cluster, or NULL without Redis */
+struct redisreg *cluster_redis(const struct cluster *cl);
+
 #endif

@@ -75,6 +75,7 @@ enum redisreg_op {
 	REDISREG_GET,
 	REDISREG_REFRESH,
 	REDISREG_CMD,
+	REDISREG_ASK, /* a CMD whose reply is read (redisreg_ask) */
 };
 
 #define REDISREG_ARGS_MAX 48
@@ -89,10 +90,12 @@ struct redisreg_job {
 	/* CMD: the arguments, NUL-separated in one buffer */
 	char *args;
 	unsigned argc;
+	struct json_object *reply; /* ASK: the reply */
 };
 
 struct redisreg_query {
 	struct redisreg_job *job; /* NULL once answered or cancelled */
+	redisreg_ask_h *ah;
 	redisreg_get_h *h;
 	void *arg;
 };
@@ -244,6 +247,27 @@ static redisContext *redisreg_conn(struct redisreg *rr)
 	return rr->ctx;
 }
 
+/* A reply as JSON: integers, strings (null for nil) and arrays of them */
+static struct json_object *redisreg_json(const redisReply *r)
+{
+	struct json_object *a;
+
+	switch (r->type) {
+	case REDIS_REPLY_INTEGER:
+		return json_object_new_int64(r->integer);
+	case REDIS_REPLY_STRING:
+	case REDIS_REPLY_STATUS:
+		return json_object_new_string_len(r->str, (int)r->len);
+	case REDIS_REPLY_ARRAY:
+		a = json_object_new_array();
+		for (size_t i = 0; a && i < r->elements; i++)
+			json_object_array_add(a, redisreg_json(r->element[i]));
+		return a;
+	default:
+		return NULL;
+	}
+}
+
 static int redisreg_work(void *arg)
 {
 	struct redisreg_job *job = arg;
@@ -274,6 +298,7 @@ static int redisreg_work(void *arg)
 		reply = redisCommand(ctx, "GET " REDISREG_PREFIX "%s",
 				     job->sid);
 		break;
+	case REDISREG_ASK:
 	case REDISREG_CMD: {
 		const char *argv[REDISREG_ARGS_MAX];
 		size_t argvlen[REDISREG_ARGS_MAX];
@@ -303,6 +328,8 @@ static int redisreg_work(void *arg)
 		fs_warn(REDISREG_LOG, "%s", reply->str);
 		RR_ADD(&rr->st.errors, 1);
 		err = EPROTO;
+	} else if (job->op == REDISREG_ASK) {
+		job->reply = redisreg_json(reply);
 	} else if (job->op == REDISREG_GET) {
 		if (reply->type != REDIS_REPLY_STRING)
 			err = ENOENT;
@@ -325,7 +352,9 @@ static void redisreg_done(int err, void *arg)
 	RR_SUB(&job->rr->st.pending, 1);
 	if (q) {
 		q->job = NULL;
-		if (q->h)
+		if (q->ah)
+			q->ah(err, job->reply, q->arg);
+		else if (q->h)
 			q->h(err, err ? NULL : job->url, q->arg);
 		mem_deref(q);
 	}
@@ -337,6 +366,7 @@ static void redisreg_job_destructor(void *data)
 	struct redisreg_job *job = data;
 
 	mem_deref(job->args);
+	json_object_put(job->reply);
 }
 
 static int redisreg_submit_job(struct redisreg *rr, enum redisreg_op op,
@@ -347,7 +377,7 @@ static int redisreg_submit_job(struct redisreg *rr, enum redisreg_op op,
 	int err;
 
 	if (!rr || (op != REDISREG_REFRESH && op != REDISREG_CMD &&
-		    (!sid || !*sid))) {
+		    op != REDISREG_ASK && (!sid || !*sid))) {
 		mem_deref(args);
 		return EINVAL;
 	}
@@ -390,12 +420,12 @@ static int redisreg_submit(struct redisreg *rr, enum redisreg_op op,
 	return redisreg_submit_job(rr, op, sid, q, NULL, 0);
 }
 
-int redisreg_cmd(struct redisreg *rr, unsigned argc, const char *const *argv)
+static int redisreg_args(char **ap, unsigned argc, const char *const *argv)
 {
 	size_t len = 0, off = 0;
 	char *args;
 
-	if (!rr || !argc || argc > REDISREG_ARGS_MAX || !argv)
+	if (!argc || argc > REDISREG_ARGS_MAX || !argv)
 		return EINVAL;
 	for (unsigned i = 0; i < argc; i++) {
 		if (!argv[i])
@@ -411,7 +441,46 @@ int redisreg_cmd(struct redisreg *rr, unsigned argc, const char *const *argv)
 		memcpy(args + off, argv[i], n);
 		off += n;
 	}
+	*ap = args;
+	return 0;
+}
+
+int redisreg_cmd(struct redisreg *rr, unsigned argc, const char *const *argv)
+{
+	char *args = NULL;
+	int err = rr ? redisreg_args(&args, argc, argv) : EINVAL;
+
+	if (err)
+		return err;
 	return redisreg_submit_job(rr, REDISREG_CMD, NULL, NULL, args, argc);
+}
+
+int redisreg_ask(struct redisreg *rr, unsigned argc, const char *const *argv,
+		 redisreg_ask_h *h, void *arg, struct redisreg_query **qp)
+{
+	struct redisreg_query *q;
+	char *args = NULL;
+	int err;
+
+	if (!rr || !h || !qp)
+		return EINVAL;
+	err = redisreg_args(&args, argc, argv);
+	if (err)
+		return err;
+	q = mem_zalloc(sizeof(*q), NULL);
+	if (!q) {
+		mem_deref(args);
+		return ENOMEM;
+	}
+	q->ah = h;
+	q->arg = arg;
+	err = redisreg_submit_job(rr, REDISREG_ASK, NULL, q, args, argc);
+	if (err) {
+		mem_deref(q);
+		return err;
+	}
+	*qp = q;
+	return 0;
 }
 
 void redisreg_set(struct redisreg *rr, const char *sid)
@@ -452,8 +521,10 @@ int redisreg_get(struct redisreg *rr, const char *sid, redisreg_get_h *h,
 void redisreg_cancel(struct redisreg_query *q)
 {
 	/* the job still holds q and frees it when it completes */
-	if (q)
+	if (q) {
 		q->h = NULL;
+		q->ah = NULL;
+	}
 }
 
 const char *redisreg_self(const struct redisreg *rr)

@@ -83,6 +83,18 @@ void redisreg_cancel(struct redisreg_query *q);
  */
 int redisreg_cmd(struct redisreg *rr, unsigned argc, const char *const *argv);
 
+/**
+ * One command as redisreg_cmd(), whose reply h gets later on the
+ * calling thread (unless redisreg_cancel() first): reply is an integer,
+ * a string, an array of them or NULL (nil), borrowed; err as for GET.
+ *
+ * @return 0, EINVAL, ENOMEM, ENOSPC
+ */
+typedef void(redisreg_ask_h)(int err, const struct json_object *reply,
+			     void *arg);
+int redisreg_ask(struct redisreg *rr, unsigned argc, const char *const *argv,
+		 redisreg_ask_h *h, void *arg, struct redisreg_query **qp);
+
 /** @return this instance's REST base URL (borrowed) */
 const char *redisreg_self(const struct redisreg *rr);
 

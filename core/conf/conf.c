@@ -17,6 +17,7 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include <fs/fs_conf.h>
+#include <fs/fs_queue.h>
 #include "base/log.h"
 #include "call/call.h"
 #include "dir/dir_app.h"
@@ -336,4 +337,54 @@ void fs_conf_dtmf(struct fs_conf *m, char digit)
 {
 	if (m && m->slot)
 		conf_room_dtmf(m->slot, digit);
+}
+
+/* A two-member bridge (fs/fs_queue.h): the queue verbs' room, keyed
+ * "bridge:<key>" so no conference name reaches it; both members start
+ * it and either one leaving ends it */
+int fs_conf_bridge(struct fs_conf **mp, struct fs_call *c,
+		   struct fs_scope *scope, const char *key, bool beep,
+		   fs_conf_h *h, void *arg)
+{
+	struct conf_join_opts o = {
+		.start = true, .endconf = true, .beep = beep, .max = 2};
+	struct fs_conf *m;
+	int err;
+
+	if (!mp || !c || !scope || !conf_name_ok(key))
+		return EINVAL;
+	if (!c->media || !fs_call_alive(c))
+		return ENOTCONN;
+	if (fs_scope_closed(scope))
+		return ESHUTDOWN;
+	m = mem_zalloc(sizeof(*m), conf_destructor);
+	if (!m)
+		return ENOMEM;
+	m->c = c;
+	m->scope = scope;
+	m->h = h;
+	m->arg = arg;
+	err = re_sdprintf(&m->sid, "bridge:%s", key);
+	if (!err) {
+		fs_log_escape(m->esc, sizeof(m->esc), m->sid);
+		err = mqueue_alloc(&m->mq, conf_mq_h, m);
+	}
+	if (!err)
+		err = conf_room_join(&m->slot, m->sid, &o, m->mq,
+				     tmr_jiffies() / 20, conf_now_ms(),
+				     &m->starter);
+	if (err)
+		goto fail;
+	m->ms = mem_ref(c->media);
+	media_stream_mix(m->ms, conf_tick, m);
+	err = fs_scope_bind(scope, conf_release, m, &m->bind);
+	if (err)
+		goto fail;
+	fs_info("conference", "%s: in %s on loop %u (%u members in)", c->sid,
+		m->esc, c->env->stk->idx, conf_room_count(m->slot));
+	*mp = m;
+	return 0;
+fail:
+	mem_deref(m);
+	return err;
 }

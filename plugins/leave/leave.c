@@ -4,9 +4,10 @@
  * jambonz runs leave in two places: inside an enqueue's waitHook, where
  * it takes the caller out of the queue, and in a verb list, where its
  * task waits until it is killed (the caller hangs up, or the list is
- * replaced by a redirect or updateCall). This server has no enqueue; a
- * `leave` in a conference's waitHook is taken by the conference verb
- * itself (plugins/conference/conf_wait.c), which runs those verbs. Here
+ * replaced by a redirect or updateCall). A `leave` in an enqueue's
+ * waitHook is taken by the enqueue verb (plugins/enqueue/enq_wait.c),
+ * and one in a conference's waitHook by the conference verb
+ * (plugins/conference/conf_wait.c), which run those verbs. Here
  * is the verb-list case: the task ends when the core cancels it, which
  * needs no cancel handler (nothing runs meanwhile).
  * The verb JSON is checked against its spec of
