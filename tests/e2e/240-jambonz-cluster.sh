@@ -233,8 +233,13 @@ assert_eq "$(final app)" "SIP/2.0 486 App Three|X-Reason: SIP Decline Verb" "app
 call devapp 15550000000 486 "$dev"
 assert_eq "$(final devapp)" "SIP/2.0 486 Device App|X-Reason: SIP Decline Verb" "device calling application of the realm"
 wait_hooks 'd.some(r => r.path==="/dev")'
-call queue queue-support 480 "$dev"
-assert_contains "$(final queue)" "dequeue" "queue- runs dequeue (not a verb here)"
+# queue-<name>: a dequeue of that queue (timeout 5 s), nobody waiting in it
+run_sipp queue "$(mkscen uac_answer HDRS="$dev")" queue-support ||
+	fail "queue-: the call was not answered and hung up"
+grep -q '^SIP/2.0 200' "$WORK/queue.msg" || fail "queue-: not answered"
+span=$(msg_span queue)
+[ "$span" -ge 4500 ] && [ "$span" -le 9000 ] ||
+	fail "queue-: the dequeue (timeout 5 s) ended the call after $span ms"
 call ctx context-abc123 480 "$dev"
 assert_eq "$(final ctx)" "SIP/2.0 480 Temporarily Unavailable|X-Reason: no configured application" "context- URI"
 call noauth "app-$APP3" 480 "X-Account-Sid: $A"
