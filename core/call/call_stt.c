@@ -35,10 +35,19 @@ struct json_object *fs_call_recognizer(const struct fs_call *c,
 				       const struct json_object *recog)
 {
 	struct json_object *r = json_object_new_object();
+	const struct cfg *cfg;
 	const char *v;
 
 	if (!r || !c)
 		return r;
+	/* the server's defaults (STT_VENDOR, STT_LANGUAGE) under the
+	 * application's */
+	cfg = c->env && c->env->stk && c->env->stk->app ? c->env->stk->app->cfg
+							: NULL;
+	if (cfg) {
+		call_stt_put(r, "vendor", cfg->stt_vendor);
+		call_stt_put(r, "language", cfg->stt_language);
+	}
 	if (c->app) {
 		call_stt_put(r, "vendor", c->app->stt_vendor);
 		call_stt_put(r, "language", c->app->stt_language);
