@@ -19,6 +19,7 @@
 #include "base/jsonutil.h"
 #include "base/log.h"
 #include "call/call.h"
+#include "call/call_stt.h"
 #include "call/ws_app.h"
 #include "audio/speechcred.h"
 #include "dir/dir_app.h"
@@ -85,6 +86,22 @@ static void call_stt_tap(const int16_t *caller, const int16_t *peer, size_t n,
 int fs_call_stt(struct fs_stt **sp, struct fs_call *c, struct fs_scope *scope,
 		const struct json_object *recog, fs_stt_h *h, void *arg)
 {
+	int err = call_stt_open(sp, c, scope, recog, 1, h, arg);
+
+	if (err)
+		return err;
+	err = fs_call_tap(NULL, c, stt_scope(*sp), call_stt_tap, *sp);
+	if (err) {
+		fs_stt_close(*sp);
+		*sp = NULL;
+	}
+	return err;
+}
+
+int call_stt_open(struct fs_stt **sp, struct fs_call *c,
+		  struct fs_scope *scope, const struct json_object *recog,
+		  unsigned channel, fs_stt_h *h, void *arg)
+{
 	const struct cfg *cfg = c && c->env && c->env->stk && c->env->stk->app
 					? c->env->stk->app->cfg
 					: NULL;
@@ -136,19 +153,13 @@ int fs_call_stt(struct fs_stt **sp, struct fs_call *c, struct fs_scope *scope,
 		.recog = r,
 		.call_sid = c->sid,
 		.handshake_ms = cfg ? cfg->ws_handshake_timeout_ms : 0,
+		.channel = channel,
 		.h = h,
 		.arg = arg,
 	};
 	err = stt_start(sp, &sc);
 	mem_deref(file);
 	json_object_put(r);
-	if (err)
-		return err;
-	err = fs_call_tap(NULL, c, stt_scope(*sp), call_stt_tap, *sp);
-	if (err) {
-		fs_stt_close(*sp);
-		*sp = NULL;
-	}
 	return err;
 }
 

@@ -348,6 +348,7 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	s->h = conf->h;
 	s->arg = conf->arg;
 	s->rate = 8000;
+	s->channel = conf->channel ? (int)conf->channel : 1;
 	str_ncpy(s->sid, conf->call_sid ? conf->call_sid : "-",
 		 sizeof(s->sid));
 	s->recog = conf->recog

@@ -39,6 +39,7 @@ struct stt_conf {
 	const struct json_object *recog; /* merged recognizer */
 	const char *call_sid;            /* for log lines */
 	uint32_t handshake_ms;           /* 0: 1500 */
+	unsigned channel;                /* channel_tag of the results; 0: 1 */
 	fs_stt_h *h;
 	void *arg;
 };
