@@ -495,6 +495,11 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 	return tts_synth_ask(tts, &ask, text, scope, h, arg);
 }
 
+struct tts_tokens *tts_token_cache(struct tts *tts)
+{
+	return tts ? tts->tokens : NULL;
+}
+
 int tts_metrics(const struct tts *tts, struct json_object *obj)
 {
 	uint32_t entries;

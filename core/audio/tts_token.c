@@ -26,6 +26,7 @@ struct tts_token {
 	char *key;
 	char *token;  /* NULL until the first answer */
 	uint64_t exp; /* tmr_jiffies() at which it is renewed */
+	tts_token_parse_h *parse;
 	bool fetching;
 	struct list waiters;
 };
@@ -73,8 +74,10 @@ int tts_tokens_alloc(struct tts_tokens **ttp, struct fs_req *req,
 	return 0;
 }
 
-/* {access_token, expires_in} as RFC 6749 section 5.1 has it */
-static int tts_token_parse(struct tts_token *t, const struct fs_resp *resp)
+/* {access_token, expires_in} as RFC 6749 section 5.1 has it, renewed a
+ * minute before it expires */
+static int tts_token_oauth(char **tokenp, int64_t *secsp,
+			   const struct fs_resp *resp)
 {
 	struct json_tokener *tok = json_tokener_new_ex(8);
 	struct json_object *o = NULL, *v;
@@ -89,20 +92,36 @@ static int tts_token_parse(struct tts_token *t, const struct fs_resp *resp)
 	    !json_object_is_type(v, json_type_string) ||
 	    !json_object_get_string_len(v))
 		goto out;
-	mem_deref(t->token);
-	t->token = NULL;
-	err = str_dup(&t->token, json_object_get_string(v));
+	err = str_dup(tokenp, json_object_get_string(v));
 	if (json_object_object_get_ex(o, "expires_in", &v) &&
 	    json_object_is_type(v, json_type_int))
 		secs = json_object_get_int64(v);
 	if (secs < 1 || secs > 86400)
 		secs = 3600;
-	t->exp = tmr_jiffies() + (uint64_t)secs * 1000 -
-		 (secs * 1000 > 2 * TTS_TOKEN_MARGIN_MS ? TTS_TOKEN_MARGIN_MS
-							: 0);
+	*secsp = secs * 1000 > 2 * TTS_TOKEN_MARGIN_MS
+			 ? secs - TTS_TOKEN_MARGIN_MS / 1000
+			 : secs;
 out:
 	json_object_put(o);
 	return err;
+}
+
+static int tts_token_parse(struct tts_token *t, const struct fs_resp *resp)
+{
+	char *token = NULL;
+	int64_t secs = 0;
+	int err = (t->parse ? t->parse : tts_token_oauth)(&token, &secs, resp);
+
+	if (err)
+		return err;
+	if (t->token)
+		explicit_bzero(t->token, strlen(t->token));
+	mem_deref(t->token);
+	t->token = token;
+	if (secs < 1)
+		secs = 1;
+	t->exp = tmr_jiffies() + (uint64_t)secs * 1000;
+	return 0;
 }
 
 static void tts_token_resp(int err, const struct fs_resp *resp, void *arg)
@@ -144,6 +163,13 @@ static void tts_token_resp(int err, const struct fs_resp *resp, void *arg)
 int tts_token_get(struct tts_tokens *tt, const char *key,
 		  const struct ttsv_http *req, tts_token_h *h, void *arg)
 {
+	return tts_token_get_as(tt, key, req, NULL, h, arg);
+}
+
+int tts_token_get_as(struct tts_tokens *tt, const char *key,
+		     const struct ttsv_http *req, tts_token_parse_h *parse,
+		     tts_token_h *h, void *arg)
+{
 	struct fs_hook hook = {.method = "POST"};
 	struct fs_req_opts opts = {0};
 	struct tts_token_wait *w;
@@ -178,6 +204,7 @@ int tts_token_get(struct tts_tokens *tt, const char *key,
 			return ENOMEM;
 		}
 		t->tt = tt;
+		t->parse = parse;
 		list_init(&t->waiters);
 		list_append(&tt->entries, &t->le, t);
 	}

@@ -40,4 +40,21 @@ int tts_tokens_alloc(struct tts_tokens **ttp, struct fs_req *req,
 int tts_token_get(struct tts_tokens *tt, const char *key,
 		  const struct ttsv_http *req, tts_token_h *h, void *arg);
 
+struct fs_resp;
+
+/**
+ * A token endpoint's answer: the token (allocated) and how long it may
+ * be used before it is asked for again.
+ *
+ * @return 0, EPROTO (not a token answer), ENOMEM
+ */
+typedef int(tts_token_parse_h)(char **tokenp, int64_t *secsp,
+			       const struct fs_resp *resp);
+
+/** tts_token_get() for a token that is not OAuth2's (parse: NULL is
+ *  OAuth2's {access_token, expires_in}) */
+int tts_token_get_as(struct tts_tokens *tt, const char *key,
+		     const struct ttsv_http *req, tts_token_parse_h *parse,
+		     tts_token_h *h, void *arg);
+
 #endif

@@ -61,8 +61,11 @@ struct fs_stt {
 	uint32_t rate; /* what the vendor gets */
 	int channel;   /* the results' channel_tag */
 	bool open, ready, paused, finishing, ended, dropped;
-	struct mbuf *pre;   /* audio before the stream is ready, at rate */
-	struct mbuf *chunk; /* audio gathered up to chunk_ms */
+	bool cred_wait;      /* the credential comes later (stt_cred) */
+	int cred_err;        /* how stt_cred() came */
+	struct mbuf *wait8k; /* the caller's 8 kHz audio meanwhile */
+	struct mbuf *pre;    /* audio before the stream is ready, at rate */
+	struct mbuf *chunk;  /* audio gathered up to chunk_ms */
 	uint64_t frames, frames_dropped;
 	void *vst; /* the vendor's state (mem_deref'd) */
 	/* recognizer.vad: the stream opens once the caller speaks */
