@@ -170,8 +170,8 @@ int tts_cloud_start(struct tts *tts, struct tts_job *job,
 	if (!err) {
 		job->fetching = true;
 		err = tts_token_get_as(tts->tokens, key, &th,
-				       job->ops->token_parse, tts_cloud_token,
-				       job);
+				       job->ops->token_parse, false,
+				       tts_cloud_token, job);
 		if (err)
 			job->fetching = false;
 	}

@@ -35,7 +35,17 @@ struct tts_token_wait {
 	struct le le;
 	tts_token_h *h;
 	void *arg;
+	bool owns; /* arg is a reference the handler would have freed */
 };
+
+/* dropped without its handler (the cache freed): the reference it held */
+static void tts_token_wait_destructor(void *arg)
+{
+	struct tts_token_wait *w = arg;
+
+	if (w->owns)
+		mem_deref(w->arg);
+}
 
 static void tts_token_destructor(void *arg)
 {
@@ -151,6 +161,8 @@ static void tts_token_resp(int err, const struct fs_resp *resp, void *arg)
 		tts_token_h *h = w->h;
 		void *harg = w->arg;
 
+		w->owns = false; /* the handler has it now */
+
 		list_unlink(&w->le);
 		mem_deref(w);
 		h(err, err ? NULL : t->token, harg);
@@ -163,12 +175,12 @@ static void tts_token_resp(int err, const struct fs_resp *resp, void *arg)
 int tts_token_get(struct tts_tokens *tt, const char *key,
 		  const struct ttsv_http *req, tts_token_h *h, void *arg)
 {
-	return tts_token_get_as(tt, key, req, NULL, h, arg);
+	return tts_token_get_as(tt, key, req, NULL, false, h, arg);
 }
 
 int tts_token_get_as(struct tts_tokens *tt, const char *key,
 		     const struct ttsv_http *req, tts_token_parse_h *parse,
-		     tts_token_h *h, void *arg)
+		     bool owns_arg, tts_token_h *h, void *arg)
 {
 	struct fs_hook hook = {.method = "POST"};
 	struct fs_req_opts opts = {0};
@@ -191,11 +203,12 @@ int tts_token_get_as(struct tts_tokens *tt, const char *key,
 		h(0, t->token, arg);
 		return 0;
 	}
-	w = mem_zalloc(sizeof(*w), NULL);
+	w = mem_zalloc(sizeof(*w), tts_token_wait_destructor);
 	if (!w)
 		return ENOMEM;
 	w->h = h;
 	w->arg = arg;
+	w->owns = owns_arg;
 	if (!t) {
 		t = mem_zalloc(sizeof(*t), tts_token_destructor);
 		if (!t || str_dup(&t->key, key)) {
@@ -219,6 +232,7 @@ int tts_token_get_as(struct tts_tokens *tt, const char *key,
 			    tts_token_resp, t);
 	if (err) {
 		list_unlink(&w->le);
+		w->owns = false; /* not taken: the caller keeps it */
 		mem_deref(w);
 		if (!t->token)
 			mem_deref(t);

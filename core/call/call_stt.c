@@ -188,7 +188,7 @@ static int call_stt_sts(struct fs_call *c, struct fs_stt *s,
 	if (!err) {
 		w->s = s;
 		err = tts_token_get_as(tts_token_cache(c->env->tts), key, &th,
-				       aws_sts_parse, call_sts_keys, w);
+				       aws_sts_parse, true, call_sts_keys, w);
 	}
 	if (err)
 		mem_deref(w);
