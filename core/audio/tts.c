@@ -73,6 +73,7 @@ static void tts_destructor(void *arg)
 	mem_deref(tts->creds);
 	mem_deref(tts->def_voice);
 	mem_deref(tts->def_lang);
+	mem_deref(tts->def_cloud);
 }
 
 static int tts_vendor_parse(const char *s, enum tts_vendor *vp)
@@ -112,8 +113,18 @@ int tts_alloc(struct tts **tp, struct worker *wp, const struct tts_conf *conf)
 		     ? conf->default_vendor
 		     : "flite";
 	err = tts_vendor_parse(dv, &tts->def_vendor);
-	if (err) {
-		fs_error("tts", "default vendor '%s' is not built in", dv);
+	if (err && conf->req && ttsv_find(dv)) {
+		/* a cloud vendor by default: its credential is looked up
+		 * as for any say naming it */
+		tts->def_vendor = TTS_FLITE;
+		err = str_dup(&tts->def_cloud, dv);
+		if (err)
+			goto out;
+	} else if (err) {
+		fs_error("tts",
+			 "default vendor '%s' is neither built in nor "
+			 "a cloud vendor",
+			 dv);
 		err = EINVAL;
 		goto out;
 	}
@@ -166,7 +177,35 @@ static void tts_fallback_warn(struct tts *tts, const char *vendor)
 	if (tts->nwarned < TTS_WARNED_MAX)
 		str_ncpy(tts->warned[tts->nwarned++], vendor, TTS_VENDOR_MAX);
 	fs_warn("tts", "vendor '%s' is not built in: using %s", vendor,
-		tts_vendor_names[tts->def_vendor]);
+		tts->def_cloud ? tts->def_cloud
+			       : tts_vendor_names[tts->def_vendor]);
+}
+
+/* With a cloud vendor as TTS_VENDOR, a say naming no vendor (or, not
+ * strict, one not spoken here) goes to it, with TTS_VOICE unless the
+ * say names a voice of that vendor */
+static const struct tts_ask *tts_default_cloud(struct tts *tts,
+					       const struct tts_ask *ask,
+					       struct tts_ask *tmp)
+{
+	enum tts_vendor v;
+	bool named = ask->vendor && *ask->vendor;
+
+	if (!tts->def_cloud)
+		return ask;
+	if (named && (!tts_vendor_parse(ask->vendor, &v) ||
+		      (tts->req && ttsv_find(ask->vendor)) || tts->strict))
+		return ask;
+	*tmp = *ask;
+	tmp->vendor = tts->def_cloud;
+	if (named) {
+		tts_fallback_warn(tts, ask->vendor);
+		tts->st.fallbacks++;
+		tmp->voice = tts->def_voice;
+	} else if (!tmp->voice || !*tmp->voice) {
+		tmp->voice = tts->def_voice;
+	}
+	return tmp;
 }
 
 /* "en-US" -> "en-us", "pt_BR" -> "pt-br" */
@@ -308,7 +347,8 @@ int tts_synth_ask(struct tts *tts, const struct tts_ask *ask, const char *text,
 		  struct fs_scope *scope, fs_audio_h *h, void *arg)
 {
 	const struct ttsv_ops *ops = NULL;
-	const char *voice = ask ? ask->voice : NULL;
+	struct tts_ask dflt;
+	const char *voice;
 	enum tts_vendor v;
 	struct audio_pend *pend;
 	struct tts_job *job;
@@ -320,6 +360,8 @@ int tts_synth_ask(struct tts *tts, const struct tts_ask *ask, const char *text,
 
 	if (!tts || !ask || !text || !h)
 		return EINVAL;
+	ask = tts_default_cloud(tts, ask, &dflt);
+	voice = ask->voice;
 	len = strlen(text);
 	if (!len || len > TTS_TEXT_MAX)
 		return EINVAL;
@@ -456,6 +498,11 @@ int tts_synth(struct tts *tts, const char *vendor, const char *lang,
 	};
 
 	return tts_synth_ask(tts, &ask, text, scope, h, arg);
+}
+
+struct tts_tokens *tts_token_cache(struct tts *tts)
+{
+	return tts ? tts->tokens : NULL;
 }
 
 int tts_metrics(const struct tts *tts, struct json_object *obj)

@@ -117,6 +117,12 @@ int tts_synth_ask(struct tts *tts, const struct tts_ask *ask, const char *text,
  * Add hits, misses, coalesced, entries, bytes, errors, fallbacks,
  * inflight and synth_ms {p50, max, avg, count} to obj
  */
+struct tts_tokens;
+
+/** @return the loop's token cache (OAuth2 tokens, STS keys), shared with
+ *  recognition */
+struct tts_tokens *tts_token_cache(struct tts *tts);
+
 int tts_metrics(const struct tts *tts, struct json_object *obj);
 
 /*

@@ -169,8 +169,9 @@ int tts_cloud_start(struct tts *tts, struct tts_job *job,
 		fs_warn("tts", "%s: %s", job->ops->name, why);
 	if (!err) {
 		job->fetching = true;
-		err = tts_token_get(tts->tokens, key, &th, tts_cloud_token,
-				    job);
+		err = tts_token_get_as(tts->tokens, key, &th,
+				       job->ops->token_parse, false,
+				       tts_cloud_token, job);
 		if (err)
 			job->fetching = false;
 	}

@@ -34,6 +34,7 @@ struct tts {
 	struct worker *wp; /* borrowed */
 	uint32_t qid[2];   /* worker queue per engine */
 	enum tts_vendor def_vendor;
+	char *def_cloud; /* TTS_VENDOR names a cloud vendor; NULL: embedded */
 	char *def_voice;
 	char *def_lang;
 	bool strict;

@@ -26,6 +26,7 @@ struct tts_token {
 	char *key;
 	char *token;  /* NULL until the first answer */
 	uint64_t exp; /* tmr_jiffies() at which it is renewed */
+	tts_token_parse_h *parse;
 	bool fetching;
 	struct list waiters;
 };
@@ -34,7 +35,17 @@ struct tts_token_wait {
 	struct le le;
 	tts_token_h *h;
 	void *arg;
+	bool owns; /* arg is a reference the handler would have freed */
 };
+
+/* dropped without its handler (the cache freed): the reference it held */
+static void tts_token_wait_destructor(void *arg)
+{
+	struct tts_token_wait *w = arg;
+
+	if (w->owns)
+		mem_deref(w->arg);
+}
 
 static void tts_token_destructor(void *arg)
 {
@@ -73,8 +84,10 @@ int tts_tokens_alloc(struct tts_tokens **ttp, struct fs_req *req,
 	return 0;
 }
 
-/* {access_token, expires_in} as RFC 6749 section 5.1 has it */
-static int tts_token_parse(struct tts_token *t, const struct fs_resp *resp)
+/* {access_token, expires_in} as RFC 6749 section 5.1 has it, renewed a
+ * minute before it expires */
+static int tts_token_oauth(char **tokenp, int64_t *secsp,
+			   const struct fs_resp *resp)
 {
 	struct json_tokener *tok = json_tokener_new_ex(8);
 	struct json_object *o = NULL, *v;
@@ -89,20 +102,36 @@ static int tts_token_parse(struct tts_token *t, const struct fs_resp *resp)
 	    !json_object_is_type(v, json_type_string) ||
 	    !json_object_get_string_len(v))
 		goto out;
-	mem_deref(t->token);
-	t->token = NULL;
-	err = str_dup(&t->token, json_object_get_string(v));
+	err = str_dup(tokenp, json_object_get_string(v));
 	if (json_object_object_get_ex(o, "expires_in", &v) &&
 	    json_object_is_type(v, json_type_int))
 		secs = json_object_get_int64(v);
 	if (secs < 1 || secs > 86400)
 		secs = 3600;
-	t->exp = tmr_jiffies() + (uint64_t)secs * 1000 -
-		 (secs * 1000 > 2 * TTS_TOKEN_MARGIN_MS ? TTS_TOKEN_MARGIN_MS
-							: 0);
+	*secsp = secs * 1000 > 2 * TTS_TOKEN_MARGIN_MS
+			 ? secs - TTS_TOKEN_MARGIN_MS / 1000
+			 : secs;
 out:
 	json_object_put(o);
 	return err;
+}
+
+static int tts_token_parse(struct tts_token *t, const struct fs_resp *resp)
+{
+	char *token = NULL;
+	int64_t secs = 0;
+	int err = (t->parse ? t->parse : tts_token_oauth)(&token, &secs, resp);
+
+	if (err)
+		return err;
+	if (t->token)
+		explicit_bzero(t->token, strlen(t->token));
+	mem_deref(t->token);
+	t->token = token;
+	if (secs < 1)
+		secs = 1;
+	t->exp = tmr_jiffies() + (uint64_t)secs * 1000;
+	return 0;
 }
 
 static void tts_token_resp(int err, const struct fs_resp *resp, void *arg)
@@ -132,6 +161,8 @@ static void tts_token_resp(int err, const struct fs_resp *resp, void *arg)
 		tts_token_h *h = w->h;
 		void *harg = w->arg;
 
+		w->owns = false; /* the handler has it now */
+
 		list_unlink(&w->le);
 		mem_deref(w);
 		h(err, err ? NULL : t->token, harg);
@@ -143,6 +174,13 @@ static void tts_token_resp(int err, const struct fs_resp *resp, void *arg)
 
 int tts_token_get(struct tts_tokens *tt, const char *key,
 		  const struct ttsv_http *req, tts_token_h *h, void *arg)
+{
+	return tts_token_get_as(tt, key, req, NULL, false, h, arg);
+}
+
+int tts_token_get_as(struct tts_tokens *tt, const char *key,
+		     const struct ttsv_http *req, tts_token_parse_h *parse,
+		     bool owns_arg, tts_token_h *h, void *arg)
 {
 	struct fs_hook hook = {.method = "POST"};
 	struct fs_req_opts opts = {0};
@@ -165,11 +203,12 @@ int tts_token_get(struct tts_tokens *tt, const char *key,
 		h(0, t->token, arg);
 		return 0;
 	}
-	w = mem_zalloc(sizeof(*w), NULL);
+	w = mem_zalloc(sizeof(*w), tts_token_wait_destructor);
 	if (!w)
 		return ENOMEM;
 	w->h = h;
 	w->arg = arg;
+	w->owns = owns_arg;
 	if (!t) {
 		t = mem_zalloc(sizeof(*t), tts_token_destructor);
 		if (!t || str_dup(&t->key, key)) {
@@ -178,6 +217,7 @@ int tts_token_get(struct tts_tokens *tt, const char *key,
 			return ENOMEM;
 		}
 		t->tt = tt;
+		t->parse = parse;
 		list_init(&t->waiters);
 		list_append(&tt->entries, &t->le, t);
 	}
@@ -192,6 +232,7 @@ int tts_token_get(struct tts_tokens *tt, const char *key,
 			    tts_token_resp, t);
 	if (err) {
 		list_unlink(&w->le);
+		w->owns = false; /* not taken: the caller keeps it */
 		mem_deref(w);
 		if (!t->token)
 			mem_deref(t);

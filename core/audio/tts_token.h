@@ -9,6 +9,7 @@
 #ifndef TTS_TOKEN_H
 #define TTS_TOKEN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct fs_req;
@@ -39,5 +40,26 @@ int tts_tokens_alloc(struct tts_tokens **ttp, struct fs_req *req,
  */
 int tts_token_get(struct tts_tokens *tt, const char *key,
 		  const struct ttsv_http *req, tts_token_h *h, void *arg);
+
+struct fs_resp;
+
+/**
+ * A token endpoint's answer: the token (allocated) and how long it may
+ * be used before it is asked for again.
+ *
+ * @return 0, EPROTO (not a token answer), ENOMEM
+ */
+typedef int(tts_token_parse_h)(char **tokenp, int64_t *secsp,
+			       const struct fs_resp *resp);
+
+/**
+ * tts_token_get() for a token that is not OAuth2's (parse: NULL is
+ * OAuth2's {access_token, expires_in}). With owns_arg, arg is a mem
+ * reference the handler frees; when the cache is freed first, the
+ * waiter frees it instead (on an error return the caller keeps it).
+ */
+int tts_token_get_as(struct tts_tokens *tt, const char *key,
+		     const struct ttsv_http *req, tts_token_parse_h *parse,
+		     bool owns_arg, tts_token_h *h, void *arg);
 
 #endif

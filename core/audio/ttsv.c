@@ -8,6 +8,7 @@
 #include <re.h>
 #include <json-c/json.h>
 #include <fs/fs_req.h>
+#include "audio/aws_sts.h"
 #include "audio/ttsv.h"
 #include "audio/audio.h"
 #include "base/jsonutil.h"
@@ -201,8 +202,11 @@ void ttsv_log_status(const char *who, const struct fs_resp *resp)
 	char esc[200], snip[120];
 	size_t n = resp->len < sizeof(snip) - 1 ? resp->len : sizeof(snip) - 1;
 
-	memcpy(snip, resp->body, n);
-	snip[n] = '\0';
+	/* AWS's XML errors: their code and message, not the envelope */
+	if (aws_sts_error(snip, sizeof(snip), resp)) {
+		memcpy(snip, resp->body, n);
+		snip[n] = '\0';
+	}
 	log_escape(esc, sizeof(esc), snip);
 	fs_warn("tts", "%s: HTTP %u: %s", who, (unsigned)resp->status, esc);
 }

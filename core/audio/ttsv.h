@@ -37,7 +37,7 @@ struct ttsv_ask {
 	const char *model;                 /* synthesizer.model or ""   */
 	const struct json_object *cred;    /* the credential's fields  */
 	const struct json_object *options; /* synthesizer.options, NULL */
-	const char *token; /* the OAuth2 access token, for build() */
+	const char *token; /* token_build()'s token, for build() */
 };
 
 /** The request a vendor wants; every string allocated with mem_* */
@@ -69,6 +69,10 @@ struct ttsv_ops {
 	 */
 	int (*token_build)(struct ttsv_http *h, const struct ttsv_ask *a,
 			   char *key, size_t keysz, char *err, size_t errsz);
+	/** The token request's answer (tts_token_parse_h); NULL:
+	 *  OAuth2's */
+	int (*token_parse)(char **tokenp, int64_t *secsp,
+			   const struct fs_resp *resp);
 };
 
 /** Decode a vendor's answer on a worker thread, as its ops say */

@@ -4,14 +4,16 @@
  * {Engine, LanguageCode, OutputFormat "pcm", SampleRate "8000", Text,
  * TextType, VoiceId}, signed with the credential's accessKeyId and
  * secretAccessKey (and sessionToken) for the service "polly" in its
- * region. The answer is raw 16-bit PCM at 8 kHz. jambonz also takes a
- * roleArn (an STS AssumeRole); that is not done here.
+ * region. The answer is raw 16-bit PCM at 8 kHz. A credential with a
+ * roleArn and no keys is signed with the temporary keys of an STS
+ * AssumeRole (aws_sts.c), cached as a token, as speech-utils does.
  */
 #include <errno.h>
 #include <string.h>
 #include <time.h>
 #include <re.h>
 #include <json-c/json.h>
+#include "audio/aws_sts.h"
 #include "audio/ttsv.h"
 #include "http/sigv4.h"
 
@@ -54,9 +56,19 @@ static int aws_build(struct ttsv_http *h, const struct ttsv_ask *a, char *err,
 				       ttsv_cred(a, "secretAccessKey", NULL));
 	const char *region =
 		ttsv_cred(a, "aws_region", ttsv_cred(a, "region", NULL));
+	const char *session = ttsv_cred(a, "session_token",
+					ttsv_cred(a, "sessionToken", NULL));
+	struct aws_sts_keys k;
 	struct sigv4_req sr;
-	char def[96], *base = NULL;
+	char def[96], *base = NULL, kbuf[4096];
 	int e;
+
+	/* roleArn: the keys STS gave (aws_token) */
+	if (a->token && !aws_sts_split(&k, kbuf, sizeof(kbuf), a->token)) {
+		id = k.id;
+		secret = k.secret;
+		session = k.session;
+	}
 
 	if (!id || !secret || !region) {
 		re_snprintf(err, errsz,
@@ -88,15 +100,27 @@ static int aws_build(struct ttsv_http *h, const struct ttsv_ask *a, char *err,
 		.service = "polly",
 		.key_id = id,
 		.secret = secret,
-		.token = ttsv_cred(a, "session_token",
-				   ttsv_cred(a, "sessionToken", NULL)),
+		.token = session,
 		.now = time(NULL),
 	};
-	return sigv4_headers(&h->hdrs, &sr);
+	e = sigv4_headers(&h->hdrs, &sr);
+	explicit_bzero(kbuf, sizeof(kbuf));
+	return e;
+}
+
+/* roleArn without keys: the AssumeRole request first */
+static int aws_token(struct ttsv_http *h, const struct ttsv_ask *a, char *key,
+		     size_t keysz, char *err, size_t errsz)
+{
+	if (!aws_sts_wanted(a->cred, false))
+		return ENOENT;
+	return aws_sts_request(h, a->cred, key, keysz, err, errsz);
 }
 
 const struct ttsv_ops ttsv_aws = {
 	.name = "aws",
 	.build = aws_build,
 	.pcm_rate = 8000,
+	.token_build = aws_token,
+	.token_parse = aws_sts_parse,
 };

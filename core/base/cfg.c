@@ -155,12 +155,17 @@ static const struct cfg_item cfg_items[] = {
 	{"DEFAULT_WEBHOOK_SECRET", CFG_STR, CFG_OFF(default_webhook_secret),
 	 "", 0, 0, true, "signs the default hooks (Jambonz-Signature)"},
 	{"TTS_VENDOR", CFG_STR, CFG_OFF(tts_vendor), "flite", 0, 0, false,
-	 "default speech vendor (flite, espeak); vendors not spoken fall back "
-	 "to it"},
+	 "default speech vendor (flite, espeak, or a cloud vendor with a "
+	 "credential); vendors not spoken fall back to it"},
 	{"TTS_LANGUAGE", CFG_STR, CFG_OFF(tts_language), "en-US", 0, 0, false,
 	 "default speech language"},
 	{"TTS_VOICE", CFG_STR, CFG_OFF(tts_voice), "", 0, 0, false,
 	 "default voice; empty = the vendor's default"},
+	{"STT_VENDOR", CFG_STR, CFG_OFF(stt_vendor), "", 0, 0, false,
+	 "default recognition vendor of applications naming none; empty = "
+	 "none"},
+	{"STT_LANGUAGE", CFG_STR, CFG_OFF(stt_language), "en-US", 0, 0, false,
+	 "default recognition language"},
 	{"TTS_STRICT", CFG_BOOL, CFG_OFF(tts_strict), "false", 0, 0, false,
 	 "fail a say with a vendor the server lacks instead of falling back"},
 	{"TTS_CACHE_MB", CFG_U32, CFG_OFF(tts_cache_mb), "64", 0, 65536, false,

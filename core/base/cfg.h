@@ -83,6 +83,8 @@ struct cfg {
 	char *tts_vendor;           /* TTS_VENDOR "flite"                   */
 	char *tts_language;         /* TTS_LANGUAGE "en-US"                 */
 	char *tts_voice;            /* TTS_VOICE ""                         */
+	char *stt_vendor;           /* STT_VENDOR ""                        */
+	char *stt_language;         /* STT_LANGUAGE "en-US"                 */
 	bool tts_strict;            /* TTS_STRICT false                     */
 	uint32_t tts_cache_mb;      /* TTS_CACHE_MB 64                      */
 	uint32_t audio_cache_mb;    /* AUDIO_CACHE_MB 128                   */

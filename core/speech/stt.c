@@ -35,6 +35,7 @@ static void stt_destructor(void *arg)
 	mem_deref(s->rs);
 	mem_deref(s->pre);
 	mem_deref(s->chunk);
+	mem_deref(s->wait8k);
 	mem_deref(s->vst);
 	mem_deref(s->vendor);
 	mem_deref(s->lang);
@@ -51,6 +52,12 @@ static void stt_drop(struct fs_stt *s)
 		return;
 	s->dropped = true;
 	s->ended = true;
+	if (s->frames_dropped)
+		fs_warn("stt",
+			"%s: %s: %llu of %llu frames dropped (the vendor "
+			"read slower than real time)",
+			s->sid, s->vlog, (unsigned long long)s->frames_dropped,
+			(unsigned long long)(s->frames + s->frames_dropped));
 	fs_listener_cancel(s->bind);
 	s->bind = NULL;
 	fs_scope_close(s->scope);
@@ -266,6 +273,12 @@ void stt_feed(struct fs_stt *s, const int16_t *pcm, size_t n)
 
 	if (!s || s->ended || s->paused || s->finishing || !n || n > 320)
 		return;
+	if (s->cred_wait || !s->rs) {
+		if (s->wait8k && s->wait8k->end + n * 2 <= s->wait8k->size)
+			(void)mbuf_write_mem(s->wait8k, (const uint8_t *)pcm,
+					     n * 2);
+		return;
+	}
 	k = fs_resamp_run(s->rs, pcm, n, out, sizeof(out) / sizeof(out[0]));
 	if (!k)
 		return;
@@ -326,9 +339,72 @@ static int stt_open(struct fs_stt *s)
 	return err;
 }
 
+/* With the credential: the vendor's URL, the buffers, then the stream
+ * (or the voice detector first) */
+static int stt_setup(struct fs_stt *s)
+{
+	int err = s->v->prepare(s, &s->url, &s->hdrs);
+
+	if (err)
+		return err;
+	s->pre = mbuf_alloc(4096);
+	s->chunk = mbuf_alloc(4096);
+	if (!s->pre || !s->chunk)
+		return ENOMEM;
+	err = fs_resamp_alloc(&s->rs, 8000, s->rate);
+	if (err)
+		return err;
+	s->vad_wait = stt_vad_init(&s->vad, sttv_rec(s, "vad"));
+	return s->vad_wait ? 0 : stt_open(s);
+}
+
+/* stt_cred()'s work, from the loop: never inside its caller */
+static void stt_cred_go(int err, const char *ev, void *data, void *arg)
+{
+	struct fs_stt *s = arg;
+	struct mbuf *w;
+
+	(void)ev;
+	(void)data;
+	if (s->ended)
+		return;
+	err = s->cred_err;
+	if (!err)
+		err = stt_setup(s);
+	if (err) {
+		stt_fail(s, err,
+			 s->cred_err ? "no credential (STS AssumeRole failed)"
+				     : "could not open the stream");
+		return;
+	}
+	/* what the caller said meanwhile, as it came */
+	w = s->wait8k;
+	s->wait8k = NULL;
+	for (size_t off = 0; w && off + 320 <= w->end; off += 320)
+		stt_feed(s, (const int16_t *)(void *)(w->buf + off), 160);
+	mem_deref(w);
+}
+
+void stt_cred(struct fs_stt *s, int err, const struct json_object *cred)
+{
+	if (!s || s->ended || !s->cred_wait)
+		return;
+	s->cred_wait = false;
+	if (!err && cred) {
+		json_object_put(s->cred);
+		s->cred = NULL;
+		if (json_object_deep_copy((struct json_object *)cred, &s->cred,
+					  NULL))
+			err = ENOMEM;
+	}
+	s->cred_err = err ? err : (cred ? 0 : EINVAL);
+	if (fs_scope_listen(s->scope, NULL, 1, stt_cred_go, s, NULL))
+		fs_warn("stt", "%s: %s: cannot open the stream", s->sid,
+			s->vlog);
+}
+
 int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 {
-	char *url = NULL, *hdrs = NULL;
 	const struct sttv *v;
 	struct fs_stt *s;
 	int err;
@@ -348,6 +424,7 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 	s->h = conf->h;
 	s->arg = conf->arg;
 	s->rate = 8000;
+	s->channel = conf->channel ? (int)conf->channel : 1;
 	str_ncpy(s->sid, conf->call_sid ? conf->call_sid : "-",
 		 sizeof(s->sid));
 	s->recog = conf->recog
@@ -369,36 +446,22 @@ int stt_start(struct fs_stt **sp, const struct stt_conf *conf)
 		err = ENOMEM;
 		goto out;
 	}
-	err = v->prepare(s, &url, &hdrs);
-	if (err)
-		goto out;
-	s->pre = mbuf_alloc(4096);
-	s->chunk = mbuf_alloc(4096);
-	if (!s->pre || !s->chunk) {
-		err = ENOMEM;
-		goto out;
-	}
-	err = fs_resamp_alloc(&s->rs, 8000, s->rate);
-	if (err)
-		goto out;
 	err = fs_scope_alloc(&s->scope, conf->scope, "stt");
 	if (err)
 		goto out;
 	s->req = conf->req;
 	s->handshake_ms = conf->handshake_ms;
-	s->url = url;
-	s->hdrs = hdrs;
-	url = hdrs = NULL;
-	s->vad_wait = stt_vad_init(&s->vad, sttv_rec(s, "vad"));
-	if (!s->vad_wait) {
-		err = stt_open(s);
-		if (err)
-			goto out;
+	if (conf->cred_later) {
+		/* the caller's audio kept until stt_cred() */
+		s->cred_wait = true;
+		s->wait8k = mbuf_alloc(8000 * 2 * STT_PREOPEN_MS / 1000);
+		err = s->wait8k ? 0 : ENOMEM;
+	} else {
+		err = stt_setup(s);
 	}
-	err = fs_scope_bind(conf->scope, stt_release, s, &s->bind);
+	if (!err)
+		err = fs_scope_bind(conf->scope, stt_release, s, &s->bind);
 out:
-	mem_deref(url);
-	mem_deref(hdrs);
 	if (err) {
 		mem_deref(s);
 		return err;

@@ -39,6 +39,8 @@ struct stt_conf {
 	const struct json_object *recog; /* merged recognizer */
 	const char *call_sid;            /* for log lines */
 	uint32_t handshake_ms;           /* 0: 1500 */
+	unsigned channel;                /* channel_tag of the results; 0: 1 */
+	bool cred_later; /* cred a placeholder: stt_cred() gives it */
 	fs_stt_h *h;
 	void *arg;
 };
@@ -50,6 +52,13 @@ struct stt_conf {
  *         needs: logged), ENOTSUP (unknown vendor), ESHUTDOWN, ENOMEM
  */
 int stt_start(struct fs_stt **sp, const struct stt_conf *conf);
+
+/**
+ * The credential of a recognition started with cred_later (an STS
+ * AssumeRole's keys): the stream opens, and gets the audio kept
+ * meanwhile (up to STT_PREOPEN_MS). err: the recognition fails.
+ */
+void stt_cred(struct fs_stt *s, int err, const struct json_object *cred);
 
 /** @return the recognition's own scope, for the audio's tap */
 struct fs_scope *stt_scope(const struct fs_stt *s);

@@ -145,7 +145,8 @@ struct json_object *sttv_evt(const struct fs_stt *s, bool final,
 	}
 	json_object_object_add(e, "language_code",
 			       json_object_new_string(s->lang));
-	json_object_object_add(e, "channel_tag", json_object_new_int(1));
+	json_object_object_add(e, "channel_tag",
+			       json_object_new_int(s->channel));
 	json_object_object_add(e, "is_final", json_object_new_boolean(final));
 	json_object_object_add(alt, "confidence",
 			       json_object_new_double(confidence));

@@ -59,9 +59,13 @@ struct fs_stt {
 	char *lang;
 	char sid[40];
 	uint32_t rate; /* what the vendor gets */
+	int channel;   /* the results' channel_tag */
 	bool open, ready, paused, finishing, ended, dropped;
-	struct mbuf *pre;   /* audio before the stream is ready, at rate */
-	struct mbuf *chunk; /* audio gathered up to chunk_ms */
+	bool cred_wait;      /* the credential comes later (stt_cred) */
+	int cred_err;        /* how stt_cred() came */
+	struct mbuf *wait8k; /* the caller's 8 kHz audio meanwhile */
+	struct mbuf *pre;    /* audio before the stream is ready, at rate */
+	struct mbuf *chunk;  /* audio gathered up to chunk_ms */
 	uint64_t frames, frames_dropped;
 	void *vst; /* the vendor's state (mem_deref'd) */
 	/* recognizer.vad: the stream opens once the caller speaks */
@@ -127,7 +131,7 @@ int sttv_qj(struct mbuf *mb, const char *key, const struct json_object *v);
 /** Send a JSON text message (takes the reference) */
 int sttv_send_json(struct fs_stt *s, struct json_object *o);
 
-/** A new {language_code, channel_tag 1, is_final, alternatives[{
+/** A new {language_code, channel_tag, is_final, alternatives[{
  *  transcript, confidence}], vendor {name, evt}} (evt: a reference is
  *  taken); NULL on ENOMEM */
 struct json_object *sttv_evt(const struct fs_stt *s, bool final,

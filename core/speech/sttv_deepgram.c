@@ -157,6 +157,27 @@ static int dg_prepare(struct fs_stt *s, char **urlp, char **hdrsp)
 	return err;
 }
 
+/* The language a multilingual model (language=multi) detected:
+ * channel.alternatives[0].languages[0], as jambonz's normalizeDeepgram
+ * takes it for language_code */
+static const char *dg_detected(const struct json_object *msg)
+{
+	struct json_object *ch, *alts, *langs;
+
+	if (!json_object_object_get_ex(msg, "channel", &ch) ||
+	    !json_object_object_get_ex(ch, "alternatives", &alts) ||
+	    !json_object_is_type(alts, json_type_array) ||
+	    !json_object_object_get_ex(json_object_array_get_idx(alts, 0),
+				       "languages", &langs) ||
+	    !json_object_is_type(langs, json_type_array))
+		return NULL;
+	langs = json_object_array_get_idx(langs, 0);
+	return json_object_is_type(langs, json_type_string) &&
+			       json_object_get_string_len(langs)
+		       ? json_object_get_string(langs)
+		       : NULL;
+}
+
 /* The result last: its handler may end the recognition and free s */
 static void dg_emit(struct fs_stt *s, struct json_object *msg, bool final,
 		    const char *text, double conf)
@@ -172,6 +193,10 @@ static void dg_emit(struct fs_stt *s, struct json_object *msg, bool final,
 		conf = d->conf;
 	evt = sttv_evt(s, final, all ? all : text, conf, msg);
 	mem_deref(all);
+	if (evt && dg_detected(msg))
+		json_object_object_add(
+			evt, "language_code",
+			json_object_new_string(dg_detected(msg)));
 	if (final) {
 		d->acc->end = d->acc->pos = 0;
 		d->conf = 1.0;

@@ -1,6 +1,7 @@
 /**
  * @file fs_stt.h  Speech recognition of a call's caller (ABI 1.5;
- *                 fs_stt_fallback() 1.8)
+ *                 fs_stt_fallback() 1.8; the transcription service
+ *                 1.12)
  *
  * A recognition streams what the caller says (the tap's 8 kHz audio,
  * resampled to the vendor's rate) to a cloud vendor over its streaming
@@ -29,6 +30,7 @@ extern "C" {
 struct fs_call;
 struct fs_scope;
 struct fs_stt;
+struct fs_transcribe;
 struct json_object;
 
 /**
@@ -114,6 +116,41 @@ void fs_stt_close(struct fs_stt *s);
  *         fallbackVendor (or "default") or on ENOMEM
  */
 struct json_object *fs_stt_fallback(const struct json_object *recog);
+
+/** A transcription ended by itself: no channel is recognised any more
+ *  (each vendor failed, its fallback too). The handle stays valid; the
+ *  owner frees it (mem_deref) */
+typedef void(fs_transcribe_h)(void *arg);
+
+/**
+ * Transcribe a call as jambonz's transcribe verb does (ABI 1.12): each
+ * final result (and with recognizer.interim each interim one) posted to
+ * spec's transcriptionHook as {speech} with the call's fields;
+ * recognizer.fallbackVendor replacing a channel's vendor once; the
+ * transcribe_status event (FS_EV_TRANSCRIBE_STATUS) pausing and resuming
+ * every channel. Bound to scope.
+ *
+ * @param tp      Returns the transcription (mem_deref frees and stops
+ *                it, quietly)
+ * @param spec    The transcribe verb's properties (borrowed)
+ * @param bridged Nested in a bridge (dial): the caller is channel 1 and
+ *                the bridged party channel 2, each recognised on its
+ *                own, unless spec's channel names one of them or
+ *                recognizer.separateRecognitionPerChannel is false
+ *                (channel 1), as jambonz's nested transcribe; otherwise
+ *                the caller alone
+ * @param h       The transcription ended by itself (not after
+ *                fs_transcribe_stop() or the scope's close)
+ * @return 0, ENOKEY (no credential for any channel: logged), ENOTSUP,
+ *         ENOTCONN, EINVAL, ENOMEM; nothing is left running on error
+ */
+int fs_transcribe_start(struct fs_transcribe **tp, struct fs_call *c,
+			struct fs_scope *scope, const struct json_object *spec,
+			bool bridged, fs_transcribe_h *h, void *arg);
+
+/** Tell each vendor the audio is over (CloseStream, stop) and end the
+ *  recognitions; no handler runs afterwards. NULL ignored */
+void fs_transcribe_stop(struct fs_transcribe *t);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,10 @@
  * A listen (or stream) property streams the bridged call, as jambonz's
  * nested listen, from the answer to the bridge's end (the core's listen
  * service, fs/fs_listen.h): its metadata carries the answered leg's
- * fields, its actionHook's answer is not acted on.
+ * fields, its actionHook's answer is not acted on. A transcribe
+ * property transcribes both parties of the bridge, each its own channel
+ * (the core's transcription service, fs/fs_stt.h), as jambonz's nested
+ * transcribe.
  * Duplicate targets ring once; the verb's proxy is each target's unless
  * it names its own. dialMusic plays to the caller while the targets
  * ring; a confirmHook runs on an answered target before it may win
@@ -25,6 +28,7 @@
 #include <re.h>
 #include <fs/fs.h>
 #include <fs/fs_listen.h>
+#include <fs/fs_stt.h>
 #include "dial.h"
 #include "schema.h"
 
@@ -39,6 +43,7 @@ static void dial_destructor(void *arg)
 	}
 	fs_listen_stop(d->listen);
 	d->listen = mem_deref(d->listen);
+	d->transcribe = mem_deref(d->transcribe);
 }
 
 const char *dial_verb(const struct json_object *v,
@@ -96,6 +101,7 @@ static void dial_finish(struct dial *d, const char *status, uint16_t scode)
 	d->ended = true;
 	/* the stream is the bridge's: it ends before the actionHook */
 	fs_listen_stop(d->listen);
+	fs_transcribe_stop(d->transcribe);
 	d->whisper = mem_deref(d->whisper);
 	r = dial_results(d, status, scode);
 	fs_info("dial", "%s: dial %s (%u)", fs_call_sid(d->call), status,
@@ -168,6 +174,33 @@ static void dial_listen(struct dial *d, const struct dial_target *dt)
 			fs_call_sid(d->call), err);
 }
 
+/* transcribe: both parties of the bridge, channel 1 the caller and 2
+ * the target, until the bridge ends */
+static void dial_transcribe(struct dial *d)
+{
+	struct json_object *spec;
+	int err;
+
+	if (!json_object_object_get_ex(fs_task_data(d->t), "transcribe",
+				       &spec))
+		return;
+	err = fs_transcribe_start(&d->transcribe, d->call, fs_task_scope(d->t),
+				  spec, true, NULL, NULL);
+	if (err && err != ENOKEY)
+		fs_warn("dial", "%s: nested transcribe not started: %m",
+			fs_call_sid(d->call), err);
+}
+
+/* The caller hung up or a new verb list came: the vendors are told the
+ * audio is over before the task's scope takes their sockets */
+static void dial_cancel(struct fs_task *t)
+{
+	struct dial *d = fs_task_state(t);
+
+	if (d)
+		fs_transcribe_stop(d->transcribe);
+}
+
 static const struct json_object *
 dial_confirm_hook(const struct dial_target *dt)
 {
@@ -235,6 +268,7 @@ static void dial_adopt(struct dial *d, struct fs_dial_cmd *cmd)
 	}
 	d->whisper = mem_deref(d->whisper);
 	fs_listen_stop(d->listen);
+	fs_transcribe_stop(d->transcribe);
 	fs_call_unbridge(d->call);
 	err = fs_leg_adopt(w->leg, cmd->data);
 	if (err) {
@@ -415,6 +449,7 @@ void dial_accept(struct dial_target *dt)
 		return;
 	}
 	dial_listen(d, dt);
+	dial_transcribe(d);
 	dial_dtmf_start(d, dt);
 	if (dial_has(d, "onHoldHook"))
 		fs_leg_set_hold(dt->leg, dial_hold, d);
@@ -702,4 +737,4 @@ static int dial_exec(struct fs_task *t, const struct json_object *data)
 }
 
 FS_SCHEMA_PLUGIN(dial, "dial", dial_schema_json, .version = PLUGIN_VERSION,
-		 .exec = dial_exec);
+		 .exec = dial_exec, .cancel = dial_cancel);

@@ -18,6 +18,7 @@ struct fs_leg;
 struct fs_listener;
 struct fs_scope;
 struct fs_task;
+struct fs_transcribe;
 struct json_object;
 struct dial;
 struct dial_say;
@@ -55,7 +56,8 @@ struct dial {
 	uint32_t time_limit_ms;
 	uint16_t last_scode;
 	bool any_busy;
-	struct fs_listen *listen; /* nested listen, once bridged */
+	struct fs_listen *listen;         /* nested listen, once bridged */
+	struct fs_transcribe *transcribe; /* nested, once bridged */
 	struct dial_keys parent_keys, child_keys;
 	struct dial_say *whisper; /* a whisper playing, the bridge undone */
 	bool held;                /* the bridged target put us on hold  */

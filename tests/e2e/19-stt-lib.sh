@@ -93,3 +93,29 @@ vendor_run() {
 	log=$(hooks_log)
 	sim=$(sim_log)
 }
+
+# start_ttssim KEYS_JSON: tests/tools/ttssim.js (synthesis) beside the
+# recognition simulator. Sets TSIM (its base URL).
+start_ttssim() {
+	printf '%s' "$1" >"$WORK/tkeys.json"
+	node "$E2E_ROOT/tests/tools/ttssim.js" "$WORK/tkeys.json" >"$WORK/tsim.out" 2>"$WORK/tsim.log" &
+	PIDS+=("$!")
+	wait_for 5 grep -q '^PORT ' "$WORK/tsim.out" || fail "TTS simulator did not start"
+	TSIM="http://127.0.0.1:$(sed -n 's/^PORT //p' "$WORK/tsim.out")"
+}
+tsim_log() { curl -fsS "$TSIM/_log"; }
+
+# heard SERVICE NAME...: one call each to SERVICE, whose speech the
+# caller must hear (15 loud packets at least)
+heard() {
+	local svc=$1 n loud
+	shift
+	for n in "$@"; do
+		start_rtpsink
+		run_sipp "$n" uac_srv_bye "$svc" || fail "$n: call failed"
+		rtp_quiet
+		loud=$(rtp_stat d.nonsilent)
+		echo "$n: $loud loud packets"
+		[ "$loud" -ge 15 ] || fail "$n: barely heard ($loud loud packets)"
+	done
+}

@@ -14,7 +14,8 @@
 //             |"malformed" (AWS: a frame whose length is wrong),
 //             "language": "es-ES" (the one identified, with altLanguages),
 //             "turns": true (Azure ends the turn after a phrase),
-//             "secret": "..." (AWS: the key id's secret access key)}}
+//             "secret": "..." (AWS: the key id's secret access key),
+//             "token": "..." (AWS: temporary keys' X-Amz-Security-Token)}}
 // (a key not listed is refused as the vendor refuses a bad key; for AWS
 // the key is the access key id and a wrong signature is refused, 403)
 //
@@ -687,6 +688,8 @@ function awsCheck(req, url) {
   if (q.get('X-Amz-SignedHeaders') !== 'host') return {why: 'X-Amz-SignedHeaders', id};
   const script = keys[id];
   if (!script || !script.secret) return {why: 'bad key', id};
+  // temporary keys (STS): their session token, signed in the query
+  if (script.token && q.get('X-Amz-Security-Token') !== script.token) return {why: 'session token', id};
   const pairs = [];
   for (const [k, v] of q) if (k !== 'X-Amz-Signature') pairs.push([awsEnc(k), awsEnc(v)]);
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1));
@@ -934,6 +937,8 @@ function deepgramSession(ws, rec, script, rate, q) {
     const msg = {type: 'Results', channel_index: [0, 1], duration: +(pos - start).toFixed(3),
       start: +start.toFixed(3), is_final: isFinal, speech_final: speechFinal,
       channel: {alternatives: [{transcript: text, confidence: script.confidence || 0.97,
+        // a multilingual model names the language it detected
+        ...(script.language && q.get('language') === 'multi' ? {languages: [script.language]} : {}),
         words: text.split(' ').filter(Boolean).map((w, i) => ({word: w.toLowerCase(),
           start: start + i * 0.3, end: start + i * 0.3 + 0.25,
           confidence: script.confidence || 0.97}))}]},

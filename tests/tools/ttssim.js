@@ -9,9 +9,16 @@
 //
 // KEYS: {microsoft, google, deepgram, elevenlabs, openai, custom,
 //        aws: {id, secret, region},
+//        sts: {id, secret, region, role, issue: {id, secret, token}}
+//        (STS: POST / Action=AssumeRole signed by id/secret for the
+//        service "sts", RoleArn role, RoleSessionName Jambonz_Speech;
+//        answers AssumeRoleResponse with the issue keys, which polly
+//        then takes with their X-Amz-Security-Token; another role is
+//        AccessDenied, 403, in STS's XML),
 //        google_sa: {client_email, public_key}}   (a service account: its
 //        JWT assertions are verified at POST /token, RFC 7523 as Google
 //        has it, and the tokens issued are taken as Bearer by google)
+// KEYS.delay_ms: every synthesis answered that long after its request.
 // Behaviour by the text spoken: containing "SLOW" the answer waits 3 s,
 // "E500" answers 500, "GARBAGE" answers 200 with bytes that are not the
 // audio asked for (google: not JSON).
@@ -69,13 +76,13 @@ function wav(pcm, rate) {
 function hmac(k, s) { return crypto.createHmac('sha256', k).update(s).digest(); }
 function sha(s) { return crypto.createHash('sha256').update(s).digest('hex'); }
 
-function checkSigV4(req, raw, aws) {
+function checkSigV4(req, raw, aws, service0 = 'polly') {
   const auth = req.headers.authorization || '';
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) return 'no SigV4 Authorization header';
   const [, id, date, region, service, signed, sig] = m;
   if (id !== aws.id) return 'unknown access key';
-  if (region !== aws.region || service !== 'polly') return 'wrong scope';
+  if (region !== aws.region || service !== service0) return 'wrong scope';
   const amzDate = req.headers['x-amz-date'] || '';
   if (!amzDate.startsWith(date)) return 'x-amz-date does not match the scope';
   const t = Date.UTC(+amzDate.slice(0, 4), +amzDate.slice(4, 6) - 1, +amzDate.slice(6, 8),
@@ -85,6 +92,9 @@ function checkSigV4(req, raw, aws) {
   const q = [...u.searchParams].map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).sort().join('&');
   const hdrs = signed.split(';');
   if (!hdrs.includes('host') || !hdrs.includes('x-amz-date')) return 'host and x-amz-date must be signed';
+  // temporary keys: their session token, signed
+  if (aws.token && (req.headers['x-amz-security-token'] !== aws.token || !hdrs.includes('x-amz-security-token')))
+    return 'session token missing or wrong';
   const canon = [req.method, u.pathname, q,
     hdrs.map((h) => `${h}:${(req.headers[h] || '').trim()}`).join('\n') + '\n',
     signed, sha(raw)].join('\n');
@@ -132,7 +142,8 @@ const vendors = {
   aws: {
     match: (u) => u.pathname === '/v1/speech',
     check(req, raw, b) {
-      const why = checkSigV4(req, raw, keys.aws);
+      const temp = keys.sts && (req.headers.authorization || '').includes(`Credential=${keys.sts.issue.id}/`);
+      const why = checkSigV4(req, raw, temp ? {...keys.sts.issue, region: keys.aws.region} : keys.aws);
       if (why) return [403, why, JSON.stringify({message: why})];
       if (!b || b.OutputFormat !== 'pcm' || b.SampleRate !== '8000' || !b.VoiceId || !b.Text) return [400, 'bad body', ''];
       if (b.TextType !== (b.Text.startsWith('<speak') ? 'ssml' : 'text')) return [400, 'TextType', ''];
@@ -188,6 +199,41 @@ const vendors = {
   },
 };
 
+// AWS STS AssumeRole (Query API, form body, SigV4 for "sts"), its XML
+function sts(req, raw, res) {
+  const f = new URLSearchParams(raw.toString());
+  const rec = {at: Date.now(), vendor: 'sts', path: '/', body: Object.fromEntries(f), headers: req.headers};
+  log.push(rec);
+  const xmlErr = (status, code, msg) => {
+    rec.ok = false; rec.why = msg;
+    res.writeHead(status, {'Content-Type': 'text/xml'});
+    res.end(`<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>` +
+      `<Code>${code}</Code><Message>${msg}</Message></Error><RequestId>${crypto.randomUUID()}</RequestId></ErrorResponse>`);
+  };
+  if (!/^application\/x-www-form-urlencoded/.test(req.headers['content-type'] || ''))
+    return xmlErr(400, 'InvalidParameterValue', 'Content-Type');
+  const why = checkSigV4(req, raw, keys.sts, 'sts');
+  if (why) return xmlErr(403, 'SignatureDoesNotMatch', why);
+  if (f.get('Action') !== 'AssumeRole' || f.get('Version') !== '2011-06-15')
+    return xmlErr(400, 'InvalidAction', 'Action or Version');
+  const dur = Number(f.get('DurationSeconds') || 3600);
+  if (!(dur >= 900 && dur <= 43200)) return xmlErr(400, 'ValidationError', 'DurationSeconds');
+  if (f.get('RoleSessionName') !== 'Jambonz_Speech') return xmlErr(400, 'ValidationError', 'RoleSessionName');
+  if (f.get('RoleArn') !== keys.sts.role)
+    return xmlErr(403, 'AccessDenied', `User: ${keys.sts.id} is not authorized to perform: sts:AssumeRole on resource: ${f.get('RoleArn')}`);
+  rec.ok = true;
+  const exp = new Date(Date.now() + dur * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+  const i = keys.sts.issue;
+  res.writeHead(200, {'Content-Type': 'text/xml'});
+  res.end(`<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n<AssumeRoleResult>\n` +
+    `<AssumedRoleUser><AssumedRoleId>AROA3XFRBF535PLBIFPI4:Jambonz_Speech</AssumedRoleId>` +
+    `<Arn>${keys.sts.role}/Jambonz_Speech</Arn></AssumedRoleUser>\n` +
+    `<Credentials>\n<AccessKeyId>${i.id}</AccessKeyId>\n<SecretAccessKey>${i.secret}</SecretAccessKey>\n` +
+    `<SessionToken>${i.token}</SessionToken>\n<Expiration>${exp}</Expiration>\n</Credentials>\n` +
+    `</AssumeRoleResult>\n<ResponseMetadata><RequestId>${crypto.randomUUID()}</RequestId></ResponseMetadata>\n` +
+    `</AssumeRoleResponse>\n`);
+}
+
 const srv = http.createServer((req, res) => {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
@@ -211,6 +257,10 @@ const srv = http.createServer((req, res) => {
       issued.add(tok);
       res.writeHead(200, {'Content-Type': 'application/json'});
       res.end(JSON.stringify({access_token: tok, expires_in: 3599, token_type: 'Bearer'}));
+      return;
+    }
+    if (req.method === 'POST' && u.pathname === '/' && keys.sts) {
+      sts(req, raw, res);
       return;
     }
     const name = Object.keys(vendors).find((n) => vendors[n].match(u));
@@ -240,7 +290,10 @@ const srv = http.createServer((req, res) => {
       res.writeHead(200, {'Content-Type': ctype, 'Content-Length': bytes.length});
       res.end(bytes);
     };
-    if (text.includes('SLOW')) setTimeout(send, 3000); else send();
+    // delay_ms: every answer that long after the request (a benchmark's
+    // fixed vendor latency)
+    const wait = (text.includes('SLOW') ? 3000 : 0) + (keys.delay_ms || 0);
+    if (wait) setTimeout(send, wait); else send();
   });
 });
 srv.listen(0, '127.0.0.1', () => process.stdout.write(`PORT ${srv.address().port}\n`));
