@@ -178,10 +178,25 @@ dial_confirm_hook(const struct dial_target *dt)
 	return dt->d->confirm_hook;
 }
 
+/* A target answered, then declined or gone: the actionHook reports it
+ * (its leg's call_sid and SBC Call-ID too) unless a later leg fails */
+static void dial_set_last(struct dial *d, const struct dial_target *dt,
+			  const char *status, uint16_t scode)
+{
+	d->last_status = status;
+	d->last_status_scode = scode;
+	str_ncpy(d->win_sid, fs_leg_sid(dt->leg), sizeof(d->win_sid));
+	str_ncpy(d->win_callid,
+		 fs_leg_callid(dt->leg) ? fs_leg_callid(dt->leg) : "",
+		 sizeof(d->win_callid));
+}
+
 /* Every target failed: the outcome of the last, busy if any was */
 static void dial_all_failed(struct dial *d, uint16_t scode)
 {
-	if (d->any_busy)
+	if (d->last_status)
+		dial_finish(d, d->last_status, d->last_status_scode);
+	else if (d->any_busy)
 		dial_finish(d, "busy", 486);
 	else if (scode == 487 || scode == 408)
 		dial_finish(d, "no-answer", scode);
@@ -200,6 +215,11 @@ static void dial_leg_failed(struct dial_target *dt, uint16_t scode)
 	if (scode == 486 || scode == 600)
 		d->any_busy = true;
 	d->last_scode = scode;
+	/* as jambonz's, which a completed leg's status locks */
+	if (d->last_status && strcmp(d->last_status, "completed")) {
+		d->last_status = NULL;
+		d->win_sid[0] = d->win_callid[0] = '\0';
+	}
 	if (--d->pending == 0 && !d->winner)
 		dial_all_failed(d, scode);
 }
@@ -212,6 +232,8 @@ void dial_decline(struct dial_target *dt, const char *why)
 		return;
 	fs_info("dial", "%s: target %s declined: %s", fs_call_sid(d->call),
 		fs_leg_sid(dt->leg), why);
+	if (!d->last_status || strcmp(d->last_status, "completed"))
+		dial_set_last(d, dt, "in-progress", 200);
 	fs_leg_hangup(dt->leg);
 	dt->done = true;
 	dial_confirm_stop(dt);
@@ -475,11 +497,15 @@ static void dial_leg_event(struct fs_leg *leg, enum fs_leg_event ev,
 	case FS_LEG_ENDED:
 		dt->done = true;
 		dial_confirm_stop(dt);
-		if (dt == d->winner)
+		if (dt == d->winner) {
 			dial_finish(d, "completed", 200);
-		else if (--d->pending == 0 && !d->winner)
-			dial_finish(d, "failed",
-				    d->last_scode ? d->last_scode : 480);
+			break;
+		}
+		/* it hung up during its confirmHook: jambonz's completed,
+		 * without a SIP status */
+		dial_set_last(d, dt, "completed", 0);
+		if (--d->pending == 0 && !d->winner)
+			dial_all_failed(d, d->last_scode);
 		break;
 	}
 }

@@ -55,6 +55,11 @@ struct dial {
 	uint32_t time_limit_ms;
 	uint16_t last_scode;
 	bool any_busy;
+	/* jambonz's results follow the legs' last status: a target its
+	 * confirmHook declined was last in-progress (200), one that hung
+	 * up during it completed; NULL: the last failure decides */
+	const char *last_status;
+	uint16_t last_status_scode;
 	struct fs_listen *listen; /* nested listen, once bridged */
 	struct dial_keys parent_keys, child_keys;
 	struct dial_say *whisper; /* a whisper playing, the bridge undone */
