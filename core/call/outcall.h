@@ -86,6 +86,17 @@ uint16_t outcall_sip_request(struct fs_call *c, struct fs_leg *leg,
 			     const struct json_object *r, fs_sipreq_h *h,
 			     void *harg, char *err, size_t errsz);
 
+/**
+ * A REFER to answer with fs_leg_refer_reply() (500 when its last
+ * reference goes unanswered): a leg's, or the caller's (call_sip.c)
+ *
+ * @return a new reference, NULL when out of memory (then answered 500)
+ */
+struct sip;
+struct sip_msg;
+struct fs_leg_refer *legapi_refer_alloc(struct sip *sip,
+					const struct sip_msg *msg);
+
 uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
 			  const struct json_object *body, char *err,
 			  size_t errsz);
