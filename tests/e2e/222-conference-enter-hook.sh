@@ -18,7 +18,7 @@ start_hooks '{
   }},
   "/enter": [{"verb":"play","url":"@BASE@/tone440.wav"}],
   "/enter-bad": [{"verb":"hangup"}],
-  "/tone440.wav": {"wav":{"secs":3,"freq":440,"rate":8000}}
+  "/tone440.wav": {"wav":{"secs":5,"freq":440,"rate":8000}}
 }'
 start_fs main SIP_LOOPS=2 DEFAULT_CALL_HOOK="$HOOK/call"
 
@@ -34,15 +34,15 @@ events() { # SID: its statusHook events
 	json_get "$(hooks_log)" "d.filter(r => r.path===\"/st\" && r.body.call_sid===\"$1\").map(r => r.body.event + \":\" + r.body.members).join()"
 }
 
-# --- e1: m starts the room, its enterHook plays 3 s of 440 Hz -----------
+# --- e1: m starts the room, its enterHook plays 5 s of 440 Hz -----------
 RTPSINK_TONES=440,600,1000 start_rtpsink
 SM=$RTP_STATS PM=$RTP_PORT
 RTPSINK_TONES=440,600,1000 start_rtpsink
 SN=$RTP_STATS PN=$RTP_PORT
-RTP_PORT=$PM run_sipp m "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone m 9 pcmu 1000)$(x_pause 9500)")" 15552221001 &
+RTP_PORT=$PM run_sipp m "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone m 11 pcmu 1000)$(x_pause 11500)")" 15552221001 &
 M=$!
 wait_hooks 'd.some(r => r.path==="/enter")'
-RTP_PORT=$PN run_sipp n "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone n 8 pcmu 600)$(x_pause 8500)")" 15552221002 &
+RTP_PORT=$PN run_sipp n "$(mkscen uac_bye CSEQ=2 ACTIONS="$(tone n 12 pcmu 600)$(x_pause 12500)")" 15552221002 &
 N=$!
 wait_rtp 'd.tones[440] >= 25' 10 "$SM"
 wait "$M" || fail "m failed"
@@ -52,7 +52,7 @@ rtp_quiet "$SM"
 rtp_quiet "$SN"
 m440=$(count "$SM" 440) m600=$(count "$SM" 600) n1000=$(count "$SN" 1000)
 echo "m heard the enterHook in $m440 packets, n in $m600; n heard m in $n1000"
-[ "$m440" -ge 120 ] || fail "m did not hear its enterHook ($m440)"
+[ "$m440" -ge 200 ] || fail "m did not hear its enterHook ($m440)"
 [ "$m600" -ge 100 ] || fail "m did not hear n once in ($m600)"
 [ "$n1000" -ge 100 ] || fail "n did not hear m once in ($n1000)"
 assert_eq "$(RTP_STATS=$SM rtp_stat 'd.tonelog.filter(p => p[1].includes(440) && p[1].includes(600)).length')" "0" "m heard the room during its enterHook"
@@ -63,7 +63,7 @@ start_at=$(json_get "$(hooks_log)" "d.find(r => r.path===\"/st\" && r.body.event
 join_at=$(json_get "$(hooks_log)" "d.find(r => r.path===\"/st\" && r.body.call_sid===\"$MSID\" && r.body.event===\"join\").at")
 echo "start at +0, enterHook asked at +$((enter_at - start_at)) ms, join at +$((join_at - start_at)) ms"
 [ "$start_at" -le "$enter_at" ] || fail "start came after the enterHook"
-[ $((join_at - enter_at)) -ge 2800 ] || fail "join before the enterHook's play ended ($((join_at - enter_at)) ms)"
+[ $((join_at - enter_at)) -ge 4800 ] || fail "join before the enterHook's play ended ($((join_at - enter_at)) ms)"
 # n was in (and heard) while m's enterHook played, and did not hear m
 n_before=$(RTP_STATS=$SN rtp_stat "d.tonelog.filter(p => p[0] < $join_at - 100 && p[1].includes(1000)).length")
 n_in=$(grep -n -- "joined conf:.*:e1 on loop . (2 members in)" "$WORK/main.log" | head -1 | cut -d: -f1)
