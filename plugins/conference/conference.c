@@ -4,13 +4,14 @@
  *
  * As jambonz's lib/tasks/conference.js: a room that has not started
  * (no member with startConferenceOnEnter, which is true unless false)
- * makes its members wait, hearing the waitHook's verbs; the statusHook
+ * makes its members wait, hearing the waitHook's verbs; an enterHook's
+ * verbs run on the member alone before it is in; the statusHook
  * gets start, join, leave, end, start-talking and stop-talking as
  * listed in statusEvents (the starter's hook and events serve the whole
  * room); the task ends when the member leaves: the room ended
- * (endConferenceOnExit of another member), a kick, a `leave` of the
- * waitHook, a hangup or the verbs replaced, and its actionHook gets the
- * call's fields. updateCall's conf_mute_status (every member that is
+ * (its last endConferenceOnExit member left, endConferenceDuration
+ * after), a kick, a `leave` of the waitHook, a hangup or the verbs
+ * replaced, and its actionHook gets the call's fields. updateCall's conf_mute_status (every member that is
  * not a moderator), conf_hold_status and conferenceParticipantAction,
  * and their WebSocket commands, reach it as events on the call scope.
  * The verb JSON is checked against its spec of
