@@ -11,10 +11,10 @@
  * room); the task ends when the member leaves: the room ended
  * (its last endConferenceOnExit member left, endConferenceDuration
  * after), a kick, a `leave` of the waitHook, a hangup or the verbs
- * replaced, and its actionHook gets the call's fields. updateCall's conf_mute_status (every member that is
- * not a moderator), conf_hold_status and conferenceParticipantAction,
- * and their WebSocket commands, reach it as events on the call scope.
- * The verb JSON is checked against its spec of
+ * replaced, and its actionHook gets the call's fields. updateCall's
+ * conf_mute_status (every member that is not a moderator), conf_hold_status
+ * and conferenceParticipantAction, and their WebSocket commands, reach it as
+ * events on the call scope. The verb JSON is checked against its spec of
  * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
