@@ -492,6 +492,10 @@ static enum MHD_Result rest_update_call(struct rest *r,
 reply:
 	if (status == 202)
 		return rest_reply_msg(conn, MHD_HTTP_ACCEPTED, "accepted");
+	/* a sip_request's answer: err holds {status, reason} */
+	if (status == 200)
+		return rest_reply(conn, status, rest_json_type, err,
+				  strlen(err));
 	return rest_reply_msg(conn, status, err);
 }
 

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "call/call.h"
 #include "call/call_sbc.h"
+#include "call/outcall.h"
 #include "dir/directory.h"
 #include "media/media.h"
 #include "sip/sipcheck.h"
@@ -47,17 +48,46 @@ static void call_media_from_sdp(struct fs_call *c)
 	c->has_media = true;
 }
 
+/* The caller's offer holds us: sendonly, inactive or a null address
+ * (RFC 3264 section 8.4); libre keeps its direction mirrored */
+static bool call_sdp_held(const struct fs_call *c)
+{
+	enum sdp_dir dir = sdp_media_rdir(c->sdpm);
+
+	return dir == SDP_RECVONLY || dir == SDP_INACTIVE ||
+	       !sa_isset(sdp_media_raddr(c->sdpm), SA_ADDR);
+}
+
+/* A hold or unhold of the caller, told on the call's scope (dial passes
+ * it on to its bridged leg) */
+static void call_hold_tell(struct fs_call *c, const struct sip_msg *msg,
+			   bool held)
+{
+	struct fs_call_hold h = {.held = held};
+	char from[256], to[256];
+
+	(void)pl_strcpy(&msg->from.val, from, sizeof(from));
+	(void)pl_strcpy(&msg->to.val, to, sizeof(to));
+	h.from = from;
+	h.to = to;
+	fs_info("call", "%s: %s by the caller", c->sid,
+		held ? "on hold" : "off hold");
+	(void)fs_scope_emit(c->scope, FS_EV_CALL_HOLD, &h);
+}
+
 /* libre session handlers ------------------------------------------------ */
 
 static int call_sess_offer(struct mbuf **descp, const struct sip_msg *msg,
 			   void *arg)
 {
 	struct fs_call *c = arg;
+	bool was;
 	int err;
 
 	/* re-INVITE: hold, unhold or a new address */
 	if (!mbuf_get_left(msg->mb))
 		return sdp_encode(descp, c->sdp, true);
+	was = call_sdp_held(c);
 	err = sdp_decode(c->sdp, msg->mb, true);
 	if (err) {
 		fs_warn("call", "%s: bad SDP in re-INVITE: %m", c->sid, err);
@@ -66,7 +96,10 @@ static int call_sess_offer(struct mbuf **descp, const struct sip_msg *msg,
 	call_media_from_sdp(c);
 	fs_info("call", "%s: re-INVITE: media now %s", c->sid,
 		sdp_dir_name(sdp_media_rdir(c->sdpm)));
-	return sdp_encode(descp, c->sdp, false);
+	err = sdp_encode(descp, c->sdp, false);
+	if (!err && c->state == CALL_ANSWERED && was != call_sdp_held(c))
+		call_hold_tell(c, msg, !was);
+	return err;
 }
 
 static int call_sess_answer(const struct sip_msg *msg, void *arg)
@@ -114,6 +147,28 @@ static void call_sess_info(struct sip *sip, const struct sip_msg *msg,
 	}
 }
 
+/* A REFER of the caller: a dial bridging the call takes it (its
+ * referHook), else 501 as before */
+static void call_sess_refer(struct sip *sip, const struct sip_msg *msg,
+			    void *arg)
+{
+	struct fs_call *c = arg;
+	struct fs_call_refer cr = {0};
+
+	if (c->closing || c->state != CALL_ANSWERED) {
+		(void)sip_reply(sip, msg, 501, "Not Implemented");
+		return;
+	}
+	cr.r = legapi_refer_alloc(sip, msg);
+	if (!cr.r)
+		return;
+	if (!fs_scope_emit(c->scope, FS_EV_CALL_REFER, &cr))
+		cr.scode = 501;
+	if (cr.scode)
+		fs_leg_refer_reply(cr.r, cr.scode, NULL);
+	mem_deref(cr.r);
+}
+
 static void call_sess_close(int err, const struct sip_msg *msg, void *arg)
 {
 	struct fs_call *c = arg;
@@ -141,7 +196,7 @@ static int call_accept(struct fs_call *c, uint16_t scode, const char *reason,
 		&c->sess, c->env->stk->sock, c->invite, scode, reason,
 		c->env->stk->cuser, "application/sdp", desc, NULL, NULL, false,
 		call_sess_offer, call_sess_answer, call_sess_estab,
-		call_sess_info, NULL, call_sess_close, c,
+		call_sess_info, call_sess_refer, call_sess_close, c,
 		"Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n");
 	return err;
 }

@@ -588,24 +588,43 @@ static void legapi_refer_destructor(void *data)
 	mem_deref(r->msg);
 }
 
+struct fs_leg_refer *legapi_refer_alloc(struct sip *sip,
+					const struct sip_msg *msg)
+{
+	struct fs_leg_refer *r =
+		mem_zalloc(sizeof(*r), legapi_refer_destructor);
+
+	if (!r) {
+		(void)sip_reply(sip, msg, 500, "Server Internal Error");
+		return NULL;
+	}
+	r->sip = sip;
+	r->msg = mem_ref((struct sip_msg *)msg);
+	return r;
+}
+
 static void legapi_refer(const struct sip_msg *msg, void *arg)
 {
 	struct fs_leg *fl = arg;
 	struct fs_leg_refer *r =
-		mem_zalloc(sizeof(*r), legapi_refer_destructor);
+		legapi_refer_alloc(fl->call->env->stk->sip, msg);
 	uint16_t st;
 
-	if (!r) {
-		(void)sip_reply(fl->call->env->stk->sip, msg, 500,
-				"Server Internal Error");
+	if (!r)
 		return;
-	}
-	r->sip = fl->call->env->stk->sip;
-	r->msg = mem_ref((struct sip_msg *)msg);
 	st = fl->referh ? fl->referh(fl, r, fl->refer_arg) : 501;
 	if (st)
 		fs_leg_refer_reply(r, st, call_reason_phrase(st));
 	mem_deref(r);
+}
+
+int fs_leg_hold(struct fs_leg *fl, bool hold)
+{
+	if (!fl || !fl->leg)
+		return EINVAL;
+	if (fl->final)
+		return ENOTCONN;
+	return leg_hold(fl->leg, hold);
 }
 
 void fs_leg_set_refer(struct fs_leg *fl, fs_leg_refer_h *h, void *arg)

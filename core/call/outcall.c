@@ -528,12 +528,13 @@ int outcall_adopt(struct fs_call *parent, struct leg *leg, const char *to,
 /* updateCall ------------------------------------------------------------ */
 
 /* An in-dialog request on the call's leg, inbound or outbound; its
- * answer is logged (fs_call_request's own line) */
+ * answer is logged (fs_call_request's own line) and handed to h if any */
 static uint16_t outcall_send_sip(struct fs_call *c, struct fs_leg *leg,
 				 const char *method, const char *ctype,
 				 const char *body,
 				 const struct json_object *headers,
-				 const char *what, char *err, size_t errsz)
+				 const char *what, fs_sipreq_h *h, void *harg,
+				 char *err, size_t errsz)
 {
 	struct fs_sipreq r = {0};
 	int e;
@@ -544,8 +545,8 @@ static uint16_t outcall_send_sip(struct fs_call *c, struct fs_leg *leg,
 	r.body_len = body ? strlen(body) : 0;
 	r.headers = headers;
 	r.what = what;
-	e = leg ? fs_leg_request(leg, c->scope, &r, NULL, NULL)
-		: fs_call_request(c, c->scope, &r, NULL, NULL);
+	e = leg ? fs_leg_request(leg, c->scope, &r, h, harg)
+		: fs_call_request(c, c->scope, &r, h, harg);
 	if (!e)
 		return 202;
 	re_snprintf(err, errsz, "%s not sent: %s", what,
@@ -555,9 +556,9 @@ static uint16_t outcall_send_sip(struct fs_call *c, struct fs_leg *leg,
 
 /* sip_request: {method (INFO, NOTIFY, MESSAGE), content_type, content,
  * headers}, as jambonz's _lccSipRequest */
-static uint16_t outcall_sip_request(struct fs_call *c, struct fs_leg *leg,
-				    const struct json_object *r, char *err,
-				    size_t errsz)
+uint16_t outcall_sip_request(struct fs_call *c, struct fs_leg *leg,
+			     const struct json_object *r, fs_sipreq_h *h,
+			     void *harg, char *err, size_t errsz)
 {
 	static const char *const methods[] = {"INFO", "NOTIFY", "MESSAGE"};
 	struct json_object *hdrs = NULL;
@@ -588,7 +589,7 @@ static uint16_t outcall_sip_request(struct fs_call *c, struct fs_leg *leg,
 	str_ncpy(up, methods[i], sizeof(up));
 	(void)json_object_object_get_ex(r, "headers", &hdrs);
 	return outcall_send_sip(c, leg, up, ctype, body, hdrs, "sip:request",
-				err, errsz);
+				h, harg, err, errsz);
 }
 
 /* dtmf: {digit, duration}, sent as jambonz's _lccDtmf: a SIP INFO of
@@ -625,7 +626,7 @@ static uint16_t outcall_dtmf(struct fs_call *c, struct fs_leg *leg,
 	json_object_object_add(hdrs, "X-Reason",
 			       json_object_new_string("Dtmf"));
 	st = outcall_send_sip(c, leg, "INFO", "application/dtmf", body, hdrs,
-			      "dtmf", err, errsz);
+			      "dtmf", NULL, NULL, err, errsz);
 	json_object_put(hdrs);
 	return st;
 }
@@ -685,7 +686,7 @@ uint16_t outcall_sip_cmd(struct fs_call *c, const char *target_sid,
 	}
 	if (!strcmp(key, "dtmf"))
 		return outcall_dtmf(c, cmd.leg, val, err, errsz);
-	return outcall_sip_request(c, cmd.leg, val, err, errsz);
+	return outcall_sip_request(c, cmd.leg, val, NULL, NULL, err, errsz);
 }
 
 uint16_t outcall_update(struct call_env *env, const char *call_sid,
@@ -776,7 +777,7 @@ uint16_t outcall_update(struct call_env *env, const char *call_sid,
 		did = true;
 	}
 	if (json_object_object_get_ex(body, "sip_request", &v))
-		return outcall_sip_request(c, NULL, v, err, errsz);
+		return outcall_sip_request(c, NULL, v, NULL, NULL, err, errsz);
 	if (json_object_object_get_ex(body, "dtmf", &v))
 		return outcall_dtmf(c, NULL, v, err, errsz);
 	if (json_object_object_get_ex(body, "mute_status", &v)) {

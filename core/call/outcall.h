@@ -10,6 +10,7 @@
 
 struct call_env;
 struct fs_call;
+struct fs_leg;
 struct fs_scope;
 struct fs_sipreq;
 struct json_object;
@@ -73,6 +74,28 @@ int call_dlg_request(struct fs_call *c, struct leg *leg,
 uint16_t outcall_sip_cmd(struct fs_call *c, const char *target_sid,
 			 const char *key, const struct json_object *val,
 			 char *err, size_t errsz);
+
+/**
+ * updateCall's sip_request ({method, content_type, content, headers}) in
+ * leg's dialog, or with leg NULL c's own; h (may be NULL) gets the far
+ * end's answer, as jambonz's REST answer carries it.
+ *
+ * @return 202 once sent, else the status outcall_update() would give
+ */
+uint16_t outcall_sip_request(struct fs_call *c, struct fs_leg *leg,
+			     const struct json_object *r, fs_sipreq_h *h,
+			     void *harg, char *err, size_t errsz);
+
+/**
+ * A REFER to answer with fs_leg_refer_reply() (500 when its last
+ * reference goes unanswered): a leg's, or the caller's (call_sip.c)
+ *
+ * @return a new reference, NULL when out of memory (then answered 500)
+ */
+struct sip;
+struct sip_msg;
+struct fs_leg_refer *legapi_refer_alloc(struct sip *sip,
+					const struct sip_msg *msg);
 
 uint16_t outcall_dial_cmd(struct fs_call *c, const char *target_sid,
 			  const struct json_object *body, char *err,

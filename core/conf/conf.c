@@ -69,7 +69,7 @@ static void conf_out(struct fs_conf *m, unsigned *left, bool *ended)
 		return;
 	media_stream_mix(m->ms, NULL, NULL);
 	conf_room_stats(m->slot, &frames, &missing);
-	conf_room_leave(m->slot, left, ended);
+	conf_room_leave(m->slot, tmr_jiffies() / 20, left, ended);
 	m->slot = NULL;
 	/* after the slot: nobody pushes to it any more */
 	m->mq = mem_deref(m->mq);
@@ -225,6 +225,15 @@ int fs_conf_join(struct fs_conf **mp, struct fs_call *c,
 		double d = json_object_get_double(v);
 
 		o.max = d > 1 && d < 100000 ? (unsigned)d : 0;
+	}
+	/* jambonz sets endconference_grace_time for a number >= 0 */
+	if (json_object_object_get_ex(props, "endConferenceDuration", &v) &&
+	    (json_object_is_type(v, json_type_int) ||
+	     json_object_is_type(v, json_type_double))) {
+		double d = json_object_get_double(v);
+
+		o.has_grace = d >= 0;
+		o.grace_s = d < 0 ? 0 : d < 86400 ? (unsigned)d : 86400;
 	}
 	status = conf_status_text(props);
 	o.status = status;

@@ -28,6 +28,8 @@ struct conf_slot {
 	bool held;
 	bool kicked; /* the room ended under it */
 	bool beep;   /* the entry tone when it comes in */
+	bool has_grace;
+	unsigned grace_s; /* its endConferenceDuration */
 	struct conf_talk talk;
 	uint64_t frames;  /* frames taken */
 	uint64_t missing; /* others' frames that were not there */
@@ -38,9 +40,13 @@ struct conf_room {
 	char *key;
 	pthread_mutex_t mtx;
 	struct conf_slot *slots[CONF_MAX_MEMBERS];
-	unsigned n;      /* slots */
-	unsigned joined; /* in: not waiting nor kicked */
+	unsigned n;       /* slots */
+	unsigned joined;  /* in: not waiting nor kicked */
+	unsigned endconf; /* in with endConferenceOnExit (FreeSWITCH's
+			   * end_count) */
 	unsigned max;
+	unsigned grace_s; /* endConferenceDuration, 0: none */
+	uint64_t end_at;  /* frame + 1 the grace ends, 0: none running */
 	bool started;
 	bool ended;  /* out of the registry: a new room takes the name */
 	bool linked; /* in the registry */
@@ -113,6 +119,22 @@ static void conf_slot_strset(char *dst, const char *src)
 	str_ncpy(dst, src ? src : "", CONF_TAG_MAX);
 }
 
+/* Under r->mtx: s is in; an endConferenceOnExit member stops a grace
+ * running, as FreeSWITCH's endconference_time is only checked with no
+ * such member in */
+static void conf_room_in(struct conf_room *r, const struct conf_slot *s)
+{
+	++r->joined;
+	if (s->endconf) {
+		++r->endconf;
+		r->end_at = 0;
+	}
+	/* as jambonz sets endconference_grace_time, by each member with
+	 * it once in */
+	if (s->has_grace)
+		r->grace_s = s->grace_s;
+}
+
 /* Under r->mtx: the room starts and its waiting members come in */
 static void conf_room_start(struct conf_room *r, uint64_t frame,
 			    uint64_t now_ms, const char *status)
@@ -127,7 +149,7 @@ static void conf_room_start(struct conf_room *r, uint64_t frame,
 		if (!s->waiting)
 			continue;
 		s->waiting = false;
-		++r->joined;
+		conf_room_in(r, s);
 		if (s->beep)
 			r->beep_f = frame + 1;
 		mqueue_push(s->mq, CONF_MQ_STARTED, NULL);
@@ -156,6 +178,8 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 	s->endconf = o->endconf;
 	s->muted = o->muted;
 	s->beep = o->beep;
+	s->has_grace = o->has_grace;
+	s->grace_s = o->grace_s;
 	conf_slot_strset(s->tag, o->tag);
 	conf_slot_strset(s->coach, o->coach);
 
@@ -181,7 +205,7 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 		}
 		s->waiting = !r->started;
 		if (r->started)
-			++r->joined;
+			conf_room_in(r, s);
 		r->slots[r->n++] = s;
 		/* as jambonz, which sets max_members once in */
 		if (!s->waiting && o->max > 1)
@@ -208,6 +232,7 @@ static void conf_room_end(struct conf_room *r, const struct conf_slot *by)
 {
 	r->ended = true;
 	r->joined = 0;
+	r->end_at = 0;
 	conf_room_unlink(r);
 	for (unsigned i = 0; i < r->n; i++) {
 		struct conf_slot *s = r->slots[i];
@@ -219,7 +244,8 @@ static void conf_room_end(struct conf_room *r, const struct conf_slot *by)
 	}
 }
 
-void conf_room_leave(struct conf_slot *s, unsigned *left, bool *ended)
+void conf_room_leave(struct conf_slot *s, uint64_t frame, unsigned *left,
+		     bool *ended)
 {
 	struct conf_room *r;
 	bool in, gone;
@@ -241,16 +267,24 @@ void conf_room_leave(struct conf_slot *s, unsigned *left, bool *ended)
 			break;
 		}
 	}
-	if (in)
+	if (in) {
 		--r->joined;
+		if (s->endconf)
+			--r->endconf;
+	}
 	if (s->kicked) {
 		/* jambonz: the count is gone, so this member says "end" too */
 		if (ended)
 			*ended = true;
-	} else if (in && (s->endconf || !r->joined)) {
+	} else if (in && (!r->joined ||
+			  (s->endconf && !r->endconf && !r->grace_s))) {
 		conf_room_end(r, s);
 		if (ended)
 			*ended = true;
+	} else if (in && s->endconf && !r->endconf) {
+		/* FreeSWITCH's endconference_grace_time: the others stay
+		 * that long; a tick of one of them ends the room */
+		r->end_at = frame + 1 + (uint64_t)r->grace_s * 50;
 	}
 	if (left)
 		*left = r->joined;
@@ -284,17 +318,29 @@ static void conf_room_sum(struct conf_room *r, struct conf_slot *s,
 	}
 }
 
+/* A grace past its end: the room ends (both locks, in their order) */
+static void conf_room_expire(struct conf_room *r, uint64_t frame)
+{
+	pthread_mutex_lock(&reg.mtx);
+	pthread_mutex_lock(&r->mtx);
+	if (!r->ended && r->end_at && frame + 1 >= r->end_at)
+		conf_room_end(r, NULL);
+	pthread_mutex_unlock(&r->mtx);
+	pthread_mutex_unlock(&reg.mtx);
+}
+
 bool conf_room_tick(struct conf_slot *s, const int16_t *in, int16_t *out,
 		    uint64_t frame)
 {
 	struct conf_room *r = s->room;
 	int32_t acc[CONF_FRAME];
 	unsigned at = (unsigned)(frame % CONF_RING);
+	bool mixed = false, due;
 	int talk = 0;
-	bool mixed = false;
 
 	pthread_mutex_lock(&r->mtx);
-	if (s->waiting || s->kicked)
+	due = r->end_at && frame + 1 >= r->end_at;
+	if (s->waiting || s->kicked || due)
 		goto out;
 	memcpy(s->ring[at], in, sizeof(s->ring[at]));
 	s->idx[at] = frame + 1;
@@ -321,6 +367,8 @@ bool conf_room_tick(struct conf_slot *s, const int16_t *in, int16_t *out,
 	mixed = true;
 out:
 	pthread_mutex_unlock(&r->mtx);
+	if (due)
+		conf_room_expire(r, frame);
 	return mixed;
 }
 

@@ -44,6 +44,8 @@ struct conf_join_opts {
 	bool muted;
 	bool beep;
 	unsigned max;       /* maxParticipants, 0: none */
+	bool has_grace;     /* endConferenceDuration given */
+	unsigned grace_s;   /* endConferenceDuration (s) */
 	const char *tag;    /* memberTag or NULL */
 	const char *coach;  /* speakOnlyTo or NULL */
 	const char *status; /* statusHook and statusEvents, JSON text */
@@ -65,11 +67,16 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 /**
  * Leave; frees the slot (and the room with its last slot).
  *
+ * @param frame The caller's frame number now: the last
+ *              endConferenceOnExit member out starts the room's grace
+ *              (endConferenceDuration) from it
  * @param left  Members still in afterwards
- * @param ended The room ended now (the last one left, an
- *              endConferenceOnExit member left) or had ended before
+ * @param ended The room ended now (the last one left, the last
+ *              endConferenceOnExit member left without a grace) or had
+ *              ended before
  */
-void conf_room_leave(struct conf_slot *s, unsigned *left, bool *ended);
+void conf_room_leave(struct conf_slot *s, uint64_t frame, unsigned *left,
+		     bool *ended);
 
 /**
  * One frame of a member, on its loop's tick: push in, take the clipped

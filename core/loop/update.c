@@ -247,18 +247,142 @@ static uint16_t update_apply(struct call_env *env, const char *sid,
 	return r;
 }
 
+static void update_send_back(struct update_job *j)
+{
+	if (mqueue_push(j->u->mq, 0, j))
+		fs_warn("update", "%s: answer of loop %u lost", j->sid,
+			j->loop);
+}
+
+/*
+ * sip_request, as jambonz's update-call.js: the REST answer waits for
+ * the far end's and carries it, 200 {status, reason}; no answer (a
+ * timeout, the dialog gone) is jambonz's error shape, 500 {msg}.
+ */
+struct update_sipreq {
+	struct update_job *j;
+	struct fs_listener *bind; /* to the call's scope */
+};
+
+static bool update_is_sipreq(const struct json_object *body)
+{
+	static const char *const first[] = {
+		"call_status",
+		"whisper",
+		"child_call_hook",
+		"call_hook",
+		"conf_hold_status",
+		"conf_mute_status",
+		"conferenceParticipantAction",
+		FS_EV_CONF_START,
+	};
+
+	if (!json_object_object_get_ex(body, "sip_request", NULL))
+		return false;
+	/* a key handled before it (outcall_update's order) answers 202 */
+	for (size_t i = 0; i < ARRAY_SIZE(first); i++)
+		if (json_object_object_get_ex(body, first[i], NULL))
+			return false;
+	for (size_t i = 0; i < ARRAY_SIZE(update_status); i++)
+		if (json_object_object_get_ex(body, update_status[i].key,
+					      NULL))
+			return false;
+	return true;
+}
+
+static void update_sipreq_h(int err, uint16_t scode, const char *reason,
+			    void *arg)
+{
+	struct update_sipreq *q = arg;
+	struct update_job *j = q->j;
+	struct json_object *o;
+
+	fs_listener_cancel(q->bind);
+	mem_deref(q);
+	o = err ? NULL : json_object_new_object();
+	if (o) {
+		json_object_object_add(o, "status",
+				       json_object_new_int(scode));
+		json_object_object_add(o, "reason",
+				       json_object_new_string(reason));
+		j->status = 200;
+		str_ncpy(j->err,
+			 json_object_to_json_string_ext(
+				 o, JSON_C_TO_STRING_PLAIN),
+			 sizeof(j->err));
+		json_object_put(o);
+	} else {
+		j->status = 500;
+		re_snprintf(j->err, sizeof(j->err),
+			    "sip_request: no answer from the far end: %s",
+			    err == ETIMEDOUT ? "timeout" : "dialog ended");
+	}
+	update_send_back(j);
+}
+
+/* the call ended first: its request's answer will not come */
+static void update_sipreq_release(void *arg)
+{
+	struct update_sipreq *q = arg;
+	struct update_job *j = q->j;
+
+	mem_deref(q);
+	j->status = 500;
+	re_snprintf(j->err, sizeof(j->err),
+		    "sip_request: the call ended before an answer");
+	update_send_back(j);
+}
+
+static void update_sipreq(struct call_env *env, struct update_job *j,
+			  const struct json_object *body)
+{
+	struct update_sipreq *q = NULL;
+	struct json_object *v = NULL;
+	struct fs_call *c = call_find(env, j->sid);
+
+	(void)json_object_object_get_ex(body, "sip_request", &v);
+	if (!c || c->closing) {
+		j->status = 404;
+		re_snprintf(j->err, sizeof(j->err), "call %s not found",
+			    j->sid);
+		goto out;
+	}
+	q = mem_zalloc(sizeof(*q), NULL);
+	if (!q ||
+	    fs_scope_bind(c->scope, update_sipreq_release, q, &q->bind)) {
+		j->status = 503;
+		re_snprintf(j->err, sizeof(j->err), "out of memory");
+		goto out;
+	}
+	q->j = j;
+	j->status = outcall_sip_request(c, NULL, v, update_sipreq_h, q, j->err,
+					sizeof(j->err));
+	if (j->status == 202)
+		return;
+	/* not sent: jambonz's answer without a stable dialog is 500 */
+	if (j->status == 422)
+		j->status = 500;
+	fs_listener_cancel(q->bind);
+out:
+	mem_deref(q);
+	update_send_back(j);
+}
+
 /* On the owning loop's thread: apply, then send the answer back */
 static void update_run(struct loop *l, void *arg)
 {
 	struct update_job *j = arg;
 	struct json_object *body = json_tokener_parse(j->body);
 
+	if (update_is_sipreq(body)) {
+		update_sipreq(&l->env, j, body);
+		json_object_put(body);
+		return;
+	}
 	j->status =
 		update_apply(&l->env, j->sid, body, j->err, sizeof(j->err));
 	json_object_put(body);
-	if (mqueue_push(j->u->mq, 0, j))
-		fs_warn("update", "%s: answer of loop %u lost", j->sid,
-			j->loop);
+	update_send_back(j);
 }
 
 void update_job_cancel(struct update_job *j)
@@ -280,7 +404,8 @@ uint16_t update_call(struct app *app, const char *sid,
 		re_snprintf(err, errsz, "call %s not found", sid);
 		return 404;
 	}
-	if (loop == 0)
+	/* a sip_request waits for the far end, even on this loop */
+	if (loop == 0 && !update_is_sipreq(body))
 		return update_apply(&app->loop->env, sid, body, err, errsz);
 	if (!u || (unsigned)loop >= APP_MAX_LOOPS) {
 		re_snprintf(err, errsz, "loop %d unavailable", loop);
@@ -305,6 +430,11 @@ uint16_t update_call(struct app *app, const char *sid,
 		u->jobs->prev = j;
 	u->jobs = j;
 	pthread_mutex_unlock(&u->mtx);
+	if (j->body && loop == 0) {
+		update_run(app->loop, j);
+		*jp = j;
+		return 0;
+	}
 	if (!j->body || shard_call(app->shards[loop], update_run, j)) {
 		update_job_free(j);
 		re_snprintf(err, errsz, "loop %d unavailable", loop);

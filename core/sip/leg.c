@@ -452,6 +452,29 @@ struct sip_dialog *leg_dialog(const struct leg *leg)
 	return sipsess_dialog(leg->sess);
 }
 
+int leg_hold(struct leg *leg, bool hold)
+{
+	struct mbuf *desc = NULL;
+	int err;
+
+	if (!leg || leg->done || !leg->answered || !leg->sess)
+		return ENOTCONN;
+	/* RFC 3264 section 8.4: sendonly holds the far end, we still send
+	 * (what it hears on hold) */
+	sdp_media_set_ldir(leg->sdpm, hold ? SDP_SENDONLY : SDP_SENDRECV);
+	err = sdp_encode(&desc, leg->sdp, true);
+	if (!err)
+		err = sipsess_modify(leg->sess, desc);
+	mem_deref(desc);
+	if (err)
+		fs_warn("leg", "%s: %s re-INVITE not sent: %m", leg->sid,
+			hold ? "hold" : "unhold", err);
+	else
+		fs_info("leg", "%s: %s re-INVITE sent", leg->sid,
+			hold ? "hold" : "unhold");
+	return err;
+}
+
 void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg)
 {
 	if (!leg)

@@ -86,6 +86,15 @@ typedef void(leg_hold_h)(bool held, const char *from, const char *to,
 void leg_set_hold(struct leg *leg, leg_hold_h *h, void *arg);
 
 /**
+ * Hold the answered leg's far end (a re-INVITE with a=sendonly) or take
+ * it back (a=sendrecv), as a B2BUA passes a caller's hold on
+ *
+ * @return 0, ENOTCONN (not answered, ended), or libre's (a re-INVITE
+ *         already in progress)
+ */
+int leg_hold(struct leg *leg, bool hold);
+
+/**
  * A REFER of the answered leg's far end (borrowed: mem_ref it to answer
  * it later, sip_reply() on the stack's sip)
  */

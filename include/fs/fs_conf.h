@@ -36,7 +36,8 @@ struct json_object;
 
 enum fs_conf_ev {
 	FS_CONF_STARTED = 1, /* the room this member waited for started */
-	FS_CONF_ENDED,       /* the room ended (endConferenceOnExit) */
+	FS_CONF_ENDED,       /* the room ended (its last endConferenceOnExit
+			      * member left, endConferenceDuration after) */
 	FS_CONF_TALKING,     /* the member started talking */
 	FS_CONF_QUIET,       /* ... and stopped (after a hangover) */
 };
@@ -46,7 +47,9 @@ typedef void(fs_conf_h)(enum fs_conf_ev ev, void *arg);
 /**
  * Join the room named by props.name for the call's account, as the
  * conference verb's properties say: startConferenceOnEnter (false: wait
- * until a member with it true joins), endConferenceOnExit,
+ * until a member with it true joins), endConferenceOnExit (the room
+ * ends with the last such member), endConferenceDuration (that many
+ * seconds after it),
  * maxParticipants, joinMuted, beep, memberTag, speakOnlyTo; statusHook
  * and statusEvents are kept by the member that starts the room. Until
  * the scope closes or fs_conf_leave().

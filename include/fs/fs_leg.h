@@ -199,6 +199,46 @@ void fs_call_unbridge(struct fs_call *c);
 int fs_call_final_hook(struct fs_call *c, const struct json_object *hook,
 		       struct json_object *fields);
 
+/* ABI 1.11 --------------------------------------------------------------- */
+
+/**
+ * Emitted on the call's scope when the caller (an inbound call's far
+ * end) puts the call on hold with a re-INVITE (sendonly, inactive, a
+ * null address) or takes it back; data is a const struct fs_call_hold *.
+ * The core answers the re-INVITE itself, as before.
+ */
+#define FS_EV_CALL_HOLD "call_hold"
+
+struct fs_call_hold {
+	bool held;
+	const char *from; /**< the re-INVITE's From header value */
+	const char *to;   /**< its To header value               */
+};
+
+/**
+ * Emitted on the call's scope for a REFER of the caller (an inbound
+ * call's dialog, once answered); data is a struct fs_call_refer *. A
+ * taker sets scode to the status to answer now, or leaves it 0 and
+ * answers r later with fs_leg_refer_reply() (keeping it with mem_ref).
+ * A REFER no one takes gets 501 Not Implemented, as before.
+ */
+#define FS_EV_CALL_REFER "call_refer"
+
+struct fs_call_refer {
+	struct fs_leg_refer *r; /**< fs_leg_refer_details() reads it */
+	uint16_t scode;
+};
+
+/**
+ * Put the answered leg's far end on hold (a re-INVITE offering
+ * a=sendonly: it still hears what the leg is sent) or take it back
+ * (a=sendrecv), as dial passes the caller's hold on.
+ *
+ * @return 0, EINVAL, ENOTCONN (not answered, ended), or the stack's (a
+ *         re-INVITE already in progress)
+ */
+int fs_leg_hold(struct fs_leg *leg, bool hold);
+
 /**
  * updateCall and WebSocket commands for a dial's bridge, emitted on the
  * call's scope (data: struct fs_dial_cmd *): "whisper" (say or play

@@ -26,7 +26,9 @@ struct conf_task {
 	char name[300];            /* the room's name, escaped for logs */
 	char sid[300];             /* conferenceSid */
 	uint64_t start_ms;
+	void (*wait_done)(struct conf_task *ct); /* an enterHook's end */
 	bool held;
+	bool entering; /* its enterHook runs: held, not yet joined */
 };
 
 /* conf_wait.c: a waitHook's say, play and pause verbs, again and again */
@@ -34,6 +36,10 @@ struct conf_task {
 /** Run hook's verbs over and over until conf_wait_stop() */
 void conf_wait_start(struct conf_task *ct, const struct json_object *hook);
 void conf_wait_stop(struct conf_task *ct);
+
+/** Run hook's verbs once (an enterHook), then done (not when stopped) */
+void conf_wait_once(struct conf_task *ct, const struct json_object *hook,
+		    void (*done)(struct conf_task *ct));
 
 /* conference.c */
 

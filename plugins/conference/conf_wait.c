@@ -7,7 +7,10 @@
  * hook is asked again, until the room starts or the hold ends; an empty
  * answer ends the loop (silence from then on), and so does a failure.
  * jambonz allows only say, play and pause there; a `leave` is taken here
- * too, and takes the member out of the room (see doc.md).
+ * too, and takes the member out of the room (see doc.md). An enterHook
+ * is asked once, its verbs run once, and the member then joins: there a
+ * failure, an empty answer or another verb only ends it, as jambonz logs
+ * the error and joins.
  */
 #include <errno.h>
 #include <string.h>
@@ -21,6 +24,18 @@
 
 static void conf_wait_next(struct conf_task *ct);
 static void conf_wait_ask(struct conf_task *ct);
+
+/* An enterHook ran (or failed): the member joins */
+static bool conf_wait_ended(struct conf_task *ct)
+{
+	void (*done)(struct conf_task *) = ct->wait_done;
+
+	if (!done)
+		return false;
+	conf_wait_stop(ct);
+	done(ct);
+	return true;
+}
 
 static void conf_wait_gap(int err, const char *ev, void *data, void *arg)
 {
@@ -81,6 +96,8 @@ static void conf_wait_next(struct conf_task *ct)
 	int err;
 
 	if (ct->vi >= json_object_array_length(ct->verbs)) {
+		if (conf_wait_ended(ct))
+			return;
 		err = fs_scope_listen(ct->wait, NULL, CONF_WAIT_GAP_MS,
 				      conf_wait_gap, ct, NULL);
 		if (err)
@@ -101,15 +118,18 @@ static void conf_wait_next(struct conf_task *ct)
 		err = fs_scope_listen(ct->wait, NULL,
 				      fs_secs_ms(secs, 1, 3600000u),
 				      conf_wait_paused, ct, NULL);
-	} else if (verb && !strcmp(verb, "leave")) {
+	} else if (verb && !strcmp(verb, "leave") && !ct->wait_done) {
 		conf_finish(ct, "leave");
 		return;
 	} else {
 		fs_log_escape(esc, sizeof(esc), verb ? verb : "?");
 		fs_warn("conference",
-			"%s: %s: unsupported verb in conference waitHook: "
-			"'%s' (only say, play, pause and leave)",
-			fs_call_sid(ct->c), ct->name, esc);
+			"%s: %s: unsupported verb in conference %s: "
+			"'%s' (only say, play, pause%s)",
+			fs_call_sid(ct->c), ct->name,
+			ct->wait_done ? "enterHook" : "waitHook", esc,
+			ct->wait_done ? "" : " and leave");
+		(void)conf_wait_ended(ct);
 		return;
 	}
 	if (err) {
@@ -125,16 +145,20 @@ static void conf_wait_verbs(int err, const struct json_object *verbs,
 	struct conf_task *ct = arg;
 
 	if (err) {
-		fs_info("conference", "%s: %s: waitHook failed: %m",
-			fs_call_sid(ct->c), ct->name, err);
+		fs_info("conference", "%s: %s: %s failed: %m",
+			fs_call_sid(ct->c), ct->name,
+			ct->wait_done ? "enterHook" : "waitHook", err);
+		(void)conf_wait_ended(ct);
 		return;
 	}
 	json_object_put(ct->verbs);
 	ct->verbs = json_object_get((struct json_object *)verbs);
 	ct->vi = 0;
 	/* jambonz stops asking after an empty answer */
-	if (!json_object_array_length(ct->verbs))
+	if (!json_object_array_length(ct->verbs)) {
+		(void)conf_wait_ended(ct);
 		return;
+	}
 	conf_wait_next(ct);
 }
 
@@ -143,30 +167,52 @@ static void conf_wait_ask(struct conf_task *ct)
 	int err = fs_call_hook_verbs(ct->c, ct->wait, ct->wait_hook, NULL,
 				     conf_wait_verbs, ct);
 
-	if (err)
+	if (err) {
 		fs_warn("conference", "%s: %s: cannot ask the waitHook: %m",
 			fs_call_sid(ct->c), ct->name, err);
+		(void)conf_wait_ended(ct);
+	}
 }
 
-void conf_wait_start(struct conf_task *ct, const struct json_object *hook)
+static void conf_wait_begin(struct conf_task *ct,
+			    const struct json_object *hook,
+			    void (*done)(struct conf_task *ct))
 {
 	int err;
 
 	conf_wait_stop(ct);
-	if (!hook)
+	if (!hook) {
+		if (done)
+			done(ct);
 		return;
+	}
 	err = fs_scope_alloc(&ct->wait, fs_task_scope(ct->t), "waitHook");
 	if (err) {
 		fs_warn("conference", "%s: waitHook: %m", fs_call_sid(ct->c),
 			err);
+		if (done)
+			done(ct);
 		return;
 	}
 	ct->wait_hook = hook;
+	ct->wait_done = done;
 	conf_wait_ask(ct);
+}
+
+void conf_wait_start(struct conf_task *ct, const struct json_object *hook)
+{
+	conf_wait_begin(ct, hook, NULL);
+}
+
+void conf_wait_once(struct conf_task *ct, const struct json_object *hook,
+		    void (*done)(struct conf_task *ct))
+{
+	conf_wait_begin(ct, hook, done);
 }
 
 void conf_wait_stop(struct conf_task *ct)
 {
+	ct->wait_done = NULL;
 	if (!ct->wait)
 		return;
 	/* the prompt's data (in verbs) is let go after the prompt */

@@ -4,16 +4,17 @@
  *
  * As jambonz's lib/tasks/conference.js: a room that has not started
  * (no member with startConferenceOnEnter, which is true unless false)
- * makes its members wait, hearing the waitHook's verbs; the statusHook
+ * makes its members wait, hearing the waitHook's verbs; an enterHook's
+ * verbs run on the member alone before it is in; the statusHook
  * gets start, join, leave, end, start-talking and stop-talking as
  * listed in statusEvents (the starter's hook and events serve the whole
  * room); the task ends when the member leaves: the room ended
- * (endConferenceOnExit of another member), a kick, a `leave` of the
- * waitHook, a hangup or the verbs replaced, and its actionHook gets the
- * call's fields. updateCall's conf_mute_status (every member that is
- * not a moderator), conf_hold_status and conferenceParticipantAction,
- * and their WebSocket commands, reach it as events on the call scope.
- * The verb JSON is checked against its spec of
+ * (its last endConferenceOnExit member left, endConferenceDuration
+ * after), a kick, a `leave` of the waitHook, a hangup or the verbs
+ * replaced, and its actionHook gets the call's fields. updateCall's
+ * conf_mute_status (every member that is not a moderator), conf_hold_status
+ * and conferenceParticipantAction, and their WebSocket commands, reach it as
+ * events on the call scope. The verb JSON is checked against its spec of
  * @jambonz/verb-specifications (schema.h).
  */
 #include <errno.h>
@@ -143,12 +144,31 @@ static void conf_take_status(struct conf_task *ct, bool own)
 	ct->status = o;
 }
 
-/* In the room (at once, or once it started) */
+/* The enterHook's verbs ran: the member is heard and hears the room */
+static void conf_entered(struct conf_task *ct)
+{
+	ct->entering = false;
+	fs_conf_hold(ct->m, false);
+	fs_info("conference", "%s: %s: enterHook done, in", fs_call_sid(ct->c),
+		ct->name);
+	conf_notify(ct, "join", fs_conf_count(ct->m));
+}
+
+/* In the room (at once, or once it started); as jambonz's
+ * _joinConference: "start", the enterHook's verbs, then in and "join" */
 static void conf_in(struct conf_task *ct)
 {
+	const struct json_object *enter = conf_prop(ct->t, "enterHook");
+
 	ct->start_ms = fs_conf_start_ms(ct->m);
 	if (fs_conf_starter(ct->m))
 		conf_notify(ct, "start", 0);
+	if (enter) {
+		ct->entering = true;
+		fs_conf_hold(ct->m, true);
+		conf_wait_once(ct, enter, conf_entered);
+		return;
+	}
 	conf_notify(ct, "join", fs_conf_count(ct->m));
 }
 
@@ -170,7 +190,10 @@ static void conf_out(struct conf_task *ct, const char *why)
 	if (!was_in)
 		return;
 	conf_notify(ct, "leave", left);
-	if (ended)
+	/* jambonz's endConferenceOnExit member says "end" as it leaves,
+	 * even when the room lives on (another such member, a grace) */
+	if (ended || json_object_get_boolean((struct json_object *)conf_prop(
+			     ct->t, "endConferenceOnExit")))
 		conf_notify(ct, "end", left);
 }
 
@@ -206,9 +229,11 @@ static void conf_ev(enum fs_conf_ev ev, void *arg)
 
 static bool conf_in_room(struct conf_task *ct, const char *what)
 {
-	if (ct->m && !fs_conf_waiting(ct->m))
+	if (ct->m && !fs_conf_waiting(ct->m) && !ct->entering)
 		return true;
-	fs_info("conference", "%s: %s: %s: not in a conference (waiting)",
+	fs_info("conference",
+		"%s: %s: %s: not in a conference (waiting, or its enterHook "
+		"runs)",
 		fs_call_sid(ct->c), ct->name, what);
 	return false;
 }

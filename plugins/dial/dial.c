@@ -211,10 +211,25 @@ dial_confirm_hook(const struct dial_target *dt)
 	return dt->d->confirm_hook;
 }
 
+/* A target answered, then declined or gone: the actionHook reports it
+ * (its leg's call_sid and SBC Call-ID too) unless a later leg fails */
+static void dial_set_last(struct dial *d, const struct dial_target *dt,
+			  const char *status, uint16_t scode)
+{
+	d->last_status = status;
+	d->last_status_scode = scode;
+	str_ncpy(d->win_sid, fs_leg_sid(dt->leg), sizeof(d->win_sid));
+	str_ncpy(d->win_callid,
+		 fs_leg_callid(dt->leg) ? fs_leg_callid(dt->leg) : "",
+		 sizeof(d->win_callid));
+}
+
 /* Every target failed: the outcome of the last, busy if any was */
 static void dial_all_failed(struct dial *d, uint16_t scode)
 {
-	if (d->any_busy)
+	if (d->last_status)
+		dial_finish(d, d->last_status, d->last_status_scode);
+	else if (d->any_busy)
 		dial_finish(d, "busy", 486);
 	else if (scode == 487 || scode == 408)
 		dial_finish(d, "no-answer", scode);
@@ -233,6 +248,11 @@ static void dial_leg_failed(struct dial_target *dt, uint16_t scode)
 	if (scode == 486 || scode == 600)
 		d->any_busy = true;
 	d->last_scode = scode;
+	/* as jambonz's, which a completed leg's status locks */
+	if (d->last_status && strcmp(d->last_status, "completed")) {
+		d->last_status = NULL;
+		d->win_sid[0] = d->win_callid[0] = '\0';
+	}
 	if (--d->pending == 0 && !d->winner)
 		dial_all_failed(d, scode);
 }
@@ -245,6 +265,8 @@ void dial_decline(struct dial_target *dt, const char *why)
 		return;
 	fs_info("dial", "%s: target %s declined: %s", fs_call_sid(d->call),
 		fs_leg_sid(dt->leg), why);
+	if (!d->last_status || strcmp(d->last_status, "completed"))
+		dial_set_last(d, dt, "in-progress", 200);
 	fs_leg_hangup(dt->leg);
 	dt->done = true;
 	dial_confirm_stop(dt);
@@ -373,15 +395,19 @@ static void dial_refer_resp(int err, const struct fs_resp *resp, void *arg)
 	mem_deref(dr);
 }
 
-static uint16_t dial_refer(struct fs_leg *leg, struct fs_leg_refer *r,
-			   void *arg)
+/* A REFER of the callee (leg) or, leg NULL, of the caller: the
+ * referHook gets the fields of the party that sent it, as jambonz's
+ * handleRefer (the child's, or the caller's callInfo) */
+static uint16_t dial_refer_post(struct dial *d, struct fs_leg_refer *r,
+				struct fs_leg *leg)
 {
-	struct dial *d = arg;
+	struct fs_scope *sc = fs_task_scope(d->t);
 	struct json_object *hook, *f, *det;
 	struct dial_refer *dr;
+	const char *caller = fs_call_sid(d->call);
 	int err;
 
-	if (d->ended ||
+	if (d->ended || !d->winner || d->winner->done ||
 	    !json_object_object_get_ex(fs_task_data(d->t), "referHook", &hook))
 		return 501;
 	det = fs_leg_refer_details(r);
@@ -393,30 +419,58 @@ static uint16_t dial_refer(struct fs_leg *leg, struct fs_leg_refer *r,
 		mem_deref(dr);
 		return 500;
 	}
-	/* a REFER of the child: it refers, the caller is referred */
-	json_object_object_add(det, "referring_call_sid",
-			       json_object_new_string(fs_leg_sid(leg)));
-	json_object_object_add(det, "referred_call_sid",
-			       json_object_new_string(fs_call_sid(d->call)));
+	/* the party that sent it refers, the other one is referred */
+	json_object_object_add(
+		det, "referring_call_sid",
+		json_object_new_string(leg ? fs_leg_sid(leg) : caller));
+	json_object_object_add(
+		det, "referred_call_sid",
+		json_object_new_string(leg ? caller
+					   : fs_leg_sid(d->winner->leg)));
 	json_object_object_add(f, "refer_details", det);
 	dr->r = mem_ref(r);
-	err = fs_scope_bind(fs_task_scope(d->t), dial_refer_release, dr,
-			    &dr->bind);
-	if (!err)
-		err = fs_leg_hook(leg, fs_task_scope(d->t), "verb:hook", hook,
-				  f, dial_refer_resp, dr);
-	else
+	err = fs_scope_bind(sc, dial_refer_release, dr, &dr->bind);
+	if (err)
 		json_object_put(f);
+	else if (leg)
+		err = fs_leg_hook(leg, sc, "verb:hook", hook, f,
+				  dial_refer_resp, dr);
+	else
+		err = fs_call_hook(d->call, sc, "verb:hook", hook, f,
+				   dial_refer_resp, dr);
 	if (err) {
-		fs_warn("dial", "%s: referHook not sent: %m", fs_leg_sid(leg),
-			err);
+		fs_warn("dial", "%s: referHook not sent: %m",
+			leg ? fs_leg_sid(leg) : caller, err);
 		fs_leg_refer_reply(r, 501, NULL);
 		mem_deref(dr);
 		return 0;
 	}
-	fs_info("dial", "%s: REFER from the callee, referHook sent",
-		fs_leg_sid(leg));
+	fs_info("dial", "%s: REFER from the %s, referHook sent",
+		leg ? fs_leg_sid(leg) : caller, leg ? "callee" : "caller");
 	return 0;
+}
+
+static uint16_t dial_refer(struct fs_leg *leg, struct fs_leg_refer *r,
+			   void *arg)
+{
+	return dial_refer_post(arg, r, leg);
+}
+
+/* The caller's REFER while bridged (FS_EV_CALL_REFER) */
+static void dial_caller_refer(int err, const char *ev, void *data, void *arg)
+{
+	struct fs_call_refer *cr = data;
+
+	(void)err;
+	(void)ev;
+	cr->scode = dial_refer_post(arg, cr->r, NULL);
+}
+
+static void dial_caller_hold_ev(int err, const char *ev, void *data, void *arg)
+{
+	(void)err;
+	(void)ev;
+	dial_caller_hold(arg, data);
 }
 
 void dial_accept(struct dial_target *dt)
@@ -451,10 +505,16 @@ void dial_accept(struct dial_target *dt)
 	dial_listen(d, dt);
 	dial_transcribe(d);
 	dial_dtmf_start(d, dt);
-	if (dial_has(d, "onHoldHook"))
+	if (dial_has(d, "onHoldHook")) {
 		fs_leg_set_hold(dt->leg, dial_hold, d);
-	if (dial_has(d, "referHook"))
+		(void)fs_scope_listen(sc, FS_EV_CALL_HOLD, 0,
+				      dial_caller_hold_ev, d, NULL);
+	}
+	if (dial_has(d, "referHook")) {
 		fs_leg_set_refer(dt->leg, dial_refer, d);
+		(void)fs_scope_listen(sc, FS_EV_CALL_REFER, 0,
+				      dial_caller_refer, d, NULL);
+	}
 	(void)fs_scope_listen(sc, FS_EV_DIAL_CMD, 0, dial_cmd, d, NULL);
 	(void)fs_scope_bind(sc, dial_caller_gone, d, NULL);
 	if (d->time_limit_ms)
@@ -510,11 +570,15 @@ static void dial_leg_event(struct fs_leg *leg, enum fs_leg_event ev,
 	case FS_LEG_ENDED:
 		dt->done = true;
 		dial_confirm_stop(dt);
-		if (dt == d->winner)
+		if (dt == d->winner) {
 			dial_finish(d, "completed", 200);
-		else if (--d->pending == 0 && !d->winner)
-			dial_finish(d, "failed",
-				    d->last_scode ? d->last_scode : 480);
+			break;
+		}
+		/* it hung up during its confirmHook: jambonz's completed,
+		 * without a SIP status */
+		dial_set_last(d, dt, "completed", 0);
+		if (--d->pending == 0 && !d->winner)
+			dial_all_failed(d, d->last_scode);
 		break;
 	}
 }

@@ -56,12 +56,18 @@ struct dial {
 	uint32_t time_limit_ms;
 	uint16_t last_scode;
 	bool any_busy;
+	/* jambonz's results follow the legs' last status: a target its
+	 * confirmHook declined was last in-progress (200), one that hung
+	 * up during it completed; NULL: the last failure decides */
+	const char *last_status;
+	uint16_t last_status_scode;
 	struct fs_listen *listen;         /* nested listen, once bridged */
 	struct fs_transcribe *transcribe; /* nested, once bridged */
 	struct dial_keys parent_keys, child_keys;
 	struct dial_say *whisper; /* a whisper playing, the bridge undone */
 	bool held;                /* the bridged target put us on hold  */
 	bool hold_play;           /* whisper is the onHoldHook's verbs  */
+	bool held_by_caller;      /* held is the caller's hold          */
 	const struct json_object *confirm_hook;
 	/* the winner's, kept: its leg may go before the actionHook */
 	char win_sid[40];
@@ -109,6 +115,10 @@ int dial_say_start(struct dial_say **sp, struct dial *d, struct fs_leg *leg,
 
 /** A whisper command (struct fs_dial_cmd) for the bridge */
 void dial_whisper(struct dial *d, struct fs_dial_cmd *cmd);
+
+/** The caller's hold or unhold while bridged (FS_EV_CALL_HOLD) */
+struct fs_call_hold;
+void dial_caller_hold(struct dial *d, const struct fs_call_hold *h);
 
 /** The bridged target's hold or unhold (fs_leg_hold_h, onHoldHook) */
 void dial_hold(struct fs_leg *leg, bool held, const char *from, const char *to,

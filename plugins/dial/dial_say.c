@@ -296,8 +296,10 @@ static void dial_hold_resp(int err, const struct fs_resp *resp, void *arg)
 	json_object_put(v);
 	if (arr && json_object_array_length(arr) && d->held && !d->whisper &&
 	    !d->ended && d->winner && !d->winner->done) {
+		struct fs_leg *to = d->held_by_caller ? d->winner->leg : NULL;
+
 		fs_call_unbridge(d->call);
-		err = dial_say_start(&d->whisper, d, NULL, arr,
+		err = dial_say_start(&d->whisper, d, to, arr,
 				     dial_whisper_done, d);
 		if (err) {
 			fs_warn("dial", "%s: onHoldHook verbs not played: %m",
@@ -305,8 +307,9 @@ static void dial_hold_resp(int err, const struct fs_resp *resp, void *arg)
 			(void)fs_call_bridge(d->call, d->winner->leg);
 		} else {
 			d->hold_play = true;
-			fs_info("dial", "%s: onHoldHook verbs to the caller",
-				fs_call_sid(d->call));
+			fs_info("dial", "%s: onHoldHook verbs to the %s",
+				fs_call_sid(d->call),
+				to ? "callee" : "caller");
 		}
 	}
 	json_object_put(arr);
@@ -314,17 +317,17 @@ static void dial_hold_resp(int err, const struct fs_resp *resp, void *arg)
 
 /* jambonz posts onHoldHook with the caller's fields and hold_detail
  * {from, to} of the re-INVITE; taking the hold back stops its verbs */
-void dial_hold(struct fs_leg *leg, bool held, const char *from, const char *to,
-	       void *arg)
+/* The hold of either party: the verbs go to the other one */
+static void dial_hold_any(struct dial *d, bool held, bool by_caller,
+			  const char *from, const char *to)
 {
-	struct dial *d = arg;
 	struct json_object *f, *hd, *hook;
 	int err;
 
-	(void)leg;
 	if (d->ended)
 		return;
 	d->held = held;
+	d->held_by_caller = by_caller;
 	if (!held) {
 		if (d->whisper && d->hold_play) {
 			d->whisper = mem_deref(d->whisper);
@@ -352,4 +355,30 @@ void dial_hold(struct fs_leg *leg, bool held, const char *from, const char *to,
 	if (err)
 		fs_warn("dial", "%s: onHoldHook not sent: %m",
 			fs_call_sid(d->call), err);
+}
+
+void dial_hold(struct fs_leg *leg, bool held, const char *from, const char *to,
+	       void *arg)
+{
+	(void)leg;
+	dial_hold_any(arg, held, false, from, to);
+}
+
+/* As jambonz's handleReinviteAfterMediaReleased with an onHoldHook: the
+ * caller's hold goes on to the callee (a re-INVITE), the onHoldHook is
+ * posted and its verbs play to the held callee until the caller takes
+ * the hold back. Without an onHoldHook the core answered the caller's
+ * re-INVITE, and nothing goes on, as jambonz's media server answers it */
+void dial_caller_hold(struct dial *d, const struct fs_call_hold *h)
+{
+	if (d->ended || !d->winner || d->winner->done ||
+	    !dial_has(d, "onHoldHook"))
+		return;
+	/* a hold of the callee's own is not the caller's to take back */
+	if (d->held && !d->held_by_caller)
+		return;
+	if (!fs_leg_hold(d->winner->leg, h->held))
+		fs_info("dial", "%s: the caller's %s goes on to the callee",
+			fs_call_sid(d->call), h->held ? "hold" : "unhold");
+	dial_hold_any(d, h->held, true, h->from, h->to);
 }

@@ -174,12 +174,12 @@ START_TEST(room_minus_self)
 		ck_assert_int_eq(round_of(m, v, 3, f, 1, NULL), 103);
 		ck_assert_int_eq(round_of(m, v, 3, f, 2, NULL), 120);
 	}
-	conf_room_leave(m[2], &left, &ended);
+	conf_room_leave(m[2], 0, &left, &ended);
 	ck_assert_uint_eq(left, 2);
 	ck_assert(!ended);
 	ck_assert_int_eq(round_of(m, v, 2, f++, 0, NULL), 20);
-	conf_room_leave(m[1], &left, &ended);
-	conf_room_leave(m[0], &left, &ended);
+	conf_room_leave(m[1], 0, &left, &ended);
+	conf_room_leave(m[0], 0, &left, &ended);
 	ck_assert_uint_eq(left, 0);
 	ck_assert(ended);
 }
@@ -199,7 +199,7 @@ START_TEST(room_saturates)
 	ck_assert_int_eq(round_of(m, v, 3, f, 2, NULL), INT16_MAX);
 	ck_assert_int_eq(round_of(m, v, 3, f + 1, 0, NULL), 29995);
 	for (int i = 0; i < 3; i++)
-		conf_room_leave(m[i], NULL, NULL);
+		conf_room_leave(m[i], 0, NULL, NULL);
 }
 END_TEST
 
@@ -228,8 +228,8 @@ START_TEST(room_late_member)
 	conf_room_stats(a, &frames, &missing);
 	ck_assert_uint_eq(frames, 15);
 	ck_assert_uint_eq(missing, 5 - CONF_DELAY);
-	conf_room_leave(a, NULL, NULL);
-	conf_room_leave(b, NULL, NULL);
+	conf_room_leave(a, 0, NULL, NULL);
+	conf_room_leave(b, 0, NULL, NULL);
 }
 END_TEST
 
@@ -273,7 +273,7 @@ START_TEST(room_mute_hold_coach)
 					     "characters in all"),
 			 EINVAL);
 	for (int i = 0; i < 3; i++)
-		conf_room_leave(m[i], NULL, NULL);
+		conf_room_leave(m[i], 0, NULL, NULL);
 }
 END_TEST
 
@@ -309,7 +309,7 @@ START_TEST(room_wait_start_end)
 	ck_assert_int_eq(fixture_run_until(mq_got, &want, 1000), 0);
 	ck_assert_int_eq(mq_ids[0], CONF_MQ_STARTED);
 	/* the moderator leaves with endConferenceOnExit: the room ends */
-	conf_room_leave(m, &left, &ended);
+	conf_room_leave(m, 0, &left, &ended);
 	ck_assert(ended);
 	ck_assert_uint_eq(left, 0);
 	want = 2;
@@ -321,9 +321,9 @@ START_TEST(room_wait_start_end)
 	ck_assert(started);
 	/* the ended one is out of the registry already */
 	ck_assert_uint_eq(conf_room_rooms(), 1);
-	conf_room_leave(w, &left, &ended);
+	conf_room_leave(w, 0, &left, &ended);
 	ck_assert(ended);
-	conf_room_leave(late, NULL, NULL);
+	conf_room_leave(late, 0, NULL, NULL);
 }
 END_TEST
 
@@ -345,10 +345,10 @@ START_TEST(room_full_and_dtmf)
 	conf_room_dtmf(a, '7');
 	ck_assert_int_eq(fixture_run_until(mq_got, &want, 1000), 0);
 	ck_assert_int_eq(mq_ids[0], CONF_MQ_DTMF | ('7' << 8));
-	conf_room_leave(b, NULL, NULL);
+	conf_room_leave(b, 0, NULL, NULL);
 	c = join("conf:a:full", &o, NULL);
-	conf_room_leave(a, NULL, NULL);
-	conf_room_leave(c, NULL, NULL);
+	conf_room_leave(a, 0, NULL, NULL);
+	conf_room_leave(c, 0, NULL, NULL);
 }
 END_TEST
 
@@ -370,8 +370,8 @@ START_TEST(room_beep)
 	/* 1.5 s later it is over */
 	ck_assert(conf_room_tick(m0, in, out, 80));
 	ck_assert_uint_eq(conf_mix_level(out, CONF_FRAME), 0);
-	conf_room_leave(m0, NULL, NULL);
-	conf_room_leave(m1, NULL, NULL);
+	conf_room_leave(m0, 0, NULL, NULL);
+	conf_room_leave(m1, 0, NULL, NULL);
 	/* a waiting member's tone plays when the room starts for it */
 	m0 = join("conf:a:beep2", &(struct conf_join_opts){.beep = true},
 		  NULL);
@@ -379,8 +379,62 @@ START_TEST(room_beep)
 	m1 = join("conf:a:beep2", &o, NULL);
 	ck_assert(conf_room_tick(m1, in, out, 10));
 	ck_assert_uint_gt(conf_mix_level(out, CONF_FRAME), 1000);
-	conf_room_leave(m0, NULL, NULL);
-	conf_room_leave(m1, NULL, NULL);
+	conf_room_leave(m0, 0, NULL, NULL);
+	conf_room_leave(m1, 0, NULL, NULL);
+}
+END_TEST
+
+START_TEST(room_end_grace)
+{
+	const struct conf_join_opts plain = {.start = true};
+	const struct conf_join_opts endc = {.start = true, .endconf = true};
+	const struct conf_join_opts grace = {.start = true,
+					     .endconf = true,
+					     .has_grace = true,
+					     .grace_s = 2};
+	int16_t in[CONF_FRAME], out[CONF_FRAME];
+	struct conf_slot *p, *a, *b;
+	unsigned left;
+	bool ended;
+	int want = 1;
+
+	fill(in, 3);
+	/* two endConferenceOnExit members: the room ends with the last,
+	 * as FreeSWITCH's end_count */
+	p = join("conf:a:g", &plain, NULL);
+	a = join("conf:a:g", &endc, NULL);
+	b = join("conf:a:g", &endc, NULL);
+	conf_room_leave(a, 10, &left, &ended);
+	ck_assert(!ended);
+	ck_assert_uint_eq(left, 2);
+	ck_assert(conf_room_tick(p, in, out, 11));
+	conf_room_leave(b, 12, &left, &ended);
+	ck_assert(ended);
+	ck_assert_int_eq(fixture_run_until(mq_got, &want, 1000), 0);
+	ck_assert_int_eq(mq_ids[0], CONF_MQ_ENDED);
+	conf_room_leave(p, 13, NULL, NULL);
+
+	/* endConferenceDuration 2: the others stay 2 s (100 frames) */
+	p = join("conf:a:g2", &plain, NULL);
+	a = join("conf:a:g2", &grace, NULL);
+	conf_room_leave(a, 100, &left, &ended);
+	ck_assert(!ended);
+	ck_assert_uint_eq(left, 1);
+	ck_assert(conf_room_tick(p, in, out, 150));
+	ck_assert(conf_room_tick(p, in, out, 198));
+	ck_assert_int_eq(mq_n, 1);
+	/* an endConferenceOnExit member back in stops the grace */
+	b = join("conf:a:g2", &endc, NULL);
+	ck_assert(conf_room_tick(p, in, out, 250));
+	conf_room_leave(b, 300, &left, &ended);
+	ck_assert(!ended);
+	ck_assert(conf_room_tick(p, in, out, 399));
+	ck_assert(!conf_room_tick(p, in, out, 400));
+	want = 2;
+	ck_assert_int_eq(fixture_run_until(mq_got, &want, 1000), 0);
+	ck_assert_int_eq(mq_ids[1], CONF_MQ_ENDED);
+	conf_room_leave(p, 401, &left, &ended);
+	ck_assert(ended);
 }
 END_TEST
 
@@ -402,6 +456,7 @@ Suite *conf_suite(void)
 	tcase_add_test(tr, room_wait_start_end);
 	tcase_add_test(tr, room_full_and_dtmf);
 	tcase_add_test(tr, room_beep);
+	tcase_add_test(tr, room_end_grace);
 	suite_add_tcase(s, tr);
 	return s;
 }
