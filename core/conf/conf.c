@@ -355,8 +355,11 @@ int fs_conf_bridge(struct fs_conf **mp, struct fs_call *c,
 		   struct fs_scope *scope, const char *key, bool beep,
 		   fs_conf_h *h, void *arg)
 {
-	struct conf_join_opts o = {
-		.start = true, .endconf = true, .beep = beep, .max = 2};
+	struct conf_join_opts o = {.start = true,
+				   .endconf = true,
+				   .ends_room = true,
+				   .beep = beep,
+				   .max = 2};
 	struct fs_conf *m;
 	int err;
 

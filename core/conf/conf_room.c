@@ -30,6 +30,7 @@ struct conf_slot {
 	bool beep;   /* the entry tone when it comes in */
 	bool has_grace;
 	unsigned grace_s; /* its endConferenceDuration */
+	bool ends_room;   /* its leaving ends the room at once */
 	struct conf_talk talk;
 	uint64_t frames;  /* frames taken */
 	uint64_t missing; /* others' frames that were not there */
@@ -180,6 +181,7 @@ int conf_room_join(struct conf_slot **sp, const char *key,
 	s->beep = o->beep;
 	s->has_grace = o->has_grace;
 	s->grace_s = o->grace_s;
+	s->ends_room = o->ends_room;
 	conf_slot_strset(s->tag, o->tag);
 	conf_slot_strset(s->coach, o->coach);
 
@@ -276,7 +278,7 @@ void conf_room_leave(struct conf_slot *s, uint64_t frame, unsigned *left,
 		/* jambonz: the count is gone, so this member says "end" too */
 		if (ended)
 			*ended = true;
-	} else if (in && (!r->joined ||
+	} else if (in && (!r->joined || s->ends_room ||
 			  (s->endconf && !r->endconf && !r->grace_s))) {
 		conf_room_end(r, s);
 		if (ended)

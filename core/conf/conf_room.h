@@ -46,6 +46,8 @@ struct conf_join_opts {
 	unsigned max;       /* maxParticipants, 0: none */
 	bool has_grace;     /* endConferenceDuration given */
 	unsigned grace_s;   /* endConferenceDuration (s) */
+	bool ends_room;     /* leaving ends the room at once, whoever is
+			     * left (a two-member bridge) */
 	const char *tag;    /* memberTag or NULL */
 	const char *coach;  /* speakOnlyTo or NULL */
 	const char *status; /* statusHook and statusEvents, JSON text */

@@ -64,7 +64,7 @@ static void relay_stop(struct queue_relay *qr, bool tell, const char *why)
 		for (int i = 0; i < 3; i++)
 			relay_send(qr, 'B', NULL);
 	if (qr->slot) {
-		conf_room_leave(qr->slot, NULL, NULL);
+		conf_room_leave(qr->slot, tmr_jiffies() / 20, NULL, NULL);
 		qr->slot = NULL;
 	}
 	qr->mq = mem_deref(qr->mq);
@@ -168,7 +168,8 @@ int queue_relay_start(struct fs_scope *scope, const char *host,
 		      const char *key, const char *peer, char *addr, size_t sz,
 		      struct queue_relay **rp)
 {
-	struct conf_join_opts o = {.start = true, .endconf = true, .max = 2};
+	struct conf_join_opts o = {
+		.start = true, .endconf = true, .ends_room = true, .max = 2};
 	struct queue_relay *qr;
 	struct sa local;
 	char room[96];
