@@ -70,6 +70,11 @@ struct media_rx {
 	int16_t pcm[MEDIA_RX_CAP];
 	uint32_t head; /* oldest sample */
 	uint32_t len;
+	/* the frame taken from the ring this tick: every reader of the
+	 * tick (taps, the mixer, a bridged peer's taps) gets the same */
+	int16_t cur[MEDIA_FRAME_SAMPLES];
+	uint64_t cur_frame; /* ml->frame + 1 it was taken at, 0: none */
+	uint32_t cur_got;   /* samples of cur that came in; the rest silence */
 };
 
 /* A tap on a stream: its decoded input (and its bridged peer's) */

@@ -37,37 +37,42 @@ static void media_rx_write(struct media_rx *rx, const int16_t *pcm, size_t n)
 	}
 }
 
-/* @return samples read; the rest of pcm is silence */
-static size_t media_rx_read(struct media_rx *rx, int16_t *pcm, size_t n)
+/*
+ * The ring's frame of tick frame into pcm: taken out of the ring by the
+ * first reader of the tick, and the same frame for every later one (two
+ * taps on a stream, the mixer and a tap, a tap of the bridged peer), so
+ * no reader gets part of the audio.
+ *
+ * @return samples that came in; the rest of pcm is silence
+ */
+static size_t media_rx_frame(struct media_rx *rx, uint64_t frame, int16_t *pcm)
 {
-	size_t i, k = rx ? (rx->len < n ? rx->len : n) : 0;
-
-	for (i = 0; i < k; i++) {
-		pcm[i] = rx->pcm[rx->head];
-		rx->head = (rx->head + 1) % MEDIA_RX_CAP;
-	}
-	if (rx)
-		rx->len -= (uint32_t)k;
-	memset(pcm + k, 0, (n - k) * sizeof(*pcm));
-	return k;
-}
-
-/* a tap of the same stream takes the frame after the walk */
-void media_tap_mix_input(struct media_stream *ms, int16_t *pcm)
-{
-	struct media_rx *rx = ms->rx;
 	size_t i, k;
 
-	if (!ms->ntaps) {
-		media_rx_read(rx, pcm, MEDIA_FRAME_SAMPLES);
-		return;
+	if (!rx) {
+		memset(pcm, 0, MEDIA_FRAME_SAMPLES * sizeof(*pcm));
+		return 0;
 	}
-	k = rx ? (rx->len < MEDIA_FRAME_SAMPLES ? rx->len
-						: MEDIA_FRAME_SAMPLES)
-	       : 0;
-	for (i = 0; i < k; i++)
-		pcm[i] = rx->pcm[(rx->head + i) % MEDIA_RX_CAP];
-	memset(pcm + k, 0, (MEDIA_FRAME_SAMPLES - k) * sizeof(*pcm));
+	if (rx->cur_frame != frame + 1) {
+		k = rx->len < MEDIA_FRAME_SAMPLES ? rx->len
+						  : MEDIA_FRAME_SAMPLES;
+		for (i = 0; i < k; i++) {
+			rx->cur[i] = rx->pcm[rx->head];
+			rx->head = (rx->head + 1) % MEDIA_RX_CAP;
+		}
+		rx->len -= (uint32_t)k;
+		memset(rx->cur + k, 0,
+		       (MEDIA_FRAME_SAMPLES - k) * sizeof(*rx->cur));
+		rx->cur_got = (uint32_t)k;
+		rx->cur_frame = frame + 1;
+	}
+	memcpy(pcm, rx->cur, sizeof(rx->cur));
+	return rx->cur_got;
+}
+
+void media_tap_mix_input(struct media_stream *ms, int16_t *pcm)
+{
+	media_rx_frame(ms->rx, ms->ml->frame, pcm);
 }
 
 void media_tap_input(struct media_stream *ms, const uint8_t *pay, size_t n)
@@ -104,10 +109,10 @@ void media_tap_frame(struct media_loop *ml)
 		le = le->next;
 		if (ms->stopped)
 			continue;
-		got = media_rx_read(ms->rx, own, MEDIA_FRAME_SAMPLES);
+		got = media_rx_frame(ms->rx, ml->frame, own);
 		if (ms->relay) {
-			size_t pgot = media_rx_read(ms->relay->rx, peer,
-						    MEDIA_FRAME_SAMPLES);
+			size_t pgot =
+				media_rx_frame(ms->relay->rx, ml->frame, peer);
 
 			if (pgot < got)
 				got = pgot;
