@@ -175,16 +175,22 @@ static void call_defaults_json(const struct fs_call *c, struct json_object *o)
 	struct json_object *r = json_object_new_object();
 
 	json_object_object_add(d, "synthesizer", json_object_get(c->synth));
-	if (c->recog)
+	if (c->recog) {
 		json_object_put(r), r = json_object_get(c->recog);
-	else {
-		call_add_str(r, "vendor",
-			     c->app && c->app->stt_vendor ? c->app->stt_vendor
-							  : "default");
-		call_add_str(r, "language",
-			     c->app && c->app->stt_language
-				     ? c->app->stt_language
-				     : "en-US");
+	} else {
+		/* the application's, else the server's (STT_VENDOR) */
+		const struct cfg *cfg = c->env->stk->app->cfg;
+		const char *vendor = c->app ? c->app->stt_vendor : NULL;
+		const char *lang = c->app ? c->app->stt_language : NULL;
+
+		if (!vendor || !*vendor)
+			vendor =
+				*cfg->stt_vendor ? cfg->stt_vendor : "default";
+		if (!lang || !*lang)
+			lang = *cfg->stt_language ? cfg->stt_language
+						  : "en-US";
+		call_add_str(r, "vendor", vendor);
+		call_add_str(r, "language", lang);
 	}
 	json_object_object_add(d, "recognizer", r);
 	json_object_object_add(o, "defaults", d);

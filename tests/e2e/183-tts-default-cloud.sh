@@ -50,6 +50,10 @@ assert_eq "$(json_get "$hl" "$(result stt).body.reason")" "speechDetected" "the 
 assert_eq "$(json_get "$hl" "$(result stt).body.speech.alternatives[0].transcript")" "$TEXT" "the transcript"
 sim=$(sim_log)
 assert_eq "$(json_get "$sim" 'd.find(c => c.key==="dg-ok").query.language')" "en-AU" "STT_LANGUAGE in the query"
+# the first hook's defaults name them too (jambonz: the account's, here the server's)
+calls='d.filter(r => r.path==="/call")'
+assert_eq "$(json_get "$hl" "$calls.pop().body.defaults.recognizer.vendor")" "deepgram" "defaults: STT_VENDOR"
+assert_eq "$(json_get "$hl" "$calls.pop().body.defaults.recognizer.language")" "en-AU" "defaults: STT_LANGUAGE"
 wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===4'
 wait_idle
 server_alive
