@@ -67,7 +67,7 @@ assert_eq "$(json_get "$(sim_log)" "$c.close_stream")" "true" "CloseStream at th
 
 # --- paused: no audio, KeepAlive, then resumed --------------------------
 speech_scen "should not be heard" 2.5 0.5
-run_sipp paused "$(caller 7000)" 15551230192 &
+run_sipp paused "$(caller 10000)" 15551230192 &
 CP=$!
 wait_hooks 'd.filter(r => r.path==="/call").length===2'
 sid=$(json_get "$(hooks_log)" 'd.filter(r => r.path==="/call")[1].body.call_sid')
