@@ -208,11 +208,18 @@ void rasa_listen(struct rasa *r, const char *text)
 	}
 	/* listening while the prompt plays, as gather's listenDuringPrompt */
 	err = fs_call_stt(&r->stt, r->c, r->round, r->recog, rasa_heard, r);
+	if (err == ENOKEY) {
+		/* as gather's SpeechCredentialError: the verb ends, the list
+		 * goes on; the log line is the core's */
+		r->stt = NULL;
+		rasa_round_close(r);
+		r->reported = true;
+		fs_task_done(r->t, 0, NULL, NULL);
+		return;
+	}
 	if (err) {
 		r->stt = NULL;
-		rasa_quit(r, err,
-			  err == ENOKEY ? "no credential"
-					: "cannot start recognition");
+		rasa_quit(r, err, "cannot start recognition");
 		return;
 	}
 	if (text && *text && rasa_say(r, text))

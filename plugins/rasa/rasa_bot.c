@@ -123,13 +123,14 @@ static void rasa_answer(int err, const struct fs_resp *resp, void *arg)
 	}
 	mb = mbuf_alloc(256);
 	if (!mb || !json_object_is_type(answer, json_type_array) ||
-	    rasa_join(mb, answer)) {
+	    rasa_join(mb, answer) || mb->end <= 1) {
 		/* no words to say: listen again */
+		fs_info("rasa", "%s: no text from Rasa: listening again",
+			fs_call_sid(r->c));
 		rasa_listen(r, NULL);
 	} else {
 		rasa_listen(r, (const char *)mb->buf);
-		if (mb->end > 1)
-			rasa_event(r, "botMessage", json_object_get(answer));
+		rasa_event(r, "botMessage", json_object_get(answer));
 	}
 	mem_deref(mb);
 	json_object_put(answer);

@@ -14,8 +14,8 @@ source "$(dirname "$0")/19-stt-lib.sh"
 TEXT="i would like to book a table for two"
 start_sttsim "{\"dg-ok\": {\"transcript\": \"$TEXT\", \"confidence\": 0.95}}"
 start_ttssim '{"microsoft": "ms-key-1"}'
-printf '%s' "{\"default\": {\"$TEXT\": [\"Sure thing.\", \"At what time?\"]},
- \"err\": {\"*\": {\"status\": 500}}}" >"$WORK/rasa.json"
+printf '%s' "{\"default\": {\"$TEXT\": [\"Forget this.\", {\"image\": \"http://x/y.png\"}, \"Sure thing.\", \"At what time?\"]},
+ \"err\": {\"*\": {\"status\": 500}}, \"notext\": {\"*\": [{\"image\": \"http://x/y.png\"}]}}" >"$WORK/rasa.json"
 node "$E2E_ROOT/tests/tools/rasasim.js" "$WORK/rasa.json" >"$WORK/rasa.out" 2>"$WORK/rasa.log" &
 PIDS+=("$!")
 wait_for 5 grep -q '^PORT ' "$WORK/rasa.out" || fail "Rasa simulator did not start"
@@ -37,7 +37,8 @@ start_hooks '{
     ['"$(rasa silent)"', {"verb":"hangup"}],
     ['"$(rasa err err)"', {"verb":"hangup"}],
     ['"$(rasa hup)"', {"verb":"hangup"}],
-    ['"$(rasa redir)"', {"verb":"hangup"}]
+    ['"$(rasa redir)"', {"verb":"hangup"}],
+    ['"$(rasa notext notext)"', {"verb":"hangup"}]
   ]},
   "/event/redir": [{"verb":"gather","input":["digits"],"timeout":1,"actionHook":"/after"}, {"verb":"hangup"}]
 }'
@@ -50,7 +51,8 @@ run_sipp silent "$(mkscen uac_answer)" 15551230205 || fail "silent: call failed"
 run_sipp err "$SCEN" 15551230205 || fail "err: call failed"
 run_sipp hup "$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 2500)")" 15551230205 || fail "hup: call failed"
 run_sipp redir "$SCEN" 15551230205 || fail "redir: call failed"
-wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===5' 20
+run_sipp notext "$SCEN" 15551230205 || fail "notext: call failed"
+wait_hooks 'd.filter(r => r.path==="/status" && r.body.call_status==="completed").length===6' 20
 wait_hooks 'd.some(r => r.path==="/action/hup")'
 log=$(hooks_log)
 rl=$(curl -fsS "$RASA/_log")
@@ -72,7 +74,7 @@ assert_eq "$(json_get "$rl" "d.filter(r => r.body.sender===\"$talk_sid\").map(r 
 assert_eq "$(json_get "$log" "$(ev talk).map(r => r.body.event).join()")" "userMessage,botMessage" "talk: the events"
 assert_eq "$(json_get "$log" "$(ev talk)[0].body.message")" "$TEXT" "talk: userMessage"
 assert_eq "$(json_get "$log" "JSON.stringify($(ev talk)[1].body.message)")" \
-	"[{\"recipient_id\":\"$talk_sid\",\"text\":\"Sure thing.\"},{\"recipient_id\":\"$talk_sid\",\"text\":\"At what time?\"}]" \
+	"[{\"recipient_id\":\"$talk_sid\",\"text\":\"Forget this.\"},{\"recipient_id\":\"$talk_sid\",\"image\":\"http://x/y.png\"},{\"recipient_id\":\"$talk_sid\",\"text\":\"Sure thing.\"},{\"recipient_id\":\"$talk_sid\",\"text\":\"At what time?\"}]" \
 	"talk: botMessage is Rasa's answer"
 assert_eq "$(json_get "$log" "$(ev talk)[1].body.call_sid")" "$talk_sid" "talk: the event's call fields"
 ms='d.filter(r => r.vendor==="microsoft")'
@@ -81,6 +83,8 @@ assert_eq "$(json_get "$tl" "$ms.some(r => r.text.includes('Hello, this is the t
 	"true" "talk: the prompt said with the verb's tts"
 assert_eq "$(json_get "$tl" "$ms.some(r => r.text.includes(' Sure thing. At what time?'))")" \
 	"true" "talk: the bot's answer said (jambonz's join)"
+# jambonz's reduce: a message without text drops the texts before it
+assert_eq "$(json_get "$tl" "$ms.some(r => r.text.includes('Forget this.'))")" "false" "talk: the text before the image not said"
 # nothing said after the answer: the timeout
 assert_eq "$(json_get "$log" "$(act talk).body.rasaResult")" "timeout" "talk: rasaResult"
 
@@ -105,6 +109,12 @@ assert_eq "$(json_get "$log" "$(act redir).body.rasaResult")" "redirect" "redir:
 assert_eq "$(json_get "$log" "d.filter(r => r.path===\"/action/redir\").length")" "1" "redir: one actionHook"
 assert_eq "$(json_get "$log" "d.filter(r => r.path===\"/after\").length")" "1" "redir: the eventHook's verbs ran"
 assert_eq "$(json_get "$log" "d.find(r => r.path===\"/after\").body.call_sid")" "$(sid redir)" "redir: on the same call"
+
+# --- an answer without text: no botMessage, listening again ----------------
+assert_eq "$(json_get "$log" "$(ev notext).map(r => r.body.event).join()")" "userMessage" "notext: no botMessage"
+assert_eq "$(json_get "$log" "$(act notext).body.rasaResult")" "timeout" "notext: rasaResult"
+assert_eq "$(grep -c 'no text from Rasa: listening again' "$WORK/main.log")" "1" "notext: listened again"
+assert_eq "$(json_get "$rl" "d.length")" "4" "one post per transcript"
 
 wait_idle
 server_alive

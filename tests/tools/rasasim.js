@@ -11,6 +11,8 @@
 // reply the one for what the caller said (lower-cased), else "*", else
 // []. A reply is
 //   ["text", ...]        the bot's messages, one {recipient_id, text} each
+//                        (an object instead of a text: {recipient_id, ...it},
+//                        an image or buttons)
 //   {"status": 500}      that status, an empty body
 //   {"raw": <json>}      that JSON as it is (an element without text)
 //
@@ -67,7 +69,8 @@ const server = http.createServer((req, res) => {
       return;
     }
     const out = reply && reply.raw !== undefined ? reply.raw :
-      reply.map((text) => ({recipient_id: c.body.sender, text}));
+      reply.map((m) => (typeof m === 'string' ? {recipient_id: c.body.sender, text: m} :
+        {recipient_id: c.body.sender, ...m}));
     res.writeHead(200, {'content-type': 'application/json'});
     res.end(JSON.stringify(out));
   });
