@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define FS_ABI_MAJOR 1
-#define FS_ABI_MINOR 12
+#define FS_ABI_MINOR 13
 
 /** Name of the one exported symbol */
 #define FS_PLUGIN_SYMBOL "fs_plugin"
