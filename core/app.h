@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <re.h>
+#include "base/uuid.h"
 
 #define APP_MAX_LOOPS 64
 
@@ -69,6 +70,9 @@ struct app {
 	bool draining;
 	struct sipcheck_stats *sipstats; /* SIP admission: atomic, or NULL */
 	struct app_loop_stats loops[APP_MAX_LOOPS];
+	/* X-Jambonz-FS-UUID of every outdial and the Redis set fsUUIDs:
+	 * one per process, made at start */
+	char fs_uuid[UUID_STR_LEN];
 };
 
 #endif

@@ -295,6 +295,7 @@ int main(int argc, char *argv[])
 	if (!path)
 		path = cfg_default_path();
 	app.cfg_path = path;
+	uuid_v4(app.fs_uuid);
 	err = cfg_load(&app.cfg, path, err_msg, sizeof(err_msg));
 	if (err) {
 		fprintf(stderr, "feature-server: configuration error: %s\n",

@@ -95,6 +95,7 @@ void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 		   const struct json_object *target)
 {
 	memset(h, 0, sizeof(*h));
+	h->fs_uuid = c->env->stk->app->fs_uuid;
 	h->routing = jsonutil_str(target, "type");
 	h->sip_proxy = jsonutil_str(target, "proxy");
 	h->override_to = jsonutil_str(target, "overrideTo");

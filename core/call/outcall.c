@@ -247,6 +247,7 @@ static int outcall_place(struct call_env *env, const struct json_object *body,
 	 * Teams FQDNs */
 	sbc.routing = jsonutil_str(to, "type");
 	sbc.call_sid = c->sid;
+	sbc.fs_uuid = stk->app->fs_uuid;
 	sbc.account_sid = app->account_sid;
 	sbc.application_sid = app->application_sid;
 	sbc.trace_id = c->trace_id;
