@@ -386,15 +386,26 @@ static void outcall_dir_found(int err, uint16_t scode, const char *reason,
 	}
 	if (!err && to)
 		json_object_object_add(op->body, "to", json_object_get(to));
+	/* other calls may have come or a drain begun while it waited */
+	if (!err && call_room(op->env->stk->app)) {
+		str_ncpy(msg, "no room for new calls (MAX_CALLS or draining)",
+			 sizeof(msg));
+		status = 503;
+		err = EBUSY;
+	}
 	if (!err) {
 		err = outcall_place(op->env, op->body, merged, uri, route,
 				    op->hdrs, sid, &callid, msg, sizeof(msg));
 		status = err ? 500 : 201;
 	}
 	if (err) {
+		char esc[sizeof(msg) * 4];
+
 		if (!*msg)
 			re_snprintf(msg, sizeof(msg), "%m", err);
-		fs_warn("call", "createCall: %u %s", status, msg);
+		/* a target's reason may quote the request */
+		(void)log_escape(esc, sizeof(esc), msg);
+		fs_warn("call", "createCall: %u %s", status, esc);
 	}
 	op->h(status, sid, callid, msg, op->arg);
 	json_object_put(to);
@@ -571,11 +582,10 @@ static void outcall_log_h(uint16_t status, const char *sid, const char *callid,
 			  const char *msg, void *arg)
 {
 	(void)callid;
+	(void)msg; /* outcall_dir_found() logged it */
 	(void)arg;
 	if (status == 201)
 		fs_info("call", "%s: createCall placed", sid);
-	else
-		fs_warn("call", "createCall not placed: %u %s", status, msg);
 }
 
 int outcall_create(struct call_env *env, const struct json_object *body,
