@@ -6,7 +6,8 @@
 # without a trunk goes with the carrier of the caller ID's number
 # (lookupCarrierByPhoneNumber: the account's number, else its service
 # provider's), for createCall and dial; an unknown account is answered
-# 500 {"msg":"invalid accountSid: ..."} and nothing is dialled.
+# 500 {"msg":"invalid accountSid: ..."} and nothing is dialled, and so
+# is a createCall while the directory is down, within its bound.
 source "$(dirname "$0")/lib_dial.sh"
 
 A=11111111-aaaa-4aaa-8aaa-000000000001
@@ -120,10 +121,21 @@ assert_eq "$(json_get "$(invites)" d.length)" "$n" "no INVITE for the unknown ac
 db_sql "DELETE FROM ms_teams_tenants; UPDATE service_providers SET ms_teams_fqdn = NULL"
 stop_fs() { kill -TERM "$FS_PID"; wait_exit "$FS_PID" 10 main; }
 stop_fs
-start_fs fresh "${DB_CONF[@]}" JAMBONES_SBCS="127.0.0.1:$SBC" OPTIONS_PING_INTERVAL=600000
+start_fs fresh "${DB_CONF[@]}" JAMBONES_SBCS="127.0.0.1:$SBC" OPTIONS_PING_INTERVAL=600000 \
+	JAMBONES_MYSQL_ACQUIRE_TIMEOUT=3000
 r=$(create 15550001234 '{"type":"teams","number":"+4930444"}')
 assert_eq "$r" '500 {"msg":"dial to ms teams not allowed; account must first be configured with teams info"}' \
 	"teams createCall without Teams settings"
 assert_eq "$(json_get "$(invites)" d.length)" "$n" "no INVITE for that teams target"
+
+# the directory down: a 500 within its bound (the acquire timeout), no call
+stop_mariadb
+t0=$(date +%s)
+r=$(post /v1/createCall '{"account_sid":"'"$A"'","application_sid":"'"$APP_DIAL"'",
+  "from":"15550001234","to":{"type":"phone","number":"15551240010"}}')
+assert_eq "${r%% *}" "500" "createCall with the directory down"
+assert_contains "$r" '"msg":"database' "the directory's reason"
+[ $(($(date +%s) - t0)) -le 8 ] || fail "createCall waited $(($(date +%s) - t0)) s for the directory"
+assert_eq "$(json_get "$(invites)" d.length)" "$n" "no INVITE without the directory"
 
 echo OK
