@@ -7,7 +7,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <re.h>
-#include "base/uuid.h"
 
 #define APP_MAX_LOOPS 64
 
@@ -72,7 +71,7 @@ struct app {
 	struct app_loop_stats loops[APP_MAX_LOOPS];
 	/* X-Jambonz-FS-UUID of every outdial and the Redis set fsUUIDs:
 	 * one per process, made at start */
-	char fs_uuid[UUID_STR_LEN];
+	char fs_uuid[37]; /* UUID_STR_LEN of base/uuid.h */
 };
 
 #endif
