@@ -69,6 +69,9 @@ struct app {
 	bool draining;
 	struct sipcheck_stats *sipstats; /* SIP admission: atomic, or NULL */
 	struct app_loop_stats loops[APP_MAX_LOOPS];
+	/* X-Jambonz-FS-UUID of every outdial and the Redis set fsUUIDs:
+	 * one per process, made at start */
+	char fs_uuid[37]; /* UUID_STR_LEN of base/uuid.h */
 };
 
 #endif

@@ -16,6 +16,7 @@
 
 #include <re.h>
 #include "app.h"
+#include "base/uuid.h"
 #include "base/cfg.h"
 #include "dir/dbpool.h"
 #include "loop/life.h"
@@ -35,6 +36,9 @@
 #include "base/timer.h"
 #include "sip/reuseport.h"
 #include "base/memz.h"
+
+_Static_assert(sizeof(((struct app *)0)->fs_uuid) == UUID_STR_LEN,
+	       "app.h keeps the FS UUID in a buffer of UUID_STR_LEN");
 
 /* fds for SIP, RTP (2 per leg), webhooks and HTTP clients */
 #define MAIN_MAX_FDS 65536
@@ -295,6 +299,7 @@ int main(int argc, char *argv[])
 	if (!path)
 		path = cfg_default_path();
 	app.cfg_path = path;
+	uuid_v4(app.fs_uuid);
 	err = cfg_load(&app.cfg, path, err_msg, sizeof(err_msg));
 	if (err) {
 		fprintf(stderr, "feature-server: configuration error: %s\n",

@@ -69,6 +69,13 @@ struct rest_conn {
 	struct loopstat_job *stat;
 	struct json_object *stat_parts;
 	bool stat_done;
+	/* a createCall waiting for the directory, then its answer */
+	struct outcall_pend *cc;
+	bool cc_wait, cc_done;
+	uint16_t cc_status;
+	char cc_sid[37];
+	char *cc_callid;
+	char cc_msg[300];
 	struct rest *r;
 	struct MHD_Connection *conn;
 	bool too_large;
@@ -335,22 +342,77 @@ static bool rest_authorized(const struct rest *r, struct MHD_Connection *conn)
 			   strlen(key));
 }
 
+
+/* The directory answered a createCall: MHD calls rest_access_h again,
+ * unless the answer came before the request was suspended */
+static void rest_created(uint16_t status, const char *sid, const char *callid,
+			 const char *msg, void *arg)
+{
+	struct rest_conn *rc = arg;
+
+	rc->cc = NULL;
+	rc->cc_done = true;
+	rc->cc_status = status;
+	str_ncpy(rc->cc_sid, sid ? sid : "", sizeof(rc->cc_sid));
+	(void)str_dup(&rc->cc_callid, callid ? callid : "");
+	str_ncpy(rc->cc_msg, msg ? msg : "", sizeof(rc->cc_msg));
+	if (rc->cc_wait) {
+		rc->cc_wait = false;
+		list_unlink(&rc->wle);
+		rest_resume(rc);
+	}
+}
+
+static enum MHD_Result rest_created_reply(struct MHD_Connection *conn,
+					  uint16_t status, const char *sid,
+					  const char *callid, const char *msg)
+{
+	struct json_object *reply;
+	enum MHD_Result ret;
+
+	if (status != MHD_HTTP_CREATED)
+		return rest_reply_msg(conn, status, msg);
+	reply = json_object_new_object();
+	json_object_object_add(reply, "sid", json_object_new_string(sid));
+	json_object_object_add(reply, "callId",
+			       json_object_new_string(callid ? callid : ""));
+	ret = rest_reply_obj(conn, MHD_HTTP_CREATED, reply);
+	json_object_put(reply);
+	return ret;
+}
+
 static enum MHD_Result rest_create_call(struct rest *r,
 					struct MHD_Connection *conn,
-					const struct rest_conn *rc)
+					struct rest_conn *rc)
 {
-	struct json_object *body = rest_body_json(rc), *reply;
+	struct json_object *body;
 	char sid[37] = "", err[300] = "";
 	char *callid = NULL;
 	enum MHD_Result ret;
 	int e;
 
+	if (rc->cc_done)
+		return rest_created_reply(conn, rc->cc_status, rc->cc_sid,
+					  rc->cc_callid, rc->cc_msg);
+	body = rest_body_json(rc);
 	if (!body)
 		return rest_reply_msg(conn, MHD_HTTP_BAD_REQUEST,
 				      "body must be JSON");
-	e = outcall_create(&r->app->loop->env, body, sid, &callid, err,
-			   sizeof(err));
+	rc->r = r;
+	rc->conn = conn;
+	e = outcall_create_async(&r->app->loop->env, body, sid, &callid, err,
+				 sizeof(err), rest_created, rc, &rc->cc);
 	json_object_put(body);
+	if (e == EINPROGRESS) {
+		if (rc->cc_done)
+			return rest_created_reply(conn, rc->cc_status,
+						  rc->cc_sid, rc->cc_callid,
+						  rc->cc_msg);
+		rc->cc_wait = true;
+		list_append(&r->waits, &rc->wle, rc);
+		MHD_suspend_connection(conn);
+		return MHD_YES;
+	}
 	if (e) {
 		if (!*err)
 			re_snprintf(err, sizeof(err), "%m", e);
@@ -361,13 +423,8 @@ static enum MHD_Result rest_create_call(struct rest *r,
 					      : MHD_HTTP_INTERNAL_SERVER_ERROR,
 				      err);
 	}
-	reply = json_object_new_object();
-	json_object_object_add(reply, "sid", json_object_new_string(sid));
-	json_object_object_add(reply, "callId",
-			       json_object_new_string(callid ? callid : ""));
+	ret = rest_created_reply(conn, MHD_HTTP_CREATED, sid, callid, NULL);
 	mem_deref(callid);
-	ret = rest_reply_obj(conn, MHD_HTTP_CREATED, reply);
-	json_object_put(reply);
 	return ret;
 }
 
@@ -631,6 +688,8 @@ static void rest_conn_destructor(void *arg)
 	update_job_cancel(rc->job);
 	loopstat_cancel(rc->stat);
 	json_object_put(rc->stat_parts);
+	outcall_create_cancel(rc->cc);
+	mem_deref(rc->cc_callid);
 	list_unlink(&rc->wle);
 }
 
@@ -721,6 +780,11 @@ static void rest_destructor(void *arg)
 		if (rc->stat) {
 			loopstat_cancel(rc->stat);
 			rest_stat_done(NULL, rc);
+			continue;
+		}
+		if (rc->cc_wait) {
+			outcall_create_cancel(rc->cc);
+			rest_created(503, NULL, NULL, "shutting down", rc);
 			continue;
 		}
 		update_job_cancel(rc->job);

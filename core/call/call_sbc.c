@@ -48,10 +48,54 @@ static void call_sbc_hdr(char *dst, size_t sz, const struct sip_msg *msg,
 		pl_strcpy(&hdr->val, dst, sz);
 }
 
+void call_sbc_carrier(struct sbchdr *h, const struct dir_app *app,
+		      const char *sid, const struct json_object *target,
+		      const char *calling)
+{
+	const char *trunk = jsonutil_str(target, "trunk");
+
+	if (!app || !h->routing || strcmp(h->routing, "phone"))
+		return;
+	if (trunk) {
+		h->carrier_sid = jsonutil_str(app->carriers, trunk);
+		if (h->carrier_sid)
+			fs_info("call", "%s: the trunk is carrier %s", sid,
+				h->carrier_sid);
+		else
+			fs_info("call",
+				"%s: the trunk names no carrier of the "
+				"account: sbc-outbound chooses",
+				sid);
+		return;
+	}
+	/* no trunk: the carrier of the calling number, as jambonz's
+	 * lookupCarrierByPhoneNumber() (the number without its '+') */
+	if (calling && *calling == '+')
+		calling++;
+	if (!calling || !*calling)
+		return;
+	h->carrier_sid = jsonutil_str(app->number_carriers, calling);
+	if (h->carrier_sid)
+		fs_info("call", "%s: carrier %s of the calling number", sid,
+			h->carrier_sid);
+}
+
+void call_sbc_teams(struct sbchdr *h, const struct dir_app *app,
+		    const struct json_object *target)
+{
+	if (!app || !h->routing || strcmp(h->routing, "teams"))
+		return;
+	h->teams_fqdn = app->ms_teams_fqdn;
+	h->tenant_fqdn = jsonutil_str(target, "tenant");
+	if (!h->tenant_fqdn)
+		h->tenant_fqdn = app->tenant_fqdn;
+}
+
 void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 		   const struct json_object *target)
 {
 	memset(h, 0, sizeof(*h));
+	h->fs_uuid = c->env->stk->app->fs_uuid;
 	h->routing = jsonutil_str(target, "type");
 	h->sip_proxy = jsonutil_str(target, "proxy");
 	h->override_to = jsonutil_str(target, "overrideTo");
@@ -62,26 +106,9 @@ void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 	call_sbc_hdr(h->cid, sizeof(h->cid), c->invite, "X-CID");
 	call_sbc_hdr(h->voip_carrier_sid, sizeof(h->voip_carrier_sid),
 		     c->invite, "X-Voip-Carrier-Sid");
-	if (!c->app || !h->routing)
-		return;
-	if (!strcmp(h->routing, "teams")) {
-		h->teams_fqdn = c->app->ms_teams_fqdn;
-		h->tenant_fqdn = jsonutil_str(target, "tenant");
-		if (!h->tenant_fqdn)
-			h->tenant_fqdn = c->app->tenant_fqdn;
-	} else if (!strcmp(h->routing, "phone") &&
-		   jsonutil_str(target, "trunk")) {
-		h->carrier_sid = jsonutil_str(c->app->carriers,
-					      jsonutil_str(target, "trunk"));
-		if (h->carrier_sid)
-			fs_info("call", "%s: the trunk is carrier %s", c->sid,
-				h->carrier_sid);
-		else
-			fs_info("call",
-				"%s: the trunk names no carrier of the "
-				"account: sbc-outbound chooses",
-				c->sid);
-	}
+	call_sbc_teams(h, c->app, target);
+	/* the caller's number: the dial's callerId is not passed here */
+	call_sbc_carrier(h, c->app, c->sid, target, c->from_user);
 }
 
 /* Where the inbound INVITE came from: its source, or, when another

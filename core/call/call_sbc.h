@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct dir_app;
 struct fs_call;
 struct json_object;
 struct sbchdr;
@@ -27,6 +28,20 @@ bool call_sbc_sid_ok(const char *p, size_t n);
  */
 void call_sbc_dial(struct sbchdr *h, const struct fs_call *c,
 		   const struct json_object *target);
+
+/**
+ * X-Requested-Carrier-Sid of a phone target (h->routing "phone"), as
+ * jambonz's lookupCarrier() and lookupCarrierByPhoneNumber(): its trunk
+ * as the account's carrier of that name, else the carrier of the
+ * calling number (app's phone_numbers); sid names the call in the log.
+ */
+void call_sbc_carrier(struct sbchdr *h, const struct dir_app *app,
+		      const char *sid, const struct json_object *target,
+		      const char *calling);
+
+/** X-MS-Teams-* of a teams target (h->routing "teams") */
+void call_sbc_teams(struct sbchdr *h, const struct dir_app *app,
+		    const struct json_object *target);
 
 /**
  * The target a dial leg resolves, when the SBC headers are on, as

@@ -75,9 +75,6 @@ static void outcall_answered(struct fs_call *c)
 	c->answer_ms = tmr_jiffies();
 	c->has_media = true;
 	fs_info("call", "%s: answered", c->sid);
-	/* still waiting for the directory: its answer runs the verbs */
-	if (!c->app)
-		return;
 	call_status(c, NULL);
 	outcall_run(c);
 }
@@ -179,129 +176,300 @@ static int outcall_app(struct dir_app **ap, const struct cfg *cfg,
 	return e;
 }
 
-/*
- * createCall with the MySQL directory: the INVITE leaves at once, and
- * the account (webhook_secret) and the stored application (hooks,
- * env_vars, speech defaults) come from the directory meanwhile, as
- * jambonz's create-call.js reads them. Until they are there the call
- * has no application: its status changes are not reported, and an
- * answer waits for them.
- */
-struct outcall_dir {
-	struct fs_call *c;
-	struct dir_app *req; /* what the request body named */
-	struct fs_listener *bind;
-};
-
-static void outcall_dir_destructor(void *data)
+static const struct json_object *outcall_obj(const struct json_object *o,
+					     const char *key)
 {
-	struct outcall_dir *od = data;
+	struct json_object *v = NULL;
 
-	mem_deref(od->req);
+	return json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
-/* The call went first: its lookup answers nobody */
-static void outcall_dir_release(void *arg)
+/* The call itself, once its application is known */
+static int outcall_place(struct call_env *env, const struct json_object *body,
+			 struct dir_app *app, const char *uri,
+			 const char *route, const char *hdrs, char *sid,
+			 char **callidp, char *err, size_t errsz)
 {
-	struct outcall_dir *od = arg;
+	struct sip_stack *stk = env->stk;
+	const struct json_object *to = outcall_obj(body, "to");
+	struct leg_params p = {0};
+	struct sbchdr sbc = {0};
+	struct json_object *v;
+	struct fs_call *c;
+	double secs;
+	int e;
 
-	od->bind = NULL;
-	directory_cancel(od->c->env->dir, od);
-	mem_deref(od);
+	e = call_alloc(&c, env);
+	if (e)
+		return ENOMEM;
+	c->app = mem_ref(app);
+	e = str_dup(&c->from_user, jsonutil_str(body, "from")
+					   ? jsonutil_str(body, "from")
+					   : "anonymous");
+	if (jsonutil_str(body, "callerName"))
+		e |= str_dup(&c->caller_name,
+			     jsonutil_str(body, "callerName"));
+	{
+		const char *user = NULL;
+
+		/* "to" of the payload: the number, user or URI called */
+		if (!(user = jsonutil_str(to, "number")) &&
+		    !(user = jsonutil_str(to, "name")))
+			user = jsonutil_str(to, "sipUri");
+		e |= str_dup(&c->to_user, user ? user : "");
+	}
+	if (json_object_object_get_ex(body, "tag", &v) &&
+	    json_object_is_type(v, json_type_object))
+		c->tag = json_object_get(v);
+	secs = 0;
+	if (json_object_object_get_ex(body, "timeLimit", &v))
+		secs = json_object_get_double(v);
+	c->time_limit_ms = fs_secs_ms(secs, 0, OUTCALL_MAX_MS);
+	if (e) {
+		mem_deref(c);
+		return ENOMEM;
+	}
+	call_synth_defaults(c);
+
+	secs = 0;
+	if (json_object_object_get_ex(body, "timeout", &v))
+		secs = json_object_get_double(v);
+	p.uri = uri;
+	p.from_user = c->from_user;
+	p.from_name = c->caller_name;
+	p.headers = hdrs;
+	p.route = route;
+	p.timeout_ms = fs_secs_ms(secs, OUTCALL_RING_MS, OUTCALL_MAX_MS);
+	p.dtmfh = call_media_dtmf;
+	p.dtmf_arg = c;
+	/* create-call.js: the call's own sid, the trace, fromHost; with
+	 * the directory the trunk's carrier (or the caller ID's) and the
+	 * Teams FQDNs */
+	sbc.routing = jsonutil_str(to, "type");
+	sbc.call_sid = c->sid;
+	sbc.fs_uuid = stk->app->fs_uuid;
+	sbc.account_sid = app->account_sid;
+	sbc.application_sid = app->application_sid;
+	sbc.trace_id = c->trace_id;
+	sbc.from_host = jsonutil_str(body, "fromHost");
+	sbc.sip_proxy = jsonutil_str(to, "proxy");
+	sbc.override_to = jsonutil_str(to, "overrideTo");
+	call_sbc_teams(&sbc, app, to);
+	call_sbc_carrier(&sbc, app, c->sid, to, jsonutil_str(body, "from"));
+	p.sbc = &sbc;
+	e = leg_connect(&c->uac, stk, &p, outcall_leg_h, c);
+	if (e) {
+		re_snprintf(err, errsz, "cannot call %s: %m", uri, e);
+		mem_deref(c);
+		return e;
+	}
+	c->media = mem_ref(leg_media(c->uac));
+	(void)str_dup(&c->callid, leg_callid(c->uac));
+	call_start(c);
+	call_status(c, "trying");
+	fs_info("call", "%s: createCall to %s (Call-ID %s, loop %u)", c->sid,
+		uri, c->callid, stk->idx);
+	str_ncpy(sid, c->sid, 37);
+	if (callidp)
+		(void)str_dup(callidp, c->callid ? c->callid : "");
+	return 0;
+}
+
+/*
+ * createCall with the MySQL directory: as jambonz's create-call.js, the
+ * account (webhook_secret, carriers, Teams settings, sip_realm) and the
+ * stored application (hooks, env_vars, speech defaults) are read before
+ * the INVITE leaves; the REST request waits (bounded by the directory's
+ * deadline) and gets the answer jambonz gives.
+ */
+struct outcall_pend {
+	struct call_env *env;
+	struct json_object *body;
+	struct dir_app *req; /* what the request body named */
+	char *hdrs;
+	outcall_created_h *h;
+	void *arg;
+};
+
+static void outcall_pend_destructor(void *data)
+{
+	struct outcall_pend *op = data;
+
+	json_object_put(op->body);
+	mem_deref(op->req);
+	mem_deref(op->hdrs);
+}
+
+void outcall_create_cancel(struct outcall_pend *op)
+{
+	if (!op)
+		return;
+	directory_cancel(op->env->dir, op);
+	mem_deref(op);
+}
+
+/* The target as create-call.js dials it: a user without a realm gets
+ * the account's; a teams target needs the account's Teams settings */
+static int outcall_dir_target(struct json_object **tp,
+			      const struct json_object *to,
+			      const struct dir_app *app, char *err,
+			      size_t errsz)
+{
+	const char *type = jsonutil_str(to, "type");
+	const char *name = jsonutil_str(to, "name");
+	char *full = NULL;
+
+	*tp = NULL;
+	if (type && !strcmp(type, "teams") && !app->ms_teams_fqdn) {
+		re_snprintf(err, errsz,
+			    "dial to ms teams not allowed; account must "
+			    "first be configured with teams info");
+		return EPERM;
+	}
+	if (!type || strcmp(type, "user") || !name || strchr(name, '@'))
+		return 0;
+	if (!app->sip_realm) {
+		re_snprintf(err, errsz, "no sip realm configured for account");
+		return EINVAL;
+	}
+	if (json_object_deep_copy((struct json_object *)to, tp, NULL) ||
+	    re_sdprintf(&full, "%s@%s", name, app->sip_realm) ||
+	    json_object_object_add(*tp, "name",
+				   json_object_new_string(full))) {
+		json_object_put(*tp);
+		*tp = NULL;
+		mem_deref(full);
+		return ENOMEM;
+	}
+	mem_deref(full);
+	return 0;
 }
 
 static void outcall_dir_found(int err, uint16_t scode, const char *reason,
 			      struct dir_app *app, void *arg)
 {
-	struct outcall_dir *od = arg;
-	struct fs_call *c = od->c;
+	struct outcall_pend *op = arg;
+	const struct cfg *cfg = op->env->stk->app->cfg;
+	struct json_object *to = NULL;
 	struct dir_app *merged = NULL;
+	char *uri = NULL, *route = NULL, *callid = NULL;
+	char sid[37] = "", msg[300] = "";
+	uint16_t status = 500;
 
-	fs_listener_cancel(od->bind);
-	od->bind = NULL;
+	if (err == ENOENT && scode == 503)
+		/* lookupAccountDetails(): "invalid accountSid", a 500 */
+		re_snprintf(msg, sizeof(msg), "invalid accountSid: %s",
+			    op->req->account_sid);
+	else if (err)
+		str_ncpy(msg, reason ? reason : "directory error",
+			 sizeof(msg));
 	if (!err)
-		err = dir_app_merge(&merged, app, od->req);
+		err = dir_app_merge(&merged, app, op->req);
 	if (!err && !merged->call_hook.url && !merged->app_json) {
-		reason = "no call_hook or app_json in the request or the "
-			 "application";
-		scode = 400;
+		str_ncpy(msg,
+			 "no call_hook or app_json in the request or the "
+			 "application",
+			 sizeof(msg));
+		status = 400;
 		err = ENOENT;
-		merged = mem_deref(merged);
+	}
+	if (!err) {
+		err = outcall_dir_target(&to, outcall_obj(op->body, "to"),
+					 merged, msg, sizeof(msg));
+		status = err == EINVAL ? 400 : 500;
+	}
+	if (!err) {
+		err = target_resolve(cfg,
+				     to ? to : outcall_obj(op->body, "to"),
+				     &uri, &route, msg, sizeof(msg));
+		status = err == EINVAL || err == ENOTSUP ? 400 : 500;
+	}
+	if (!err && to)
+		json_object_object_add(op->body, "to", json_object_get(to));
+	/* other calls may have come or a drain begun while it waited */
+	if (!err && call_room(op->env->stk->app)) {
+		str_ncpy(msg, "no room for new calls (MAX_CALLS or draining)",
+			 sizeof(msg));
+		status = 503;
+		err = EBUSY;
+	}
+	if (!err) {
+		err = outcall_place(op->env, op->body, merged, uri, route,
+				    op->hdrs, sid, &callid, msg, sizeof(msg));
+		status = err ? 500 : 201;
 	}
 	if (err) {
-		fs_warn("call", "%s: createCall: %u %s", c->sid, scode,
-			reason ? reason : "directory error");
-		mem_deref(od);
-		if (!c->closing) {
-			c->termination_by = "jambonz";
-			fs_call_hangup(c, NULL);
-		}
-		return;
+		char esc[sizeof(msg) * 4];
+
+		if (!*msg)
+			re_snprintf(msg, sizeof(msg), "%m", err);
+		/* a target's reason may quote the request */
+		(void)log_escape(esc, sizeof(esc), msg);
+		fs_warn("call", "createCall: %u %s", status, esc);
 	}
-	mem_deref(od);
-	if (c->closing) {
-		mem_deref(merged);
-		return;
-	}
-	c->app = merged;
-	call_synth_defaults(c);
-	call_status(c, "trying");
-	if (c->state == CALL_ANSWERED) {
-		call_status(c, NULL);
-		outcall_run(c);
-	} else if (c->state == CALL_EARLY) {
-		call_status(c, NULL);
-	}
+	op->h(status, sid, callid, msg, op->arg);
+	json_object_put(to);
+	mem_deref(merged);
+	mem_deref(uri);
+	mem_deref(route);
+	mem_deref(callid);
+	mem_deref(op);
 }
 
-static int outcall_dir_lookup(struct fs_call *c, struct dir_app *req)
+static int outcall_dir_lookup(struct call_env *env, struct json_object *body,
+			      struct dir_app *req, const char *hdrs,
+			      outcall_created_h *h, void *arg,
+			      struct outcall_pend **opp)
 {
 	struct dir_query q = {0};
-	struct outcall_dir *od;
+	struct outcall_pend *op;
 	int err;
 
-	od = mem_zalloc(sizeof(*od), outcall_dir_destructor);
-	if (!od)
+	op = mem_zalloc(sizeof(*op), outcall_pend_destructor);
+	if (!op)
 		return ENOMEM;
-	od->c = c;
-	od->req = mem_ref(req);
-	err = fs_scope_bind(c->scope, outcall_dir_release, od, &od->bind);
-	if (err) {
-		mem_deref(od);
-		return err;
+	op->env = env;
+	op->req = mem_ref(req);
+	op->h = h;
+	op->arg = arg;
+	/* a copy: "to" may get the account's realm */
+	if (json_object_deep_copy(body, &op->body, NULL) ||
+	    (hdrs && str_dup(&op->hdrs, hdrs))) {
+		mem_deref(op);
+		return ENOMEM;
 	}
 	q.account_sid = req->account_sid;
 	q.application_sid = req->application_sid;
 	q.rest = true;
-	/* the handler may run before this returns */
-	err = directory_lookup(c->env->dir, &q, outcall_dir_found, od);
+	/* the handler may run before this returns, and then frees op */
+	*opp = op;
+	err = directory_lookup(env->dir, &q, outcall_dir_found, op);
 	if (err) {
-		fs_listener_cancel(od->bind);
-		mem_deref(od);
+		*opp = NULL;
+		mem_deref(op);
 	}
 	return err;
 }
 
-int outcall_create(struct call_env *env, const struct json_object *body,
-		   char *sid, char **callidp, char *err, size_t errsz)
+int outcall_create_async(struct call_env *env, const struct json_object *body,
+			 char *sid, char **callidp, char *err, size_t errsz,
+			 outcall_created_h *h, void *arg,
+			 struct outcall_pend **opp)
 {
 	struct sip_stack *stk = env->stk;
 	const struct cfg *cfg = stk->app->cfg;
-	struct leg_params p = {0};
 	struct json_object *to, *v;
 	char *uri = NULL, *route = NULL, *hdrs = NULL;
 	struct dir_app *app = NULL;
-	struct sbchdr sbc = {0};
-	struct fs_call *c;
 	bool stored;
-	double secs;
 	int e;
 
 	if (!json_object_is_type(body, json_type_object)) {
 		re_snprintf(err, errsz, "body must be a JSON object");
 		return EINVAL;
 	}
-	if (!json_object_object_get_ex(body, "to", &to)) {
+	if (!json_object_object_get_ex(body, "to", &to) ||
+	    !json_object_is_type(to, json_type_object)) {
 		re_snprintf(err, errsz, "missing 'to'");
 		return EINVAL;
 	}
@@ -319,9 +487,16 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 			    cfg->max_calls);
 		return EBUSY;
 	}
-	e = target_resolve(cfg, to, &uri, &route, err, errsz);
-	if (e)
-		return e == ENOTSUP ? EINVAL : e;
+	/* a MySQL directory holds the account and its applications */
+	stored = stk->app->dbpool && jsonutil_str(body, "account_sid") && h &&
+		 opp;
+	/* with the directory the target is resolved once the account is
+	 * known (its realm, its Teams settings) */
+	if (!stored) {
+		e = target_resolve(cfg, to, &uri, &route, err, errsz);
+		if (e)
+			return e == ENOTSUP ? EINVAL : e;
+	}
 	{
 		const char *from = jsonutil_str(body, "from");
 		const char *name = jsonutil_str(body, "callerName");
@@ -342,8 +517,6 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 		if (e)
 			goto out;
 	}
-	/* a MySQL directory holds the account and its applications */
-	stored = stk->app->dbpool && jsonutil_str(body, "account_sid");
 	if (stored) {
 		const char *acct = jsonutil_str(body, "account_sid");
 		const char *asid = jsonutil_str(body, "application_sid");
@@ -383,94 +556,50 @@ int outcall_create(struct call_env *env, const struct json_object *body,
 		if (e)
 			goto out;
 	}
-
-	e = call_alloc(&c, env);
-	if (e) {
-		e = ENOMEM;
+	if (stored) {
+		e = outcall_dir_lookup(env, (struct json_object *)body, app,
+				       hdrs, h, arg, opp);
+		if (e) {
+			fs_warn("call", "createCall: directory lookup: %m", e);
+			re_snprintf(err, errsz, "directory unavailable");
+		} else
+			e = EINPROGRESS;
 		goto out;
 	}
-	if (!stored)
-		c->app = mem_ref(app);
-	e = str_dup(&c->from_user, jsonutil_str(body, "from")
-					   ? jsonutil_str(body, "from")
-					   : "anonymous");
-	if (jsonutil_str(body, "callerName"))
-		e |= str_dup(&c->caller_name,
-			     jsonutil_str(body, "callerName"));
-	{
-		const char *user = NULL;
-
-		/* "to" of the payload: the number, user or URI called */
-		if (!(user = jsonutil_str(to, "number")) &&
-		    !(user = jsonutil_str(to, "name")))
-			user = jsonutil_str(to, "sipUri");
-		e |= str_dup(&c->to_user, user ? user : "");
-	}
-	if (json_object_object_get_ex(body, "tag", &v) &&
-	    json_object_is_type(v, json_type_object))
-		c->tag = json_object_get(v);
-	secs = 0;
-	if (json_object_object_get_ex(body, "timeLimit", &v))
-		secs = json_object_get_double(v);
-	c->time_limit_ms = fs_secs_ms(secs, 0, OUTCALL_MAX_MS);
-	if (e) {
-		mem_deref(c);
-		e = ENOMEM;
-		goto out;
-	}
-	if (c->app)
-		call_synth_defaults(c);
-
-	secs = 0;
-	if (json_object_object_get_ex(body, "timeout", &v))
-		secs = json_object_get_double(v);
-	p.uri = uri;
-	p.from_user = c->from_user;
-	p.from_name = c->caller_name;
-	p.headers = hdrs;
-	p.route = route;
-	p.timeout_ms = fs_secs_ms(secs, OUTCALL_RING_MS, OUTCALL_MAX_MS);
-	p.dtmfh = call_media_dtmf;
-	p.dtmf_arg = c;
-	/* create-call.js: the call's own sid, the trace, fromHost */
-	sbc.routing = jsonutil_str(to, "type");
-	sbc.call_sid = c->sid;
-	sbc.account_sid = app->account_sid;
-	sbc.application_sid = app->application_sid;
-	sbc.trace_id = c->trace_id;
-	sbc.from_host = jsonutil_str(body, "fromHost");
-	sbc.sip_proxy = jsonutil_str(to, "proxy");
-	sbc.override_to = jsonutil_str(to, "overrideTo");
-	p.sbc = &sbc;
-	e = leg_connect(&c->uac, stk, &p, outcall_leg_h, c);
-	if (e) {
-		re_snprintf(err, errsz, "cannot call %s: %m", uri, e);
-		mem_deref(c);
-		goto out;
-	}
-	c->media = mem_ref(leg_media(c->uac));
-	(void)str_dup(&c->callid, leg_callid(c->uac));
-	call_start(c);
-	if (stored && outcall_dir_lookup(c, app)) {
-		fs_warn("call", "%s: createCall: directory lookup failed",
-			c->sid);
-		c->termination_by = "jambonz";
-		fs_call_hangup(c, NULL);
-	}
-	/* with the directory, its answer says "trying" */
-	if (!stored)
-		call_status(c, "trying");
-	fs_info("call", "%s: createCall to %s (Call-ID %s, loop %u)", c->sid,
-		uri, c->callid, stk->idx);
-	str_ncpy(sid, c->sid, 37);
-	if (callidp)
-		(void)str_dup(callidp, c->callid ? c->callid : "");
+	e = outcall_place(env, body, app, uri, route, hdrs, sid, callidp, err,
+			  errsz);
 out:
 	mem_deref(app);
 	mem_deref(uri);
 	mem_deref(route);
 	mem_deref(hdrs);
 	return e;
+}
+
+/* A createCall nobody waits for (the WebSocket dial command): its
+ * outcome is only logged */
+static void outcall_log_h(uint16_t status, const char *sid, const char *callid,
+			  const char *msg, void *arg)
+{
+	(void)callid;
+	(void)msg; /* outcall_dir_found() logged it */
+	(void)arg;
+	if (status == 201)
+		fs_info("call", "%s: createCall placed", sid);
+}
+
+int outcall_create(struct call_env *env, const struct json_object *body,
+		   char *sid, char **callidp, char *err, size_t errsz)
+{
+	struct outcall_pend *op = NULL;
+	int e;
+
+	e = outcall_create_async(env, body, sid, callidp, err, errsz,
+				 outcall_log_h, NULL, &op);
+	if (e != EINPROGRESS)
+		return e;
+	str_ncpy(sid, "(directory)", 37);
+	return 0;
 }
 
 int outcall_adopt(struct fs_call *parent, struct leg *leg, const char *to,

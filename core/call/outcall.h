@@ -16,17 +16,42 @@ struct fs_sipreq;
 struct json_object;
 struct leg;
 
+struct outcall_pend;
+
+/**
+ * The answer to a createCall that waited for the directory.
+ *
+ * @param status 201 (sid and callid set), else 400 or 500 with msg
+ */
+typedef void(outcall_created_h)(uint16_t status, const char *sid,
+				const char *callid, const char *msg,
+				void *arg);
+
 /**
  * createCall: place an outbound call that runs its application's verbs
- * once answered.
+ * once answered. With the MySQL directory and an account_sid the
+ * account and application are read first, as jambonz does: then
+ * EINPROGRESS, *opp is the pending createCall and h answers (it may run
+ * before this returns; op is gone once h has run).
  *
  * @param sid     Receives the call_sid (37 bytes)
  * @param callidp Receives the SIP Call-ID (new string)
  * @param err     Receives why the body was refused
- * @return 0, EINVAL (bad body: answer 400), or another errno (500)
+ * @return 0, EINPROGRESS, EINVAL (bad body: answer 400), EBUSY (503),
+ *         or another errno (500)
  */
+int outcall_create_async(struct call_env *env, const struct json_object *body,
+			 char *sid, char **callidp, char *err, size_t errsz,
+			 outcall_created_h *h, void *arg,
+			 struct outcall_pend **opp);
+
+/** outcall_create_async() whose directory answer is only logged (sid
+ *  then "(directory)") */
 int outcall_create(struct call_env *env, const struct json_object *body,
 		   char *sid, char **callidp, char *err, size_t errsz);
+
+/** Forget a pending createCall: its h is not called */
+void outcall_create_cancel(struct outcall_pend *op);
 
 /**
  * updateCall on a call of this loop.

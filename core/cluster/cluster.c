@@ -14,7 +14,6 @@
 #include "cluster/cluster.h"
 #include "cluster/redisreg.h"
 #include "http/req.h"
-#include "sip/sbchdr.h"
 #include "sip/sbcping.h"
 #include "sip/stack.h"
 
@@ -179,7 +178,7 @@ static void cluster_announce(struct cluster *r, bool open)
 	if (open)
 		cluster_cmd(r, 3,
 			    (const char *[]){op, CLUSTER_FS_UUID_SET,
-					     sbchdr_fs_uuid()});
+					     r->app->fs_uuid});
 	if (r->sip_addr)
 		cluster_cmd(r, 3,
 			    (const char *[]){op, r->set_fs, r->sip_addr});
@@ -248,7 +247,7 @@ void cluster_stop(struct cluster *r)
 		cluster_announce(r, false);
 	cluster_cmd(r, 3,
 		    (const char *[]){"SREM", CLUSTER_FS_UUID_SET,
-				     sbchdr_fs_uuid()});
+				     r->app->fs_uuid});
 }
 
 bool cluster_tracks_calls(const struct cluster *r)

@@ -43,6 +43,7 @@ static void dir_app_destructor(void *data)
 	json_object_put(a->env_vars);
 	json_object_put(a->speech);
 	json_object_put(a->carriers);
+	json_object_put(a->number_carriers);
 	mem_deref(a->ms_teams_fqdn);
 	mem_deref(a->tenant_fqdn);
 	mem_deref(a->tts_vendor);
@@ -159,6 +160,7 @@ int dir_app_merge(struct dir_app **ap, const struct dir_app *base,
 	a->env_vars = dir_json_ref(base->env_vars);
 	a->speech = dir_json_ref(base->speech);
 	a->carriers = dir_json_ref(base->carriers);
+	a->number_carriers = dir_json_ref(base->number_carriers);
 	*ap = a;
 	return 0;
 }

@@ -38,8 +38,12 @@ struct dir_app {
 	 * phone target's trunk names (name -> voip_carrier_sid, the
 	 * account's before its service provider's) and Microsoft Teams */
 	struct json_object *carriers; /* object or NULL */
-	char *ms_teams_fqdn;          /* the service provider's */
-	char *tenant_fqdn;            /* the account's tenant   */
+	/* lookupCarrierByPhoneNumber(): the account's phone_numbers with
+	 * a carrier (number -> voip_carrier_sid, the account's before its
+	 * service provider's), for a phone target without a trunk */
+	struct json_object *number_carriers; /* object or NULL */
+	char *ms_teams_fqdn;                 /* the service provider's */
+	char *tenant_fqdn;                   /* the account's tenant   */
 };
 
 /** What the lookup needs from the INVITE (all borrowed) */

@@ -46,6 +46,7 @@ enum dirdb_stmt {
 	DIRDB_APP_BY_REALM,
 	DIRDB_CARRIERS,
 	DIRDB_TEAMS,
+	DIRDB_NUMBER_CARRIERS,
 };
 
 /* The application with both hooks, in the column order of dirdb_app_row */
@@ -106,6 +107,13 @@ static const char *const dirdb_sql[] = {
 			"FROM service_providers sp "
 			"LEFT JOIN ms_teams_tenants t ON t.account_sid = ? "
 			"WHERE sp.service_provider_sid = ? LIMIT 1",
+	/* jambonz's lookupCarrierByPhoneNumber(): the calling number's
+	 * carrier, the account's number before its service provider's */
+	[DIRDB_NUMBER_CARRIERS] =
+		"SELECT number, voip_carrier_sid FROM phone_numbers "
+		"WHERE voip_carrier_sid IS NOT NULL AND (account_sid = ? OR "
+		"(account_sid IS NULL AND service_provider_sid = ?)) "
+		"ORDER BY account_sid IS NULL LIMIT 10000",
 };
 
 enum dirdb_app_col {
@@ -579,26 +587,42 @@ static int dirdb_speech(struct dbpool_conn *c, struct dirdb_job *job)
 	return err;
 }
 
-static int dirdb_carrier_name_row(unsigned ncols, const char *const *cols,
-				  void *arg)
+/* name -> sid into *objp, the first row of a name winning */
+static int dirdb_name_sid(struct json_object **objp, unsigned ncols,
+			  const char *const *cols)
 {
-	struct dirdb_job *job = arg;
 	struct json_object *sid;
 
 	if (ncols < 2 || !cols[0] || !cols[1] ||
-	    json_object_object_get_ex(job->app->carriers, cols[0], NULL))
+	    json_object_object_get_ex(*objp, cols[0], NULL))
 		return 0;
-	if (!job->app->carriers) {
-		job->app->carriers = json_object_new_object();
-		if (!job->app->carriers)
+	if (!*objp) {
+		*objp = json_object_new_object();
+		if (!*objp)
 			return ENOMEM;
 	}
 	sid = json_object_new_string(cols[1]);
-	if (!sid || json_object_object_add(job->app->carriers, cols[0], sid)) {
+	if (!sid || json_object_object_add(*objp, cols[0], sid)) {
 		json_object_put(sid);
 		return ENOMEM;
 	}
 	return 0;
+}
+
+static int dirdb_carrier_name_row(unsigned ncols, const char *const *cols,
+				  void *arg)
+{
+	struct dirdb_job *job = arg;
+
+	return dirdb_name_sid(&job->app->carriers, ncols, cols);
+}
+
+static int dirdb_number_carrier_row(unsigned ncols, const char *const *cols,
+				    void *arg)
+{
+	struct dirdb_job *job = arg;
+
+	return dirdb_name_sid(&job->app->number_carriers, ncols, cols);
 }
 
 static int dirdb_teams_row(unsigned ncols, const char *const *cols, void *arg)
@@ -616,16 +640,20 @@ static int dirdb_teams_row(unsigned ncols, const char *const *cols, void *arg)
 /* A schema without a table of dirdb_outdial() (the minimal one of
  * scripts/db-schema.sql has no Teams tables): asked once per process,
  * from whichever worker, then left alone */
-static bool dirdb_outdial_refused[2];
+static bool dirdb_outdial_refused[3];
 
 /* What outdials through the SBC need of the account: its carriers by
- * name and its Teams settings. A schema without the tables (or the
- * column) routes the call all the same */
+ * name, its numbers' carriers and its Teams settings. A schema without
+ * the tables (or the column) routes the call all the same */
 static int dirdb_outdial(struct dbpool_conn *c, struct dirdb_job *job)
 {
 	const char *params[2] = {job->account_sid, job->sp_sid};
-	static const enum dirdb_stmt ids[] = {DIRDB_CARRIERS, DIRDB_TEAMS};
-	dbpool_row_h *const rows[] = {dirdb_carrier_name_row, dirdb_teams_row};
+	static const enum dirdb_stmt ids[] = {DIRDB_CARRIERS, DIRDB_TEAMS,
+					      DIRDB_NUMBER_CARRIERS};
+	static const char *const tables[] = {
+		"voip_carriers", "ms_teams_tenants", "phone_numbers"};
+	dbpool_row_h *const rows[] = {dirdb_carrier_name_row, dirdb_teams_row,
+				      dirdb_number_carrier_row};
 	int err = 0;
 
 	if (!job->sp_sid)
@@ -640,7 +668,7 @@ static int dirdb_outdial(struct dbpool_conn *c, struct dirdb_job *job)
 			fs_info("dir",
 				"%s: the query was refused; outdials go "
 				"without it until a restart",
-				i ? "ms_teams_tenants" : "voip_carriers");
+				tables[i]);
 			__atomic_store_n(&dirdb_outdial_refused[i], true,
 					 __ATOMIC_RELAXED);
 			err = 0;

@@ -9,13 +9,11 @@
  * X-MS-Teams-* of a teams target.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <re.h>
 #include "base/cfg.h"
 #include "base/log.h"
-#include "base/uuid.h"
 #include "sip/sbchdr.h"
 #include "sip/sipsafe.h"
 
@@ -36,20 +34,6 @@ static const char *const sbchdr_names[] = {
 	"X-MS-Teams-FQDN",
 	"X-MS-Teams-Tenant-FQDN",
 };
-
-static char sbchdr_uuid[UUID_STR_LEN];
-static pthread_once_t sbchdr_once = PTHREAD_ONCE_INIT;
-
-static void sbchdr_make_uuid(void)
-{
-	uuid_v4(sbchdr_uuid);
-}
-
-const char *sbchdr_fs_uuid(void)
-{
-	(void)pthread_once(&sbchdr_once, sbchdr_make_uuid);
-	return sbchdr_uuid;
-}
 
 bool sbchdr_enabled(const struct cfg *cfg)
 {
@@ -134,7 +118,7 @@ int sbchdr_build(char **outp, const char *hdrs, const struct sbchdr *h,
 			h->call_sid && *h->call_sid ? h->call_sid : leg_sid,
 			h->application_sid,
 			h->sip_proxy,
-			sbchdr_fs_uuid(),
+			h->fs_uuid,
 			h->trace_id,
 			h->carrier_sid,
 			h->override_to,

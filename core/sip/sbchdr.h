@@ -31,6 +31,7 @@ struct sbchdr {
 	const char *override_to;     /* X-Override-To (user targets)      */
 	const char *teams_fqdn;      /* X-MS-Teams-FQDN (teams targets)   */
 	const char *tenant_fqdn;     /* X-MS-Teams-Tenant-FQDN            */
+	const char *fs_uuid; /* X-Jambonz-FS-UUID: the process's (app.h) */
 	/* of the inbound call a dial bridges to (copied from its INVITE) */
 	char cid[SBCHDR_VAL_MAX];              /* X-CID                      */
 	char voip_carrier_sid[SBCHDR_VAL_MAX]; /* X-Voip-Carrier-Sid      */
@@ -39,9 +40,6 @@ struct sbchdr {
 /** @return true when outbound INVITEs carry the jambonz headers
  *          (JAMBONZ_SBC_HEADERS, auto: JAMBONES_SBCS or MySQL set) */
 bool sbchdr_enabled(const struct cfg *cfg);
-
-/** @return this process's X-Jambonz-FS-UUID, made once (thread safe) */
-const char *sbchdr_fs_uuid(void);
 
 /**
  * The header lines of an outbound INVITE: the application's own

@@ -39,14 +39,7 @@ start_hooks '{
 }' acct-secret
 hook_sid() { printf '24100000-0000-4000-8000-0000000000a%s' "$1"; }
 # the Teams tables of a jambonz database (not in the minimal schema)
-db_sql "
-CREATE TABLE service_providers (service_provider_sid CHAR(36) NOT NULL,
-	name VARCHAR(64) NOT NULL, ms_teams_fqdn VARCHAR(255),
-	PRIMARY KEY (service_provider_sid));
-CREATE TABLE ms_teams_tenants (ms_teams_tenant_sid CHAR(36) NOT NULL,
-	service_provider_sid CHAR(36) NOT NULL, account_sid CHAR(36) NOT NULL,
-	application_sid CHAR(36), tenant_fqdn VARCHAR(255) NOT NULL,
-	PRIMARY KEY (ms_teams_tenant_sid));
+db_sql "$(cat "$E2E_ROOT/tests/e2e/241-teams-tables.sql")
 INSERT INTO service_providers VALUES ('$SP', 'sp', 'sbc.teams.example.com');
 INSERT INTO ms_teams_tenants VALUES ('24100000-0000-4000-8000-0000000000e1',
 	'$SP', '$A', NULL, 'tenant-a.example.com');

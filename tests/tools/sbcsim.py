@@ -10,8 +10,9 @@ headers by lower-case name, the source address). An INVITE is answered
 with 180 (an X-CID of its own) and 200 with SDP, resent until the ACK;
 OPTIONS, BYE, INFO and in-dialog INVITEs get 200, a CANCEL 200 and 487.
 Each line appended to the file CALLS, {"dest": "host:port", "ruri":
-..., "headers": ["Name: value", ...]}, places a call from PORT, as
-sbc-inbound does, and ACKs its answer. It runs until killed.
+..., "headers": ["Name: value", ...], "from": calling number (optional,
+15550001111)}, places a call from PORT, as sbc-inbound does, and ACKs
+its answer. It runs until killed.
 """
 import json
 import random
@@ -72,17 +73,18 @@ def main():
         tag = random.randrange(1 << 30)
         cid = f"{tag}@sbcsim"
         ruri = c["ruri"]
+        user = c.get("from", "15550001111")
         hdr_lines = "".join(h + "\r\n" for h in c.get("headers", []))
         invite = (f"INVITE {ruri} SIP/2.0\r\n"
                   f"Via: SIP/2.0/UDP {me};branch=z9hG4bK{tag}\r\n"
-                  f"From: <sip:15550001111@{me}>;tag={tag}\r\n"
+                  f"From: <sip:{user}@{me}>;tag={tag}\r\n"
                   f"To: <{ruri}>\r\nCall-ID: {cid}\r\nCSeq: 1 INVITE\r\n"
                   f"Contact: <sip:sbc@{me}>\r\nMax-Forwards: 70\r\n"
                   f"{hdr_lines}Content-Type: application/sdp\r\n"
                   f"Content-Length: {len(sdp)}\r\n\r\n{sdp}")
         dest = (host, int(cport))
         s.sendto(invite.encode(), dest)
-        calls[cid] = {"tag": tag, "dest": dest, "ruri": ruri,
+        calls[cid] = {"tag": tag, "dest": dest, "ruri": ruri, "from": user,
                       "invite": invite, "next": time.time() + 0.5}
 
     while True:
@@ -126,7 +128,7 @@ def main():
                     ack = (f"ACK {contact if code < 300 else c['ruri']} "
                            f"SIP/2.0\r\nVia: SIP/2.0/UDP {me};branch="
                            f"z9hG4bK{random.randrange(1 << 30)}\r\n"
-                           f"From: <sip:15550001111@{me}>;tag="
+                           f"From: <sip:{c['from']}@{me}>;tag="
                            f"{c['tag']}\r\nTo: {hdrs.get('to')}\r\n"
                            f"Call-ID: {hdrs.get('call-id')}\r\n"
                            f"CSeq: 1 ACK\r\nMax-Forwards: 70\r\n"

@@ -7,6 +7,8 @@
 #include "fixture.h"
 #include "base/cfg.h"
 #include "sip/sbchdr.h"
+#include "call/call_sbc.h"
+#include "dir/dir_app.h"
 #include "sip/target.h"
 #include <json-c/json.h>
 
@@ -48,6 +50,7 @@ START_TEST(sbchdr_dial)
 	h.teams_fqdn = teams[0][1];
 	h.tenant_fqdn = teams[1][1];
 	h.carrier_sid = teams[2][1];
+	h.fs_uuid = "0f0e0d0c-0b0a-4908-8706-050403020100";
 	/* the teams headers are the server's, like every jambonz header */
 	ck_assert_int_eq(sbchdr_build(&out,
 				      "X-Mine: 1\r\n"
@@ -79,9 +82,9 @@ START_TEST(sbchdr_dial)
 	ck_assert_ptr_nonnull(line_of(out, "X-Jambonz-FS-UUID"));
 	ck_assert_int_eq(strlen(line_of(out, "X-Jambonz-FS-UUID")),
 			 strlen("X-Jambonz-FS-UUID: ") + 36);
-	/* one UUID for the process */
+	/* the process's UUID, as given */
 	ck_assert_str_eq(line_of(out, "X-Jambonz-FS-UUID") + 19,
-			 sbchdr_fs_uuid());
+			 "0f0e0d0c-0b0a-4908-8706-050403020100");
 	/* what is not known is left out, not sent empty */
 	ck_assert_ptr_null(line_of(out, "X-Trace-ID"));
 	ck_assert_ptr_null(line_of(out, "X-Preferred-From-Host"));
@@ -287,6 +290,52 @@ START_TEST(sbchdr_routing)
 }
 END_TEST
 
+/* lookupCarrier() by the trunk, else lookupCarrierByPhoneNumber() by
+ * the calling number without its '+'; other targets name no carrier */
+START_TEST(sbchdr_carrier)
+{
+	struct dir_app *app = NULL;
+	struct json_object *t;
+	struct sbchdr h = {0};
+
+	ck_assert_int_eq(dir_app_new(&app), 0);
+	app->carriers = json_tokener_parse("{\"trunk-a\":\"carrier-a\"}");
+	app->number_carriers =
+		json_tokener_parse("{\"15557770001\":\"carrier-n\"}");
+
+	h.routing = "phone";
+	t = json_tokener_parse("{\"number\":\"1555\",\"trunk\":\"trunk-a\"}");
+	call_sbc_carrier(&h, app, "sid", t, "15557770001");
+	ck_assert_str_eq(h.carrier_sid, "carrier-a");
+	json_object_put(t);
+
+	/* a trunk of no carrier: none, not the number's */
+	h.carrier_sid = NULL;
+	t = json_tokener_parse("{\"number\":\"1555\",\"trunk\":\"other\"}");
+	call_sbc_carrier(&h, app, "sid", t, "15557770001");
+	ck_assert_ptr_null(h.carrier_sid);
+	json_object_put(t);
+
+	t = json_tokener_parse("{\"number\":\"1555\"}");
+	call_sbc_carrier(&h, app, "sid", t, "+15557770001");
+	ck_assert_str_eq(h.carrier_sid, "carrier-n");
+	h.carrier_sid = NULL;
+	call_sbc_carrier(&h, app, "sid", t, "15550000000");
+	ck_assert_ptr_null(h.carrier_sid);
+	call_sbc_carrier(&h, app, "sid", t, "+");
+	ck_assert_ptr_null(h.carrier_sid);
+	call_sbc_carrier(&h, app, "sid", t, NULL);
+	ck_assert_ptr_null(h.carrier_sid);
+	call_sbc_carrier(&h, NULL, "sid", t, "15557770001");
+	ck_assert_ptr_null(h.carrier_sid);
+	h.routing = "sip";
+	call_sbc_carrier(&h, app, "sid", t, "15557770001");
+	ck_assert_ptr_null(h.carrier_sid);
+	json_object_put(t);
+	mem_deref(app);
+}
+END_TEST
+
 /* "extern" keeps this line out of the generated suite list */
 extern Suite *sbchdr_suite(void);
 
@@ -301,6 +350,7 @@ Suite *sbchdr_suite(void)
 	tcase_add_test(tc, sbchdr_hostile);
 	tcase_add_test(tc, sbchdr_switch);
 	tcase_add_test(tc, sbchdr_routing);
+	tcase_add_test(tc, sbchdr_carrier);
 	suite_add_tcase(s, tc);
 	return s;
 }
