@@ -25,6 +25,7 @@
 #include "base/cfg.h"
 #include "base/log.h"
 #include "call/prompt_split.h"
+#include "call/ssml_split.h"
 #include "sip/stack.h"
 
 /* Most texts or URLs of one verb */
@@ -321,15 +322,28 @@ static int prompt_cut(struct prompt *p, size_t chunk)
 	memcpy(orig, p->items, sizeof(orig));
 	for (size_t i = 0; i < n; i++) {
 		size_t room = PROMPT_MAX_ITEMS - k - (n - i - 1);
-		size_t m = prompt_split(orig[i], chunk, pl, room);
+		size_t m = 0;
+		int err = ssml_split(orig[i], chunk, &p->pieces[k], room, &m);
 
+		if (!err) {
+			for (size_t j = 0; j < m; j++, k++)
+				p->items[k] = p->pieces[k];
+			continue;
+		}
+		if (err != EINVAL) {
+			/* jambonz catches the package's error the same way */
+			fs_info("prompt", "%s: SSML not cut (%m): said whole",
+				fs_call_sid(p->call), err);
+			m = 1;
+		} else {
+			m = prompt_split(orig[i], chunk, pl, room);
+		}
 		if (m <= 1) {
 			p->items[k++] = orig[i];
 			continue;
 		}
 		for (size_t j = 0; j < m; j++) {
-			int err = pl_strdup(&p->pieces[k], &pl[j]);
-
+			err = pl_strdup(&p->pieces[k], &pl[j]);
 			if (err)
 				return err;
 			p->items[k] = p->pieces[k];

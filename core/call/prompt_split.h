@@ -21,7 +21,8 @@ struct pl;
  * most chunk - 15 bytes, each ended at the first , ; . ! ? followed by
  * white space after PROMPT_SPLIT_SOFT bytes, else at white space, else
  * at a UTF-8 character boundary. A text of at most chunk bytes, or any
- * SSML, is one piece. Pieces point into text, trimmed.
+ * SSML, is one piece (SSML is cut by ssml_split.h). Pieces point into
+ * text, trimmed.
  *
  * @return the number of pieces written to out (at most max; the last
  *         then holds the rest of the text, however long)
