@@ -176,18 +176,17 @@ static bool conf_name_ok(const char *name)
 	return true;
 }
 
-int fs_conf_join(struct fs_conf **mp, struct fs_call *c,
-		 struct fs_scope *scope, const struct json_object *props,
-		 fs_conf_h *h, void *arg)
+/* What a room join and a bridge both need before the room's key: a
+ * good name, the call's media, an open scope and the member with its
+ * mqueue */
+static int conf_member_new(struct fs_conf **mp, struct fs_call *c,
+			   struct fs_scope *scope, const char *name,
+			   fs_conf_h *h, void *arg)
 {
-	struct conf_join_opts o = {0};
-	const char *name = conf_str(props, "name");
-	struct json_object *v;
 	struct fs_conf *m;
-	char *status;
 	int err;
 
-	if (!mp || !c || !scope || !conf_name_ok(name))
+	if (!c || !scope || !conf_name_ok(name))
 		return EINVAL;
 	if (!c->media || !fs_call_alive(c))
 		return ENOTCONN;
@@ -200,14 +199,51 @@ int fs_conf_join(struct fs_conf **mp, struct fs_call *c,
 	m->scope = scope;
 	m->h = h;
 	m->arg = arg;
+	err = mqueue_alloc(&m->mq, conf_mq_h, m);
+	if (err) {
+		mem_deref(m);
+		return err;
+	}
+	*mp = m;
+	return 0;
+}
+
+/* Into the room m->sid names, mixed and bound to the scope; on an error
+ * the caller frees m, whose destructor undoes what was done */
+static int conf_enter(struct fs_conf *m, const struct conf_join_opts *o)
+{
+	int err;
+
+	fs_log_escape(m->esc, sizeof(m->esc), m->sid);
+	err = conf_room_join(&m->slot, m->sid, o, m->mq, tmr_jiffies() / 20,
+			     conf_now_ms(), &m->starter);
+	if (err)
+		return err;
+	m->ms = mem_ref(m->c->media);
+	media_stream_mix(m->ms, conf_tick, m);
+	return fs_scope_bind(m->scope, conf_release, m, &m->bind);
+}
+
+int fs_conf_join(struct fs_conf **mp, struct fs_call *c,
+		 struct fs_scope *scope, const struct json_object *props,
+		 fs_conf_h *h, void *arg)
+{
+	struct conf_join_opts o = {0};
+	const char *name = conf_str(props, "name");
+	struct json_object *v;
+	struct fs_conf *m;
+	char *status;
+	int err;
+
+	if (!mp)
+		return EINVAL;
+	err = conf_member_new(&m, c, scope, name, h, arg);
+	if (err)
+		return err;
 	err = re_sdprintf(&m->sid, "conf:%s:%s",
 			  c->app && c->app->account_sid ? c->app->account_sid
 							: "",
 			  name);
-	if (!err) {
-		fs_log_escape(m->esc, sizeof(m->esc), m->sid);
-		err = mqueue_alloc(&m->mq, conf_mq_h, m);
-	}
 	if (err)
 		goto fail;
 
@@ -237,14 +273,8 @@ int fs_conf_join(struct fs_conf **mp, struct fs_call *c,
 	}
 	status = conf_status_text(props);
 	o.status = status;
-	err = conf_room_join(&m->slot, m->sid, &o, m->mq, tmr_jiffies() / 20,
-			     conf_now_ms(), &m->starter);
+	err = conf_enter(m, &o);
 	mem_deref(status);
-	if (err)
-		goto fail;
-	m->ms = mem_ref(c->media);
-	media_stream_mix(m->ms, conf_tick, m);
-	err = fs_scope_bind(scope, conf_release, m, &m->bind);
 	if (err)
 		goto fail;
 	fs_info("conference", "%s: %s %s on loop %u (%u members in)", c->sid,
@@ -360,36 +390,13 @@ int fs_conf_bridge(struct fs_conf **mp, struct fs_call *c,
 				   .ends_room = true,
 				   .beep = beep,
 				   .max = 2};
-	struct fs_conf *m;
-	int err;
+	struct fs_conf *m = NULL;
+	int err = mp ? conf_member_new(&m, c, scope, key, h, arg) : EINVAL;
 
-	if (!mp || !c || !scope || !conf_name_ok(key))
-		return EINVAL;
-	if (!c->media || !fs_call_alive(c))
-		return ENOTCONN;
-	if (fs_scope_closed(scope))
-		return ESHUTDOWN;
-	m = mem_zalloc(sizeof(*m), conf_destructor);
-	if (!m)
-		return ENOMEM;
-	m->c = c;
-	m->scope = scope;
-	m->h = h;
-	m->arg = arg;
-	err = re_sdprintf(&m->sid, "bridge:%s", key);
-	if (!err) {
-		fs_log_escape(m->esc, sizeof(m->esc), m->sid);
-		err = mqueue_alloc(&m->mq, conf_mq_h, m);
-	}
 	if (!err)
-		err = conf_room_join(&m->slot, m->sid, &o, m->mq,
-				     tmr_jiffies() / 20, conf_now_ms(),
-				     &m->starter);
-	if (err)
-		goto fail;
-	m->ms = mem_ref(c->media);
-	media_stream_mix(m->ms, conf_tick, m);
-	err = fs_scope_bind(scope, conf_release, m, &m->bind);
+		err = re_sdprintf(&m->sid, "bridge:%s", key);
+	if (!err)
+		err = conf_enter(m, &o);
 	if (err)
 		goto fail;
 	fs_info("conference", "%s: in %s on loop %u (%u members in)", c->sid,

@@ -18,6 +18,7 @@
 #include <json-c/json.h>
 #include <fs/fs.h>
 #include <fs/fs_conf.h>
+#include <fs/fs_queue.h>
 #include "conf_int.h"
 
 #define CONF_WAIT_GAP_MS 750
@@ -65,28 +66,6 @@ static void conf_wait_paused(int err, const char *ev, void *data, void *arg)
 	conf_wait_next(arg);
 }
 
-/* {"verb": "say", ...} or {"say": {...}}: the name and its properties */
-static const char *conf_wait_verb(const struct json_object *v,
-				  const struct json_object **data)
-{
-	struct json_object *n;
-
-	if (!json_object_is_type(v, json_type_object))
-		return NULL;
-	if (json_object_object_get_ex(v, "verb", &n)) {
-		*data = v;
-		return json_object_get_string(n);
-	}
-	if (json_object_object_length(v) != 1)
-		return NULL;
-	json_object_object_foreach((struct json_object *)v, k, val)
-	{
-		*data = val;
-		return k;
-	}
-	return NULL;
-}
-
 static void conf_wait_next(struct conf_task *ct)
 {
 	const struct json_object *data = NULL;
@@ -106,7 +85,7 @@ static void conf_wait_next(struct conf_task *ct)
 		return;
 	}
 	v = json_object_array_get_idx(ct->verbs, ct->vi++);
-	verb = conf_wait_verb(v, &data);
+	verb = fs_verb_split(v, &data);
 	if (verb && (!strcmp(verb, "say") || !strcmp(verb, "play"))) {
 		err = fs_prompt_run(ct->c, ct->wait, verb, data,
 				    conf_wait_prompt, ct);
