@@ -40,10 +40,14 @@ A=$!
 run_sipp p "$(mkscen uac_answer)" 15552211005 &
 P=$!
 wait_calls 15552211005
+# e2 in the room before e1 comes (e1 joins third)
+run_sipp e2 "$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 7000)")" 15552211004 &
+E2=$!
+wait_calls 15552211004
+e2sid=$(sid_of 15552211004)
+wait_for 10 grep -Eq "$e2sid: joined conf:[^ ]*:g2 " "$WORK/main.log" || fail "e2 did not join g2"
 run_sipp e1 "$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 1500)")" 15552211003 &
 E1=$!
-run_sipp e2 "$(mkscen uac_bye CSEQ=2 ACTIONS="$(x_pause 5000)")" 15552211004 &
-E2=$!
 
 wait "$A" || fail "a failed"
 wait "$B" || fail "b was not hung up by its next verb once the room ended"
