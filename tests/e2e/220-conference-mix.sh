@@ -21,19 +21,21 @@ laws=(pcmu pcma pcmu)
 cids=(conf-a conf-c conf-b) # loops 0, 1, 0 (joaat of the Call-ID, mod 2)
 declare -a sinks ports sipps scens
 for i in 0 1 2; do
-	python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone$i.pcap" 5 "${laws[$i]}" "${freqs[$i]}"
+	python3 "$E2E_ROOT/tests/tools/mkpcap.py" "$WORK/tone$i.pcap" 7 "${laws[$i]}" "${freqs[$i]}"
 	RTPSINK_TONES=600,1000,1400 start_rtpsink
 	sinks[$i]=$RTP_STATS
 	ports[$i]=$RTP_PORT
 	sdp=$E2E_SDP
 	[ "${laws[$i]}" = pcma ] && sdp=$SDP_PCMA
-	scens[$i]=$(mkscen uac_bye SDP="$sdp" CSEQ=2 ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/tone$i.pcap\"/></action></nop>$(x_pause $((7000 - i * 500)))")
+	scens[$i]=$(mkscen uac_bye SDP="$sdp" CSEQ=2 ACTIONS="<nop><action><exec play_pcap_audio=\"$WORK/tone$i.pcap\"/></action></nop>$(x_pause $((9000 - i * 500)))")
 done
-# the three together: every pair overlaps for about 4 s of tone
+# the three together, one after the other in the room
 for i in 0 1 2; do
 	RTP_PORT=${ports[$i]} run_sipp "m$i" "${scens[$i]}" 15552200001 -cid_str "${cids[$i]}" &
 	sipps[$i]=$!
-	sleep 0.25
+	# in the room before the next one calls: the first starts it
+	wait_for 10 bash -c "[ \$(grep -c 'conf:.*:room1 on loop' '$WORK/main.log') -gt $i ]" ||
+		fail "caller $i did not get into the room"
 done
 for i in 0 1 2; do
 	wait "${sipps[$i]}" || fail "caller $i failed"
@@ -56,7 +58,7 @@ for i in 0 1 2; do
 		if [ "$i" = "$j" ]; then
 			[ "$n" -le 3 ] || fail "caller $i hears itself: $n packets of ${freqs[$j]} Hz"
 		else
-			# about 4 s of the 5 s tones overlap for every pair
+			# the 7 s tones overlap for at least 4 s for every pair
 			[ "$n" -ge 170 ] || fail "caller $i hears caller $j only in $n packets"
 		fi
 	done
