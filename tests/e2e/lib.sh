@@ -266,10 +266,13 @@ start_hooks() {
 # message of run NAME whose first line matches REGEX (awk): times taken
 # from sipp's own trace leave out its start-up, which a loaded machine
 # makes slow
+# (the awk function both read a trace header's time with: epoch ms of
+# "----- 2026-12-02 01:02:03.456789 ...")
+_MSG_STAMP='function stamp(  t, cmd, day) { split($3, t, "[:.]"); cmd = "date -d " $2 " +%s"; cmd | getline day; close(cmd)
+	return (day + t[1] * 3600 + t[2] * 60 + t[3]) * 1000 + int(substr(t[4], 1, 3)) }'
 msg_at() {
-	awk -v re="$2" -v want="${3:-1}" '
-		/^-{20,} [0-9]{4}-/ { split($3, t, "[:.]"); cmd = "date -d " $2 " +%s"; cmd | getline day; close(cmd)
-			at = (day + t[1] * 3600 + t[2] * 60 + t[3]) * 1000 + int(substr(t[4], 1, 3)); next_first = 1; next }
+	awk -v re="$2" -v want="${3:-1}" "$_MSG_STAMP"'
+		/^-{20,} [0-9]{4}-/ { at = stamp(); next_first = 1; next }
 		next_first && /^(SIP\/2\.0 [0-9]|[A-Z]+ [^ ]+ SIP\/2\.0)/ { next_first = 0; line = $0; sub(/\r$/, "", line)
 			if (line ~ re && ++n == want) { print at; exit } }
 	' "$WORK/$1.msg"
@@ -278,10 +281,8 @@ msg_at() {
 # msg_span NAME: ms from the first to the last message sipp traced in run
 # NAME: how long its calls took, without sipp's start-up and exit
 msg_span() {
-	awk '
-		/^-{20,} [0-9]{4}-/ { split($3, t, "[:.]"); cmd = "date -d " $2 " +%s"; cmd | getline day; close(cmd)
-			at = (day + t[1] * 3600 + t[2] * 60 + t[3]) * 1000 + int(substr(t[4], 1, 3))
-			if (first == "") first = at; last = at }
+	awk "$_MSG_STAMP"'
+		/^-{20,} [0-9]{4}-/ { at = stamp(); if (first == "") first = at; last = at }
 		END { if (first == "") exit 1; print last - first }
 	' "$WORK/$1.msg"
 }
