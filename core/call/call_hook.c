@@ -499,28 +499,3 @@ void call_app_found(int err, uint16_t scode, const char *reason,
 	}
 	call_send_first(c);
 }
-
-int fs_call_replace_verbs(struct fs_call *c, const struct json_object *verbs)
-{
-	struct vlist_limits lim;
-	struct vlist *v = NULL;
-	const char *body;
-	char why[300];
-	int err;
-
-	if (!c || !json_object_is_type(verbs, json_type_array))
-		return EINVAL;
-	body = json_object_to_json_string_ext((struct json_object *)verbs,
-					      JSON_C_TO_STRING_PLAIN);
-	session_limits(c, &lim);
-	err = vlist_from_body(&v, c->env->stk->app->loader, &lim, body,
-			      strlen(body), why, sizeof(why));
-	if (err) {
-		fs_warn("call", "%s: verbs not replaced: %s", c->sid, why);
-		return err;
-	}
-	fs_info("call", "%s: %zu verbs replace the list", c->sid, v->n);
-	call_start_verbs(c, v);
-	mem_deref(v);
-	return 0;
-}

@@ -137,18 +137,6 @@ int fs_call_set_tts_cache(struct fs_call *c, bool enabled);
 int fs_call_audio(struct fs_call *c, struct fs_scope *scope, const char *url,
 		  fs_audio_h *h, void *arg);
 
-/* ABI 1.13 --------------------------------------------------------------- */
-
-/**
- * Replace the verbs left with verbs, as jambonz's replaceApplication for
- * a hook's answer mid-verb (rasa's eventHook): the running task is
- * cancelled (its cancel runs) and the new list runs. ABI 1.13.
- *
- * @param verbs A verb array (borrowed)
- * @return 0, EINVAL (not valid verbs: logged), ENOMEM
- */
-int fs_call_replace_verbs(struct fs_call *c, const struct json_object *verbs);
-
 #ifdef __cplusplus
 }
 #endif

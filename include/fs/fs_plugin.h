@@ -23,7 +23,7 @@ extern "C" {
 #endif
 
 #define FS_ABI_MAJOR 1
-#define FS_ABI_MINOR 13
+#define FS_ABI_MINOR 12
 
 /** Name of the one exported symbol */
 #define FS_PLUGIN_SYMBOL "fs_plugin"
